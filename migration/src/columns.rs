@@ -1,0 +1,57 @@
+//! Column helpers that give each backend the type it needs.
+//!
+//! MySQL/MariaDB: timestamps are `DATETIME(6)` (microseconds; a bare DATETIME drops them),
+//! names are ASCII with a binary collation (Route 53 names are ASCII once escaped, and a
+//! binary collation keeps `Blue` and `blue` set identifiers distinct), tables are utf8mb4_bin.
+//! SQLite: its own affinities; comparisons are binary by default.
+
+use sea_orm_migration::prelude::*;
+use sea_orm_migration::sea_orm::DatabaseBackend;
+
+pub fn is_mysql(manager: &SchemaManager) -> bool {
+    manager.get_database_backend() == DatabaseBackend::MySql
+}
+
+/// A timestamp with microseconds.
+pub fn timestamp(manager: &SchemaManager, col: impl IntoIden) -> ColumnDef {
+    let mut def = ColumnDef::new(col);
+    if is_mysql(manager) {
+        def.custom(Alias::new("DATETIME(6)"));
+    } else {
+        def.date_time();
+    }
+    def
+}
+
+/// A DNS name column: ASCII, binary collation, indexable at full length on MySQL.
+pub fn dns_name(manager: &SchemaManager, col: impl IntoIden) -> ColumnDef {
+    let mut def = ColumnDef::new(col);
+    if is_mysql(manager) {
+        def.custom(Alias::new("VARCHAR(1024) CHARACTER SET ascii COLLATE ascii_bin"));
+    } else {
+        def.string_len(1024);
+    }
+    def
+}
+
+/// A `TEXT` column for JSON documents (portable; the API and writer parse it with serde).
+pub fn json_text(manager: &SchemaManager, col: impl IntoIden) -> ColumnDef {
+    let mut def = ColumnDef::new(col);
+    if is_mysql(manager) {
+        // MEDIUMTEXT: a record set may hold up to 32,000 characters of values.
+        def.custom(Alias::new("MEDIUMTEXT"));
+    } else {
+        def.text();
+    }
+    def
+}
+
+/// Table options: InnoDB, utf8mb4 with a binary collation on MySQL; nothing on SQLite.
+pub fn table(manager: &SchemaManager, name: impl IntoTableRef) -> TableCreateStatement {
+    let mut t = Table::create();
+    t.table(name).if_not_exists();
+    if is_mysql(manager) {
+        t.engine("InnoDB").character_set("utf8mb4").collate("utf8mb4_bin");
+    }
+    t
+}

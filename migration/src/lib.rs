@@ -1,0 +1,23 @@
+//! zonetrail's schema. Laid out as `sea-orm-cli migrate init` makes it: this file lists the
+//! migrations, `main.rs` is the sea-orm migration CLI, and each migration is its own module.
+//! Migrations are append-only once released: change the schema with a new migration.
+
+pub use sea_orm_migration::prelude::*;
+
+mod m20261122_000001_create_inventory;
+mod m20261122_000003_writer_observations;
+mod m20261122_000004_api_indexes;
+mod columns;
+
+pub struct Migrator;
+
+#[async_trait::async_trait]
+impl MigratorTrait for Migrator {
+    fn migrations() -> Vec<Box<dyn MigrationTrait>> {
+        vec![
+            Box::new(m20261122_000001_create_inventory::Migration),
+            Box::new(m20261122_000003_writer_observations::Migration),
+            Box::new(m20261122_000004_api_indexes::Migration),
+        ]
+    }
+}

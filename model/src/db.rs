@@ -1,0 +1,137 @@
+//! How every stage reaches the database: `DATABASE_URL` locally, or the RDS secret on Lambda.
+//! Settings are read once at start-up; a handler never reads the environment.
+
+use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use std::time::Duration;
+
+pub const DEFAULT_DATABASE_URL: &str = "sqlite://zonetrail.db?mode=rwc";
+
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("set DATABASE_URL, or ZONETRAIL_DB_SECRET_ARN on AWS")]
+    Missing,
+    #[error("reading the database secret {arn}: {reason}")]
+    Secret { arn: String, reason: String },
+    #[error("{0} is not a number: {1:?}")]
+    NotANumber(&'static str, String),
+}
+
+#[derive(Clone)]
+pub struct DbSettings {
+    pub url: String,
+    pub max_connections: u32,
+}
+
+impl std::fmt::Debug for DbSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        // Never log the password.
+        f.debug_struct("DbSettings").field("url", &redact(&self.url)).field("max_connections", &self.max_connections).finish()
+    }
+}
+
+/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`.
+pub fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme), Some(at)) if at > scheme => {
+            let creds = &url[scheme + 3..at];
+            match creds.find(':') {
+                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                None => url.to_owned(),
+            }
+        }
+        _ => url.to_owned(),
+    }
+}
+
+impl DbSettings {
+    pub fn from_url(url: impl Into<String>) -> Self {
+        Self { url: url.into(), max_connections: 10 }
+    }
+
+    /// `DATABASE_URL` if set; else the RDS secret named by `ZONETRAIL_DB_SECRET_ARN`, with
+    /// `ZONETRAIL_DB_HOST` (the RDS Proxy endpoint) and `ZONETRAIL_DB_NAME` overriding the
+    /// secret's host and database. `ZONETRAIL_DB_MAX_CONNECTIONS` sizes the pool.
+    pub async fn from_env() -> Result<Self, SettingsError> {
+        let max_connections = match std::env::var("ZONETRAIL_DB_MAX_CONNECTIONS") {
+            Ok(v) => v.parse().map_err(|_| SettingsError::NotANumber("ZONETRAIL_DB_MAX_CONNECTIONS", v))?,
+            Err(_) if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() => 5,
+            Err(_) => 10,
+        };
+        if let Ok(url) = std::env::var("DATABASE_URL") {
+            return Ok(Self { url, max_connections });
+        }
+        let arn = std::env::var("ZONETRAIL_DB_SECRET_ARN").map_err(|_| SettingsError::Missing)?;
+        let secret_err = |reason: String| SettingsError::Secret { arn: arn.clone(), reason };
+        let config = aws_config::load_from_env().await;
+        let client = aws_sdk_secretsmanager::Client::new(&config);
+        let out = client.get_secret_value().secret_id(&arn).send().await.map_err(|e| secret_err(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
+        let text = out.secret_string().ok_or_else(|| secret_err("the secret has no string value".into()))?;
+        #[derive(serde::Deserialize)]
+        struct RdsSecret {
+            username: String,
+            password: String,
+            host: Option<String>,
+            port: Option<u16>,
+            dbname: Option<String>,
+        }
+        let s: RdsSecret = serde_json::from_str(text).map_err(|e| secret_err(format!("not an RDS secret: {e}")))?;
+        let host = std::env::var("ZONETRAIL_DB_HOST").ok().or(s.host).ok_or_else(|| secret_err("no host".into()))?;
+        let db = std::env::var("ZONETRAIL_DB_NAME").ok().or(s.dbname).unwrap_or_else(|| "zonetrail".into());
+        let url = format!(
+            "mysql://{}:{}@{}:{}/{}?ssl-mode=required",
+            percent_encode(&s.username),
+            percent_encode(&s.password),
+            host,
+            s.port.unwrap_or(3306),
+            db
+        );
+        Ok(Self { url, max_connections })
+    }
+
+    /// Open the pool. SQLite gets WAL and a busy timeout so the API reads while the writer
+    /// writes; MySQL gets bounded connect and acquire timeouts so an outage fails fast.
+    pub async fn connect(&self) -> Result<DatabaseConnection, DbErr> {
+        let mut opts = ConnectOptions::new(self.url.clone());
+        opts.max_connections(self.max_connections)
+            .min_connections(0)
+            .connect_timeout(connect_timeout())
+            .acquire_timeout(connect_timeout() + Duration::from_secs(5))
+            .sqlx_logging(false);
+        if self.url.starts_with("sqlite:") {
+            opts.map_sqlx_sqlite_opts(|o| {
+                o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                    .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
+                    .busy_timeout(Duration::from_secs(10))
+                    .create_if_missing(true)
+            });
+        }
+        Database::connect(opts).await
+    }
+}
+
+/// How long opening a connection may take. Longer on Lambda: Aurora Serverless v2 takes about
+/// 15 s to resume from auto-pause, and the first connection after a pause waits for it.
+fn connect_timeout() -> Duration {
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() { Duration::from_secs(30) } else { Duration::from_secs(5) }
+}
+
+fn percent_encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacts_passwords() {
+        assert_eq!(redact("mysql://app:s3cr%40t@db:3306/z"), "mysql://app:***@db:3306/z");
+        assert_eq!(redact("sqlite://zonetrail.db?mode=rwc"), "sqlite://zonetrail.db?mode=rwc");
+        assert_eq!(percent_encode("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
+    }
+}

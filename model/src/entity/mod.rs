@@ -1,0 +1,7 @@
+//! sea-orm entities for the tables the `migration` crate creates.
+pub mod hosted_zones;
+pub mod record_changes;
+pub mod record_sets;
+pub mod record_values;
+pub mod sweep_pages;
+pub mod sweeps;

@@ -1,0 +1,29 @@
+use sea_orm::entity::prelude::*;
+
+#[derive(Clone, Debug, PartialEq, Eq, DeriveEntityModel)]
+#[sea_orm(table_name = "record_changes")]
+pub struct Model {
+    #[sea_orm(primary_key)]
+    pub id: i64,
+    pub record_id: i64,
+    pub zone_id: String,
+    /// `create`, `update` or `delete`.
+    pub action: String,
+    /// `event`, `sweep` or `reconcile`.
+    pub source: String,
+    pub actor: Option<String>,
+    pub actor_role: Option<String>,
+    pub event_id: Option<String>,
+    pub sweep_id: Option<String>,
+    pub observed_at: DateTimeUtc,
+    pub recorded_at: DateTimeUtc,
+    /// The record set as JSON before and after the change.
+    pub before_state: Option<String>,
+    pub after_state: Option<String>,
+    pub dedup_key: String,
+}
+
+#[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
+pub enum Relation {}
+
+impl ActiveModelBehavior for ActiveModel {}
