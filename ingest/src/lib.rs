@@ -1,0 +1,34 @@
+//! The ingest stage: reads Route 53 and turns what it sees into queue messages
+//! (see DESIGN.md, "The queue message contract").
+//!
+//! - [`sweep`]: a full or targeted sweep of hosted zones, paced under one token bucket,
+//!   streamed page by page, resumable through a [`SweepTask`] continuation.
+//! - [`event`]: decoding of CloudTrail events (EventBridge "AWS API Call via CloudTrail")
+//!   into record and zone messages, or a targeted sweep when the event is incomplete.
+//! - [`queue`]: the [`Queue`] seam, with an SQS and an in-process implementation.
+//! - [`lambda`]: the one handler the `ingest-lambda` binary runs.
+//!
+//! Callers build a [`State`] once and call [`sweep_all`], [`sweep_zone`], [`ingest_event`]
+//! or [`lambda::handle`].
+
+pub mod config;
+pub mod event;
+pub mod lambda;
+pub mod queue;
+pub mod route53;
+pub mod sweep;
+
+mod metrics;
+mod state;
+
+#[cfg(feature = "fake-route53")]
+pub mod fake_route53;
+
+pub use config::{ConfigError, IngestConfig, SweepSettings};
+pub use event::{DecodeError, EventError, EventOutcome, ingest_event};
+pub use queue::{MemoryQueue, MemoryReceiver, Queue, QueueError, SqsQueue};
+pub use state::State;
+pub use sweep::{
+    Deadline, Progress, ProgressEvent, SweepError, SweepOutcome, SweepReport, SweepTask, run_sweep,
+    sweep_all, sweep_zone,
+};

@@ -1,0 +1,80 @@
+//! Which Route 53 failures are worth another attempt, and how long to wait before it.
+
+use aws_sdk_route53::config::http::HttpResponse;
+use aws_sdk_route53::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use rand::Rng;
+use std::time::Duration;
+
+/// Error codes Route 53 answers when the caller should slow down or try again.
+const RETRYABLE_CODES: [&str; 7] = [
+    "Throttling",
+    "ThrottlingException",
+    "PriorRequestNotComplete",
+    "RequestThrottled",
+    "ServiceUnavailable",
+    "InternalFailure",
+    "RequestTimeout",
+];
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Failure {
+    /// Throttling, a prior request still in progress, a 5xx, or no answer at all.
+    Retryable(String),
+    /// The hosted zone does not exist (any more).
+    NotFound(String),
+    /// Anything else: retrying would get the same answer.
+    Fatal(String),
+}
+
+pub fn classify<E>(err: &SdkError<E, HttpResponse>) -> Failure
+where
+    E: ProvideErrorMetadata + std::error::Error + 'static,
+{
+    let describe = || DisplayErrorContext(err).to_string();
+    match err {
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => Failure::Retryable(describe()),
+        SdkError::ServiceError(service) => {
+            let code = service.err().code().unwrap_or_default();
+            let status = Some(service.raw().status().as_u16());
+            if RETRYABLE_CODES.contains(&code) || status.is_some_and(|s| s >= 500) {
+                Failure::Retryable(format!("{} (HTTP {})", describe(), status.unwrap_or_default()))
+            } else if code == "NoSuchHostedZone" {
+                Failure::NotFound(describe())
+            } else {
+                Failure::Fatal(describe())
+            }
+        }
+        _ => Failure::Fatal(describe()),
+    }
+}
+
+/// Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): the `retry`-th
+/// retry (1-based) waits a uniformly random time in `0..=min(cap, base * 2^(retry-1))`.
+pub fn full_jitter(retry: u32, base: Duration, cap: Duration) -> Duration {
+    let exp = base.saturating_mul(2u32.saturating_pow(retry.saturating_sub(1).min(30)));
+    let ceiling = exp.min(cap);
+    if ceiling.is_zero() {
+        return Duration::ZERO;
+    }
+    Duration::from_nanos(rand::rng().random_range(0..=ceiling.as_nanos().min(u64::MAX as u128) as u64))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn jitter_stays_under_the_exponential_ceiling_and_the_cap() {
+        let base = Duration::from_millis(100);
+        let cap = Duration::from_secs(2);
+        for retry in 1..40 {
+            let ceiling = (base * 2u32.pow((retry - 1).min(20))).min(cap);
+            for _ in 0..50 {
+                assert!(full_jitter(retry, base, cap) <= ceiling);
+            }
+        }
+        // Spread, not a constant: 200 draws under a 2 s ceiling are not all equal.
+        let draws: std::collections::HashSet<_> = (0..200).map(|_| full_jitter(10, base, cap)).collect();
+        assert!(draws.len() > 100);
+    }
+}
