@@ -1,0 +1,365 @@
+//! Writer throughput on MariaDB against the targets of issue 4, and the baseline a cron script
+//! would get (one autocommitted `INSERT ... ON DUPLICATE KEY UPDATE` per record).
+//!
+//! ```text
+//! cargo bench -p zonetrail-writer --bench writer
+//! ```
+//!
+//! `ZONETRAIL_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306`) names the server; each
+//! run creates its own databases. `ZONETRAIL_BENCH_RECORDS` (default 100000) sizes the zone.
+//! A benchmark, not a test: it prints figures and compares them with the targets.
+
+use chrono::{Duration, Utc};
+use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+use zonetrail_model::{Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing, SweepDone, Timestamp, ZoneId, split_records};
+use zonetrail_writer::apply_body;
+
+/// Counts heap bytes in use and their peak, to measure one message's footprint.
+struct CountingAlloc;
+static CURRENT: AtomicUsize = AtomicUsize::new(0);
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for CountingAlloc {
+    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
+        let p = unsafe { System.alloc(layout) };
+        if !p.is_null() {
+            let now = CURRENT.fetch_add(layout.size(), Ordering::Relaxed) + layout.size();
+            PEAK.fetch_max(now, Ordering::Relaxed);
+        }
+        p
+    }
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
+        unsafe { System.dealloc(ptr, layout) };
+        CURRENT.fetch_sub(layout.size(), Ordering::Relaxed);
+    }
+}
+
+#[global_allocator]
+static ALLOC: CountingAlloc = CountingAlloc;
+
+const MIB: usize = 1024 * 1024;
+
+fn record(i: usize, variant: usize) -> RecordSet {
+    let weighted = i.is_multiple_of(10);
+    RecordSet {
+        name: RecordName::parse(&format!("host-{i:06}.svc.example.com.")).unwrap(),
+        rtype: if i.is_multiple_of(7) { RecordType::Aaaa } else { RecordType::A },
+        set_identifier: weighted.then(|| format!("blue-{}", i % 3)),
+        ttl: Some(300),
+        values: if i.is_multiple_of(7) {
+            vec![format!("2001:db8::{:x}:{variant}", i)]
+        } else {
+            vec![format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255), format!("192.0.2.{}", variant % 250)]
+        },
+        alias_target: None,
+        routing: Routing { weight: weighted.then_some(10), ..Routing::default() },
+    }
+}
+
+/// A sweep of `records` record sets in pages of at most `per_page`, bodies ready to apply.
+fn sweep(zone: &ZoneId, sweep_id: &str, start: Timestamp, records: &[RecordSet], per_page: usize) -> (Vec<String>, String) {
+    let mut bodies = Vec::new();
+    for (p, chunk) in records.chunks(per_page).enumerate() {
+        let m = RecordsMessage {
+            zone_id: zone.clone(),
+            observed_at: start + Duration::milliseconds(250 * (p as i64 + 1)),
+            origin: Origin::Sweep { sweep_id: sweep_id.into(), page: p as u32 },
+            upserts: chunk.to_vec(),
+            deletes: vec![],
+        };
+        bodies.push(Message::Records(m).to_json());
+    }
+    let done = Message::SweepDone(SweepDone {
+        zone_id: zone.clone(),
+        sweep_id: sweep_id.into(),
+        started_at: start,
+        observed_at: start + Duration::milliseconds(250 * (bodies.len() as i64 + 1)),
+        pages: bodies.len() as u32,
+        record_sets: records.len() as u64,
+    });
+    (bodies, done.to_json())
+}
+
+async fn apply_all(db: &DatabaseConnection, bodies: &[String]) -> f64 {
+    let started = Instant::now();
+    for b in bodies {
+        apply_body(db, b).await.unwrap_or_else(|e| panic!("apply failed: {e}"));
+    }
+    started.elapsed().as_secs_f64()
+}
+
+async fn fresh_db() -> DatabaseConnection {
+    use migration::MigratorTrait;
+    let db = zonetrail_model::testing::mysql_db().await.conn;
+    migration::Migrator::up(&db, None).await.expect("migrations");
+    db
+}
+
+fn vm_hwm_kib() -> Option<u64> {
+    let status = std::fs::read_to_string("/proc/self/status").ok()?;
+    status.lines().find(|l| l.starts_with("VmHWM:"))?.split_whitespace().nth(1)?.parse().ok()
+}
+
+struct Row {
+    workload: String,
+    measured: f64,
+    unit: &'static str,
+    target: Option<f64>,
+    higher_is_better: bool,
+    note: String,
+}
+
+impl Row {
+    fn pass(&self) -> &'static str {
+        match self.target {
+            None => "-",
+            Some(t) if (self.higher_is_better && self.measured >= t) || (!self.higher_is_better && self.measured <= t) => "PASS",
+            Some(_) => "FAIL",
+        }
+    }
+}
+
+async fn server_setting(db: &DatabaseConnection, name: &str) -> String {
+    let row = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT CAST(@@{name} AS CHAR) AS v")))
+        .await
+        .ok()
+        .flatten();
+    row.and_then(|r| r.try_get::<String>("", "v").ok()).unwrap_or_else(|| "?".into())
+}
+
+fn main() {
+    if std::env::var_os("ZONETRAIL_TEST_MYSQL_URL").is_none() {
+        // SAFETY: single-threaded here, before the runtime starts.
+        unsafe { std::env::set_var("ZONETRAIL_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306") };
+    }
+    let n: usize = std::env::var("ZONETRAIL_BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    rt.block_on(run(n));
+}
+
+async fn run(n: usize) {
+    let mut rows: Vec<Row> = Vec::new();
+    let zone = ZoneId::parse("ZBENCH0001").unwrap();
+    let now = Utc::now();
+
+    // Memory first, while the process is small: one 1 MiB message, applied into a zone that
+    // already holds its records (the update path allocates the most: before and after).
+    {
+        let db = fresh_db().await;
+        let records: Vec<RecordSet> = (0..20_000).map(|i| record(i, 0)).collect();
+        let full = RecordsMessage {
+            zone_id: zone.clone(),
+            observed_at: now - Duration::hours(1),
+            origin: Origin::Sweep { sweep_id: "mem".into(), page: 0 },
+            upserts: records,
+            deletes: vec![],
+        };
+        let first = split_records(full, MIB).unwrap().into_iter().next().unwrap();
+        let count = first.upserts.len();
+        let body = Message::Records(first.clone()).to_json();
+        apply_body(&db, &body).await.unwrap();
+        let changed = RecordsMessage {
+            observed_at: now - Duration::minutes(30),
+            origin: Origin::Sweep { sweep_id: "mem2".into(), page: 0 },
+            upserts: first.upserts.iter().enumerate().map(|(i, _)| record(i, 1)).collect(),
+            ..first
+        };
+        let body = Message::Records(changed).to_json();
+        let hwm_before = vm_hwm_kib();
+        let base = CURRENT.load(Ordering::Relaxed);
+        PEAK.store(base, Ordering::Relaxed);
+        apply_body(&db, &body).await.unwrap();
+        let peak = PEAK.load(Ordering::Relaxed) - base;
+        let hwm_after = vm_hwm_kib();
+        rows.push(Row {
+            workload: format!("peak heap applying one {:.2} MiB message ({count} sets changed)", body.len() as f64 / MIB as f64),
+            measured: peak as f64 / MIB as f64,
+            unit: "MiB",
+            target: Some(64.0),
+            higher_is_better: false,
+            note: format!(
+                "process VmHWM {} MiB (before: {} MiB)",
+                hwm_after.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0)),
+                hwm_before.map_or("?".into(), |k| format!("{:.1}", k as f64 / 1024.0))
+            ),
+        });
+    }
+
+    let records: Vec<RecordSet> = (0..n).map(|i| record(i, 0)).collect();
+    let changed: Vec<RecordSet> = (0..n).map(|i| if i % 10 == 3 { record(i, 1) } else { record(i, 0) }).collect();
+    // Page sizes: Route 53's 300, and as many as fit the queue's 1 MiB limit.
+    let per_mib = split_records(
+        RecordsMessage { zone_id: zone.clone(), observed_at: now, origin: Origin::Sweep { sweep_id: "x".repeat(36), page: 99_999 }, upserts: records[..20_000.min(n)].to_vec(), deletes: vec![] },
+        MIB,
+    )
+    .unwrap()[0]
+    .upserts
+    .len();
+    let mut fresh_rate = 0.0;
+    let mut settings = String::new();
+    for per_page in [300usize, per_mib] {
+        let db = fresh_db().await;
+        if settings.is_empty() {
+            settings = format!(
+                "MariaDB {}, innodb_flush_log_at_trx_commit={}, innodb_buffer_pool_size={} MiB",
+                server_setting(&db, "version").await,
+                server_setting(&db, "innodb_flush_log_at_trx_commit").await,
+                server_setting(&db, "innodb_buffer_pool_size").await.parse::<u64>().map_or("?".into(), |b| (b / MIB as u64).to_string()),
+            );
+        }
+        let label = format!("{per_page}/msg");
+        let t0 = now - Duration::hours(6);
+        let (s1, d1) = sweep(&zone, "sweep-1", t0, &records, per_page);
+        let secs = apply_all(&db, &s1).await;
+        let rate = n as f64 / secs;
+        if per_page == 300 {
+            fresh_rate = rate;
+        }
+        fresh_rate = fresh_rate.max(rate);
+        rows.push(Row { workload: format!("fresh inserts, {label}"), measured: rate, unit: "sets/s", target: Some(50_000.0), higher_is_better: true, note: format!("{n} in {secs:.2} s") });
+        let secs = apply_all(&db, std::slice::from_ref(&d1)).await;
+        rows.push(Row { workload: format!("  sweep_done of that sweep, {label}"), measured: secs, unit: "s", target: None, higher_is_better: false, note: "reconcile: nothing vanished".into() });
+
+        let secs = apply_all(&db, &s1).await;
+        rows.push(Row {
+            workload: format!("re-applying an unchanged sweep (redelivery), {label}"),
+            measured: n as f64 / secs,
+            unit: "sets/s",
+            target: Some(150_000.0),
+            higher_is_better: true,
+            note: format!("the same messages again, {secs:.2} s"),
+        });
+
+        let (s2, d2) = sweep(&zone, "sweep-2", t0 + Duration::hours(3), &records, per_page);
+        let secs = apply_all(&db, &s2).await;
+        rows.push(Row {
+            workload: format!("re-applying an unchanged sweep (next sweep), {label}"),
+            measured: n as f64 / secs,
+            unit: "sets/s",
+            target: Some(150_000.0),
+            higher_is_better: true,
+            note: format!("new sweep, same content: observed_at moves, {secs:.2} s"),
+        });
+        let secs = apply_all(&db, std::slice::from_ref(&d2)).await;
+        rows.push(Row { workload: format!("  sweep_done of that sweep, {label}"), measured: secs, unit: "s", target: None, higher_is_better: false, note: String::new() });
+
+        let (s3, d3) = sweep(&zone, "sweep-3", t0 + Duration::hours(5), &changed, per_page);
+        let secs = apply_all(&db, &s3).await;
+        rows.push(Row {
+            workload: format!("a sweep with 10% changed, {label}"),
+            measured: n as f64 / secs,
+            unit: "sets/s",
+            target: Some(50_000.0),
+            higher_is_better: true,
+            note: format!("{} updates with history, {secs:.2} s", n / 10),
+        });
+        let secs = apply_all(&db, std::slice::from_ref(&d3)).await;
+        rows.push(Row { workload: format!("  sweep_done of that sweep, {label}"), measured: secs, unit: "s", target: None, higher_is_better: false, note: String::new() });
+        db.close().await.ok();
+    }
+
+    // What the server does at best for the main table alone: multi-row INSERTs of bare
+    // record_sets rows (no history, no lookup values, no observations), 500 a statement.
+    let reference_n = 20_000.min(n);
+    let db = fresh_db().await;
+    let started = Instant::now();
+    for chunk in records[..reference_n].chunks(500) {
+        use sea_orm::sea_query::Query;
+        use zonetrail_model::entity::record_sets::{Column as C, Entity};
+        let mut q = Query::insert()
+            .into_table(Entity)
+            .columns([C::ZoneId, C::Name, C::ReversedName, C::RecordType, C::SetIdentifier, C::Content, C::ContentHash, C::ObservedAt, C::FirstSeenAt, C::LastSeenAt])
+            .to_owned();
+        for r in chunk {
+            let r = r.clone().normalize();
+            q.values_panic([
+                zone.as_str().into(),
+                r.name.as_str().into(),
+                r.name.reversed().into(),
+                r.rtype.as_str().into(),
+                r.set_identifier.clone().unwrap_or_default().into(),
+                serde_json::to_string(&r).unwrap().into(),
+                r.content_hash().into(),
+                now.into(),
+                now.into(),
+                now.into(),
+            ]);
+        }
+        db.execute(&q).await.unwrap();
+    }
+    let reference = reference_n as f64 / started.elapsed().as_secs_f64();
+    rows.push(Row {
+        workload: "server reference: bare multi-row INSERT into record_sets only".into(),
+        measured: reference,
+        unit: "sets/s",
+        target: None,
+        higher_is_better: true,
+        note: format!("{reference_n} rows, 500 a statement: the ceiling for one table on this server"),
+    });
+
+    // The baseline: a cron script writing one record per autocommitted statement.
+    let baseline_n = 3_000.min(n);
+    let db = fresh_db().await;
+    let started = Instant::now();
+    for r in &records[..baseline_n] {
+        let r = r.clone().normalize();
+        let json = serde_json::to_string(&r).unwrap();
+        let stmt = Statement::from_sql_and_values(
+            db.get_database_backend(),
+            "INSERT INTO record_sets (zone_id, name, reversed_name, record_type, set_identifier, content, content_hash, observed_at, first_seen_at, last_seen_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) \
+             ON DUPLICATE KEY UPDATE content = VALUES(content), content_hash = VALUES(content_hash), observed_at = VALUES(observed_at), last_seen_at = VALUES(last_seen_at)",
+            [
+                zone.as_str().into(),
+                r.name.as_str().into(),
+                r.name.reversed().into(),
+                r.rtype.as_str().into(),
+                r.set_identifier.clone().unwrap_or_default().into(),
+                json.into(),
+                r.content_hash().into(),
+                now.into(),
+                now.into(),
+                now.into(),
+            ],
+        );
+        db.execute_raw(stmt).await.unwrap();
+    }
+    let baseline = baseline_n as f64 / started.elapsed().as_secs_f64();
+    rows.push(Row {
+        workload: "baseline: one INSERT ... ON DUPLICATE KEY UPDATE per record".into(),
+        measured: baseline,
+        unit: "sets/s",
+        target: None,
+        higher_is_better: true,
+        note: format!("{baseline_n} records, autocommit; no history, no values"),
+    });
+    rows.push(Row {
+        workload: "fresh inserts / baseline".into(),
+        measured: fresh_rate / baseline,
+        unit: "x",
+        target: Some(20.0),
+        higher_is_better: true,
+        note: "best fresh-insert rate above".into(),
+    });
+
+    println!("\nwriter benchmark: {n} record sets, one zone, sequential apply; {settings}\n");
+    println!("{:<66} {:>14} {:>6} {:>10} {:>8} {:>5}  note", "workload", "measured", "unit", "target", "ratio", "");
+    for r in &rows {
+        let (target, ratio) = match r.target {
+            Some(t) if r.higher_is_better => (format!(">= {t}"), format!("{:.2}", r.measured / t)),
+            Some(t) => (format!("<= {t}"), format!("{:.2}", r.measured / t)),
+            None => ("-".into(), "-".into()),
+        };
+        assert!(r.workload.len() <= 66, "scripts/benchmarks/report.py reads workloads of at most 66 characters");
+        println!("{:<66} {:>14.1} {:>6} {:>10} {:>8} {:>5}  {}", r.workload, r.measured, r.unit, target, ratio, r.pass(), r.note);
+    }
+    // scripts/bench counts a non-zero exit as a missed target.
+    if rows.iter().any(|r| r.pass() == "FAIL") {
+        std::process::exit(1);
+    }
+}
+

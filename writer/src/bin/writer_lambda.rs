@@ -1,0 +1,12 @@
+//! `writer-lambda`: applies the main queue's batches (SQS event source with
+//! `ReportBatchItemFailures`). The pool is made once here, at init.
+use lambda_runtime::{Error, LambdaEvent, service_fn};
+use zonetrail_writer::lambda::{State, handle};
+
+#[tokio::main]
+async fn main() -> Result<(), Error> {
+    zonetrail_model::telemetry::init_lambda_tracing();
+    let state = State::from_env().await?;
+    let state = &state;
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| handle(state, event))).await
+}

@@ -1,0 +1,109 @@
+//! The `writer-lambda` handler: an SQS batch in, a partial batch response out.
+//!
+//! Each message is applied on its own (one transaction each) and reported in
+//! `batchItemFailures` on its own, so a poison message never holds back the others; it comes
+//! back until the queue's max receives, then sits in the DLQ with its reason in the logs. When
+//! the database cannot be reached, the rest of the batch is reported failed without trying it
+//! (each try would wait for the pool's timeout); SQS delivers them again later.
+
+use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
+use chrono::Utc;
+use lambda_runtime::{Error, LambdaEvent};
+use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use tracing::Instrument;
+use zonetrail_model::db::DbSettings;
+
+use crate::metrics::BatchMetrics;
+use crate::{ApplyError, apply_body};
+
+/// What the handler keeps between invocations: the database pool, made once at init.
+pub struct State {
+    pub db: DatabaseConnection,
+    /// Print an EMF metrics line per batch on stdout (on in Lambda).
+    pub emit_metrics: bool,
+}
+
+impl State {
+    /// Read the database settings (`DATABASE_URL` or the RDS secret) and open the pool.
+    pub async fn from_env() -> Result<Self, Error> {
+        let settings = DbSettings::from_env().await?;
+        tracing::info!(database = ?settings, "connecting");
+        let db = settings.connect().await?;
+        Ok(Self { db, emit_metrics: true })
+    }
+}
+
+/// The Lambda handler.
+pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
+    let (response, metrics) = apply_batch(&state.db, &event.payload.records).await?;
+    if state.emit_metrics {
+        println!("{}", metrics.emf_line(Utc::now()));
+    }
+    Ok(response)
+}
+
+/// Apply a batch of SQS messages; the response lists every message that failed.
+///
+/// Returns an error (so Lambda retries the whole batch) only when a failed message has no
+/// message id to report it by.
+pub async fn apply_batch<C>(db: &C, messages: &[SqsMessage]) -> Result<(SqsBatchResponse, BatchMetrics), Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let mut response = SqsBatchResponse::default();
+    let mut metrics = BatchMetrics::default();
+    let mut outage = false;
+    let mut unreportable = 0usize;
+    for message in messages {
+        let id = message.message_id.as_deref().unwrap_or("");
+        let span = tracing::info_span!("message", message_id = id);
+        let result = if outage {
+            Err(None)
+        } else {
+            match message.body.as_deref() {
+                None => Err(Some(ApplyError::Invalid("the SQS message has no body".into()))),
+                Some(body) => apply_body(db, body).instrument(span.clone()).await.map_err(Some),
+            }
+        };
+        let _entered = span.enter();
+        match result {
+            Ok(applied) => {
+                metrics.records_upserted += applied.records_upserted();
+                metrics.records_tombstoned += applied.records_tombstoned();
+                let lag = (Utc::now() - applied.observed_at).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6;
+                metrics.freshness_lag_seconds.push(lag.max(0.0));
+                tracing::info!(
+                    kind = applied.kind,
+                    zone = %applied.zone_id,
+                    created = applied.counts.created,
+                    updated = applied.counts.updated,
+                    tombstoned = applied.counts.tombstoned,
+                    refreshed = applied.counts.refreshed,
+                    unchanged = applied.counts.unchanged,
+                    lag_seconds = lag,
+                    "applied"
+                );
+            }
+            Err(error) => {
+                metrics.messages_failed += 1;
+                match &error {
+                    None => tracing::warn!("not tried: the database is unreachable; the queue will deliver it again"),
+                    Some(e @ ApplyError::SweepIncomplete { .. }) => tracing::info!(reason = %e, "sweep not complete yet; retrying later"),
+                    Some(e) if e.is_retryable() => tracing::warn!(reason = %e, "failed; the queue will deliver it again"),
+                    Some(e) => tracing::error!(reason = %e, "poison message: it cannot be applied and will go to the dead-letter queue"),
+                }
+                if error.as_ref().is_some_and(ApplyError::is_outage) {
+                    outage = true;
+                }
+                match &message.message_id {
+                    Some(id) => response.add_failure(id.clone()),
+                    None => unreportable += 1,
+                }
+            }
+        }
+    }
+    if unreportable > 0 {
+        return Err(format!("{unreportable} failed message(s) have no message id; failing the whole batch so that it is retried").into());
+    }
+    Ok((response, metrics))
+}

@@ -1,0 +1,200 @@
+//! The writer: applies queue messages to the database so that every delivery order, with any
+//! duplicates, ends in the same state and the same history as in-order delivery.
+//!
+//! [`apply`] takes one decoded [`Message`] and applies it in one transaction; [`apply_body`]
+//! decodes a queue body first. The Lambda handler ([`lambda::handle`]), `zonetrail drain` and
+//! the local stack all go through [`apply_body`].
+//!
+//! # The invariant
+//!
+//! Every record (zone, name, type, set identifier) has an *observation sequence*: everything
+//! that ever observed it, sorted in **observation order** — time; at equal times a deletion
+//! after a presence; then the larger content hash; then the origin's key (which only decides
+//! whose name an equal observation carries). The order is total and the same in every database.
+//! The sequence holds:
+//!
+//! - each upsert (present, with a content hash) and delete (absent) of a `records` message;
+//! - each **zone deletion**: absent, at the deletion's time, for every record of the zone;
+//! - each **reconciled sweep** (`sweep_done` with every page applied): absent, at the sweep's
+//!   start, for every record of the zone that none of its pages listed and that nothing
+//!   observed inside its window [start, sweep_done's `observed_at`]. Applied in order this is
+//!   exactly DESIGN.md's rule (live, unseen, `observed_at` older than the start); stated on the
+//!   set of messages it no longer depends on order. The start is the conservative time: the
+//!   record was gone by the time the sweep reached its place, and anything observed after the
+//!   start wins over the sweep.
+//!
+//! Maximal stretches of equal state are **runs**. Then, whatever the delivery order:
+//!
+//! - `record_sets` shows the last observation's state (a tombstone keeps the last content;
+//!   `deleted_at` is the start of the current deleted run; `observed_at` the newest record
+//!   observation or run-starting absence; `first_seen_at`/`last_seen_at` the first and last
+//!   presence). A delete of an unknown record is a tombstone with no content, so an older
+//!   upsert arriving late cannot resurrect it.
+//! - `record_changes` holds exactly one row per run start, except a leading deleted run:
+//!   `create` (from nothing or deleted), `update` (content to content) or `delete`, with the
+//!   run's first observation's time, source (event, sweep or reconcile) and actor. Its
+//!   `dedup_key` hashes record, observation and transition, so a replay inserts nothing.
+//! - `record_values` holds the lookup values of live records only (none for tombstones).
+//!
+//! A late observation therefore lands where it belongs: in-order A@1, B@2, A@3 gives create,
+//! update A→B, update B→A, and so does A@1, A@3, then B@2 — the late B splits the run
+//! A@1…A@3, so the writer must know that A was seen again at 3. That is why a run is not
+//! enough: the writer keeps every record observation (`record_observations`, one row per
+//! record and observing message) and rewrites only the affected history rows of that record.
+//!
+//! # Bounded storage
+//!
+//! SQS keeps a message at most 14 days after it was first sent (also in the DLQ), so nothing
+//! older can arrive. Observations inside a run that are older than [`HORIZON_DAYS`] before the
+//! zone's newest sweep are compacted at reconciliation; run starts stay (they are the history).
+//! Storage is therefore one small row per record per sweep within the horizon, plus the history.
+//!
+//! # Fast and slow
+//!
+//! Nearly every observation is newer than everything its record has seen, with no sweep
+//! window or zone-wide absence in the way: it is applied from the `record_sets` row alone
+//! (unchanged content only moves `observed_at`/`last_seen_at`, in one `UPDATE ... WHERE id IN`
+//! for the whole message). Anything else — late, duplicate, tied, or near a reconciliation —
+//! reads the record's stored observations and history, rebuilds its sequence and writes the
+//! difference. Both paths give the same result; the property test checks it.
+
+mod absence;
+mod error;
+mod keyplan;
+pub mod lambda;
+pub mod metrics;
+mod origin;
+mod plan;
+mod rebuild;
+mod records;
+mod sequence;
+mod store;
+mod sweep;
+mod tables;
+mod validate;
+mod zone;
+
+use chrono::Utc;
+use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait};
+use zonetrail_model::{Message, Timestamp, ZoneId};
+
+pub use error::ApplyError;
+pub use plan::Counts;
+
+/// How long interior observations are kept for late messages to find their place.
+pub const HORIZON_DAYS: i64 = sequence::HORIZON.num_days();
+
+/// What applying one message did.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Applied {
+    /// `records`, `zone` or `sweep_done`.
+    pub kind: &'static str,
+    pub zone_id: ZoneId,
+    pub observed_at: Timestamp,
+    pub counts: Counts,
+    /// For `sweep_done`: `true` when this delivery reconciled the sweep, `false` when it had
+    /// been reconciled before (a redelivery, a no-op).
+    pub reconciled: Option<bool>,
+}
+
+impl Applied {
+    /// Record sets written as present: created, updated or re-observed.
+    pub fn records_upserted(&self) -> u64 {
+        self.counts.created + self.counts.updated + self.counts.refreshed
+    }
+
+    /// Record sets that became tombstones.
+    pub fn records_tombstoned(&self) -> u64 {
+        self.counts.tombstoned
+    }
+}
+
+/// How [`apply_with`] works; [`apply`] uses the default.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct ApplyOptions {
+    /// Rebuild every touched record from its stored observations instead of taking the fast
+    /// path. Same result, slower: the tests use it to check that both paths agree.
+    pub always_rebuild: bool,
+}
+
+/// Apply one message in one transaction.
+///
+/// Errors say whether to retry ([`ApplyError::is_retryable`]): a database error or an
+/// incomplete sweep may succeed later; a message that breaks the contract never will.
+pub async fn apply<C>(db: &C, message: &Message) -> Result<Applied, ApplyError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    apply_with(db, message, ApplyOptions::default()).await
+}
+
+/// [`apply`] with options.
+pub async fn apply_with<C>(db: &C, message: &Message, options: ApplyOptions) -> Result<Applied, ApplyError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let now = Utc::now();
+    // SQLite: take the write lock at BEGIN, so concurrent writers queue on the busy timeout
+    // instead of failing to upgrade a read transaction. Ignored by MySQL.
+    let txn_options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..TransactionOptions::default() };
+    let txn = db.begin_with_options(txn_options).await?;
+    let mut applied = Applied {
+        kind: message.kind(),
+        zone_id: message.zone_id().clone(),
+        observed_at: message.observed_at(),
+        counts: Counts::default(),
+        reconciled: None,
+    };
+    let result = run(&txn, message, now, options, &mut applied).await;
+    match result {
+        Ok(None) => {
+            txn.commit().await?;
+            Ok(applied)
+        }
+        // Keep the bookkeeping of an incomplete sweep (what the API shows of it), then ask for a retry.
+        Ok(Some(retry)) => {
+            txn.commit().await?;
+            Err(retry)
+        }
+        Err(e) => {
+            // Dropping the transaction rolls it back; say so explicitly when the link still works.
+            let _ = txn.rollback().await;
+            Err(e)
+        }
+    }
+}
+
+async fn run(
+    txn: &impl ConnectionTrait,
+    message: &Message,
+    now: Timestamp,
+    options: ApplyOptions,
+    applied: &mut Applied,
+) -> Result<Option<ApplyError>, ApplyError> {
+    match message {
+        Message::Records(m) => applied.counts = records::apply(txn, m, now, options).await?,
+        Message::Zone(m) => applied.counts = zone::apply(txn, m, now, options).await?,
+        Message::SweepDone(d) => match sweep::apply(txn, d, now, options).await? {
+            sweep::SweepStatus::Reconciled(counts) => {
+                applied.counts = counts;
+                applied.reconciled = Some(true);
+            }
+            sweep::SweepStatus::AlreadyReconciled => applied.reconciled = Some(false),
+            sweep::SweepStatus::Incomplete(retry) => return Ok(Some(retry)),
+        },
+    }
+    Ok(None)
+}
+
+/// Decode a queue message body and [`apply`] it. A body that does not decode is poison; the
+/// reason is logged here and returned.
+pub async fn apply_body<C>(db: &C, body: &str) -> Result<Applied, ApplyError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let message = Message::from_json(body).map_err(|e| {
+        tracing::error!(reason = %e, bytes = body.len(), "message cannot be decoded; it will go to the dead-letter queue");
+        ApplyError::Decode(e)
+    })?;
+    apply(db, &message).await
+}

@@ -1,0 +1,340 @@
+//! Origins: the messages that observed something. Every observation of a record points at
+//! one, and the zone-wide absences (a reconciled sweep, a deleted zone) are origins too.
+
+use sea_orm::sea_query::{Expr, OnConflict, Query, ExprTrait};
+use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Order, QueryResult};
+use std::sync::Arc;
+use sha2::{Digest, Sha256};
+use zonetrail_model::{Origin, RecordsMessage, Timestamp, ZoneId, to_micros};
+
+use crate::tables::ObservationOrigins as O;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum OriginKind {
+    /// A records message: its upserts and deletes are observations of single records.
+    Records,
+    /// A completed sweep: every record of the zone it did not see was absent at its start,
+    /// unless something observed the record during the sweep's window.
+    Reconcile,
+    /// The zone was deleted: every record of it was absent from then on.
+    ZoneDeleted,
+}
+
+impl OriginKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Records => "records",
+            Self::Reconcile => "reconcile",
+            Self::ZoneDeleted => "zone_deleted",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "records" => Self::Records,
+            "reconcile" => Self::Reconcile,
+            "zone_deleted" => Self::ZoneDeleted,
+            _ => return None,
+        })
+    }
+}
+
+/// The history `source` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Event,
+    Sweep,
+    Reconcile,
+}
+
+impl Source {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Event => "event",
+            Self::Sweep => "sweep",
+            Self::Reconcile => "reconcile",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "event" => Self::Event,
+            "sweep" => Self::Sweep,
+            "reconcile" => Self::Reconcile,
+            _ => return None,
+        })
+    }
+}
+
+/// An origin as stored (`id` is only meaningful inside one database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OriginRow {
+    pub id: i64,
+    pub key: String,
+    pub kind: OriginKind,
+    pub source: Source,
+    pub observed_at: Timestamp,
+    pub window_end: Option<Timestamp>,
+    pub sweep_id: Option<String>,
+    pub page: Option<i32>,
+    pub event_id: Option<String>,
+    pub event_name: Option<String>,
+    pub actor: Option<String>,
+    pub actor_role: Option<String>,
+}
+
+impl OriginRow {
+    /// True when this origin is a sweep page of `sweep_id`.
+    pub(crate) fn is_page_of(&self, sweep_id: &str) -> bool {
+        self.kind == OriginKind::Records && self.source == Source::Sweep && self.sweep_id.as_deref() == Some(sweep_id)
+    }
+}
+
+/// An origin about to be stored.
+#[derive(Debug, Clone)]
+pub(crate) struct NewOrigin {
+    pub row: OriginRow,
+    pub zone_id: ZoneId,
+}
+
+impl NewOrigin {
+    /// The origin of a records message (`kind = records`) or of a zone deletion. `part`
+    /// tells apart the messages the ingest split one page or event into (they share origin
+    /// and time); see [`part_digest`].
+    pub(crate) fn from_message(zone_id: &ZoneId, observed_at: Timestamp, origin: &Origin, kind: OriginKind, part: &str) -> Self {
+        let at = to_micros(observed_at);
+        let micros = format!("{}{part}", at.timestamp_micros());
+        let prefix = match kind {
+            OriginKind::ZoneDeleted => "zone-deleted/",
+            _ => "",
+        };
+        let (key, source, sweep_id, page, event_id, event_name, actor, actor_role) = match origin {
+            Origin::Sweep { sweep_id, page } => (
+                format!("{zone_id}/{prefix}sweep/{sweep_id}/{page}@{micros}"),
+                Source::Sweep,
+                Some(sweep_id.clone()),
+                Some(*page as i32),
+                None,
+                None,
+                None,
+                None,
+            ),
+            Origin::Event { event_id, event_name, actor, actor_role } => (
+                format!("{zone_id}/{prefix}event/{event_id}@{micros}"),
+                Source::Event,
+                None,
+                None,
+                Some(event_id.clone()),
+                Some(event_name.clone()),
+                actor.clone(),
+                actor_role.clone(),
+            ),
+        };
+        Self {
+            zone_id: zone_id.clone(),
+            row: OriginRow { id: 0, key, kind, source, observed_at: at, window_end: None, sweep_id, page, event_id, event_name, actor, actor_role },
+        }
+    }
+
+    /// The absence a completed sweep observes: at its start, for records not seen in its window.
+    pub(crate) fn reconcile(zone_id: &ZoneId, sweep_id: &str, started_at: Timestamp, done_at: Timestamp) -> Self {
+        Self {
+            zone_id: zone_id.clone(),
+            row: OriginRow {
+                id: 0,
+                key: format!("{zone_id}/reconcile/{sweep_id}"),
+                kind: OriginKind::Reconcile,
+                source: Source::Reconcile,
+                observed_at: to_micros(started_at),
+                window_end: Some(to_micros(done_at)),
+                sweep_id: Some(sweep_id.to_owned()),
+                page: None,
+                event_id: None,
+                event_name: None,
+                actor: None,
+                actor_role: None,
+            },
+        }
+    }
+}
+
+/// A short digest of the keys a records message lists, so that each part of a split page or
+/// event is an origin of its own: then an origin that exists was applied in full (with its
+/// observations, in one transaction), and a redelivery is recognised without reading records.
+pub(crate) fn part_digest(m: &RecordsMessage) -> String {
+    let mut keys: Vec<String> = m
+        .upserts
+        .iter()
+        .map(|r| format!("u {} {} {}", r.name, r.rtype, r.set_identifier.as_deref().unwrap_or("")))
+        .chain(m.deletes.iter().map(|d| format!("d {} {} {}", d.name, d.rtype, d.set_identifier.as_deref().unwrap_or(""))))
+        .collect();
+    keys.sort_unstable();
+    let mut h = Sha256::new();
+    for k in &keys {
+        h.update(k.as_bytes());
+        h.update(b"\n");
+    }
+    format!("/{}", &hex::encode(h.finalize())[..16])
+}
+
+/// The stored origin with this key, if any (a plain read: a redelivery writes nothing).
+pub(crate) async fn find(db: &impl ConnectionTrait, key: &str) -> Result<Option<Arc<OriginRow>>, DbErr> {
+    let select = select_origins().and_where(Expr::col(O::OriginKey).eq(key)).to_owned();
+    match db.query_one(&select).await? {
+        Some(row) => Ok(Some(Arc::new(decode(&row)?))),
+        None => Ok(None),
+    }
+}
+
+/// Store the origin if it is new and return it with its id.
+pub(crate) async fn ensure(db: &impl ConnectionTrait, new: &NewOrigin) -> Result<Arc<OriginRow>, DbErr> {
+    let r = &new.row;
+    let insert = Query::insert()
+        .into_table(O::Table)
+        .columns([
+            O::OriginKey,
+            O::ZoneId,
+            O::Kind,
+            O::Source,
+            O::ObservedAt,
+            O::WindowEnd,
+            O::SweepId,
+            O::Page,
+            O::EventId,
+            O::EventName,
+            O::Actor,
+            O::ActorRole,
+        ])
+        .values_panic([
+            r.key.clone().into(),
+            new.zone_id.as_str().into(),
+            r.kind.as_str().into(),
+            r.source.as_str().into(),
+            r.observed_at.into(),
+            r.window_end.into(),
+            r.sweep_id.clone().into(),
+            r.page.into(),
+            r.event_id.clone().into(),
+            r.event_name.clone().into(),
+            r.actor.clone().into(),
+            r.actor_role.clone().into(),
+        ])
+        .on_conflict(OnConflict::column(O::OriginKey).do_nothing_on([O::OriginKey]).to_owned())
+        .to_owned();
+    db.execute(&insert).await?;
+    let select = select_origins().and_where(Expr::col(O::OriginKey).eq(r.key.as_str())).to_owned();
+    let row = db
+        .query_one(&select)
+        .await?
+        .ok_or_else(|| DbErr::RecordNotFound(format!("origin {} was just stored but cannot be read back", r.key)))?;
+    Ok(Arc::new(decode(&row)?))
+}
+
+/// The zone-wide absences of a zone (reconciled sweeps and deletions) within the retention
+/// horizon, oldest first: a sweep every three hours gives about 120.
+pub(crate) async fn zone_absences(db: &impl ConnectionTrait, zone_id: &ZoneId) -> Result<Vec<Arc<OriginRow>>, DbErr> {
+    let kinds = [OriginKind::Reconcile.as_str(), OriginKind::ZoneDeleted.as_str()];
+    // Locking reads: they see absences committed a moment ago, and keep a concurrent
+    // reconciliation of this zone from adding one until this transaction ends.
+    let newest = Query::select()
+        .column(O::ObservedAt)
+        .from(O::Table)
+        .and_where(Expr::col(O::ZoneId).eq(zone_id.as_str()))
+        .and_where(Expr::col(O::Kind).is_in(kinds))
+        .order_by(O::ObservedAt, Order::Desc)
+        .limit(1)
+        .lock_shared()
+        .to_owned();
+    let Some(newest) = db.query_one(&newest).await? else {
+        return Ok(Vec::new());
+    };
+    let newest: Timestamp = newest.try_get("", "observed_at")?;
+    let select = select_origins()
+        .and_where(Expr::col(O::ZoneId).eq(zone_id.as_str()))
+        .and_where(Expr::col(O::Kind).is_in(kinds))
+        .and_where(Expr::col(O::ObservedAt).gte(newest - crate::sequence::HORIZON))
+        .order_by(O::ObservedAt, Order::Asc)
+        .lock_shared()
+        .to_owned();
+    db.query_all(&select).await?.iter().map(|r| decode(r).map(Arc::new)).collect()
+}
+
+/// Origins by id.
+pub(crate) async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Arc<OriginRow>>, DbErr> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::store::IN_CHUNK) {
+        let select = select_origins().and_where(Expr::col(O::Id).is_in(chunk.iter().copied())).to_owned();
+        for r in db.query_all(&select).await? {
+            out.push(Arc::new(decode(&r)?));
+        }
+    }
+    Ok(out)
+}
+
+/// The ids of the record origins (pages) of one zone's sweep.
+pub(crate) async fn sweep_page_origin_ids(db: &impl ConnectionTrait, zone_id: &ZoneId, sweep_id: &str) -> Result<Vec<i64>, DbErr> {
+    let select = Query::select()
+        .column(O::Id)
+        .from(O::Table)
+        .and_where(Expr::col(O::SweepId).eq(sweep_id))
+        .and_where(Expr::col(O::ZoneId).eq(zone_id.as_str()))
+        .and_where(Expr::col(O::Kind).eq(OriginKind::Records.as_str()))
+        .and_where(Expr::col(O::Source).eq(Source::Sweep.as_str()))
+        .to_owned();
+    db.query_all(&select).await?.iter().map(|r| r.try_get::<i64>("", "id")).collect()
+}
+
+fn select_origins() -> sea_orm::sea_query::SelectStatement {
+    Query::select()
+        .columns([
+            O::Id,
+            O::OriginKey,
+            O::Kind,
+            O::Source,
+            O::ObservedAt,
+            O::WindowEnd,
+            O::SweepId,
+            O::Page,
+            O::EventId,
+            O::EventName,
+            O::Actor,
+            O::ActorRole,
+        ])
+        .from(O::Table)
+        .to_owned()
+}
+
+#[derive(FromQueryResult)]
+struct RawOrigin {
+    id: i64,
+    origin_key: String,
+    kind: String,
+    source: String,
+    observed_at: Timestamp,
+    window_end: Option<Timestamp>,
+    sweep_id: Option<String>,
+    page: Option<i32>,
+    event_id: Option<String>,
+    event_name: Option<String>,
+    actor: Option<String>,
+    actor_role: Option<String>,
+}
+
+fn decode(row: &QueryResult) -> Result<OriginRow, DbErr> {
+    let r = RawOrigin::from_query_result(row, "")?;
+    let bad = |what: &str, v: &str| DbErr::Type(format!("observation_origins.{what} holds {v:?}"));
+    Ok(OriginRow {
+        id: r.id,
+        kind: OriginKind::parse(&r.kind).ok_or_else(|| bad("kind", &r.kind))?,
+        source: Source::parse(&r.source).ok_or_else(|| bad("source", &r.source))?,
+        key: r.origin_key,
+        observed_at: r.observed_at,
+        window_end: r.window_end,
+        sweep_id: r.sweep_id,
+        page: r.page,
+        event_id: r.event_id,
+        event_name: r.event_name,
+        actor: r.actor,
+        actor_role: r.actor_role,
+    })
+}

@@ -1,0 +1,411 @@
+//! What one message changes, collected per record and then written with a handful of
+//! multi-row statements: an `INSERT ... ON DUPLICATE KEY UPDATE` / `ON CONFLICT` for changed
+//! and new rows, one `UPDATE ... WHERE id IN` per group of merely re-observed rows, and bulk
+//! inserts and deletes for observations, history and lookup values.
+
+use chrono::Utc;
+use sea_orm::sea_query::{Cond, Expr, OnConflict, Query, SimpleExpr, ExprTrait};
+use sea_orm::{ConnectionTrait, DbErr};
+use sha2::{Digest, Sha256};
+use std::collections::HashMap;
+use std::sync::Arc;
+use zonetrail_model::entity::{record_changes, record_sets, record_values};
+use zonetrail_model::{RecordKey, Timestamp, ZoneId};
+
+use crate::origin::OriginRow;
+use crate::sequence::{Action, State};
+use crate::store::{self, IN_CHUNK, KeyCols};
+use crate::tables::RecordObservations as RO;
+
+/// A content as history and rows store it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Snapshot {
+    pub hash: String,
+    pub json: Arc<str>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) enum RecordRef {
+    Id(i64),
+    New(RecordKey),
+}
+
+/// The full `record_sets` row to write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct RowWrite {
+    pub key: RecordKey,
+    pub content: Option<Snapshot>,
+    pub observed_at: Timestamp,
+    pub first_seen_at: Option<Timestamp>,
+    pub last_seen_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+    pub last_sweep_id: Option<String>,
+}
+
+/// A re-observation that changes nothing but times: shared by every such row of a message.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Refresh {
+    pub observed_at: Timestamp,
+    pub last_seen_at: Option<Timestamp>,
+    pub last_sweep_id: Option<String>,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ObsWrite {
+    pub origin_id: i64,
+    pub at: Timestamp,
+    pub state: State,
+    pub starts_run: bool,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct ChangeWrite {
+    pub origin: Arc<OriginRow>,
+    pub at: Timestamp,
+    pub action: Action,
+    pub before: Option<Snapshot>,
+    pub after: Option<Snapshot>,
+}
+
+impl ChangeWrite {
+    /// The same change of the same record from the same observation always has the same key,
+    /// so a replay inserts nothing.
+    pub(crate) fn dedup_key(&self, record_id: i64) -> String {
+        let h = |s: &Option<Snapshot>| s.as_ref().map(|s| s.hash.clone()).unwrap_or_default();
+        let text = format!("{record_id}|{}|{}|{}|{}", self.origin.key, self.action.as_str(), h(&self.before), h(&self.after));
+        hex::encode(Sha256::digest(text.as_bytes()))
+    }
+}
+
+/// What happened to the record's current state, for the counters.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Effect {
+    Created,
+    Updated,
+    Tombstoned,
+    /// Same state observed again: times moved.
+    Refreshed,
+    /// Nothing visible changed (a replay, or an older observation that only fills in history).
+    Unchanged,
+}
+
+/// Everything one record needs written.
+#[derive(Debug, Clone)]
+pub(crate) struct KeyOutcome {
+    pub record: RecordRef,
+    pub row: Option<RowWrite>,
+    pub refresh: Option<Refresh>,
+    pub obs_insert: Vec<ObsWrite>,
+    pub obs_delete: Vec<i64>,
+    pub obs_flags: Vec<(i64, bool)>,
+    pub changes_insert: Vec<ChangeWrite>,
+    pub changes_delete: Vec<i64>,
+    /// `Some`: replace the record's lookup values with these (empty for a tombstone).
+    pub values: Option<Vec<String>>,
+    pub effect: Effect,
+}
+
+impl KeyOutcome {
+    pub(crate) fn new(record: RecordRef, effect: Effect) -> Self {
+        Self {
+            record,
+            row: None,
+            refresh: None,
+            obs_insert: Vec::new(),
+            obs_delete: Vec::new(),
+            obs_flags: Vec::new(),
+            changes_insert: Vec::new(),
+            changes_delete: Vec::new(),
+            values: None,
+            effect,
+        }
+    }
+}
+
+/// Counts of what a plan did.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Counts {
+    pub created: u64,
+    pub updated: u64,
+    pub tombstoned: u64,
+    pub refreshed: u64,
+    pub unchanged: u64,
+    pub history_rows: u64,
+}
+
+pub(crate) struct Plan {
+    zone_id: ZoneId,
+    outcomes: Vec<KeyOutcome>,
+}
+
+impl Plan {
+    pub(crate) fn new(zone_id: ZoneId) -> Self {
+        Self { zone_id, outcomes: Vec::new() }
+    }
+
+    pub(crate) fn push(&mut self, outcome: KeyOutcome) {
+        self.outcomes.push(outcome);
+    }
+
+    pub(crate) async fn execute(self, db: &impl ConnectionTrait) -> Result<Counts, DbErr> {
+        let mut counts = Counts::default();
+        for o in &self.outcomes {
+            match o.effect {
+                Effect::Created => counts.created += 1,
+                Effect::Updated => counts.updated += 1,
+                Effect::Tombstoned => counts.tombstoned += 1,
+                Effect::Refreshed => counts.refreshed += 1,
+                Effect::Unchanged => counts.unchanged += 1,
+            }
+        }
+
+        // Rows first: new records need their ids before anything can point at them.
+        let rows: Vec<&RowWrite> = self.outcomes.iter().filter_map(|o| o.row.as_ref()).collect();
+        upsert_rows(db, &self.zone_id, &rows).await?;
+        let new_keys: Vec<KeyCols> =
+            self.outcomes.iter().filter_map(|o| if let RecordRef::New(k) = &o.record { Some(KeyCols::of(k)) } else { None }).collect();
+        let new_ids = if new_keys.is_empty() { HashMap::new() } else { store::record_ids(db, &self.zone_id, &new_keys).await? };
+        let id_of = |r: &RecordRef| -> Result<i64, DbErr> {
+            match r {
+                RecordRef::Id(id) => Ok(*id),
+                RecordRef::New(k) => new_ids
+                    .get(&KeyCols::of(k))
+                    .copied()
+                    .ok_or_else(|| DbErr::RecordNotFound(format!("record {} {} was just written but cannot be read back", k.name, k.rtype))),
+            }
+        };
+
+        let mut refresh: HashMap<&Refresh, Vec<i64>> = HashMap::new();
+        let mut obs_insert = Vec::new();
+        let mut obs_delete = Vec::new();
+        let mut obs_flags: HashMap<bool, Vec<(i64, i64)>> = HashMap::new();
+        let mut changes_insert = Vec::new();
+        let mut changes_delete = Vec::new();
+        let mut values_clear = Vec::new();
+        let mut values_insert = Vec::new();
+        for o in &self.outcomes {
+            let id = id_of(&o.record)?;
+            if let Some(r) = &o.refresh {
+                refresh.entry(r).or_default().push(id);
+            }
+            obs_insert.extend(o.obs_insert.iter().map(|w| (id, w)));
+            obs_delete.extend(o.obs_delete.iter().map(|origin| (id, *origin)));
+            for (origin, flag) in &o.obs_flags {
+                obs_flags.entry(*flag).or_default().push((id, *origin));
+            }
+            changes_insert.extend(o.changes_insert.iter().map(|c| (id, c)));
+            changes_delete.extend(o.changes_delete.iter().copied());
+            if let Some(values) = &o.values {
+                if !matches!(o.record, RecordRef::New(_)) {
+                    values_clear.push(id);
+                }
+                values_insert.extend(values.iter().map(|v| (id, v.as_str())));
+            }
+        }
+        for (r, ids) in refresh {
+            refresh_rows(db, r, &ids).await?;
+        }
+        delete_observations(db, &obs_delete).await?;
+        insert_observations(db, &obs_insert).await?;
+        for (flag, pairs) in obs_flags {
+            flag_observations(db, flag, &pairs).await?;
+        }
+        delete_by_ids(db, record_changes::Entity, record_changes::Column::Id, &changes_delete).await?;
+        counts.history_rows = insert_changes(db, &self.zone_id, &changes_insert).await?;
+        delete_by_ids(db, record_values::Entity, record_values::Column::RecordId, &values_clear).await?;
+        insert_values(db, &values_insert).await?;
+        Ok(counts)
+    }
+}
+
+fn ts(t: Timestamp) -> Expr {
+    Expr::val(t)
+}
+
+fn ts_opt(t: Option<Timestamp>) -> Expr {
+    Expr::val(t)
+}
+
+async fn upsert_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[&RowWrite]) -> Result<(), DbErr> {
+    use record_sets::Column as C;
+    // ~12 values a row: stay far below the placeholder limits.
+    for chunk in rows.chunks(IN_CHUNK) {
+        let mut q = Query::insert()
+            .into_table(record_sets::Entity)
+            .columns([
+                C::ZoneId,
+                C::Name,
+                C::ReversedName,
+                C::RecordType,
+                C::SetIdentifier,
+                C::Content,
+                C::ContentHash,
+                C::ObservedAt,
+                C::FirstSeenAt,
+                C::LastSeenAt,
+                C::DeletedAt,
+                C::LastSweepId,
+            ])
+            .to_owned();
+        for r in chunk {
+            q.values_panic([
+                zone_id.as_str().into(),
+                r.key.name.as_str().into(),
+                r.key.name.reversed().into(),
+                r.key.rtype.as_str().into(),
+                r.key.set_identifier_column().into(),
+                r.content.as_ref().map(|c| c.json.to_string()).into(),
+                r.content.as_ref().map(|c| c.hash.clone()).into(),
+                ts(r.observed_at),
+                ts_opt(r.first_seen_at),
+                ts_opt(r.last_seen_at),
+                ts_opt(r.deleted_at),
+                r.last_sweep_id.clone().into(),
+            ]);
+        }
+        q.on_conflict(
+            OnConflict::columns([C::ZoneId, C::Name, C::RecordType, C::SetIdentifier])
+                .update_columns([C::Content, C::ContentHash, C::ObservedAt, C::FirstSeenAt, C::LastSeenAt, C::DeletedAt, C::LastSweepId])
+                .to_owned(),
+        );
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+async fn refresh_rows(db: &impl ConnectionTrait, r: &Refresh, ids: &[i64]) -> Result<(), DbErr> {
+    use record_sets::Column as C;
+    for chunk in ids.chunks(IN_CHUNK * 4) {
+        let mut q = Query::update().table(record_sets::Entity).value(C::ObservedAt, ts(r.observed_at)).to_owned();
+        if let Some(t) = r.last_seen_at {
+            q.value(C::LastSeenAt, ts(t));
+        }
+        if let Some(s) = &r.last_sweep_id {
+            q.value(C::LastSweepId, s.clone());
+        }
+        q.and_where(Expr::col(C::Id).is_in(chunk.iter().copied()));
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+async fn insert_observations(db: &impl ConnectionTrait, rows: &[(i64, &ObsWrite)]) -> Result<(), DbErr> {
+    for chunk in rows.chunks(IN_CHUNK * 2) {
+        let mut q = Query::insert()
+            .into_table(RO::Table)
+            .columns([RO::RecordId, RO::OriginId, RO::ObservedAt, RO::Deleted, RO::ContentHash, RO::StartsRun])
+            .to_owned();
+        for (id, w) in chunk {
+            q.values_panic([
+                (*id).into(),
+                w.origin_id.into(),
+                ts(w.at),
+                matches!(w.state, State::Deleted).into(),
+                w.state.hash().map(str::to_owned).into(),
+                w.starts_run.into(),
+            ]);
+        }
+        q.on_conflict(OnConflict::columns([RO::RecordId, RO::OriginId]).do_nothing_on([RO::RecordId]).to_owned());
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// `(record_id = a AND origin_id IN (...)) OR ...`, grouped by record.
+fn pairs_condition(pairs: &[(i64, i64)]) -> Cond {
+    let mut by_record: HashMap<i64, Vec<i64>> = HashMap::new();
+    for (record, origin) in pairs {
+        by_record.entry(*record).or_default().push(*origin);
+    }
+    let mut cond = Cond::any();
+    for (record, origins) in by_record {
+        cond = cond.add(Expr::col(RO::RecordId).eq(record).and(Expr::col(RO::OriginId).is_in(origins)));
+    }
+    cond
+}
+
+async fn delete_observations(db: &impl ConnectionTrait, pairs: &[(i64, i64)]) -> Result<(), DbErr> {
+    for chunk in pairs.chunks(IN_CHUNK) {
+        let q = Query::delete().from_table(RO::Table).cond_where(pairs_condition(chunk)).to_owned();
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+async fn flag_observations(db: &impl ConnectionTrait, flag: bool, pairs: &[(i64, i64)]) -> Result<(), DbErr> {
+    for chunk in pairs.chunks(IN_CHUNK) {
+        let q = Query::update().table(RO::Table).value(RO::StartsRun, flag).cond_where(pairs_condition(chunk)).to_owned();
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+async fn delete_by_ids<E: sea_orm::EntityTrait>(db: &impl ConnectionTrait, table: E, col: E::Column, ids: &[i64]) -> Result<(), DbErr> {
+    for chunk in ids.chunks(IN_CHUNK * 4) {
+        let q = Query::delete().from_table(table).and_where(Expr::col(col).is_in(chunk.iter().copied())).to_owned();
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// Insert history rows; a row whose dedup key exists already is skipped. Returns how many
+/// were asked for (the statement cannot tell inserted from skipped on every backend).
+async fn insert_changes(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(i64, &ChangeWrite)]) -> Result<u64, DbErr> {
+    use record_changes::Column as C;
+    let recorded_at = zonetrail_model::to_micros(Utc::now());
+    for chunk in rows.chunks(IN_CHUNK / 2) {
+        let mut q = Query::insert()
+            .into_table(record_changes::Entity)
+            .columns([
+                C::RecordId,
+                C::ZoneId,
+                C::Action,
+                C::Source,
+                C::Actor,
+                C::ActorRole,
+                C::EventId,
+                C::SweepId,
+                C::ObservedAt,
+                C::RecordedAt,
+                C::BeforeState,
+                C::AfterState,
+                C::DedupKey,
+            ])
+            .to_owned();
+        for (id, c) in chunk {
+            let o = &c.origin;
+            let values: [SimpleExpr; 13] = [
+                (*id).into(),
+                zone_id.as_str().into(),
+                c.action.as_str().into(),
+                o.source.as_str().into(),
+                o.actor.clone().into(),
+                o.actor_role.clone().into(),
+                o.event_id.clone().into(),
+                o.sweep_id.clone().into(),
+                ts(c.at),
+                ts(recorded_at),
+                c.before.as_ref().map(|s| s.json.to_string()).into(),
+                c.after.as_ref().map(|s| s.json.to_string()).into(),
+                c.dedup_key(*id).into(),
+            ];
+            q.values_panic(values);
+        }
+        q.on_conflict(OnConflict::column(C::DedupKey).do_nothing_on([C::DedupKey]).to_owned());
+        db.execute(&q).await?;
+    }
+    Ok(rows.len() as u64)
+}
+
+async fn insert_values(db: &impl ConnectionTrait, rows: &[(i64, &str)]) -> Result<(), DbErr> {
+    use record_values::Column as C;
+    for chunk in rows.chunks(IN_CHUNK * 4) {
+        let mut q = Query::insert().into_table(record_values::Entity).columns([C::RecordId, C::Value]).to_owned();
+        for (id, v) in chunk {
+            q.values_panic([(*id).into(), (*v).into()]);
+        }
+        q.on_conflict(OnConflict::columns([C::RecordId, C::Value]).do_nothing_on([C::RecordId]).to_owned());
+        db.execute(&q).await?;
+    }
+    Ok(())
+}

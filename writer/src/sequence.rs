@@ -1,0 +1,326 @@
+//! The pure heart of the writer: one record's observations, in observation order, give its
+//! current state and its history. Nothing here touches the database.
+//!
+//! See the crate documentation for the invariant this implements.
+
+use std::cmp::Ordering;
+use std::sync::Arc;
+use zonetrail_model::Timestamp;
+
+use crate::origin::{OriginKind, OriginRow, Source};
+
+/// How far back a late message can still place itself exactly in a record's history.
+///
+/// SQS keeps a message at most 14 days from when it was first sent, also after it moves to a
+/// dead-letter queue, so no observation older than that can arrive. Interior observations
+/// older than the horizon (measured back from the zone's newest absence) are compacted away;
+/// run starts, which are the history, are kept forever.
+pub(crate) const HORIZON: chrono::Duration = chrono::Duration::days(15);
+
+/// The start of the horizon for a zone with these absences (oldest first).
+pub(crate) fn horizon(absences: &[Arc<OriginRow>]) -> Option<Timestamp> {
+    absences.iter().map(|a| a.observed_at).max().map(|t| t - HORIZON)
+}
+
+/// What an observation saw: the record with some content (by hash), or no record.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum State {
+    Present(String),
+    Deleted,
+}
+
+impl State {
+    pub(crate) fn hash(&self) -> Option<&str> {
+        match self {
+            State::Present(h) => Some(h),
+            State::Deleted => None,
+        }
+    }
+}
+
+/// One observation of one record.
+#[derive(Debug, Clone)]
+pub(crate) struct Obs {
+    pub at: Timestamp,
+    pub state: State,
+    pub origin: Arc<OriginRow>,
+}
+
+impl Obs {
+    /// Observation order: time; at equal times a deletion counts as later than a presence
+    /// (so it wins), then the larger content hash; then the origin key, which only picks
+    /// whose name an equal observation carries. A total order, the same in every database.
+    pub(crate) fn order(&self, other: &Obs) -> Ordering {
+        let deleted = |o: &Obs| matches!(o.state, State::Deleted);
+        self.at
+            .cmp(&other.at)
+            .then_with(|| deleted(self).cmp(&deleted(other)))
+            .then_with(|| self.state.hash().unwrap_or("").cmp(other.state.hash().unwrap_or("")))
+            .then_with(|| self.origin.key.cmp(&other.origin.key))
+    }
+
+    pub(crate) fn is_record_observation(&self) -> bool {
+        self.origin.kind == OriginKind::Records
+    }
+}
+
+/// Does a zone-wide absence count for a record with these record observations?
+///
+/// A zone deletion always does. A reconciled sweep does unless one of its pages saw the
+/// record, or anything observed the record inside the sweep's window [start, sweep_done]:
+/// applied in order, such a record's `observed_at` is not older than the sweep's start, so
+/// DESIGN.md's rule leaves it alone.
+pub(crate) fn absence_applies(absence: &OriginRow, record_observations: &[Obs]) -> bool {
+    match absence.kind {
+        OriginKind::Records => false,
+        OriginKind::ZoneDeleted => true,
+        OriginKind::Reconcile => {
+            let sweep_id = absence.sweep_id.as_deref().unwrap_or_default();
+            let end = absence.window_end.unwrap_or(absence.observed_at);
+            !record_observations.iter().any(|o| {
+                o.is_record_observation() && (o.origin.is_page_of(sweep_id) || (absence.observed_at <= o.at && o.at <= end))
+            })
+        }
+    }
+}
+
+/// True when a new record observation at `at` could change whether this absence applies.
+pub(crate) fn in_window(absence: &OriginRow, at: Timestamp) -> bool {
+    absence.kind == OriginKind::Reconcile && absence.observed_at <= at && at <= absence.window_end.unwrap_or(absence.observed_at)
+}
+
+/// The record's full sequence: its record observations, the zone-wide absences that count for
+/// it, and stored absences older than `horizon` (kept as they are: their windows are no longer
+/// checked). Sorted in observation order, one entry per origin.
+pub(crate) fn assemble(
+    record_observations: Vec<Obs>,
+    stored_absences: Vec<Obs>,
+    zone_absences: &[Arc<OriginRow>],
+    horizon: Option<Timestamp>,
+) -> Vec<Obs> {
+    let recent = |t: Timestamp| horizon.is_none_or(|h| t >= h);
+    let mut seq: Vec<Obs> = Vec::with_capacity(record_observations.len() + zone_absences.len());
+    for a in zone_absences.iter().filter(|a| recent(a.observed_at)) {
+        if absence_applies(a, &record_observations) {
+            seq.push(Obs { at: a.observed_at, state: State::Deleted, origin: a.clone() });
+        }
+    }
+    seq.extend(stored_absences.into_iter().filter(|o| !recent(o.at)));
+    seq.extend(record_observations);
+    seq.sort_by(|a, b| a.order(b));
+    seq.dedup_by(|a, b| a.origin.key == b.origin.key);
+    seq
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Action {
+    Create,
+    Update,
+    Delete,
+}
+
+impl Action {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Action::Create => "create",
+            Action::Update => "update",
+            Action::Delete => "delete",
+        }
+    }
+}
+
+/// A history entry: the observation at `seq[index]` started a new run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Change {
+    pub index: usize,
+    pub action: Action,
+    pub before: Option<String>,
+    pub after: Option<String>,
+}
+
+/// The transition from `before` (None: nothing known yet) to `after`, if it is a change.
+pub(crate) fn transition(before: Option<&State>, after: &State) -> Option<(Action, Option<String>, Option<String>)> {
+    match (before, after) {
+        (Some(b), a) if b == a => None,
+        (None, State::Deleted) => None,
+        (None | Some(State::Deleted), State::Present(h)) => Some((Action::Create, None, Some(h.clone()))),
+        (Some(State::Present(b)), State::Present(h)) => Some((Action::Update, Some(b.clone()), Some(h.clone()))),
+        (Some(State::Present(b)), State::Deleted) => Some((Action::Delete, Some(b.clone()), None)),
+        (Some(State::Deleted), State::Deleted) => None,
+    }
+}
+
+/// Runs and history of a sorted sequence.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Evaluation {
+    /// Per observation: does it start a run of equal state?
+    pub starts_run: Vec<bool>,
+    pub changes: Vec<Change>,
+    pub summary: Summary,
+}
+
+/// What the `record_sets` row shows.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Summary {
+    /// The newest record observation or run-starting absence (interior absences of a deleted
+    /// record are implied by the zone's sweeps and do not move it).
+    pub observed_at: Option<Timestamp>,
+    /// Start of the current deleted run.
+    pub deleted_at: Option<Timestamp>,
+    /// The newest content the record had (kept on a tombstone).
+    pub hash: Option<String>,
+    pub first_seen_at: Option<Timestamp>,
+    pub last_seen_at: Option<Timestamp>,
+    pub last_sweep_id: Option<String>,
+}
+
+pub(crate) fn evaluate(seq: &[Obs]) -> Evaluation {
+    let mut eval = Evaluation { starts_run: Vec::with_capacity(seq.len()), ..Evaluation::default() };
+    let mut current: Option<&State> = None;
+    let s = &mut eval.summary;
+    for (index, o) in seq.iter().enumerate() {
+        let starts = current != Some(&o.state);
+        eval.starts_run.push(starts);
+        if let Some((action, before, after)) = transition(current, &o.state) {
+            eval.changes.push(Change { index, action, before, after });
+        }
+        if starts {
+            s.deleted_at = match o.state {
+                State::Deleted => Some(o.at),
+                State::Present(_) => None,
+            };
+        }
+        if starts || o.is_record_observation() {
+            s.observed_at = Some(s.observed_at.map_or(o.at, |t| t.max(o.at)));
+        }
+        if let State::Present(h) = &o.state {
+            s.hash = Some(h.clone());
+            s.first_seen_at = Some(s.first_seen_at.map_or(o.at, |t| t.min(o.at)));
+            s.last_seen_at = Some(s.last_seen_at.map_or(o.at, |t| t.max(o.at)));
+        }
+        if o.is_record_observation() && o.origin.source == Source::Sweep {
+            s.last_sweep_id = o.origin.sweep_id.clone();
+        }
+        current = Some(&o.state);
+    }
+    eval
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use chrono::{TimeZone, Utc};
+
+    fn at(s: i64) -> Timestamp {
+        Utc.timestamp_opt(1_790_000_000 + s, 0).unwrap()
+    }
+
+    fn origin(key: &str, kind: OriginKind, source: Source, t: i64) -> Arc<OriginRow> {
+        Arc::new(OriginRow {
+            id: 0,
+            key: key.into(),
+            kind,
+            source,
+            observed_at: at(t),
+            window_end: None,
+            sweep_id: None,
+            page: None,
+            event_id: None,
+            event_name: None,
+            actor: None,
+            actor_role: None,
+        })
+    }
+
+    fn event(t: i64, state: State) -> Obs {
+        Obs { at: at(t), state, origin: origin(&format!("e{t}"), OriginKind::Records, Source::Event, t) }
+    }
+
+    fn page(sweep: &str, t: i64, state: State) -> Obs {
+        let mut o = (*origin(&format!("{sweep}/{t}"), OriginKind::Records, Source::Sweep, t)).clone();
+        o.sweep_id = Some(sweep.into());
+        Obs { at: at(t), state, origin: Arc::new(o) }
+    }
+
+    fn reconcile(sweep: &str, start: i64, end: i64) -> Arc<OriginRow> {
+        let mut o = (*origin(&format!("r/{sweep}"), OriginKind::Reconcile, Source::Reconcile, start)).clone();
+        o.sweep_id = Some(sweep.into());
+        o.window_end = Some(at(end));
+        Arc::new(o)
+    }
+
+    fn p(h: &str) -> State {
+        State::Present(h.into())
+    }
+
+    fn actions(seq: &[Obs]) -> Vec<(i64, Action)> {
+        evaluate(seq).changes.iter().map(|c| (seq[c.index].at.timestamp() - 1_790_000_000, c.action)).collect()
+    }
+
+    #[test]
+    fn a_late_observation_splits_a_run_where_it_belongs() {
+        // In order: A@1, B@2, A@3 → create, update A→B, update B→A.
+        let in_order = assemble(vec![event(1, p("a")), event(2, p("b")), event(3, p("a"))], vec![], &[], None);
+        let late = assemble(vec![event(3, p("a")), event(1, p("a")), event(2, p("b"))], vec![], &[], None);
+        let want = vec![(1, Action::Create), (2, Action::Update), (3, Action::Update)];
+        assert_eq!(actions(&in_order), want);
+        assert_eq!(actions(&late), want);
+    }
+
+    #[test]
+    fn a_delete_beats_an_upsert_in_the_same_microsecond() {
+        let seq = assemble(vec![event(5, p("a")), page("s", 5, State::Deleted)], vec![], &[], None);
+        let eval = evaluate(&seq);
+        assert_eq!(eval.summary.deleted_at, Some(at(5)));
+        assert_eq!(actions(&seq), vec![(5, Action::Create), (5, Action::Delete)]);
+    }
+
+    #[test]
+    fn unchanged_observations_only_move_observed_at() {
+        let seq = assemble(vec![page("s1", 1, p("a")), page("s2", 2, p("a"))], vec![], &[], None);
+        let eval = evaluate(&seq);
+        assert_eq!(eval.changes.len(), 1);
+        assert_eq!(eval.starts_run, vec![true, false]);
+        assert_eq!(eval.summary.observed_at, Some(at(2)));
+        assert_eq!(eval.summary.last_seen_at, Some(at(2)));
+        assert_eq!(eval.summary.last_sweep_id.as_deref(), Some("s2"));
+    }
+
+    #[test]
+    fn a_delete_of_an_unknown_record_is_a_tombstone_without_history() {
+        let seq = assemble(vec![event(4, State::Deleted), event(2, p("a"))], vec![], &[], None);
+        // The late, older upsert does not resurrect it: create@2 then delete@4.
+        let eval = evaluate(&seq);
+        assert_eq!(actions(&seq), vec![(2, Action::Create), (4, Action::Delete)]);
+        assert_eq!(eval.summary.deleted_at, Some(at(4)));
+        let only_delete = assemble(vec![event(4, State::Deleted)], vec![], &[], None);
+        assert!(evaluate(&only_delete).changes.is_empty());
+    }
+
+    #[test]
+    fn reconciliation_counts_only_without_an_observation_in_the_window() {
+        let sweep = reconcile("s", 10, 20);
+        // Seen before the sweep only: absent from its start.
+        let seq = assemble(vec![event(1, p("a"))], vec![], std::slice::from_ref(&sweep), None);
+        assert_eq!(actions(&seq), vec![(1, Action::Create), (10, Action::Delete)]);
+        // Observed during the window (e.g. created by an event after its page was read): kept.
+        let seq = assemble(vec![event(1, p("a")), event(15, p("b"))], vec![], std::slice::from_ref(&sweep), None);
+        assert_eq!(actions(&seq), vec![(1, Action::Create), (15, Action::Update)]);
+        // Seen by one of its pages, even one stamped outside the window: kept.
+        let seq = assemble(vec![page("s", 9, p("a"))], vec![], std::slice::from_ref(&sweep), None);
+        assert_eq!(actions(&seq), vec![(9, Action::Create)]);
+        // Observed again after the sweep: deleted by it, then created again.
+        let seq = assemble(vec![event(1, p("a")), event(30, p("a"))], vec![], &[sweep], None);
+        assert_eq!(actions(&seq), vec![(1, Action::Create), (10, Action::Delete), (30, Action::Create)]);
+    }
+
+    #[test]
+    fn absences_older_than_the_horizon_come_from_storage() {
+        let old = reconcile("old", 10, 20);
+        let stored = Obs { at: at(10), state: State::Deleted, origin: old.clone() };
+        // Beyond the horizon the stored tombstone stands even though the window check would
+        // now say otherwise (its observations may have been compacted).
+        let seq = assemble(vec![event(1, p("a"))], vec![stored], &[old], Some(at(100)));
+        assert_eq!(actions(&seq), vec![(1, Action::Create), (10, Action::Delete)]);
+    }
+}

@@ -1,0 +1,198 @@
+//! Bulk reads of what the writer keeps per record: `record_sets` rows (locked for the
+//! transaction on MySQL), their stored observations and their history rows. Every read
+//! takes a whole message's keys at once, in chunks.
+
+use sea_orm::sea_query::{Expr, Query, ExprTrait};
+use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+use zonetrail_model::entity::{record_changes, record_sets};
+use zonetrail_model::{RecordKey, RecordName, RecordType, Timestamp, ZoneId};
+
+use crate::origin::{self, OriginRow};
+use crate::sequence::State;
+use crate::tables::RecordObservations as RO;
+
+/// How many values an `IN (...)` list or a multi-row statement carries at most: far below
+/// SQLite's 32,766 and MySQL's 65,535 placeholders, large enough to keep round trips few.
+pub(crate) const IN_CHUNK: usize = 500;
+
+/// A record's key as the row stores it (the zone is the message's).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct KeyCols {
+    pub name: String,
+    pub rtype: String,
+    pub set_identifier: String,
+}
+
+impl KeyCols {
+    pub(crate) fn of(key: &RecordKey) -> Self {
+        Self { name: key.name.as_str().to_owned(), rtype: key.rtype.as_str().to_owned(), set_identifier: key.set_identifier_column().to_owned() }
+    }
+
+    fn of_row(row: &record_sets::Model) -> Self {
+        Self { name: row.name.clone(), rtype: row.record_type.clone(), set_identifier: row.set_identifier.clone() }
+    }
+}
+
+/// Rebuild the typed key of a stored row.
+pub(crate) fn row_key(zone_id: &ZoneId, row: &record_sets::Model) -> Result<RecordKey, String> {
+    Ok(RecordKey {
+        zone_id: zone_id.clone(),
+        name: RecordName::parse(&row.name).map_err(|e| format!("record_sets {}: {e}", row.id))?,
+        rtype: RecordType::parse(&row.record_type).map_err(|e| format!("record_sets {}: {e}", row.id))?,
+        set_identifier: Some(row.set_identifier.clone()).filter(|s| !s.is_empty()),
+    })
+}
+
+/// The rows of these keys, locked until the transaction ends (MySQL `FOR UPDATE`; SQLite's
+/// immediate transaction already holds the only write lock).
+pub(crate) async fn lock_records(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[KeyCols]) -> Result<HashMap<KeyCols, record_sets::Model>, DbErr> {
+    let wanted: HashSet<&KeyCols> = keys.iter().collect();
+    let mut names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in names.chunks(IN_CHUNK) {
+        let rows = record_sets::Entity::find()
+            .filter(record_sets::Column::ZoneId.eq(zone_id.as_str()))
+            .filter(record_sets::Column::Name.is_in(chunk.iter().copied()))
+            .lock_exclusive()
+            .all(db)
+            .await?;
+        for row in rows {
+            let key = KeyCols::of_row(&row);
+            if wanted.contains(&key) {
+                out.insert(key, row);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Ids of these keys' rows.
+pub(crate) async fn record_ids(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[KeyCols]) -> Result<HashMap<KeyCols, i64>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct IdRow {
+        id: i64,
+        name: String,
+        record_type: String,
+        set_identifier: String,
+    }
+    let wanted: HashSet<&KeyCols> = keys.iter().collect();
+    let mut names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    names.sort_unstable();
+    names.dedup();
+    let mut out = HashMap::with_capacity(keys.len());
+    for chunk in names.chunks(IN_CHUNK) {
+        let rows = record_sets::Entity::find()
+            .select_only()
+            .columns([record_sets::Column::Id, record_sets::Column::Name, record_sets::Column::RecordType, record_sets::Column::SetIdentifier])
+            .filter(record_sets::Column::ZoneId.eq(zone_id.as_str()))
+            .filter(record_sets::Column::Name.is_in(chunk.iter().copied()))
+            .into_model::<IdRow>()
+            .all(db)
+            .await?;
+        for r in rows {
+            let key = KeyCols { name: r.name, rtype: r.record_type, set_identifier: r.set_identifier };
+            if wanted.contains(&key) {
+                out.insert(key, r.id);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Rows of a zone selected by a condition on `observed_at`, locked.
+pub(crate) async fn lock_zone_rows(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+    filter: impl Fn(sea_orm::Select<record_sets::Entity>) -> sea_orm::Select<record_sets::Entity>,
+) -> Result<Vec<record_sets::Model>, DbErr> {
+    let q = record_sets::Entity::find().filter(record_sets::Column::ZoneId.eq(zone_id.as_str()));
+    filter(q).lock_exclusive().all(db).await
+}
+
+/// One stored observation.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredObs {
+    pub origin: Arc<OriginRow>,
+    pub at: Timestamp,
+    pub state: State,
+    pub starts_run: bool,
+}
+
+/// The stored observations of these records, by record id.
+pub(crate) async fn observations(db: &impl ConnectionTrait, record_ids: &[i64]) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
+    #[derive(FromQueryResult)]
+    struct Raw {
+        record_id: i64,
+        origin_id: i64,
+        observed_at: Timestamp,
+        deleted: bool,
+        content_hash: Option<String>,
+        starts_run: bool,
+    }
+    let mut raws = Vec::new();
+    for chunk in record_ids.chunks(IN_CHUNK) {
+        let q = Query::select()
+            .columns([RO::RecordId, RO::OriginId, RO::ObservedAt, RO::Deleted, RO::ContentHash, RO::StartsRun])
+            .from(RO::Table)
+            .and_where(Expr::col(RO::RecordId).is_in(chunk.iter().copied()))
+            .to_owned();
+        for row in db.query_all(&q).await? {
+            raws.push(Raw::from_query_result(&row, "")?);
+        }
+    }
+    let mut origin_ids: Vec<i64> = raws.iter().map(|r| r.origin_id).collect();
+    origin_ids.sort_unstable();
+    origin_ids.dedup();
+    let origins: HashMap<i64, Arc<OriginRow>> = origin::by_ids(db, &origin_ids).await?.into_iter().map(|o| (o.id, o)).collect();
+    let mut out: HashMap<i64, Vec<StoredObs>> = HashMap::new();
+    for r in raws {
+        let origin = origins
+            .get(&r.origin_id)
+            .cloned()
+            .ok_or_else(|| DbErr::RecordNotFound(format!("observation of record {} names missing origin {}", r.record_id, r.origin_id)))?;
+        let state = match (r.deleted, r.content_hash) {
+            (true, _) => State::Deleted,
+            (false, Some(h)) => State::Present(h),
+            (false, None) => return Err(DbErr::Type(format!("observation of record {} by origin {} has no content hash", r.record_id, r.origin_id))),
+        };
+        out.entry(r.record_id).or_default().push(StoredObs { origin, at: r.observed_at, state, starts_run: r.starts_run });
+    }
+    Ok(out)
+}
+
+/// A stored history row, as much of it as the writer compares.
+#[derive(Debug, Clone, FromQueryResult)]
+pub(crate) struct StoredChange {
+    pub id: i64,
+    pub record_id: i64,
+    pub dedup_key: String,
+    pub before_state: Option<String>,
+    pub after_state: Option<String>,
+}
+
+pub(crate) async fn changes(db: &impl ConnectionTrait, record_ids: &[i64]) -> Result<HashMap<i64, Vec<StoredChange>>, DbErr> {
+    let mut out: HashMap<i64, Vec<StoredChange>> = HashMap::new();
+    for chunk in record_ids.chunks(IN_CHUNK) {
+        let rows = record_changes::Entity::find()
+            .select_only()
+            .columns([
+                record_changes::Column::Id,
+                record_changes::Column::RecordId,
+                record_changes::Column::DedupKey,
+                record_changes::Column::BeforeState,
+                record_changes::Column::AfterState,
+            ])
+            .filter(record_changes::Column::RecordId.is_in(chunk.iter().copied()))
+            .into_model::<StoredChange>()
+            .all(db)
+            .await?;
+        for c in rows {
+            out.entry(c.record_id).or_default().push(c);
+        }
+    }
+    Ok(out)
+}

@@ -1,0 +1,39 @@
+//! Names of the writer's own tables (migration `m20261122_000003`) for sea-query statements.
+//! The inventory tables are reached through the model crate's entities.
+
+use sea_orm::DeriveIden;
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum ObservationOrigins {
+    Table,
+    Id,
+    OriginKey,
+    ZoneId,
+    Kind,
+    Source,
+    ObservedAt,
+    WindowEnd,
+    SweepId,
+    Page,
+    EventId,
+    EventName,
+    Actor,
+    ActorRole,
+}
+
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum RecordObservations {
+    Table,
+    RecordId,
+    OriginId,
+    ObservedAt,
+    Deleted,
+    ContentHash,
+    StartsRun,
+}
+
+/// The column `m20261122_000003` adds to `hosted_zones` (not in the model's entity).
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum HostedZonesExt {
+    PresentObservedAt,
+}
