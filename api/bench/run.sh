@@ -1,0 +1,161 @@
+#!/usr/bin/env bash
+# Benchmark of the read API (issue 5, "Performance"): with 1,000,000 record sets in MariaDB,
+# GET /api/records filtered by zone + type, by name substring (q: common substrings; q-rare:
+# one host's number, which scans the whole per-request budget) and by value, each loaded by
+# 50 concurrent clients (wrk, a second process, over loopback). Two loads per filter:
+#   - "single": one client, one request at a time (the service time, no queueing);
+#   - "think":  each client waits BENCH_THINK_MS between a response and its next request,
+#               as people using the dashboard do;
+#   - "closed": each client sends its next request as soon as the last one answered (the
+#               machine's saturation; latency is then mostly queueing for the CPUs).
+# Prints, per filter and load: requests, throughput, p50/p90/p99, the target (p99 < 25 ms)
+# and pass/fail, and the machine's load average (the cores are shared).
+#
+#   api/bench/run.sh                 seed (once; reused while it holds BENCH_RECORDS) and run
+#
+# Settings (environment):
+#   BENCH_MYSQL_URL    server URL (default $ZONETRAIL_TEST_MYSQL_URL or mysql://root@127.0.0.1:3306)
+#   BENCH_DB           database name (default zt_bench); created and seeded when it does not
+#                      hold BENCH_RECORDS record sets; BENCH_RESEED=1 forces a fresh seed
+#   BENCH_RECORDS      record sets to seed (default 1000000)
+#   BENCH_CONNECTIONS  concurrent clients (default 50)
+#   BENCH_DURATION     seconds of load per filter and load (default 20), after a 5 s warm-up
+#   BENCH_THINK_MS     think time of the "think" load (default 100)
+#   BENCH_LOADS        which loads (default "single think closed")
+#   BENCH_BUFFER_POOL  InnoDB buffer pool bytes to ensure before running (default 3 GiB;
+#                      "keep" leaves the server as it is): the inventory is ~1.6 GB of data
+#                      and indexes, and Aurora keeps its working set in memory too
+#   BENCH_FILTERS      which filters (default "zone+type q q-rare value")
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+say() { printf '[bench] %s\n' "$*" >&2; }
+die() { say "ERROR: $*"; exit 1; }
+
+server_url=${BENCH_MYSQL_URL:-${ZONETRAIL_TEST_MYSQL_URL:-mysql://root@127.0.0.1:3306}}
+db=${BENCH_DB:-zt_bench}
+records=${BENCH_RECORDS:-1000000}
+connections=${BENCH_CONNECTIONS:-50}
+duration=${BENCH_DURATION:-20}
+buffer_pool=${BENCH_BUFFER_POOL:-3221225472}
+filters=${BENCH_FILTERS:-zone+type q q-rare value}
+think_ms=${BENCH_THINK_MS:-100}
+loads=${BENCH_LOADS:-single think closed}
+target_ms=25
+
+mysql_cli() {
+  local rest=${server_url#mysql://} creds host port user pass=
+  creds=${rest%@*}
+  rest=${rest##*@}
+  rest=${rest%%/*}
+  host=${rest%:*}
+  port=${rest##*:}
+  [[ $port == "$rest" ]] && port=3306
+  user=${creds%%:*}
+  [[ $creds == *:* ]] && pass=${creds#*:}
+  MYSQL_PWD=$pass mariadb --protocol=TCP -h "$host" -P "$port" -u "$user" -N -B "$@"
+}
+
+command -v mariadb >/dev/null || die "the mariadb client is needed"
+mysql_cli -e "SELECT 1" >/dev/null || die "cannot reach MariaDB at $server_url"
+if ! command -v wrk >/dev/null; then
+  say "installing wrk (Debian package)"
+  if [[ $(id -u) -eq 0 ]]; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null 2>&1 ||
+      { DEBIAN_FRONTEND=noninteractive apt-get update -q >/dev/null && DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null; }
+  else
+    sudo -n env DEBIAN_FRONTEND=noninteractive apt-get install -y -q wrk >/dev/null
+  fi
+  command -v wrk >/dev/null || die "could not install wrk"
+fi
+
+say "building (cargo build --profile bench -p zonetrail-api --features fixture --examples)"
+cargo build -q --profile bench -p zonetrail-api --features fixture --example seed --example serve
+bin=target/release/examples
+[[ -x $bin/serve ]] || bin=target/bench/examples
+[[ -x $bin/serve && -x $bin/seed ]] || die "no bench build of the examples found"
+
+if [[ $buffer_pool != keep ]]; then
+  current=$(mysql_cli -e "SELECT @@innodb_buffer_pool_size")
+  if ((current < buffer_pool)); then
+    say "InnoDB buffer pool: $current -> $buffer_pool bytes (SET GLOBAL; BENCH_BUFFER_POOL=keep to skip)"
+    mysql_cli -e "SET GLOBAL innodb_buffer_pool_size = $buffer_pool"
+  fi
+fi
+
+db_url="${server_url%/}/$db"
+have=$(mysql_cli -e "SELECT COUNT(*) FROM \`$db\`.record_sets" 2>/dev/null || echo 0)
+if [[ ${BENCH_RESEED:-0} == 1 || $have -ne $records ]]; then
+  say "seeding $records record sets into $db (had $have): a few minutes"
+  mysql_cli -e "DROP DATABASE IF EXISTS \`$db\`; CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+  DATABASE_URL=$db_url RUST_LOG=warn "$bin/seed" --migrate --records "$records"
+  mysql_cli -e "ANALYZE TABLE \`$db\`.record_sets, \`$db\`.record_values, \`$db\`.record_changes" >/dev/null
+else
+  say "reusing $db ($have record sets)"
+fi
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/zonetrail-bench.XXXXXX")
+server_pid=
+cleanup() {
+  if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
+  rm -rf "$work"
+}
+trap cleanup EXIT
+
+"$bin/seed" --queries-only --records "$records" --queries "$work/queries.tsv" --queries-per-kind 300
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+DATABASE_URL=$db_url RUST_LOG=warn "$bin/serve" --listen "127.0.0.1:$port" --migrate >"$work/server.log" 2>&1 &
+server_pid=$!
+for _ in $(seq 1 120); do
+  curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
+  kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; die "the server exited"; }
+  sleep 0.5
+done
+say "server on 127.0.0.1:$port (pool ${ZONETRAIL_DB_MAX_CONNECTIONS:-10} connections); $connections clients, ${duration}s per filter"
+
+# Bring the tables and the indexes the filters use into the buffer pool, as a running
+# service has them.
+for warm in "record_sets FORCE INDEX (PRIMARY)" "record_sets FORCE INDEX (idx_record_sets_name) WHERE name > ''" \
+  "record_sets FORCE INDEX (idx_record_sets_zone_type_name) WHERE zone_id > ''" \
+  "record_sets FORCE INDEX (idx_record_sets_zone_name) WHERE zone_id > ''" \
+  "record_values FORCE INDEX (idx_record_values_value) WHERE value > ''"; do
+  mysql_cli -e "SELECT COUNT(*) FROM \`$db\`.$warm" >/dev/null
+done
+
+say "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
+printf '\n%-10s %-12s %9s %8s %8s %8s %8s %7s %s\n' filter load requests "req/s" "p50 ms" "p90 ms" "p99 ms" target result
+failed=0
+for kind in $filters; do
+  awk -F'\t' -v k="$kind" '$1 == k { print $2 }' "$work/queries.tsv" >"$work/$kind.txt"
+  [[ -s $work/$kind.txt ]] || die "no sample queries of kind $kind"
+  # Every query answers 200 before it is timed.
+  while read -r q; do
+    code=$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/api/records?$q")
+    [[ $code == 200 ]] || die "GET /api/records?$q answered $code"
+  done < <(head -n 20 "$work/$kind.txt")
+  ZT_BENCH_QUERIES=$work/$kind.txt wrk -t2 -c"$connections" -d5s -s api/bench/rotate.lua "http://127.0.0.1:$port" >/dev/null
+  for load in $loads; do
+    case $load in
+      single) think=0 clients=1 threads=1 label="1 client" ;;
+      think) think=$think_ms clients=$connections threads=2 label="think ${think_ms}ms" ;;
+      closed) think=0 clients=$connections threads=2 label="closed" ;;
+      *) die "unknown load $load (single, think or closed)" ;;
+    esac
+    out=$(ZT_BENCH_QUERIES=$work/$kind.txt ZT_BENCH_THINK_MS=$think wrk -t"$threads" -c"$clients" -d"${duration}s" --timeout 10s \
+      -s api/bench/rotate.lua "http://127.0.0.1:$port")
+    line=$(grep '^ZTBENCH' <<<"$out") || { echo "$out" >&2; die "wrk printed no result for $kind"; }
+    eval "$(sed 's/^ZTBENCH //' <<<"$line")"
+    # shellcheck disable=SC2154 # set by the eval above
+    result=$(awk -v p99="$p99_us" -v t="$target_ms" -v e="$errors" -v s="$non2xx" 'BEGIN { print (p99 / 1000 < t && e == 0 && s == 0) ? "PASS" : "FAIL" }')
+    # The target is for 50 concurrent clients; one client's row shows the service time.
+    [[ $result == PASS || $load == single ]] || failed=1
+    # shellcheck disable=SC2154
+    printf '%-10s %-12s %9d %8.0f %8.1f %8.1f %8.1f %7s %s%s\n' "$kind" "$label" "$requests" \
+      "$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { print r / (d / 1e6) }')" \
+      "$(awk -v v="$p50_us" 'BEGIN { print v / 1000 }')" "$(awk -v v="$p90_us" 'BEGIN { print v / 1000 }')" \
+      "$(awk -v v="$p99_us" 'BEGIN { print v / 1000 }')" "< $target_ms" "$result" \
+      "$( ((errors + non2xx > 0)) && echo " ($errors socket errors, $non2xx non-2xx)")"
+  done
+done
+say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
+exit "$failed"

@@ -1,0 +1,360 @@
+//! Change history: `/api/records/{id}/history` (one record set) and `/api/changes` (the
+//! account-wide feed). Both are newest first, keyset-paginated on `(observed_at, id)`, which
+//! `idx_record_changes_record`, `idx_record_changes_feed`, `idx_record_changes_zone` and
+//! `idx_record_changes_source` (migration 4) serve with the primary key appended.
+
+use axum::Json;
+use axum::extract::State;
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, JoinType, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde::{Deserialize, Serialize};
+use utoipa::{IntoParams, ToSchema};
+use zonetrail_model::entity::{hosted_zones, record_changes, record_sets};
+use zonetrail_model::{Timestamp, ZoneId};
+
+use crate::cursor::Scope;
+use crate::error::ErrorBody;
+use crate::extract::{ApiPath, ApiQuery, parse_id};
+use crate::page::{limit_schema, parse_limit, parse_zone, zone_schema};
+use crate::records::view::{RecordContent, parse_content};
+use crate::{ApiError, ApiResult, AppState, timestamp};
+
+const RC: &str = "rc";
+const RS: &str = "rs";
+const HZ: &str = "hz";
+
+/// One change of a record set.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ChangeView {
+    #[schema(example = 7)]
+    pub id: i64,
+    /// `create`, `update` or `delete`.
+    #[schema(example = "update")]
+    pub action: String,
+    /// Which path saw it: `event` (CloudTrail), `sweep`, or `reconcile` (a sweep found it gone).
+    #[schema(example = "event")]
+    pub source: String,
+    /// Who made the change: CloudTrail `userIdentity.arn`, when known.
+    #[schema(example = "arn:aws:sts::111122223333:assumed-role/deployer/ci")]
+    pub actor: Option<String>,
+    /// For an assumed role, the role that issued the session.
+    pub actor_role: Option<String>,
+    /// The CloudTrail event id, for a change seen as an event.
+    pub event_id: Option<String>,
+    /// When the change happened (event time) or was observed (sweep read time).
+    #[serde(serialize_with = "timestamp::serialize")]
+    #[schema(value_type = String, format = DateTime)]
+    pub observed_at: Timestamp,
+    /// The record set before the change; `null` for a creation.
+    pub before: Option<RecordContent>,
+    /// The record set after the change; `null` for a deletion.
+    pub after: Option<RecordContent>,
+}
+
+/// A change in the account-wide feed: the history entry and which record set it belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedItem {
+    #[serde(flatten)]
+    pub change: ChangeView,
+    pub record_id: i64,
+    pub zone_id: String,
+    pub zone_name: Option<String>,
+    pub name: String,
+    #[serde(rename = "type")]
+    pub record_type: String,
+    pub set_identifier: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct HistoryList {
+    pub items: Vec<ChangeView>,
+    /// Pass as `cursor` to get older changes; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct FeedList {
+    pub items: Vec<FeedItem>,
+    /// Pass as `cursor` to get older changes; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct HistoryParams {
+    /// `next_cursor` of the previous page; any other value is a 400.
+    pub cursor: Option<String>,
+    /// Page size, from 1 (default 100); more than 1000 is capped to 1000.
+    #[param(schema_with = limit_schema)]
+    pub limit: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FeedParams {
+    /// Only changes in this hosted zone.
+    #[param(schema_with = zone_schema, example = "Z0123456789ABC")]
+    pub zone: Option<String>,
+    /// Only changes seen by this path.
+    #[param(schema_with = source_schema)]
+    pub source: Option<String>,
+    /// Only changes observed at or after this time (RFC 3339).
+    #[param(schema_with = since_schema, example = "2026-11-22T00:00:00Z")]
+    pub since: Option<String>,
+    /// `next_cursor` of the previous page of the same query; any other value is a 400.
+    pub cursor: Option<String>,
+    /// Page size, from 1 (default 100); more than 1000 is capped to 1000.
+    #[param(schema_with = limit_schema)]
+    pub limit: Option<String>,
+}
+
+const SOURCES: [&str; 3] = ["event", "sweep", "reconcile"];
+
+fn source_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    let mut values = vec![""];
+    values.extend(SOURCES);
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(values))
+        .description(Some("Empty: any source."))
+}
+
+/// An RFC 3339 time, or empty (no lower bound).
+fn since_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    use utoipa::openapi::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
+    OneOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+}
+
+/// Where the next (older) page starts.
+#[derive(Debug, Serialize, Deserialize)]
+struct Position {
+    /// `observed_at` in microseconds since the epoch.
+    t: i64,
+    id: i64,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct ChangeRow {
+    id: i64,
+    record_id: i64,
+    zone_id: String,
+    action: String,
+    source: String,
+    actor: Option<String>,
+    actor_role: Option<String>,
+    event_id: Option<String>,
+    observed_at: Timestamp,
+    before_state: Option<String>,
+    after_state: Option<String>,
+}
+
+#[derive(Debug, FromQueryResult)]
+struct FeedRow {
+    name: Option<String>,
+    record_type: Option<String>,
+    set_identifier: Option<String>,
+    zone_name: Option<String>,
+}
+
+impl ChangeRow {
+    fn into_view(self) -> ChangeView {
+        ChangeView {
+            id: self.id,
+            action: self.action,
+            source: self.source,
+            actor: self.actor,
+            actor_role: self.actor_role,
+            event_id: self.event_id,
+            observed_at: self.observed_at,
+            before: parse_content(self.before_state.as_deref(), self.id, "record_changes.before_state"),
+            after: parse_content(self.after_state.as_deref(), self.id, "record_changes.after_state"),
+        }
+    }
+}
+
+fn change_select() -> SelectStatement {
+    let mut s = Query::select();
+    s.columns([
+        (RC, record_changes::Column::Id),
+        (RC, record_changes::Column::RecordId),
+        (RC, record_changes::Column::ZoneId),
+        (RC, record_changes::Column::Action),
+        (RC, record_changes::Column::Source),
+        (RC, record_changes::Column::Actor),
+        (RC, record_changes::Column::ActorRole),
+        (RC, record_changes::Column::EventId),
+        (RC, record_changes::Column::ObservedAt),
+        (RC, record_changes::Column::BeforeState),
+        (RC, record_changes::Column::AfterState),
+    ])
+    .from_as(record_changes::Entity, RC);
+    s
+}
+
+/// Newest first: `(observed_at, id) < position`.
+fn older_than(pos: &Position) -> Result<Cond, ApiError> {
+    let t = chrono::DateTime::from_timestamp_micros(pos.t).ok_or_else(|| ApiError::bad_request("invalid cursor"))?;
+    let at = Expr::col((RC, record_changes::Column::ObservedAt));
+    let id = Expr::col((RC, record_changes::Column::Id));
+    Ok(Cond::all().add(at.clone().lte(t)).add(Cond::any().add(at.lt(t)).add(id.lt(pos.id))))
+}
+
+fn newest_first(s: &mut SelectStatement) {
+    s.order_by((RC, record_changes::Column::ObservedAt), Order::Desc).order_by((RC, record_changes::Column::Id), Order::Desc);
+}
+
+fn position(row: &ChangeRow) -> Position {
+    Position { t: row.observed_at.timestamp_micros(), id: row.id }
+}
+
+/// The changes of one record set, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/records/{id}/history",
+    tag = "history",
+    params(("id" = i64, Path, description = "The record set's id", minimum = 1), HistoryParams),
+    responses(
+        (status = 200, description = "Changes, newest first", body = HistoryList),
+        (status = 400, description = "A bad id, limit or cursor", body = ErrorBody),
+        (status = 404, description = "No record set has this id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable", body = ErrorBody),
+    )
+)]
+pub async fn record_history(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+    ApiQuery(params): ApiQuery<HistoryParams>,
+) -> ApiResult<Json<HistoryList>> {
+    let id = parse_id(&id, "record id")?;
+    let limit = parse_limit(params.limit.as_deref())?;
+    let scope = Scope::new(&[("list", Some("history")), ("record", Some(&id.to_string()))]);
+    let after: Option<Position> = params.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
+    if !record_exists(&state.db, id).await? {
+        return Err(ApiError::not_found(format!("no record set has id {id}")));
+    }
+    let mut s = change_select();
+    s.and_where(Expr::col((RC, record_changes::Column::RecordId)).eq(id));
+    if let Some(pos) = &after {
+        s.cond_where(older_than(pos)?);
+    }
+    newest_first(&mut s);
+    s.limit(limit + 1);
+    let mut rows = state.db.query_all(&s).await?.iter().map(|r| ChangeRow::from_query_result(r, "")).collect::<Result<Vec<_>, _>>()?;
+    let next_cursor = next_cursor(&mut rows, limit, &scope);
+    Ok(Json(HistoryList { items: rows.into_iter().map(ChangeRow::into_view).collect(), next_cursor }))
+}
+
+fn next_cursor<T>(rows: &mut Vec<T>, limit: u64, scope: &Scope) -> Option<String>
+where
+    T: AsRef<ChangeRow>,
+{
+    let full = rows.len() as u64 > limit;
+    rows.truncate(limit as usize);
+    if full { rows.last().map(|r| scope.encode(&position(r.as_ref()))) } else { None }
+}
+
+impl AsRef<ChangeRow> for ChangeRow {
+    fn as_ref(&self) -> &ChangeRow {
+        self
+    }
+}
+
+async fn record_exists(db: &impl ConnectionTrait, id: i64) -> ApiResult<bool> {
+    let mut s = Query::select();
+    s.column(record_sets::Column::Id).from(record_sets::Entity).and_where(Expr::col(record_sets::Column::Id).eq(id));
+    Ok(db.query_one(&s).await?.is_some())
+}
+
+/// Every change in the account, newest first.
+#[utoipa::path(
+    get,
+    path = "/api/changes",
+    tag = "history",
+    params(FeedParams),
+    responses(
+        (status = 200, description = "Changes, newest first", body = FeedList),
+        (status = 400, description = "A bad filter, limit or cursor", body = ErrorBody),
+        (status = 503, description = "The database is unavailable", body = ErrorBody),
+    )
+)]
+pub async fn change_feed(State(state): State<AppState>, ApiQuery(params): ApiQuery<FeedParams>) -> ApiResult<Json<FeedList>> {
+    let zone = parse_zone(params.zone.as_deref())?;
+    let source = match params.source.as_deref().filter(|s| !s.is_empty()) {
+        Some(s) if SOURCES.contains(&s) => Some(s),
+        Some(s) => return Err(ApiError::bad_request(format!("source must be one of {}, got {s:?}", SOURCES.join(", ")))),
+        None => None,
+    };
+    let since = match params.since.as_deref().filter(|s| !s.is_empty()) {
+        Some(raw) => Some(timestamp::parse(raw).ok_or_else(|| ApiError::bad_request(format!("since must be an RFC 3339 time, got {raw:?}")))?),
+        None => None,
+    };
+    let limit = parse_limit(params.limit.as_deref())?;
+    let since_text = since.as_ref().map(timestamp::format);
+    let scope = Scope::new(&[
+        ("list", Some("changes")),
+        ("zone", zone.as_ref().map(ZoneId::as_str)),
+        ("source", source),
+        ("since", since_text.as_deref()),
+    ]);
+    let after: Option<Position> = params.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
+
+    let mut s = change_select();
+    s.expr_as(Expr::col((RS, record_sets::Column::Name)), "name")
+        .expr_as(Expr::col((RS, record_sets::Column::RecordType)), "record_type")
+        .expr_as(Expr::col((RS, record_sets::Column::SetIdentifier)), "set_identifier")
+        .expr_as(Expr::col((HZ, hosted_zones::Column::Name)), "zone_name")
+        .join_as(JoinType::LeftJoin, record_sets::Entity, RS, Expr::col((RS, record_sets::Column::Id)).equals((RC, record_changes::Column::RecordId)))
+        .join_as(JoinType::LeftJoin, hosted_zones::Entity, HZ, Expr::col((HZ, hosted_zones::Column::Id)).equals((RC, record_changes::Column::ZoneId)));
+    if let Some(zone) = &zone {
+        s.and_where(Expr::col((RC, record_changes::Column::ZoneId)).eq(zone.as_str()));
+    }
+    if let Some(source) = source {
+        s.and_where(Expr::col((RC, record_changes::Column::Source)).eq(source));
+    }
+    if let Some(since) = since {
+        s.and_where(Expr::col((RC, record_changes::Column::ObservedAt)).gte(since));
+    }
+    if let Some(pos) = &after {
+        s.cond_where(older_than(pos)?);
+    }
+    newest_first(&mut s);
+    s.limit(limit + 1);
+
+    let results = state.db.query_all(&s).await?;
+    let mut rows = Vec::with_capacity(results.len());
+    for r in &results {
+        rows.push(FeedEntry { change: ChangeRow::from_query_result(r, "")?, record: FeedRow::from_query_result(r, "")? });
+    }
+    let next_cursor = next_cursor(&mut rows, limit, &scope);
+    Ok(Json(FeedList { items: rows.into_iter().map(FeedEntry::into_item).collect(), next_cursor }))
+}
+
+struct FeedEntry {
+    change: ChangeRow,
+    record: FeedRow,
+}
+
+impl AsRef<ChangeRow> for FeedEntry {
+    fn as_ref(&self) -> &ChangeRow {
+        &self.change
+    }
+}
+
+impl FeedEntry {
+    fn into_item(self) -> FeedItem {
+        let (record_id, zone_id) = (self.change.record_id, self.change.zone_id.clone());
+        let change = self.change.into_view();
+        // The key of a record set never changes; the joined row has it. If that row were
+        // missing, the change's own content still names the record.
+        let content = change.after.as_ref().or(change.before.as_ref());
+        let name = self.record.name.or_else(|| content.map(|c| c.name.clone())).unwrap_or_default();
+        let record_type = self.record.record_type.or_else(|| content.map(|c| c.record_type.clone())).unwrap_or_default();
+        let set_identifier = match self.record.set_identifier {
+            Some(s) => Some(s).filter(|s| !s.is_empty()),
+            None => content.and_then(|c| c.set_identifier.clone()),
+        };
+        FeedItem { change, record_id, zone_id, zone_name: self.record.zone_name, name, record_type, set_identifier }
+    }
+}

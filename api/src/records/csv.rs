@@ -1,0 +1,187 @@
+//! `/api/records.csv`: every record set matching the filters, streamed.
+//!
+//! The body is produced page by page with the same keyset query as `/api/records`, so memory
+//! stays at one page however large the export. The first page is read before the response
+//! starts, so a bad filter is a 400 and an unavailable database a 503, not a broken download;
+//! a failure later can only end the stream early (the client sees an incomplete transfer).
+
+use axum::body::Body;
+use axum::extract::State;
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use futures::StreamExt;
+use std::fmt::Write as _;
+
+use super::filter::{RecordFilter, RecordParams};
+use super::query::{Budget, list_records};
+use super::view::{RecordContent, RecordView, RoutingView};
+use crate::error::ErrorBody;
+use crate::extract::ApiQuery;
+use crate::{ApiResult, AppState, timestamp};
+
+/// Rows read per database round trip.
+const PAGE: u64 = 1000;
+
+const HEADER: &[&str] = &[
+    "id", "zone_id", "zone_name", "name", "type", "set_identifier", "ttl", "values", "alias_target", "routing", "observed_at",
+    "deleted_at",
+];
+
+/// Export the matching record sets as CSV (RFC 4180). `cursor` and `limit` are ignored: the
+/// export holds every match.
+#[utoipa::path(
+    get,
+    path = "/api/records.csv",
+    tag = "records",
+    params(RecordParams),
+    responses(
+        (status = 200, description = "CSV with a header row: id, zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at", content_type = "text/csv", body = String),
+        (status = 400, description = "A bad filter", body = ErrorBody),
+        (status = 503, description = "The database is unavailable", body = ErrorBody),
+    )
+)]
+pub async fn export_csv(State(state): State<AppState>, ApiQuery(params): ApiQuery<RecordParams>) -> ApiResult<Response> {
+    let filter = RecordFilter::parse(&params)?;
+    let budget = Budget { limit: PAGE, q_scan: state.config.q_scan_budget };
+    let first = list_records(&state.db, &filter, None, budget).await?;
+
+    let mut head = String::new();
+    write_row(&mut head, HEADER.iter().map(|s| s.to_string()));
+    for record in &first.items {
+        write_record(&mut head, record);
+    }
+    let db = state.db.clone();
+    let rest = futures::stream::unfold(first.next_cursor, move |cursor| {
+        let db = db.clone();
+        let filter = filter.clone();
+        async move {
+            let cursor = cursor?;
+            match list_records(&db, &filter, Some(&cursor), budget).await {
+                Ok(page) => {
+                    let mut chunk = String::new();
+                    for record in &page.items {
+                        write_record(&mut chunk, record);
+                    }
+                    Some((Ok(Bytes::from(chunk)), page.next_cursor))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "CSV export stopped: reading the next page failed");
+                    Some((Err(std::io::Error::other("reading the next page failed")), None))
+                }
+            }
+        }
+    });
+    // Fused: the compression layer may poll once more after the end.
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(rest).fuse();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
+            (header::CONTENT_DISPOSITION, "attachment; filename=\"zonetrail-records.csv\""),
+        ],
+        Body::from_stream(body),
+    )
+        .into_response())
+}
+
+fn write_record(out: &mut String, r: &RecordView) {
+    let c: &RecordContent = &r.content;
+    write_row(
+        out,
+        [
+            r.id.to_string(),
+            r.zone_id.clone(),
+            r.zone_name.clone().unwrap_or_default(),
+            c.name.clone(),
+            c.record_type.clone(),
+            c.set_identifier.clone().unwrap_or_default(),
+            c.ttl.map(|t| t.to_string()).unwrap_or_default(),
+            c.values.join("; "),
+            c.alias_target
+                .as_ref()
+                .map(|a| {
+                    let health = if a.evaluate_target_health { ", evaluates target health" } else { "" };
+                    format!("{} ({}{health})", a.dns_name, a.hosted_zone_id)
+                })
+                .unwrap_or_default(),
+            routing_summary(&c.routing),
+            timestamp::format(&r.observed_at),
+            r.deleted_at.as_ref().map(timestamp::format).unwrap_or_default(),
+        ],
+    );
+}
+
+/// `weight=70 region=us-east-1 …`: the routing members a record uses, for a spreadsheet.
+fn routing_summary(r: &RoutingView) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    if let Some(w) = r.weight {
+        parts.push(format!("weight={w}"));
+    }
+    if let Some(region) = &r.region {
+        parts.push(format!("region={region}"));
+    }
+    if let Some(f) = &r.failover {
+        parts.push(format!("failover={f}"));
+    }
+    if let Some(g) = &r.geo_location {
+        let code = [&g.continent_code, &g.country_code, &g.subdivision_code].into_iter().flatten().cloned().collect::<Vec<_>>().join("/");
+        parts.push(format!("geo={code}"));
+    }
+    if let Some(g) = &r.geoproximity_location {
+        let mut s = String::from("geoproximity=");
+        if let Some(region) = &g.aws_region {
+            s.push_str(region);
+        } else if let Some(group) = &g.local_zone_group {
+            s.push_str(group);
+        } else if let Some(c) = &g.coordinates {
+            let _ = write!(s, "{},{}", c.latitude, c.longitude);
+        }
+        if let Some(bias) = g.bias {
+            let _ = write!(s, ":bias={bias}");
+        }
+        parts.push(s);
+    }
+    if let Some(c) = &r.cidr_routing {
+        parts.push(format!("cidr={}/{}", c.collection_id, c.location_name));
+    }
+    if r.multivalue_answer == Some(true) {
+        parts.push("multivalue".into());
+    }
+    if let Some(h) = &r.health_check_id {
+        parts.push(format!("health_check={h}"));
+    }
+    if let Some(t) = &r.traffic_policy_instance_id {
+        parts.push(format!("traffic_policy_instance={t}"));
+    }
+    parts.join(" ")
+}
+
+/// One CSV line, CRLF-terminated; a field with a comma, quote or line break is quoted and its
+/// quotes doubled (RFC 4180).
+fn write_row(out: &mut String, fields: impl IntoIterator<Item = String>) {
+    for (i, field) in fields.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        if field.contains([',', '"', '\r', '\n']) {
+            out.push('"');
+            out.push_str(&field.replace('"', "\"\""));
+            out.push('"');
+        } else {
+            out.push_str(&field);
+        }
+    }
+    out.push_str("\r\n");
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn quotes_per_rfc_4180() {
+        let mut out = String::new();
+        write_row(&mut out, ["a".to_string(), "b,c".into(), "say \"hi\"".into(), "two\nlines".into(), String::new()]);
+        assert_eq!(out, "a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+    }
+}

@@ -1,0 +1,64 @@
+//! `/api/records`, `/api/records/{id}` and `/api/records.csv`.
+
+pub mod csv;
+pub mod filter;
+pub mod query;
+pub mod view;
+
+use axum::Json;
+use axum::extract::State;
+use serde::Serialize;
+use utoipa::ToSchema;
+
+use crate::error::ErrorBody;
+use crate::extract::{ApiPath, ApiQuery, parse_id};
+use crate::page::parse_limit;
+use crate::{ApiError, ApiResult, AppState};
+use filter::{RecordFilter, RecordParams};
+use view::RecordView;
+
+/// A page of record sets.
+#[derive(Debug, Serialize, ToSchema)]
+pub struct RecordList {
+    pub items: Vec<RecordView>,
+    /// Pass as `cursor` to get the next page; `null` on the last page.
+    pub next_cursor: Option<String>,
+}
+
+/// List record sets, filtered, one page at a time.
+#[utoipa::path(
+    get,
+    path = "/api/records",
+    tag = "records",
+    params(RecordParams),
+    responses(
+        (status = 200, description = "A page of record sets, in a stable order", body = RecordList),
+        (status = 400, description = "A bad filter, limit or cursor", body = ErrorBody),
+        (status = 503, description = "The database is unavailable", body = ErrorBody),
+    )
+)]
+pub async fn list_records(State(state): State<AppState>, ApiQuery(params): ApiQuery<RecordParams>) -> ApiResult<Json<RecordList>> {
+    let filter = RecordFilter::parse(&params)?;
+    let limit = parse_limit(params.limit.as_deref())?;
+    let budget = query::Budget { limit, q_scan: state.config.q_scan_budget };
+    let page = query::list_records(&state.db, &filter, params.cursor.as_deref(), budget).await?;
+    Ok(Json(RecordList { items: page.items, next_cursor: page.next_cursor }))
+}
+
+/// One record set by id (deleted ones included).
+#[utoipa::path(
+    get,
+    path = "/api/records/{id}",
+    tag = "records",
+    params(("id" = i64, Path, description = "The record set's id", minimum = 1)),
+    responses(
+        (status = 200, description = "The record set", body = RecordView),
+        (status = 400, description = "The id is not a positive whole number", body = ErrorBody),
+        (status = 404, description = "No record set has this id", body = ErrorBody),
+        (status = 503, description = "The database is unavailable", body = ErrorBody),
+    )
+)]
+pub async fn get_record(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<RecordView>> {
+    let id = parse_id(&id, "record id")?;
+    query::get_record(&state.db, id).await?.map(Json).ok_or_else(|| ApiError::not_found(format!("no record set has id {id}")))
+}

@@ -1,0 +1,389 @@
+//! Record queries: one keyset-paginated list for every filter, and the detail lookup.
+//!
+//! Each filter walks the index that serves it, in that index's order, so a page reads about
+//! `limit` rows however large the inventory:
+//!
+//! | filter                      | order               | index                                   |
+//! |-----------------------------|---------------------|-----------------------------------------|
+//! | none, `q`                   | name, id            | `idx_record_sets_name`                  |
+//! | `zone` (+ `q`, prefix)      | name, id            | `idx_record_sets_zone_name` (migration 4) |
+//! | `type` (+ `zone`)           | name, id            | `idx_record_sets_type_name`, `idx_record_sets_zone_type_name` |
+//! | `name` exact or prefix      | name, id            | `idx_record_sets_name` (range)          |
+//! | `name=*.parent`             | reversed name, id   | `idx_record_sets_reversed_name` (range) |
+//! | `value`                     | record id           | `idx_record_values_value`               |
+//!
+//! (InnoDB appends the primary key to every secondary index, so `(name)` is really
+//! `(name, id)`: the order and the keyset condition use exactly that.)
+//!
+//! On MySQL the query names its index (`FORCE INDEX`): with `deleted_at IS NULL` in the
+//! condition, MariaDB's optimizer otherwise walks the whole `(name)` index for a zone filter,
+//! reading a row per entry. SQLite ignores the hint and plans these queries well by itself.
+//!
+//! A substring (`q`) cannot use a B-tree: it scans names in index order. So that a rare
+//! substring cannot scan a million names in one request, the scan is bounded to a budget of
+//! index entries per request (`ApiConfig::q_scan_budget`); the page then ends where the scan
+//! stopped and `next_cursor` continues from there (see [`substring_page`]).
+
+use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, JoinType, LikeExpr, Order, Query, SelectStatement};
+use sea_orm::{ConnectionTrait, FromQueryResult};
+use serde::{Deserialize, Serialize};
+use zonetrail_model::entity::{hosted_zones, record_sets, record_values};
+
+use super::filter::{NameFilter, RecordFilter};
+use super::view::{RecordRow, RecordView};
+use crate::{ApiError, ApiResult};
+
+const RS: &str = "rs";
+const HZ: &str = "hz";
+const RV: &str = "rv";
+
+/// Above every character a stored name holds (printable ASCII): `p..p\x7f` bounds every
+/// name that starts with `p` in binary collation.
+const AFTER_PRINTABLE: char = '\u{7f}';
+
+/// A page of records.
+pub struct RecordPage {
+    pub items: Vec<RecordView>,
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Walk {
+    Name,
+    Reversed,
+    Value,
+}
+
+/// Where the next page starts: the sort key of the last item returned.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "o", rename_all = "snake_case")]
+enum Position {
+    Name { k: String, id: i64 },
+    Reversed { k: String, id: i64 },
+    Value { id: i64 },
+}
+
+impl Walk {
+    fn for_filter(f: &RecordFilter) -> Self {
+        if f.value.is_some() {
+            Self::Value
+        } else if matches!(f.name, Some(NameFilter::Below(_))) {
+            Self::Reversed
+        } else {
+            Self::Name
+        }
+    }
+
+    fn key_column(self) -> (&'static str, record_sets::Column) {
+        match self {
+            Self::Name => (RS, record_sets::Column::Name),
+            Self::Reversed => (RS, record_sets::Column::ReversedName),
+            Self::Value => (RS, record_sets::Column::Id),
+        }
+    }
+
+    fn position(self, key: String, id: i64) -> Position {
+        match self {
+            Self::Name => Position::Name { k: key, id },
+            Self::Reversed => Position::Reversed { k: key, id },
+            Self::Value => Position::Value { id },
+        }
+    }
+
+    /// `(key, id) > position` (or `>=`/`<=` variants), written as `key >= K AND (key > K OR
+    /// id > ID)` so that the first conjunct is a plain index range on every backend.
+    fn compare(self, pos: &Position, after: bool) -> Result<Cond, ApiError> {
+        let id_col = match self {
+            Self::Value => Expr::col((RV, record_values::Column::RecordId)),
+            _ => Expr::col((RS, record_sets::Column::Id)),
+        };
+        let (k, id) = match (self, pos) {
+            (Self::Name, Position::Name { k, id }) | (Self::Reversed, Position::Reversed { k, id }) => (k.clone(), *id),
+            (Self::Value, Position::Value { id }) => {
+                return Ok(Cond::all().add(if after { id_col.gt(*id) } else { id_col.lte(*id) }));
+            }
+            _ => return Err(ApiError::bad_request("invalid cursor: it belongs to another query")),
+        };
+        let key = Expr::col(self.key_column());
+        Ok(if after {
+            Cond::all().add(key.clone().gte(k.clone())).add(Cond::any().add(key.gt(k)).add(id_col.gt(id)))
+        } else {
+            Cond::all().add(key.clone().lte(k.clone())).add(Cond::any().add(key.lt(k)).add(id_col.lte(id)))
+        })
+    }
+
+    /// The index that serves this walk with these filters, in order (see the table above);
+    /// `None` for the value walk, whose plan is never in doubt.
+    fn index(self, f: &RecordFilter) -> Option<&'static str> {
+        match self {
+            Self::Value => None,
+            Self::Reversed => Some("idx_record_sets_reversed_name"),
+            Self::Name => Some(match (&f.zone, &f.record_type) {
+                (Some(_), Some(_)) => "idx_record_sets_zone_type_name",
+                (Some(_), None) => "idx_record_sets_zone_name",
+                (None, Some(_)) => "idx_record_sets_type_name",
+                (None, None) => "idx_record_sets_name",
+            }),
+        }
+    }
+
+    fn order(self, select: &mut SelectStatement) {
+        match self {
+            Self::Value => {
+                select.order_by((RV, record_values::Column::RecordId), Order::Asc);
+            }
+            _ => {
+                select.order_by(self.key_column(), Order::Asc).order_by((RS, record_sets::Column::Id), Order::Asc);
+            }
+        }
+    }
+}
+
+/// How much of one request a query may read.
+#[derive(Debug, Clone, Copy)]
+pub struct Budget {
+    pub limit: u64,
+    /// Index entries a `q` search examines at most.
+    pub q_scan: u64,
+}
+
+/// One page of records matching `filter`, after `cursor`.
+pub async fn list_records(db: &impl ConnectionTrait, filter: &RecordFilter, cursor: Option<&str>, budget: Budget) -> ApiResult<RecordPage> {
+    let limit = budget.limit;
+    let walk = Walk::for_filter(filter);
+    let scope = filter.scope();
+    let after: Option<Position> = cursor.filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
+    if filter.matches_nothing {
+        return Ok(RecordPage { items: Vec::new(), next_cursor: None });
+    }
+    let (rows, next) = match (&filter.q, walk) {
+        (Some(_), Walk::Name | Walk::Reversed) => substring_page(db, filter, walk, after, limit, std::cmp::max(budget.q_scan, 1)).await?,
+        _ => {
+            let mut rows = page_rows(db, filter, walk, after.as_ref(), None, limit + 1).await?;
+            let full = rows.len() as u64 > limit;
+            rows.truncate(limit as usize);
+            let next = if full { rows.last().map(|r| walk.position(sort_key(walk, r), r.id)) } else { None };
+            (rows, next)
+        }
+    };
+    Ok(RecordPage { next_cursor: next.map(|p| scope.encode(&p)), items: rows.into_iter().map(RecordRow::into_view).collect() })
+}
+
+/// A substring search: windows of the index, each first bounded by a covering scan of its
+/// entries, then searched; growing windows (1/16 of the budget, then 4× larger) so that a
+/// common substring fills a page after a small window, and a rare one stops when the budget
+/// is spent, with the position where it stopped as the next cursor.
+async fn substring_page(
+    db: &impl ConnectionTrait,
+    filter: &RecordFilter,
+    walk: Walk,
+    after: Option<Position>,
+    limit: u64,
+    budget: u64,
+) -> ApiResult<(Vec<RecordRow>, Option<Position>)> {
+    let mut rows: Vec<RecordRow> = Vec::new();
+    let mut from = after;
+    let mut scanned = 0;
+    let mut window = std::cmp::max(budget / 16, 1);
+    loop {
+        let size = std::cmp::min(window, budget - scanned);
+        let end = scan_window_end(db, filter, walk, from.as_ref(), size).await?;
+        let wanted = limit + 1 - rows.len() as u64;
+        rows.extend(page_rows(db, filter, walk, from.as_ref(), end.as_ref(), wanted).await?);
+        if rows.len() as u64 > limit {
+            rows.truncate(limit as usize);
+            let last = rows.last().map(|r| walk.position(sort_key(walk, r), r.id));
+            return Ok((rows, last));
+        }
+        scanned += size;
+        match end {
+            // The scan reached the end of the index.
+            None => return Ok((rows, None)),
+            Some(end) if scanned >= budget => return Ok((rows, Some(end))),
+            Some(end) => from = Some(end),
+        }
+        window *= 4;
+    }
+}
+
+/// Rows matching `filter` after `after` and up to `until` (both keyset positions), in the
+/// walk's order, at most `count`.
+async fn page_rows(
+    db: &impl ConnectionTrait,
+    filter: &RecordFilter,
+    walk: Walk,
+    after: Option<&Position>,
+    until: Option<&Position>,
+    count: u64,
+) -> ApiResult<Vec<RecordRow>> {
+    let mut select = Query::select();
+    select_record_columns(&mut select);
+    if walk == Walk::Value {
+        select.from_as(record_values::Entity, RV).join_as(
+            JoinType::InnerJoin,
+            record_sets::Entity,
+            RS,
+            Expr::col((RS, record_sets::Column::Id)).equals((RV, record_values::Column::RecordId)),
+        );
+    } else {
+        select.from_as(record_sets::Entity, RS);
+        if let Some(index) = walk.index(filter) {
+            select.force_index(index, IndexHintScope::All);
+        }
+    }
+    join_zone(&mut select);
+    apply_index_filters(&mut select, filter);
+    if let Some(q) = &filter.q {
+        select.and_where(Expr::col((RS, record_sets::Column::Name)).like(LikeExpr::new(format!("%{}%", escape_like(q))).escape('\\')));
+    }
+    if !filter.include_deleted {
+        select.and_where(Expr::col((RS, record_sets::Column::DeletedAt)).is_null());
+    }
+    if let Some(pos) = after {
+        select.cond_where(walk.compare(pos, true)?);
+    }
+    if let Some(end) = until {
+        select.cond_where(walk.compare(end, false)?);
+    }
+    walk.order(&mut select);
+    select.limit(count);
+    let rows = db.query_all(&select).await?;
+    Ok(rows.iter().map(|r| RecordRow::from_query_result(r, "")).collect::<Result<Vec<_>, _>>()?)
+}
+
+/// The columns [`RecordRow`] reads: the record set (`rs`) and its zone (`hz`).
+fn select_record_columns(select: &mut SelectStatement) {
+    select
+        .columns([
+            (RS, record_sets::Column::Id),
+            (RS, record_sets::Column::ZoneId),
+            (RS, record_sets::Column::Name),
+            (RS, record_sets::Column::ReversedName),
+            (RS, record_sets::Column::RecordType),
+            (RS, record_sets::Column::SetIdentifier),
+            (RS, record_sets::Column::Content),
+            (RS, record_sets::Column::ObservedAt),
+            (RS, record_sets::Column::FirstSeenAt),
+            (RS, record_sets::Column::DeletedAt),
+        ])
+        .expr_as(Expr::col((HZ, hosted_zones::Column::Name)), "zone_name")
+        .expr_as(Expr::col((HZ, hosted_zones::Column::PrivateZone)), "private_zone");
+}
+
+fn join_zone(select: &mut SelectStatement) {
+    select.join_as(
+        JoinType::LeftJoin,
+        hosted_zones::Entity,
+        HZ,
+        Expr::col((HZ, hosted_zones::Column::Id)).equals((RS, record_sets::Column::ZoneId)),
+    );
+}
+
+fn sort_key(walk: Walk, row: &RecordRow) -> String {
+    match walk {
+        Walk::Reversed => row.reversed_name.clone(),
+        _ => row.name.clone(),
+    }
+}
+
+/// The filters an index serves: zone, type, and the name forms. (Not `q` and not
+/// `deleted_at`, which are checked on the rows.)
+fn apply_index_filters(select: &mut SelectStatement, filter: &RecordFilter) {
+    if let Some(zone) = &filter.zone {
+        select.and_where(Expr::col((RS, record_sets::Column::ZoneId)).eq(zone.as_str()));
+    }
+    if let Some(t) = &filter.record_type {
+        select.and_where(Expr::col((RS, record_sets::Column::RecordType)).eq(t.as_str()));
+    }
+    match &filter.name {
+        None => {}
+        Some(NameFilter::Exact(n)) => {
+            select.and_where(Expr::col((RS, record_sets::Column::Name)).eq(n.as_str()));
+        }
+        Some(NameFilter::Prefix(p)) => {
+            let col = Expr::col((RS, record_sets::Column::Name));
+            select.and_where(col.clone().gte(p.as_str())).and_where(col.lt(format!("{p}{AFTER_PRINTABLE}")));
+        }
+        Some(NameFilter::Below(reversed_parent)) => {
+            // Strictly below: `com.example.prod.` itself is the parent, not below it.
+            let col = Expr::col((RS, record_sets::Column::ReversedName));
+            select
+                .and_where(col.clone().gt(reversed_parent.as_str()))
+                .and_where(col.lt(format!("{reversed_parent}{AFTER_PRINTABLE}")));
+        }
+    }
+    if let Some(value) = &filter.value {
+        select.and_where(Expr::col((RV, record_values::Column::Value)).eq(value.as_str()));
+    }
+}
+
+/// The position of the `scan`-th index entry after `after`, or `None` if fewer remain (then
+/// the scan reaches the end).
+async fn scan_window_end(
+    db: &impl ConnectionTrait,
+    filter: &RecordFilter,
+    walk: Walk,
+    after: Option<&Position>,
+    scan: u64,
+) -> ApiResult<Option<Position>> {
+    #[derive(FromQueryResult)]
+    struct Key {
+        k: String,
+        id: i64,
+    }
+    let mut select = Query::select();
+    select
+        .expr_as(Expr::col(walk.key_column()), "k")
+        .expr_as(Expr::col((RS, record_sets::Column::Id)), "id")
+        .from_as(record_sets::Entity, RS);
+    if let Some(index) = walk.index(filter) {
+        select.force_index(index, IndexHintScope::All);
+    }
+    apply_index_filters(&mut select, filter);
+    if let Some(pos) = after {
+        select.cond_where(walk.compare(pos, true)?);
+    }
+    walk.order(&mut select);
+    select.limit(1).offset(scan - 1);
+    let row = db.query_one(&select).await?;
+    Ok(match row {
+        Some(r) => {
+            let key = Key::from_query_result(&r, "")?;
+            Some(walk.position(key.k, key.id))
+        }
+        None => None,
+    })
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '\\' | '%' | '_') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+/// One record by id, tombstones included.
+pub async fn get_record(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<RecordView>> {
+    let mut select = Query::select();
+    select_record_columns(&mut select);
+    select.from_as(record_sets::Entity, RS);
+    join_zone(&mut select);
+    select.and_where(Expr::col((RS, record_sets::Column::Id)).eq(id));
+    let row = db.query_one(&select).await?;
+    Ok(row.map(|r| RecordRow::from_query_result(&r, "")).transpose()?.map(RecordRow::into_view))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn like_metacharacters_are_literal() {
+        assert_eq!(escape_like("_acme%\\"), "\\_acme\\%\\\\");
+    }
+}

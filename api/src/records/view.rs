@@ -1,0 +1,295 @@
+//! The record as the API shows it (DESIGN.md, "Read API"): every Route 53 member present,
+//! `null` where Route 53 has none, `values: []` for an alias.
+//!
+//! These types are the wire contract, so they live here rather than being the model's types:
+//! a change in the model cannot silently change the API. Stored content (the model's
+//! `RecordSet` JSON, written by the writer) is read straight into them, without re-validating
+//! names on every read; a unit test below keeps the two shapes in step.
+
+use sea_orm::FromQueryResult;
+use serde::{Deserialize, Serialize};
+use utoipa::ToSchema;
+use zonetrail_model::Timestamp;
+
+use crate::timestamp;
+
+/// A record set as the inventory knows it.
+#[derive(Debug, Clone, Serialize, ToSchema)]
+pub struct RecordView {
+    /// zonetrail's id for this record set (stable across updates and deletion).
+    #[schema(example = 42)]
+    pub id: i64,
+    /// The hosted zone id, without `/hostedzone/`.
+    #[schema(example = "Z0123456789ABC")]
+    pub zone_id: String,
+    /// `null` only if the zone itself has not been observed yet.
+    #[schema(example = "example.com.")]
+    pub zone_name: Option<String>,
+    pub private_zone: Option<bool>,
+    #[serde(flatten)]
+    pub content: RecordContent,
+    /// When zonetrail first saw the record set; `null` for a deletion seen before any creation.
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub first_seen_at: Option<Timestamp>,
+    /// The Route 53 observation this state reflects (sweep read time or CloudTrail event time).
+    #[serde(serialize_with = "timestamp::serialize")]
+    #[schema(value_type = String, format = DateTime)]
+    pub observed_at: Timestamp,
+    /// Set when the record set was deleted (a tombstone).
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub deleted_at: Option<Timestamp>,
+}
+
+/// A record set's Route 53 content: its key and everything Route 53 holds for it. History
+/// entries show `before` and `after` in this shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RecordContent {
+    /// Lower-case with a trailing dot; Route 53's octal escapes decoded (`\052` shows as `*`).
+    #[schema(example = "*.example.com.")]
+    pub name: String,
+    #[serde(rename = "type")]
+    #[schema(example = "A")]
+    pub record_type: String,
+    /// Distinguishes weighted, latency, geolocation, failover, multivalue and CIDR record sets
+    /// that share a name and type.
+    #[schema(example = "blue")]
+    #[serde(default)]
+    pub set_identifier: Option<String>,
+    /// `null` for an alias.
+    #[schema(example = 60)]
+    #[serde(default)]
+    pub ttl: Option<i64>,
+    /// The record's values as Route 53 returns them; `[]` for an alias.
+    #[schema(example = json!(["192.0.2.10"]))]
+    #[serde(default)]
+    pub values: Vec<String>,
+    #[serde(default)]
+    pub alias_target: Option<AliasTargetView>,
+    #[serde(default)]
+    pub routing: RoutingView,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct AliasTargetView {
+    pub hosted_zone_id: String,
+    pub dns_name: String,
+    pub evaluate_target_health: bool,
+}
+
+/// Every routing member Route 53 has; each is `null` when the record set does not use it.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct RoutingView {
+    pub weight: Option<i64>,
+    pub region: Option<String>,
+    pub failover: Option<String>,
+    pub geo_location: Option<GeoLocationView>,
+    pub geoproximity_location: Option<GeoProximityLocationView>,
+    pub cidr_routing: Option<CidrRoutingView>,
+    pub multivalue_answer: Option<bool>,
+    pub health_check_id: Option<String>,
+    pub traffic_policy_instance_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GeoLocationView {
+    pub continent_code: Option<String>,
+    pub country_code: Option<String>,
+    pub subdivision_code: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct GeoProximityLocationView {
+    pub aws_region: Option<String>,
+    pub local_zone_group: Option<String>,
+    pub coordinates: Option<CoordinatesView>,
+    pub bias: Option<i32>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CoordinatesView {
+    pub latitude: String,
+    pub longitude: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct CidrRoutingView {
+    pub collection_id: String,
+    pub location_name: String,
+}
+
+/// Read stored `RecordSet` JSON. A row the writer stored always reads; if one does not
+/// (hand-edited, or written by a newer version), the page still renders: the row shows its
+/// key only and the log says which row.
+pub(crate) fn parse_content(json: Option<&str>, row_id: i64, what: &str) -> Option<RecordContent> {
+    let json = json?;
+    match serde_json::from_str::<RecordContent>(json) {
+        Ok(mut content) => {
+            content.set_identifier = content.set_identifier.filter(|s| !s.is_empty());
+            Some(content)
+        }
+        Err(e) => {
+            tracing::warn!(row_id, what, error = %e, "stored record set JSON does not parse; showing the key only");
+            None
+        }
+    }
+}
+
+/// A `record_sets` row joined with its zone, as the list and detail queries select it.
+#[derive(Debug, FromQueryResult)]
+pub(crate) struct RecordRow {
+    pub id: i64,
+    pub zone_id: String,
+    pub name: String,
+    pub reversed_name: String,
+    pub record_type: String,
+    pub set_identifier: String,
+    pub content: Option<String>,
+    pub observed_at: Timestamp,
+    pub first_seen_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+    pub zone_name: Option<String>,
+    pub private_zone: Option<bool>,
+}
+
+impl RecordRow {
+    pub fn into_view(self) -> RecordView {
+        let content = match parse_content(self.content.as_deref(), self.id, "record_sets.content") {
+            Some(content) => content,
+            // A tombstone of a record never seen alive has no content: show its key.
+            None => RecordContent {
+                name: self.name,
+                record_type: self.record_type,
+                set_identifier: Some(self.set_identifier).filter(|s| !s.is_empty()),
+                ttl: None,
+                values: Vec::new(),
+                alias_target: None,
+                routing: RoutingView::default(),
+            },
+        };
+        RecordView {
+            id: self.id,
+            zone_id: self.zone_id,
+            zone_name: self.zone_name,
+            private_zone: self.private_zone,
+            content,
+            first_seen_at: self.first_seen_at,
+            observed_at: self.observed_at,
+            deleted_at: self.deleted_at,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use zonetrail_model::{AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, RecordName, RecordSet, RecordType, Routing};
+
+    impl From<RecordSet> for RecordContent {
+        fn from(r: RecordSet) -> Self {
+            Self {
+                name: r.name.to_string(),
+                record_type: r.rtype.to_string(),
+                set_identifier: r.set_identifier.filter(|s| !s.is_empty()),
+                ttl: r.ttl,
+                values: r.values,
+                alias_target: r.alias_target.map(AliasTargetView::from),
+                routing: r.routing.into(),
+            }
+        }
+    }
+
+    impl From<AliasTarget> for AliasTargetView {
+        fn from(a: AliasTarget) -> Self {
+            Self { hosted_zone_id: a.hosted_zone_id, dns_name: a.dns_name, evaluate_target_health: a.evaluate_target_health }
+        }
+    }
+
+    impl From<Routing> for RoutingView {
+        fn from(r: Routing) -> Self {
+            Self {
+                weight: r.weight,
+                region: r.region,
+                failover: r.failover,
+                geo_location: r.geo_location.map(GeoLocationView::from),
+                geoproximity_location: r.geoproximity_location.map(GeoProximityLocationView::from),
+                cidr_routing: r.cidr_routing.map(CidrRoutingView::from),
+                multivalue_answer: r.multivalue_answer,
+                health_check_id: r.health_check_id,
+                traffic_policy_instance_id: r.traffic_policy_instance_id,
+            }
+        }
+    }
+
+    impl From<GeoLocation> for GeoLocationView {
+        fn from(g: GeoLocation) -> Self {
+            Self { continent_code: g.continent_code, country_code: g.country_code, subdivision_code: g.subdivision_code }
+        }
+    }
+
+    impl From<GeoProximityLocation> for GeoProximityLocationView {
+        fn from(g: GeoProximityLocation) -> Self {
+            Self {
+                aws_region: g.aws_region,
+                local_zone_group: g.local_zone_group,
+                coordinates: g.coordinates.map(CoordinatesView::from),
+                bias: g.bias,
+            }
+        }
+    }
+
+    impl From<Coordinates> for CoordinatesView {
+        fn from(c: Coordinates) -> Self {
+            Self { latitude: c.latitude, longitude: c.longitude }
+        }
+    }
+
+    impl From<CidrRouting> for CidrRoutingView {
+        fn from(c: CidrRouting) -> Self {
+            Self { collection_id: c.collection_id, location_name: c.location_name }
+        }
+    }
+
+    fn every_member() -> RecordSet {
+        RecordSet {
+            name: RecordName::parse("\\052.example.com").unwrap(),
+            rtype: RecordType::A,
+            set_identifier: Some("eu".into()),
+            ttl: Some(60),
+            values: vec!["192.0.2.1".into(), "192.0.2.2".into()],
+            alias_target: Some(AliasTarget { hosted_zone_id: "Z2".into(), dns_name: "d.example.net.".into(), evaluate_target_health: true }),
+            routing: Routing {
+                weight: Some(10),
+                region: Some("eu-west-1".into()),
+                failover: Some("PRIMARY".into()),
+                geo_location: Some(GeoLocation { continent_code: Some("EU".into()), country_code: Some("DE".into()), subdivision_code: None }),
+                geoproximity_location: Some(GeoProximityLocation {
+                    aws_region: None,
+                    local_zone_group: Some("use1-az".into()),
+                    coordinates: Some(Coordinates { latitude: "49.22".into(), longitude: "-74.01".into() }),
+                    bias: Some(-10),
+                }),
+                cidr_routing: Some(CidrRouting { collection_id: "c-1".into(), location_name: "office".into() }),
+                multivalue_answer: Some(true),
+                health_check_id: Some("hc".into()),
+                traffic_policy_instance_id: Some("tp".into()),
+            },
+        }
+    }
+
+    /// Stored content reads into the API's types member for member, so a renamed or added
+    /// member in the model fails here rather than vanishing from the API.
+    #[test]
+    fn stored_content_reads_every_member() {
+        for record in [every_member(), RecordSet { set_identifier: None, alias_target: None, routing: Routing::default(), ..every_member() }] {
+            let stored = serde_json::to_string(&record).unwrap();
+            let read = parse_content(Some(&stored), 1, "test").unwrap();
+            assert_eq!(read, RecordContent::from(record.clone()));
+            let model_json: serde_json::Value = serde_json::from_str(&stored).unwrap();
+            assert_eq!(serde_json::to_value(&read).unwrap(), model_json, "the API shows the stored members under the same names");
+        }
+        assert_eq!(parse_content(Some(r#"{"name":"a.","type":"A","set_identifier":""}"#), 1, "t").unwrap().set_identifier, None);
+        assert!(parse_content(Some("not json"), 1, "t").is_none());
+    }
+}

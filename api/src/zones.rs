@@ -1,0 +1,111 @@
+//! `/api/zones`: the hosted zones with their live record counts.
+
+use axum::Json;
+use axum::extract::State;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QueryOrder};
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+use utoipa::{IntoParams, ToSchema};
+use zonetrail_model::entity::hosted_zones;
+use zonetrail_model::{Timestamp, Vpc};
+
+use crate::error::ErrorBody;
+use crate::extract::ApiQuery;
+use crate::page::parse_flag;
+use crate::{ApiResult, AppState, timestamp};
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ZoneView {
+    #[schema(example = "Z0123456789ABC")]
+    pub zone_id: String,
+    #[schema(example = "example.com.")]
+    pub zone_name: String,
+    pub private_zone: bool,
+    pub comment: Option<String>,
+    /// The VPCs a private zone is associated with; `[]` for a public zone.
+    pub vpcs: Vec<VpcView>,
+    /// Route 53's own count of record sets in the zone (`ResourceRecordSetCount`), when known.
+    pub record_count: Option<i64>,
+    /// Live record sets zonetrail holds for the zone.
+    pub records: i64,
+    #[serde(serialize_with = "timestamp::serialize")]
+    #[schema(value_type = String, format = DateTime)]
+    pub observed_at: Timestamp,
+    /// Set when the zone was deleted.
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub deleted_at: Option<Timestamp>,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct VpcView {
+    #[schema(example = "eu-west-1")]
+    pub region: String,
+    #[schema(example = "vpc-0abc")]
+    pub id: String,
+}
+
+#[derive(Debug, Serialize, ToSchema)]
+pub struct ZoneList {
+    pub items: Vec<ZoneView>,
+    /// Always `null`: every zone fits one page (an account holds at most a few thousand).
+    pub next_cursor: Option<String>,
+}
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct ZoneParams {
+    /// Include deleted zones.
+    #[param(value_type = Option<bool>)]
+    pub include_deleted: Option<String>,
+}
+
+/// The hosted zones, by name.
+#[utoipa::path(
+    get,
+    path = "/api/zones",
+    tag = "inventory",
+    params(ZoneParams),
+    responses(
+        (status = 200, description = "Every zone", body = ZoneList),
+        (status = 400, description = "A bad parameter", body = ErrorBody),
+        (status = 503, description = "The database is unavailable", body = ErrorBody),
+    )
+)]
+pub async fn list_zones(State(state): State<AppState>, ApiQuery(params): ApiQuery<ZoneParams>) -> ApiResult<Json<ZoneList>> {
+    let include_deleted = parse_flag("include_deleted", params.include_deleted.as_deref())?;
+    let mut records: HashMap<String, i64> = HashMap::new();
+    for c in state.counts.get(&state.db).await?.iter() {
+        *records.entry(c.zone_id.clone()).or_default() += c.n;
+    }
+    let items = zone_rows(&state.db, include_deleted)
+        .await?
+        .into_iter()
+        .map(|z| {
+            let vpcs = serde_json::from_str::<Vec<Vpc>>(&z.vpcs).unwrap_or_else(|e| {
+                tracing::warn!(zone = %z.id, error = %e, "hosted_zones.vpcs does not parse; showing none");
+                Vec::new()
+            });
+            ZoneView {
+                records: records.get(&z.id).copied().unwrap_or(0),
+                zone_id: z.id,
+                zone_name: z.name,
+                private_zone: z.private_zone,
+                comment: z.comment,
+                vpcs: vpcs.into_iter().map(|v| VpcView { region: v.region, id: v.id }).collect(),
+                record_count: z.record_count,
+                observed_at: z.observed_at,
+                deleted_at: z.deleted_at,
+            }
+        })
+        .collect();
+    Ok(Json(ZoneList { items, next_cursor: None }))
+}
+
+async fn zone_rows(db: &impl ConnectionTrait, include_deleted: bool) -> ApiResult<Vec<hosted_zones::Model>> {
+    let mut q = hosted_zones::Entity::find().order_by_asc(hosted_zones::Column::Name).order_by_asc(hosted_zones::Column::Id);
+    if !include_deleted {
+        q = q.filter(hosted_zones::Column::DeletedAt.is_null());
+    }
+    Ok(q.all(db).await?)
+}

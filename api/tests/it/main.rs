@@ -1,0 +1,14 @@
+//! The read API over a real database, on SQLite and on MariaDB: every route, as a client sees it.
+
+#[macro_use]
+mod support;
+
+mod bad_input;
+mod csv_export;
+mod filters;
+mod history;
+mod openapi;
+mod pagination;
+mod records;
+mod stats;
+mod transport;
