@@ -1,0 +1,121 @@
+//! The one-shot commands: `sweep`, `ingest-event` and `drain`.
+
+use anyhow::{Context, bail};
+use std::io::{IsTerminal, Read};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Instant;
+use zonetrail_ingest::{IngestConfig, State, sweep_all};
+
+use crate::config::{DbArgs, QueueArgs, Route53Args, aws_sdk_config, build_queue};
+use crate::local_writer::{self, WriterStats};
+use crate::progress::SweepBar;
+use crate::sqs_consumer::{self, Until};
+
+/// The ingest state and, for the in-process queue, the writer that applies it.
+struct Pipeline {
+    ingest: State,
+    writer: Option<tokio::task::JoinHandle<WriterStats>>,
+}
+
+impl Pipeline {
+    async fn start(db: &DbArgs, queue: &QueueArgs, route53: &Route53Args) -> anyhow::Result<Self> {
+        let config: IngestConfig = route53.ingest_config(queue)?;
+        let sdk = aws_sdk_config().await;
+        let (queue, receiver) = build_queue(&sdk, &config);
+        let writer = match receiver {
+            Some(receiver) => {
+                let conn = db.connect_and_migrate().await?;
+                Some(tokio::spawn(local_writer::run(conn, receiver)))
+            }
+            None => None,
+        };
+        Ok(Self { ingest: State::new(&sdk, config, queue), writer })
+    }
+
+    /// Close the in-process queue and wait until the writer has applied everything in it.
+    async fn finish(self) -> anyhow::Result<Option<WriterStats>> {
+        drop(self.ingest);
+        match self.writer {
+            Some(handle) => Ok(Some(handle.await.context("the in-process writer stopped unexpectedly")?)),
+            None => Ok(None),
+        }
+    }
+}
+
+pub async fn sweep(db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::start(&db, &queue, &route53).await?;
+    let started = Instant::now();
+    let bar = SweepBar::new(std::io::stderr().is_terminal());
+    let result = sweep_all(&pipeline.ingest, &bar).await;
+    bar.finish();
+    let report = result?;
+    let written = pipeline.finish().await?;
+    let secs = started.elapsed().as_secs_f64();
+    let destination = match (&written, &queue.queue_url) {
+        (Some(w), _) => format!("applied: {} upserted, {} tombstoned, {} messages failed", w.upserted, w.tombstoned, w.failed),
+        (None, Some(url)) => format!("enqueued on {url}"),
+        (None, None) => unreachable!("without a queue URL the in-process writer runs"),
+    };
+    println!(
+        "swept {} zones, {} record sets in {} pages in {:.1} s ({:.0} record sets/s, {} Route 53 calls, {} retries); {}{}",
+        report.zones_swept,
+        report.record_sets,
+        report.route53_pages,
+        secs,
+        report.record_sets as f64 / secs.max(0.001),
+        report.route53_calls,
+        report.route53_retries,
+        destination,
+        if report.failures.is_empty() { String::new() } else { format!("; {} zones FAILED", report.failures.len()) },
+    );
+    for failure in &report.failures {
+        eprintln!("error: zone {}: {}", failure.zone_id, failure.error);
+    }
+    let failed = !report.failures.is_empty() || written.is_some_and(|w| w.failed > 0);
+    Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
+}
+
+pub async fn ingest_event(file: PathBuf, db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow::Result<ExitCode> {
+    let text = if file.as_os_str() == "-" {
+        let mut s = String::new();
+        std::io::stdin().read_to_string(&mut s).context("reading the event from standard input")?;
+        s
+    } else {
+        std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
+    };
+    let event: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let pipeline = Pipeline::start(&db, &queue, &route53).await?;
+    let outcome = zonetrail_ingest::ingest_event(&pipeline.ingest, &event).await;
+    let written = pipeline.finish().await?;
+    let outcome = outcome?;
+    println!("{}", crate::local_events::outcome_json(&outcome));
+    if let Some(w) = written {
+        if w.failed > 0 {
+            bail!("{} of the event's messages could not be applied (see the log above)", w.failed);
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+pub async fn drain(queue_url: String, db: DbArgs) -> anyhow::Result<ExitCode> {
+    let conn = db.connect_and_migrate().await?;
+    let sdk = aws_sdk_config().await;
+    let client = aws_sdk_sqs::Client::new(&sdk);
+    let started = Instant::now();
+    let report = sqs_consumer::consume(&client, &queue_url, &conn, Until::Empty).await?;
+    println!(
+        "drained {queue_url}: {} messages received, {} applied ({} record sets upserted, {} tombstoned) in {:.1} s; {} left on the queue",
+        report.received,
+        report.applied,
+        report.upserted,
+        report.tombstoned,
+        started.elapsed().as_secs_f64(),
+        report.parked.len()
+    );
+    for (id, reason) in &report.parked {
+        eprintln!("error: message {id} not applied: {reason}");
+    }
+    Ok(if report.parked.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+}
+

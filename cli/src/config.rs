@@ -1,0 +1,165 @@
+//! Configuration shared by the commands: flags with environment fallbacks (DESIGN.md,
+//! "Command line"). Everything is read once, here, before any work starts.
+
+use anyhow::Context;
+use clap::{Args, ValueEnum};
+use sea_orm::DatabaseConnection;
+use sea_orm_migration::MigratorTrait;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+use zonetrail_ingest::{IngestConfig, MemoryQueue, MemoryReceiver, Queue, SqsQueue};
+use zonetrail_model::db::{DEFAULT_DATABASE_URL, DbSettings, redact};
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+#[derive(Args, Clone)]
+pub struct DbArgs {
+    /// Database URL: sqlite://PATH?mode=rwc (the embedded default) or mysql://USER:PASS@HOST:PORT/DB.
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
+    pub url: String,
+}
+
+impl DbArgs {
+    pub fn redacted(&self) -> String {
+        redact(&self.url)
+    }
+
+    pub async fn connect(&self) -> anyhow::Result<DatabaseConnection> {
+        DbSettings::from_url(self.url.clone())
+            .connect()
+            .await
+            .with_context(|| format!("connecting to the database {}", self.redacted()))
+    }
+
+    pub async fn connect_and_migrate(&self) -> anyhow::Result<DatabaseConnection> {
+        let conn = self.connect().await?;
+        migration::Migrator::up(&conn, None)
+            .await
+            .with_context(|| format!("applying the schema to {}", self.redacted()))?;
+        Ok(conn)
+    }
+}
+
+/// Where sweeps and events put their messages.
+#[derive(Args, Clone)]
+pub struct QueueArgs {
+    /// SQS queue for record batches. Unset: an in-process queue, applied before the command exits.
+    #[arg(long = "queue-url", env = "ZONETRAIL_QUEUE_URL")]
+    pub queue_url: Option<String>,
+
+    /// Largest queue message body in bytes (SQS allows up to 1048576).
+    #[arg(long, env = "ZONETRAIL_MAX_MESSAGE_BYTES", default_value_t = 262_144)]
+    pub max_message_bytes: usize,
+}
+
+/// How a sweep talks to Route 53.
+#[derive(Args, Clone)]
+pub struct Route53Args {
+    /// Route 53 requests per second for a sweep. The account's quota is 5/s, shared with
+    /// everything else in the account.
+    #[arg(long = "route53-rps", env = "ZONETRAIL_ROUTE53_RPS", default_value = "4")]
+    pub route53_rps: String,
+}
+
+impl Route53Args {
+    /// The ingest configuration, validated by the ingest's own rules.
+    pub fn ingest_config(&self, queue: &QueueArgs) -> anyhow::Result<IngestConfig> {
+        let rps = self.route53_rps.clone();
+        let bytes = queue.max_message_bytes.to_string();
+        let url = queue.queue_url.clone();
+        Ok(IngestConfig::from_lookup(|var| match var {
+            "ZONETRAIL_ROUTE53_RPS" => Some(rps.clone()),
+            "ZONETRAIL_MAX_MESSAGE_BYTES" => Some(bytes.clone()),
+            "ZONETRAIL_QUEUE_URL" => url.clone(),
+            _ => None,
+        })?)
+    }
+}
+
+/// The AWS SDK's configuration from the standard variables (`AWS_REGION`, `AWS_PROFILE`,
+/// `AWS_ENDPOINT_URL`, ...). Route 53 is global; without a region, us-east-1 signs.
+pub async fn aws_sdk_config() -> aws_config::SdkConfig {
+    let region = aws_config::meta::region::RegionProviderChain::default_provider().or_else("us-east-1");
+    aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region).load().await
+}
+
+/// The queue the ingest sends to, and for the in-process queue its consuming end.
+pub fn build_queue(sdk: &aws_config::SdkConfig, config: &IngestConfig) -> (Arc<dyn Queue>, Option<MemoryReceiver>) {
+    match &config.queue_url {
+        Some(url) => (Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url.clone(), config.max_message_bytes)), None),
+        None => {
+            // Bounded: a sweep waits for the writer instead of filling memory.
+            let (queue, receiver) = MemoryQueue::new(64, config.max_message_bytes);
+            (Arc::new(queue), Some(receiver))
+        }
+    }
+}
+
+#[derive(Args, Clone)]
+pub struct WebArgs {
+    /// Directory of the built dashboard, served at /.
+    #[arg(long = "web-dir", env = "ZONETRAIL_WEB_DIR", default_value = "web/dist")]
+    pub web_dir: PathBuf,
+}
+
+impl WebArgs {
+    /// The dashboard directory if it has been built; otherwise the API runs alone, with a warning.
+    pub fn existing(&self) -> Option<PathBuf> {
+        if self.web_dir.join("index.html").is_file() {
+            Some(self.web_dir.clone())
+        } else {
+            tracing::warn!(dir = %self.web_dir.display(), "no built dashboard there (run `npm run build` in web/); serving the API only");
+            None
+        }
+    }
+}
+
+/// `3h`, `90m`, `45s`, `1h30m`, or a bare number of seconds.
+pub fn parse_duration(raw: &str) -> Result<Duration, String> {
+    let s = raw.trim();
+    if let Ok(secs) = s.parse::<u64>() {
+        return Ok(Duration::from_secs(secs));
+    }
+    let mut total = 0u64;
+    let mut number = String::new();
+    for c in s.chars() {
+        if c.is_ascii_digit() {
+            number.push(c);
+            continue;
+        }
+        let unit = match c {
+            'h' => 3600,
+            'm' => 60,
+            's' => 1,
+            _ => return Err(format!("{raw:?} is not a duration like 3h, 90m or 45s")),
+        };
+        let n: u64 = number.parse().map_err(|_| format!("{raw:?} is not a duration like 3h, 90m or 45s"))?;
+        total += n * unit;
+        number.clear();
+    }
+    if !number.is_empty() || total == 0 {
+        return Err(format!("{raw:?} is not a positive duration like 3h, 90m or 45s"));
+    }
+    Ok(Duration::from_secs(total))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        assert_eq!(parse_duration("3h").unwrap(), Duration::from_secs(10_800));
+        assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5_400));
+        assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("3 days").is_err());
+        assert!(parse_duration("h").is_err());
+        assert!(parse_duration("5").is_ok());
+    }
+}

@@ -1,0 +1,145 @@
+//! `zonetrail`: the operator's command line and the local all-in-one stack.
+
+mod commands;
+mod config;
+mod local_events;
+mod local_writer;
+mod progress;
+mod sqs_consumer;
+mod stack;
+
+use clap::{Parser, Subcommand};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::time::Duration;
+
+use crate::config::{DbArgs, LogFormat, QueueArgs, Route53Args, WebArgs, parse_duration};
+
+#[derive(Parser)]
+#[command(
+    name = "zonetrail",
+    version,
+    about = "A complete, near-real-time inventory of every Route 53 record, with history.",
+    after_help = "Configuration comes from flags or the environment: DATABASE_URL, ZONETRAIL_QUEUE_URL, \
+ZONETRAIL_ROUTE53_RPS, ZONETRAIL_MAX_MESSAGE_BYTES, ZONETRAIL_WEB_DIR, and the AWS SDK's AWS_REGION, \
+AWS_PROFILE and AWS_ENDPOINT_URL (point it at a local AWS emulator)."
+)]
+struct Cli {
+    /// Log format: human-readable text or one JSON object a line (on stderr).
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "ZONETRAIL_LOG_FORMAT")]
+    log_format: LogFormat,
+
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole pipeline in one process: migrations, writer, API and dashboard, a sweep
+    /// now and every --sweep-interval, and POST /local/events for EventBridge JSON.
+    Up {
+        /// Address for the API, the dashboard and /local/events.
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        /// Time between full sweeps, e.g. 3h, 30m, 90s.
+        #[arg(long, default_value = "3h", value_parser = parse_duration)]
+        sweep_interval: Duration,
+        /// Do not sweep at start (the first sweep runs after one interval).
+        #[arg(long)]
+        no_initial_sweep: bool,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        queue: QueueArgs,
+        #[command(flatten)]
+        route53: Route53Args,
+        #[command(flatten)]
+        web: WebArgs,
+    },
+    /// Run one full sweep of every hosted zone, with a progress bar. Without a queue URL the
+    /// records are applied before the command exits; with one they are only enqueued.
+    Sweep {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        queue: QueueArgs,
+        #[command(flatten)]
+        route53: Route53Args,
+    },
+    /// Take one EventBridge event (CloudTrail "AWS API Call via CloudTrail" for Route 53)
+    /// from FILE, or from standard input with `-`.
+    IngestEvent {
+        /// A JSON file, or `-` for standard input.
+        file: PathBuf,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        queue: QueueArgs,
+        #[command(flatten)]
+        route53: Route53Args,
+    },
+    /// Apply every message on an SQS queue until it is empty, in-flight ones included, then
+    /// exit. Also how an operator replays the dead-letter queue.
+    Drain {
+        /// The queue to drain (the main queue, or its DLQ to replay it).
+        #[arg(long = "queue-url", env = "ZONETRAIL_QUEUE_URL")]
+        queue_url: String,
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Apply the database schema.
+    Migrate {
+        #[command(flatten)]
+        db: DbArgs,
+    },
+    /// Serve the read API and the dashboard only (no sweeps, no writer).
+    Serve {
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        listen: SocketAddr,
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        web: WebArgs,
+        /// Origins allowed to call the API from a browser, comma-separated.
+        #[arg(long = "cors-origin", env = "ZONETRAIL_CORS_ORIGIN")]
+        cors_origin: Option<String>,
+    },
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    zonetrail_model::telemetry::init(cli.log_format == LogFormat::Json);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli.command)) {
+        Ok(code) => code,
+        Err(e) => {
+            // One clear line: the error and its causes.
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(command: Command) -> anyhow::Result<ExitCode> {
+    match command {
+        Command::Up { listen, sweep_interval, no_initial_sweep, db, queue, route53, web } => {
+            stack::up(stack::UpOptions { listen, sweep_interval, initial_sweep: !no_initial_sweep, db, queue, route53, web }).await
+        }
+        Command::Sweep { db, queue, route53 } => commands::sweep(db, queue, route53).await,
+        Command::IngestEvent { file, db, queue, route53 } => commands::ingest_event(file, db, queue, route53).await,
+        Command::Drain { queue_url, db } => commands::drain(queue_url, db).await,
+        Command::Migrate { db } => {
+            db.connect_and_migrate().await?;
+            println!("schema is up to date on {}", db.redacted());
+            Ok(ExitCode::SUCCESS)
+        }
+        Command::Serve { listen, db, web, cors_origin } => stack::serve(listen, db, web, cors_origin).await,
+    }
+}

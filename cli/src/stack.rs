@@ -1,0 +1,160 @@
+//! `zonetrail up` (the whole pipeline in one process) and `zonetrail serve` (the API only).
+
+use anyhow::{Context, bail};
+use axum::Router;
+use axum::routing::post;
+use sea_orm_migration::MigratorTrait;
+use std::net::SocketAddr;
+use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::watch;
+use api::{ApiConfig, AppState};
+use zonetrail_ingest::sweep::NoProgress;
+use zonetrail_ingest::{State, sweep_all};
+
+use crate::config::{DbArgs, QueueArgs, Route53Args, WebArgs, aws_sdk_config, build_queue};
+use crate::local_events::{self, MAX_EVENT_BYTES};
+use crate::local_writer;
+use crate::sqs_consumer::{self, Until};
+
+pub struct UpOptions {
+    pub listen: SocketAddr,
+    pub sweep_interval: Duration,
+    pub initial_sweep: bool,
+    pub db: DbArgs,
+    pub queue: QueueArgs,
+    pub route53: Route53Args,
+    pub web: WebArgs,
+}
+
+pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
+    let conn = o.db.connect_and_migrate().await?;
+    let config = o.route53.ingest_config(&o.queue)?;
+    let sdk = aws_sdk_config().await;
+    let (queue, receiver) = build_queue(&sdk, &config);
+    let ingest = Arc::new(State::new(&sdk, config, queue));
+    let (stop, stopped) = watch::channel(false);
+
+    let writer = match receiver {
+        Some(receiver) => {
+            let conn = conn.clone();
+            tokio::spawn(async move {
+                let stats = local_writer::run(conn, receiver).await;
+                tracing::info!(applied = stats.applied, failed = stats.failed, "writer drained the in-process queue");
+                Ok(())
+            })
+        }
+        None => {
+            let url = o.queue.queue_url.clone().expect("a queue URL when there is no in-process queue");
+            let client = aws_sdk_sqs::Client::new(&sdk);
+            let (conn, stopped) = (conn.clone(), stopped.clone());
+            tokio::spawn(async move { sqs_consumer::consume(&client, &url, &conn, Until::Stopped(stopped)).await.map(|_| ()) })
+        }
+    };
+
+    let sweeper = tokio::spawn(sweep_loop(ingest.clone(), o.sweep_interval, o.initial_sweep, stopped.clone()));
+
+    let api = api_router(conn.clone(), o.web.existing(), None)?;
+    let app = api.merge(
+        Router::new()
+            .route("/local/events", post(local_events::post_event))
+            .layer(axum::extract::DefaultBodyLimit::max(MAX_EVENT_BYTES))
+            .with_state(ingest.clone()),
+    );
+    drop(ingest);
+
+    let listener = tokio::net::TcpListener::bind(o.listen).await.with_context(|| format!("listening on {}", o.listen))?;
+    let addr = listener.local_addr()?;
+    println!("zonetrail is up: dashboard http://{addr}/ · API http://{addr}/api/records · events POST http://{addr}/local/events");
+    println!("sweeping every {}s; Ctrl-C stops after the message in hand", o.sweep_interval.as_secs());
+
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        tracing::info!("stopping: finishing the messages in hand");
+        let _ = stop.send(true);
+    });
+
+    let mut http_stopped = stopped.clone();
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(async move {
+            let _ = http_stopped.wait_for(|s| *s).await;
+        })
+        .await
+        .context("serving HTTP")?;
+
+    // The sweeper stops at its next await; dropping it and the router releases the last
+    // senders of the in-process queue, so the writer applies what is queued and ends.
+    sweeper.abort();
+    let _ = sweeper.await;
+    writer.await.context("the writer stopped unexpectedly")??;
+    println!("zonetrail stopped cleanly");
+    Ok(ExitCode::SUCCESS)
+}
+
+async fn sweep_loop(ingest: Arc<State>, interval: Duration, initial: bool, mut stopped: watch::Receiver<bool>) {
+    let mut first = initial;
+    loop {
+        if !first {
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+        }
+        first = false;
+        tracing::info!("sweep starting");
+        tokio::select! {
+            result = sweep_all(&ingest, &NoProgress) => match result {
+                Ok(r) => tracing::info!(zones = r.zones_swept, record_sets = r.record_sets, pages = r.route53_pages, failed_zones = r.failures.len(), "sweep finished"),
+                Err(e) => tracing::error!(error = %e, "sweep failed; the next one retries"),
+            },
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+pub async fn serve(listen: SocketAddr, db: DbArgs, web: WebArgs, cors_origin: Option<String>) -> anyhow::Result<ExitCode> {
+    let conn = db.connect().await?;
+    let pending = migration::Migrator::get_pending_migrations(&conn).await.context("reading the schema version")?;
+    if !pending.is_empty() {
+        bail!("the database {} needs {} migration(s); run `zonetrail migrate` first", db.redacted(), pending.len());
+    }
+    let app = api_router(conn, web.existing(), cors_origin)?;
+    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    println!("serving http://{}/", listener.local_addr()?);
+    axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("serving HTTP")?;
+    Ok(ExitCode::SUCCESS)
+}
+
+fn api_router(conn: sea_orm::DatabaseConnection, web_dir: Option<std::path::PathBuf>, cors_origin: Option<String>) -> anyhow::Result<Router> {
+    let mut config = ApiConfig::from_env()?;
+    if let Some(origins) = cors_origin {
+        config.cors_origins = api::config::parse_origins(&origins)?;
+    }
+    Ok(api::router_with_web(AppState::new(conn, config), web_dir))
+}
+
+/// Ctrl-C, or SIGTERM from a process manager.
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {}
+        _ = term => {}
+    }
+}
