@@ -1,0 +1,405 @@
+#!/usr/bin/env node
+// A stand-in for `zonetrail serve`: the built dashboard (web/dist) at `/` and canned
+// read-API answers under `/api/...`, following DESIGN.md's "Read API" exactly. It lets the
+// dashboard's e2e run before (and independently of) the Rust API.
+//
+//   node e2e/fixture-server.mjs [--port 0] [--host 127.0.0.1] [--dist ../dist] [--auth] [--delay-ms 0]
+//
+// Prints `fixture listening on http://HOST:PORT` when ready.
+// --auth       serves a config.json with `auth` set, plus a fake Cognito hosted UI
+//              (/cognito/oauth2/authorize, /cognito/oauth2/token) that checks PKCE, and
+//              requires `Authorization: Bearer <id_token>` on /api.
+// Test hooks (fixture only): POST /__fixture/change adds a record and its create change,
+// so a test can watch a change arrive live.
+import { createHash, randomBytes } from "node:crypto";
+import { createReadStream, existsSync, statSync } from "node:fs";
+import { createServer } from "node:http";
+import { dirname, extname, join, normalize, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { buildData, iso, ZONES } from "./fixture-data.mjs";
+
+const here = dirname(fileURLToPath(import.meta.url));
+const args = process.argv.slice(2);
+const opt = (name, dflt) => {
+  const i = args.indexOf(`--${name}`);
+  return i >= 0 ? args[i + 1] : dflt;
+};
+const PORT = Number(opt("port", process.env.PORT ?? "0"));
+const HOST = opt("host", "127.0.0.1");
+const DIST = resolve(opt("dist", join(here, "..", "dist")));
+const AUTH = args.includes("--auth");
+const DELAY_MS = Number(opt("delay-ms", "0"));
+
+const RECORD_TYPES = new Set(["A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "SSHFP", "SVCB", "TLSA", "TXT"]);
+const data = buildData(Date.now());
+
+// ------------------------------------------------------------------ helpers
+class BadRequest extends Error {
+  constructor(message, status = 400) {
+    super(message);
+    this.status = status;
+  }
+}
+
+function sendJson(res, status, body, headers = {}) {
+  const text = JSON.stringify(body);
+  res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers });
+  res.end(text);
+}
+
+function parseLimit(p, dflt, max = 1000) {
+  const raw = p.get("limit");
+  if (raw === null) return dflt;
+  if (!/^\d+$/.test(raw)) throw new BadRequest("limit must be a whole number between 1 and 1000");
+  const n = Number(raw);
+  if (n < 1 || n > max) throw new BadRequest("limit must be a whole number between 1 and 1000");
+  return n;
+}
+
+const encodeCursor = (id) => Buffer.from(JSON.stringify({ after: id })).toString("base64url");
+function decodeCursor(raw) {
+  if (raw === null || raw === "") return null;
+  try {
+    const v = JSON.parse(Buffer.from(raw, "base64url").toString("utf8"));
+    if (typeof v?.after === "number") return v.after;
+  } catch {
+    // fall through
+  }
+  throw new BadRequest("invalid cursor");
+}
+
+/** Keyset paging over an already ordered list by item id. */
+function pageOf(list, p, dflt) {
+  const limit = parseLimit(p, dflt);
+  const after = decodeCursor(p.get("cursor"));
+  let start = 0;
+  if (after !== null) {
+    const i = list.findIndex((x) => x.id === after);
+    if (i < 0) throw new BadRequest("invalid cursor");
+    start = i + 1;
+  }
+  const items = list.slice(start, start + limit);
+  const more = start + limit < list.length;
+  return { items, next_cursor: more && items.length ? encodeCursor(items[items.length - 1].id) : null };
+}
+
+/**
+ * A `q` search as the API does it: each request scans at most SCAN_NAMES names, so a page
+ * can hold fewer than `limit` items — even none — and still have a `next_cursor`.
+ */
+const SCAN_NAMES = 60;
+function scanPage(list, q, p) {
+  const limit = parseLimit(p, 100);
+  let pos = 0;
+  const raw = p.get("cursor");
+  if (raw) {
+    try {
+      pos = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")).pos;
+    } catch {
+      pos = undefined;
+    }
+    if (!Number.isInteger(pos) || pos < 0) throw new BadRequest("invalid cursor");
+  }
+  const items = [];
+  let i = pos;
+  for (; i < list.length && i < pos + SCAN_NAMES && items.length < limit; i++) {
+    if (list[i].name.includes(q)) items.push(list[i]);
+  }
+  const next_cursor = i < list.length ? Buffer.from(JSON.stringify({ pos: i })).toString("base64url") : null;
+  return { items, next_cursor };
+}
+
+const bool = (v) => v !== null && ["1", "true", "yes"].includes(v.toLowerCase());
+const withDot = (s) => (s.endsWith(".") ? s : `${s}.`);
+
+/** The `/api/records` filters, as DESIGN.md lists them. */
+function filterRecords(p, { withoutQ = false } = {}) {
+  const zone = p.get("zone")?.trim() ?? "";
+  const type = (p.get("type") ?? "").trim().toUpperCase();
+  const name = (p.get("name") ?? "").trim().toLowerCase();
+  const q = (p.get("q") ?? "").trim().toLowerCase();
+  const value = (p.get("value") ?? "").trim().toLowerCase();
+  if (type && !RECORD_TYPES.has(type)) throw new BadRequest(`unknown record type: ${type}`);
+  if (zone && !ZONES.some((z) => z.zone_id === zone || z.zone_name === withDot(zone.toLowerCase()))) {
+    throw new BadRequest(`unknown zone: ${zone}`);
+  }
+  const includeDeleted = bool(p.get("include_deleted"));
+  return data.records
+    .filter((r) => includeDeleted || r.deleted_at === null)
+    .filter((r) => !zone || r.zone_id === zone || r.zone_name === withDot(zone.toLowerCase()))
+    .filter((r) => !type || r.type === type)
+    .filter((r) => {
+      if (!name) return true;
+      // As the API: `*.prod.example.com` is every name below prod.example.com, `api-*` a
+      // prefix, anything else one exact name (trailing dot optional).
+      if (name.startsWith("*.")) return r.name.endsWith(withDot(name.slice(1)));
+      if (name.endsWith("*")) return r.name.startsWith(name.slice(0, -1));
+      return r.name === withDot(name);
+    })
+    .filter((r) => withoutQ || !q || r.name.includes(q))
+    .filter((r) => {
+      if (!value) return true;
+      const v = withDot(value);
+      const hit = (s) => {
+        const l = s.toLowerCase();
+        const last = l.split(/\s+/).pop() ?? "";
+        return l === value || l === v || last === value || last === v;
+      };
+      return r.values.some(hit) || (r.alias_target && hit(r.alias_target.dns_name));
+    })
+    .sort(
+      (a, b) =>
+        a.zone_name.localeCompare(b.zone_name) ||
+        a.name.localeCompare(b.name) ||
+        a.type.localeCompare(b.type) ||
+        (a.set_identifier ?? "").localeCompare(b.set_identifier ?? "") ||
+        a.id - b.id,
+    );
+}
+
+function csvCell(v) {
+  const s = v === null || v === undefined ? "" : String(v);
+  return /[",\n\r]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
+}
+
+function recordsCsv(rows) {
+  const head = ["id", "zone_id", "zone_name", "name", "type", "set_identifier", "ttl", "values", "alias_target", "routing", "observed_at", "deleted_at"];
+  const lines = [head.join(",")];
+  for (const r of rows) {
+    const routing = Object.entries(r.routing ?? {})
+      .filter(([, v]) => v !== null)
+      .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`)
+      .join(";");
+    lines.push(
+      [r.id, r.zone_id, r.zone_name, r.name, r.type, r.set_identifier, r.ttl, r.values.join(" "), r.alias_target?.dns_name, routing, r.observed_at, r.deleted_at]
+        .map(csvCell)
+        .join(","),
+    );
+  }
+  return lines.join("\n") + "\n";
+}
+
+function stats() {
+  const live = data.records.filter((r) => r.deleted_at === null);
+  const byType = {};
+  const zones = ZONES.map((z) => ({ ...z, records: 0, by_type: {} }));
+  for (const r of live) {
+    byType[r.type] = (byType[r.type] ?? 0) + 1;
+    const z = zones.find((x) => x.zone_id === r.zone_id);
+    z.records++;
+    z.by_type[r.type] = (z.by_type[r.type] ?? 0) + 1;
+  }
+  const newest = data.changes.reduce((m, c) => (c.observed_at > m ? c.observed_at : m), "");
+  return {
+    zones,
+    by_type: byType,
+    total_records: live.length,
+    last_sweep_at: iso(data.sweepAt),
+    last_event_at: iso(data.lastEventAt),
+    last_change_at: newest || null,
+    freshness_lag_seconds: 2,
+  };
+}
+
+function changesNewestFirst() {
+  return [...data.changes].sort((a, b) => b.observed_at.localeCompare(a.observed_at) || b.id - a.id);
+}
+
+// ------------------------------------------------------------------ fake Cognito
+const issued = { codes: new Map(), tokens: new Set() };
+
+function fakeJwt(claims) {
+  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
+  return `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.${randomBytes(8).toString("base64url")}`;
+}
+
+async function readBody(req) {
+  const chunks = [];
+  for await (const c of req) chunks.push(c);
+  return Buffer.concat(chunks).toString("utf8");
+}
+
+async function cognito(req, res, url) {
+  if (url.pathname === "/cognito/oauth2/authorize" && req.method === "GET") {
+    const p = url.searchParams;
+    if (p.get("client_id") !== "fixture-client" || p.get("response_type") !== "code" || p.get("code_challenge_method") !== "S256" || !p.get("code_challenge")) {
+      return sendJson(res, 400, { error: "invalid_request" });
+    }
+    const code = randomBytes(12).toString("hex");
+    issued.codes.set(code, { challenge: p.get("code_challenge"), redirect: p.get("redirect_uri") });
+    const back = new URL(p.get("redirect_uri"));
+    back.searchParams.set("code", code);
+    back.searchParams.set("state", p.get("state") ?? "");
+    res.writeHead(302, { Location: back.toString() });
+    return res.end();
+  }
+  if (url.pathname === "/cognito/oauth2/token" && req.method === "POST") {
+    const form = new URLSearchParams(await readBody(req));
+    if (form.get("grant_type") === "authorization_code") {
+      const pending = issued.codes.get(form.get("code") ?? "");
+      issued.codes.delete(form.get("code") ?? "");
+      const verifier = form.get("code_verifier") ?? "";
+      const challenge = createHash("sha256").update(verifier).digest("base64url");
+      if (!pending || pending.challenge !== challenge || pending.redirect !== form.get("redirect_uri") || form.get("client_id") !== "fixture-client") {
+        return sendJson(res, 400, { error: "invalid_grant" });
+      }
+    } else if (form.get("grant_type") !== "refresh_token") {
+      return sendJson(res, 400, { error: "unsupported_grant_type" });
+    }
+    const id_token = fakeJwt({ email: "oncall@example.com", sub: "fixture-user" });
+    issued.tokens.add(id_token);
+    return sendJson(res, 200, { id_token, access_token: `access-${randomBytes(8).toString("hex")}`, refresh_token: "refresh-fixture", expires_in: 3600, token_type: "Bearer" });
+  }
+  if (url.pathname === "/cognito/logout") {
+    res.writeHead(302, { Location: url.searchParams.get("logout_uri") ?? "/" });
+    return res.end();
+  }
+  return sendJson(res, 404, { error: "not found" });
+}
+
+// ------------------------------------------------------------------ API
+function api(req, res, url) {
+  const p = url.searchParams;
+  const path = url.pathname;
+  if (AUTH) {
+    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
+    if (!token || !issued.tokens.has(token)) return sendJson(res, 401, { error: "missing or invalid bearer token" });
+  }
+  if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
+  if (path === "/api/stats") return sendJson(res, 200, stats());
+  if (path === "/api/zones") {
+    const s = stats().zones;
+    return sendJson(res, 200, { items: s.map((z) => ({ zone_id: z.zone_id, zone_name: z.zone_name, private_zone: z.private_zone, records: z.records })), next_cursor: null });
+  }
+  if (path === "/api/records") {
+    const q = (p.get("q") ?? "").trim().toLowerCase();
+    if (q) return sendJson(res, 200, scanPage(filterRecords(p, { withoutQ: true }), q, p));
+    return sendJson(res, 200, pageOf(filterRecords(p), p, 100));
+  }
+  if (path === "/api/records.csv") {
+    const rows = filterRecords(p);
+    res.writeHead(200, { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="zonetrail-records.csv"' });
+    return res.end(recordsCsv(rows));
+  }
+  if (path === "/api/changes") return sendJson(res, 200, pageOf(changesNewestFirst(), p, 50));
+  const m = /^\/api\/records\/([^/]+)(\/history)?$/.exec(path);
+  if (m) {
+    if (!/^\d+$/.test(m[1])) throw new BadRequest("record id must be a positive integer");
+    const id = Number(m[1]);
+    const r = data.records.find((x) => x.id === id);
+    if (!r) return sendJson(res, 404, { error: `no record with id ${id}` });
+    if (!m[2]) return sendJson(res, 200, r);
+    const hist = changesNewestFirst()
+      .filter((c) => c.record_id === id)
+      .map(({ id: cid, action, source, actor, event_id, observed_at, before, after }) => ({ id: cid, action, source, actor, event_id, observed_at, before, after }));
+    return sendJson(res, 200, pageOf(hist, p, 100));
+  }
+  return sendJson(res, 404, { error: `no such endpoint: ${path}` });
+}
+
+/** Test hook: a new record appears through a CloudTrail event, now. */
+function addLiveChange(res) {
+  const now = Date.now();
+  const zone = ZONES[0];
+  const id = Math.max(...data.records.map((r) => r.id)) + 1;
+  const n = data.records.filter((r) => r.name.startsWith("live-")).length + 1;
+  const r = {
+    id,
+    zone_id: zone.zone_id,
+    zone_name: zone.zone_name,
+    private_zone: false,
+    name: `live-${n}.example.com.`,
+    type: "A",
+    set_identifier: null,
+    ttl: 60,
+    values: [`203.0.113.${100 + n}`],
+    alias_target: null,
+    routing: { weight: null, region: null, failover: null, geo_location: null, geoproximity_location: null, cidr_routing: null, multivalue_answer: null, health_check_id: null, traffic_policy_instance_id: null },
+    first_seen_at: iso(now),
+    observed_at: iso(now),
+    deleted_at: null,
+  };
+  data.records.push(r);
+  const { first_seen_at: _f, observed_at: _o, deleted_at: _d, ...after } = r;
+  const c = {
+    id: Math.max(...data.changes.map((x) => x.id)) + 1,
+    action: "create",
+    source: "event",
+    actor: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com",
+    event_id: randomBytes(16).toString("hex"),
+    observed_at: iso(now),
+    before: null,
+    after,
+    record_id: r.id,
+    zone_id: r.zone_id,
+    zone_name: r.zone_name,
+    name: r.name,
+    type: r.type,
+    set_identifier: null,
+  };
+  data.changes.push(c);
+  data.lastEventAt = now;
+  sendJson(res, 201, { record: r, change: c });
+}
+
+// ------------------------------------------------------------------ static files
+const MIME = {
+  ".html": "text/html; charset=utf-8",
+  ".js": "text/javascript; charset=utf-8",
+  ".css": "text/css; charset=utf-8",
+  ".json": "application/json",
+  ".svg": "image/svg+xml",
+  ".png": "image/png",
+  ".ico": "image/x-icon",
+};
+
+function serveStatic(req, res, url, port) {
+  if (url.pathname === "/config.json" && AUTH) {
+    return sendJson(res, 200, {
+      apiBase: "",
+      auth: {
+        authority: `http://${HOST}:${port}/cognito`,
+        clientId: "fixture-client",
+        domain: `http://${HOST}:${port}/cognito`,
+        scopes: ["openid", "email"],
+      },
+    });
+  }
+  let file = normalize(join(DIST, decodeURIComponent(url.pathname)));
+  if (!file.startsWith(DIST)) return sendJson(res, 403, { error: "forbidden" });
+  if (!existsSync(file) || statSync(file).isDirectory()) {
+    // Unknown paths fall back to the app; a missing asset is a 404.
+    if (extname(url.pathname)) return sendJson(res, 404, { error: `not found: ${url.pathname}` });
+    file = join(DIST, "index.html");
+  }
+  if (!existsSync(file)) return sendJson(res, 500, { error: `web/dist is not built (${DIST}); run npm run build` });
+  res.writeHead(200, {
+    "Content-Type": MIME[extname(file)] ?? "application/octet-stream",
+    "Cache-Control": file.includes(`${join(DIST, "assets")}`) ? "public, max-age=31536000, immutable" : "no-cache",
+  });
+  createReadStream(file).pipe(res);
+}
+
+// ------------------------------------------------------------------ server
+const server = createServer(async (req, res) => {
+  const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
+  const port = server.address().port;
+  try {
+    if (DELAY_MS && url.pathname.startsWith("/api/")) await new Promise((r) => setTimeout(r, DELAY_MS));
+    if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (url.pathname === "/__fixture/change" && req.method === "POST") return addLiveChange(res);
+    if (url.pathname.startsWith("/cognito/")) return await cognito(req, res, url);
+    if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return api(req, res, url);
+    return serveStatic(req, res, url, port);
+  } catch (e) {
+    if (e instanceof BadRequest) return sendJson(res, e.status, { error: e.message });
+    console.error(e);
+    return sendJson(res, 500, { error: "fixture server error" });
+  }
+});
+
+server.listen(PORT, HOST, () => {
+  const { port } = server.address();
+  console.log(`fixture listening on http://${HOST}:${port}${AUTH ? " (auth: fake Cognito)" : ""}`);
+});
+for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => server.close(() => process.exit(0)));

@@ -1,0 +1,225 @@
+import { useEffect, useMemo, useRef, useState } from "preact/hooks";
+import { ChangeFeed } from "./components/ChangeFeed.tsx";
+import { FilterBar } from "./components/FilterBar.tsx";
+import { Freshness } from "./components/Freshness.tsx";
+import { RecordDrawer } from "./components/RecordDrawer.tsx";
+import { RecordsTable } from "./components/RecordsTable.tsx";
+import { TypeChart, ZoneList, ZonesView } from "./components/Zones.tsx";
+import { useApi, useLive, useNow, useUrlState } from "./hooks.ts";
+import { mergeZones } from "./lib/adapters.ts";
+import { isAbort } from "./lib/api.ts";
+import type { Auth } from "./lib/auth.ts";
+import type { Zone } from "./lib/types.ts";
+import { filtersOf, serializeUrlState, type View } from "./lib/urlState.ts";
+
+const TABS: Array<[View, string]> = [
+  ["records", "Records"],
+  ["changes", "Changes"],
+  ["zones", "Zones"],
+];
+
+function isTyping(el: Element | null): boolean {
+  return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || (el as HTMLElement).isContentEditable);
+}
+
+export function App({ auth }: { auth: Auth | null }) {
+  const api = useApi();
+  const [url, navigate] = useUrlState();
+  const live = useLive(api);
+  const now = useNow(1000);
+  const [listedZones, setListedZones] = useState<Zone[]>([]);
+  const [zonesLoading, setZonesLoading] = useState(true);
+  const [zonesError, setZonesError] = useState<string | null>(null);
+  const [unseenChanges, setUnseenChanges] = useState(false);
+  const searchRef = useRef<HTMLInputElement>(null);
+  const feedMarker = useRef<number | null>(null);
+
+  const filters = filtersOf(url);
+  const zoneCount = live.stats?.zones.length ?? null;
+  const [zonesEpoch, setZonesEpoch] = useState(0);
+  const listedCount = useRef(0);
+  listedCount.current = listedZones.length;
+
+  // The zone list; fetched again when the stats start counting a different number of zones.
+  useEffect(() => {
+    if (zoneCount !== null && !zonesLoading && zoneCount !== listedCount.current) setZonesEpoch((e) => e + 1);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [zoneCount]);
+  useEffect(() => {
+    const c = new AbortController();
+    api.zones(c.signal).then(
+      (z) => {
+        setListedZones(z);
+        setZonesLoading(false);
+        setZonesError(null);
+      },
+      (e) => {
+        if (isAbort(e)) return;
+        setZonesLoading(false);
+        setZonesError((e as Error).message);
+      },
+    );
+    return () => c.abort();
+  }, [api, zonesEpoch]);
+
+  const zones = useMemo(() => mergeZones(listedZones, live.stats?.zones ?? []), [listedZones, live.stats]);
+
+  // A dot on the Changes tab when changes arrived while looking elsewhere.
+  useEffect(() => {
+    if (url.view === "changes") {
+      feedMarker.current = live.marker;
+      setUnseenChanges(false);
+    } else if (feedMarker.current === null) {
+      feedMarker.current = live.marker;
+    } else if (live.marker !== null && live.marker !== feedMarker.current) {
+      setUnseenChanges(true);
+    }
+  }, [live.marker, url.view]);
+
+  // "/" jumps to search, like most dashboards.
+  useEffect(() => {
+    const onKey = (e: KeyboardEvent) => {
+      if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(document.activeElement) && url.record === null) {
+        e.preventDefault();
+        if (url.view !== "records") navigate({ view: "records" });
+        setTimeout(() => searchRef.current?.focus(), 0);
+      }
+    };
+    addEventListener("keydown", onKey);
+    return () => removeEventListener("keydown", onKey);
+  }, [url.view, url.record, navigate]);
+
+  useEffect(() => {
+    const parts = [filters.q && `“${filters.q}”`, filters.name, filters.value && `→ ${filters.value}`, filters.type].filter(Boolean);
+    const view = url.view === "records" ? parts.join(" ") : url.view;
+    document.title = view ? `${view} · zonetrail` : "zonetrail — DNS inventory";
+  }, [url.view, filters.q, filters.name, filters.value, filters.type]);
+
+  const selectedZone = zones.find((z) => z.zone_id === url.zone);
+  const chartCounts = selectedZone && Object.keys(selectedZone.by_type).length ? selectedZone.by_type : (live.stats?.by_type ?? {});
+  const csvUrl = api.csvUrl(filters);
+
+  const onCsvClick = auth
+    ? (e: MouseEvent) => {
+        e.preventDefault();
+        api.download(csvUrl, "zonetrail-records.csv").catch((err: Error) => alert(`CSV export failed: ${err.message}`));
+      }
+    : undefined;
+
+  const openRecord = (id: number) => navigate({ record: id });
+  const user = auth?.userName();
+
+  return (
+    <>
+      <a class="skip-link" href="#main">
+        Skip to content
+      </a>
+      <header class="topbar">
+        <a
+          class="brand"
+          href="./"
+          onClick={(e) => {
+            e.preventDefault();
+            navigate({ view: "records", zone: "", type: "", name: "", q: "", value: "", include_deleted: false, record: null });
+          }}
+        >
+          <svg viewBox="0 0 24 24" aria-hidden="true" class="logo">
+            <circle cx="5" cy="12" r="2.6" />
+            <circle cx="12" cy="6" r="2.6" />
+            <circle cx="19" cy="12" r="2.6" />
+            <circle cx="12" cy="18" r="2.6" opacity="0.5" />
+            <path d="M5 12L12 6L19 12L12 18Z" fill="none" stroke="currentColor" stroke-width="1.2" />
+          </svg>
+          zonetrail
+        </a>
+        <nav aria-label="Views" class="tabs">
+          {TABS.map(([v, label]) => (
+            <a
+              key={v}
+              href={serializeUrlState({ ...url, view: v, record: null }) || "?"}
+              aria-current={url.view === v ? "page" : undefined}
+              onClick={(e) => {
+                if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+                e.preventDefault();
+                navigate({ view: v, record: null });
+              }}
+            >
+              {label}
+              {v === "changes" && unseenChanges && <span class="new-dot" aria-label="new changes" />}
+            </a>
+          ))}
+        </nav>
+        <div class="spacer" />
+        <Freshness live={live} now={now} />
+        {auth && (
+          <div class="user">
+            {user && <span class="muted small">{user}</span>}
+            <button type="button" class="btn ghost small" onClick={() => auth.signOut()}>
+              Sign out
+            </button>
+          </div>
+        )}
+      </header>
+      <main id="main" tabIndex={-1}>
+        {url.view === "records" && (
+          <div class="layout">
+            <aside class="sidebar" aria-label="Overview">
+              <section class="panel">
+                <h2>Zones</h2>
+                {zonesError && !zones.length ? (
+                  <p class="error-message small" role="alert">
+                    {zonesError}
+                  </p>
+                ) : zonesLoading && !zones.length ? (
+                  <p class="muted small">Loading…</p>
+                ) : (
+                  <ZoneList zones={zones} selected={url.zone} total={live.stats?.total_records ?? null} navigate={navigate} filters={url} />
+                )}
+              </section>
+              <section class="panel">
+                <h2>By type{selectedZone ? <span class="muted"> · {selectedZone.zone_name}</span> : null}</h2>
+                {live.stats ? (
+                  <TypeChart byType={chartCounts} selected={url.type} navigate={navigate} zone={url.zone} />
+                ) : (
+                  <p class="muted small">{live.error ? "Counts unavailable." : "Loading…"}</p>
+                )}
+              </section>
+            </aside>
+            <div class="content">
+              <FilterBar
+                filters={filters}
+                zones={zones}
+                byType={live.stats?.by_type ?? {}}
+                navigate={navigate}
+                searchRef={searchRef}
+              />
+              <RecordsTable
+                filters={filters}
+                marker={live.marker}
+                selected={url.record}
+                now={now}
+                onOpen={openRecord}
+                totalRecords={live.stats?.total_records ?? null}
+                csvUrl={csvUrl}
+                onCsvClick={onCsvClick}
+              />
+            </div>
+          </div>
+        )}
+        {url.view === "changes" && <ChangeFeed marker={live.marker} now={now} onOpen={openRecord} />}
+        {url.view === "zones" && <ZonesView zones={zones} stats={live.stats} navigate={navigate} now={now} loading={zonesLoading} />}
+      </main>
+      {url.record !== null && (
+        <RecordDrawer
+          id={url.record}
+          marker={live.marker}
+          now={now}
+          onClose={() => navigate({ record: null })}
+          onFindValue={(value) =>
+            navigate({ view: "records", zone: "", type: "", name: "", q: "", value, include_deleted: false, record: null })
+          }
+        />
+      )}
+    </>
+  );
+}

@@ -1,0 +1,137 @@
+import { useCallback, useEffect, useRef, useState } from "preact/hooks";
+import { useApi } from "../hooks.ts";
+import { isAbort } from "../lib/api.ts";
+import type { ChangeItem } from "../lib/types.ts";
+import { formatUtc } from "../lib/time.ts";
+import { Empty, ErrorBox, Spinner, TimeAgo } from "./common.tsx";
+import { changeIdentity, ChangeTitle, Diff, EntryHead } from "./History.tsx";
+import { recordHref } from "./RecordsTable.tsx";
+
+const FEED_PAGE = 50;
+
+interface FeedState {
+  items: ChangeItem[];
+  cursor: string | null;
+  status: "loading" | "ready" | "error";
+  error: string | null;
+  loadingMore: boolean;
+}
+
+/** The account-wide change feed, newest first; new changes slide in at the top as they arrive. */
+export function ChangeFeed(props: { marker: number | null; now: number; onOpen: (id: number) => void }) {
+  const api = useApi();
+  const [st, setSt] = useState<FeedState>({ items: [], cursor: null, status: "loading", error: null, loadingMore: false });
+  const [fresh, setFresh] = useState<Set<number>>(new Set());
+  const stRef = useRef(st);
+  stRef.current = st;
+
+  const load = useCallback(
+    (signal: AbortSignal, merge: boolean) => {
+      api.changes(null, FEED_PAGE, signal).then(
+        (page) => {
+          const cur = stRef.current;
+          if (merge && cur.status === "ready" && cur.items.length) {
+            const known = new Set(cur.items.map((c) => c.id));
+            const added = page.items.filter((c) => !known.has(c.id));
+            if (!added.length) return;
+            setFresh(new Set(added.map((c) => c.id)));
+            setTimeout(() => setFresh(new Set()), 2500);
+            setSt({ ...cur, items: [...added, ...cur.items] });
+          } else {
+            setSt({ items: page.items, cursor: page.next_cursor, status: "ready", error: null, loadingMore: false });
+          }
+        },
+        (e) => {
+          if (isAbort(e) || merge) return;
+          setSt((s) => ({ ...s, status: "error", error: (e as Error).message }));
+        },
+      );
+    },
+    [api],
+  );
+
+  const first = useRef(true);
+  useEffect(() => {
+    const c = new AbortController();
+    load(c.signal, !first.current);
+    first.current = false;
+    return () => c.abort();
+  }, [load, props.marker]);
+
+  const loadMore = () => {
+    const s = stRef.current;
+    if (!s.cursor || s.loadingMore) return;
+    setSt({ ...s, loadingMore: true });
+    api.changes(s.cursor, FEED_PAGE).then(
+      (page) =>
+        setSt((cur) => {
+          const known = new Set(cur.items.map((c) => c.id));
+          return { ...cur, items: [...cur.items, ...page.items.filter((c) => !known.has(c.id))], cursor: page.next_cursor, loadingMore: false };
+        }),
+      (e) => setSt((cur) => ({ ...cur, loadingMore: false, error: (e as Error).message })),
+    );
+  };
+
+  return (
+    <section class="feed" aria-labelledby="feed-heading">
+      <div class="table-head">
+        <h2 id="feed-heading">Change feed</h2>
+        <span class="count muted">newest first · live</span>
+      </div>
+      {st.status === "loading" ? (
+        <Spinner label="Loading changes" />
+      ) : st.status === "error" && st.error ? (
+        <ErrorBox message={st.error} onRetry={() => load(new AbortController().signal, false)} />
+      ) : st.items.length === 0 ? (
+        <Empty>
+          <strong>No changes yet.</strong> Changes appear here as CloudTrail events and sweeps record them.
+        </Empty>
+      ) : (
+        <ol class="feed-list" data-testid="change-feed">
+          {st.items.map((c) => {
+            const id = changeIdentity(c).id;
+            return (
+              <li key={c.id} class={`feed-item action-${c.action}${fresh.has(c.id) ? " flash" : ""}`}>
+                <div class="feed-when">
+                  <TimeAgo ts={c.observed_at} now={props.now} />
+                  <span class="small muted">{formatUtc(c.observed_at).replace(/\.\d+/, "").replace(" UTC", "")}</span>
+                </div>
+                <div class="feed-body">
+                <div class="feed-title">
+                  {id !== null ? (
+                    <a
+                      href={recordHref(id)}
+                      onClick={(e) => {
+                        if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+                        e.preventDefault();
+                        props.onOpen(id);
+                      }}
+                    >
+                      <ChangeTitle c={c} />
+                    </a>
+                  ) : (
+                    <ChangeTitle c={c} />
+                  )}
+                </div>
+                <EntryHead entry={c} now={props.now} compact />
+                <Diff entry={c} />
+                </div>
+              </li>
+            );
+          })}
+        </ol>
+      )}
+      {st.status === "ready" && st.items.length > 0 && (
+        <div class="table-foot">
+          {st.cursor ? (
+            <button type="button" class="btn" onClick={loadMore} disabled={st.loadingMore}>
+              {st.loadingMore && <Spinner label="Loading more" />} Older changes
+            </button>
+          ) : (
+            <span class="muted">Beginning of history</span>
+          )}
+        </div>
+      )}
+    </section>
+  );
+}

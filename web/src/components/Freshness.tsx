@@ -1,0 +1,48 @@
+import type { Live } from "../hooks.ts";
+import { formatDuration, formatUtc, sweepFreshness, timeAgo } from "../lib/time.ts";
+
+/** "swept 12 min ago · last change 3 s ago", coloured by how old the last sweep is. */
+export function Freshness({ live, now }: { live: Live; now: number }) {
+  const s = live.stats;
+  const lastChange = s?.last_change_at ?? live.newestChangeAt;
+  let level = sweepFreshness(s?.last_sweep_at ?? null, now);
+  if (live.error) level = "old";
+
+  const detail = [
+    `Last sweep: ${formatUtc(s?.last_sweep_at)}`,
+    `Last CloudTrail event: ${formatUtc(s?.last_event_at)}`,
+    `Last change: ${formatUtc(lastChange)}`,
+    s?.freshness_lag_seconds != null ? `Event lag: ${formatDuration(s.freshness_lag_seconds)}` : null,
+    live.error ? `Polling failed: ${live.error}` : live.polledAt ? `Checked ${timeAgo(new Date(live.polledAt).toISOString(), now)}` : null,
+  ]
+    .filter(Boolean)
+    .join("\n");
+
+  return (
+    <div class={`freshness level-${level}`} data-testid="freshness" title={detail} aria-live="off">
+      <span class="dot" aria-hidden="true" />
+      {!s && !live.error ? (
+        <span>connecting…</span>
+      ) : live.error && !s ? (
+        <span>API unreachable</span>
+      ) : (
+        <span>
+          {s?.last_sweep_at ? <>swept {timeAgo(s.last_sweep_at, now)}</> : <>never swept</>}
+          <span class="sep" aria-hidden="true">
+            {" · "}
+          </span>
+          {lastChange ? <>last change {timeAgo(lastChange, now)}</> : <>no changes yet</>}
+          {s?.freshness_lag_seconds != null && s.freshness_lag_seconds >= 60 && (
+            <>
+              <span class="sep" aria-hidden="true">
+                {" · "}
+              </span>
+              lag {formatDuration(s.freshness_lag_seconds)}
+            </>
+          )}
+          {live.error && <span class="warn"> · polling failed</span>}
+        </span>
+      )}
+    </div>
+  );
+}

@@ -1,0 +1,137 @@
+import { diffRecords, type FieldChange } from "../lib/diff.ts";
+import { actorLabel } from "../lib/format.ts";
+import type { ChangeItem, HistoryEntry } from "../lib/types.ts";
+import { ActionBadge, CopyButton, SourceBadge, TimeAgo, TypeBadge } from "./common.tsx";
+
+function DiffRow({ c }: { c: FieldChange }) {
+  if (c.kind === "set") {
+    return (
+      <tr>
+        <th scope="row">{c.field}</th>
+        <td>
+          <ul class="set-diff">
+            {c.removed.map((v) => (
+              <li class="del" key={`-${v}`}>
+                <span class="sign" aria-label="removed">−</span>
+                {v}
+              </li>
+            ))}
+            {c.added.map((v) => (
+              <li class="add" key={`+${v}`}>
+                <span class="sign" aria-label="added">+</span>
+                {v}
+              </li>
+            ))}
+            {c.kept.map((v) => (
+              <li class="kept" key={`=${v}`}>
+                <span class="sign" aria-label="unchanged">·</span>
+                {v}
+              </li>
+            ))}
+          </ul>
+        </td>
+      </tr>
+    );
+  }
+  return (
+    <tr>
+      <th scope="row">{c.field}</th>
+      <td>
+        {c.before !== null && <span class={c.after === null ? "del gone" : "del"}>{c.before}</span>}
+        {c.before !== null && c.after !== null && (
+          <span class="arrow" aria-label="changed to">
+            {" → "}
+          </span>
+        )}
+        {c.after !== null && <span class="add">{c.after}</span>}
+      </td>
+    </tr>
+  );
+}
+
+export function Diff({ entry }: { entry: HistoryEntry }) {
+  const changes = diffRecords(entry.before, entry.after);
+  if (!changes.length) return <p class="muted small">No field changed.</p>;
+  return (
+    <table class="diff mono" data-testid="diff">
+      <caption class="visually-hidden">Fields changed, before and after</caption>
+      <tbody>
+        {changes.map((c) => (
+          <DiffRow c={c} key={c.field} />
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+export function Who({ entry }: { entry: HistoryEntry }) {
+  const label = actorLabel(entry.actor, entry.source);
+  return (
+    <span class="who">
+      {entry.actor ? (
+        <>
+          by{" "}
+          <span class="actor mono" title={entry.actor_role ? `${entry.actor}\nrole: ${entry.actor_role}` : entry.actor}>
+            {label}
+          </span>
+          <CopyButton text={entry.actor} label="actor ARN" />
+        </>
+      ) : (
+        <span class="muted">{label}</span>
+      )}
+    </span>
+  );
+}
+
+export function EntryHead({ entry, now, compact }: { entry: HistoryEntry; now: number; compact?: boolean }) {
+  return (
+    <div class="entry-head">
+      {!compact && <ActionBadge action={entry.action} />}
+      <SourceBadge source={entry.source} />
+      {!compact && <TimeAgo ts={entry.observed_at} now={now} />}
+      <Who entry={entry} />
+      {entry.event_id && (
+        <span class="event-id mono" title={`CloudTrail event ${entry.event_id}`}>
+          event {entry.event_id.slice(0, 8)}
+          <CopyButton text={entry.event_id} label="event id" />
+        </span>
+      )}
+    </div>
+  );
+}
+
+export function Timeline({ entries, now }: { entries: HistoryEntry[]; now: number }) {
+  return (
+    <ol class="timeline" data-testid="history">
+      {entries.map((e) => (
+        <li class={`entry action-${e.action}`} key={e.id}>
+          <EntryHead entry={e} now={now} />
+          <Diff entry={e} />
+        </li>
+      ))}
+    </ol>
+  );
+}
+
+/** The identity of the record a change-feed item is about, from the item or its states. */
+export function changeIdentity(c: ChangeItem): { name: string; type: string; set: string | null; zone: string | null; id: number | null } {
+  const s = c.after ?? c.before ?? {};
+  return {
+    name: c.name ?? s.name ?? "(unknown record)",
+    type: c.type ?? s.type ?? "?",
+    set: c.set_identifier ?? s.set_identifier ?? null,
+    zone: c.zone_name ?? s.zone_name ?? c.zone_id ?? s.zone_id ?? null,
+    id: c.record_id ?? s.id ?? null,
+  };
+}
+
+export function ChangeTitle({ c }: { c: ChangeItem }) {
+  const i = changeIdentity(c);
+  return (
+    <span class="change-title">
+      <ActionBadge action={c.action} /> <span class="mono name">{i.name}</span> <TypeBadge type={i.type} />
+      {i.set && <span class="mono setid"> {i.set}</span>}
+      {i.zone && <span class="muted zone mono"> in {i.zone}</span>}
+    </span>
+  );
+}

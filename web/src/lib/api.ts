@@ -1,0 +1,147 @@
+// The read API client: one place that knows the paths, the base URL, the bearer token
+// and the error shape (`{"error": "..."}` with a 4xx status).
+import { adaptStats, adaptZones } from "./adapters.ts";
+import type { ChangeItem, DnsRecord, HistoryEntry, Page, Stats, Zone } from "./types.ts";
+import { filterParams, type RecordFilters } from "./urlState.ts";
+
+export class ApiError extends Error {
+  constructor(
+    message: string,
+    readonly status: number,
+  ) {
+    super(message);
+    this.name = "ApiError";
+  }
+}
+
+export function isAbort(e: unknown): boolean {
+  return e instanceof DOMException && e.name === "AbortError";
+}
+
+/** The message an error response carries, or a description of the status. */
+export async function errorMessage(res: Response): Promise<string> {
+  const text = await res.text().catch(() => "");
+  try {
+    const body = JSON.parse(text) as unknown;
+    if (body && typeof body === "object" && "error" in body && typeof body.error === "string") return body.error;
+  } catch {
+    // not JSON: fall through
+  }
+  const snippet = text.trim().slice(0, 200);
+  return `${res.status} ${res.statusText || "error"}${snippet && !snippet.startsWith("<") ? `: ${snippet}` : ""}`;
+}
+
+export interface ApiOptions {
+  apiBase: string;
+  /** The bearer token to send, if signed in. */
+  token: () => string | null;
+  /** Called on 401, so the app can sign in again. */
+  onUnauthorized?: () => void;
+}
+
+export const PAGE_SIZE = 100;
+
+export class Api {
+  constructor(private readonly opts: ApiOptions) {}
+
+  url(path: string, params?: URLSearchParams): string {
+    const base = this.opts.apiBase.replace(/\/+$/, "");
+    const qs = params?.toString();
+    return `${base}${path}${qs ? `?${qs}` : ""}`;
+  }
+
+  headers(): Record<string, string> {
+    const h: Record<string, string> = { Accept: "application/json" };
+    const t = this.opts.token();
+    if (t) h.Authorization = `Bearer ${t}`;
+    return h;
+  }
+
+  async get<T>(path: string, params?: URLSearchParams, signal?: AbortSignal): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(this.url(path, params), { headers: this.headers(), signal });
+    } catch (e) {
+      if (isAbort(e)) throw e;
+      throw new ApiError(`Cannot reach the API (${(e as Error).message})`, 0);
+    }
+    if (res.status === 401) this.opts.onUnauthorized?.();
+    if (!res.ok) throw new ApiError(await errorMessage(res), res.status);
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw new ApiError(`The API answered ${path} with something that is not JSON`, res.status);
+    }
+  }
+
+  records(f: RecordFilters, cursor: string | null, signal?: AbortSignal, limit = PAGE_SIZE): Promise<Page<DnsRecord>> {
+    const p = filterParams(f);
+    p.set("limit", String(limit));
+    if (cursor) p.set("cursor", cursor);
+    return this.get<Page<DnsRecord>>("/api/records", p, signal).then(normalizePage);
+  }
+
+  /**
+   * A page with at least one item, when there is one. A `q` search scans a bounded number of
+   * names per request, so a page may come back empty with a `next_cursor`: follow it, a
+   * bounded number of times, so the caller never shows "no match" while the scan goes on.
+   */
+  async recordsNonEmpty(f: RecordFilters, cursor: string | null, signal?: AbortSignal, maxHops = 20): Promise<Page<DnsRecord>> {
+    let page = await this.records(f, cursor, signal);
+    for (let hop = 1; hop < maxHops && page.items.length === 0 && page.next_cursor; hop++) {
+      page = await this.records(f, page.next_cursor, signal);
+    }
+    return page;
+  }
+
+  record(id: number, signal?: AbortSignal): Promise<DnsRecord> {
+    return this.get<DnsRecord>(`/api/records/${encodeURIComponent(id)}`, undefined, signal);
+  }
+
+  history(id: number, signal?: AbortSignal): Promise<Page<HistoryEntry>> {
+    return this.get<Page<HistoryEntry> | HistoryEntry[]>(
+      `/api/records/${encodeURIComponent(id)}/history`,
+      new URLSearchParams({ limit: "200" }),
+      signal,
+    ).then(normalizePage);
+  }
+
+  changes(cursor: string | null, limit: number, signal?: AbortSignal): Promise<Page<ChangeItem>> {
+    const p = new URLSearchParams({ limit: String(limit) });
+    if (cursor) p.set("cursor", cursor);
+    return this.get<Page<ChangeItem>>("/api/changes", p, signal).then(normalizePage);
+  }
+
+  async zones(signal?: AbortSignal): Promise<Zone[]> {
+    return adaptZones(await this.get<unknown>("/api/zones", undefined, signal));
+  }
+
+  async stats(signal?: AbortSignal): Promise<Stats> {
+    return adaptStats(await this.get<unknown>("/api/stats", undefined, signal));
+  }
+
+  /** The CSV export of the current filter: a plain link, usable without JavaScript. */
+  csvUrl(f: RecordFilters): string {
+    return this.url("/api/records.csv", filterParams(f));
+  }
+
+  /** Download through fetch, for when a bearer token must be sent (a link cannot send it). */
+  async download(url: string, filename: string): Promise<void> {
+    const res = await fetch(url, { headers: { ...this.headers(), Accept: "text/csv" } });
+    if (!res.ok) throw new ApiError(await errorMessage(res), res.status);
+    const blob = await res.blob();
+    const a = document.createElement("a");
+    a.href = URL.createObjectURL(blob);
+    a.download = filename;
+    document.body.append(a);
+    a.click();
+    a.remove();
+    setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+  }
+}
+
+/** A list answer is `{items, next_cursor}`; tolerate a bare array too. */
+export function normalizePage<T>(raw: Page<T> | T[]): Page<T> {
+  if (Array.isArray(raw)) return { items: raw, next_cursor: null };
+  return { items: Array.isArray(raw?.items) ? raw.items : [], next_cursor: raw?.next_cursor ?? null };
+}

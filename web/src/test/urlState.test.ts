@@ -1,0 +1,69 @@
+import assert from "node:assert/strict";
+import { describe, it } from "node:test";
+import {
+  DEFAULT_STATE,
+  filterKey,
+  filterParams,
+  hasFilters,
+  parseUrlState,
+  serializeUrlState,
+  shouldReplace,
+} from "../lib/urlState.ts";
+
+describe("url state", () => {
+  it("parses an empty query to the default view", () => {
+    assert.deepEqual(parseUrlState(""), DEFAULT_STATE);
+  });
+
+  it("round-trips every filter through the query string", () => {
+    const s = {
+      view: "records" as const,
+      zone: "Z0123456789ABC",
+      type: "A",
+      name: "*.prod.example.com",
+      q: "www",
+      value: "192.0.2.10",
+      include_deleted: true,
+      record: 42,
+    };
+    const qs = serializeUrlState(s);
+    assert.equal(qs, "?zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&include_deleted=true&record=42");
+    assert.deepEqual(parseUrlState(qs), s);
+  });
+
+  it("leaves defaults out of the URL", () => {
+    assert.equal(serializeUrlState(DEFAULT_STATE), "");
+    assert.equal(serializeUrlState({ ...DEFAULT_STATE, view: "changes" }), "?view=changes");
+  });
+
+  it("normalises what a person types into a URL", () => {
+    const s = parseUrlState("?type=aaaa&q=%20api%20&view=nonsense&record=-3&include_deleted=1");
+    assert.equal(s.type, "AAAA");
+    assert.equal(s.q, "api");
+    assert.equal(s.view, "records");
+    assert.equal(s.record, null);
+    assert.equal(s.include_deleted, true);
+    assert.equal(parseUrlState("?include_deleted=false").include_deleted, false);
+  });
+
+  it("gives API parameters with the API's names, without empty ones", () => {
+    const p = filterParams({ zone: "", type: "A", name: " www.example.com ", q: "", value: "", include_deleted: false });
+    assert.equal(p.toString(), "type=A&name=www.example.com");
+  });
+
+  it("keys the query by its filters only", () => {
+    const a = parseUrlState("?type=A&record=1");
+    const b = parseUrlState("?type=A&record=2&view=zones");
+    assert.equal(filterKey(a), filterKey(b));
+    assert.notEqual(filterKey(a), filterKey(parseUrlState("?type=MX")));
+    assert.equal(hasFilters(parseUrlState("?record=3")), false);
+    assert.equal(hasFilters(a), true);
+  });
+
+  it("collapses a burst of typing in one field into one history entry", () => {
+    assert.equal(shouldReplace({ field: "q", at: 1000 }, "q", 1500), true);
+    assert.equal(shouldReplace({ field: "q", at: 1000 }, "q", 3000), false);
+    assert.equal(shouldReplace({ field: "q", at: 1000 }, "name", 1200), false);
+    assert.equal(shouldReplace({ field: null, at: 1000 }, null, 1200), false);
+  });
+});
