@@ -1,0 +1,146 @@
+import { Arn, Duration, RemovalPolicy, Stack, StackProps } from 'aws-cdk-lib';
+import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { skipCheckov } from './compliance';
+
+/** Route 53 is global: EventBridge sees its CloudTrail events in us-east-1 only. */
+export const ROUTE53_EVENTS_REGION = 'us-east-1';
+
+/** The Route 53 calls that change what zones exist, what they hold, or which VPCs see them. */
+export const ROUTE53_CHANGE_EVENTS = [
+  'ChangeResourceRecordSets',
+  'CreateHostedZone',
+  'DeleteHostedZone',
+  'AssociateVPCWithHostedZone',
+  'DisassociateVPCFromHostedZone',
+];
+
+export const ROUTE53_CHANGE_PATTERN: events.EventPattern = {
+  source: ['aws.route53'],
+  detailType: ['AWS API Call via CloudTrail'],
+  detail: {
+    eventSource: ['route53.amazonaws.com'],
+    eventName: ROUTE53_CHANGE_EVENTS,
+  },
+};
+
+/** The full sweep that makes good anything CloudTrail missed (its delivery is best effort). */
+export const SWEEP_SCHEDULE = events.Schedule.rate(Duration.hours(3));
+
+export interface CaptureProps {
+  readonly ingest: lambda.Function;
+  readonly sweepQueue: sqs.IQueue;
+  /** Set when the account already has a trail that logs management write events. */
+  readonly existingTrail?: string;
+  readonly accessLogs: s3.IBucket;
+}
+
+/**
+ * Change capture into ingest: a CloudTrail trail (EventBridge only sees "AWS API Call via
+ * CloudTrail" events when a trail logs them), the rule on this region's default bus, the
+ * 3-hourly sweep, and the sweep queue that carries continuations and targeted sweeps.
+ *
+ * In us-east-1 the rule sees Route 53's events directly; elsewhere `CaptureForwarderStack`
+ * forwards them from us-east-1 to this region's default bus, where the same rule matches.
+ */
+export class Capture extends Construct {
+  readonly trail?: cloudtrail.Trail;
+  readonly changeRule: events.Rule;
+  readonly sweepSchedule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: CaptureProps) {
+    super(scope, id);
+
+    if (!props.existingTrail) {
+      this.trail = this.createTrail(props.accessLogs);
+    }
+
+    this.changeRule = new events.Rule(this, 'Route53Changes', {
+      description: 'zonetrail: Route 53 zone and record changes (via CloudTrail) to ingest',
+      eventPattern: ROUTE53_CHANGE_PATTERN,
+      targets: [new targets.LambdaFunction(props.ingest, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+    });
+
+    this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
+      description: 'zonetrail: full sweep of every hosted zone',
+      schedule: SWEEP_SCHEDULE,
+      targets: [new targets.LambdaFunction(props.ingest, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+    });
+
+    // One message at a time: each continuation may use the whole function timeout, and two
+    // concurrent sweeps already share Route 53's five requests per second.
+    props.ingest.addEventSource(
+      new SqsEventSource(props.sweepQueue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 2 }),
+    );
+  }
+
+  private createTrail(accessLogs: s3.IBucket): cloudtrail.Trail {
+    const bucket = new s3.Bucket(this, 'TrailBucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      versioned: true,
+      serverAccessLogsBucket: accessLogs,
+      serverAccessLogsPrefix: 'trail/',
+      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      removalPolicy: RemovalPolicy.RETAIN,
+    });
+    const trail = new cloudtrail.Trail(this, 'Trail', {
+      bucket,
+      isMultiRegionTrail: true,
+      includeGlobalServiceEvents: true,
+      enableFileValidation: true,
+      // zonetrail needs write calls only; read-only calls would multiply the log volume.
+      managementEvents: cloudtrail.ReadWriteType.WRITE_ONLY,
+    });
+    skipCheckov(
+      trail,
+      {
+        id: 'CKV_AWS_35',
+        reason: 'Trail logs are encrypted with S3-managed keys in a private, TLS-only bucket; zonetrail reads events from EventBridge, not these files.',
+      },
+      {
+        id: 'CKV_AWS_252',
+        reason: 'No one subscribes to log-file delivery notifications; changes reach zonetrail through EventBridge.',
+      },
+    );
+    return trail;
+  }
+}
+
+export interface CaptureForwarderStackProps extends StackProps {
+  /** The region of the main stack, whose default event bus receives the forwarded events. */
+  readonly targetRegion: string;
+}
+
+/**
+ * A small stack in us-east-1 for a main stack elsewhere: Route 53's CloudTrail events reach
+ * EventBridge only in us-east-1, so a rule there forwards them to the main region's default
+ * bus (a cross-region event bus target), where the main stack's rule hands them to ingest.
+ */
+export class CaptureForwarderStack extends Stack {
+  readonly forwardRule: events.Rule;
+
+  constructor(scope: Construct, id: string, props: CaptureForwarderStackProps) {
+    super(scope, id, props);
+    if (this.region !== ROUTE53_EVENTS_REGION) {
+      throw new Error(`CaptureForwarderStack must be deployed to ${ROUTE53_EVENTS_REGION}, not ${this.region}`);
+    }
+    const mainBus = events.EventBus.fromEventBusArn(
+      this,
+      'MainRegionDefaultBus',
+      Arn.format({ service: 'events', region: props.targetRegion, resource: 'event-bus', resourceName: 'default' }, this),
+    );
+    this.forwardRule = new events.Rule(this, 'ForwardRoute53Changes', {
+      description: `zonetrail: forward Route 53 change events to the default bus in ${props.targetRegion}`,
+      eventPattern: ROUTE53_CHANGE_PATTERN,
+      targets: [new targets.EventBus(mainBus)],
+    });
+  }
+}

@@ -1,0 +1,260 @@
+/**
+ * The two kinds of configuration in this app, each declared in one place:
+ *
+ * - `RustEnv` and the `*Environment` builders: every environment variable a zonetrail Rust
+ *   binary reads, as listed in docs/contracts.md. Nothing else in cdk/ names one of them.
+ * - `readConfig`: the context parameters (`cdk deploy -c name=value` or cdk.json), with their
+ *   defaults. docs/deploy.md has the table.
+ */
+import { Node } from 'constructs';
+
+/** Every environment variable the Rust binaries read (docs/contracts.md, "Environment variables"). */
+export const RustEnv = {
+  databaseUrl: 'DATABASE_URL',
+  dbSecretArn: 'ZONETRAIL_DB_SECRET_ARN',
+  dbHost: 'ZONETRAIL_DB_HOST',
+  dbName: 'ZONETRAIL_DB_NAME',
+  dbMaxConnections: 'ZONETRAIL_DB_MAX_CONNECTIONS',
+  queueUrl: 'ZONETRAIL_QUEUE_URL',
+  sweepQueueUrl: 'ZONETRAIL_SWEEP_QUEUE_URL',
+  route53Rps: 'ZONETRAIL_ROUTE53_RPS',
+  maxMessageBytes: 'ZONETRAIL_MAX_MESSAGE_BYTES',
+  corsOrigin: 'ZONETRAIL_CORS_ORIGIN',
+  webDir: 'ZONETRAIL_WEB_DIR',
+  rustLog: 'RUST_LOG',
+} as const;
+
+/**
+ * Read by `lambda_http` inside `api-lambda`, not by our code: API Gateway stage names must not
+ * reach the axum router. (The `$default` stage has none, so this is belt and braces.)
+ */
+export const LAMBDA_HTTP_IGNORE_STAGE_IN_PATH = 'AWS_LAMBDA_HTTP_IGNORE_STAGE_IN_PATH';
+
+/** Database name created in the cluster and passed as `ZONETRAIL_DB_NAME`. */
+export const DATABASE_NAME = 'zonetrail';
+
+/**
+ * Largest queue message body. Kept at SQS's historical 256 KiB even though SQS now takes 1 MiB:
+ * a batch of ten 1 MiB messages would not fit Lambda's 6 MB synchronous payload.
+ */
+export const MAX_MESSAGE_BYTES = 262_144;
+
+/** How the Lambdas reach the database. */
+export interface DatabaseEnvironment {
+  /** Secrets Manager secret in RDS's JSON form. */
+  readonly secretArn: string;
+  /** The RDS Proxy endpoint, or the cluster endpoint when the proxy is turned off. */
+  readonly host: string;
+  readonly name: string;
+}
+
+function common(rustLog: string): Record<string, string> {
+  return { [RustEnv.rustLog]: rustLog };
+}
+
+function database(db: DatabaseEnvironment): Record<string, string> {
+  return {
+    [RustEnv.dbSecretArn]: db.secretArn,
+    [RustEnv.dbHost]: db.host,
+    [RustEnv.dbName]: db.name,
+  };
+}
+
+export function ingestEnvironment(p: {
+  queueUrl: string;
+  sweepQueueUrl: string;
+  route53Rps: number;
+  rustLog: string;
+}): Record<string, string> {
+  return {
+    ...common(p.rustLog),
+    [RustEnv.queueUrl]: p.queueUrl,
+    [RustEnv.sweepQueueUrl]: p.sweepQueueUrl,
+    [RustEnv.route53Rps]: String(p.route53Rps),
+    [RustEnv.maxMessageBytes]: String(MAX_MESSAGE_BYTES),
+  };
+}
+
+export function writerEnvironment(p: {
+  db: DatabaseEnvironment;
+  maxConnections: number;
+  rustLog: string;
+}): Record<string, string> {
+  return {
+    ...common(p.rustLog),
+    ...database(p.db),
+    [RustEnv.dbMaxConnections]: String(p.maxConnections),
+  };
+}
+
+export function apiEnvironment(p: {
+  db: DatabaseEnvironment;
+  maxConnections: number;
+  corsOrigin: string;
+  rustLog: string;
+}): Record<string, string> {
+  return {
+    ...common(p.rustLog),
+    ...database(p.db),
+    [RustEnv.dbMaxConnections]: String(p.maxConnections),
+    [RustEnv.corsOrigin]: p.corsOrigin,
+    [LAMBDA_HTTP_IGNORE_STAGE_IN_PATH]: 'true',
+  };
+}
+
+export function migrateEnvironment(p: { db: DatabaseEnvironment; rustLog: string }): Record<string, string> {
+  return { ...common(p.rustLog), ...database(p.db) };
+}
+
+// ---------------------------------------------------------------------------------------------
+// Context parameters
+
+/** Where the Lambda code comes from: the Rust workspace, or a stub for synth-only checks. */
+export type LambdaCodeSource = 'rust' | 'placeholder';
+
+export interface OidcConfig {
+  readonly issuer: string;
+  readonly audience: string[];
+  readonly clientId: string;
+  /** Where the dashboard sends the user to sign in (`auth.domain` in config.json). */
+  readonly domain: string;
+  readonly scopes: string[];
+}
+
+export interface ZonetrailConfig {
+  readonly account: string;
+  readonly region: string;
+  readonly stackName: string;
+  readonly lambdaCode: LambdaCodeSource;
+  /** Explicit AZs for the VPC; default: the first two of the region, resolved at deploy. */
+  readonly availabilityZones?: string[];
+  /** `undefined`: create a trail; otherwise the account already has one (its name, or "true"). */
+  readonly existingTrail?: string;
+  readonly oidc?: OidcConfig;
+  readonly authDomainPrefix: string;
+  readonly siteDomainName?: string;
+  readonly siteCertificateArn?: string;
+  readonly alarmEmail?: string;
+  readonly dbMinCapacity: number;
+  readonly dbMaxCapacity: number;
+  readonly dbProxy: boolean;
+  readonly deletionProtection: boolean;
+  readonly writerMaxConcurrency: number;
+  readonly route53Rps: number;
+  readonly freshnessLagAlarmSeconds: number;
+  readonly logRetentionDays: number;
+  readonly rustLog: string;
+}
+
+/** Used only when neither context nor the CLI's profile names an account: synth stays offline. */
+export const OFFLINE_ACCOUNT = '111111111111';
+export const OFFLINE_REGION = 'us-east-1';
+
+class ContextReader {
+  constructor(private readonly node: Node) {}
+
+  string(key: string): string | undefined {
+    const v = this.node.tryGetContext(key);
+    if (v === undefined || v === null || v === '') return undefined;
+    return String(v).trim();
+  }
+
+  bool(key: string, fallback: boolean): boolean {
+    const v = this.node.tryGetContext(key);
+    if (v === undefined || v === null || v === '') return fallback;
+    if (typeof v === 'boolean') return v;
+    const s = String(v).toLowerCase();
+    if (['true', '1', 'yes', 'on'].includes(s)) return true;
+    if (['false', '0', 'no', 'off'].includes(s)) return false;
+    throw new Error(`context ${key}: expected true or false, got ${JSON.stringify(v)}`);
+  }
+
+  number(key: string, fallback: number, min: number, max: number): number {
+    const v = this.node.tryGetContext(key);
+    if (v === undefined || v === null || v === '') return fallback;
+    const n = Number(v);
+    if (!Number.isFinite(n) || n < min || n > max) {
+      throw new Error(`context ${key}: expected a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+    }
+    return n;
+  }
+
+  list(key: string): string[] | undefined {
+    const v = this.node.tryGetContext(key);
+    if (v === undefined || v === null || v === '') return undefined;
+    const items = Array.isArray(v) ? v.map(String) : String(v).split(',');
+    const cleaned = items.map((s) => s.trim()).filter((s) => s.length > 0);
+    return cleaned.length > 0 ? cleaned : undefined;
+  }
+}
+
+/** The retention periods CloudWatch Logs accepts. */
+const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+
+function logRetention(days: number): number {
+  if (!LOG_RETENTION_DAYS.includes(days)) {
+    throw new Error(`context logRetentionDays: CloudWatch Logs accepts one of ${LOG_RETENTION_DAYS.join(', ')}; got ${days}`);
+  }
+  return days;
+}
+
+export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): ZonetrailConfig {
+  const ctx = new ContextReader(node);
+  const account = ctx.string('account') ?? env.CDK_DEFAULT_ACCOUNT ?? OFFLINE_ACCOUNT;
+  const region = ctx.string('region') ?? env.CDK_DEFAULT_REGION ?? OFFLINE_REGION;
+
+  const lambdaCode = ctx.string('lambdaCode') ?? 'rust';
+  if (lambdaCode !== 'rust' && lambdaCode !== 'placeholder') {
+    throw new Error(`context lambdaCode: expected "rust" or "placeholder", got ${JSON.stringify(lambdaCode)}`);
+  }
+
+  const existingTrail = ctx.string('existingTrail');
+  const issuer = ctx.string('oidcIssuer');
+  let oidc: OidcConfig | undefined;
+  if (issuer) {
+    const audience = ctx.list('oidcAudience');
+    if (!audience) throw new Error('context oidcIssuer needs oidcAudience (the client id(s) tokens are issued to)');
+    oidc = {
+      issuer: issuer.replace(/\/+$/, ''),
+      audience,
+      clientId: ctx.string('oidcClientId') ?? audience[0],
+      domain: (ctx.string('oidcDomain') ?? issuer).replace(/\/+$/, ''),
+      scopes: ctx.list('oidcScopes') ?? ['openid', 'email'],
+    };
+  }
+
+  const siteDomainName = ctx.string('siteDomainName');
+  const siteCertificateArn = ctx.string('siteCertificateArn');
+  if (Boolean(siteDomainName) !== Boolean(siteCertificateArn)) {
+    throw new Error('context siteDomainName and siteCertificateArn go together (an ACM certificate in us-east-1)');
+  }
+
+  const dbMinCapacity = ctx.number('dbMinCapacity', 0.5, 0, 256);
+  const dbMaxCapacity = ctx.number('dbMaxCapacity', 4, 1, 256);
+  if (dbMaxCapacity < dbMinCapacity) throw new Error('context dbMaxCapacity must be at least dbMinCapacity');
+
+  return {
+    account,
+    region,
+    stackName: ctx.string('stackName') ?? 'Zonetrail',
+    lambdaCode,
+    availabilityZones: ctx.list('availabilityZones'),
+    existingTrail: existingTrail && existingTrail.toLowerCase() !== 'false' ? existingTrail : undefined,
+    oidc,
+    authDomainPrefix: ctx.string('authDomainPrefix') ?? `zonetrail-${account}`,
+    siteDomainName,
+    siteCertificateArn,
+    alarmEmail: ctx.string('alarmEmail'),
+    dbMinCapacity,
+    dbMaxCapacity,
+    dbProxy: ctx.bool('dbProxy', true),
+    deletionProtection: ctx.bool('deletionProtection', true),
+    // The event source mapping's floor is 2.
+    writerMaxConcurrency: ctx.number('writerMaxConcurrency', 5, 2, 1000),
+    // Route 53 allows 5 requests per second per account, shared with everything else.
+    route53Rps: ctx.number('route53Rps', 4, 0.1, 5),
+    freshnessLagAlarmSeconds: ctx.number('freshnessLagAlarmSeconds', 900, 60, 86_400),
+    logRetentionDays: logRetention(ctx.number('logRetentionDays', 365, 1, 3653)),
+    rustLog: ctx.string('rustLog') ?? 'info',
+  };
+}

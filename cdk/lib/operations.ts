@@ -1,0 +1,253 @@
+import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as kms from 'aws-cdk-lib/aws-kms';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as rds from 'aws-cdk-lib/aws-rds';
+import * as sns from 'aws-cdk-lib/aws-sns';
+import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { IngestMetric, METRIC_NAMESPACE, STAGE_DIMENSION, WriterMetric } from './metrics';
+
+export interface OperationsProps {
+  readonly ingest: lambda.IFunction;
+  readonly writer: lambda.IFunction;
+  readonly api: lambda.IFunction;
+  readonly recordsQueue: sqs.IQueue;
+  readonly recordsDlq: sqs.IQueue;
+  readonly sweepQueue: sqs.IQueue;
+  readonly sweepDlq: sqs.IQueue;
+  readonly cluster: rds.DatabaseCluster;
+  readonly proxy?: rds.DatabaseProxy;
+  readonly httpApi: apigwv2.HttpApi;
+  readonly freshnessLagAlarmSeconds: number;
+  readonly alarmEmail?: string;
+}
+
+const FIVE_MINUTES = Duration.minutes(5);
+
+/** A metric the writer emits (EMF, `Stage=writer`). */
+export function writerMetric(name: WriterMetric, statistic: string, period: Duration = FIVE_MINUTES): cw.Metric {
+  return new cw.Metric({ namespace: METRIC_NAMESPACE, metricName: name, dimensionsMap: { [STAGE_DIMENSION]: 'writer' }, statistic, period });
+}
+
+/** A metric ingest emits (EMF, `Stage=ingest`). */
+export function ingestMetric(name: IngestMetric, statistic: string, period: Duration = FIVE_MINUTES): cw.Metric {
+  return new cw.Metric({ namespace: METRIC_NAMESPACE, metricName: name, dimensionsMap: { [STAGE_DIMENSION]: 'ingest' }, statistic, period });
+}
+
+/**
+ * What an operator watches: alarms to an encrypted SNS topic (DLQs not empty, function
+ * errors, failed sweeps, stale data) and one dashboard of the whole pipeline.
+ */
+export class Operations extends Construct {
+  readonly topic: sns.Topic;
+  readonly alarms: cw.Alarm[] = [];
+  readonly dashboard: cw.Dashboard;
+
+  constructor(scope: Construct, id: string, props: OperationsProps) {
+    super(scope, id);
+
+    // CloudWatch cannot publish to a topic under the AWS-managed SNS key: its key policy does
+    // not let CloudWatch use it. Hence a key of our own that does.
+    const key = new kms.Key(this, 'AlarmTopicKey', {
+      description: 'zonetrail alarm topic',
+      enableKeyRotation: true,
+      // It protects only alarm notifications in flight: nothing to keep once the stack is gone.
+      removalPolicy: RemovalPolicy.DESTROY,
+      pendingWindow: Duration.days(7),
+    });
+    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
+    this.topic = new sns.Topic(this, 'Alarms', { displayName: 'zonetrail alarms', masterKey: key, enforceSSL: true });
+    if (props.alarmEmail) {
+      this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
+    }
+
+    const recordsDlq = this.alarm('RecordsDlqNotEmpty', {
+      description: 'Record batches failed 5 times and wait in the DLQ. Fix the cause, then replay: zonetrail drain --queue-url <RecordsDlqUrl>.',
+      metric: props.recordsDlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
+      threshold: 0,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    const sweepDlq = this.alarm('SweepDlqNotEmpty', {
+      description: 'Sweep continuations failed 5 times and wait in the sweep DLQ; the next scheduled sweep starts afresh.',
+      metric: props.sweepDlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
+      threshold: 0,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+    const writerErrors = this.alarm('WriterErrors', {
+      description: 'The writer failed whole invocations (crash, timeout, no database). Failed messages alone do not count here.',
+      metric: props.writer.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const ingestErrors = this.alarm('IngestErrors', {
+      description: 'Ingest failed: a sweep, a sweep continuation or a change event could not be read from Route 53 or queued.',
+      metric: props.ingest.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const sweepFailed = this.alarm('SweepFailed', {
+      description: `A zone sweep gave up (metric ${METRIC_NAMESPACE}/${IngestMetric.zonesFailed}); its records may be stale until the next sweep.`,
+      metric: ingestMetric(IngestMetric.zonesFailed, 'Sum'),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+    const freshness = this.alarm('FreshnessLag', {
+      description: `Observations reach the database more than ${props.freshnessLagAlarmSeconds} s after they were made (metric ${METRIC_NAMESPACE}/${WriterMetric.freshnessLagSeconds}), for 15 minutes.`,
+      metric: writerMetric(WriterMetric.freshnessLagSeconds, 'Maximum'),
+      threshold: props.freshnessLagAlarmSeconds,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+    });
+    const apiErrors = this.alarm('ApiErrors', {
+      description: 'The api function failed whole invocations (crash, timeout); the dashboard sees 5xx.',
+      metric: props.api.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
+
+    this.dashboard = new cw.Dashboard(this, 'Dashboard', {
+      dashboardName: `${Stack.of(this).stackName}-zonetrail`,
+      defaultInterval: Duration.days(1),
+    });
+    const wide = { width: 12, height: 6 };
+    const lambdaWidgets = (title: string, fn: lambda.IFunction) => [
+      new cw.GraphWidget({
+        title: `${title}: invocations and errors`,
+        left: [fn.metricInvocations({ period: FIVE_MINUTES }), fn.metricErrors({ period: FIVE_MINUTES }), fn.metricThrottles({ period: FIVE_MINUTES })],
+        ...wide,
+      }),
+      new cw.GraphWidget({
+        title: `${title}: duration`,
+        left: [fn.metricDuration({ statistic: 'p50', period: FIVE_MINUTES }), fn.metricDuration({ statistic: 'Maximum', period: FIVE_MINUTES })],
+        ...wide,
+      }),
+    ];
+    this.dashboard.addWidgets(
+      new cw.AlarmStatusWidget({
+        title: 'Alarms',
+        alarms: [recordsDlq, sweepDlq, writerErrors, ingestErrors, sweepFailed, freshness, apiErrors],
+        width: 24,
+        height: 3,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: 'Freshness lag (s)',
+        left: [writerMetric(WriterMetric.freshnessLagSeconds, 'Maximum'), writerMetric(WriterMetric.freshnessLagSeconds, 'p50')],
+        leftAnnotations: [{ value: props.freshnessLagAlarmSeconds, label: 'alarm' }],
+        ...wide,
+      }),
+      new cw.GraphWidget({
+        title: 'Records',
+        left: [
+          ingestMetric(IngestMetric.recordSetsSwept, 'Sum'),
+          writerMetric(WriterMetric.recordsUpserted, 'Sum'),
+          writerMetric(WriterMetric.recordsTombstoned, 'Sum'),
+        ],
+        right: [writerMetric(WriterMetric.messagesFailed, 'Sum')],
+        ...wide,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: 'Sweeps: zones',
+        left: [ingestMetric(IngestMetric.zonesSwept, 'Sum'), ingestMetric(IngestMetric.zonesFailed, 'Sum')],
+        ...wide,
+      }),
+      new cw.GraphWidget({
+        title: 'Sweeps: Route 53 requests',
+        left: [ingestMetric(IngestMetric.route53Calls, 'Sum'), ingestMetric(IngestMetric.route53Retries, 'Sum')],
+        right: [ingestMetric(IngestMetric.messagesSent, 'Sum')],
+        ...wide,
+      }),
+    );
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: 'Queues: messages waiting',
+        left: [
+          props.recordsQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'records' }),
+          props.sweepQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'sweep' }),
+        ],
+        right: [
+          props.recordsDlq.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'records DLQ' }),
+          props.sweepDlq.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'sweep DLQ' }),
+        ],
+        ...wide,
+      }),
+      new cw.GraphWidget({
+        title: 'Queues: age of oldest message (s)',
+        left: [
+          props.recordsQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, label: 'records' }),
+          props.sweepQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, label: 'sweep' }),
+        ],
+        ...wide,
+      }),
+    );
+    this.dashboard.addWidgets(...lambdaWidgets('writer', props.writer));
+    this.dashboard.addWidgets(...lambdaWidgets('ingest', props.ingest));
+    this.dashboard.addWidgets(...lambdaWidgets('api', props.api));
+
+    const dbMetrics = [
+      props.cluster.metric('ServerlessDatabaseCapacity', { statistic: 'Maximum', period: FIVE_MINUTES, label: 'ACU' }),
+    ];
+    const connectionMetrics = [props.cluster.metricDatabaseConnections({ period: FIVE_MINUTES, label: 'database connections' })];
+    if (props.proxy) {
+      connectionMetrics.push(
+        new cw.Metric({
+          namespace: 'AWS/RDS',
+          metricName: 'ClientConnections',
+          dimensionsMap: { ProxyName: props.proxy.dbProxyName },
+          statistic: 'Maximum',
+          period: FIVE_MINUTES,
+          label: 'proxy client connections',
+        }),
+      );
+    }
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({ title: 'Database capacity (ACU)', left: dbMetrics, ...wide }),
+      new cw.GraphWidget({ title: 'Database connections', left: connectionMetrics, ...wide }),
+    );
+    this.dashboard.addWidgets(
+      new cw.GraphWidget({
+        title: 'API requests',
+        left: [props.httpApi.metricCount({ period: FIVE_MINUTES })],
+        right: [props.httpApi.metricClientError({ period: FIVE_MINUTES }), props.httpApi.metricServerError({ period: FIVE_MINUTES })],
+        ...wide,
+      }),
+      new cw.GraphWidget({
+        title: 'API latency (ms)',
+        left: [props.httpApi.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }), props.httpApi.metricLatency({ statistic: 'p99', period: FIVE_MINUTES })],
+        ...wide,
+      }),
+    );
+  }
+
+  private alarm(
+    id: string,
+    p: {
+      description: string;
+      metric: cw.IMetric;
+      threshold: number;
+      comparisonOperator: cw.ComparisonOperator;
+      evaluationPeriods?: number;
+    },
+  ): cw.Alarm {
+    const alarm = new cw.Alarm(this, id, {
+      alarmDescription: p.description,
+      metric: p.metric,
+      threshold: p.threshold,
+      comparisonOperator: p.comparisonOperator,
+      evaluationPeriods: p.evaluationPeriods ?? 1,
+      datapointsToAlarm: p.evaluationPeriods ?? 1,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    });
+    alarm.addAlarmAction(new cwActions.SnsAction(this.topic));
+    this.alarms.push(alarm);
+    return alarm;
+  }
+}
