@@ -1,0 +1,140 @@
+#!/usr/bin/env python3
+"""Turn the logs of one scripts/bench run into docs/benchmarks.md: a table of figure, target,
+measured value and ratio, with the machine and the date. Reads LOGDIR/{writer,sweep,api,
+latency,lambda}.log and LOGDIR/status.tsv (step, exit status, seconds).
+
+    report.py LOGDIR OUT.md
+"""
+import datetime, os, platform, re, subprocess, sys
+
+logdir, out = sys.argv[1], sys.argv[2]
+rows = []  # (area, figure, target, measured, ratio, verdict)
+
+
+def read(name):
+    path = os.path.join(logdir, name + ".log")
+    return open(path, errors="replace").read() if os.path.exists(path) else None
+
+
+def add(area, figure, target, measured, ratio="-", verdict="-"):
+    rows.append((area, figure, target, measured, ratio, verdict))
+
+
+def missing(area, step):
+    add(area, f"({step} did not run or printed no result; see its log)", "-", "-", "-", "NOT MEASURED")
+
+
+# writer: its own table (workload, measured, unit, target, ratio, PASS/FAIL, note)
+text = read("writer")
+found = False
+for line in (text or "").splitlines():
+    m = re.match(r"^(\S.{0,100}?)\s+([0-9.]+)\s+(\S+)\s+((?:>=|<=) [0-9.]+|-)\s+([0-9.]+|-)\s+(PASS|FAIL|-)\s*(.*)$", line)
+    if m and not line.startswith("workload"):
+        workload, measured, unit, target, ratio, verdict, _ = m.groups()
+        if target == "-" and not workload.startswith(("baseline", "server reference")):
+            continue
+        found = True
+        add("writer (MariaDB)", workload.strip(), target.replace(">=", "≥").replace("<=", "≤") + ("" if target == "-" else f" {unit}"),
+            f"{float(measured):,.1f} {unit}", ratio, verdict)
+if not found:
+    missing("writer (MariaDB)", "cargo bench -p zonetrail-writer --bench writer")
+
+# sweep: one line per scenario, and the peak memory
+text = read("sweep")
+found = False
+for line in (text or "").splitlines():
+    m = re.match(r"^\s*(\d+) zone\(s\): (\d+) record sets in ([0-9.]+) s = (\d+) record sets/s = ([0-9.]+)% of the ceiling.*failed (\d+)", line)
+    if m:
+        found = True
+        zones, n, secs, rate, pct, failed = m.groups()
+        ok = float(pct) >= 95 and failed == "0"
+        add("sweep (rate-limited Route 53, R = 20/s)", f"{n} record sets over {zones} zone(s), failed pages {failed}", "≥ 95 % of R × 300 = 6,000 sets/s",
+            f"{int(rate):,} sets/s ({pct} %)", f"{float(pct) / 95:.2f}", "PASS" if ok else "FAIL")
+    m = re.match(r"^peak memory of the sweeping process \(VmHWM\): ([0-9.]+) MiB", line)
+    if m:
+        mib = float(m.group(1))
+        add("sweep (rate-limited Route 53, R = 20/s)", "peak memory of the sweeping process (VmHWM)", "< 64 MiB", f"{mib:.1f} MiB",
+            f"{mib / 64:.2f}", "PASS" if mib < 64 else "FAIL")
+if not found:
+    missing("sweep (rate-limited Route 53, R = 20/s)", "cargo bench -p zonetrail-ingest --bench sweep")
+
+# api: its table (filter, load, requests, req/s, p50, p90, p99, target, result), one row per
+# filter and load shape (1 client; 50 clients with think time; 50 closed-loop clients)
+text = read("api")
+found = False
+for line in (text or "").splitlines():
+    m = re.match(r"^(zone\+type|q-rare|q|value)\s+(1 client|think \S+|closed)\s+(\d+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+([0-9.]+)\s+< (\d+)\s+(PASS|FAIL)", line)
+    if m:
+        found = True
+        kind, load, reqs, rps, p50, p90, p99, target, verdict = m.groups()
+        add("api (1M record sets, MariaDB)", f"GET /api/records by {kind}, {load}: p99 ({float(rps):,.0f} req/s, p50 {p50} ms)", f"< {target} ms",
+            f"{float(p99):.1f} ms", f"{float(p99) / float(target):.2f}", verdict)
+if not found:
+    missing("api (1M record sets, MariaDB)", "api/bench/run.sh")
+
+# latency: RESULT event_to_visible_p99_ms=NN p50_ms=NN max_ms=NN n=200 failed=0 target_p99_ms=500
+text = read("latency")
+m = re.search(r"^RESULT (.*)$", text or "", re.M)
+if m:
+    f = dict(kv.split("=", 1) for kv in m.group(1).split())
+    p99, target = float(f["event_to_visible_p99_ms"]), float(f.get("target_p99_ms", 500))
+    ok = p99 < target and f.get("failed", "0") == "0"
+    add("event to visible (zonetrail up)", f"p99 over {f.get('n')} events (p50 {f.get('p50_ms')} ms, failed {f.get('failed')})", f"< {target:.0f} ms",
+        f"{p99:.0f} ms", f"{p99 / target:.2f}", "PASS" if ok else "FAIL")
+else:
+    missing("event to visible (zonetrail up)", "scripts/bench-latency")
+
+# lambda: SIZE lines from scripts/bench, INIT lines from lambda_init.py
+text = read("lambda") or ""
+build = re.search(r"^BUILD (.*)$", text, re.M)
+kind = build.group(1) if build else "unknown build"
+sizes = re.findall(r"^SIZE binary=(\S+) bytes=(\d+) zip_bytes=(\d+)$", text, re.M)
+inits = re.findall(r"^INIT binary=(\S+) median_ms=([0-9.]+) min_ms=([0-9.]+) max_ms=([0-9.]+) runs=(\d+)$", text, re.M)
+for name, size, zipped in sizes:
+    mb, zmb = int(size) / 1e6, int(zipped) / 1e6
+    add(f"Lambda binaries ({kind})", f"{name}: size (zipped {zmb:.1f} MB)", "none set; Lambda allows 50 MB zipped", f"{mb:.1f} MB", f"{zmb / 50:.2f} (zip / 50 MB)", "PASS" if zmb < 50 else "FAIL")
+for name, med, lo, hi, runs in inits:
+    add(f"Lambda binaries ({kind})", f"{name}: cold init, process start to first /next (min {lo}, max {hi} ms, {runs} runs)", "none set", f"{float(med):.0f} ms", "-", "-")
+if not sizes:
+    missing("Lambda binaries", "the Lambda build")
+
+status = {}
+if os.path.exists(os.path.join(logdir, "status.tsv")):
+    for line in open(os.path.join(logdir, "status.tsv")):
+        step, rc, secs = line.rstrip("\n").split("\t")
+        status[step] = (rc, secs)
+
+
+def sh(cmd):
+    try:
+        return subprocess.run(cmd, shell=True, capture_output=True, text=True, timeout=10).stdout.strip()
+    except Exception:
+        return "?"
+
+
+cpu = sh("grep -m1 'model name' /proc/cpuinfo | cut -d: -f2").strip()
+mem = sh("awk '/MemTotal/ { printf \"%.1f GiB\", $2 / 1048576 }' /proc/meminfo")
+with open(out, "w") as f:
+    f.write("# Benchmarks\n\n")
+    f.write("Written by `scripts/bench` (every benchmark of the issues, in one run on one machine). ")
+    f.write("Ratios are measured / target: above 1 is better for a rate, below 1 is better for a time or a size.\n\n")
+    f.write(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC\n")
+    f.write(f"- machine: {sh('nproc')} CPUs ({cpu}), {mem} RAM, {platform.system()} {platform.release()}, {sh('rustc --version')}\n")
+    f.write(f"- MariaDB: {sh('mariadb --version')}\n")
+    f.write(f"- commit: {sh('git rev-parse --short HEAD')}\n")
+    f.write(f"- load average when the table was written: {' '.join(open('/proc/loadavg').read().split()[:3])} (other work on the machine during the run inflates times)\n\n")
+    f.write("| area | figure | target | measured | ratio | result |\n|---|---|---|---|---|---|\n")
+    for r in rows:
+        f.write("| " + " | ".join(c.replace("|", "\\|") for c in r) + " |\n")
+    f.write("\n## How each figure was measured\n\n")
+    commands = [
+        ("writer", "`cargo bench -p zonetrail-writer --bench writer` (100,000 record sets in one zone, sequential apply; baseline: one INSERT ... ON DUPLICATE KEY UPDATE per record)"),
+        ("sweep", "`cargo bench -p zonetrail-ingest --bench sweep` (the fake Route 53 in a child process enforcing R = 20 requests/s)"),
+        ("api", "`api/bench/run.sh` (1,000,000 generated record sets in MariaDB; wrk from a second process over loopback: 1 client, 50 clients with 100 ms think time, 50 closed-loop clients; 20 s per filter and load after a warm-up)"),
+        ("latency", "`scripts/bench-latency` (zonetrail up on SQLite, moto; 200 changes, each posted as its CloudTrail event, timed until GET /api/records shows it)"),
+        ("lambda", "`scripts/bench lambda`: the four Lambda binaries built as stated in the table; cold init is the time from exec to the first GET /2018-06-01/runtime/invocation/next on a fake Lambda Runtime API on loopback (`scripts/benchmarks/lambda_init.py`), with the database on local MariaDB"),
+    ]
+    for step, how in commands:
+        rc, secs = status.get(step, ("not run", "-"))
+        f.write(f"- **{step}**: {how}; exit status {rc}, {secs} s.\n")
+print(open(out).read())

@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Stage "rust": every Rust test of the workspace.
+#   - doc tests: cargo test --workspace --doc (nextest cannot run them)
+#   - all other tests: cargo nextest run --workspace --no-fail-fast (.config/nextest.toml),
+#     or `cargo test --workspace --no-fail-fast` where cargo-nextest is not installed
+# Fails when a test fails or when no test ran at all. scripts/test runs it with
+# ZONETRAIL_TEST_MYSQL_URL and ZONETRAIL_TEST_AWS_ENDPOINT set; tests that need them
+# fail without them, so run it as `scripts/test rust`.
+set -euo pipefail
+cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+
+say() { printf '[rust] %s\n' "$*"; }
+
+if [[ -n ${CI:-} ]]; then
+  export CARGO_TERM_COLOR=never
+fi
+[[ -f Cargo.toml ]] || { say "ERROR: no Cargo.toml at $(pwd)"; exit 1; }
+for v in ZONETRAIL_TEST_MYSQL_URL ZONETRAIL_TEST_AWS_ENDPOINT; do
+  [[ -n ${!v:-} ]] || say "WARNING: $v is not set (run this stage through scripts/test rust)"
+done
+
+log_dir=$(mktemp -d "${TMPDIR:-/tmp}/zonetrail-rust.XXXXXX")
+trap 'rm -rf "$log_dir"' EXIT
+
+# Sum the "N passed" of libtest's "test result:" lines in a log.
+count_passed() {
+  awk '/^test result: / { for (i = 1; i < NF; i++) if ($(i + 1) == "passed;") n += $i } END { print n + 0 }' "$1"
+}
+
+if cargo nextest --version >/dev/null 2>&1; then
+  say "doc tests: cargo test --workspace --doc --no-fail-fast"
+  rc=0
+  cargo test --workspace --doc --no-fail-fast 2>&1 | tee "$log_dir/doc.log" || rc=$?
+  if ((rc != 0)) && grep -q 'no library targets found' "$log_dir/doc.log"; then
+    say "no library crate: no doc tests to run"
+    rc=0
+  fi
+  doc_rc=$rc
+  if ((doc_rc == 0)); then
+    say "doc tests passed: $(count_passed "$log_dir/doc.log")"
+  else
+    say "doc tests FAILED (exit $doc_rc); running the other tests anyway"
+  fi
+
+  nextest_args=(--workspace --no-fail-fast)
+  if cargo nextest run --help 2>/dev/null | grep -q -- '--no-tests'; then
+    nextest_args+=(--no-tests=fail) # zero tests is a failure, not a green run
+  fi
+  say "tests: cargo nextest run ${nextest_args[*]}"
+  rc=0
+  cargo nextest run "${nextest_args[@]}" || rc=$?
+  if ((doc_rc != 0 || rc != 0)); then
+    say "FAILED (doc tests exit $doc_rc, nextest exit $rc)"
+    exit 1
+  fi
+else
+  say "cargo-nextest not installed: falling back to cargo test (doc tests included)"
+  rc=0
+  cargo test --workspace --no-fail-fast 2>&1 | tee "$log_dir/test.log" || rc=$?
+  passed=$(count_passed "$log_dir/test.log")
+  if ((rc != 0)); then
+    say "FAILED (cargo test exit $rc)"
+    exit 1
+  fi
+  if ((passed == 0)); then
+    say "FAILED: no test ran"
+    exit 1
+  fi
+  say "$passed tests passed"
+fi
