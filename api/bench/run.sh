@@ -28,6 +28,8 @@
 #   BENCH_FILTERS      which filters (default "zone+type q q-rare value")
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=scripts/lib/mariadb.sh
+source scripts/lib/mariadb.sh
 
 say() { printf '[bench] %s\n' "$*" >&2; }
 die() { say "ERROR: $*"; exit 1; }
@@ -43,18 +45,7 @@ think_ms=${BENCH_THINK_MS:-100}
 loads=${BENCH_LOADS:-single think closed}
 target_ms=25
 
-mysql_cli() {
-  local rest=${server_url#mysql://} creds host port user pass=
-  creds=${rest%@*}
-  rest=${rest##*@}
-  rest=${rest%%/*}
-  host=${rest%:*}
-  port=${rest##*:}
-  [[ $port == "$rest" ]] && port=3306
-  user=${creds%%:*}
-  [[ $creds == *:* ]] && pass=${creds#*:}
-  MYSQL_PWD=$pass mariadb --protocol=TCP -h "$host" -P "$port" -u "$user" -N -B "$@"
-}
+mysql_cli() { zt_mysql "$server_url" -N -B "$@"; }
 
 command -v mariadb >/dev/null || die "the mariadb client is needed"
 mysql_cli -e "SELECT 1" >/dev/null || die "cannot reach MariaDB at $server_url"

@@ -53,6 +53,7 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         if let Self::Database(err) = &self {
             tracing::error!(error = %err, "database query failed");
+            zonetrail_model::db::exit_if_credentials_stale(err);
         }
         (self.status(), Json(ErrorBody { error: self.to_string() })).into_response()
     }

@@ -109,6 +109,33 @@ impl DbSettings {
     }
 }
 
+/// True when the server refused our user name or password (MySQL error 1045). On Lambda that
+/// means the RDS secret was rotated after this instance read it at init.
+pub fn is_access_denied(err: &DbErr) -> bool {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    let sqlx = match err {
+        DbErr::Conn(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
+        _ => return false,
+    };
+    match sqlx.as_ref() {
+        Sqlx::Database(d) => d.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>().is_some_and(|my| my.number() == 1045),
+        _ => false,
+    }
+}
+
+/// On Lambda, end the process when the database refuses our credentials: the settings (and
+/// the secret's password) are read once at init, so a warm instance would fail every call
+/// after a rotation. The invocation fails (SQS delivers the batch again; the API caller
+/// gets a 5xx once) and Lambda starts a fresh instance, which reads the current secret.
+/// Elsewhere (a local `DATABASE_URL`) it does nothing: the error is reported as usual.
+pub fn exit_if_credentials_stale(err: &DbErr) {
+    if is_access_denied(err) && std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        tracing::error!(error = %err, "the database refused our credentials (the secret was probably rotated); exiting so that a fresh instance reads the secret again");
+        std::process::exit(75);
+    }
+}
+
 /// How long opening a connection may take. Longer on Lambda: Aurora Serverless v2 takes about
 /// 15 s to resume from auto-pause, and the first connection after a pause waits for it.
 fn connect_timeout() -> Duration {

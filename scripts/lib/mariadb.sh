@@ -170,3 +170,22 @@ stop_mariadb_if_started() {
   fi
   ZT_MARIADB_STARTED=0
 }
+
+# zt_mysql URL [mariadb client options...] — run the mariadb client over TCP against the
+# server of URL, mysql://[user[:password]@]host[:port][/database] (user defaults to root,
+# port to 3306; a database part is ignored). Example: zt_mysql "$url" -e "SELECT 1".
+zt_mysql() {
+  local rest=${1#mysql://} creds=root host port user pass=
+  shift
+  if [[ $rest == *@* ]]; then
+    creds=${rest%@*}
+    rest=${rest##*@}
+  fi
+  rest=${rest%%/*}
+  host=${rest%:*}
+  port=${rest##*:}
+  [[ $port == "$rest" ]] && port=3306
+  user=${creds%%:*}
+  [[ $creds == *:* ]] && pass=${creds#*:}
+  MYSQL_PWD=$pass mariadb --protocol=TCP -h "$host" -P "$port" -u "$user" "$@"
+}

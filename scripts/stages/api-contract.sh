@@ -15,6 +15,8 @@
 #   ZONETRAIL_CONTRACT_BACKENDS       "mysql sqlite" (default) or either one
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=scripts/lib/mariadb.sh
+source scripts/lib/mariadb.sh
 
 say() { printf '[api-contract] %s\n' "$*"; }
 die() { say "ERROR: $*"; exit 1; }
@@ -46,26 +48,12 @@ cleanup() {
     wait "$server_pid" 2>/dev/null
   fi
   if [[ -n $mysql_db ]]; then
-    mysql_admin "DROP DATABASE IF EXISTS \`$mysql_db\`"
+    zt_mysql "$ZONETRAIL_TEST_MYSQL_URL" -e "DROP DATABASE IF EXISTS \`$mysql_db\`"
   fi
   if ((rc == 0)); then rm -rf "$work"; else say "logs and reports kept in $work"; fi
   return "$rc"
 }
 trap cleanup EXIT
-
-# mysql_admin SQL — run one statement on the test server (URL mysql://user[:pass]@host:port).
-mysql_admin() {
-  local rest=${ZONETRAIL_TEST_MYSQL_URL#mysql://} creds host port user pass=
-  creds=${rest%@*}
-  rest=${rest##*@}
-  rest=${rest%%/*}
-  host=${rest%:*}
-  port=${rest##*:}
-  [[ $port == "$rest" ]] && port=3306
-  user=${creds%%:*}
-  [[ $creds == *:* ]] && pass=${creds#*:}
-  MYSQL_PWD=$pass mariadb --protocol=TCP -h "$host" -P "$port" -u "$user" -e "$1"
-}
 
 free_port() {
   python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -77,7 +65,7 @@ run_against() {
     mysql)
       command -v mariadb >/dev/null || die "the mariadb client is needed to create the test database"
       mysql_db="zt_contract_$$"
-      mysql_admin "CREATE DATABASE \`$mysql_db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+      zt_mysql "$ZONETRAIL_TEST_MYSQL_URL" -e "CREATE DATABASE \`$mysql_db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
       url="${ZONETRAIL_TEST_MYSQL_URL%/}/$mysql_db"
       ;;
     sqlite) url="sqlite://$work/contract.db?mode=rwc" ;;
@@ -117,7 +105,7 @@ run_against() {
   fi
   ((rc == 0)) || die "[$backend] schemathesis found failures (exit $rc); see above"
   if [[ -n $mysql_db ]]; then
-    mysql_admin "DROP DATABASE IF EXISTS \`$mysql_db\`"
+    zt_mysql "$ZONETRAIL_TEST_MYSQL_URL" -e "DROP DATABASE IF EXISTS \`$mysql_db\`"
     mysql_db=
   fi
   say "[$backend] PASS"

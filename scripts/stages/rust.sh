@@ -20,7 +20,36 @@ for v in ZONETRAIL_TEST_MYSQL_URL ZONETRAIL_TEST_AWS_ENDPOINT; do
 done
 
 log_dir=$(mktemp -d "${TMPDIR:-/tmp}/zonetrail-rust.XXXXXX")
-trap 'rm -rf "$log_dir"' EXIT
+
+# Every test makes its own database (model/src/testing.rs): zt_test_* on MariaDB and
+# zt_test_*.db files in the temp dir. Those this run made are removed after a green run and
+# kept after a red one, to look into. Databases that existed before the run are left alone.
+# shellcheck source=scripts/lib/mariadb.sh
+source scripts/lib/mariadb.sh
+test_dbs() {
+  [[ -n ${ZONETRAIL_TEST_MYSQL_URL:-} ]] || return 0
+  zt_mysql "$ZONETRAIL_TEST_MYSQL_URL" -N -B -e "SHOW DATABASES LIKE 'zt\\_test\\_%'" 2>/dev/null | sort || true
+}
+test_dbs >"$log_dir/dbs-before"
+touch "$log_dir/stamp"
+drop_test_dbs() {
+  local db sql="" n=0
+  while read -r db; do
+    [[ -n $db ]] || continue
+    sql+="DROP DATABASE IF EXISTS \`$db\`; "
+    n=$((n + 1))
+  done < <(test_dbs | comm -13 "$log_dir/dbs-before" -)
+  if ((n > 0)); then zt_mysql "$ZONETRAIL_TEST_MYSQL_URL" -e "$sql" || say "WARNING: could not drop the test databases"; fi
+  find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'zt_test_*.db*' -newer "$log_dir/stamp" -delete 2>/dev/null || true
+  say "removed the $n MariaDB test databases and the SQLite test files this run made"
+}
+finish() {
+  local rc=$?
+  if ((rc == 0)); then drop_test_dbs; else say "test databases (zt_test_*) kept to look into"; fi
+  rm -rf "$log_dir"
+  return "$rc"
+}
+trap finish EXIT
 
 # Sum the "N passed" of libtest's "test result:" lines in a log.
 count_passed() {

@@ -17,6 +17,8 @@
 #   ZONETRAIL_TEST_MYSQL_URL      MariaDB server (set by scripts/test)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
+# shellcheck source=scripts/lib/mariadb.sh
+source scripts/lib/mariadb.sh
 
 say() { printf '[soak] %s\n' "$*"; }
 die() { say "ERROR: $*"; exit 1; }
@@ -43,19 +45,6 @@ bin=target/$dir
 [[ -x $bin/examples/serve ]] || bin=target/$profile
 [[ -x $bin/examples/serve && -x $bin/examples/seed ]] || die "no $profile build of the serve and seed examples found"
 
-mysql_admin() {
-  local rest=${server#mysql://} creds host port user pass=
-  creds=${rest%@*}
-  rest=${rest##*@}
-  rest=${rest%%/*}
-  host=${rest%:*}
-  port=${rest##*:}
-  [[ $port == "$rest" ]] && port=3306
-  user=${creds%%:*}
-  [[ $creds == *:* ]] && pass=${creds#*:}
-  MYSQL_PWD=$pass mariadb --protocol=TCP -h "$host" -P "$port" -u "$user" -e "$1"
-}
-
 work=$(mktemp -d "${TMPDIR:-/tmp}/zonetrail-soak.XXXXXX")
 db="zt_soak_$$"
 server_pid=
@@ -63,13 +52,13 @@ cleanup() {
   local rc=$?
   set +e
   if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null; wait "$server_pid" 2>/dev/null; fi
-  mysql_admin "DROP DATABASE IF EXISTS \`$db\`" >/dev/null 2>&1
+  zt_mysql "$server" -e "DROP DATABASE IF EXISTS \`$db\`" >/dev/null 2>&1
   if ((rc == 0)); then rm -rf "$work"; else say "logs kept in $work"; fi
   return "$rc"
 }
 trap cleanup EXIT
 
-mysql_admin "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+zt_mysql "$server" -e "CREATE DATABASE \`$db\` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
 url="${server%/}/$db"
 say "seeding $records record sets into MariaDB ($db)"
 DATABASE_URL=$url RUST_LOG=warn "$bin/examples/seed" --migrate --records "$records" >"$work/seed.log" 2>&1 ||

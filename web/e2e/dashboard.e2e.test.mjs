@@ -109,6 +109,12 @@ async function makeChange() {
   return JSON.parse(out);
 }
 
+/** Wait until `fn(arg)` is true in the page; fail with `what` (the page answers asynchronously:
+ *  under load an API response or an effect can land after the element that shows it). */
+async function waitUntil(page, fn, arg, what, timeout = 8000) {
+  await page.waitForFunction(fn, arg, { timeout, polling: 50 }).catch((e) => assert.fail(`${what}: ${e.message.split("\n")[0]}`));
+}
+
 function closeTo(name) {
   return (r) => r.name === name;
 }
@@ -205,7 +211,7 @@ describe("zonetrail dashboard", () => {
     await page.goto(BASE + "/");
     await page.waitForSelector(ROWS);
     await page.keyboard.press("/");
-    assert.equal(await page.evaluate(() => document.activeElement?.id), "f-q", "/ focuses the search box");
+    await waitUntil(page, () => document.activeElement?.id === "f-q", null, "/ focuses the search box");
     await page.keyboard.type("www", { delay: 40 });
     await page.waitForURL(/[?&]q=www(&|$)/);
     const rows = await waitForRows(page, (r) => r.name.includes("www"), "names containing www");
@@ -223,8 +229,9 @@ describe("zonetrail dashboard", () => {
     const drawer = page.getByRole("dialog");
     await drawer.waitFor();
     await page.waitForURL(/[?&]record=\d+/);
-    assert.equal(await page.evaluate(() => document.activeElement?.getAttribute("aria-label")), "Close record (Esc)", "focus moves into the drawer");
-    assert.equal((await drawer.locator("#drawer-title").textContent())?.trim(), "www.example.com.");
+    await waitUntil(page, () => document.activeElement?.getAttribute("aria-label") === "Close record (Esc)", null, "focus moves into the drawer");
+    // The title reads "Loading…" until the record's answer arrives.
+    await waitUntil(page, () => document.querySelector("#drawer-title")?.textContent?.trim() === "www.example.com.", null, "the drawer's title is the record's name");
     await drawer.locator('[data-testid="history"] li').first().waitFor();
     const entries = await drawer.locator('[data-testid="history"] > li').count();
     assert.ok(entries >= 1, "the history has entries");
@@ -248,6 +255,9 @@ describe("zonetrail dashboard", () => {
     await page.reload();
     await page.getByRole("dialog").waitFor();
     await page.locator('[data-testid="history"] > li').first().waitFor();
+    // Focus returns to the record's row on close, so let the table behind load too (its
+    // query and the drawer's run side by side; either may answer first).
+    await waitForRows(page, closeTo("www.example.com."), "www rows behind the drawer");
 
     // Tab stays inside the dialog.
     for (let i = 0; i < 25; i++) await page.keyboard.press("Tab");
@@ -255,11 +265,8 @@ describe("zonetrail dashboard", () => {
 
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
-    assert.ok(!new URL(page.url()).searchParams.has("record"), "closing removes the record from the URL");
-    assert.ok(
-      await page.evaluate(() => document.activeElement?.classList.contains("name-link") ?? false),
-      "focus returns to the record's row",
-    );
+    await page.waitForURL((u) => !u.searchParams.has("record"));
+    await waitUntil(page, () => document.activeElement?.classList.contains("name-link") ?? false, null, "focus returns to the record's row");
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
@@ -277,11 +284,7 @@ describe("zonetrail dashboard", () => {
     await page.waitForURL((u) => u.searchParams.get("record") === String(rows[1].id));
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
-    assert.equal(
-      await page.evaluate(() => Number(document.activeElement?.closest("tr")?.getAttribute("data-record-id"))),
-      rows[1].id,
-      "focus is back on the row",
-    );
+    await waitUntil(page, (id) => Number(document.activeElement?.closest("tr")?.getAttribute("data-record-id")) === id, rows[1].id, "focus is back on the row");
     await page.context().close();
   });
 

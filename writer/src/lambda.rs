@@ -92,6 +92,9 @@ where
                     Some(e) if e.is_retryable() => tracing::warn!(reason = %e, "failed; the queue will deliver it again"),
                     Some(e) => tracing::error!(reason = %e, "poison message: it cannot be applied and will go to the dead-letter queue"),
                 }
+                if let Some(ApplyError::Database(e)) = &error {
+                    zonetrail_model::db::exit_if_credentials_stale(e);
+                }
                 if error.as_ref().is_some_and(ApplyError::is_outage) {
                     outage = true;
                 }

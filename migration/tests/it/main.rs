@@ -76,3 +76,28 @@ async fn timestamps_keep_microseconds() {
         }
     }
 }
+
+/// A rotated RDS secret shows up as MySQL error 1045 on connect; the Lambdas end their
+/// instance on it (`exit_if_credentials_stale`) so that a fresh one reads the new password.
+/// Other failures (an unknown database, a bad statement) must not be taken for it.
+#[tokio::test]
+async fn a_refused_password_is_told_apart_from_other_failures() {
+    use zonetrail_model::db::{DbSettings, is_access_denied};
+    let server = zonetrail_model::testing::mysql_server_url();
+    let rest = server.trim_start_matches("mysql://");
+    let (creds, host) = rest.split_once('@').unwrap_or(("root", rest));
+    let user = creds.split(':').next().unwrap_or("root");
+    let host = host.trim_end_matches('/');
+
+    let wrong = DbSettings { url: format!("mysql://{user}:not-the-password@{host}/mysql"), max_connections: 1 };
+    let err = wrong.connect().await.expect_err("a wrong password must be refused");
+    assert!(is_access_denied(&err), "not recognised as a refused password: {err:?}");
+
+    let unknown_db = DbSettings { url: format!("{}/zt_no_such_database", server.trim_end_matches('/')), max_connections: 1 };
+    let err = unknown_db.connect().await.expect_err("an unknown database must be refused");
+    assert!(!is_access_denied(&err), "an unknown database taken for a refused password: {err:?}");
+
+    let db = database(zonetrail_model::testing::Backend::MySql).await;
+    let err = db.conn.execute_unprepared("SELEKT 1").await.expect_err("a bad statement fails");
+    assert!(!is_access_denied(&err), "a bad statement taken for a refused password: {err:?}");
+}
