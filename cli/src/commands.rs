@@ -90,11 +90,10 @@ pub async fn ingest_event(file: PathBuf, db: DbArgs, queue: QueueArgs, route53: 
     let written = pipeline.finish().await?;
     let outcome = outcome?;
     println!("{}", crate::local_events::outcome_json(&outcome));
-    if let Some(w) = written {
-        if w.failed > 0 {
+    if let Some(w) = written
+        && w.failed > 0 {
             bail!("{} of the event's messages could not be applied (see the log above)", w.failed);
         }
-    }
     Ok(ExitCode::SUCCESS)
 }
 

@@ -213,11 +213,11 @@ mod tests {
         RecordSet {
             name: RecordName::parse(&format!("host-{i}.example.com.")).unwrap(),
             rtype: RecordType::A,
-            set_identifier: (i % 2 == 0).then(|| format!("set-{i}")),
+            set_identifier: i.is_multiple_of(2).then(|| format!("set-{i}")),
             ttl: Some(300),
             values: (0..values).map(|v| format!("192.0.2.{}", v % 250)).collect(),
             alias_target: None,
-            routing: Routing { weight: (i % 2 == 0).then_some(10), ..Routing::default() },
+            routing: Routing { weight: i.is_multiple_of(2).then_some(10), ..Routing::default() },
         }
     }
 

@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # Stage "rust": every Rust test of the workspace.
+#   - lint: cargo clippy --workspace --all-targets -- -D warnings
 #   - doc tests: cargo test --workspace --doc (nextest cannot run them)
 #   - all other tests: cargo nextest run --workspace --no-fail-fast (.config/nextest.toml),
 #     or `cargo test --workspace --no-fail-fast` where cargo-nextest is not installed
@@ -55,6 +56,9 @@ trap finish EXIT
 count_passed() {
   awk '/^test result: / { for (i = 1; i < NF; i++) if ($(i + 1) == "passed;") n += $i } END { print n + 0 }' "$1"
 }
+
+say "lint: cargo clippy --workspace --all-targets -- -D warnings"
+cargo clippy --workspace --all-targets -- -D warnings || { say "FAILED: clippy"; exit 1; }
 
 if cargo nextest --version >/dev/null 2>&1; then
   say "doc tests: cargo test --workspace --doc --no-fail-fast"

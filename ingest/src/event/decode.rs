@@ -59,11 +59,10 @@ pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
         return Err(DecodeError::WrongSource(source.to_owned()));
     }
     let detail = envelope.obj("detail")?.ok_or_else(|| DecodeError::Missing("detail".into()))?;
-    if let Some(event_source) = detail.str("eventSource")? {
-        if event_source != "route53.amazonaws.com" {
+    if let Some(event_source) = detail.str("eventSource")?
+        && event_source != "route53.amazonaws.com" {
             return Err(DecodeError::WrongEventSource(event_source.to_owned()));
         }
-    }
     let event_name = detail.str("eventName")?.ok_or_else(|| DecodeError::Missing("detail.eventName".into()))?.to_owned();
     let event_id = detail.str("eventID")?.or(envelope.str("id")?).map(str::to_owned);
 

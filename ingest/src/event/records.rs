@@ -11,6 +11,8 @@ use super::decode::Call;
 use super::fields::Obj;
 use super::{DecodeError, EventPlan, FollowUp};
 
+// Short-lived (one per change of an event) and mostly upserts: boxing would only add a move.
+#[allow(clippy::large_enum_variant)]
 enum Change {
     Upsert(RecordSet),
     Delete(DeletedKey),

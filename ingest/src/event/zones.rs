@@ -31,11 +31,10 @@ pub(super) fn create_hosted_zone(call: &Call<'_>) -> Result<EventPlan, DecodeErr
         },
     };
     let mut vpcs = Vec::new();
-    if let Some(vpc) = request.map(|r| r.obj("vPC")).transpose()?.flatten() {
-        if let (Some(region), Some(vpc_id)) = (vpc.str("vPCRegion")?, vpc.str("vPCId")?) {
+    if let Some(vpc) = request.map(|r| r.obj("vPC")).transpose()?.flatten()
+        && let (Some(region), Some(vpc_id)) = (vpc.str("vPCRegion")?, vpc.str("vPCId")?) {
             vpcs.push(Vpc { region: region.to_owned(), id: vpc_id.to_owned() });
         }
-    }
     let private = match &config {
         Some(config) => config.bool("privateZone")?.unwrap_or(false),
         None => false,

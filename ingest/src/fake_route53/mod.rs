@@ -247,12 +247,11 @@ impl Inner {
     /// The fault this request gets, if any: the rate limit first, then the injected ones.
     fn fault(&self) -> Option<Response> {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
-        if let Some(bucket) = lock(&self.bucket).as_mut() {
-            if !bucket.take() {
+        if let Some(bucket) = lock(&self.bucket).as_mut()
+            && !bucket.take() {
                 self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
                 return Some(error(StatusCode::BAD_REQUEST, "Sender", "Throttling", "Rate exceeded"));
             }
-        }
         let faults = lock(&self.faults).clone();
         let roll: f64 = lock(&self.rng).random();
         let mut threshold = faults.throttle;
@@ -274,7 +273,7 @@ impl Inner {
         if roll < threshold {
             let n = self.counters.injected_server_errors.fetch_add(1, Ordering::Relaxed);
             // Alternate a service error with a bare gateway error whose body is not XML.
-            return Some(if n % 2 == 0 {
+            return Some(if n.is_multiple_of(2) {
                 error(StatusCode::INTERNAL_SERVER_ERROR, "Receiver", "InternalFailure", "An internal error occurred.")
             } else {
                 (StatusCode::BAD_GATEWAY, "<html><body>502 Bad Gateway</body></html>").into_response()
@@ -311,6 +310,7 @@ fn no_such_zone(id: &str) -> Response {
 }
 
 /// `maxitems` as Route 53 reads it: a positive number, capped at the operation's maximum.
+#[allow(clippy::result_large_err)] // the error is the test server's whole answer
 fn max_items(query: &HashMap<String, String>, max: usize) -> Result<usize, Response> {
     match query.get("maxitems") {
         None => Ok(max),

@@ -35,9 +35,9 @@ where
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => Failure::Retryable(describe()),
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or_default();
-            let status = Some(service.raw().status().as_u16());
-            if RETRYABLE_CODES.contains(&code) || status.is_some_and(|s| s >= 500) {
-                Failure::Retryable(format!("{} (HTTP {})", describe(), status.unwrap_or_default()))
+            let status = service.raw().status().as_u16();
+            if RETRYABLE_CODES.contains(&code) || status >= 500 {
+                Failure::Retryable(format!("{} (HTTP {status})", describe()))
             } else if code == "NoSuchHostedZone" {
                 Failure::NotFound(describe())
             } else {

@@ -52,12 +52,11 @@ impl<'a> Sweeper<'a> {
         let span = tracing::info_span!("sweep", sweep_id = %task.sweep_id);
         let _enter = span.enter();
         loop {
-            if let Some(current) = task.current.take() {
-                if let ZoneEnd::Paused(progress) = self.continue_zone(&task.sweep_id, current).await? {
+            if let Some(current) = task.current.take()
+                && let ZoneEnd::Paused(progress) = self.continue_zone(&task.sweep_id, current).await? {
                     task.current = Some(progress);
                     return Ok(self.paused(task));
                 }
-            }
             match std::mem::replace(&mut task.then, Remaining::Nothing) {
                 Remaining::Nothing => return Ok(SweepOutcome::Finished(self.finish_report())),
                 Remaining::Zone { zone_id } => {

@@ -89,7 +89,7 @@ pub async fn history(db: &DatabaseConnection, expected: &BTreeMap<RecordKey, Vec
     let rows = record_sets::Entity::find().all(db).await.expect("read record_sets");
     let keys: HashMap<i64, RecordKey> = rows.iter().map(|r| (r.id, key_of(r))).collect();
     let mut changes = record_changes::Entity::find().all(db).await.expect("read record_changes");
-    changes.sort_by(|a, b| (a.observed_at, a.id).cmp(&(b.observed_at, b.id)));
+    changes.sort_by_key(|a| (a.observed_at, a.id));
     let mut got: BTreeMap<RecordKey, Vec<String>> = BTreeMap::new();
     let mut orphans = 0;
     for change in changes {
