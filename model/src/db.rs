@@ -109,19 +109,24 @@ impl DbSettings {
     }
 }
 
+/// The MySQL/MariaDB server's error number behind a failed connect, statement or query
+/// (`None` for SQLite, and for failures that are not the server's answer: I/O, pool, TLS).
+pub fn mysql_error_number(err: &DbErr) -> Option<u16> {
+    use sea_orm::RuntimeErr;
+    use sea_orm::sqlx::Error as Sqlx;
+    match err {
+        DbErr::Conn(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => match s.as_ref() {
+            Sqlx::Database(d) => d.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>().map(|my| my.number()),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// True when the server refused our user name or password (MySQL error 1045). On Lambda that
 /// means the RDS secret was rotated after this instance read it at init.
 pub fn is_access_denied(err: &DbErr) -> bool {
-    use sea_orm::RuntimeErr;
-    use sea_orm::sqlx::Error as Sqlx;
-    let sqlx = match err {
-        DbErr::Conn(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => s,
-        _ => return false,
-    };
-    match sqlx.as_ref() {
-        Sqlx::Database(d) => d.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>().is_some_and(|my| my.number() == 1045),
-        _ => false,
-    }
+    mysql_error_number(err) == Some(1045)
 }
 
 /// On Lambda, end the process when the database refuses our credentials: the settings (and

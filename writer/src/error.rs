@@ -55,10 +55,10 @@ fn is_outage(e: &DbErr) -> bool {
         DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => match s.as_ref() {
             Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
             Sqlx::Database(d) => {
-                if let Some(my) = d.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>() {
+                if let Some(number) = zonetrail_model::db::mysql_error_number(e) {
                     // Unknown database, too many connections, server shutdown, gone away,
                     // lost connection, read-only (an Aurora failover in progress).
-                    return matches!(my.number(), 1049 | 1040 | 1053 | 2006 | 2013 | 1290 | 1836);
+                    return matches!(number, 1049 | 1040 | 1053 | 2006 | 2013 | 1290 | 1836);
                 }
                 // SQLite primary codes: disk I/O error, database corrupt or not a database,
                 // cannot open the file, read-only, busy beyond the timeout.
