@@ -58,6 +58,10 @@ count_passed() {
 }
 
 say "lint: cargo clippy --workspace --all-targets -- -D warnings"
+if ! cargo clippy --version >/dev/null 2>&1; then
+  say "clippy is missing: rustup component add clippy"
+  rustup component add clippy
+fi
 lint_rc=0
 cargo clippy --workspace --all-targets -- -D warnings || lint_rc=$?
 ((lint_rc == 0)) || say "clippy FAILED (exit $lint_rc); running the tests anyway"
