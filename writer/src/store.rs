@@ -2,6 +2,7 @@
 //! transaction on MySQL), their stored observations and their history rows. Every read
 //! takes a whole message's keys at once, in chunks.
 
+use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_orm::sea_query::{Expr, Query, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
 use std::collections::{HashMap, HashSet};
@@ -16,6 +17,22 @@ use crate::tables::RecordObservations as RO;
 /// How many values an `IN (...)` list or a multi-row statement carries at most: far below
 /// SQLite's 32,766 and MySQL's 65,535 placeholders, large enough to keep round trips few.
 pub(crate) const IN_CHUNK: usize = 500;
+
+/// The unique key `(zone_id, name, record_type, set_identifier)` of `record_sets`
+/// (migration `m20261122_000001`).
+const RECORD_KEY_INDEX: &str = "uq_record_sets_key";
+
+/// `zone_id = ? AND name IN (...)` over the record key's index. On MySQL the query names the
+/// index: with stale statistics (a zone that just grew) MariaDB otherwise reads the whole zone
+/// through `zone_id` alone, which costs O(zone) per message and, under `FOR UPDATE`, locks
+/// every record of the zone. SQLite ignores the hint and plans this well by itself.
+fn by_names(zone_id: &ZoneId, names: &[&str]) -> sea_orm::Select<record_sets::Entity> {
+    let mut select = record_sets::Entity::find()
+        .filter(record_sets::Column::ZoneId.eq(zone_id.as_str()))
+        .filter(record_sets::Column::Name.is_in(names.iter().copied()));
+    QuerySelect::query(&mut select).force_index(RECORD_KEY_INDEX, IndexHintScope::All);
+    select
+}
 
 /// A record's key as the row stores it (the zone is the message's).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -54,9 +71,7 @@ pub(crate) async fn lock_records(db: &impl ConnectionTrait, zone_id: &ZoneId, ke
     names.dedup();
     let mut out = HashMap::with_capacity(keys.len());
     for chunk in names.chunks(IN_CHUNK) {
-        let rows = record_sets::Entity::find()
-            .filter(record_sets::Column::ZoneId.eq(zone_id.as_str()))
-            .filter(record_sets::Column::Name.is_in(chunk.iter().copied()))
+        let rows = by_names(zone_id, chunk)
             .lock_exclusive()
             .all(db)
             .await?;
@@ -85,11 +100,9 @@ pub(crate) async fn record_ids(db: &impl ConnectionTrait, zone_id: &ZoneId, keys
     names.dedup();
     let mut out = HashMap::with_capacity(keys.len());
     for chunk in names.chunks(IN_CHUNK) {
-        let rows = record_sets::Entity::find()
+        let rows = by_names(zone_id, chunk)
             .select_only()
             .columns([record_sets::Column::Id, record_sets::Column::Name, record_sets::Column::RecordType, record_sets::Column::SetIdentifier])
-            .filter(record_sets::Column::ZoneId.eq(zone_id.as_str()))
-            .filter(record_sets::Column::Name.is_in(chunk.iter().copied()))
             .into_model::<IdRow>()
             .all(db)
             .await?;
