@@ -7,6 +7,7 @@ pub use sea_orm_migration::prelude::*;
 mod m20261122_000001_create_inventory;
 mod m20261122_000003_writer_observations;
 mod m20261122_000004_api_indexes;
+mod m20261122_000005_drop_zone_observed_index;
 mod columns;
 
 pub struct Migrator;
@@ -18,6 +19,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000001_create_inventory::Migration),
             Box::new(m20261122_000003_writer_observations::Migration),
             Box::new(m20261122_000004_api_indexes::Migration),
+            Box::new(m20261122_000005_drop_zone_observed_index::Migration),
         ]
     }
 }
