@@ -200,6 +200,7 @@ async fn run(n: usize) {
     .upserts
     .len();
     let mut fresh_rate = 0.0;
+    let mut next_sweep_rate: f64 = 0.0;
     let mut settings = String::new();
     for per_page in [300usize, per_mib] {
         let db = fresh_db().await;
@@ -236,6 +237,7 @@ async fn run(n: usize) {
 
         let (s2, d2) = sweep(&zone, "sweep-2", t0 + Duration::hours(3), &records, per_page);
         let secs = apply_all(&db, &s2).await;
+        next_sweep_rate = f64::max(next_sweep_rate, n as f64 / secs);
         rows.push(Row {
             workload: format!("re-applying an unchanged sweep (next sweep), {label}"),
             measured: n as f64 / secs,
@@ -301,6 +303,33 @@ async fn run(n: usize) {
         note: format!("{reference_n} rows, 500 a statement: the ceiling for one table on this server"),
     });
 
+    // The floor for any writer that keeps this schema: exactly the rows a fresh sweep must
+    // add (the record_sets row, one history row, one observation row, the lookup values),
+    // written blind — multi-row INSERTs, one transaction per message, no reads, no locks, no
+    // checks. What the writer does beyond it (read and lock the stored rows, decide, upsert,
+    // deduplicate) is the difference between this and the fresh-insert rows above.
+    let db = fresh_db().await;
+    let floor_n = n.min(50_000);
+    let floor = write_floor(&db, &zone, &records[..floor_n], now, per_mib).await;
+    rows.push(Row {
+        workload: "server floor: the rows a fresh sweep adds, written blind".into(),
+        measured: floor,
+        unit: "sets/s",
+        target: None,
+        higher_is_better: true,
+        note: format!("{floor_n} sets, {per_mib}/txn; fresh inserts above reach {:.2} of it", fresh_rate / floor),
+    });
+    let refresh_floor = refresh_floor(&db, &zone, floor_n, now + Duration::minutes(1), per_mib).await;
+    rows.push(Row {
+        workload: "server floor: what the next unchanged sweep writes, blind".into(),
+        measured: refresh_floor,
+        unit: "sets/s",
+        target: None,
+        higher_is_better: true,
+        note: format!("UPDATE times WHERE id IN + an observation row each; the next sweep above reaches {:.2} of it", next_sweep_rate / refresh_floor),
+    });
+    db.close().await.ok();
+
     // The baseline: a cron script writing one record per autocommitted statement.
     let baseline_n = 3_000.min(n);
     let db = fresh_db().await;
@@ -363,3 +392,150 @@ async fn run(n: usize) {
     }
 }
 
+
+/// Write the rows a fresh sweep of `records` adds, and nothing else (see the call site).
+async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSet], now: chrono::DateTime<Utc>, per_txn: usize) -> f64 {
+    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::TransactionTrait;
+    use sha2::{Digest, Sha256};
+    use zonetrail_model::entity::{record_changes, record_sets, record_values};
+    let started = Instant::now();
+    let origin = Query::insert()
+        .into_table(Alias::new("observation_origins"))
+        .columns(["origin_key", "zone_id", "kind", "source", "observed_at"].map(Alias::new))
+        .values_panic([format!("{zone}/sweep/floor/0").into(), zone.as_str().into(), "records".into(), "sweep".into(), now.into()])
+        .to_owned();
+    db.execute(&origin).await.unwrap();
+    let origin_id: i64 = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT LAST_INSERT_ID() AS id"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<u64>(0)
+        .unwrap() as i64;
+    for message in records.chunks(per_txn) {
+        let txn = db.begin().await.unwrap();
+        for chunk in message.chunks(500) {
+            let sets: Vec<RecordSet> = chunk.iter().map(|r| r.clone().normalize()).collect();
+            let jsons: Vec<String> = sets.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+            let hashes: Vec<String> = sets.iter().map(|r| r.content_hash()).collect();
+            let mut q = Query::insert().into_table(record_sets::Entity).to_owned();
+            {
+                use record_sets::Column as C;
+                q.columns([C::ZoneId, C::Name, C::ReversedName, C::RecordType, C::SetIdentifier, C::Content, C::ContentHash, C::ObservedAt, C::FirstSeenAt, C::LastSeenAt, C::LastSweepId]);
+            }
+            for ((r, json), hash) in sets.iter().zip(&jsons).zip(&hashes) {
+                q.values_panic([
+                    zone.as_str().into(),
+                    r.name.as_str().into(),
+                    r.name.reversed().into(),
+                    r.rtype.as_str().into(),
+                    r.set_identifier.clone().unwrap_or_default().into(),
+                    json.clone().into(),
+                    hash.clone().into(),
+                    now.into(),
+                    now.into(),
+                    now.into(),
+                    "floor".into(),
+                ]);
+            }
+            txn.execute(&q).await.unwrap();
+            // One multi-row INSERT takes consecutive ids from the first.
+            let first: i64 = txn
+                .query_one_raw(Statement::from_string(txn.get_database_backend(), "SELECT LAST_INSERT_ID() AS id"))
+                .await
+                .unwrap()
+                .unwrap()
+                .try_get_by_index::<u64>(0)
+                .unwrap() as i64;
+            let mut changes = Query::insert().into_table(record_changes::Entity).to_owned();
+            {
+                use record_changes::Column as C;
+                changes.columns([C::RecordId, C::ZoneId, C::Action, C::Source, C::SweepId, C::ObservedAt, C::RecordedAt, C::AfterState, C::DedupKey]);
+            }
+            let mut observations = Query::insert()
+                .into_table(Alias::new("record_observations"))
+                .columns(["record_id", "origin_id", "observed_at", "deleted", "content_hash", "starts_run"].map(Alias::new))
+                .to_owned();
+            let mut values = Query::insert().into_table(record_values::Entity).columns([record_values::Column::RecordId, record_values::Column::Value]).to_owned();
+            for (i, ((r, json), hash)) in sets.iter().zip(&jsons).zip(&hashes).enumerate() {
+                let id = first + i as i64;
+                let dedup = hex::encode(Sha256::digest(format!("{id}|floor|create||{hash}").as_bytes()));
+                changes.values_panic([
+                    id.into(),
+                    zone.as_str().into(),
+                    "create".into(),
+                    "sweep".into(),
+                    "floor".into(),
+                    now.into(),
+                    now.into(),
+                    json.clone().into(),
+                    dedup.into(),
+                ]);
+                observations.values_panic([id.into(), origin_id.into(), now.into(), false.into(), hash.clone().into(), true.into()]);
+                for v in r.lookup_values() {
+                    values.values_panic([id.into(), v.into()]);
+                }
+            }
+            txn.execute(&changes).await.unwrap();
+            txn.execute(&observations).await.unwrap();
+            txn.execute(&values).await.unwrap();
+        }
+        txn.commit().await.unwrap();
+    }
+    records.len() as f64 / started.elapsed().as_secs_f64()
+}
+
+/// What a writer must write at least when the next sweep sees the `n` records written by
+/// [`write_floor`] unchanged: their times move, and each gets an observation row.
+async fn refresh_floor(db: &DatabaseConnection, zone: &ZoneId, n: usize, at: chrono::DateTime<Utc>, per_txn: usize) -> f64 {
+    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::TransactionTrait;
+    use zonetrail_model::entity::record_sets;
+    let ids: Vec<i64> = db
+        .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id FROM record_sets ORDER BY id"))
+        .await
+        .unwrap()
+        .iter()
+        .map(|r| r.try_get_by_index::<i64>(0).unwrap())
+        .collect();
+    assert_eq!(ids.len(), n);
+    let started = Instant::now();
+    let origin = Query::insert()
+        .into_table(Alias::new("observation_origins"))
+        .columns(["origin_key", "zone_id", "kind", "source", "observed_at"].map(Alias::new))
+        .values_panic([format!("{zone}/sweep/floor-2/0").into(), zone.as_str().into(), "records".into(), "sweep".into(), at.into()])
+        .to_owned();
+    db.execute(&origin).await.unwrap();
+    let origin_id = db
+        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT LAST_INSERT_ID() AS id"))
+        .await
+        .unwrap()
+        .unwrap()
+        .try_get_by_index::<u64>(0)
+        .unwrap() as i64;
+    for message in ids.chunks(per_txn) {
+        let txn = db.begin().await.unwrap();
+        for chunk in message.chunks(500) {
+            use record_sets::Column as C;
+            let q = Query::update()
+                .table(record_sets::Entity)
+                .value(C::ObservedAt, at)
+                .value(C::LastSeenAt, at)
+                .value(C::LastSweepId, "floor-2")
+                .and_where(Expr::col(C::Id).is_in(chunk.iter().copied()))
+                .to_owned();
+            txn.execute(&q).await.unwrap();
+            let mut observations = Query::insert()
+                .into_table(Alias::new("record_observations"))
+                .columns(["record_id", "origin_id", "observed_at", "deleted", "content_hash", "starts_run"].map(Alias::new))
+                .to_owned();
+            for id in chunk {
+                observations.values_panic([(*id).into(), origin_id.into(), at.into(), false.into(), "0".repeat(64).into(), false.into()]);
+            }
+            txn.execute(&observations).await.unwrap();
+        }
+        txn.commit().await.unwrap();
+    }
+    n as f64 / started.elapsed().as_secs_f64()
+}
