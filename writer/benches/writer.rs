@@ -270,28 +270,10 @@ async fn run(n: usize) {
     let db = fresh_db().await;
     let started = Instant::now();
     for chunk in records[..reference_n].chunks(500) {
-        use sea_orm::sea_query::Query;
-        use zonetrail_model::entity::record_sets::{Column as C, Entity};
-        let mut q = Query::insert()
-            .into_table(Entity)
-            .columns([C::ZoneId, C::Name, C::ReversedName, C::RecordType, C::SetIdentifier, C::Content, C::ContentHash, C::ObservedAt, C::FirstSeenAt, C::LastSeenAt])
-            .to_owned();
-        for r in chunk {
-            let r = r.clone().normalize();
-            q.values_panic([
-                zone.as_str().into(),
-                r.name.as_str().into(),
-                r.name.reversed().into(),
-                r.rtype.as_str().into(),
-                r.set_identifier.clone().unwrap_or_default().into(),
-                serde_json::to_string(&r).unwrap().into(),
-                r.content_hash().into(),
-                now.into(),
-                now.into(),
-                now.into(),
-            ]);
-        }
-        db.execute(&q).await.unwrap();
+        let sets: Vec<RecordSet> = chunk.iter().map(|r| r.clone().normalize()).collect();
+        let jsons: Vec<String> = sets.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+        let hashes: Vec<String> = sets.iter().map(|r| r.content_hash()).collect();
+        db.execute(&record_sets_insert(&zone, &sets, &jsons, &hashes, "reference", now)).await.unwrap();
     }
     let reference = reference_n as f64 / started.elapsed().as_secs_f64();
     rows.push(Row {
@@ -398,56 +380,19 @@ async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSe
     use sea_orm::sea_query::{Alias, Query};
     use sea_orm::TransactionTrait;
     use sha2::{Digest, Sha256};
-    use zonetrail_model::entity::{record_changes, record_sets, record_values};
+    use zonetrail_model::entity::{record_changes, record_values};
     let started = Instant::now();
-    let origin = Query::insert()
-        .into_table(Alias::new("observation_origins"))
-        .columns(["origin_key", "zone_id", "kind", "source", "observed_at"].map(Alias::new))
-        .values_panic([format!("{zone}/sweep/floor/0").into(), zone.as_str().into(), "records".into(), "sweep".into(), now.into()])
-        .to_owned();
-    db.execute(&origin).await.unwrap();
-    let origin_id: i64 = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT LAST_INSERT_ID() AS id"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<u64>(0)
-        .unwrap() as i64;
+    let origin_id = insert_sweep_origin(db, zone, "floor", now).await;
     for message in records.chunks(per_txn) {
         let txn = db.begin().await.unwrap();
         for chunk in message.chunks(500) {
             let sets: Vec<RecordSet> = chunk.iter().map(|r| r.clone().normalize()).collect();
             let jsons: Vec<String> = sets.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
             let hashes: Vec<String> = sets.iter().map(|r| r.content_hash()).collect();
-            let mut q = Query::insert().into_table(record_sets::Entity).to_owned();
-            {
-                use record_sets::Column as C;
-                q.columns([C::ZoneId, C::Name, C::ReversedName, C::RecordType, C::SetIdentifier, C::Content, C::ContentHash, C::ObservedAt, C::FirstSeenAt, C::LastSeenAt, C::LastSweepId]);
-            }
-            for ((r, json), hash) in sets.iter().zip(&jsons).zip(&hashes) {
-                q.values_panic([
-                    zone.as_str().into(),
-                    r.name.as_str().into(),
-                    r.name.reversed().into(),
-                    r.rtype.as_str().into(),
-                    r.set_identifier.clone().unwrap_or_default().into(),
-                    json.clone().into(),
-                    hash.clone().into(),
-                    now.into(),
-                    now.into(),
-                    now.into(),
-                    "floor".into(),
-                ]);
-            }
+            let q = record_sets_insert(zone, &sets, &jsons, &hashes, "floor", now);
             txn.execute(&q).await.unwrap();
             // One multi-row INSERT takes consecutive ids from the first.
-            let first: i64 = txn
-                .query_one_raw(Statement::from_string(txn.get_database_backend(), "SELECT LAST_INSERT_ID() AS id"))
-                .await
-                .unwrap()
-                .unwrap()
-                .try_get_by_index::<u64>(0)
-                .unwrap() as i64;
+            let first = last_insert_id(&txn).await;
             let mut changes = Query::insert().into_table(record_changes::Entity).to_owned();
             {
                 use record_changes::Column as C;
@@ -501,19 +446,7 @@ async fn refresh_floor(db: &DatabaseConnection, zone: &ZoneId, n: usize, at: chr
         .collect();
     assert_eq!(ids.len(), n);
     let started = Instant::now();
-    let origin = Query::insert()
-        .into_table(Alias::new("observation_origins"))
-        .columns(["origin_key", "zone_id", "kind", "source", "observed_at"].map(Alias::new))
-        .values_panic([format!("{zone}/sweep/floor-2/0").into(), zone.as_str().into(), "records".into(), "sweep".into(), at.into()])
-        .to_owned();
-    db.execute(&origin).await.unwrap();
-    let origin_id = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT LAST_INSERT_ID() AS id"))
-        .await
-        .unwrap()
-        .unwrap()
-        .try_get_by_index::<u64>(0)
-        .unwrap() as i64;
+    let origin_id = insert_sweep_origin(db, zone, "floor-2", at).await;
     for message in ids.chunks(per_txn) {
         let txn = db.begin().await.unwrap();
         for chunk in message.chunks(500) {
@@ -538,4 +471,47 @@ async fn refresh_floor(db: &DatabaseConnection, zone: &ZoneId, n: usize, at: chr
         txn.commit().await.unwrap();
     }
     n as f64 / started.elapsed().as_secs_f64()
+}
+
+/// The first id the connection's last INSERT took.
+async fn last_insert_id(db: &impl ConnectionTrait) -> i64 {
+    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT LAST_INSERT_ID() AS id")).await.unwrap().unwrap();
+    row.try_get_by_index::<u64>(0).unwrap() as i64
+}
+
+/// Store the origin of a one-page sweep and return its id.
+async fn insert_sweep_origin(db: &DatabaseConnection, zone: &ZoneId, sweep_id: &str, at: chrono::DateTime<Utc>) -> i64 {
+    use sea_orm::sea_query::{Alias, Query};
+    let origin = Query::insert()
+        .into_table(Alias::new("observation_origins"))
+        .columns(["origin_key", "zone_id", "kind", "source", "observed_at"].map(Alias::new))
+        .values_panic([format!("{zone}/sweep/{sweep_id}/0").into(), zone.as_str().into(), "records".into(), "sweep".into(), at.into()])
+        .to_owned();
+    db.execute(&origin).await.unwrap();
+    last_insert_id(db).await
+}
+
+/// A multi-row INSERT of bare `record_sets` rows (normalised sets with their JSON and hash).
+fn record_sets_insert(zone: &ZoneId, sets: &[RecordSet], jsons: &[String], hashes: &[String], sweep_id: &str, now: chrono::DateTime<Utc>) -> sea_orm::sea_query::InsertStatement {
+    use zonetrail_model::entity::record_sets::{Column as C, Entity};
+    let mut q = sea_orm::sea_query::Query::insert()
+        .into_table(Entity)
+        .columns([C::ZoneId, C::Name, C::ReversedName, C::RecordType, C::SetIdentifier, C::Content, C::ContentHash, C::ObservedAt, C::FirstSeenAt, C::LastSeenAt, C::LastSweepId])
+        .to_owned();
+    for ((r, json), hash) in sets.iter().zip(jsons).zip(hashes) {
+        q.values_panic([
+            zone.as_str().into(),
+            r.name.as_str().into(),
+            r.name.reversed().into(),
+            r.rtype.as_str().into(),
+            r.set_identifier.clone().unwrap_or_default().into(),
+            json.clone().into(),
+            hash.clone().into(),
+            now.into(),
+            now.into(),
+            now.into(),
+            sweep_id.into(),
+        ]);
+    }
+    q
 }
