@@ -18,6 +18,7 @@ use super::query::{Budget, list_records};
 use super::view::{RecordContent, RecordView, RoutingView};
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
+use crate::page::parse_limit;
 use crate::{ApiResult, AppState, timestamp};
 
 /// Rows read per database round trip.
@@ -28,8 +29,8 @@ const HEADER: &[&str] = &[
     "deleted_at",
 ];
 
-/// Export the matching record sets as CSV (RFC 4180). `cursor` and `limit` are ignored: the
-/// export holds every match.
+/// Export the matching record sets as CSV (RFC 4180). The export holds every match: `cursor`
+/// is ignored, and `limit` is checked like `/api/records` checks it, then ignored.
 #[utoipa::path(
     get,
     path = "/api/records.csv",
@@ -37,12 +38,14 @@ const HEADER: &[&str] = &[
     params(RecordParams),
     responses(
         (status = 200, description = "CSV with a header row: id, zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at", content_type = "text/csv", body = String),
-        (status = 400, description = "A bad filter", body = ErrorBody),
+        (status = 400, description = "A bad filter or limit", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
 pub async fn export_csv(State(state): State<AppState>, ApiQuery(params): ApiQuery<RecordParams>) -> ApiResult<Response> {
     let filter = RecordFilter::parse(&params)?;
+    // A link copied from the list carries its limit; a malformed one is still a bad request.
+    parse_limit(params.limit.as_deref())?;
     let budget = Budget { limit: PAGE, q_scan: state.config.q_scan_budget };
     let first = list_records(&state.db, &filter, None, budget).await?;
 

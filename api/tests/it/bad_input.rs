@@ -55,6 +55,8 @@ backend_test! {
             &format!("/api/changes?zone={INJECTION}"),
             "/api/zones?include_deleted=2",
             "/api/records.csv?type=BOGUS",
+            "/api/records.csv?limit=false",
+            "/api/records.csv?limit=0",
         ] {
             assert_error(&app, Method::GET, uri, StatusCode::BAD_REQUEST).await;
         }
