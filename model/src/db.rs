@@ -116,11 +116,16 @@ pub fn mysql_error_number(err: &DbErr) -> Option<u16> {
     use sea_orm::sqlx::Error as Sqlx;
     match err {
         DbErr::Conn(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => match s.as_ref() {
-            Sqlx::Database(d) => d.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>().map(|my| my.number()),
+            Sqlx::Database(d) => mysql_number(d.as_ref()),
             _ => None,
         },
         _ => None,
     }
+}
+
+/// The MySQL/MariaDB error number of a database's answer (`None` for SQLite's).
+pub fn mysql_number(answer: &(dyn sea_orm::sqlx::error::DatabaseError + 'static)) -> Option<u16> {
+    answer.try_downcast_ref::<sea_orm::sqlx::mysql::MySqlDatabaseError>().map(|my| my.number())
 }
 
 /// True when the server refused our user name or password (MySQL error 1045). On Lambda that

@@ -55,7 +55,7 @@ fn is_outage(e: &DbErr) -> bool {
         DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => match s.as_ref() {
             Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
             Sqlx::Database(d) => {
-                if let Some(number) = zonetrail_model::db::mysql_error_number(e) {
+                if let Some(number) = zonetrail_model::db::mysql_number(d.as_ref()) {
                     // Unknown database, too many connections, server shutdown, gone away,
                     // lost connection, read-only (an Aurora failover in progress).
                     return matches!(number, 1049 | 1040 | 1053 | 2006 | 2013 | 1290 | 1836);
