@@ -270,9 +270,7 @@ async fn run(n: usize) {
     let db = fresh_db().await;
     let started = Instant::now();
     for chunk in records[..reference_n].chunks(500) {
-        let sets: Vec<RecordSet> = chunk.iter().map(|r| r.clone().normalize()).collect();
-        let jsons: Vec<String> = sets.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
-        let hashes: Vec<String> = sets.iter().map(|r| r.content_hash()).collect();
+        let (sets, jsons, hashes) = normalised(chunk);
         db.execute(&record_sets_insert(&zone, &sets, &jsons, &hashes, "reference", now)).await.unwrap();
     }
     let reference = reference_n as f64 / started.elapsed().as_secs_f64();
@@ -377,7 +375,7 @@ async fn run(n: usize) {
 
 /// Write the rows a fresh sweep of `records` adds, and nothing else (see the call site).
 async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSet], now: chrono::DateTime<Utc>, per_txn: usize) -> f64 {
-    use sea_orm::sea_query::{Alias, Query};
+    use sea_orm::sea_query::Query;
     use sea_orm::TransactionTrait;
     use sha2::{Digest, Sha256};
     use zonetrail_model::entity::{record_changes, record_values};
@@ -386,9 +384,7 @@ async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSe
     for message in records.chunks(per_txn) {
         let txn = db.begin().await.unwrap();
         for chunk in message.chunks(500) {
-            let sets: Vec<RecordSet> = chunk.iter().map(|r| r.clone().normalize()).collect();
-            let jsons: Vec<String> = sets.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
-            let hashes: Vec<String> = sets.iter().map(|r| r.content_hash()).collect();
+            let (sets, jsons, hashes) = normalised(chunk);
             let q = record_sets_insert(zone, &sets, &jsons, &hashes, "floor", now);
             txn.execute(&q).await.unwrap();
             // One multi-row INSERT takes consecutive ids from the first.
@@ -398,10 +394,7 @@ async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSe
                 use record_changes::Column as C;
                 changes.columns([C::RecordId, C::ZoneId, C::Action, C::Source, C::SweepId, C::ObservedAt, C::RecordedAt, C::AfterState, C::DedupKey]);
             }
-            let mut observations = Query::insert()
-                .into_table(Alias::new("record_observations"))
-                .columns(["record_id", "origin_id", "observed_at", "deleted", "content_hash", "starts_run"].map(Alias::new))
-                .to_owned();
+            let mut observations = observations_insert();
             let mut values = Query::insert().into_table(record_values::Entity).columns([record_values::Column::RecordId, record_values::Column::Value]).to_owned();
             for (i, ((r, json), hash)) in sets.iter().zip(&jsons).zip(&hashes).enumerate() {
                 let id = first + i as i64;
@@ -434,7 +427,7 @@ async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSe
 /// What a writer must write at least when the next sweep sees the `n` records written by
 /// [`write_floor`] unchanged: their times move, and each gets an observation row.
 async fn refresh_floor(db: &DatabaseConnection, zone: &ZoneId, n: usize, at: chrono::DateTime<Utc>, per_txn: usize) -> f64 {
-    use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
+    use sea_orm::sea_query::{Expr, ExprTrait, Query};
     use sea_orm::TransactionTrait;
     use zonetrail_model::entity::record_sets;
     let ids: Vec<i64> = db
@@ -459,10 +452,7 @@ async fn refresh_floor(db: &DatabaseConnection, zone: &ZoneId, n: usize, at: chr
                 .and_where(Expr::col(C::Id).is_in(chunk.iter().copied()))
                 .to_owned();
             txn.execute(&q).await.unwrap();
-            let mut observations = Query::insert()
-                .into_table(Alias::new("record_observations"))
-                .columns(["record_id", "origin_id", "observed_at", "deleted", "content_hash", "starts_run"].map(Alias::new))
-                .to_owned();
+            let mut observations = observations_insert();
             for id in chunk {
                 observations.values_panic([(*id).into(), origin_id.into(), at.into(), false.into(), "0".repeat(64).into(), false.into()]);
             }
@@ -514,4 +504,20 @@ fn record_sets_insert(zone: &ZoneId, sets: &[RecordSet], jsons: &[String], hashe
         ]);
     }
     q
+}
+
+/// Sets as the writer stores them: normalised, with their JSON and content hash.
+fn normalised(chunk: &[RecordSet]) -> (Vec<RecordSet>, Vec<String>, Vec<String>) {
+    let sets: Vec<RecordSet> = chunk.iter().map(|r| r.clone().normalize()).collect();
+    let jsons = sets.iter().map(|r| serde_json::to_string(r).unwrap()).collect();
+    let hashes = sets.iter().map(|r| r.content_hash()).collect();
+    (sets, jsons, hashes)
+}
+
+/// A multi-row INSERT into `record_observations`, rows to add.
+fn observations_insert() -> sea_orm::sea_query::InsertStatement {
+    sea_orm::sea_query::Query::insert()
+        .into_table(sea_orm::sea_query::Alias::new("record_observations"))
+        .columns(["record_id", "origin_id", "observed_at", "deleted", "content_hash", "starts_run"].map(sea_orm::sea_query::Alias::new))
+        .to_owned()
 }
