@@ -8,6 +8,7 @@ mod m20261122_000001_create_inventory;
 mod m20261122_000003_writer_observations;
 mod m20261122_000004_api_indexes;
 mod m20261122_000005_drop_zone_observed_index;
+mod m20261201_000006_implicit_observations;
 mod columns;
 
 pub struct Migrator;
@@ -20,6 +21,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261122_000003_writer_observations::Migration),
             Box::new(m20261122_000004_api_indexes::Migration),
             Box::new(m20261122_000005_drop_zone_observed_index::Migration),
+            Box::new(m20261201_000006_implicit_observations::Migration),
         ]
     }
 }

@@ -7,6 +7,7 @@
 pub mod db;
 pub mod entity;
 pub mod message;
+pub mod observed;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;

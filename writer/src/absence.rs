@@ -16,11 +16,11 @@ use zonetrail_model::ZoneId;
 use crate::ApplyOptions;
 use crate::error::ApplyError;
 use crate::keyplan::{NewObs, plan_fast, row_state};
-use crate::origin::{OriginKind, OriginRow};
+use crate::origin::{OriginKind, OriginRow, PageOrigin};
 use crate::plan::{Counts, Plan};
 use crate::rebuild::{Item, rebuild};
 use crate::sequence::{Obs, State, horizon};
-use crate::store::{self, IN_CHUNK};
+use crate::store::{self, IN_CHUNK, StoredRow};
 use crate::tables::RecordObservations as RO;
 
 /// `absence` must be stored already and be part of `absences`.
@@ -29,7 +29,7 @@ pub(crate) async fn apply(
     zone_id: &ZoneId,
     absence: &Arc<OriginRow>,
     absences: &[Arc<OriginRow>],
-    page_origins: &[i64],
+    page_origins: &[PageOrigin],
     options: ApplyOptions,
 ) -> Result<Counts, ApplyError> {
     let at = absence.observed_at;
@@ -50,9 +50,9 @@ pub(crate) async fn apply(
     // A page stamped before the sweep's start still saw what it listed.
     let seen = seen_by(db, &older, page_origins).await?;
 
-    let mut plan = Plan::new(zone_id.clone());
+    let mut plan = Plan::new(zone_id.clone(), None);
     let mut slow = Vec::new();
-    let others_since = |row: &record_sets::Model| absences.iter().any(|a| a.id != absence.id && a.observed_at >= row.observed_at);
+    let others_since = |row: &StoredRow| absences.iter().any(|a| a.id != absence.id && a.observed_at >= row.observed_at);
     for row in older.iter().chain(&newer) {
         let key = store::row_key(zone_id, row).map_err(ApplyError::Inconsistent)?;
         let fast = !options.always_rebuild && row.observed_at < at && !seen.contains(&row.id) && !others_since(row) && row_state(row).is_some();
@@ -67,12 +67,14 @@ pub(crate) async fn apply(
     Ok(plan.execute(db).await?)
 }
 
-/// Which of these rows have an observation from one of these origins.
-async fn seen_by(db: &impl ConnectionTrait, rows: &[record_sets::Model], origins: &[i64]) -> Result<HashSet<i64>, ApplyError> {
+/// Which of these rows have an observation from one of these page origins: a row or a
+/// blob-kept one (only rows observed since the earliest page can have the latter).
+async fn seen_by(db: &impl ConnectionTrait, rows: &[StoredRow], pages: &[PageOrigin]) -> Result<HashSet<i64>, ApplyError> {
     let mut seen = HashSet::new();
-    if rows.is_empty() || origins.is_empty() {
+    if rows.is_empty() || pages.is_empty() {
         return Ok(seen);
     }
+    let origins: Vec<i64> = pages.iter().map(|p| p.id).collect();
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     for id_chunk in ids.chunks(IN_CHUNK) {
         for origin_chunk in origins.chunks(IN_CHUNK) {
@@ -85,6 +87,18 @@ async fn seen_by(db: &impl ConnectionTrait, rows: &[record_sets::Model], origins
             for r in db.query_all(&q).await? {
                 seen.insert(r.try_get::<i64>("", "record_id")?);
             }
+        }
+    }
+    let earliest = pages.iter().map(|p| p.observed_at).min().expect("pages is not empty");
+    let heads: Vec<(i64, i64)> = rows
+        .iter()
+        .filter(|r| r.observed_at >= earliest)
+        .filter_map(|r| r.observation_origin_id.map(|o| (r.id, o)))
+        .collect();
+    let origins: HashSet<i64> = origins.into_iter().collect();
+    for (record_id, obs) in store::blob_chains(db, &heads, Some(earliest)).await? {
+        if obs.iter().any(|o| origins.contains(&o.origin.id)) {
+            seen.insert(record_id);
         }
     }
     Ok(seen)

@@ -37,6 +37,16 @@ impl ApplyError {
         matches!(self, Self::SweepIncomplete { .. } | Self::Database(_) | Self::Inconsistent(_))
     }
 
+    /// True when the database failed this transaction to resolve a conflict with a concurrent
+    /// one: a deadlock (MySQL 1213), a lock wait timeout (1205), or a duplicate key (1062: a
+    /// record a concurrent message created after this one looked). Trying again resolves it.
+    pub fn is_conflict(&self) -> bool {
+        match self {
+            Self::Database(e) => matches!(zonetrail_model::db::mysql_error_number(e), Some(1213 | 1205 | 1062)),
+            _ => false,
+        }
+    }
+
     /// True when the database itself could not be reached: the following messages of a batch
     /// would fail the same way, so a caller may stop trying them.
     pub fn is_outage(&self) -> bool {

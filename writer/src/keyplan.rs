@@ -8,14 +8,13 @@
 
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use zonetrail_model::entity::record_sets;
 use zonetrail_model::{RecordKey, Timestamp};
 
 use crate::error::ApplyError;
 use crate::origin::{OriginKind, OriginRow, Source};
-use crate::plan::{ChangeWrite, Effect, KeyOutcome, ObsWrite, RecordRef, Refresh, RowWrite, Snapshot};
+use crate::plan::{Chain, ChangeWrite, Effect, KeyOutcome, ObsWrite, RecordRef, Refresh, RowWrite, Snapshot};
 use crate::sequence::{self, Obs, State};
-use crate::store::{StoredChange, StoredObs};
+use crate::store::{StoredChange, StoredObs, StoredRow};
 use crate::validate::Content;
 
 /// A new observation of one record, with its content when it saw the record present.
@@ -30,7 +29,7 @@ fn snapshot(c: &Content) -> Snapshot {
 }
 
 /// The row's current state.
-pub(crate) fn row_state(row: &record_sets::Model) -> Option<State> {
+pub(crate) fn row_state(row: &StoredRow) -> Option<State> {
     match (&row.deleted_at, &row.content_hash) {
         (Some(_), _) => Some(State::Deleted),
         (None, Some(h)) => Some(State::Present(h.clone())),
@@ -38,42 +37,48 @@ pub(crate) fn row_state(row: &record_sets::Model) -> Option<State> {
     }
 }
 
-fn row_snapshot(row: &record_sets::Model) -> Option<Snapshot> {
-    match (&row.content_hash, &row.content) {
-        (Some(hash), Some(json)) => Some(Snapshot { hash: hash.clone(), json: Arc::from(json.as_str()) }),
+fn row_snapshot(row: &StoredRow) -> Option<Snapshot> {
+    match (&row.content_hash, row.content()) {
+        (Some(hash), Some(json)) => Some(Snapshot { hash: hash.clone(), json: Arc::from(json) }),
         _ => None,
     }
+}
+
+/// Does applying `new` to `row` on the fast path need the row's content (it changes state)?
+pub(crate) fn fast_needs_content(row: &StoredRow, new: &Obs) -> bool {
+    row_state(row).as_ref() != Some(&new.state)
 }
 
 /// Can `at` be applied to `row` by [`plan_fast`]? Only when it is newer than everything the
 /// row reflects, no zone-wide absence is as new as the row (it might still have to be placed
 /// in the record's sequence), and no reconciled sweep's window contains it (it might withdraw
 /// that sweep's absence).
-pub(crate) fn fast_applies(row: &record_sets::Model, at: Timestamp, absences: &[Arc<OriginRow>]) -> bool {
+pub(crate) fn fast_applies(row: &StoredRow, at: Timestamp, absences: &[Arc<OriginRow>]) -> bool {
     at > row.observed_at
         && row_state(row).is_some()
         && !absences.iter().any(|a| a.observed_at >= row.observed_at || sequence::in_window(a, at))
 }
 
 /// Apply an observation newer than everything `row` reflects (see [`fast_applies`]).
-pub(crate) fn plan_fast(key: &RecordKey, row: &record_sets::Model, new: &NewObs) -> Result<KeyOutcome, ApplyError> {
+pub(crate) fn plan_fast(key: &RecordKey, row: &StoredRow, new: &NewObs) -> Result<KeyOutcome, ApplyError> {
     let old = row_state(row).ok_or_else(|| ApplyError::Inconsistent(format!("record_sets {} is live but has no content", row.id)))?;
     let o = &new.obs;
     let record = RecordRef::Id(row.id);
+    let chain = Chain::Keep(row.observation_origin_id);
     let is_record = o.is_record_observation();
     let sweep_id = (is_record && o.origin.source == Source::Sweep).then(|| o.origin.sweep_id.clone()).flatten();
     if old == o.state {
         if !is_record {
             // An absence inside a deleted run is implied by the zone's sweeps: nothing to store.
-            return Ok(KeyOutcome::new(record, Effect::Unchanged));
+            return Ok(KeyOutcome::new(record, Effect::Unchanged, chain));
         }
-        let mut out = KeyOutcome::new(record, Effect::Refreshed);
+        let mut out = KeyOutcome::new(record, Effect::Refreshed, chain);
         out.refresh = Some(Refresh {
             observed_at: o.at,
             last_seen_at: matches!(o.state, State::Present(_)).then_some(o.at),
             last_sweep_id: sweep_id,
         });
-        out.obs_insert.push(ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run: false });
+        out.observed = Some(ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run: false });
         return Ok(out);
     }
     let before = row_snapshot(row);
@@ -84,7 +89,7 @@ pub(crate) fn plan_fast(key: &RecordKey, row: &record_sets::Model, new: &NewObs)
         (State::Present(_), State::Present(_)) => Effect::Updated,
         _ => Effect::Tombstoned,
     };
-    let mut out = KeyOutcome::new(record, effect);
+    let mut out = KeyOutcome::new(record, effect, chain);
     let present = matches!(o.state, State::Present(_));
     if present && after.is_none() {
         return Err(ApplyError::Inconsistent(format!("observation of record {} has no content", row.id)));
@@ -98,7 +103,12 @@ pub(crate) fn plan_fast(key: &RecordKey, row: &record_sets::Model, new: &NewObs)
         deleted_at: (!present).then_some(o.at),
         last_sweep_id: sweep_id.or_else(|| row.last_sweep_id.clone()),
     });
-    out.obs_insert.push(ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run: true });
+    let observation = ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run: true };
+    if is_record {
+        out.observed = Some(observation);
+    } else {
+        out.obs_insert.push(observation);
+    }
     out.changes_insert.push(ChangeWrite {
         origin: o.origin.clone(),
         at: o.at,
@@ -112,7 +122,7 @@ pub(crate) fn plan_fast(key: &RecordKey, row: &record_sets::Model, new: &NewObs)
 
 /// A stored record: its row, observations and history.
 pub(crate) struct Stored<'a> {
-    pub row: &'a record_sets::Model,
+    pub row: &'a StoredRow,
     pub obs: Vec<StoredObs>,
     pub changes: Vec<StoredChange>,
 }
@@ -159,8 +169,12 @@ pub(crate) fn plan_full(
     let mut record_obs: Vec<Obs> = Vec::new();
     let mut stored_absences: Vec<Obs> = Vec::new();
     let mut stored_flags: HashMap<i64, bool> = HashMap::new();
+    let mut in_blob: HashSet<i64> = HashSet::new();
     for s in &stored_obs {
         stored_flags.insert(s.origin.id, s.starts_run);
+        if s.in_blob {
+            in_blob.insert(s.origin.id);
+        }
         let obs = Obs { at: s.at, state: s.state.clone(), origin: s.origin.clone() };
         if s.origin.kind == OriginKind::Records {
             record_obs.push(obs);
@@ -180,7 +194,11 @@ pub(crate) fn plan_full(
         None => RecordRef::New(key.clone()),
     };
 
-    // Observations: every record observation, and the absences that start a run.
+    // Observations: every record observation, and the absences that start a run. The new
+    // record observation goes to its message's blob; the blob-kept ones read here become rows,
+    // with their current run flag, so that the record needs no chain any more.
+    let new_origin = new.filter(|n| n.obs.is_record_observation()).map(|n| n.obs.origin.id);
+    let mut observed = None;
     let mut obs_insert = Vec::new();
     let mut obs_flags = Vec::new();
     let mut keep: HashSet<i64> = HashSet::new();
@@ -189,13 +207,16 @@ pub(crate) fn plan_full(
             continue;
         }
         keep.insert(o.origin.id);
+        let write = || ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run };
         match stored_flags.get(&o.origin.id) {
+            _ if in_blob.contains(&o.origin.id) => obs_insert.push(write()),
             Some(&flag) if flag == starts_run => {}
             Some(_) => obs_flags.push((o.origin.id, starts_run)),
-            None => obs_insert.push(ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run }),
+            None if Some(o.origin.id) == new_origin => observed = Some(write()),
+            None => obs_insert.push(write()),
         }
     }
-    let obs_delete: Vec<i64> = stored_flags.keys().filter(|id| !keep.contains(id)).copied().collect();
+    let obs_delete: Vec<i64> = stored_flags.keys().filter(|id| !keep.contains(id) && !in_blob.contains(id)).copied().collect();
 
     // History: one row per run start.
     let snap = |h: &Option<String>| -> Result<Option<Snapshot>, ApplyError> {
@@ -240,8 +261,8 @@ pub(crate) fn plan_full(
         deleted_at: summary.deleted_at,
         last_sweep_id,
     };
-    let unchanged_row = row.is_some_and(|r| {
-        r.content.as_deref() == write.content.as_ref().map(|c| &*c.json)
+    let same_row = row.is_some_and(|r| {
+        r.content() == write.content.as_ref().map(|c| &*c.json)
             && r.content_hash == write.content.as_ref().map(|c| c.hash.clone())
             && r.observed_at == write.observed_at
             && r.first_seen_at == write.first_seen_at
@@ -249,6 +270,9 @@ pub(crate) fn plan_full(
             && r.deleted_at == write.deleted_at
             && r.last_sweep_id == write.last_sweep_id
     });
+    // A row that points at a chain, or gets a new blob-kept observation, is written even when
+    // it shows the same: its `observation_origin_id` changes.
+    let unchanged_row = same_row && row.is_some_and(|r| r.observation_origin_id.is_none()) && observed.is_none();
 
     // Lookup values follow the live content.
     let old_live = row.and_then(|r| match row_state(r) {
@@ -279,11 +303,12 @@ pub(crate) fn plan_full(
         (Some(a), Some(b), _) if a != b => Effect::Updated,
         (Some(_), None, _) => Effect::Tombstoned,
         (None, None, None) => Effect::Tombstoned,
-        _ if !unchanged_row => Effect::Refreshed,
+        _ if !same_row => Effect::Refreshed,
         _ => Effect::Unchanged,
     };
-    let mut out = KeyOutcome::new(record, effect);
+    let mut out = KeyOutcome::new(record, effect, Chain::Materialized);
     out.row = (!unchanged_row).then_some(write);
+    out.observed = observed;
     out.obs_insert = obs_insert;
     out.obs_delete = obs_delete;
     out.obs_flags = obs_flags;

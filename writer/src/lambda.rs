@@ -2,69 +2,102 @@
 //!
 //! Each message is applied on its own (one transaction each) and reported in
 //! `batchItemFailures` on its own, so a poison message never holds back the others; it comes
-//! back until the queue's max receives, then sits in the DLQ with its reason in the logs. When
-//! the database cannot be reached, the rest of the batch is reported failed without trying it
-//! (each try would wait for the pool's timeout); SQS delivers them again later.
+//! back until the queue's max receives, then sits in the DLQ with its reason in the logs. Up
+//! to [`State::concurrency`] messages of a batch are applied at once, each on its own
+//! connection (the database does the work; one at a time leaves its other cores idle). When
+//! the database cannot be reached, the messages of the batch not yet started are reported
+//! failed without trying them (each try would wait for the pool's timeout); SQS delivers them
+//! again later.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
+use futures::StreamExt;
 use lambda_runtime::{Error, LambdaEvent};
 use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 use zonetrail_model::db::DbSettings;
 
 use crate::metrics::BatchMetrics;
 use crate::{ApplyError, apply_body};
 
+/// Messages of one batch applied at once unless `ZONETRAIL_WRITER_CONCURRENCY` says otherwise.
+pub const DEFAULT_CONCURRENCY: usize = 4;
+
 /// What the handler keeps between invocations: the database pool, made once at init.
 pub struct State {
     pub db: DatabaseConnection,
     /// Print an EMF metrics line per batch on stdout (on in Lambda).
     pub emit_metrics: bool,
+    /// How many messages of a batch are applied at once (at most the pool's size).
+    pub concurrency: usize,
 }
 
 impl State {
-    /// Read the database settings (`DATABASE_URL` or the RDS secret) and open the pool.
+    /// Read the database settings (`DATABASE_URL` or the RDS secret) and
+    /// `ZONETRAIL_WRITER_CONCURRENCY`, and open the pool.
     pub async fn from_env() -> Result<Self, Error> {
         let settings = DbSettings::from_env().await?;
-        tracing::info!(database = ?settings, "connecting");
+        let concurrency = match std::env::var("ZONETRAIL_WRITER_CONCURRENCY") {
+            Ok(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| format!("ZONETRAIL_WRITER_CONCURRENCY is not a positive number: {v:?}"))?,
+            Err(_) => DEFAULT_CONCURRENCY,
+        }
+        .min(settings.max_connections.max(1) as usize);
+        tracing::info!(database = ?settings, concurrency, "connecting");
         let db = settings.connect().await?;
-        Ok(Self { db, emit_metrics: true })
+        Ok(Self { db, emit_metrics: true, concurrency })
     }
 }
 
 /// The Lambda handler.
 pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    let (response, metrics) = apply_batch(&state.db, &event.payload.records).await?;
+    let (response, metrics) = apply_batch(&state.db, &event.payload.records, state.concurrency).await?;
     if state.emit_metrics {
         println!("{}", metrics.emf_line(Utc::now()));
     }
     Ok(response)
 }
 
+/// Apply one message of a batch, unless an outage was seen (then `Err(None)`: not tried).
+async fn apply_message<'a, C>(db: &C, message: &'a SqsMessage, outage: &AtomicBool) -> (&'a SqsMessage, tracing::Span, Result<crate::Applied, Option<ApplyError>>)
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let id = message.message_id.as_deref().unwrap_or("");
+    let span = tracing::info_span!("message", message_id = id);
+    let result = if outage.load(Ordering::Acquire) {
+        Err(None)
+    } else {
+        match message.body.as_deref() {
+            None => Err(Some(ApplyError::Invalid("the SQS message has no body".into()))),
+            Some(body) => apply_body(db, body).instrument(span.clone()).await.map_err(Some),
+        }
+    };
+    if let Err(Some(e)) = &result
+        && e.is_outage()
+    {
+        outage.store(true, Ordering::Release);
+    }
+    (message, span, result)
+}
+
 /// Apply a batch of SQS messages; the response lists every message that failed.
 ///
 /// Returns an error (so Lambda retries the whole batch) only when a failed message has no
 /// message id to report it by.
-pub async fn apply_batch<C>(db: &C, messages: &[SqsMessage]) -> Result<(SqsBatchResponse, BatchMetrics), Error>
+pub async fn apply_batch<C>(db: &C, messages: &[SqsMessage], concurrency: usize) -> Result<(SqsBatchResponse, BatchMetrics), Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let mut response = SqsBatchResponse::default();
     let mut metrics = BatchMetrics::default();
-    let mut outage = false;
+    let outage = AtomicBool::new(false);
     let mut unreportable = 0usize;
-    for message in messages {
-        let id = message.message_id.as_deref().unwrap_or("");
-        let span = tracing::info_span!("message", message_id = id);
-        let result = if outage {
-            Err(None)
-        } else {
-            match message.body.as_deref() {
-                None => Err(Some(ApplyError::Invalid("the SQS message has no body".into()))),
-                Some(body) => apply_body(db, body).instrument(span.clone()).await.map_err(Some),
-            }
-        };
+    let outage = &outage;
+    // Futures do nothing until polled: `buffered` starts them in order, a few at a time.
+    let tries: Vec<_> = messages.iter().map(|message| apply_message(db, message, outage)).collect();
+    let results: Vec<_> = futures::stream::iter(tries).buffered(concurrency.max(1)).collect().await;
+    for (message, span, result) in results {
         let _entered = span.enter();
         match result {
             Ok(applied) => {
@@ -94,9 +127,6 @@ where
                 }
                 if let Some(ApplyError::Database(e)) = &error {
                     zonetrail_model::db::exit_if_credentials_stale(e);
-                }
-                if error.as_ref().is_some_and(ApplyError::is_outage) {
-                    outage = true;
                 }
                 match &message.message_id {
                     Some(id) => response.add_failure(id.clone()),

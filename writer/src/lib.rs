@@ -71,11 +71,12 @@ mod sequence;
 mod store;
 mod sweep;
 mod tables;
+mod unchanged;
 mod validate;
 mod zone;
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait};
 use zonetrail_model::{Message, Timestamp, ZoneId};
 
 pub use error::ApplyError;
@@ -129,14 +130,49 @@ where
 }
 
 /// [`apply`] with options.
+///
+/// On MySQL the transaction runs at READ COMMITTED: its locking reads take no gap locks, so
+/// messages of one zone apply concurrently (on Lambda, several batches and the messages of a
+/// batch) without deadlocking each other on the gaps of the record key's index. A conflict
+/// the database resolves by failing one transaction (a deadlock, a lock wait timeout, a record
+/// a concurrent message created first) is retried here, a few times, before it is reported.
 pub async fn apply_with<C>(db: &C, message: &Message, options: ApplyOptions) -> Result<Applied, ApplyError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let mut attempt = 1;
+    loop {
+        match apply_once(db, message, options).await {
+            Err(e) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS => {
+                tracing::debug!(attempt, reason = %e, "conflict with a concurrent message; trying again");
+                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt as u64 + rand_millis(10))).await;
+                attempt += 1;
+            }
+            result => return result,
+        }
+    }
+}
+
+/// Tries of one message against conflicts with concurrent ones (see [`apply_with`]).
+const CONFLICT_ATTEMPTS: u32 = 6;
+
+/// A few milliseconds of jitter, so that two conflicting messages do not retry in step.
+fn rand_millis(max: u64) -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u64(max);
+    h.finish() % max.max(1)
+}
+
+async fn apply_once<C>(db: &C, message: &Message, options: ApplyOptions) -> Result<Applied, ApplyError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let now = Utc::now();
     // SQLite: take the write lock at BEGIN, so concurrent writers queue on the busy timeout
-    // instead of failing to upgrade a read transaction. Ignored by MySQL.
-    let txn_options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), ..TransactionOptions::default() };
+    // instead of failing to upgrade a read transaction. MySQL: READ COMMITTED (see above).
+    let isolation_level = (db.get_database_backend() == DatabaseBackend::MySql).then_some(IsolationLevel::ReadCommitted);
+    let txn_options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), isolation_level, ..TransactionOptions::default() };
     let txn = db.begin_with_options(txn_options).await?;
     let mut applied = Applied {
         kind: message.kind(),

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use sha2::{Digest, Sha256};
 use zonetrail_model::{Origin, RecordsMessage, Timestamp, ZoneId, to_micros};
 
-use crate::tables::ObservationOrigins as O;
+use crate::tables::{ObservationOrigins as O, ZoneLocks};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
 pub(crate) enum OriginKind {
@@ -81,6 +81,8 @@ pub(crate) struct OriginRow {
     pub event_name: Option<String>,
     pub actor: Option<String>,
     pub actor_role: Option<String>,
+    /// Record observations the message made (0 until the message is applied in full).
+    pub observations: i64,
 }
 
 impl OriginRow {
@@ -132,7 +134,21 @@ impl NewOrigin {
         };
         Self {
             zone_id: zone_id.clone(),
-            row: OriginRow { id: 0, key, kind, source, observed_at: at, window_end: None, sweep_id, page, event_id, event_name, actor, actor_role },
+            row: OriginRow {
+                id: 0,
+                key,
+                kind,
+                source,
+                observed_at: at,
+                window_end: None,
+                sweep_id,
+                page,
+                event_id,
+                event_name,
+                actor,
+                actor_role,
+                observations: 0,
+            },
         }
     }
 
@@ -153,6 +169,7 @@ impl NewOrigin {
                 event_name: None,
                 actor: None,
                 actor_role: None,
+                observations: 0,
             },
         }
     }
@@ -222,7 +239,9 @@ pub(crate) async fn ensure(db: &impl ConnectionTrait, new: &NewOrigin) -> Result
         .on_conflict(OnConflict::column(O::OriginKey).do_nothing_on([O::OriginKey]).to_owned())
         .to_owned();
     db.execute(&insert).await?;
-    let select = select_origins().and_where(Expr::col(O::OriginKey).eq(r.key.as_str())).to_owned();
+    // A locking read sees the row a concurrent delivery of the same message committed while
+    // this insert waited for it (a plain read would keep this transaction's snapshot).
+    let select = select_origins().and_where(Expr::col(O::OriginKey).eq(r.key.as_str())).lock_shared().to_owned();
     let row = db
         .query_one(&select)
         .await?
@@ -271,17 +290,60 @@ pub(crate) async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec
     Ok(out)
 }
 
-/// The ids of the record origins (pages) of one zone's sweep.
-pub(crate) async fn sweep_page_origin_ids(db: &impl ConnectionTrait, zone_id: &ZoneId, sweep_id: &str) -> Result<Vec<i64>, DbErr> {
+/// Origins by id with their observation blobs (origins without one are left out).
+pub(crate) async fn blobs_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(Arc<OriginRow>, Vec<u8>)>, DbErr> {
+    let mut out = Vec::with_capacity(ids.len());
+    for chunk in ids.chunks(crate::store::IN_CHUNK) {
+        let select = select_origins()
+            .column(O::Observed)
+            .and_where(Expr::col(O::Id).is_in(chunk.iter().copied()))
+            .and_where(Expr::col(O::Observed).is_not_null())
+            .to_owned();
+        for r in db.query_all(&select).await? {
+            let blob: Vec<u8> = r.try_get("", "observed")?;
+            out.push((Arc::new(decode(&r)?), blob));
+        }
+    }
+    Ok(out)
+}
+
+/// Store what a records message observed: its blob and how many observations it holds.
+/// Written last, in the message's transaction: an origin whose count is not 0 was applied.
+pub(crate) async fn store_observed(db: &impl ConnectionTrait, origin_id: i64, blob: Vec<u8>, observations: usize) -> Result<(), DbErr> {
+    let q = Query::update()
+        .table(O::Table)
+        .value(O::Observed, blob)
+        .value(O::Observations, observations as i64)
+        .and_where(Expr::col(O::Id).eq(origin_id))
+        .to_owned();
+    db.execute(&q).await?;
+    Ok(())
+}
+
+/// A sweep page's origin: its id and when it was read.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageOrigin {
+    pub id: i64,
+    pub observed_at: Timestamp,
+}
+
+/// The record origins (pages) of one zone's sweep, and how many record observations they made.
+pub(crate) async fn sweep_page_origins(db: &impl ConnectionTrait, zone_id: &ZoneId, sweep_id: &str) -> Result<(Vec<PageOrigin>, u64), DbErr> {
     let select = Query::select()
-        .column(O::Id)
+        .columns([O::Id, O::ObservedAt, O::Observations])
         .from(O::Table)
         .and_where(Expr::col(O::SweepId).eq(sweep_id))
         .and_where(Expr::col(O::ZoneId).eq(zone_id.as_str()))
         .and_where(Expr::col(O::Kind).eq(OriginKind::Records.as_str()))
         .and_where(Expr::col(O::Source).eq(Source::Sweep.as_str()))
         .to_owned();
-    db.query_all(&select).await?.iter().map(|r| r.try_get::<i64>("", "id")).collect()
+    let mut pages = Vec::new();
+    let mut observations: u64 = 0;
+    for r in db.query_all(&select).await? {
+        pages.push(PageOrigin { id: r.try_get("", "id")?, observed_at: r.try_get("", "observed_at")? });
+        observations += Ord::max(r.try_get::<i64>("", "observations")?, 0) as u64;
+    }
+    Ok((pages, observations))
 }
 
 fn select_origins() -> sea_orm::sea_query::SelectStatement {
@@ -299,6 +361,7 @@ fn select_origins() -> sea_orm::sea_query::SelectStatement {
             O::EventName,
             O::Actor,
             O::ActorRole,
+            O::Observations,
         ])
         .from(O::Table)
         .to_owned()
@@ -318,6 +381,7 @@ struct RawOrigin {
     event_name: Option<String>,
     actor: Option<String>,
     actor_role: Option<String>,
+    observations: i64,
 }
 
 fn decode(row: &QueryResult) -> Result<OriginRow, DbErr> {
@@ -336,5 +400,46 @@ fn decode(row: &QueryResult) -> Result<OriginRow, DbErr> {
         event_name: r.event_name,
         actor: r.actor,
         actor_role: r.actor_role,
+        observations: r.observations,
     })
+}
+
+/// How a message holds its zone's lock ([`lock_zone`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum ZoneLock {
+    /// Messages that read the zone's absences: any number at once.
+    Shared,
+    /// Messages that add an absence (a reconciliation, a zone deletion): alone.
+    Exclusive,
+}
+
+/// Take the zone's lock until the transaction ends (MySQL; SQLite's write lock already
+/// serialises writers). Writers run at READ COMMITTED, which takes no gap locks, so without
+/// it a message could read the absences, then a reconciliation of the same zone commit a new
+/// one, and the message apply its fast path as if there were none.
+pub(crate) async fn lock_zone(db: &impl ConnectionTrait, zone_id: &ZoneId, how: ZoneLock) -> Result<(), DbErr> {
+    if db.get_database_backend() != sea_orm::DatabaseBackend::MySql {
+        return Ok(());
+    }
+    let select = || {
+        let mut q = Query::select().column(ZoneLocks::ZoneId).from(ZoneLocks::Table).and_where(Expr::col(ZoneLocks::ZoneId).eq(zone_id.as_str())).to_owned();
+        match how {
+            ZoneLock::Shared => q.lock_shared(),
+            ZoneLock::Exclusive => q.lock_exclusive(),
+        };
+        q
+    };
+    if db.query_one(&select()).await?.is_some() {
+        return Ok(());
+    }
+    // The zone's first message: make the row (a concurrent first message waits here for it).
+    let insert = Query::insert()
+        .into_table(ZoneLocks::Table)
+        .columns([ZoneLocks::ZoneId])
+        .values_panic([zone_id.as_str().into()])
+        .on_conflict(OnConflict::column(ZoneLocks::ZoneId).do_nothing_on([ZoneLocks::ZoneId]).to_owned())
+        .to_owned();
+    db.execute(&insert).await?;
+    db.query_one(&select()).await?;
+    Ok(())
 }

@@ -12,7 +12,9 @@ use std::sync::Arc;
 use zonetrail_model::entity::{record_changes, record_sets, record_values};
 use zonetrail_model::{RecordKey, Timestamp, ZoneId};
 
-use crate::origin::OriginRow;
+use zonetrail_model::observed::{self, ObservedEntry};
+
+use crate::origin::{self, OriginRow};
 use crate::sequence::{Action, State};
 use crate::store::{self, IN_CHUNK, KeyCols};
 use crate::tables::RecordObservations as RO;
@@ -48,6 +50,25 @@ pub(crate) struct Refresh {
     pub observed_at: Timestamp,
     pub last_seen_at: Option<Timestamp>,
     pub last_sweep_id: Option<String>,
+}
+
+/// Where a record's blob-kept observations stand after this plan.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Chain {
+    /// As stored: the chain starts at this origin (or there is none).
+    Keep(Option<i64>),
+    /// Every blob-kept observation of the record is written as a row by this plan: the chain
+    /// is no longer needed.
+    Materialized,
+}
+
+impl Chain {
+    fn tail(self) -> Option<i64> {
+        match self {
+            Chain::Keep(head) => head,
+            Chain::Materialized => None,
+        }
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -95,6 +116,9 @@ pub(crate) struct KeyOutcome {
     pub record: RecordRef,
     pub row: Option<RowWrite>,
     pub refresh: Option<Refresh>,
+    /// The records message's own observation of this record: kept in its origin's blob.
+    pub observed: Option<ObsWrite>,
+    pub chain: Chain,
     pub obs_insert: Vec<ObsWrite>,
     pub obs_delete: Vec<i64>,
     pub obs_flags: Vec<(i64, bool)>,
@@ -106,11 +130,13 @@ pub(crate) struct KeyOutcome {
 }
 
 impl KeyOutcome {
-    pub(crate) fn new(record: RecordRef, effect: Effect) -> Self {
+    pub(crate) fn new(record: RecordRef, effect: Effect, chain: Chain) -> Self {
         Self {
             record,
             row: None,
             refresh: None,
+            observed: None,
+            chain,
             obs_insert: Vec::new(),
             obs_delete: Vec::new(),
             obs_flags: Vec::new(),
@@ -118,6 +144,14 @@ impl KeyOutcome {
             changes_delete: Vec::new(),
             values: None,
             effect,
+        }
+    }
+
+    /// The record's newest blob-kept observation after this plan.
+    fn chain_head(&self, blob_origin: Option<i64>) -> Option<i64> {
+        match (&self.observed, blob_origin) {
+            (Some(_), Some(origin)) => Some(origin),
+            _ => self.chain.tail(),
         }
     }
 }
@@ -135,12 +169,15 @@ pub struct Counts {
 
 pub(crate) struct Plan {
     zone_id: ZoneId,
+    /// The records message's origin, whose blob keeps the message's observations (`None` for
+    /// an absence: its observations are rows).
+    blob_origin: Option<i64>,
     outcomes: Vec<KeyOutcome>,
 }
 
 impl Plan {
-    pub(crate) fn new(zone_id: ZoneId) -> Self {
-        Self { zone_id, outcomes: Vec::new() }
+    pub(crate) fn new(zone_id: ZoneId, blob_origin: Option<i64>) -> Self {
+        Self { zone_id, blob_origin, outcomes: Vec::new() }
     }
 
     pub(crate) fn push(&mut self, outcome: KeyOutcome) {
@@ -159,9 +196,23 @@ impl Plan {
             }
         }
 
-        // Rows first: new records need their ids before anything can point at them.
-        let rows: Vec<&RowWrite> = self.outcomes.iter().filter_map(|o| o.row.as_ref()).collect();
-        upsert_rows(db, &self.zone_id, &rows).await?;
+        // Rows first: new records need their ids before anything can point at them. A new
+        // record is a plain INSERT: if a concurrent message created it since this one looked,
+        // the duplicate key fails this transaction, and the retry finds the row.
+        let blob_origin = self.blob_origin;
+        let mut new_rows: Vec<(&RowWrite, Option<i64>)> = Vec::new();
+        let mut rows: Vec<(&RowWrite, Option<i64>)> = Vec::new();
+        for o in &self.outcomes {
+            if let Some(w) = &o.row {
+                let head = o.chain_head(blob_origin);
+                match o.record {
+                    RecordRef::New(_) => new_rows.push((w, head)),
+                    RecordRef::Id(_) => rows.push((w, head)),
+                }
+            }
+        }
+        write_rows(db, &self.zone_id, &new_rows, false).await?;
+        write_rows(db, &self.zone_id, &rows, true).await?;
         let new_keys: Vec<KeyCols> =
             self.outcomes.iter().filter_map(|o| if let RecordRef::New(k) = &o.record { Some(KeyCols::of(k)) } else { None }).collect();
         let new_ids = if new_keys.is_empty() { HashMap::new() } else { store::record_ids(db, &self.zone_id, &new_keys).await? };
@@ -175,7 +226,8 @@ impl Plan {
             }
         };
 
-        let mut refresh: HashMap<&Refresh, Vec<i64>> = HashMap::new();
+        let mut refresh: HashMap<(&Refresh, Option<i64>), Vec<i64>> = HashMap::new();
+        let mut observed = Vec::new();
         let mut obs_insert = Vec::new();
         let mut obs_delete = Vec::new();
         let mut obs_flags: HashMap<bool, Vec<(i64, i64)>> = HashMap::new();
@@ -186,7 +238,15 @@ impl Plan {
         for o in &self.outcomes {
             let id = id_of(&o.record)?;
             if let Some(r) = &o.refresh {
-                refresh.entry(r).or_default().push(id);
+                refresh.entry((r, o.chain_head(blob_origin))).or_default().push(id);
+            }
+            if let Some(w) = &o.observed {
+                observed.push(ObservedEntry {
+                    record_id: id,
+                    prev_origin_id: o.chain.tail(),
+                    starts_run: w.starts_run,
+                    content_hash: w.state.hash().map(str::to_owned),
+                });
             }
             obs_insert.extend(o.obs_insert.iter().map(|w| (id, w)));
             obs_delete.extend(o.obs_delete.iter().map(|origin| (id, *origin)));
@@ -202,8 +262,8 @@ impl Plan {
                 values_insert.extend(values.iter().map(|v| (id, v.as_str())));
             }
         }
-        for (r, ids) in refresh {
-            refresh_rows(db, r, &ids).await?;
+        for ((r, head), ids) in refresh {
+            refresh_rows(db, r, head, &ids).await?;
         }
         delete_observations(db, &obs_delete).await?;
         insert_observations(db, &obs_insert).await?;
@@ -214,6 +274,13 @@ impl Plan {
         counts.history_rows = insert_changes(db, &self.zone_id, &changes_insert).await?;
         delete_by_ids(db, record_values::Entity, record_values::Column::RecordId, &values_clear).await?;
         insert_values(db, &values_insert).await?;
+        if let Some(origin) = blob_origin
+            && !observed.is_empty()
+        {
+            let n = observed.len();
+            let blob = observed::encode(observed).map_err(|e| DbErr::Custom(e.to_string()))?;
+            origin::store_observed(db, origin, blob, n).await?;
+        }
         Ok(counts)
     }
 }
@@ -226,9 +293,11 @@ fn ts_opt(t: Option<Timestamp>) -> Expr {
     Expr::val(t)
 }
 
-async fn upsert_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[&RowWrite]) -> Result<(), DbErr> {
+/// Write whole rows: `upsert` for rows that exist (locked by this transaction), a plain
+/// INSERT for new ones. `.1` is the row's `observation_origin_id`.
+async fn write_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(&RowWrite, Option<i64>)], upsert: bool) -> Result<(), DbErr> {
     use record_sets::Column as C;
-    // ~12 values a row: stay far below the placeholder limits.
+    // ~13 values a row: stay far below the placeholder limits.
     for chunk in rows.chunks(IN_CHUNK) {
         let mut q = Query::insert()
             .into_table(record_sets::Entity)
@@ -245,9 +314,10 @@ async fn upsert_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[&RowWr
                 C::LastSeenAt,
                 C::DeletedAt,
                 C::LastSweepId,
+                C::ObservationOriginId,
             ])
             .to_owned();
-        for r in chunk {
+        for (r, head) in chunk {
             q.values_panic([
                 zone_id.as_str().into(),
                 r.key.name.as_str().into(),
@@ -261,22 +331,38 @@ async fn upsert_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[&RowWr
                 ts_opt(r.last_seen_at),
                 ts_opt(r.deleted_at),
                 r.last_sweep_id.clone().into(),
+                (*head).into(),
             ]);
         }
-        q.on_conflict(
-            OnConflict::columns([C::ZoneId, C::Name, C::RecordType, C::SetIdentifier])
-                .update_columns([C::Content, C::ContentHash, C::ObservedAt, C::FirstSeenAt, C::LastSeenAt, C::DeletedAt, C::LastSweepId])
-                .to_owned(),
-        );
+        if upsert {
+            q.on_conflict(
+                OnConflict::columns([C::ZoneId, C::Name, C::RecordType, C::SetIdentifier])
+                    .update_columns([
+                        C::Content,
+                        C::ContentHash,
+                        C::ObservedAt,
+                        C::FirstSeenAt,
+                        C::LastSeenAt,
+                        C::DeletedAt,
+                        C::LastSweepId,
+                        C::ObservationOriginId,
+                    ])
+                    .to_owned(),
+            );
+        }
         db.execute(&q).await?;
     }
     Ok(())
 }
 
-async fn refresh_rows(db: &impl ConnectionTrait, r: &Refresh, ids: &[i64]) -> Result<(), DbErr> {
+async fn refresh_rows(db: &impl ConnectionTrait, r: &Refresh, head: Option<i64>, ids: &[i64]) -> Result<(), DbErr> {
     use record_sets::Column as C;
     for chunk in ids.chunks(IN_CHUNK * 4) {
-        let mut q = Query::update().table(record_sets::Entity).value(C::ObservedAt, ts(r.observed_at)).to_owned();
+        let mut q = Query::update()
+            .table(record_sets::Entity)
+            .value(C::ObservedAt, ts(r.observed_at))
+            .value(C::ObservationOriginId, head)
+            .to_owned();
         if let Some(t) = r.last_seen_at {
             q.value(C::LastSeenAt, ts(t));
         }

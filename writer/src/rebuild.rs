@@ -3,18 +3,17 @@
 
 use sea_orm::ConnectionTrait;
 use std::sync::Arc;
-use zonetrail_model::entity::record_sets;
 use zonetrail_model::{RecordKey, Timestamp};
 
 use crate::error::ApplyError;
 use crate::keyplan::{NewObs, Stored, plan_full};
 use crate::origin::OriginRow;
 use crate::plan::Plan;
-use crate::store;
+use crate::store::{self, StoredRow};
 
 pub(crate) struct Item<'a> {
     pub key: RecordKey,
-    pub row: &'a record_sets::Model,
+    pub row: &'a StoredRow,
     pub new: Option<NewObs>,
 }
 
@@ -29,7 +28,8 @@ pub(crate) async fn rebuild(
         return Ok(());
     }
     let ids: Vec<i64> = items.iter().map(|i| i.row.id).collect();
-    let mut observations = store::observations(db, &ids).await?;
+    let rows: Vec<&StoredRow> = items.iter().map(|i| i.row).collect();
+    let mut observations = store::observations(db, &rows).await?;
     let mut changes = store::changes(db, &ids).await?;
     for item in items {
         let stored = Stored {

@@ -2,18 +2,19 @@
 
 use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::ConnectionTrait;
+use std::collections::HashMap;
 use zonetrail_model::entity::sweep_pages;
 use zonetrail_model::{Origin, RecordsMessage, Timestamp, to_micros};
 
 use crate::ApplyOptions;
 use crate::error::ApplyError;
-use crate::keyplan::{NewObs, fast_applies, plan_fast, plan_full};
-use crate::origin::{self, NewOrigin, OriginKind};
-use crate::plan::{Counts, Plan};
+use crate::keyplan::{NewObs, fast_applies, fast_needs_content, plan_fast, plan_full};
+use crate::origin::{self, NewOrigin, OriginKind, ZoneLock};
+use crate::plan::{Chain, Counts, Effect, KeyOutcome, ObsWrite, Plan, RecordRef};
 use crate::rebuild::{Item, rebuild};
 use crate::sequence::{Obs, horizon};
 use crate::store::{self, KeyCols};
-use crate::validate;
+use crate::{unchanged, validate};
 
 pub(crate) async fn apply(db: &impl ConnectionTrait, m: &RecordsMessage, now: Timestamp, options: ApplyOptions) -> Result<Counts, ApplyError> {
     validate::observed_at(m.observed_at, now)?;
@@ -27,19 +28,74 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, m: &RecordsMessage, now: Ti
     }
     let incoming = validate::records(m, now)?;
     let origin = origin::ensure(db, &new_origin).await?;
+    if origin.observations > 0 {
+        // A concurrent delivery of the same message committed it while this one waited.
+        return Ok(Counts { unchanged: (m.upserts.len() + m.deletes.len()) as u64, ..Counts::default() });
+    }
     let keys: Vec<KeyCols> = incoming.iter().map(|i| KeyCols::of(&i.key)).collect();
+    origin::lock_zone(db, &m.zone_id, ZoneLock::Shared).await?;
     let absences = origin::zone_absences(db, &m.zone_id).await?;
     let horizon = horizon(&absences);
-    let rows = store::lock_records(db, &m.zone_id, &keys).await?;
+    let mut plan = Plan::new(m.zone_id.clone(), Some(origin.id));
+    // A sweep page's records unchanged since the previous sweep are refreshed without reading
+    // them; the others go below.
+    let refreshed = match (&m.origin, options.always_rebuild) {
+        (Origin::Sweep { .. }, false) => unchanged::refresh(db, &m.zone_id, &incoming, &keys, &origin, &absences).await?,
+        _ => HashMap::new(),
+    };
+    let (incoming, keys): (Vec<_>, Vec<_>) = incoming
+        .into_iter()
+        .zip(keys)
+        .enumerate()
+        .filter_map(|(i, (inc, key))| match refreshed.get(&i) {
+            Some(r) => {
+                let mut out = KeyOutcome::new(RecordRef::Id(r.id), Effect::Refreshed, Chain::Keep(Some(r.prev_origin_id)));
+                out.observed = Some(ObsWrite { origin_id: origin.id, at, state: inc.state, starts_run: false });
+                plan.push(out);
+                None
+            }
+            None => Some((inc, key)),
+        })
+        .unzip();
+    let mut rows = store::lock_records(db, &m.zone_id, &keys).await?;
 
-    let mut plan = Plan::new(m.zone_id.clone());
+    // Which way each record goes; only changes and rebuilds need the stored content.
+    enum Way {
+        New,
+        Fast,
+        Slow,
+    }
+    let news: Vec<NewObs> = incoming
+        .iter()
+        .map(|inc| NewObs { obs: Obs { at, state: inc.state.clone(), origin: origin.clone() }, content: inc.content.clone() })
+        .collect();
+    let ways: Vec<Way> = keys
+        .iter()
+        .map(|cols| match rows.get(cols) {
+            None => Way::New,
+            Some(row) if !options.always_rebuild && fast_applies(row, at, &absences) => Way::Fast,
+            Some(_) => Way::Slow,
+        })
+        .collect();
+    let needs_content: std::collections::HashSet<&KeyCols> = keys
+        .iter()
+        .zip(&news)
+        .zip(&ways)
+        .filter(|((cols, new), way)| match way {
+            Way::New => false,
+            Way::Fast => rows.get(*cols).is_some_and(|row| fast_needs_content(row, &new.obs)),
+            Way::Slow => true,
+        })
+        .map(|((cols, _), _)| cols)
+        .collect();
+    store::load_contents(db, rows.iter_mut().filter(|(k, _)| needs_content.contains(k)).map(|(_, r)| r)).await?;
+
     let mut slow = Vec::new();
-    for (inc, cols) in incoming.into_iter().zip(&keys) {
-        let new = NewObs { obs: Obs { at, state: inc.state, origin: origin.clone() }, content: inc.content };
-        match rows.get(cols) {
-            None => plan.push(plan_full(&inc.key, None, Some(&new), &absences, horizon)?),
-            Some(row) if !options.always_rebuild && fast_applies(row, at, &absences) => plan.push(plan_fast(&inc.key, row, &new)?),
-            Some(row) => slow.push(Item { key: inc.key, row, new: Some(new) }),
+    for (((inc, cols), new), way) in incoming.into_iter().zip(&keys).zip(news).zip(ways) {
+        match (way, rows.get(cols)) {
+            (Way::Fast, Some(row)) => plan.push(plan_fast(&inc.key, row, &new)?),
+            (Way::Slow, Some(row)) => slow.push(Item { key: inc.key, row, new: Some(new) }),
+            _ => plan.push(plan_full(&inc.key, None, Some(&new), &absences, horizon)?),
         }
     }
     rebuild(db, &mut plan, slow, &absences, horizon).await?;

@@ -229,6 +229,7 @@ mod tests {
             event_name: None,
             actor: None,
             actor_role: None,
+            observations: 0,
         })
     }
 

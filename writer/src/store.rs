@@ -47,13 +47,96 @@ impl KeyCols {
         Self { name: key.name.as_str().to_owned(), rtype: key.rtype.as_str().to_owned(), set_identifier: key.set_identifier_column().to_owned() }
     }
 
-    fn of_row(row: &record_sets::Model) -> Self {
+    fn of_row(row: &StoredRow) -> Self {
         Self { name: row.name.clone(), rtype: row.record_type.clone(), set_identifier: row.set_identifier.clone() }
     }
 }
 
+/// A `record_sets` row as the writer reads it. `content` is read only for the rows that need
+/// it (a change, or a rebuild): an unchanged re-observation compares hashes, so the locking
+/// read of a whole message leaves the JSON behind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct StoredRow {
+    pub id: i64,
+    pub name: String,
+    pub record_type: String,
+    pub set_identifier: String,
+    pub content_hash: Option<String>,
+    pub observed_at: Timestamp,
+    pub first_seen_at: Option<Timestamp>,
+    pub last_seen_at: Option<Timestamp>,
+    pub deleted_at: Option<Timestamp>,
+    pub last_sweep_id: Option<String>,
+    /// The newest origin that keeps an observation of this record in its blob.
+    pub observation_origin_id: Option<i64>,
+    /// `None` until read ([`load_contents`]); then the column (`None` for a tombstone of a
+    /// record never seen alive).
+    pub content: Option<Option<String>>,
+}
+
+impl StoredRow {
+    /// The stored content. Reading it before [`load_contents`] is a bug of the writer.
+    pub(crate) fn content(&self) -> Option<&str> {
+        self.content.as_ref().unwrap_or_else(|| panic!("record_sets {}: content was not read before it was needed", self.id)).as_deref()
+    }
+}
+
+#[derive(FromQueryResult)]
+struct NarrowRow {
+    id: i64,
+    name: String,
+    record_type: String,
+    set_identifier: String,
+    content_hash: Option<String>,
+    observed_at: Timestamp,
+    first_seen_at: Option<Timestamp>,
+    last_seen_at: Option<Timestamp>,
+    deleted_at: Option<Timestamp>,
+    last_sweep_id: Option<String>,
+    observation_origin_id: Option<i64>,
+}
+
+impl From<NarrowRow> for StoredRow {
+    fn from(r: NarrowRow) -> Self {
+        Self {
+            id: r.id,
+            name: r.name,
+            record_type: r.record_type,
+            set_identifier: r.set_identifier,
+            content_hash: r.content_hash,
+            observed_at: r.observed_at,
+            first_seen_at: r.first_seen_at,
+            last_seen_at: r.last_seen_at,
+            deleted_at: r.deleted_at,
+            last_sweep_id: r.last_sweep_id,
+            observation_origin_id: r.observation_origin_id,
+            content: None,
+        }
+    }
+}
+
+fn narrow(select: sea_orm::Select<record_sets::Entity>) -> sea_orm::Selector<sea_orm::SelectModel<NarrowRow>> {
+    use record_sets::Column as C;
+    select
+        .select_only()
+        .columns([
+            C::Id,
+            C::Name,
+            C::RecordType,
+            C::SetIdentifier,
+            C::ContentHash,
+            C::ObservedAt,
+            C::FirstSeenAt,
+            C::LastSeenAt,
+            C::DeletedAt,
+            C::LastSweepId,
+            C::ObservationOriginId,
+        ])
+        .into_model::<NarrowRow>()
+}
+
 /// Rebuild the typed key of a stored row.
-pub(crate) fn row_key(zone_id: &ZoneId, row: &record_sets::Model) -> Result<RecordKey, String> {
+pub(crate) fn row_key(zone_id: &ZoneId, row: &StoredRow) -> Result<RecordKey, String> {
     Ok(RecordKey {
         zone_id: zone_id.clone(),
         name: RecordName::parse(&row.name).map_err(|e| format!("record_sets {}: {e}", row.id))?,
@@ -62,20 +145,18 @@ pub(crate) fn row_key(zone_id: &ZoneId, row: &record_sets::Model) -> Result<Reco
     })
 }
 
-/// The rows of these keys, locked until the transaction ends (MySQL `FOR UPDATE`; SQLite's
-/// immediate transaction already holds the only write lock).
-pub(crate) async fn lock_records(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[KeyCols]) -> Result<HashMap<KeyCols, record_sets::Model>, DbErr> {
+/// The rows of these keys, without their content, locked until the transaction ends (MySQL
+/// `FOR UPDATE`; SQLite's immediate transaction already holds the only write lock).
+pub(crate) async fn lock_records(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[KeyCols]) -> Result<HashMap<KeyCols, StoredRow>, DbErr> {
     let wanted: HashSet<&KeyCols> = keys.iter().collect();
     let mut names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
     names.sort_unstable();
     names.dedup();
     let mut out = HashMap::with_capacity(keys.len());
     for chunk in names.chunks(IN_CHUNK) {
-        let rows = by_names(zone_id, chunk)
-            .lock_exclusive()
-            .all(db)
-            .await?;
+        let rows = narrow(by_names(zone_id, chunk).lock_exclusive()).all(db).await?;
         for row in rows {
+            let row = StoredRow::from(row);
             let key = KeyCols::of_row(&row);
             if wanted.contains(&key) {
                 out.insert(key, row);
@@ -83,6 +164,35 @@ pub(crate) async fn lock_records(db: &impl ConnectionTrait, zone_id: &ZoneId, ke
         }
     }
     Ok(out)
+}
+
+/// Read the content of the rows whose ids are given (the rows are locked already).
+pub(crate) async fn load_contents<'a>(db: &impl ConnectionTrait, rows: impl IntoIterator<Item = &'a mut StoredRow>) -> Result<(), DbErr> {
+    #[derive(FromQueryResult)]
+    struct ContentRow {
+        id: i64,
+        content: Option<String>,
+    }
+    let mut by_id: HashMap<i64, &mut StoredRow> = rows.into_iter().filter(|r| r.content.is_none()).map(|r| (r.id, r)).collect();
+    let ids: Vec<i64> = by_id.keys().copied().collect();
+    for chunk in ids.chunks(IN_CHUNK) {
+        let rows = record_sets::Entity::find()
+            .select_only()
+            .columns([record_sets::Column::Id, record_sets::Column::Content])
+            .filter(record_sets::Column::Id.is_in(chunk.iter().copied()))
+            .into_model::<ContentRow>()
+            .all(db)
+            .await?;
+        for r in rows {
+            if let Some(row) = by_id.get_mut(&r.id) {
+                row.content = Some(r.content);
+            }
+        }
+    }
+    match by_id.values().find(|r| r.content.is_none()) {
+        Some(r) => Err(DbErr::RecordNotFound(format!("record_sets {} vanished while locked", r.id))),
+        None => Ok(()),
+    }
 }
 
 /// Ids of these keys' rows.
@@ -116,14 +226,31 @@ pub(crate) async fn record_ids(db: &impl ConnectionTrait, zone_id: &ZoneId, keys
     Ok(out)
 }
 
-/// Rows of a zone selected by a condition on `observed_at`, locked.
+/// Rows of a zone selected by a condition on `observed_at`, with their content, locked.
 pub(crate) async fn lock_zone_rows(
     db: &impl ConnectionTrait,
     zone_id: &ZoneId,
     filter: impl Fn(sea_orm::Select<record_sets::Entity>) -> sea_orm::Select<record_sets::Entity>,
-) -> Result<Vec<record_sets::Model>, DbErr> {
+) -> Result<Vec<StoredRow>, DbErr> {
     let q = record_sets::Entity::find().filter(record_sets::Column::ZoneId.eq(zone_id.as_str()));
-    filter(q).lock_exclusive().all(db).await
+    let rows = filter(q).lock_exclusive().all(db).await?;
+    Ok(rows
+        .into_iter()
+        .map(|r| StoredRow {
+            id: r.id,
+            name: r.name,
+            record_type: r.record_type,
+            set_identifier: r.set_identifier,
+            content_hash: r.content_hash,
+            observed_at: r.observed_at,
+            first_seen_at: r.first_seen_at,
+            last_seen_at: r.last_seen_at,
+            deleted_at: r.deleted_at,
+            last_sweep_id: r.last_sweep_id,
+            observation_origin_id: r.observation_origin_id,
+            content: Some(r.content),
+        })
+        .collect())
 }
 
 /// One stored observation.
@@ -133,10 +260,15 @@ pub(crate) struct StoredObs {
     pub at: Timestamp,
     pub state: State,
     pub starts_run: bool,
+    /// Kept in its origin's blob (not a `record_observations` row).
+    pub in_blob: bool,
 }
 
-/// The stored observations of these records, by record id.
-pub(crate) async fn observations(db: &impl ConnectionTrait, record_ids: &[i64]) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
+/// The stored observations of these rows, by record id: their `record_observations` rows and
+/// the chain of blob-kept ones that starts at each row's `observation_origin_id`. Where both
+/// hold an observation by the same origin (a rebuild wrote the blob's entry as a row), the
+/// row wins: it carries the current run flag.
+pub(crate) async fn observations(db: &impl ConnectionTrait, rows: &[&StoredRow]) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
     #[derive(FromQueryResult)]
     struct Raw {
         record_id: i64,
@@ -146,6 +278,7 @@ pub(crate) async fn observations(db: &impl ConnectionTrait, record_ids: &[i64]) 
         content_hash: Option<String>,
         starts_run: bool,
     }
+    let record_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut raws = Vec::new();
     for chunk in record_ids.chunks(IN_CHUNK) {
         let q = Query::select()
@@ -172,7 +305,70 @@ pub(crate) async fn observations(db: &impl ConnectionTrait, record_ids: &[i64]) 
             (false, Some(h)) => State::Present(h),
             (false, None) => return Err(DbErr::Type(format!("observation of record {} by origin {} has no content hash", r.record_id, r.origin_id))),
         };
-        out.entry(r.record_id).or_default().push(StoredObs { origin, at: r.observed_at, state, starts_run: r.starts_run });
+        out.entry(r.record_id).or_default().push(StoredObs { origin, at: r.observed_at, state, starts_run: r.starts_run, in_blob: false });
+    }
+    let heads: Vec<(i64, i64)> = rows.iter().filter_map(|r| r.observation_origin_id.map(|o| (r.id, o))).collect();
+    for (record_id, obs) in blob_chains(db, &heads, None).await? {
+        let list = out.entry(record_id).or_default();
+        for o in obs {
+            if !list.iter().any(|s| s.origin.id == o.origin.id) {
+                list.push(o);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Follow each record's chain of blob-kept observations from `(record id, newest origin id)`,
+/// newest first, one query per step for all records at once. A chain ends at an entry with
+/// no previous origin, at an origin compacted away (older than the horizon), or, with
+/// `since`, at the first origin observed before it.
+pub(crate) async fn blob_chains(
+    db: &impl ConnectionTrait,
+    heads: &[(i64, i64)],
+    since: Option<Timestamp>,
+) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
+    use zonetrail_model::observed::Observed;
+    let mut out: HashMap<i64, Vec<StoredObs>> = HashMap::new();
+    type Blob = (Arc<OriginRow>, Vec<u8>);
+    let mut blobs: HashMap<i64, Option<Blob>> = HashMap::new();
+    let mut frontier: Vec<(i64, i64)> = heads.to_vec();
+    while !frontier.is_empty() {
+        let mut need: Vec<i64> = frontier.iter().map(|(_, o)| *o).filter(|o| !blobs.contains_key(o)).collect();
+        need.sort_unstable();
+        need.dedup();
+        for chunk in need.chunks(IN_CHUNK) {
+            for (origin, blob) in origin::blobs_by_ids(db, chunk).await? {
+                Observed::parse(&blob).map_err(|e| DbErr::Type(format!("observation_origins {}: {e}", origin.id)))?;
+                blobs.insert(origin.id, Some((origin, blob)));
+            }
+        }
+        for id in need {
+            blobs.entry(id).or_insert(None);
+        }
+        let mut next = Vec::new();
+        for (record_id, origin_id) in frontier {
+            let Some(Some((origin, blob))) = blobs.get(&origin_id) else { continue };
+            if since.is_some_and(|t| origin.observed_at < t) {
+                continue;
+            }
+            let Some(entry) = Observed::parse(blob).ok().and_then(|v| v.find(record_id)) else {
+                return Err(DbErr::RecordNotFound(format!("record {record_id} points at origin {origin_id}, whose blob does not observe it")));
+            };
+            let state = match entry.content_hash {
+                Some(h) => State::Present(h),
+                None => State::Deleted,
+            };
+            out.entry(record_id).or_default().push(StoredObs { origin: origin.clone(), at: origin.observed_at, state, starts_run: entry.starts_run, in_blob: true });
+            if let Some(prev) = entry.prev_origin_id {
+                // Each origin observes a record once, so a chain never comes back to one.
+                if out[&record_id].iter().any(|o| o.origin.id == prev) {
+                    return Err(DbErr::Custom(format!("record {record_id}: the chain of observations loops at origin {prev}")));
+                }
+                next.push((record_id, prev));
+            }
+        }
+        frontier = next;
     }
     Ok(out)
 }

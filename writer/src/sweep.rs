@@ -9,7 +9,7 @@ use zonetrail_model::{SweepDone, Timestamp, to_micros};
 
 use crate::ApplyOptions;
 use crate::error::ApplyError;
-use crate::origin::{self, NewOrigin};
+use crate::origin::{self, NewOrigin, ZoneLock};
 use crate::plan::Counts;
 use crate::sequence::HORIZON;
 use crate::store::IN_CHUNK;
@@ -39,8 +39,7 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, d: &SweepDone, now: Timesta
     }
 
     let pages_applied = count_pages(db, d).await?;
-    let page_origins = origin::sweep_page_origin_ids(db, &d.zone_id, &d.sweep_id).await?;
-    let records_applied = count_page_observations(db, &page_origins).await?;
+    let (page_origins, records_applied) = origin::sweep_page_origins(db, &d.zone_id, &d.sweep_id).await?;
     let started_at = to_micros(d.started_at);
     record_sweep(db, d, started_at, pages_applied).await?;
     // Counted in observations, a page split over several messages counts only when every part
@@ -56,6 +55,7 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, d: &SweepDone, now: Timesta
         }));
     }
 
+    origin::lock_zone(db, &d.zone_id, ZoneLock::Exclusive).await?;
     let reconcile = origin::ensure(db, &NewOrigin::reconcile(&d.zone_id, &d.sweep_id, started_at, d.observed_at)).await?;
     let absences = origin::zone_absences(db, &d.zone_id).await?;
     let counts = absence::apply(db, &d.zone_id, &reconcile, &absences, &page_origins, options).await?;
@@ -81,19 +81,6 @@ async fn count_pages(db: &impl ConnectionTrait, d: &SweepDone) -> Result<u64, Ap
         .and_where(Expr::col(sweep_pages::Column::ZoneId).eq(d.zone_id.as_str()))
         .to_owned();
     count(db, &q).await
-}
-
-async fn count_page_observations(db: &impl ConnectionTrait, page_origins: &[i64]) -> Result<u64, ApplyError> {
-    let mut total = 0;
-    for chunk in page_origins.chunks(IN_CHUNK) {
-        let q = Query::select()
-            .expr_as(Func::count(Expr::col(RO::RecordId)), Alias::new("n"))
-            .from(RO::Table)
-            .and_where(Expr::col(RO::OriginId).is_in(chunk.iter().copied()))
-            .to_owned();
-        total += count(db, &q).await?;
-    }
-    Ok(total)
 }
 
 async fn count(db: &impl ConnectionTrait, q: &sea_orm::sea_query::SelectStatement) -> Result<u64, ApplyError> {
@@ -160,6 +147,7 @@ async fn compact(db: &impl ConnectionTrait, d: &SweepDone, started_at: Timestamp
     }
     let ids: Vec<i64> = db.query_all(&old).await?.iter().map(|r| r.try_get::<i64>("", "id")).collect::<Result<_, _>>()?;
     for chunk in ids.chunks(IN_CHUNK) {
+        keep_run_starts(db, chunk).await?;
         let q = Query::delete()
             .from_table(RO::Table)
             .and_where(Expr::col(RO::StartsRun).eq(false))
@@ -173,6 +161,38 @@ async fn compact(db: &impl ConnectionTrait, d: &SweepDone, started_at: Timestamp
             .and_where(Expr::exists(referenced).not())
             .to_owned();
         db.execute(&q).await?;
+        let q = Query::update().table(O::Table).value(O::Observed, Option::<Vec<u8>>::None).and_where(Expr::col(O::Id).is_in(chunk.iter().copied())).to_owned();
+        db.execute(&q).await?;
+    }
+    Ok(())
+}
+
+/// Before the blobs of these origins go: their run starts become rows (the history keeps
+/// them). An observation a rebuild already wrote as a row keeps that row: its run flag is
+/// the current one, the blob's may be older.
+async fn keep_run_starts(db: &impl ConnectionTrait, origin_ids: &[i64]) -> Result<(), ApplyError> {
+    use zonetrail_model::observed::Observed;
+    for (origin, blob) in origin::blobs_by_ids(db, origin_ids).await? {
+        let view = Observed::parse(&blob).map_err(|e| ApplyError::Inconsistent(format!("observation_origins {}: {e}", origin.id)))?;
+        let starts: Vec<_> = view.iter().filter(|e| e.starts_run).collect();
+        for chunk in starts.chunks(IN_CHUNK) {
+            let mut q = Query::insert()
+                .into_table(RO::Table)
+                .columns([RO::RecordId, RO::OriginId, RO::ObservedAt, RO::Deleted, RO::ContentHash, RO::StartsRun])
+                .to_owned();
+            for e in chunk {
+                q.values_panic([
+                    e.record_id.into(),
+                    origin.id.into(),
+                    origin.observed_at.into(),
+                    e.content_hash.is_none().into(),
+                    e.content_hash.clone().into(),
+                    true.into(),
+                ]);
+            }
+            q.on_conflict(OnConflict::columns([RO::RecordId, RO::OriginId]).do_nothing_on([RO::RecordId]).to_owned());
+            db.execute(&q).await?;
+        }
     }
     Ok(())
 }

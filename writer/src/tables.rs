@@ -1,4 +1,4 @@
-//! Names of the writer's own tables (migration `m20261122_000003`) for sea-query statements.
+//! Names of the writer's own tables (migrations `m20261122_000003` and `m20261201_000006`) for sea-query statements.
 //! The inventory tables are reached through the model crate's entities.
 
 use sea_orm::DeriveIden;
@@ -19,6 +19,18 @@ pub(crate) enum ObservationOrigins {
     EventName,
     Actor,
     ActorRole,
+    /// Migration `m20261201_000006`: how many record observations the message made, and the
+    /// blob that keeps them (`zonetrail_model::observed`).
+    Observations,
+    Observed,
+}
+
+/// Migration `m20261201_000006`: one row per zone, the lock that orders a zone's absences
+/// against the messages that read them.
+#[derive(DeriveIden, Clone, Copy)]
+pub(crate) enum ZoneLocks {
+    Table,
+    ZoneId,
 }
 
 #[derive(DeriveIden, Clone, Copy)]

@@ -29,12 +29,13 @@ pub(crate) struct Content {
 
 impl Content {
     pub(crate) fn new(record: RecordSet) -> Self {
+        use sha2::{Digest, Sha256};
+        // The canonical JSON, serialised once: the hash is `RecordSet::content_hash` of it.
         let record = record.normalize();
-        Self {
-            hash: record.content_hash(),
-            json: serde_json::to_string(&record).expect("a RecordSet always serialises"),
-            lookup: record.lookup_values(),
-        }
+        let json = serde_json::to_string(&record).expect("a RecordSet always serialises");
+        let hash = hex::encode(Sha256::digest(json.as_bytes()));
+        debug_assert_eq!(hash, record.content_hash());
+        Self { hash, json, lookup: record.lookup_values() }
     }
 
     /// Content as stored in `record_sets.content` or a history row.

@@ -13,7 +13,7 @@ use zonetrail_model::{HostedZone, RecordName, Timestamp, Vpc, ZoneChange, ZoneId
 
 use crate::ApplyOptions;
 use crate::error::ApplyError;
-use crate::origin::{self, NewOrigin, OriginKind, OriginRow};
+use crate::origin::{self, NewOrigin, OriginKind, OriginRow, ZoneLock};
 use crate::plan::Counts;
 use crate::tables::HostedZonesExt;
 use crate::{absence, validate};
@@ -23,11 +23,13 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, m: &ZoneMessage, now: Times
     let at = to_micros(m.observed_at);
     match &m.change {
         ZoneChange::Present(zone) => {
+            origin::lock_zone(db, &m.zone_id, ZoneLock::Shared).await?;
             let absences = origin::zone_absences(db, &m.zone_id).await?;
             update_row(db, &m.zone_id, Some((zone, at)), &absences).await?;
             Ok(Counts::default())
         }
         ZoneChange::Deleted => {
+            origin::lock_zone(db, &m.zone_id, ZoneLock::Exclusive).await?;
             let deletion = origin::ensure(db, &NewOrigin::from_message(&m.zone_id, at, &m.origin, OriginKind::ZoneDeleted, "")).await?;
             let absences = origin::zone_absences(db, &m.zone_id).await?;
             update_row(db, &m.zone_id, None, &absences).await?;

@@ -8,12 +8,16 @@ use std::time::Duration;
 use zonetrail_model::db::DbSettings;
 use zonetrail_model::testing::Backend;
 use zonetrail_model::{Message, RecordSet};
-use zonetrail_writer::lambda::{State, apply_batch, handle};
+use zonetrail_writer::lambda::{DEFAULT_CONCURRENCY, State, apply_batch, handle};
 
 use crate::on_both_backends;
 use crate::support::*;
 
-on_both_backends!(a_poison_message_never_holds_back_the_others, a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_them);
+on_both_backends!(
+    a_poison_message_never_holds_back_the_others,
+    a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_them,
+    messages_of_one_zone_applied_at_once_end_as_in_order,
+);
 
 fn sqs_event(bodies: &[(&str, Option<String>)]) -> SqsEvent {
     let records: Vec<_> = bodies
@@ -44,7 +48,7 @@ async fn a_poison_message_never_holds_back_the_others(backend: Backend) {
         ("m5", None),
         ("m6", Some(incomplete)),
     ]);
-    let state = State { db: db.conn.clone(), emit_metrics: false };
+    let state = State { db: db.conn.clone(), emit_metrics: false, concurrency: DEFAULT_CONCURRENCY };
     let response = handle(&state, LambdaEvent::new(event, Context::default())).await.expect("the handler reports failures, it does not fail");
     assert_eq!(
         serde_json::to_value(&response).unwrap(),
@@ -166,7 +170,7 @@ async fn a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_the
     let task = {
         let writer = writer.clone();
         let batch = batch.clone();
-        tokio::spawn(async move { apply_batch(&writer, &batch).await })
+        tokio::spawn(async move { apply_batch(&writer, &batch, DEFAULT_CONCURRENCY).await })
     };
     // Take the database away once the first message is in.
     let deadline = std::time::Instant::now() + Duration::from_secs(60);
@@ -196,11 +200,86 @@ async fn a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_the
 
     // SQS delivers the failed ones again: now they apply.
     let retry: Vec<SqsMessage> = batch.iter().filter(|m| failed.contains(m.message_id.as_ref().unwrap())).cloned().collect();
-    let (response, _) = apply_batch(&writer, &retry).await.unwrap();
+    let (response, _) = apply_batch(&writer, &retry, DEFAULT_CONCURRENCY).await.unwrap();
     assert!(response.batch_item_failures.is_empty(), "after recovery every message applies: {:?}", response.batch_item_failures);
     let snap = snapshot(&test.conn, &zone).await;
     assert_eq!(snap.records.len(), 40 * 300);
     assert_eq!(snap.history_len(), 40 * 300);
     writer.close().await.ok();
     outage.drop_user().await;
+}
+
+/// Batches applied several messages at a time, several batches at once (as concurrent Lambda
+/// instances do), with duplicates: the zone ends exactly as when every message is applied
+/// alone, in order. On MariaDB this is where deadlocks, lock waits and two messages creating
+/// the same record at once happen; the writer resolves them by trying again.
+async fn messages_of_one_zone_applied_at_once_end_as_in_order(backend: Backend) {
+    let test = migrated(backend).await;
+    let (zone, reference) = (fresh_zone(), fresh_zone());
+    let host = |i: usize| format!("h{i}");
+    let messages = |z: &zonetrail_model::ZoneId| -> Vec<Message> {
+        let mut out = Vec::new();
+        // Two sweeps of 8 pages; the pages' records interleave in name order, and the
+        // second sweep changes every fifth record and drops every seventh.
+        for (s, start) in [("s1", 10), ("s2", 100)] {
+            for p in 0..8usize {
+                let records: Vec<RecordSet> = (0..120)
+                    .map(|j| j * 8 + p)
+                    .filter(|i| s == "s1" || i % 7 != 0)
+                    .map(|i| rec(&host(i), None, &format!("10.0.{}.{}", if s == "s2" && i % 5 == 0 { 1 } else { 0 }, i % 250)))
+                    .collect();
+                out.push(page(z, t(start + p as i64), s, p as u32, records));
+            }
+            let total = (0..960).filter(|i| s == "s1" || i % 7 != 0).count() as u64;
+            out.push(done(z, s, t(start - 1), t(start + 9), 8, total));
+        }
+        // Events on records both sweeps list, between and during the sweeps.
+        for e in 0..20usize {
+            let i = e * 13;
+            let at = if e % 2 == 0 { 50 + e as i64 } else { 103 };
+            out.push(event(z, t(at), &format!("e{e}"), vec![rec(&host(i), None, "192.0.2.77")], vec![]));
+        }
+        out
+    };
+    let mut in_order = messages(&reference);
+    in_order.sort_by_key(|m| (m.observed_at(), matches!(m, Message::SweepDone(_))));
+    deliver(&test.conn, &in_order, zonetrail_writer::ApplyOptions::default()).await.unwrap();
+    let want = snapshot(&test.conn, &reference).await;
+
+    // Shuffled, some twice, in batches of 10 applied 4 messages at a time, 3 batches at once;
+    // what fails (a sweep_done before its pages) comes back in a later round, as from SQS.
+    let mut pending = messages(&zone);
+    let dup: Vec<Message> = pending.iter().step_by(5).cloned().collect();
+    pending.extend(dup);
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    for i in (1..pending.len()).rev() {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        pending.swap(i, (state % (i as u64 + 1)) as usize);
+    }
+    for _round in 0..10 {
+        if pending.is_empty() {
+            break;
+        }
+        let batches: Vec<Vec<SqsMessage>> = pending.chunks(10).map(sqs_messages).collect();
+        let tasks: Vec<_> = batches
+            .into_iter()
+            .map(|batch| {
+                let db = test.conn.clone();
+                tokio::spawn(async move {
+                    let (response, _) = apply_batch(&db, &batch, DEFAULT_CONCURRENCY).await.unwrap();
+                    let failed: Vec<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+                    batch.into_iter().filter(|m| failed.contains(m.message_id.as_ref().unwrap())).map(|m| m.body.unwrap()).collect::<Vec<_>>()
+                })
+            })
+            .collect();
+        let mut again = Vec::new();
+        for task in tasks {
+            again.extend(task.await.unwrap());
+        }
+        pending = again.iter().map(|b| Message::from_json(b).unwrap()).collect();
+    }
+    assert!(pending.is_empty(), "{} messages never applied", pending.len());
+    assert_eq!(snapshot(&test.conn, &zone).await, want);
 }

@@ -11,6 +11,7 @@ on_both_backends!(
     delete_of_an_unknown_record_keeps_a_later_arriving_older_upsert_dead,
     a_late_observation_lands_in_the_middle_of_history,
     unchanged_content_only_moves_observed_at,
+    a_page_equal_to_the_previous_sweeps_refreshes_only_records_that_did_not_change_since,
     reconciliation_deletes_exactly_what_vanished,
     sweep_done_before_its_pages_fails_retryably_then_reconciles,
     zone_deletion_tombstones_every_record_with_history,
@@ -87,6 +88,44 @@ async fn unchanged_content_only_moves_observed_at(backend: Backend) {
     assert_eq!((www.observed_at, www.last_seen_at, www.first_seen_at), (t(100), Some(t(100)), Some(t(1))));
     assert_eq!(www.last_sweep_id.as_deref(), Some("s2"));
     assert_eq!(www.values.iter().cloned().collect::<Vec<_>>(), vec!["192.0.2.1".to_string()]);
+}
+
+async fn a_page_equal_to_the_previous_sweeps_refreshes_only_records_that_did_not_change_since(backend: Backend) {
+    // A page that lists what the previous sweep's page listed is refreshed without reading its
+    // rows (writer/src/unchanged.rs); a record that changed since must still get its history.
+    let db = migrated(backend).await;
+    let (zone, reference) = (fresh_zone(), fresh_zone());
+    let a = "192.0.2.1";
+    let listed = |v: &str| vec![rec("www", None, v), rec("api", None, a), rec("db", None, a)];
+    let messages = |z: &zonetrail_model::ZoneId| {
+        vec![
+            page(z, t(1), "s1", 0, listed(a)),
+            // www changes by an event, then a sweep page read before the change arrives late:
+            // the newest page observation of www (s2's) no longer shows its current state.
+            event(z, t(5), "e5", vec![rec("www", None, "192.0.2.2")], vec![]),
+            page(z, t(3), "s2", 0, listed(a)),
+            // api is deleted by an event after s2 read it.
+            event(z, t(6), "e6", vec![], vec![del("api", None)]),
+            page(z, t(7), "s3", 0, listed(a)),
+        ]
+    };
+    for m in messages(&zone) {
+        ok(&db.conn, &m).await;
+    }
+    // The same observations in time order, one at a time.
+    let mut in_order = messages(&reference);
+    in_order.sort_by_key(|m| m.observed_at());
+    for m in in_order {
+        ok(&db.conn, &m).await;
+    }
+    let snap = snapshot(&db.conn, &zone).await;
+    let history = |name: &str| snap.record(name, None).history.iter().map(|c| (c.observed_at, c.action.clone())).collect::<Vec<_>>();
+    assert_eq!(history("www"), vec![(t(1), "create".to_string()), (t(5), "update".to_string()), (t(7), "update".to_string())]);
+    assert_eq!(history("api"), vec![(t(1), "create".to_string()), (t(6), "delete".to_string()), (t(7), "create".to_string())]);
+    assert_eq!(history("db"), vec![(t(1), "create".to_string())]);
+    assert_eq!(snap.record("db", None).observed_at, t(7));
+    assert_eq!(snap.record("www", None).content, snapshot(&db.conn, &reference).await.record("www", None).content);
+    assert_eq!(snap, snapshot(&db.conn, &reference).await);
 }
 
 async fn reconciliation_deletes_exactly_what_vanished(backend: Backend) {
@@ -258,14 +297,22 @@ async fn old_interior_observations_are_compacted_and_history_stays(backend: Back
     let sweep = |n: &str, d: i64, value: &str| {
         vec![page(&zone, day(d) + chrono::Duration::seconds(1), n, 0, vec![rec("www", None, value)]), done(&zone, n, day(d), day(d) + chrono::Duration::seconds(2), 1, 1)]
     };
+    // Observations kept: `record_observations` rows and entries of the origins' blobs.
     let observations = || async {
-        let row = db
-            .conn
-            .query_one_raw(Statement::from_string(db.conn.get_database_backend(), "SELECT COUNT(*) AS n FROM record_observations".to_owned()))
-            .await
-            .unwrap()
-            .unwrap();
-        row.try_get::<i64>("", "n").unwrap()
+        let backend = db.conn.get_database_backend();
+        let mut kept = std::collections::BTreeSet::new();
+        for r in db.conn.query_all_raw(Statement::from_string(backend, "SELECT record_id, origin_id FROM record_observations".to_owned())).await.unwrap() {
+            kept.insert((r.try_get::<i64>("", "record_id").unwrap(), r.try_get::<i64>("", "origin_id").unwrap()));
+        }
+        let blobs = "SELECT id, observed FROM observation_origins WHERE observed IS NOT NULL".to_owned();
+        for r in db.conn.query_all_raw(Statement::from_string(backend, blobs)).await.unwrap() {
+            let origin: i64 = r.try_get("", "id").unwrap();
+            let blob: Vec<u8> = r.try_get("", "observed").unwrap();
+            for e in zonetrail_model::observed::Observed::parse(&blob).unwrap().iter() {
+                kept.insert((e.record_id, origin));
+            }
+        }
+        kept.len()
     };
     for m in [sweep("s1", 0, "192.0.2.1"), sweep("s2", 1, "192.0.2.1"), sweep("s3", 2, "192.0.2.2")].concat() {
         ok(&db.conn, &m).await;
