@@ -200,19 +200,19 @@ impl Plan {
         // record is a plain INSERT: if a concurrent message created it since this one looked,
         // the duplicate key fails this transaction, and the retry finds the row.
         let blob_origin = self.blob_origin;
-        let mut new_rows: Vec<(&RowWrite, Option<i64>)> = Vec::new();
-        let mut rows: Vec<(&RowWrite, Option<i64>)> = Vec::new();
+        let mut new_rows: Vec<(Option<i64>, &RowWrite, Option<i64>)> = Vec::new();
+        let mut rows: Vec<(Option<i64>, &RowWrite, Option<i64>)> = Vec::new();
         for o in &self.outcomes {
             if let Some(w) = &o.row {
                 let head = o.chain_head(blob_origin);
                 match o.record {
-                    RecordRef::New(_) => new_rows.push((w, head)),
-                    RecordRef::Id(_) => rows.push((w, head)),
+                    RecordRef::New(_) => new_rows.push((None, w, head)),
+                    RecordRef::Id(id) => rows.push((Some(id), w, head)),
                 }
             }
         }
-        write_rows(db, &self.zone_id, &new_rows, false).await?;
-        write_rows(db, &self.zone_id, &rows, true).await?;
+        write_rows(db, &self.zone_id, &new_rows).await?;
+        write_rows(db, &self.zone_id, &rows).await?;
         let new_keys: Vec<KeyCols> =
             self.outcomes.iter().filter_map(|o| if let RecordRef::New(k) = &o.record { Some(KeyCols::of(k)) } else { None }).collect();
         let new_ids = if new_keys.is_empty() { HashMap::new() } else { store::record_ids(db, &self.zone_id, &new_keys).await? };
@@ -293,32 +293,44 @@ fn ts_opt(t: Option<Timestamp>) -> Expr {
     Expr::val(t)
 }
 
-/// Write whole rows: `upsert` for rows that exist (locked by this transaction), a plain
-/// INSERT for new ones. `.1` is the row's `observation_origin_id`.
-async fn write_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(&RowWrite, Option<i64>)], upsert: bool) -> Result<(), DbErr> {
+/// Write whole rows: `(id, row, observation_origin_id)`. A row that exists (locked by this
+/// transaction) is named by its id, so `INSERT ... ON DUPLICATE KEY UPDATE` meets the
+/// duplicate at the primary key and updates in place; without the id InnoDB would insert
+/// into the clustered index first and undo that when the record key's index refuses it.
+/// New rows (no id) are a plain INSERT; see [`Plan::execute`].
+async fn write_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(Option<i64>, &RowWrite, Option<i64>)]) -> Result<(), DbErr> {
     use record_sets::Column as C;
-    // ~13 values a row: stay far below the placeholder limits.
+    let Some((first_id, _, _)) = rows.first() else { return Ok(()) };
+    let upsert = first_id.is_some();
+    debug_assert!(rows.iter().all(|(id, _, _)| id.is_some() == upsert));
+    // ~14 values a row: stay far below the placeholder limits.
     for chunk in rows.chunks(IN_CHUNK) {
-        let mut q = Query::insert()
-            .into_table(record_sets::Entity)
-            .columns([
-                C::ZoneId,
-                C::Name,
-                C::ReversedName,
-                C::RecordType,
-                C::SetIdentifier,
-                C::Content,
-                C::ContentHash,
-                C::ObservedAt,
-                C::FirstSeenAt,
-                C::LastSeenAt,
-                C::DeletedAt,
-                C::LastSweepId,
-                C::ObservationOriginId,
-            ])
-            .to_owned();
-        for (r, head) in chunk {
-            q.values_panic([
+        let mut q = Query::insert().into_table(record_sets::Entity).to_owned();
+        let mut columns = vec![
+            C::ZoneId,
+            C::Name,
+            C::ReversedName,
+            C::RecordType,
+            C::SetIdentifier,
+            C::Content,
+            C::ContentHash,
+            C::ObservedAt,
+            C::FirstSeenAt,
+            C::LastSeenAt,
+            C::DeletedAt,
+            C::LastSweepId,
+            C::ObservationOriginId,
+        ];
+        if upsert {
+            columns.insert(0, C::Id);
+        }
+        q.columns(columns);
+        for (id, r, head) in chunk {
+            let mut values: Vec<SimpleExpr> = Vec::with_capacity(14);
+            if let Some(id) = id {
+                values.push((*id).into());
+            }
+            values.extend([
                 zone_id.as_str().into(),
                 r.key.name.as_str().into(),
                 r.key.name.reversed().into(),
@@ -326,17 +338,18 @@ async fn write_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(&RowWr
                 r.key.set_identifier_column().into(),
                 r.content.as_ref().map(|c| c.json.to_string()).into(),
                 r.content.as_ref().map(|c| c.hash.clone()).into(),
-                ts(r.observed_at),
-                ts_opt(r.first_seen_at),
-                ts_opt(r.last_seen_at),
-                ts_opt(r.deleted_at),
+                ts(r.observed_at).into(),
+                ts_opt(r.first_seen_at).into(),
+                ts_opt(r.last_seen_at).into(),
+                ts_opt(r.deleted_at).into(),
                 r.last_sweep_id.clone().into(),
                 (*head).into(),
             ]);
+            q.values_panic(values);
         }
         if upsert {
             q.on_conflict(
-                OnConflict::columns([C::ZoneId, C::Name, C::RecordType, C::SetIdentifier])
+                OnConflict::column(C::Id)
                     .update_columns([
                         C::Content,
                         C::ContentHash,
