@@ -51,8 +51,8 @@ pub async fn export_csv(State(state): State<AppState>, ApiQuery(params): ApiQuer
 
     let mut head = String::new();
     write_row(&mut head, HEADER.iter().map(|s| s.to_string()));
-    for record in &first.items {
-        write_record(&mut head, record);
+    for record in first.items {
+        write_record(&mut head, &record.into_view());
     }
     let db = state.db.clone();
     let rest = futures::stream::unfold(first.next_cursor, move |cursor| {
@@ -63,8 +63,8 @@ pub async fn export_csv(State(state): State<AppState>, ApiQuery(params): ApiQuer
             match list_records(&db, &filter, Some(&cursor), budget).await {
                 Ok(page) => {
                     let mut chunk = String::new();
-                    for record in &page.items {
-                        write_record(&mut chunk, record);
+                    for record in page.items {
+                        write_record(&mut chunk, &record.into_view());
                     }
                     Some((Ok(Bytes::from(chunk)), page.next_cursor))
                 }

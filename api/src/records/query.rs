@@ -31,7 +31,8 @@ use serde::{Deserialize, Serialize};
 use zonetrail_model::entity::{hosted_zones, record_sets, record_values};
 
 use super::filter::{NameFilter, RecordFilter};
-use super::view::{RecordRow, RecordView};
+pub use super::view::RecordRow;
+use super::view::RecordView;
 use crate::{ApiError, ApiResult};
 
 const RS: &str = "rs";
@@ -42,9 +43,10 @@ const RV: &str = "rv";
 /// name that starts with `p` in binary collation.
 const AFTER_PRINTABLE: char = '\u{7f}';
 
-/// A page of records.
+/// A page of records, as read: [`RecordRow::write_json`] or [`RecordRow::into_view`] shows
+/// each.
 pub struct RecordPage {
-    pub items: Vec<RecordView>,
+    pub items: Vec<RecordRow>,
     pub next_cursor: Option<String>,
 }
 
@@ -167,7 +169,7 @@ pub async fn list_records(db: &impl ConnectionTrait, filter: &RecordFilter, curs
             (rows, next)
         }
     };
-    Ok(RecordPage { next_cursor: next.map(|p| scope.encode(&p)), items: rows.into_iter().map(RecordRow::into_view).collect() })
+    Ok(RecordPage { next_cursor: next.map(|p| scope.encode(&p)), items: rows })
 }
 
 /// A substring search: windows of the index, each first bounded by a covering scan of its
