@@ -89,19 +89,26 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/zonetrail-bench.XXXXXX")
 server_pid=
 cleanup() {
   if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  rm -rf "$work"
+  cp "$work/server.log" /tmp/ab/runsh-server.log 2>/dev/null; rm -rf "$work"
 }
 trap cleanup EXIT
 
 "$bin/seed" --queries-only --records "$records" --queries "$work/queries.tsv" --queries-per-kind 300
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-DATABASE_URL=$db_url RUST_LOG=warn "$bin/serve" --listen "127.0.0.1:$port" --migrate >"$work/server.log" 2>&1 &
+DATABASE_URL=$db_url RUST_LOG=${BENCH_SERVER_LOG:-warn} "$bin/serve" --listen "127.0.0.1:$port" --migrate >"$work/server.log" 2>&1 &
 server_pid=$!
 for _ in $(seq 1 120); do
   curl -fsS "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
   kill -0 "$server_pid" 2>/dev/null || { cat "$work/server.log" >&2; die "the server exited"; }
   sleep 0.5
 done
+# The name index for q builds at start (api/src/names.rs): measure once it is ready, as a
+# running service has it.
+for _ in $(seq 1 240); do
+  curl -fsS "http://127.0.0.1:$port/healthz" | grep -q '"name_index":"\(ready\|off\)"' && break
+  sleep 0.5
+done
+say "name index: $(curl -fsS "http://127.0.0.1:$port/healthz" | sed 's/.*"name_index":"\([^"]*\)".*/\1/'); server RSS $(awk '/VmRSS/ { printf "%.0f MB", $2 / 1024 }' /proc/$server_pid/status)"
 say "server on 127.0.0.1:$port (pool ${ZONETRAIL_DB_MAX_CONNECTIONS:-10} connections); $connections clients, ${duration}s per filter"
 
 # Bring the tables and the indexes the filters use into the buffer pool, as a running

@@ -49,7 +49,9 @@ async fn main() -> anyhow::Result<()> {
     }
     let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
     println!("listening on http://{}", listener.local_addr()?);
-    axum::serve(listener, api::router(AppState::new(db, config)))
+    let state = AppState::new(db, config);
+    state.prepare();
+    axum::serve(listener, api::router(state))
         .with_graceful_shutdown(async {
             let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
             tokio::select! {

@@ -8,6 +8,8 @@ use std::time::Duration;
 pub enum ConfigError {
     #[error("ZONETRAIL_CORS_ORIGIN: {0:?} is not an origin like https://dashboard.example.com")]
     BadOrigin(String),
+    #[error("{0}: {1:?} is neither on nor off")]
+    BadSwitch(&'static str, String),
 }
 
 #[derive(Debug, Clone)]
@@ -23,6 +25,9 @@ pub struct ApiConfig {
     /// How long live record counts (`/api/stats`, `/api/zones`) are kept before a recount;
     /// zero counts on every request.
     pub counts_max_age: Duration,
+    /// Keep the in-memory substring index of names for `q` (`api::names`); off, `q` scans
+    /// the name index within `q_scan_budget`. `ZONETRAIL_NAME_INDEX=off` turns it off.
+    pub name_index: bool,
 }
 
 /// Examining this many names costs about 2 ms of MySQL time (two covering passes over the
@@ -34,17 +39,29 @@ pub const DEFAULT_COUNTS_MAX_AGE: Duration = Duration::from_secs(30);
 
 impl Default for ApiConfig {
     fn default() -> Self {
-        Self { cors_origins: Vec::new(), web_dir: None, q_scan_budget: DEFAULT_Q_SCAN_BUDGET, counts_max_age: DEFAULT_COUNTS_MAX_AGE }
+        Self {
+            cors_origins: Vec::new(),
+            web_dir: None,
+            q_scan_budget: DEFAULT_Q_SCAN_BUDGET,
+            counts_max_age: DEFAULT_COUNTS_MAX_AGE,
+            name_index: true,
+        }
     }
 }
 
 impl ApiConfig {
-    /// `ZONETRAIL_CORS_ORIGIN` (comma-separated) and `ZONETRAIL_WEB_DIR` (unset: no dashboard,
-    /// as on Lambda, where CloudFront serves it).
+    /// `ZONETRAIL_CORS_ORIGIN` (comma-separated), `ZONETRAIL_WEB_DIR` (unset: no dashboard,
+    /// as on Lambda, where CloudFront serves it) and `ZONETRAIL_NAME_INDEX` (`on`, the
+    /// default, or `off`).
     pub fn from_env() -> Result<Self, ConfigError> {
         let cors_origins = std::env::var("ZONETRAIL_CORS_ORIGIN").map(|v| parse_origins(&v)).unwrap_or(Ok(Vec::new()))?;
         let web_dir = std::env::var_os("ZONETRAIL_WEB_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
-        Ok(Self { cors_origins, web_dir, ..Self::default() })
+        let name_index = match std::env::var("ZONETRAIL_NAME_INDEX").as_deref() {
+            Err(_) | Ok("" | "on" | "true" | "1") => true,
+            Ok("off" | "false" | "0") => false,
+            Ok(other) => return Err(ConfigError::BadSwitch("ZONETRAIL_NAME_INDEX", other.to_owned())),
+        };
+        Ok(Self { cors_origins, web_dir, name_index, ..Self::default() })
     }
 }
 

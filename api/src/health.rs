@@ -12,6 +12,10 @@ use crate::{ApiResult, AppState};
 pub struct Health {
     #[schema(example = "ok")]
     pub status: &'static str,
+    /// The in-memory name index that answers `q`: `ready`, `building` (until then `q`
+    /// scans the database), `not built` (built on the first `q`) or `off`.
+    #[schema(example = "ready")]
+    pub name_index: &'static str,
 }
 
 /// Liveness and database reachability.
@@ -26,5 +30,5 @@ pub struct Health {
 )]
 pub async fn healthz(State(state): State<AppState>) -> ApiResult<Json<Health>> {
     state.db.ping().await?;
-    Ok(Json(Health { status: "ok" }))
+    Ok(Json(Health { status: "ok", name_index: state.names.status() }))
 }

@@ -10,6 +10,7 @@ pub mod error;
 mod extract;
 pub mod health;
 pub mod history;
+pub mod names;
 pub mod openapi;
 pub mod page;
 pub mod records;

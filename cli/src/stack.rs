@@ -134,7 +134,9 @@ fn api_router(conn: sea_orm::DatabaseConnection, web_dir: Option<std::path::Path
     if let Some(origins) = cors_origin {
         config.cors_origins = api::config::parse_origins(&origins)?;
     }
-    Ok(api::router_with_web(AppState::new(conn, config), web_dir))
+    let state = AppState::new(conn, config);
+    state.prepare();
+    Ok(api::router_with_web(state, web_dir))
 }
 
 /// Ctrl-C, or SIGTERM from a process manager.

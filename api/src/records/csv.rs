@@ -47,7 +47,7 @@ pub async fn export_csv(State(state): State<AppState>, ApiQuery(params): ApiQuer
     // A link copied from the list carries its limit; a malformed one is still a bad request.
     parse_limit(params.limit.as_deref())?;
     let budget = Budget { limit: PAGE, q_scan: state.config.q_scan_budget };
-    let first = list_records(&state.db, &filter, None, budget).await?;
+    let first = list_records(&state.db, Some(&state.names), &filter, None, budget).await?;
 
     let mut head = String::new();
     write_row(&mut head, HEADER.iter().map(|s| s.to_string()));
@@ -55,12 +55,14 @@ pub async fn export_csv(State(state): State<AppState>, ApiQuery(params): ApiQuer
         write_record(&mut head, &record.into_view());
     }
     let db = state.db.clone();
+    let names = state.names.clone();
     let rest = futures::stream::unfold(first.next_cursor, move |cursor| {
         let db = db.clone();
+        let names = names.clone();
         let filter = filter.clone();
         async move {
             let cursor = cursor?;
-            match list_records(&db, &filter, Some(&cursor), budget).await {
+            match list_records(&db, Some(&names), &filter, Some(&cursor), budget).await {
                 Ok(page) => {
                     let mut chunk = String::new();
                     for record in page.items {

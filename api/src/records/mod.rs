@@ -43,7 +43,7 @@ pub async fn list_records(State(state): State<AppState>, ApiQuery(params): ApiQu
     let filter = RecordFilter::parse(&params)?;
     let limit = parse_limit(params.limit.as_deref())?;
     let budget = query::Budget { limit, q_scan: state.config.q_scan_budget };
-    let page = query::list_records(&state.db, &filter, params.cursor.as_deref(), budget).await?;
+    let page = query::list_records(&state.db, Some(&state.names), &filter, params.cursor.as_deref(), budget).await?;
     // A `RecordList`, written by hand: each record's stored JSON is copied, not re-parsed.
     let mut body = Vec::with_capacity(64 + page.items.len() * 700);
     body.extend_from_slice(b"{\"items\":[");

@@ -26,13 +26,15 @@
 
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
 use sea_orm::sea_query::{Cond, Expr, ExprTrait, JoinType, LikeExpr, Order, Query, SelectStatement};
-use sea_orm::{ConnectionTrait, FromQueryResult};
+use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
+use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 use zonetrail_model::entity::{hosted_zones, record_sets, record_values};
 
 use super::filter::{NameFilter, RecordFilter};
 pub use super::view::RecordRow;
 use super::view::RecordView;
+use crate::names::{NameIndex, Search};
 use crate::{ApiError, ApiResult};
 
 const RS: &str = "rs";
@@ -150,8 +152,15 @@ pub struct Budget {
     pub q_scan: u64,
 }
 
-/// One page of records matching `filter`, after `cursor`.
-pub async fn list_records(db: &impl ConnectionTrait, filter: &RecordFilter, cursor: Option<&str>, budget: Budget) -> ApiResult<RecordPage> {
+/// One page of records matching `filter`, after `cursor`. A name substring (`q`) is looked
+/// up in `names` when it can answer (see [`crate::names`]), else scanned.
+pub async fn list_records(
+    db: &DatabaseConnection,
+    names: Option<&Arc<NameIndex>>,
+    filter: &RecordFilter,
+    cursor: Option<&str>,
+    budget: Budget,
+) -> ApiResult<RecordPage> {
     let limit = budget.limit;
     let walk = Walk::for_filter(filter);
     let scope = filter.scope();
@@ -159,7 +168,12 @@ pub async fn list_records(db: &impl ConnectionTrait, filter: &RecordFilter, curs
     if filter.matches_nothing {
         return Ok(RecordPage { items: Vec::new(), next_cursor: None });
     }
+    let indexed = match (&filter.q, walk, &filter.name, names) {
+        (Some(q), Walk::Name, None, Some(names)) => indexed_substring_page(db, names, filter, q, after.as_ref(), limit).await?,
+        _ => None,
+    };
     let (rows, next) = match (&filter.q, walk) {
+        _ if indexed.is_some() => indexed.expect("checked"),
         (Some(_), Walk::Name | Walk::Reversed) => substring_page(db, filter, walk, after, limit, std::cmp::max(budget.q_scan, 1)).await?,
         _ => {
             let mut rows = page_rows(db, filter, walk, after.as_ref(), None, limit + 1).await?;
@@ -170,6 +184,76 @@ pub async fn list_records(db: &impl ConnectionTrait, filter: &RecordFilter, curs
         }
     };
     Ok(RecordPage { next_cursor: next.map(|p| scope.encode(&p)), items: rows })
+}
+
+/// A substring search answered by the in-memory name index: its matches in page order, read
+/// from the database by id (which also drops tombstones unless they are asked for), until a
+/// page is full. `None`: the index cannot answer this query; scan.
+async fn indexed_substring_page(
+    db: &DatabaseConnection,
+    names: &Arc<NameIndex>,
+    filter: &RecordFilter,
+    q: &str,
+    after: Option<&Position>,
+    limit: u64,
+) -> ApiResult<Option<(Vec<RecordRow>, Option<Position>)>> {
+    let mut from: Option<(String, i64)> = match after {
+        None => None,
+        Some(Position::Name { k, id }) => Some((k.clone(), *id)),
+        Some(_) => return Err(ApiError::bad_request("invalid cursor: it belongs to another query")),
+    };
+    let mut rows: Vec<RecordRow> = Vec::new();
+    loop {
+        // A few more than needed: some matches may be tombstones.
+        let want = (limit as usize + 1 - rows.len()) + 8;
+        let search = Search {
+            q,
+            zone: filter.zone.as_ref().map(|z| z.as_str()),
+            record_type: filter.record_type.as_ref().map(|t| t.as_str()),
+            after: from.as_ref().map(|(k, id)| (k.as_str(), *id)),
+            want,
+        };
+        let Some(found) = names.search(db, &search).await? else {
+            return Ok(None);
+        };
+        let ids: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
+        let mut by_id = rows_by_ids(db, &ids, filter.include_deleted).await?;
+        for hit in &found.hits {
+            if let Some(row) = by_id.remove(&hit.id) {
+                rows.push(row);
+                if rows.len() as u64 > limit {
+                    rows.truncate(limit as usize);
+                    let next = rows.last().map(|r| Position::Name { k: r.name.clone(), id: r.id });
+                    return Ok(Some((rows, next)));
+                }
+            }
+        }
+        match found.hits.last() {
+            Some(last) if found.more => from = Some((last.name.clone(), last.id)),
+            _ => return Ok(Some((rows, None))),
+        }
+    }
+}
+
+/// These records with their zones, by id.
+async fn rows_by_ids(db: &impl ConnectionTrait, ids: &[i64], include_deleted: bool) -> ApiResult<std::collections::HashMap<i64, RecordRow>> {
+    let mut out = std::collections::HashMap::with_capacity(ids.len());
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut select = Query::select();
+    select_record_columns(&mut select);
+    select.from_as(record_sets::Entity, RS);
+    join_zone(&mut select);
+    select.and_where(Expr::col((RS, record_sets::Column::Id)).is_in(ids.iter().copied()));
+    if !include_deleted {
+        select.and_where(Expr::col((RS, record_sets::Column::DeletedAt)).is_null());
+    }
+    for r in db.query_all(&select).await? {
+        let row = RecordRow::from_query_result(&r, "")?;
+        out.insert(row.id, row);
+    }
+    Ok(out)
 }
 
 /// A substring search: windows of the index, each first bounded by a covering scan of its

@@ -44,7 +44,8 @@ backend_test! {
 backend_test! {
     async fn a_bounded_substring_scan_still_finds_every_match(backend) {
         // A budget of 3 index entries per request: the search continues over many requests.
-        let app = app_with(backend, ApiConfig { q_scan_budget: 3, ..ApiConfig::default() }).await;
+        // (The scan is what `q` uses without the name index, and for queries it cannot answer.)
+        let app = app_with(backend, ApiConfig { q_scan_budget: 3, name_index: false, ..ApiConfig::default() }).await;
         let (items, pages) = app.walk("/api/records?q=prod&limit=100").await;
         assert_eq!(app.labels_of(&items), sorted(&["wild_prod", "db_prod"]));
         assert!(pages >= LIVE.len() / 3, "the scan was bounded ({pages} pages)");
@@ -58,7 +59,7 @@ backend_test! {
 backend_test! {
     async fn a_substring_scan_grows_its_window_within_one_request(backend) {
         // Budget 17: windows of 1, 4 and 12 index entries, searched in one request.
-        let app = app_with(backend, ApiConfig { q_scan_budget: 17, ..ApiConfig::default() }).await;
+        let app = app_with(backend, ApiConfig { q_scan_budget: 17, name_index: false, ..ApiConfig::default() }).await;
         let page = app.ok("/api/records?q=internal&limit=100").await;
         assert_eq!(app.labels_of(page["items"].as_array().unwrap()), sorted(&["app_internal", "db_internal", "lb_internal", "geo_internal"]));
         assert!(page["next_cursor"].is_null(), "17 entries cover the whole fixture (16 rows)");
@@ -82,5 +83,52 @@ backend_test! {
         assert_eq!(items.len(), live);
         assert_eq!(pages, live.div_ceil(1000), "limit is capped at 1000");
         assert_eq!(ids(&items).into_iter().collect::<BTreeSet<_>>().len(), live);
+    }
+}
+
+backend_test! {
+    async fn the_name_index_pages_substrings_as_the_scan_does_and_sees_new_names(backend) {
+        // The same queries with the in-memory name index and with the scan alone: the same
+        // records in the same order, page by page, with cursors that work across both.
+        let indexed = app_with(backend, ApiConfig { q_scan_budget: 2, ..ApiConfig::default() }).await;
+        indexed.state.names.build(&indexed.state.db).await.unwrap();
+        let scanned = TestApp { state: api::AppState::new(indexed.db.conn.clone(), ApiConfig { q_scan_budget: 2, name_index: false, ..ApiConfig::default() }), db: migrated(backend).await, ids: Ids::default() };
+        for query in [
+            "q=prod",
+            "q=internal",
+            "q=example.com&include_deleted=true",
+            "q=ww.&zone=Z1EXAMPLE",
+            "q=ple&type=A",
+            "q=nothing-has-this",
+            "q=nal.exa&zone=Z2INTERNAL&type=A",
+        ] {
+            for limit in [1, 3, 100] {
+                let uri = format!("/api/records?{query}&limit={limit}");
+                let (want, _) = scanned.walk(&uri).await;
+                let (got, pages) = indexed.walk(&uri).await;
+                assert_eq!(indexed.labels_of(&got), indexed.labels_of(&want), "{uri}");
+                assert_eq!(got, want, "{uri}");
+                assert!(pages <= got.len() / limit + 1, "{uri}: the index answers full pages ({pages} pages)");
+            }
+        }
+        // A cursor of one is a cursor of the other.
+        let first = indexed.ok("/api/records?q=example&limit=2").await;
+        let cursor = first["next_cursor"].as_str().unwrap().to_owned();
+        let rest_indexed = indexed.ok(&format!("/api/records?q=example&limit=2&cursor={}", urlencode(&cursor))).await;
+        let whole = TestApp { state: api::AppState::new(indexed.db.conn.clone(), ApiConfig { name_index: false, ..ApiConfig::default() }), db: migrated(backend).await, ids: Ids::default() };
+        let rest_scanned = whole.ok(&format!("/api/records?q=example&limit=100&cursor={}", urlencode(&cursor))).await;
+        assert_eq!(rest_indexed["items"].as_array().unwrap()[..], rest_scanned["items"].as_array().unwrap()[..2]);
+
+        // A record written after the index was built is found within REFRESH_EVERY.
+        let z1 = zonetrail_model::ZoneId::parse(Z1).unwrap();
+        let new = api::fixture::RecordSeed::live(&z1, record("prodnew.example.com", zonetrail_model::RecordType::A, &["192.0.2.99"]), at(T_SWEEP));
+        api::fixture::insert_records(&indexed.db.conn, &[new]).await.unwrap();
+        tokio::time::sleep(api::names::REFRESH_EVERY + std::time::Duration::from_millis(50)).await;
+        let names = |v: &serde_json::Value| v["items"].as_array().unwrap().iter().map(|r| r["name"].as_str().unwrap().to_owned()).collect::<Vec<_>>();
+        let page = indexed.ok("/api/records?q=prodn").await;
+        assert_eq!(names(&page), vec!["prodnew.example.com."]);
+        let scanned_page = scanned.walk("/api/records?q=prod&limit=100").await.0;
+        let (indexed_page, _) = indexed.walk("/api/records?q=prod&limit=100").await;
+        assert_eq!(indexed_page, scanned_page);
     }
 }

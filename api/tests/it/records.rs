@@ -84,6 +84,8 @@ backend_test! {
 backend_test! {
     async fn healthz_reports_a_reachable_database(backend) {
         let app = app(backend).await;
-        assert_eq!(app.ok("/healthz").await, json!({"status": "ok"}));
+        assert_eq!(app.ok("/healthz").await, json!({"status": "ok", "name_index": "not built"}));
+        app.state.names.build(&app.state.db).await.unwrap();
+        assert_eq!(app.ok("/healthz").await["name_index"], "ready");
     }
 }
