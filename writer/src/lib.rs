@@ -39,24 +39,50 @@
 //! A late observation therefore lands where it belongs: in-order A@1, B@2, A@3 gives create,
 //! update A→B, update B→A, and so does A@1, A@3, then B@2 — the late B splits the run
 //! A@1…A@3, so the writer must know that A was seen again at 3. That is why a run is not
-//! enough: the writer keeps every record observation (`record_observations`, one row per
-//! record and observing message) and rewrites only the affected history rows of that record.
+//! enough: the writer keeps every record observation and rewrites only the affected history
+//! rows of that record.
+//!
+//! # Where observations are kept
+//!
+//! An observation a records message makes is an entry in its origin's blob
+//! (`observation_origins.observed`, [`zonetrail_model::observed`]): record id, run flag,
+//! content hash, and the origin of the record's previous blob-kept observation. The record's
+//! row names the newest such origin (`record_sets.observation_origin_id`), so its
+//! observations are a chain that a rebuild follows back, one query a step for all the records
+//! it rebuilds. One row per message is written where there used to be one row per record.
+//! A rebuild writes the observations it read as `record_observations` rows, with their
+//! current run flags, and ends the chain; zone-wide absences that start a run are rows too.
 //!
 //! # Bounded storage
 //!
 //! SQS keeps a message at most 14 days after it was first sent (also in the DLQ), so nothing
 //! older can arrive. Observations inside a run that are older than [`HORIZON_DAYS`] before the
-//! zone's newest sweep are compacted at reconciliation; run starts stay (they are the history).
-//! Storage is therefore one small row per record per sweep within the horizon, plus the history.
+//! zone's newest sweep are compacted at reconciliation: their origins' blobs are dropped after
+//! the run starts in them became rows (they are the history).
 //!
 //! # Fast and slow
 //!
 //! Nearly every observation is newer than everything its record has seen, with no sweep
 //! window or zone-wide absence in the way: it is applied from the `record_sets` row alone
 //! (unchanged content only moves `observed_at`/`last_seen_at`, in one `UPDATE ... WHERE id IN`
-//! for the whole message). Anything else — late, duplicate, tied, or near a reconciliation —
-//! reads the record's stored observations and history, rebuilds its sequence and writes the
-//! difference. Both paths give the same result; the property test checks it.
+//! for the whole message; the row is read without its content). A sweep page whose records
+//! the previous sweep saw the same is cheaper still: they are matched by content hash against
+//! the blob of the origin that observed them last, and refreshed by one conditional `UPDATE`
+//! without being read (`unchanged.rs`). Anything else — late, duplicate, tied, or near a
+//! reconciliation — reads the record's stored observations and history, rebuilds its
+//! sequence and writes the difference. Every path gives the same result; the property test
+//! checks it.
+//!
+//! # Concurrency
+//!
+//! Messages apply concurrently: several per Lambda batch ([`lambda::State::concurrency`]) and
+//! several Lambda instances. On MySQL a message's transaction runs at READ COMMITTED, whose
+//! locking reads take no gap locks (at REPEATABLE READ two messages creating records of one
+//! zone deadlock on the gaps of the record key's index). What the gap locks ordered before is
+//! ordered by a lock per zone: messages that read the zone's absences hold it shared, a
+//! reconciliation or a zone deletion exclusive. New records are plain INSERTs: a record a
+//! concurrent message created first fails this transaction with a duplicate key, and the
+//! message is tried again, as after a deadlock or a lock wait timeout ([`apply_with`]).
 
 mod absence;
 mod error;
