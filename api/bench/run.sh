@@ -26,6 +26,7 @@
 #                      "keep" leaves the server as it is): the inventory is ~1.6 GB of data
 #                      and indexes, and Aurora keeps its working set in memory too
 #   BENCH_FILTERS      which filters (default "zone+type q q-rare value")
+#   BENCH_SERVER_LOG   the server's RUST_LOG (default warn)
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 # shellcheck source=scripts/lib/mariadb.sh
@@ -89,7 +90,7 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/zonetrail-bench.XXXXXX")
 server_pid=
 cleanup() {
   if [[ -n $server_pid ]]; then kill "$server_pid" 2>/dev/null || true; wait "$server_pid" 2>/dev/null || true; fi
-  cp "$work/server.log" /tmp/ab/runsh-server.log 2>/dev/null; rm -rf "$work"
+  rm -rf "$work"
 }
 trap cleanup EXIT
 

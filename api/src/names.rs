@@ -488,6 +488,8 @@ impl NameIndex {
             entries.sort_by(|a, b| (a.name.as_bytes(), a.id).cmp(&(b.name.as_bytes(), b.id)));
             entries.dedup_by(|a, b| a.id == b.id);
         }
+        // Holes a build added meanwhile stay too.
+        holes.extend(delta.holes.iter().copied().filter(|h| !current.holes.contains(h)));
         let rebuild = entries.len() > REBUILD_AFTER;
         *delta = Arc::new(Delta { entries, max_id: Ord::max(delta.max_id, max_id), holes });
         drop(delta);

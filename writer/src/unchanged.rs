@@ -3,10 +3,10 @@
 //!
 //! Such a record needs only its times moved and an entry in the message's blob: the fast path
 //! of [`crate::keyplan::plan_fast`] for an unchanged state. Reading and locking every row of
-//! the page to find that out was most of what applying it cost. Instead, the writer reads one
-//! row of the page to learn which origin observed it last (`observation_origin_id`), reads that
-//! origin's blob, and matches the page's content hashes (a hash covers key and content) against
-//! it. The records that match are refreshed by one `UPDATE ... WHERE id IN (...)` whose
+//! the page to find that out was most of what applying it cost. Instead, the writer reads
+//! three rows of the page to learn which origin observed them last (`observation_origin_id`),
+//! reads that origin's blob, and matches the page's content hashes (a hash covers key and
+//! content) against it. The records that match are refreshed by one `UPDATE ... WHERE id IN (...)` whose
 //! condition is exactly the fast path's, checked by the database on the locked rows:
 //!
 //! - its stored content hash is the page's (a hash covers the key, so `content_hash IN (the
@@ -56,10 +56,14 @@ pub(crate) async fn refresh(
     if absences.iter().any(|a| sequence::in_window(a, at)) {
         return Ok(out);
     }
-    let Some(probe) = incoming.iter().position(|i| matches!(i.state, State::Present(_))) else {
+    // A few of the page's records, spread over it (one of them may be new since).
+    let present: Vec<usize> = incoming.iter().enumerate().filter(|(_, i)| matches!(i.state, State::Present(_))).map(|(i, _)| i).collect();
+    if present.is_empty() {
         return Ok(out);
-    };
-    let Some(previous) = last_observed_by(db, zone_id, &keys[probe]).await? else {
+    }
+    let mut probes: Vec<&KeyCols> = [0, present.len() / 2, present.len() - 1].iter().map(|&p| &keys[present[p]]).collect();
+    probes.dedup();
+    let Some(previous) = last_observed_by(db, zone_id, &probes).await? else {
         return Ok(out);
     };
     let Some((prev_origin, blob)) = origin::blobs_by_ids(db, &[previous]).await?.into_iter().next() else {
@@ -134,23 +138,31 @@ pub(crate) async fn refresh(
     Ok(out)
 }
 
-/// The origin that observed this record last on the fast path, read without a lock (the
-/// update above checks it again on the locked row).
-async fn last_observed_by(db: &impl ConnectionTrait, zone_id: &ZoneId, key: &KeyCols) -> Result<Option<i64>, ApplyError> {
+/// The origin that observed most of these records last on the fast path, read without a
+/// lock (the update above checks it again on the locked rows).
+async fn last_observed_by(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[&KeyCols]) -> Result<Option<i64>, ApplyError> {
     #[derive(FromQueryResult)]
     struct Head {
+        name: String,
+        record_type: String,
+        set_identifier: String,
         observation_origin_id: Option<i64>,
     }
     use record_sets::Column as C;
-    let row = record_sets::Entity::find()
+    let rows = record_sets::Entity::find()
         .select_only()
-        .column(C::ObservationOriginId)
+        .columns([C::Name, C::RecordType, C::SetIdentifier, C::ObservationOriginId])
         .filter(C::ZoneId.eq(zone_id.as_str()))
-        .filter(C::Name.eq(key.name.as_str()))
-        .filter(C::RecordType.eq(key.rtype.as_str()))
-        .filter(C::SetIdentifier.eq(key.set_identifier.as_str()))
+        .filter(C::Name.is_in(keys.iter().map(|k| k.name.as_str())))
         .into_model::<Head>()
-        .one(db)
+        .all(db)
         .await?;
-    Ok(row.and_then(|r| r.observation_origin_id))
+    let mut votes: HashMap<i64, usize> = HashMap::new();
+    for r in rows {
+        let key = KeyCols { name: r.name, rtype: r.record_type, set_identifier: r.set_identifier };
+        if let Some(head) = r.observation_origin_id.filter(|_| keys.contains(&&key)) {
+            *votes.entry(head).or_default() += 1;
+        }
+    }
+    Ok(votes.into_iter().max_by_key(|(head, n)| (*n, *head)).map(|(head, _)| head))
 }
