@@ -204,27 +204,22 @@ impl Columns {
         self.bytes.extend_from_slice(e.name.as_bytes());
         self.starts.push(self.bytes.len() as u32);
         self.ids.push(e.id);
-        let zone = match self.zone_of.get(&e.zone) {
-            Some(z) => *z,
-            None => {
-                self.zone_names.push(e.zone.clone());
-                let z = (self.zone_names.len() - 1) as u32;
-                self.zone_of.insert(e.zone, z);
-                z
-            }
-        };
+        let zone = intern(&mut self.zone_names, &mut self.zone_of, e.zone, |n| n as u32);
         self.zones.push(zone);
-        let rtype = match self.type_of.get(&e.rtype) {
-            Some(t) => *t,
-            None => {
-                self.type_names.push(e.rtype.clone());
-                let t = (self.type_names.len() - 1) as u16;
-                self.type_of.insert(e.rtype, t);
-                t
-            }
-        };
+        let rtype = intern(&mut self.type_names, &mut self.type_of, e.rtype, |n| n as u16);
         self.types.push(rtype);
     }
+}
+
+/// The number of `name` in `names` (and `of`), adding it when it is new.
+fn intern<T: Copy>(names: &mut Vec<String>, of: &mut HashMap<String, T>, name: String, number: impl Fn(usize) -> T) -> T {
+    if let Some(n) = of.get(&name) {
+        return *n;
+    }
+    let n = number(names.len());
+    names.push(name.clone());
+    of.insert(name, n);
+    n
 }
 
 /// Names with an id above the snapshot's, sorted like it.

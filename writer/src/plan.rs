@@ -293,6 +293,19 @@ fn ts_opt(t: Option<Timestamp>) -> Expr {
     Expr::val(t)
 }
 
+/// The columns of a record's state: what a write sets beyond the record's key, and all that
+/// an existing row's upsert updates.
+const STATE_COLUMNS: [record_sets::Column; 8] = [
+    record_sets::Column::Content,
+    record_sets::Column::ContentHash,
+    record_sets::Column::ObservedAt,
+    record_sets::Column::FirstSeenAt,
+    record_sets::Column::LastSeenAt,
+    record_sets::Column::DeletedAt,
+    record_sets::Column::LastSweepId,
+    record_sets::Column::ObservationOriginId,
+];
+
 /// Write whole rows: `(id, row, observation_origin_id)`. A row that exists (locked by this
 /// transaction) is named by its id, so `INSERT ... ON DUPLICATE KEY UPDATE` meets the
 /// duplicate at the primary key and updates in place; without the id InnoDB would insert
@@ -306,24 +319,12 @@ async fn write_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(Option
     // ~14 values a row: stay far below the placeholder limits.
     for chunk in rows.chunks(IN_CHUNK) {
         let mut q = Query::insert().into_table(record_sets::Entity).to_owned();
-        let mut columns = vec![
-            C::ZoneId,
-            C::Name,
-            C::ReversedName,
-            C::RecordType,
-            C::SetIdentifier,
-            C::Content,
-            C::ContentHash,
-            C::ObservedAt,
-            C::FirstSeenAt,
-            C::LastSeenAt,
-            C::DeletedAt,
-            C::LastSweepId,
-            C::ObservationOriginId,
-        ];
+        let mut columns = Vec::with_capacity(14);
         if upsert {
-            columns.insert(0, C::Id);
+            columns.push(C::Id);
         }
+        columns.extend([C::ZoneId, C::Name, C::ReversedName, C::RecordType, C::SetIdentifier]);
+        columns.extend(STATE_COLUMNS);
         q.columns(columns);
         for (id, r, head) in chunk {
             let mut values: Vec<SimpleExpr> = Vec::with_capacity(14);
@@ -350,16 +351,7 @@ async fn write_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(Option
         if upsert {
             q.on_conflict(
                 OnConflict::column(C::Id)
-                    .update_columns([
-                        C::Content,
-                        C::ContentHash,
-                        C::ObservedAt,
-                        C::FirstSeenAt,
-                        C::LastSeenAt,
-                        C::DeletedAt,
-                        C::LastSweepId,
-                        C::ObservationOriginId,
-                    ])
+                    .update_columns(STATE_COLUMNS)
                     .to_owned(),
             );
         }
