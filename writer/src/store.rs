@@ -26,7 +26,7 @@ const RECORD_KEY_INDEX: &str = "uq_record_sets_key";
 /// index: with stale statistics (a zone that just grew) MariaDB otherwise reads the whole zone
 /// through `zone_id` alone, which costs O(zone) per message and, under `FOR UPDATE`, locks
 /// every record of the zone. SQLite ignores the hint and plans this well by itself.
-fn by_names(zone_id: &ZoneId, names: &[&str]) -> sea_orm::Select<record_sets::Entity> {
+pub(crate) fn by_names(zone_id: &ZoneId, names: &[&str]) -> sea_orm::Select<record_sets::Entity> {
     let mut select = record_sets::Entity::find()
         .filter(record_sets::Column::ZoneId.eq(zone_id.as_str()))
         .filter(record_sets::Column::Name.is_in(names.iter().copied()));

@@ -6,8 +6,9 @@
 //! the page to find that out was most of what applying it cost. Instead, the writer reads
 //! three rows of the page to learn which origin observed them last (`observation_origin_id`),
 //! reads that origin's blob, and matches the page's content hashes (a hash covers key and
-//! content) against it. The records that match are refreshed by one `UPDATE ... WHERE id IN (...)` whose
-//! condition is exactly the fast path's, checked by the database on the locked rows:
+//! content) against it. The records that match are refreshed by one
+//! `UPDATE ... WHERE id IN (...)` whose condition is exactly the fast path's, checked by the
+//! database on the locked rows:
 //!
 //! - its stored content hash is the page's (a hash covers the key, so `content_hash IN (the
 //!   page's hashes)` holds for a row only with its own record's hash);
@@ -32,7 +33,7 @@ use zonetrail_model::{Timestamp, ZoneId};
 use crate::error::ApplyError;
 use crate::origin::{self, OriginRow};
 use crate::sequence::{self, State};
-use crate::store::{IN_CHUNK, KeyCols};
+use crate::store::{self, IN_CHUNK, KeyCols};
 use crate::validate::Incoming;
 
 /// A record refreshed here: its row id and the origin its chain continues from.
@@ -149,11 +150,10 @@ async fn last_observed_by(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[&
         observation_origin_id: Option<i64>,
     }
     use record_sets::Column as C;
-    let rows = record_sets::Entity::find()
+    let names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
+    let rows = store::by_names(zone_id, &names)
         .select_only()
         .columns([C::Name, C::RecordType, C::SetIdentifier, C::ObservationOriginId])
-        .filter(C::ZoneId.eq(zone_id.as_str()))
-        .filter(C::Name.is_in(keys.iter().map(|k| k.name.as_str())))
         .into_model::<Head>()
         .all(db)
         .await?;
