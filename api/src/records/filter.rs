@@ -92,19 +92,21 @@ impl RecordFilter {
             None | Some("") => None,
             Some(t) => Some(known_type(t)?),
         };
+        // Lengths are checked on the parameter as sent, before trimming: the OpenAPI
+        // document's maxLength is about what the client sends.
+        check_length("name", p.name.as_deref(), MAX_Q)?;
+        check_length("q", p.q.as_deref(), MAX_Q)?;
+        check_length("value", p.value.as_deref(), MAX_VALUE)?;
         if let Some(raw) = non_empty(&p.name) {
-            check_length("name", raw, MAX_Q)?;
             match parse_name(raw) {
                 Some(name) => f.name = name,
                 None => f.matches_nothing = true,
             }
         }
         if let Some(q) = non_empty(&p.q) {
-            check_length("q", q, MAX_Q)?;
             f.q = Some(stored_spelling(q));
         }
         if let Some(v) = non_empty(&p.value) {
-            check_length("value", v, MAX_VALUE)?;
             match lookup_key(v) {
                 Some(key) => f.value = Some(key),
                 // Only quotes or dots: no record points at that.
@@ -158,8 +160,9 @@ fn known_type(raw: &str) -> Result<RecordType, ApiError> {
     }
 }
 
-fn check_length(name: &str, raw: &str, max: usize) -> Result<(), ApiError> {
-    if raw.chars().count() > max {
+fn check_length(name: &str, raw: Option<&str>, max: usize) -> Result<(), ApiError> {
+    // Characters, as JSON Schema's maxLength counts them.
+    if raw.is_some_and(|raw| raw.chars().count() > max) {
         return Err(ApiError::bad_request(format!("{name} is longer than {max} characters")));
     }
     Ok(())
@@ -247,6 +250,19 @@ mod tests {
         assert!(parse(|p| p.include_deleted = Some("maybe".into())).is_err());
         assert!(parse(|p| p.value = Some("x".repeat(256))).is_err());
         assert!(parse(|p| p.q = Some("x".repeat(1025))).is_err());
+    }
+
+    #[test]
+    fn lengths_count_what_was_sent_not_what_trimming_leaves() {
+        // Whitespace is trimmed before matching, but the documented maxLength is about the
+        // parameter as sent: a long run of newlines after a short word is still too long.
+        let padded = |word: &str, len: usize| format!("{word}{}", "\n".repeat(len - word.chars().count()));
+        assert!(parse(|p| p.q = Some(padded("api", 1025))).is_err());
+        assert!(parse(|p| p.name = Some(padded("www.example.com", 1025))).is_err());
+        assert!(parse(|p| p.value = Some(padded("192.0.2.1", 256))).is_err());
+        // At the limit it is accepted, and trimmed.
+        assert_eq!(parse(|p| p.q = Some(padded("API", 1024))).unwrap().q.as_deref(), Some("api"));
+        assert_eq!(parse(|p| p.q = Some("ê".repeat(1024))).map(|f| f.q.is_some()).ok(), Some(true));
     }
 
     #[test]
