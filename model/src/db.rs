@@ -96,6 +96,13 @@ impl DbSettings {
             .min_connections(0)
             .connect_timeout(connect_timeout())
             .acquire_timeout(connect_timeout() + Duration::from_secs(5))
+            // sqlx pings a connection when it goes back to the pool (and drops it if the ping
+            // fails), and by default again when it is handed out: two extra round trips per
+            // statement outside a transaction. Ping on the way out only a connection idle long
+            // enough for the server, a proxy or NAT to have dropped it (or for a Lambda
+            // instance to have been frozen); a hot connection that broke since its last
+            // release fails one statement (a 503, or a retried message) and is then dropped.
+            .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
             .sqlx_logging(false);
         if self.url.starts_with("sqlite:") {
             opts.map_sqlx_sqlite_opts(|o| {
@@ -108,6 +115,9 @@ impl DbSettings {
         Database::connect(opts).await
     }
 }
+
+/// See [`DbSettings::connect`].
+const PING_IF_IDLE_FOR: Duration = Duration::from_secs(1);
 
 /// The MySQL/MariaDB server's error number behind a failed connect, statement or query
 /// (`None` for SQLite, and for failures that are not the server's answer: I/O, pool, TLS).
