@@ -9,7 +9,9 @@
 #   - "closed": each client sends its next request as soon as the last one answered (the
 #               machine's saturation; latency is then mostly queueing for the CPUs).
 # Prints, per filter and load: requests, throughput, p50/p90/p99, the target (p99 < 25 ms)
-# and pass/fail, and the machine's load average (the cores are shared).
+# and pass/fail; where the CPU went per request (the database server's, when it runs here,
+# and the API server's) and how many round trips each request made to the database
+# (statements and pings); and the machine's load average (the cores are shared).
 #
 #   api/bench/run.sh                 seed (once; reused while it holds BENCH_RECORDS) and run
 #
@@ -121,8 +123,27 @@ for warm in "record_sets FORCE INDEX (PRIMARY)" "record_sets FORCE INDEX (idx_re
   mysql_cli -e "SELECT COUNT(*) FROM \`$db\`.$warm" >/dev/null
 done
 
+# Where the CPU goes, per request of a load: the database server's and the API server's CPU
+# time (from /proc; the server's only when it runs on this machine) and the statements and
+# pings the API sent the server (Questions + Com_admin_commands: a COM_PING counts as an
+# admin command).
+db_pid=$(pgrep -x mariadbd || pgrep -x mysqld || true)
+db_pid=${db_pid%%$'\n'*}
+clock_ticks=$(getconf CLK_TCK)
+cpu_ticks() { [[ -n $1 && -r /proc/$1/stat ]] && awk '{ print $14 + $15 }' "/proc/$1/stat" || echo -; }
+db_trips() {
+  mysql_cli -e "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Com_admin_commands')" | awk '{ n += $2 } END { print n }'
+}
+# per_request BEFORE AFTER REQUESTS [ms]: the difference per request (CPU ticks as ms with "ms").
+per_request() {
+  [[ $1 == - || $2 == - ]] && { echo -; return; }
+  awk -v a="$1" -v b="$2" -v n="$3" -v ms="${4:-}" -v hz="$clock_ticks" \
+    'BEGIN { if (n == 0) print "-"; else if (ms == "ms") printf "%.3f ms", (b - a) / hz * 1000 / n; else printf "%.2f", (b - a) / n }'
+}
+
 say "load average before: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) cores"
-printf '\n%-10s %-12s %9s %8s %8s %8s %8s %7s %s\n' filter load requests "req/s" "p50 ms" "p90 ms" "p99 ms" target result
+printf '\n%-10s %-12s %9s %8s %8s %8s %8s %7s %-6s %11s %11s %9s\n' filter load requests "req/s" "p50 ms" "p90 ms" "p99 ms" target result \
+  "db cpu/req" "api cpu/req" "db trips"
 failed=0
 for kind in $filters; do
   awk -F'\t' -v k="$kind" '$1 == k { print $2 }' "$work/queries.tsv" >"$work/$kind.txt"
@@ -140,8 +161,10 @@ for kind in $filters; do
       closed) think=0 clients=$connections threads=2 label="closed" ;;
       *) die "unknown load $load (single, think or closed)" ;;
     esac
+    db_cpu0=$(cpu_ticks "$db_pid"); api_cpu0=$(cpu_ticks "$server_pid"); trips0=$(db_trips)
     out=$(ZT_BENCH_QUERIES=$work/$kind.txt ZT_BENCH_THINK_MS=$think wrk -t"$threads" -c"$clients" -d"${duration}s" --timeout 10s \
       -s api/bench/rotate.lua "http://127.0.0.1:$port")
+    db_cpu1=$(cpu_ticks "$db_pid"); api_cpu1=$(cpu_ticks "$server_pid"); trips1=$(db_trips)
     line=$(grep '^ZTBENCH' <<<"$out") || { echo "$out" >&2; die "wrk printed no result for $kind"; }
     eval "$(sed 's/^ZTBENCH //' <<<"$line")"
     # shellcheck disable=SC2154 # set by the eval above
@@ -149,10 +172,12 @@ for kind in $filters; do
     # The target is for 50 concurrent clients; one client's row shows the service time.
     [[ $result == PASS || $load == single ]] || failed=1
     # shellcheck disable=SC2154
-    printf '%-10s %-12s %9d %8.0f %8.1f %8.1f %8.1f %7s %s%s\n' "$kind" "$label" "$requests" \
+    printf '%-10s %-12s %9d %8.0f %8.1f %8.1f %8.1f %7s %-6s %11s %11s %9s%s\n' "$kind" "$label" "$requests" \
       "$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { print r / (d / 1e6) }')" \
       "$(awk -v v="$p50_us" 'BEGIN { print v / 1000 }')" "$(awk -v v="$p90_us" 'BEGIN { print v / 1000 }')" \
       "$(awk -v v="$p99_us" 'BEGIN { print v / 1000 }')" "< $target_ms" "$result" \
+      "$(per_request "$db_cpu0" "$db_cpu1" "$requests" ms)" "$(per_request "$api_cpu0" "$api_cpu1" "$requests" ms)" \
+      "$(per_request "$trips0" "$trips1" "$requests")" \
       "$( ((errors + non2xx > 0)) && echo " ($errors socket errors, $non2xx non-2xx)")"
   done
 done
