@@ -98,7 +98,7 @@ impl DbSettings {
             .acquire_timeout(connect_timeout() + Duration::from_secs(5))
             // sqlx pings a connection when it goes back to the pool (and drops it if the ping
             // fails), and by default again when it is handed out: two extra round trips per
-            // statement outside a transaction. Ping on the way out only a connection idle long
+            // statement outside a transaction. Ping on checkout only a connection idle long
             // enough for the server, a proxy or NAT to have dropped it (or for a Lambda
             // instance to have been frozen); a hot connection that broke since its last
             // release fails one statement (a 503, or a retried message) and is then dropped.
