@@ -11,7 +11,9 @@
 # Prints, per filter and load: requests, throughput, p50/p90/p99, the target (p99 < 25 ms)
 # and pass/fail; where the CPU went per request (the database server's, when it runs here,
 # and the API server's) and how many round trips each request made to the database
-# (statements and pings); and the machine's load average (the cores are shared).
+# (statements and pings); after each closed-loop row, the best that cost allows (the cores'
+# ceiling in requests a second, and the least mean latency of the clients by Little's law);
+# and the machine's load average (the cores are shared).
 #
 #   api/bench/run.sh                 seed (once; reused while it holds BENCH_RECORDS) and run
 #
@@ -179,7 +181,38 @@ for kind in $filters; do
       "$(per_request "$db_cpu0" "$db_cpu1" "$requests" ms)" "$(per_request "$api_cpu0" "$api_cpu1" "$requests" ms)" \
       "$(per_request "$trips0" "$trips1" "$requests")" \
       "$( ((errors + non2xx > 0)) && echo " ($errors socket errors, $non2xx non-2xx)")"
+    # Closed loop: what these costs allow at best. The cores serve at most cores / (MariaDB +
+    # API CPU per request) requests a second (wrk's own share left out, so this is generous),
+    # and by Little's law the clients then wait at least clients / that rate on average.
+    if [[ $load == closed ]]; then
+      db_ms=$(per_request "$db_cpu0" "$db_cpu1" "$requests" ms) api_ms=$(per_request "$api_cpu0" "$api_cpu1" "$requests" ms)
+      if [[ $db_ms != - && $api_ms != - ]]; then
+        awk -v d="${db_ms% ms}" -v a="${api_ms% ms}" -v c="$(nproc)" -v n="$clients" -v t="$target_ms" 'BEGIN {
+          x = c * 1000 / (d + a); w = n / x * 1000
+          printf "%-10s bound: %d cores / (%.3f + %.3f) ms CPU a request = %.0f req/s at most; %d clients then wait >= %.1f ms on average (%s the %d ms target)\n",
+            "", c, d, a, x, n, w, (w < t ? "below" : "at or above"), t }'
+      fi
+    fi
   done
 done
+# The database's floor for the zone+type page: the statement the API sends for it (as in
+# api/src/records/query.rs), run by the mariadb client alone, one after the other, for the
+# same sample queries; MariaDB's CPU per statement is then what any API on this schema pays
+# for that page, before its own work. (A reference, not a target: no pass or fail.)
+if [[ -n $db_pid && " $filters " == *" zone+type "* ]]; then
+  sql="$work/floor.sql"
+  for _ in 1 2 3 4 5 6 7; do
+    sed -n 's/^zone=\([A-Z0-9]*\)&type=\([A-Z]*\)$/\1 \2/p' "$work/zone+type.txt" | while read -r zone type; do
+      printf '%s\n' "SELECT rs.id, rs.zone_id, rs.name, rs.reversed_name, rs.record_type, rs.set_identifier, rs.content, rs.observed_at, rs.first_seen_at, rs.deleted_at, hz.name AS zone_name, hz.private_zone FROM record_sets AS rs FORCE INDEX (idx_record_sets_zone_type_name) LEFT JOIN hosted_zones AS hz ON hz.id = rs.zone_id WHERE rs.zone_id = '$zone' AND rs.record_type = '$type' AND rs.deleted_at IS NULL ORDER BY rs.name, rs.id LIMIT 101;"
+    done
+  done >"$sql"
+  statements=$(wc -l <"$sql")
+  db_cpu0=$(cpu_ticks "$db_pid")
+  mysql_cli "$db" <"$sql" >/dev/null
+  db_cpu1=$(cpu_ticks "$db_pid")
+  floor=$(per_request "$db_cpu0" "$db_cpu1" "$statements" ms)
+  say "database floor, zone+type page (the API's statement from the mariadb client, $statements times): $floor of MariaDB CPU a statement;" \
+    "at that alone $(nproc) cores serve at most $(awk -v f="${floor% ms}" -v c="$(nproc)" 'BEGIN { printf "%.0f", c * 1000 / f }') pages a second"
+fi
 say "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
 exit "$failed"
