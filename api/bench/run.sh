@@ -173,25 +173,22 @@ for kind in $filters; do
     result=$(awk -v p99="$p99_us" -v t="$target_ms" -v e="$errors" -v s="$non2xx" 'BEGIN { print (p99 / 1000 < t && e == 0 && s == 0) ? "PASS" : "FAIL" }')
     # The target is for 50 concurrent clients; one client's row shows the service time.
     [[ $result == PASS || $load == single ]] || failed=1
+    db_ms=$(per_request "$db_cpu0" "$db_cpu1" "$requests" ms) api_ms=$(per_request "$api_cpu0" "$api_cpu1" "$requests" ms)
     # shellcheck disable=SC2154
     printf '%-10s %-12s %9d %8.0f %8.1f %8.1f %8.1f %7s %-6s %11s %11s %9s%s\n' "$kind" "$label" "$requests" \
       "$(awk -v r="$requests" -v d="$duration_us" 'BEGIN { print r / (d / 1e6) }')" \
       "$(awk -v v="$p50_us" 'BEGIN { print v / 1000 }')" "$(awk -v v="$p90_us" 'BEGIN { print v / 1000 }')" \
       "$(awk -v v="$p99_us" 'BEGIN { print v / 1000 }')" "< $target_ms" "$result" \
-      "$(per_request "$db_cpu0" "$db_cpu1" "$requests" ms)" "$(per_request "$api_cpu0" "$api_cpu1" "$requests" ms)" \
-      "$(per_request "$trips0" "$trips1" "$requests")" \
+      "$db_ms" "$api_ms" "$(per_request "$trips0" "$trips1" "$requests")" \
       "$( ((errors + non2xx > 0)) && echo " ($errors socket errors, $non2xx non-2xx)")"
     # Closed loop: what these costs allow at best. The cores serve at most cores / (MariaDB +
     # API CPU per request) requests a second (wrk's own share left out, so this is generous),
     # and by Little's law the clients then wait at least clients / that rate on average.
-    if [[ $load == closed ]]; then
-      db_ms=$(per_request "$db_cpu0" "$db_cpu1" "$requests" ms) api_ms=$(per_request "$api_cpu0" "$api_cpu1" "$requests" ms)
-      if [[ $db_ms != - && $api_ms != - ]]; then
-        awk -v d="${db_ms% ms}" -v a="${api_ms% ms}" -v c="$(nproc)" -v n="$clients" -v t="$target_ms" 'BEGIN {
-          x = c * 1000 / (d + a); w = n / x * 1000
-          printf "%-10s bound: %d cores / (%.3f + %.3f) ms CPU a request = %.0f req/s at most; %d clients then wait >= %.1f ms on average (%s the %d ms target)\n",
-            "", c, d, a, x, n, w, (w < t ? "below" : "at or above"), t }'
-      fi
+    if [[ $load == closed && $db_ms != - && $api_ms != - ]]; then
+      awk -v d="${db_ms% ms}" -v a="${api_ms% ms}" -v c="$(nproc)" -v n="$clients" -v t="$target_ms" 'BEGIN {
+        x = c * 1000 / (d + a); w = n / x * 1000
+        printf "%-10s bound: %d cores / (%.3f + %.3f) ms CPU a request = %.0f req/s at most; %d clients then wait >= %.1f ms on average (%s the %d ms target)\n",
+          "", c, d, a, x, n, w, (w < t ? "below" : "at or above"), t }'
     fi
   done
 done

@@ -77,9 +77,8 @@ for line in (text or "").splitlines():
     # After a closed-loop row: the best its CPU cost allows (the cores' ceiling, and the least
     # mean latency of the clients by Little's law), as a row of its own.
     b = re.match(r"^\s+bound: .* = ([0-9.]+) req/s at most; (\d+) clients then wait >= ([0-9.]+) ms on average", line)
-    if b and rows and rows[-1][0].startswith("api"):
-        rate, clients, wait = b.groups()
-        kind = re.match(r"GET /api/records by (\S+),", rows[-1][1]).group(1)
+    if b and found:
+        rate, clients, wait = b.groups()  # kind and target: of the row just above
         add("api (1M record sets, MariaDB)", f"GET /api/records by {kind}, closed: least mean latency its CPU cost allows "
             f"({clients} clients / {float(rate):,.0f} req/s, the cores' ceiling)", f"< {target} ms", f"{float(wait):.1f} ms",
             f"{float(wait) / float(target):.2f}", "-")
