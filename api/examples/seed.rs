@@ -43,7 +43,8 @@ async fn main() -> anyhow::Result<()> {
     zonetrail_model::telemetry::init(false);
     let spec = Spec { records: args.records, seed: args.seed };
     if !args.queries_only {
-        let db = DbSettings::from_env().await?.connect().await.context("connecting to DATABASE_URL")?;
+        let db =
+            DbSettings::from_env().await?.connect().await.context("connecting to DATABASE_URL")?;
         if args.migrate {
             migration::Migrator::up(&db, None).await.context("applying migrations")?;
         }
@@ -68,7 +69,9 @@ async fn main() -> anyhow::Result<()> {
         );
     }
     if let Some(path) = &args.queries {
-        let mut out = std::io::BufWriter::new(std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?);
+        let mut out = std::io::BufWriter::new(
+            std::fs::File::create(path).with_context(|| format!("creating {}", path.display()))?,
+        );
         for q in synthetic::sample_queries(spec, args.queries_per_kind) {
             writeln!(out, "{}\t{}", q.kind, q.query)?;
         }

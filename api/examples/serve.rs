@@ -44,16 +44,25 @@ async fn main() -> anyhow::Result<()> {
     if let Some(records) = args.seed
         && record_sets::Entity::find().count(&db).await? == 0
     {
-        let summary = synthetic::seed(&db, Spec { records, seed: args.seed_value }, |_| {}).await.context("seeding")?;
-        eprintln!("seeded {} zones, {} record sets, {} changes", summary.zones, summary.records, summary.changes);
+        let summary = synthetic::seed(&db, Spec { records, seed: args.seed_value }, |_| {})
+            .await
+            .context("seeding")?;
+        eprintln!(
+            "seeded {} zones, {} record sets, {} changes",
+            summary.zones, summary.records, summary.changes
+        );
     }
-    let listener = tokio::net::TcpListener::bind(args.listen).await.with_context(|| format!("binding {}", args.listen))?;
+    let listener = tokio::net::TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("binding {}", args.listen))?;
     println!("listening on http://{}", listener.local_addr()?);
     let state = AppState::new(db, config);
     state.prepare();
     axum::serve(listener, api::router(state))
         .with_graceful_shutdown(async {
-            let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+            let mut term =
+                tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    .expect("SIGTERM handler");
             tokio::select! {
                 _ = tokio::signal::ctrl_c() => {}
                 _ = term.recv() => {}

@@ -54,12 +54,17 @@ impl ApiConfig {
     /// as on Lambda, where CloudFront serves it) and `ZONETRAIL_NAME_INDEX` (`on`, the
     /// default, or `off`).
     pub fn from_env() -> Result<Self, ConfigError> {
-        let cors_origins = std::env::var("ZONETRAIL_CORS_ORIGIN").map(|v| parse_origins(&v)).unwrap_or(Ok(Vec::new()))?;
-        let web_dir = std::env::var_os("ZONETRAIL_WEB_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
+        let cors_origins = std::env::var("ZONETRAIL_CORS_ORIGIN")
+            .map(|v| parse_origins(&v))
+            .unwrap_or(Ok(Vec::new()))?;
+        let web_dir =
+            std::env::var_os("ZONETRAIL_WEB_DIR").filter(|v| !v.is_empty()).map(PathBuf::from);
         let name_index = match std::env::var("ZONETRAIL_NAME_INDEX").as_deref() {
             Err(_) | Ok("" | "on" | "true" | "1") => true,
             Ok("off" | "false" | "0") => false,
-            Ok(other) => return Err(ConfigError::BadSwitch("ZONETRAIL_NAME_INDEX", other.to_owned())),
+            Ok(other) => {
+                return Err(ConfigError::BadSwitch("ZONETRAIL_NAME_INDEX", other.to_owned()));
+            }
         };
         Ok(Self { cors_origins, web_dir, name_index, ..Self::default() })
     }
@@ -74,7 +79,8 @@ pub fn parse_origins(raw: &str) -> Result<Vec<String>, ConfigError> {
         .map(|origin| {
             let origin = origin.trim_end_matches('/');
             let ok = origin == "*"
-                || ((origin.starts_with("https://") || origin.starts_with("http://")) && HeaderValue::from_str(origin).is_ok());
+                || ((origin.starts_with("https://") || origin.starts_with("http://"))
+                    && HeaderValue::from_str(origin).is_ok());
             if ok { Ok(origin.to_owned()) } else { Err(ConfigError::BadOrigin(origin.to_owned())) }
         })
         .collect()
@@ -86,7 +92,10 @@ mod tests {
 
     #[test]
     fn origins() {
-        assert_eq!(parse_origins(" https://a.example.com/, http://localhost:5173 ").unwrap(), ["https://a.example.com", "http://localhost:5173"]);
+        assert_eq!(
+            parse_origins(" https://a.example.com/, http://localhost:5173 ").unwrap(),
+            ["https://a.example.com", "http://localhost:5173"]
+        );
         assert_eq!(parse_origins("*").unwrap(), ["*"]);
         assert!(parse_origins("").unwrap().is_empty());
         assert!(parse_origins("a.example.com").is_err());

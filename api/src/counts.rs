@@ -34,7 +34,12 @@ pub struct LiveCounts {
 impl LiveCounts {
     /// `max_age` zero: count on every request.
     pub fn new(max_age: Duration) -> Self {
-        Self { max_age, kept: RwLock::new(None), first: tokio::sync::Mutex::new(()), recounting: AtomicBool::new(false) }
+        Self {
+            max_age,
+            kept: RwLock::new(None),
+            first: tokio::sync::Mutex::new(()),
+            recounting: AtomicBool::new(false),
+        }
     }
 
     pub async fn get(self: &Arc<Self>, db: &DatabaseConnection) -> ApiResult<Counts> {
@@ -50,7 +55,9 @@ impl LiveCounts {
                         Ok(rows) => {
                             this.keep(rows);
                         }
-                        Err(e) => tracing::warn!(error = %e, "recounting live records failed; keeping the previous counts"),
+                        Err(e) => {
+                            tracing::warn!(error = %e, "recounting live records failed; keeping the previous counts")
+                        }
                     }
                     this.recounting.store(false, Ordering::Release);
                 });
@@ -72,7 +79,8 @@ impl LiveCounts {
 
     fn keep(&self, rows: Vec<CountRow>) -> Counts {
         let counts = Arc::new(rows);
-        *self.kept.write().unwrap_or_else(|e| e.into_inner()) = Some((Instant::now(), counts.clone()));
+        *self.kept.write().unwrap_or_else(|e| e.into_inner()) =
+            Some((Instant::now(), counts.clone()));
         counts
     }
 }
@@ -85,5 +93,10 @@ async fn count(db: &impl ConnectionTrait) -> ApiResult<Vec<CountRow>> {
         .from(record_sets::Entity)
         .and_where(Expr::col(record_sets::Column::DeletedAt).is_null())
         .group_by_columns([record_sets::Column::ZoneId, record_sets::Column::RecordType]);
-    Ok(db.query_all(&q).await?.iter().map(|r| CountRow::from_query_result(r, "")).collect::<Result<Vec<_>, _>>()?)
+    Ok(db
+        .query_all(&q)
+        .await?
+        .iter()
+        .map(|r| CountRow::from_query_result(r, ""))
+        .collect::<Result<Vec<_>, _>>()?)
 }

@@ -61,7 +61,11 @@ impl Scope {
     }
 
     pub fn decode<P: DeserializeOwned>(&self, cursor: &str) -> Result<P, ApiError> {
-        let bad = || ApiError::bad_request("invalid cursor: pass next_cursor from the previous page of the same query, unchanged");
+        let bad = || {
+            ApiError::bad_request(
+                "invalid cursor: pass next_cursor from the previous page of the same query, unchanged",
+            )
+        };
         if cursor.len() > MAX_CURSOR_LEN {
             return Err(bad());
         }

@@ -28,7 +28,9 @@ where
 
 fn query_error(rejection: QueryRejection) -> ApiError {
     match rejection {
-        QueryRejection::FailedToDeserializeQueryString(e) => ApiError::bad_request(format!("bad query string: {}", e.body_text())),
+        QueryRejection::FailedToDeserializeQueryString(e) => {
+            ApiError::bad_request(format!("bad query string: {}", e.body_text()))
+        }
         other => ApiError::bad_request(format!("bad query string: {}", other.body_text())),
     }
 }
@@ -59,6 +61,8 @@ fn path_error(rejection: PathRejection) -> ApiError {
 pub fn parse_id(raw: &str, what: &str) -> Result<i64, ApiError> {
     match raw.parse::<i64>() {
         Ok(id) if id > 0 && raw.bytes().all(|b| b.is_ascii_digit()) => Ok(id),
-        _ => Err(ApiError::bad_request(format!("{what} must be a positive whole number, got {raw:?}"))),
+        _ => Err(ApiError::bad_request(format!(
+            "{what} must be a positive whole number, got {raw:?}"
+        ))),
     }
 }

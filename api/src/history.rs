@@ -123,7 +123,11 @@ fn source_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>>
 fn since_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
     use utoipa::openapi::{KnownFormat, ObjectBuilder, OneOfBuilder, SchemaFormat, Type};
     OneOfBuilder::new()
-        .item(ObjectBuilder::new().schema_type(Type::String).format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))))
+        .item(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
+        )
         .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
 }
 
@@ -168,8 +172,16 @@ impl ChangeRow {
             actor_role: self.actor_role,
             event_id: self.event_id,
             observed_at: self.observed_at,
-            before: parse_content(self.before_state.as_deref(), self.id, "record_changes.before_state"),
-            after: parse_content(self.after_state.as_deref(), self.id, "record_changes.after_state"),
+            before: parse_content(
+                self.before_state.as_deref(),
+                self.id,
+                "record_changes.before_state",
+            ),
+            after: parse_content(
+                self.after_state.as_deref(),
+                self.id,
+                "record_changes.after_state",
+            ),
         }
     }
 }
@@ -195,14 +207,16 @@ fn change_select() -> SelectStatement {
 
 /// Newest first: `(observed_at, id) < position`.
 fn older_than(pos: &Position) -> Result<Cond, ApiError> {
-    let t = chrono::DateTime::from_timestamp_micros(pos.t).ok_or_else(|| ApiError::bad_request("invalid cursor"))?;
+    let t = chrono::DateTime::from_timestamp_micros(pos.t)
+        .ok_or_else(|| ApiError::bad_request("invalid cursor"))?;
     let at = Expr::col((RC, record_changes::Column::ObservedAt));
     let id = Expr::col((RC, record_changes::Column::Id));
     Ok(Cond::all().add(at.clone().lte(t)).add(Cond::any().add(at.lt(t)).add(id.lt(pos.id))))
 }
 
 fn newest_first(s: &mut SelectStatement) {
-    s.order_by((RC, record_changes::Column::ObservedAt), Order::Desc).order_by((RC, record_changes::Column::Id), Order::Desc);
+    s.order_by((RC, record_changes::Column::ObservedAt), Order::Desc)
+        .order_by((RC, record_changes::Column::Id), Order::Desc);
 }
 
 fn position(row: &ChangeRow) -> Position {
@@ -230,7 +244,8 @@ pub async fn record_history(
     let id = parse_id(&id, "record id")?;
     let limit = parse_limit(params.limit.as_deref())?;
     let scope = Scope::new(&[("list", Some("history")), ("record", Some(&id.to_string()))]);
-    let after: Option<Position> = params.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
+    let after: Option<Position> =
+        params.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
     if !record_exists(&state.db, id).await? {
         return Err(ApiError::not_found(format!("no record set has id {id}")));
     }
@@ -241,9 +256,18 @@ pub async fn record_history(
     }
     newest_first(&mut s);
     s.limit(limit + 1);
-    let mut rows = state.db.query_all(&s).await?.iter().map(|r| ChangeRow::from_query_result(r, "")).collect::<Result<Vec<_>, _>>()?;
+    let mut rows = state
+        .db
+        .query_all(&s)
+        .await?
+        .iter()
+        .map(|r| ChangeRow::from_query_result(r, ""))
+        .collect::<Result<Vec<_>, _>>()?;
     let next_cursor = next_cursor(&mut rows, limit, &scope);
-    Ok(Json(HistoryList { items: rows.into_iter().map(ChangeRow::into_view).collect(), next_cursor }))
+    Ok(Json(HistoryList {
+        items: rows.into_iter().map(ChangeRow::into_view).collect(),
+        next_cursor,
+    }))
 }
 
 fn next_cursor<T>(rows: &mut Vec<T>, limit: u64, scope: &Scope) -> Option<String>
@@ -263,7 +287,9 @@ impl AsRef<ChangeRow> for ChangeRow {
 
 async fn record_exists(db: &impl ConnectionTrait, id: i64) -> ApiResult<bool> {
     let mut s = Query::select();
-    s.column(record_sets::Column::Id).from(record_sets::Entity).and_where(Expr::col(record_sets::Column::Id).eq(id));
+    s.column(record_sets::Column::Id)
+        .from(record_sets::Entity)
+        .and_where(Expr::col(record_sets::Column::Id).eq(id));
     Ok(db.query_one(&s).await?.is_some())
 }
 
@@ -279,15 +305,25 @@ async fn record_exists(db: &impl ConnectionTrait, id: i64) -> ApiResult<bool> {
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn change_feed(State(state): State<AppState>, ApiQuery(params): ApiQuery<FeedParams>) -> ApiResult<Json<FeedList>> {
+pub async fn change_feed(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<FeedParams>,
+) -> ApiResult<Json<FeedList>> {
     let zone = parse_zone(params.zone.as_deref())?;
     let source = match params.source.as_deref().filter(|s| !s.is_empty()) {
         Some(s) if SOURCES.contains(&s) => Some(s),
-        Some(s) => return Err(ApiError::bad_request(format!("source must be one of {}, got {s:?}", SOURCES.join(", ")))),
+        Some(s) => {
+            return Err(ApiError::bad_request(format!(
+                "source must be one of {}, got {s:?}",
+                SOURCES.join(", ")
+            )));
+        }
         None => None,
     };
     let since = match params.since.as_deref().filter(|s| !s.is_empty()) {
-        Some(raw) => Some(timestamp::parse(raw).ok_or_else(|| ApiError::bad_request(format!("since must be an RFC 3339 time, got {raw:?}")))?),
+        Some(raw) => Some(timestamp::parse(raw).ok_or_else(|| {
+            ApiError::bad_request(format!("since must be an RFC 3339 time, got {raw:?}"))
+        })?),
         None => None,
     };
     let limit = parse_limit(params.limit.as_deref())?;
@@ -298,15 +334,26 @@ pub async fn change_feed(State(state): State<AppState>, ApiQuery(params): ApiQue
         ("source", source),
         ("since", since_text.as_deref()),
     ]);
-    let after: Option<Position> = params.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
+    let after: Option<Position> =
+        params.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
 
     let mut s = change_select();
     s.expr_as(Expr::col((RS, record_sets::Column::Name)), "name")
         .expr_as(Expr::col((RS, record_sets::Column::RecordType)), "record_type")
         .expr_as(Expr::col((RS, record_sets::Column::SetIdentifier)), "set_identifier")
         .expr_as(Expr::col((HZ, hosted_zones::Column::Name)), "zone_name")
-        .join_as(JoinType::LeftJoin, record_sets::Entity, RS, Expr::col((RS, record_sets::Column::Id)).equals((RC, record_changes::Column::RecordId)))
-        .join_as(JoinType::LeftJoin, hosted_zones::Entity, HZ, Expr::col((HZ, hosted_zones::Column::Id)).equals((RC, record_changes::Column::ZoneId)));
+        .join_as(
+            JoinType::LeftJoin,
+            record_sets::Entity,
+            RS,
+            Expr::col((RS, record_sets::Column::Id)).equals((RC, record_changes::Column::RecordId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            hosted_zones::Entity,
+            HZ,
+            Expr::col((HZ, hosted_zones::Column::Id)).equals((RC, record_changes::Column::ZoneId)),
+        );
     if let Some(zone) = &zone {
         s.and_where(Expr::col((RC, record_changes::Column::ZoneId)).eq(zone.as_str()));
     }
@@ -325,7 +372,10 @@ pub async fn change_feed(State(state): State<AppState>, ApiQuery(params): ApiQue
     let results = state.db.query_all(&s).await?;
     let mut rows = Vec::with_capacity(results.len());
     for r in &results {
-        rows.push(FeedEntry { change: ChangeRow::from_query_result(r, "")?, record: FeedRow::from_query_result(r, "")? });
+        rows.push(FeedEntry {
+            change: ChangeRow::from_query_result(r, "")?,
+            record: FeedRow::from_query_result(r, "")?,
+        });
     }
     let next_cursor = next_cursor(&mut rows, limit, &scope);
     Ok(Json(FeedList { items: rows.into_iter().map(FeedEntry::into_item).collect(), next_cursor }))
@@ -350,11 +400,23 @@ impl FeedEntry {
         // missing, the change's own content still names the record.
         let content = change.after.as_ref().or(change.before.as_ref());
         let name = self.record.name.or_else(|| content.map(|c| c.name.clone())).unwrap_or_default();
-        let record_type = self.record.record_type.or_else(|| content.map(|c| c.record_type.clone())).unwrap_or_default();
+        let record_type = self
+            .record
+            .record_type
+            .or_else(|| content.map(|c| c.record_type.clone()))
+            .unwrap_or_default();
         let set_identifier = match self.record.set_identifier {
             Some(s) => Some(s).filter(|s| !s.is_empty()),
             None => content.and_then(|c| c.set_identifier.clone()),
         };
-        FeedItem { change, record_id, zone_id, zone_name: self.record.zone_name, name, record_type, set_identifier }
+        FeedItem {
+            change,
+            record_id,
+            zone_id,
+            zone_name: self.record.zone_name,
+            name,
+            record_type,
+            set_identifier,
+        }
     }
 }

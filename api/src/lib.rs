@@ -95,7 +95,11 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
         CorsLayer::new()
             .allow_origin(allow)
             .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
-            .allow_headers([header::AUTHORIZATION, header::CONTENT_TYPE, HeaderName::from_static("x-requested-with")])
+            .allow_headers([
+                header::AUTHORIZATION,
+                header::CONTENT_TYPE,
+                HeaderName::from_static("x-requested-with"),
+            ])
             .expose_headers([header::CONTENT_DISPOSITION])
             .max_age(std::time::Duration::from_secs(3600)),
     )
@@ -110,5 +114,8 @@ async fn unknown_route(uri: Uri) -> ApiError {
 }
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
-    ApiError::MethodNotAllowed(format!("{method} is not allowed on {}; the API is read-only (GET)", uri.path()))
+    ApiError::MethodNotAllowed(format!(
+        "{method} is not allowed on {}; the API is read-only (GET)",
+        uri.path()
+    ))
 }

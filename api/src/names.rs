@@ -125,7 +125,9 @@ impl Snapshot {
         let n = rows.ids.len();
         let name = |i: usize| &rows.bytes[rows.starts[i] as usize..rows.starts[i + 1] as usize];
         let mut order: Vec<u32> = (0..n as u32).collect();
-        order.sort_unstable_by(|&a, &b| (name(a as usize), rows.ids[a as usize]).cmp(&(name(b as usize), rows.ids[b as usize])));
+        order.sort_unstable_by(|&a, &b| {
+            (name(a as usize), rows.ids[a as usize]).cmp(&(name(b as usize), rows.ids[b as usize]))
+        });
         let mut s = Snapshot {
             bytes: Vec::with_capacity(rows.bytes.len()),
             starts: Vec::with_capacity(n + 1),
@@ -212,7 +214,12 @@ impl Columns {
 }
 
 /// The number of `name` in `names` (and `of`), adding it when it is new.
-fn intern<T: Copy>(names: &mut Vec<String>, of: &mut HashMap<String, T>, name: String, number: impl Fn(usize) -> T) -> T {
+fn intern<T: Copy>(
+    names: &mut Vec<String>,
+    of: &mut HashMap<String, T>,
+    name: String,
+    number: impl Fn(usize) -> T,
+) -> T {
     if let Some(n) = of.get(&name) {
         return *n;
     }
@@ -266,7 +273,8 @@ fn fill(holes: Vec<Hole>, read: &[i64]) -> Vec<Hole> {
     let mut out = Vec::with_capacity(holes.len());
     for h in holes {
         let mut lo = h.lo;
-        let mut inside: Vec<i64> = read.iter().copied().filter(|id| *id >= h.lo && *id <= h.hi).collect();
+        let mut inside: Vec<i64> =
+            read.iter().copied().filter(|id| *id >= h.lo && *id <= h.hi).collect();
         inside.sort_unstable();
         for id in inside {
             if id > lo {
@@ -326,7 +334,11 @@ struct NameRow {
     name: String,
 }
 
-async fn read_names(db: &impl ConnectionTrait, after_id: i64, limit: u64) -> Result<Vec<Entry>, DbErr> {
+async fn read_names(
+    db: &impl ConnectionTrait,
+    after_id: i64,
+    limit: u64,
+) -> Result<Vec<Entry>, DbErr> {
     use record_sets::Column as C;
     let q = Query::select()
         .columns([C::Id, C::ZoneId, C::RecordType, C::Name])
@@ -337,7 +349,14 @@ async fn read_names(db: &impl ConnectionTrait, after_id: i64, limit: u64) -> Res
         .to_owned();
     let rows = db.query_all(&q).await?;
     rows.iter()
-        .map(|r| NameRow::from_query_result(r, "").map(|r| Entry { name: r.name, id: r.id, zone: r.zone_id, rtype: r.record_type }))
+        .map(|r| {
+            NameRow::from_query_result(r, "").map(|r| Entry {
+                name: r.name,
+                id: r.id,
+                zone: r.zone_id,
+                rtype: r.record_type,
+            })
+        })
         .collect()
 }
 
@@ -351,7 +370,11 @@ async fn read_holes(db: &impl ConnectionTrait, holes: &[Hole]) -> Result<Vec<Ent
         for h in chunk {
             any = any.add(Expr::col(C::Id).between(h.lo, h.hi));
         }
-        let q = Query::select().columns([C::Id, C::ZoneId, C::RecordType, C::Name]).from(record_sets::Entity).cond_where(any).to_owned();
+        let q = Query::select()
+            .columns([C::Id, C::ZoneId, C::RecordType, C::Name])
+            .from(record_sets::Entity)
+            .cond_where(any)
+            .to_owned();
         for r in db.query_all(&q).await? {
             let r = NameRow::from_query_result(&r, "")?;
             out.push(Entry { name: r.name, id: r.id, zone: r.zone_id, rtype: r.record_type });
@@ -404,18 +427,34 @@ impl NameIndex {
                 break;
             }
         }
-        let holes = gaps(Ord::max(max_id - BUILD_HOLE_WINDOW, 0), rows.ids.iter().copied().filter(|id| *id > max_id - BUILD_HOLE_WINDOW), Instant::now());
+        let holes = gaps(
+            Ord::max(max_id - BUILD_HOLE_WINDOW, 0),
+            rows.ids.iter().copied().filter(|id| *id > max_id - BUILD_HOLE_WINDOW),
+            Instant::now(),
+        );
         let n = rows.ids.len();
-        let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_columns(rows, max_id)).await.map_err(|e| DbErr::Custom(e.to_string()))?;
+        let snapshot = tokio::task::spawn_blocking(move || Snapshot::from_columns(rows, max_id))
+            .await
+            .map_err(|e| DbErr::Custom(e.to_string()))?;
         let postings: usize = snapshot.postings.values().map(Vec::len).sum();
         let mut delta = self.delta.write().unwrap_or_else(|e| e.into_inner());
         *self.snapshot.write().unwrap_or_else(|e| e.into_inner()) = Some(Arc::new(snapshot));
         // What the delta read beyond the snapshot stays; the rest is in the snapshot now.
         let kept: Vec<Entry> = delta.entries.iter().filter(|e| e.id > max_id).cloned().collect();
-        let mut all_holes: Vec<Hole> = delta.holes.iter().copied().filter(|h| h.hi > max_id).collect();
+        let mut all_holes: Vec<Hole> =
+            delta.holes.iter().copied().filter(|h| h.hi > max_id).collect();
         all_holes.extend(holes);
-        *delta = Arc::new(Delta { entries: kept, max_id: Ord::max(delta.max_id, max_id), holes: all_holes });
-        tracing::info!(names = n, postings, seconds = started.elapsed().as_secs_f64(), "name index built");
+        *delta = Arc::new(Delta {
+            entries: kept,
+            max_id: Ord::max(delta.max_id, max_id),
+            holes: all_holes,
+        });
+        tracing::info!(
+            names = n,
+            postings,
+            seconds = started.elapsed().as_secs_f64(),
+            "name index built"
+        );
         Ok(())
     }
 
@@ -463,7 +502,8 @@ impl NameIndex {
             return Ok(());
         }
         let current = self.delta.read().unwrap_or_else(|e| e.into_inner()).clone();
-        let holes: Vec<Hole> = current.holes.iter().copied().filter(|h| h.since.elapsed() < HOLE_TTL).collect();
+        let holes: Vec<Hole> =
+            current.holes.iter().copied().filter(|h| h.since.elapsed() < HOLE_TTL).collect();
         let found = read_holes(db, &holes).await?;
         let new = read_all_after(db, current.max_id).await?;
         *last = Some(Instant::now());
@@ -496,7 +536,11 @@ impl NameIndex {
 
     /// Matches of `s`, in (name, id) order, or `None` when the index cannot answer (not
     /// built yet, turned off, or the query has no indexed trigram): then scan.
-    pub async fn search(self: &Arc<Self>, db: &DatabaseConnection, s: &Search<'_>) -> Result<Option<Hits>, DbErr> {
+    pub async fn search(
+        self: &Arc<Self>,
+        db: &DatabaseConnection,
+        s: &Search<'_>,
+    ) -> Result<Option<Hits>, DbErr> {
         if !self.enabled || s.q.len() < 2 {
             return Ok(None);
         }
@@ -529,7 +573,8 @@ fn search(snapshot: &Snapshot, delta: &Delta, s: &Search<'_>) -> Option<Hits> {
     let driver = driver?;
     let finder = memmem::Finder::new(q);
     let zone = s.zone.map(|z| snapshot.zone_names.iter().position(|n| n == z).map(|i| i as u32));
-    let rtype = s.record_type.map(|t| snapshot.type_names.iter().position(|n| n == t).map(|i| i as u16));
+    let rtype =
+        s.record_type.map(|t| snapshot.type_names.iter().position(|n| n == t).map(|i| i as u16));
     let start = match s.after {
         Some((name, id)) => snapshot.after(name.as_bytes(), id),
         None => 0,
@@ -541,7 +586,9 @@ fn search(snapshot: &Snapshot, delta: &Delta, s: &Search<'_>) -> Option<Hits> {
     if !matches!(zone, Some(None)) && !matches!(rtype, Some(None)) {
         for &p in &driver[from..] {
             let p = p as usize;
-            if zone.is_some_and(|z| z != Some(snapshot.zones[p])) || rtype.is_some_and(|t| t != Some(snapshot.types[p])) {
+            if zone.is_some_and(|z| z != Some(snapshot.zones[p]))
+                || rtype.is_some_and(|t| t != Some(snapshot.types[p]))
+            {
                 continue;
             }
             let name = snapshot.name(p);
@@ -550,7 +597,10 @@ fn search(snapshot: &Snapshot, delta: &Delta, s: &Search<'_>) -> Option<Hits> {
                     more = true;
                     break;
                 }
-                hits.push(Hit { name: String::from_utf8_lossy(name).into_owned(), id: snapshot.ids[p] });
+                hits.push(Hit {
+                    name: String::from_utf8_lossy(name).into_owned(),
+                    id: snapshot.ids[p],
+                });
             }
         }
     }
@@ -561,7 +611,9 @@ fn search(snapshot: &Snapshot, delta: &Delta, s: &Search<'_>) -> Option<Hits> {
         .iter()
         .filter(|e| e.id > snapshot.max_id)
         .filter(|e| after.is_none_or(|a| (e.name.as_bytes(), e.id) > a))
-        .filter(|e| s.zone.is_none_or(|z| e.zone == z) && s.record_type.is_none_or(|t| e.rtype == t))
+        .filter(|e| {
+            s.zone.is_none_or(|z| e.zone == z) && s.record_type.is_none_or(|t| e.rtype == t)
+        })
         .filter(|e| finder.find(e.name.as_bytes()).is_some())
         .map(|e| Hit { name: e.name.clone(), id: e.id })
         .collect();
@@ -611,8 +663,12 @@ mod tests {
         let mut e: Vec<&Entry> = entries
             .iter()
             .filter(|e| e.name.contains(s.q))
-            .filter(|e| s.zone.is_none_or(|z| e.zone == z) && s.record_type.is_none_or(|t| e.rtype == t))
-            .filter(|e| s.after.is_none_or(|a| position_cmp((&e.name, e.id), a) == Ordering::Greater))
+            .filter(|e| {
+                s.zone.is_none_or(|z| e.zone == z) && s.record_type.is_none_or(|t| e.rtype == t)
+            })
+            .filter(|e| {
+                s.after.is_none_or(|a| position_cmp((&e.name, e.id), a) == Ordering::Greater)
+            })
             .collect();
         e.sort_by(|a, b| position_cmp((&a.name, a.id), (&b.name, b.id)));
         e.into_iter().map(|e| e.id).collect()
@@ -627,26 +683,48 @@ mod tests {
                 for rtype in [None, Some("CNAME")] {
                     let s = Search { q, zone, record_type: rtype, after: None, want: 1000 };
                     match search(&snap, &delta, &s) {
-                        Some(h) => assert_eq!(names(&h), brute(&entries, &s), "{q} {zone:?} {rtype:?}"),
-                        None => assert!(q.len() < 2 || query_grams(q.as_bytes()).iter().all(|g| snap.dense.contains(g)), "{q}"),
+                        Some(h) => {
+                            assert_eq!(names(&h), brute(&entries, &s), "{q} {zone:?} {rtype:?}")
+                        }
+                        None => assert!(
+                            q.len() < 2
+                                || query_grams(q.as_bytes()).iter().all(|g| snap.dense.contains(g)),
+                            "{q}"
+                        ),
                     }
                 }
             }
         }
         // Common trigrams only (`.prod.example.com.` is in every name): the scan's job.
         assert!(snap.dense.contains(b"com"));
-        assert!(search(&snap, &delta, &Search { q: "example", zone: None, record_type: None, after: None, want: 10 }).is_none());
+        assert!(
+            search(
+                &snap,
+                &delta,
+                &Search { q: "example", zone: None, record_type: None, after: None, want: 10 }
+            )
+            .is_none()
+        );
     }
 
     #[test]
     fn pages_follow_the_cursor_and_say_when_there_is_more() {
         let (snap, entries) = fixture();
         let delta = Delta::default();
-        let all = brute(&entries, &Search { q: "t-15", zone: None, record_type: None, after: None, want: 0 });
+        let all = brute(
+            &entries,
+            &Search { q: "t-15", zone: None, record_type: None, after: None, want: 0 },
+        );
         let mut got = Vec::new();
         let mut after: Option<(String, i64)> = None;
         loop {
-            let s = Search { q: "t-15", zone: None, record_type: None, after: after.as_ref().map(|(n, i)| (n.as_str(), *i)), want: 7 };
+            let s = Search {
+                q: "t-15",
+                zone: None,
+                record_type: None,
+                after: after.as_ref().map(|(n, i)| (n.as_str(), *i)),
+                want: 7,
+            };
             let h = search(&snap, &delta, &s).unwrap();
             got.extend(names(&h));
             if !h.more {
@@ -657,29 +735,56 @@ mod tests {
         }
         assert_eq!(got, all);
         // Equal names page by id.
-        let h = search(&snap, &delta, &Search { q: "needle", zone: None, record_type: None, after: None, want: 1 }).unwrap();
+        let h = search(
+            &snap,
+            &delta,
+            &Search { q: "needle", zone: None, record_type: None, after: None, want: 1 },
+        )
+        .unwrap();
         assert_eq!((names(&h), h.more), (vec![3], true));
     }
 
     #[test]
     fn holes_shrink_as_their_ids_are_read() {
         let t = Instant::now();
-        assert_eq!(gaps(10, [11, 14, 15, 20], t), vec![Hole { lo: 12, hi: 13, since: t }, Hole { lo: 16, hi: 19, since: t }]);
+        assert_eq!(
+            gaps(10, [11, 14, 15, 20], t),
+            vec![Hole { lo: 12, hi: 13, since: t }, Hole { lo: 16, hi: 19, since: t }]
+        );
         assert_eq!(gaps(10, [], t), vec![]);
-        let holes = fill(vec![Hole { lo: 12, hi: 13, since: t }, Hole { lo: 16, hi: 19, since: t }], &[12, 17]);
-        assert_eq!(holes, vec![Hole { lo: 13, hi: 13, since: t }, Hole { lo: 16, hi: 16, since: t }, Hole { lo: 18, hi: 19, since: t }]);
+        let holes = fill(
+            vec![Hole { lo: 12, hi: 13, since: t }, Hole { lo: 16, hi: 19, since: t }],
+            &[12, 17],
+        );
+        assert_eq!(
+            holes,
+            vec![
+                Hole { lo: 13, hi: 13, since: t },
+                Hole { lo: 16, hi: 16, since: t },
+                Hole { lo: 18, hi: 19, since: t }
+            ]
+        );
         assert_eq!(fill(vec![Hole { lo: 5, hi: 5, since: t }], &[5]), vec![]);
     }
 
     #[test]
     fn new_names_in_the_delta_are_found_in_order() {
         let (snap, mut entries) = fixture();
-        let new = vec![entry("a-needle.prod.example.com.", 3000, "Z1", "A"), entry("zz-needle.prod.example.com.", 3001, "Z2", "A")];
+        let new = vec![
+            entry("a-needle.prod.example.com.", 3000, "Z1", "A"),
+            entry("zz-needle.prod.example.com.", 3001, "Z2", "A"),
+        ];
         entries.extend(new.clone());
         let delta = Delta { entries: new, max_id: 3001, holes: Vec::new() };
         let s = Search { q: "needle", zone: None, record_type: None, after: None, want: 10 };
         assert_eq!(names(&search(&snap, &delta, &s).unwrap()), brute(&entries, &s));
-        let s = Search { q: "needle", zone: Some("Z2"), record_type: None, after: Some(("rare-needle.prod.example.com.", 3)), want: 10 };
+        let s = Search {
+            q: "needle",
+            zone: Some("Z2"),
+            record_type: None,
+            after: Some(("rare-needle.prod.example.com.", 3)),
+            want: 10,
+        };
         assert_eq!(names(&search(&snap, &delta, &s).unwrap()), vec![3001]);
     }
 }

@@ -35,8 +35,9 @@ use crate::{error, health, history, records, stats, zones};
 )]
 pub struct ApiDoc;
 
-static DOCUMENT: LazyLock<Bytes> =
-    LazyLock::new(|| Bytes::from(ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document always serialises")));
+static DOCUMENT: LazyLock<Bytes> = LazyLock::new(|| {
+    Bytes::from(ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document always serialises"))
+});
 
 /// This document.
 #[utoipa::path(

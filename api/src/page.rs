@@ -14,7 +14,11 @@ pub const MAX_LIMIT: u64 = 1000;
 /// `limit`: a whole number from 1; above [`MAX_LIMIT`] it is capped. Anything else is a 400.
 pub fn parse_limit(raw: Option<&str>) -> Result<u64, ApiError> {
     let Some(raw) = raw else { return Ok(DEFAULT_LIMIT) };
-    let bad = || ApiError::bad_request(format!("limit must be a whole number from 1 to {MAX_LIMIT}, got {raw:?}"));
+    let bad = || {
+        ApiError::bad_request(format!(
+            "limit must be a whole number from 1 to {MAX_LIMIT}, got {raw:?}"
+        ))
+    };
     if raw.is_empty() || raw.len() > 100 || !raw.bytes().all(|b| b.is_ascii_digit()) {
         return Err(bad());
     }
@@ -27,7 +31,10 @@ pub fn parse_limit(raw: Option<&str>) -> Result<u64, ApiError> {
 
 /// `limit` in the OpenAPI document: an integer from 1, no upper bound (larger is capped).
 pub fn limit_schema() -> impl Into<RefOr<Schema>> {
-    ObjectBuilder::new().schema_type(Type::Integer).minimum(Some(1)).default(Some(DEFAULT_LIMIT.into()))
+    ObjectBuilder::new()
+        .schema_type(Type::Integer)
+        .minimum(Some(1))
+        .default(Some(DEFAULT_LIMIT.into()))
 }
 
 /// A boolean query flag: `true` or `false`; absent means false.
@@ -36,7 +43,9 @@ pub fn parse_flag(name: &str, raw: Option<&str>) -> Result<bool, ApiError> {
         None => Ok(false),
         Some("true") => Ok(true),
         Some("false") => Ok(false),
-        Some(other) => Err(ApiError::bad_request(format!("{name} must be true or false, got {other:?}"))),
+        Some(other) => {
+            Err(ApiError::bad_request(format!("{name} must be true or false, got {other:?}")))
+        }
     }
 }
 
@@ -44,7 +53,9 @@ pub fn parse_flag(name: &str, raw: Option<&str>) -> Result<bool, ApiError> {
 pub fn parse_zone(raw: Option<&str>) -> Result<Option<ZoneId>, ApiError> {
     match raw.map(str::trim) {
         None | Some("") => Ok(None),
-        Some(z) => ZoneId::parse(z).map(Some).map_err(|e| ApiError::bad_request(format!("zone: {e}"))),
+        Some(z) => {
+            ZoneId::parse(z).map(Some).map_err(|e| ApiError::bad_request(format!("zone: {e}")))
+        }
     }
 }
 

@@ -80,14 +80,34 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<Json<Stats>> {
     let counts = state.counts.get(db).await?;
 
     let mut zq = Query::select();
-    zq.columns([hosted_zones::Column::Id, hosted_zones::Column::Name, hosted_zones::Column::PrivateZone])
-        .from(hosted_zones::Entity)
-        .and_where(Expr::col(hosted_zones::Column::DeletedAt).is_null());
-    let zones = db.query_all(&zq).await?.iter().map(|r| ZoneRow::from_query_result(r, "")).collect::<Result<Vec<_>, _>>()?;
+    zq.columns([
+        hosted_zones::Column::Id,
+        hosted_zones::Column::Name,
+        hosted_zones::Column::PrivateZone,
+    ])
+    .from(hosted_zones::Entity)
+    .and_where(Expr::col(hosted_zones::Column::DeletedAt).is_null());
+    let zones = db
+        .query_all(&zq)
+        .await?
+        .iter()
+        .map(|r| ZoneRow::from_query_result(r, ""))
+        .collect::<Result<Vec<_>, _>>()?;
 
     let mut by_zone: HashMap<String, ZoneStats> = zones
         .into_iter()
-        .map(|z| (z.id.clone(), ZoneStats { zone_id: z.id, zone_name: Some(z.name), private_zone: Some(z.private_zone), records: 0, by_type: BTreeMap::new() }))
+        .map(|z| {
+            (
+                z.id.clone(),
+                ZoneStats {
+                    zone_id: z.id,
+                    zone_name: Some(z.name),
+                    private_zone: Some(z.private_zone),
+                    records: 0,
+                    by_type: BTreeMap::new(),
+                },
+            )
+        })
         .collect();
     let mut by_type = BTreeMap::new();
     let mut total_records = 0;
@@ -108,15 +128,36 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<Json<Stats>> {
     zones.sort_by(|a, b| (&a.zone_name, &a.zone_id).cmp(&(&b.zone_name, &b.zone_id)));
 
     let last_sweep_at = latest(db, sweeps::Entity, sweeps::Column::FinishedAt, None).await?;
-    let last_event_at = latest(db, record_changes::Entity, record_changes::Column::ObservedAt, Some((record_changes::Column::Source, "event"))).await?;
-    let last_change_at = latest(db, record_changes::Entity, record_changes::Column::ObservedAt, None).await?;
-    let freshness_lag_seconds = last_sweep_at.map(|t| std::cmp::max((chrono::Utc::now() - t).num_seconds(), 0));
-    Ok(Json(Stats { zones, by_type, total_records, last_sweep_at, last_event_at, last_change_at, freshness_lag_seconds }))
+    let last_event_at = latest(
+        db,
+        record_changes::Entity,
+        record_changes::Column::ObservedAt,
+        Some((record_changes::Column::Source, "event")),
+    )
+    .await?;
+    let last_change_at =
+        latest(db, record_changes::Entity, record_changes::Column::ObservedAt, None).await?;
+    let freshness_lag_seconds =
+        last_sweep_at.map(|t| std::cmp::max((chrono::Utc::now() - t).num_seconds(), 0));
+    Ok(Json(Stats {
+        zones,
+        by_type,
+        total_records,
+        last_sweep_at,
+        last_event_at,
+        last_change_at,
+        freshness_lag_seconds,
+    }))
 }
 
 /// The newest non-null value of a timestamp column (optionally where `filter` holds), read as
 /// `ORDER BY col DESC LIMIT 1` so that an index on the column answers it.
-async fn latest<E, C>(db: &impl ConnectionTrait, table: E, col: C, filter: Option<(C, &str)>) -> ApiResult<Option<Timestamp>>
+async fn latest<E, C>(
+    db: &impl ConnectionTrait,
+    table: E,
+    col: C,
+    filter: Option<(C, &str)>,
+) -> ApiResult<Option<Timestamp>>
 where
     E: sea_orm::EntityTrait,
     C: sea_orm::ColumnTrait,

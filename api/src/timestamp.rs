@@ -22,7 +22,9 @@ pub fn serialize_option<S: Serializer>(t: &Option<Timestamp>, s: S) -> Result<S:
 
 /// Parse a caller's timestamp (`since`): RFC 3339 with any offset.
 pub fn parse(raw: &str) -> Option<Timestamp> {
-    chrono::DateTime::parse_from_rfc3339(raw).ok().map(|t| zonetrail_model::to_micros(t.with_timezone(&chrono::Utc)))
+    chrono::DateTime::parse_from_rfc3339(raw)
+        .ok()
+        .map(|t| zonetrail_model::to_micros(t.with_timezone(&chrono::Utc)))
 }
 
 #[cfg(test)]

@@ -11,5 +11,7 @@ pub fn dashboard(dir: &Path) -> ServeDir<ServeFile> {
     if !dir.join("index.html").is_file() {
         tracing::warn!(dir = %dir.display(), "no index.html in the dashboard directory: build web/ (npm run build) or set ZONETRAIL_WEB_DIR");
     }
-    ServeDir::new(dir).append_index_html_on_directories(true).fallback(ServeFile::new(dir.join("index.html")))
+    ServeDir::new(dir)
+        .append_index_html_on_directories(true)
+        .fallback(ServeFile::new(dir.join("index.html")))
 }

@@ -72,7 +72,10 @@ pub struct ZoneParams {
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn list_zones(State(state): State<AppState>, ApiQuery(params): ApiQuery<ZoneParams>) -> ApiResult<Json<ZoneList>> {
+pub async fn list_zones(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<ZoneParams>,
+) -> ApiResult<Json<ZoneList>> {
     let include_deleted = parse_flag("include_deleted", params.include_deleted.as_deref())?;
     let mut records: HashMap<String, i64> = HashMap::new();
     for c in state.counts.get(&state.db).await?.iter() {
@@ -102,8 +105,13 @@ pub async fn list_zones(State(state): State<AppState>, ApiQuery(params): ApiQuer
     Ok(Json(ZoneList { items, next_cursor: None }))
 }
 
-async fn zone_rows(db: &impl ConnectionTrait, include_deleted: bool) -> ApiResult<Vec<hosted_zones::Model>> {
-    let mut q = hosted_zones::Entity::find().order_by_asc(hosted_zones::Column::Name).order_by_asc(hosted_zones::Column::Id);
+async fn zone_rows(
+    db: &impl ConnectionTrait,
+    include_deleted: bool,
+) -> ApiResult<Vec<hosted_zones::Model>> {
+    let mut q = hosted_zones::Entity::find()
+        .order_by_asc(hosted_zones::Column::Name)
+        .order_by_asc(hosted_zones::Column::Id);
     if !include_deleted {
         q = q.filter(hosted_zones::Column::DeletedAt.is_null());
     }

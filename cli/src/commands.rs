@@ -37,7 +37,9 @@ impl Pipeline {
     async fn finish(self) -> anyhow::Result<Option<WriterStats>> {
         drop(self.ingest);
         match self.writer {
-            Some(handle) => Ok(Some(handle.await.context("the in-process writer stopped unexpectedly")?)),
+            Some(handle) => {
+                Ok(Some(handle.await.context("the in-process writer stopped unexpectedly")?))
+            }
             None => Ok(None),
         }
     }
@@ -53,7 +55,10 @@ pub async fn sweep(db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow
     let written = pipeline.finish().await?;
     let secs = started.elapsed().as_secs_f64();
     let destination = match (&written, &queue.queue_url) {
-        (Some(w), _) => format!("applied: {} upserted, {} tombstoned, {} messages failed", w.upserted, w.tombstoned, w.failed),
+        (Some(w), _) => format!(
+            "applied: {} upserted, {} tombstoned, {} messages failed",
+            w.upserted, w.tombstoned, w.failed
+        ),
         (None, Some(url)) => format!("enqueued on {url}"),
         (None, None) => unreachable!("without a queue URL the in-process writer runs"),
     };
@@ -67,7 +72,11 @@ pub async fn sweep(db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow
         report.route53_calls,
         report.route53_retries,
         destination,
-        if report.failures.is_empty() { String::new() } else { format!("; {} zones FAILED", report.failures.len()) },
+        if report.failures.is_empty() {
+            String::new()
+        } else {
+            format!("; {} zones FAILED", report.failures.len())
+        },
     );
     for failure in &report.failures {
         eprintln!("error: zone {}: {}", failure.zone_id, failure.error);
@@ -76,7 +85,12 @@ pub async fn sweep(db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 
-pub async fn ingest_event(file: PathBuf, db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow::Result<ExitCode> {
+pub async fn ingest_event(
+    file: PathBuf,
+    db: DbArgs,
+    queue: QueueArgs,
+    route53: Route53Args,
+) -> anyhow::Result<ExitCode> {
     let text = if file.as_os_str() == "-" {
         let mut s = String::new();
         std::io::stdin().read_to_string(&mut s).context("reading the event from standard input")?;
@@ -84,16 +98,18 @@ pub async fn ingest_event(file: PathBuf, db: DbArgs, queue: QueueArgs, route53: 
     } else {
         std::fs::read_to_string(&file).with_context(|| format!("reading {}", file.display()))?
     };
-    let event: serde_json::Value = serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
+    let event: serde_json::Value =
+        serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
     let pipeline = Pipeline::start(&db, &queue, &route53).await?;
     let outcome = zonetrail_ingest::ingest_event(&pipeline.ingest, &event).await;
     let written = pipeline.finish().await?;
     let outcome = outcome?;
     println!("{}", crate::local_events::outcome_json(&outcome));
     if let Some(w) = written
-        && w.failed > 0 {
-            bail!("{} of the event's messages could not be applied (see the log above)", w.failed);
-        }
+        && w.failed > 0
+    {
+        bail!("{} of the event's messages could not be applied (see the log above)", w.failed);
+    }
     Ok(ExitCode::SUCCESS)
 }
 
@@ -117,4 +133,3 @@ pub async fn drain(queue_url: String, db: DbArgs) -> anyhow::Result<ExitCode> {
     }
     Ok(if report.parked.is_empty() { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
-

@@ -84,14 +84,25 @@ impl Route53Args {
 /// The AWS SDK's configuration from the standard variables (`AWS_REGION`, `AWS_PROFILE`,
 /// `AWS_ENDPOINT_URL`, ...). Route 53 is global; without a region, us-east-1 signs.
 pub async fn aws_sdk_config() -> aws_config::SdkConfig {
-    let region = aws_config::meta::region::RegionProviderChain::default_provider().or_else("us-east-1");
+    let region =
+        aws_config::meta::region::RegionProviderChain::default_provider().or_else("us-east-1");
     aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region).load().await
 }
 
 /// The queue the ingest sends to, and for the in-process queue its consuming end.
-pub fn build_queue(sdk: &aws_config::SdkConfig, config: &IngestConfig) -> (Arc<dyn Queue>, Option<MemoryReceiver>) {
+pub fn build_queue(
+    sdk: &aws_config::SdkConfig,
+    config: &IngestConfig,
+) -> (Arc<dyn Queue>, Option<MemoryReceiver>) {
     match &config.queue_url {
-        Some(url) => (Arc::new(SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url.clone(), config.max_message_bytes)), None),
+        Some(url) => (
+            Arc::new(SqsQueue::new(
+                aws_sdk_sqs::Client::new(sdk),
+                url.clone(),
+                config.max_message_bytes,
+            )),
+            None,
+        ),
         None => {
             // Bounded: a sweep waits for the writer instead of filling memory.
             let (queue, receiver) = MemoryQueue::new(64, config.max_message_bytes);
@@ -138,7 +149,8 @@ pub fn parse_duration(raw: &str) -> Result<Duration, String> {
             's' => 1,
             _ => return Err(format!("{raw:?} is not a duration like 3h, 90m or 45s")),
         };
-        let n: u64 = number.parse().map_err(|_| format!("{raw:?} is not a duration like 3h, 90m or 45s"))?;
+        let n: u64 =
+            number.parse().map_err(|_| format!("{raw:?} is not a duration like 3h, 90m or 45s"))?;
         total += n * unit;
         number.clear();
     }

@@ -13,9 +13,16 @@ use zonetrail_ingest::{EventError, EventOutcome, ingest_event};
 /// The largest event accepted: CloudTrail itself drops events over 256 KB.
 pub const MAX_EVENT_BYTES: usize = 512 * 1024;
 
-pub async fn post_event(State(ingest): State<Arc<zonetrail_ingest::State>>, ConnectInfo(peer): ConnectInfo<SocketAddr>, body: axum::body::Bytes) -> Response {
+pub async fn post_event(
+    State(ingest): State<Arc<zonetrail_ingest::State>>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    body: axum::body::Bytes,
+) -> Response {
     if !peer.ip().is_loopback() {
-        return error(StatusCode::FORBIDDEN, format!("/local/events only accepts events from this machine, not {}", peer.ip()));
+        return error(
+            StatusCode::FORBIDDEN,
+            format!("/local/events only accepts events from this machine, not {}", peer.ip()),
+        );
     }
     let event: Value = match serde_json::from_slice(&body) {
         Ok(v) => v,
@@ -23,7 +30,9 @@ pub async fn post_event(State(ingest): State<Arc<zonetrail_ingest::State>>, Conn
     };
     match ingest_event(&ingest, &event).await {
         Ok(outcome) => (StatusCode::ACCEPTED, Json(outcome_json(&outcome))).into_response(),
-        Err(e @ EventError::Malformed(_)) => error(StatusCode::BAD_REQUEST, format!("rejected: {e}")),
+        Err(e @ EventError::Malformed(_)) => {
+            error(StatusCode::BAD_REQUEST, format!("rejected: {e}"))
+        }
         Err(e) => {
             tracing::error!(error = %e, "event not applied");
             error(StatusCode::SERVICE_UNAVAILABLE, format!("not applied: {e}"))

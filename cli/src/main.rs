@@ -130,16 +130,29 @@ fn main() -> ExitCode {
 async fn run(command: Command) -> anyhow::Result<ExitCode> {
     match command {
         Command::Up { listen, sweep_interval, no_initial_sweep, db, queue, route53, web } => {
-            stack::up(stack::UpOptions { listen, sweep_interval, initial_sweep: !no_initial_sweep, db, queue, route53, web }).await
+            stack::up(stack::UpOptions {
+                listen,
+                sweep_interval,
+                initial_sweep: !no_initial_sweep,
+                db,
+                queue,
+                route53,
+                web,
+            })
+            .await
         }
         Command::Sweep { db, queue, route53 } => commands::sweep(db, queue, route53).await,
-        Command::IngestEvent { file, db, queue, route53 } => commands::ingest_event(file, db, queue, route53).await,
+        Command::IngestEvent { file, db, queue, route53 } => {
+            commands::ingest_event(file, db, queue, route53).await
+        }
         Command::Drain { queue_url, db } => commands::drain(queue_url, db).await,
         Command::Migrate { db } => {
             db.connect_and_migrate().await?;
             println!("schema is up to date on {}", db.redacted());
             Ok(ExitCode::SUCCESS)
         }
-        Command::Serve { listen, db, web, cors_origin } => stack::serve(listen, db, web, cors_origin).await,
+        Command::Serve { listen, db, web, cors_origin } => {
+            stack::serve(listen, db, web, cors_origin).await
+        }
     }
 }

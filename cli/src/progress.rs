@@ -26,12 +26,15 @@ struct Counts {
 impl SweepBar {
     /// A bar on stderr when it is a terminal; hidden otherwise (logs still say what happens).
     pub fn new(visible: bool) -> Self {
-        let target = if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
+        let target =
+            if visible { ProgressDrawTarget::stderr() } else { ProgressDrawTarget::hidden() };
         let bar = ProgressBar::with_draw_target(Some(0), target);
         bar.set_style(
-            ProgressStyle::with_template("{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} record sets · {msg}")
-                .expect("valid template")
-                .progress_chars("=> "),
+            ProgressStyle::with_template(
+                "{spinner} [{elapsed_precise}] {wide_bar} {pos}/{len} record sets · {msg}",
+            )
+            .expect("valid template")
+            .progress_chars("=> "),
         );
         bar.enable_steady_tick(Duration::from_millis(200));
         Self { bar, started: Instant::now(), counts: Mutex::new(Counts::default()) }
@@ -43,14 +46,22 @@ impl SweepBar {
 
     fn redraw(&self, c: &Counts) {
         let secs = self.started.elapsed().as_secs_f64().max(0.001);
-        let total_zones = if c.listing_done { c.zones_listed.to_string() } else { format!("{}+", c.zones_listed) };
+        let total_zones = if c.listing_done {
+            c.zones_listed.to_string()
+        } else {
+            format!("{}+", c.zones_listed)
+        };
         self.bar.set_length(c.expected.max(c.record_sets));
         self.bar.set_position(c.record_sets);
         self.bar.set_message(format!(
             "zones {}/{}{} · pages {} · {:.0} record sets/s",
             c.zones_done,
             total_zones,
-            if c.zones_failed > 0 { format!(" ({} failed)", c.zones_failed) } else { String::new() },
+            if c.zones_failed > 0 {
+                format!(" ({} failed)", c.zones_failed)
+            } else {
+                String::new()
+            },
             c.pages,
             c.record_sets as f64 / secs
         ));
@@ -65,12 +76,16 @@ impl Progress for SweepBar {
                 c.zones_listed = listed;
                 c.listing_done = !more;
             }
-            ProgressEvent::ZoneStarted { zone } => c.expected += zone.record_count.unwrap_or(0).max(0) as u64,
+            ProgressEvent::ZoneStarted { zone } => {
+                c.expected += zone.record_count.unwrap_or(0).max(0) as u64
+            }
             ProgressEvent::Page { record_sets, .. } => {
                 c.pages += 1;
                 c.record_sets += record_sets as u64;
             }
-            ProgressEvent::ZoneFinished { .. } | ProgressEvent::ZoneVanished { .. } => c.zones_done += 1,
+            ProgressEvent::ZoneFinished { .. } | ProgressEvent::ZoneVanished { .. } => {
+                c.zones_done += 1
+            }
             ProgressEvent::ZoneFailed { zone_id, error } => {
                 c.zones_done += 1;
                 c.zones_failed += 1;

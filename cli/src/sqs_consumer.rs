@@ -4,7 +4,9 @@
 
 use anyhow::Context;
 use aws_sdk_sqs::Client;
-use aws_sdk_sqs::types::{DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName};
+use aws_sdk_sqs::types::{
+    DeleteMessageBatchRequestEntry, MessageSystemAttributeName, QueueAttributeName,
+};
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
@@ -38,7 +40,12 @@ struct Parked {
     reason: String,
 }
 
-pub async fn consume(client: &Client, queue_url: &str, db: &DatabaseConnection, until: Until) -> anyhow::Result<DrainReport> {
+pub async fn consume(
+    client: &Client,
+    queue_url: &str,
+    db: &DatabaseConnection,
+    until: Until,
+) -> anyhow::Result<DrainReport> {
     let mut report = DrainReport::default();
     let mut attempts: HashMap<String, u32> = HashMap::new();
     let mut parked: HashMap<String, Parked> = HashMap::new();
@@ -71,7 +78,9 @@ pub async fn consume(client: &Client, queue_url: &str, db: &DatabaseConnection, 
         let messages = received.messages.unwrap_or_default();
 
         if messages.is_empty() {
-            if stop.is_none() && queue_is_drained(client, queue_url, parked.len(), &mut idle_since).await? {
+            if stop.is_none()
+                && queue_is_drained(client, queue_url, parked.len(), &mut idle_since).await?
+            {
                 break;
             }
             continue;
@@ -133,7 +142,12 @@ pub async fn consume(client: &Client, queue_url: &str, db: &DatabaseConnection, 
 
 /// Empty means: nothing visible, nothing in flight but what we parked, and the counters
 /// (which SQS only approximates) agreed twice a second apart.
-async fn queue_is_drained(client: &Client, queue_url: &str, parked: usize, idle_since: &mut Option<Instant>) -> anyhow::Result<bool> {
+async fn queue_is_drained(
+    client: &Client,
+    queue_url: &str,
+    parked: usize,
+    idle_since: &mut Option<Instant>,
+) -> anyhow::Result<bool> {
     let attrs = client
         .get_queue_attributes()
         .queue_url(queue_url)
@@ -155,7 +169,10 @@ async fn queue_is_drained(client: &Client, queue_url: &str, parked: usize, idle_
         return Ok(since.elapsed() >= Duration::from_secs(1));
     }
     if in_flight > parked {
-        tracing::info!(in_flight = in_flight - parked, "waiting for in-flight messages to come back or be deleted");
+        tracing::info!(
+            in_flight = in_flight - parked,
+            "waiting for in-flight messages to come back or be deleted"
+        );
     }
     *idle_since = None;
     Ok(false)
@@ -181,20 +198,36 @@ fn receive_count(message: &aws_sdk_sqs::types::Message) -> Option<u32> {
 }
 
 async fn set_visibility(client: &Client, queue_url: &str, receipt: &str, seconds: i32) {
-    if let Err(e) = client.change_message_visibility().queue_url(queue_url).receipt_handle(receipt).visibility_timeout(seconds).send().await {
+    if let Err(e) = client
+        .change_message_visibility()
+        .queue_url(queue_url)
+        .receipt_handle(receipt)
+        .visibility_timeout(seconds)
+        .send()
+        .await
+    {
         // Harmless: the message comes back when its visibility timeout ends anyway.
         tracing::warn!(error = %aws_sdk_sqs::error::DisplayErrorContext(e), "could not change a message's visibility");
     }
 }
 
-async fn delete(client: &Client, queue_url: &str, done: Vec<(String, String)>) -> anyhow::Result<()> {
+async fn delete(
+    client: &Client,
+    queue_url: &str,
+    done: Vec<(String, String)>,
+) -> anyhow::Result<()> {
     if done.is_empty() {
         return Ok(());
     }
     let entries: Vec<_> = done
         .iter()
         .enumerate()
-        .map(|(i, (_, receipt))| DeleteMessageBatchRequestEntry::builder().id(format!("m{i}")).receipt_handle(receipt).build())
+        .map(|(i, (_, receipt))| {
+            DeleteMessageBatchRequestEntry::builder()
+                .id(format!("m{i}"))
+                .receipt_handle(receipt)
+                .build()
+        })
         .collect::<Result<_, _>>()?;
     let out = client
         .delete_message_batch()
@@ -206,14 +239,20 @@ async fn delete(client: &Client, queue_url: &str, done: Vec<(String, String)>) -
         .with_context(|| format!("deleting applied messages from {queue_url}"))?;
     for failed in out.failed() {
         // Applying again is a no-op (the writer is idempotent), so a redelivery is harmless.
-        tracing::warn!(entry = failed.id(), code = failed.code(), "could not delete an applied message; it will be applied again, harmlessly");
+        tracing::warn!(
+            entry = failed.id(),
+            code = failed.code(),
+            "could not delete an applied message; it will be applied again, harmlessly"
+        );
     }
     Ok(())
 }
 
 /// An SDK error as one line with its causes (`DisplayErrorContext` is not itself an `Error`,
 /// so anyhow cannot take it as a source).
-fn sdk_error<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug>(e: aws_sdk_sqs::error::SdkError<E, R>) -> anyhow::Error {
+fn sdk_error<E: std::error::Error + Send + Sync + 'static, R: std::fmt::Debug>(
+    e: aws_sdk_sqs::error::SdkError<E, R>,
+) -> anyhow::Error {
     anyhow::anyhow!("{}", aws_sdk_sqs::error::DisplayErrorContext(e))
 }
 
@@ -238,6 +277,9 @@ mod tests {
         assert!(before_fifth > VISIBILITY_SECS, "{before_fifth} s");
         assert!((1..=10).all(|n| retry_delay(&incomplete, n) <= VISIBILITY_SECS));
         let outage = ApplyError::Invalid("x".into());
-        assert_eq!((1..=6).map(|n| retry_delay(&outage, n)).collect::<Vec<_>>(), [2, 4, 8, 16, 32, 32]);
+        assert_eq!(
+            (1..=6).map(|n| retry_delay(&outage, n)).collect::<Vec<_>>(),
+            [2, 4, 8, 16, 32, 32]
+        );
     }
 }

@@ -1,6 +1,7 @@
 //! `zonetrail up` (the whole pipeline in one process) and `zonetrail serve` (the API only).
 
 use anyhow::{Context, bail};
+use api::{ApiConfig, AppState};
 use axum::Router;
 use axum::routing::post;
 use sea_orm_migration::MigratorTrait;
@@ -9,7 +10,6 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
-use api::{ApiConfig, AppState};
 use zonetrail_ingest::sweep::NoProgress;
 use zonetrail_ingest::{State, sweep_all};
 
@@ -41,19 +41,33 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
             let conn = conn.clone();
             tokio::spawn(async move {
                 let stats = local_writer::run(conn, receiver).await;
-                tracing::info!(applied = stats.applied, failed = stats.failed, "writer drained the in-process queue");
+                tracing::info!(
+                    applied = stats.applied,
+                    failed = stats.failed,
+                    "writer drained the in-process queue"
+                );
                 Ok(())
             })
         }
         None => {
-            let url = o.queue.queue_url.clone().expect("a queue URL when there is no in-process queue");
+            let url =
+                o.queue.queue_url.clone().expect("a queue URL when there is no in-process queue");
             let client = aws_sdk_sqs::Client::new(&sdk);
             let (conn, stopped) = (conn.clone(), stopped.clone());
-            tokio::spawn(async move { sqs_consumer::consume(&client, &url, &conn, Until::Stopped(stopped)).await.map(|_| ()) })
+            tokio::spawn(async move {
+                sqs_consumer::consume(&client, &url, &conn, Until::Stopped(stopped))
+                    .await
+                    .map(|_| ())
+            })
         }
     };
 
-    let sweeper = tokio::spawn(sweep_loop(ingest.clone(), o.sweep_interval, o.initial_sweep, stopped.clone()));
+    let sweeper = tokio::spawn(sweep_loop(
+        ingest.clone(),
+        o.sweep_interval,
+        o.initial_sweep,
+        stopped.clone(),
+    ));
 
     let api = api_router(conn.clone(), o.web.existing(), None)?;
     let app = api.merge(
@@ -64,10 +78,17 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     );
     drop(ingest);
 
-    let listener = tokio::net::TcpListener::bind(o.listen).await.with_context(|| format!("listening on {}", o.listen))?;
+    let listener = tokio::net::TcpListener::bind(o.listen)
+        .await
+        .with_context(|| format!("listening on {}", o.listen))?;
     let addr = listener.local_addr()?;
-    println!("zonetrail is up: dashboard http://{addr}/ · API http://{addr}/api/records · events POST http://{addr}/local/events");
-    println!("sweeping every {}s; Ctrl-C stops after the message in hand", o.sweep_interval.as_secs());
+    println!(
+        "zonetrail is up: dashboard http://{addr}/ · API http://{addr}/api/records · events POST http://{addr}/local/events"
+    );
+    println!(
+        "sweeping every {}s; Ctrl-C stops after the message in hand",
+        o.sweep_interval.as_secs()
+    );
 
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -92,7 +113,12 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-async fn sweep_loop(ingest: Arc<State>, interval: Duration, initial: bool, mut stopped: watch::Receiver<bool>) {
+async fn sweep_loop(
+    ingest: Arc<State>,
+    interval: Duration,
+    initial: bool,
+    mut stopped: watch::Receiver<bool>,
+) {
     let mut first = initial;
     loop {
         if !first {
@@ -113,14 +139,27 @@ async fn sweep_loop(ingest: Arc<State>, interval: Duration, initial: bool, mut s
     }
 }
 
-pub async fn serve(listen: SocketAddr, db: DbArgs, web: WebArgs, cors_origin: Option<String>) -> anyhow::Result<ExitCode> {
+pub async fn serve(
+    listen: SocketAddr,
+    db: DbArgs,
+    web: WebArgs,
+    cors_origin: Option<String>,
+) -> anyhow::Result<ExitCode> {
     let conn = db.connect().await?;
-    let pending = migration::Migrator::get_pending_migrations(&conn).await.context("reading the schema version")?;
+    let pending = migration::Migrator::get_pending_migrations(&conn)
+        .await
+        .context("reading the schema version")?;
     if !pending.is_empty() {
-        bail!("the database {} needs {} migration(s); run `zonetrail migrate` first", db.redacted(), pending.len());
+        bail!(
+            "the database {} needs {} migration(s); run `zonetrail migrate` first",
+            db.redacted(),
+            pending.len()
+        );
     }
     let app = api_router(conn, web.existing(), cors_origin)?;
-    let listener = tokio::net::TcpListener::bind(listen).await.with_context(|| format!("listening on {listen}"))?;
+    let listener = tokio::net::TcpListener::bind(listen)
+        .await
+        .with_context(|| format!("listening on {listen}"))?;
     println!("serving http://{}/", listener.local_addr()?);
     axum::serve(listener, app.into_make_service_with_connect_info::<SocketAddr>())
         .with_graceful_shutdown(shutdown_signal())
@@ -129,7 +168,11 @@ pub async fn serve(listen: SocketAddr, db: DbArgs, web: WebArgs, cors_origin: Op
     Ok(ExitCode::SUCCESS)
 }
 
-fn api_router(conn: sea_orm::DatabaseConnection, web_dir: Option<std::path::PathBuf>, cors_origin: Option<String>) -> anyhow::Result<Router> {
+fn api_router(
+    conn: sea_orm::DatabaseConnection,
+    web_dir: Option<std::path::PathBuf>,
+    cors_origin: Option<String>,
+) -> anyhow::Result<Router> {
     let mut config = ApiConfig::from_env()?;
     if let Some(origins) = cors_origin {
         config.cors_origins = api::config::parse_origins(&origins)?;

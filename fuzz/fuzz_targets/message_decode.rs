@@ -14,14 +14,19 @@ fuzz_target!(|data: &[u8]| {
     let Ok(message) = Message::from_json(body) else { return };
 
     let json = message.to_json();
-    let again = Message::from_json(&json).unwrap_or_else(|e| panic!("re-encoded message does not decode: {e}\n{json}"));
+    let again = Message::from_json(&json)
+        .unwrap_or_else(|e| panic!("re-encoded message does not decode: {e}\n{json}"));
     assert_eq!(again, message, "a message changed on the way through JSON");
 
     if let Message::Records(records) = message {
         if let Ok(parts) = split_records(records.clone(), LIMIT) {
             for part in &parts {
                 let part_json = Message::Records(part.clone()).to_json();
-                assert!(part_json.len() <= LIMIT, "a part of {} bytes exceeds the {LIMIT}-byte limit", part_json.len());
+                assert!(
+                    part_json.len() <= LIMIT,
+                    "a part of {} bytes exceeds the {LIMIT}-byte limit",
+                    part_json.len()
+                );
                 assert_eq!(part.zone_id, records.zone_id);
                 assert_eq!(part.observed_at, records.observed_at);
                 assert_eq!(part.origin, records.origin);

@@ -13,15 +13,26 @@ fuzz_target!(|data: &[u8]| {
     let stored = name.as_str();
     assert!(stored.ends_with('.'), "stored form {stored:?} lacks the trailing dot");
     assert!(stored.is_ascii(), "stored form {stored:?} is not ASCII");
-    assert!(!stored.bytes().any(|b| b.is_ascii_uppercase()), "stored form {stored:?} is not lower-case");
-    assert_eq!(RecordName::parse(stored).as_ref(), Ok(&name), "stored form {stored:?} does not re-parse to itself");
+    assert!(
+        !stored.bytes().any(|b| b.is_ascii_uppercase()),
+        "stored form {stored:?} is not lower-case"
+    );
+    assert_eq!(
+        RecordName::parse(stored).as_ref(),
+        Ok(&name),
+        "stored form {stored:?} does not re-parse to itself"
+    );
 
     let api = name.to_api();
     assert!(
         api.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b"-_.\\".contains(&b)),
         "API form {api:?} has a byte Route 53 would escape"
     );
-    assert_eq!(RecordName::parse(&api).as_ref(), Ok(&name), "API form {api:?} of {stored:?} does not re-parse to the same name");
+    assert_eq!(
+        RecordName::parse(&api).as_ref(),
+        Ok(&name),
+        "API form {api:?} of {stored:?} does not re-parse to the same name"
+    );
     assert_eq!(RecordName::parse(&api).unwrap().to_api(), api, "API form is not stable");
 
     let labels = name.labels();
@@ -29,5 +40,9 @@ fuzz_target!(|data: &[u8]| {
     assert!(name.is_within(&name));
 
     let reversed = RecordName::parse(&name.reversed()).expect("the reversed form parses");
-    assert_eq!(RecordName::parse(&reversed.reversed()).as_ref(), Ok(&name), "reversing twice changed {stored:?}");
+    assert_eq!(
+        RecordName::parse(&reversed.reversed()).as_ref(),
+        Ok(&name),
+        "reversing twice changed {stored:?}"
+    );
 });

@@ -29,22 +29,33 @@ pub const SEED_EVENTS: [&str; 8] = [
 
 pub fn check_event(event: &Value) {
     let Ok(Decoded::Plan(plan)) = decode_event(event) else { return };
-    assert_eq!(plan.observed_at.timestamp_subsec_micros(), 999_999, "an event observation is the end of its second");
+    assert_eq!(
+        plan.observed_at.timestamp_subsec_micros(),
+        999_999,
+        "an event observation is the end of its second"
+    );
     for message in &plan.messages {
         assert_eq!(message.zone_id(), &plan.zone_id, "a message for another zone than the event's");
         if let Message::Records(records) = message {
             for upsert in &records.upserts {
-                assert_eq!(&RecordSet::clone(upsert).normalize(), upsert, "an upsert left the decoder unnormalised");
+                assert_eq!(
+                    &RecordSet::clone(upsert).normalize(),
+                    upsert,
+                    "an upsert left the decoder unnormalised"
+                );
             }
         }
         let json = message.to_json();
-        let again = Message::from_json(&json).unwrap_or_else(|e| panic!("the writer cannot decode what the ingest sends: {e}\n{json}"));
+        let again = Message::from_json(&json).unwrap_or_else(|e| {
+            panic!("the writer cannot decode what the ingest sends: {e}\n{json}")
+        });
         assert_eq!(&again, message, "a message changed on the way through JSON");
     }
     if let Ok(bodies) = encode(plan.messages.clone(), MAX_MESSAGE_BYTES) {
         for body in bodies {
             assert!(body.len() <= MAX_MESSAGE_BYTES, "a queue body of {} bytes", body.len());
-            Message::from_json(&body).unwrap_or_else(|e| panic!("a queue body does not decode: {e}"));
+            Message::from_json(&body)
+                .unwrap_or_else(|e| panic!("a queue body does not decode: {e}"));
         }
     }
 }

@@ -9,20 +9,74 @@ use crate::SEED_EVENTS;
 
 /// Member names the decoder looks for, to add or swap in.
 const KEYS: [&str; 34] = [
-    "detail-type", "source", "detail", "eventName", "eventID", "eventTime", "eventSource", "errorCode",
-    "readOnly", "userIdentity", "arn", "sessionContext", "sessionIssuer", "requestParameters",
-    "responseElements", "hostedZoneId", "id", "changeBatch", "changes", "action", "resourceRecordSet",
-    "name", "type", "setIdentifier", "tTL", "resourceRecords", "value", "aliasTarget", "weight",
-    "geoLocation", "geoProximityLocation", "cidrRoutingConfig", "hostedZone", "vPC",
+    "detail-type",
+    "source",
+    "detail",
+    "eventName",
+    "eventID",
+    "eventTime",
+    "eventSource",
+    "errorCode",
+    "readOnly",
+    "userIdentity",
+    "arn",
+    "sessionContext",
+    "sessionIssuer",
+    "requestParameters",
+    "responseElements",
+    "hostedZoneId",
+    "id",
+    "changeBatch",
+    "changes",
+    "action",
+    "resourceRecordSet",
+    "name",
+    "type",
+    "setIdentifier",
+    "tTL",
+    "resourceRecords",
+    "value",
+    "aliasTarget",
+    "weight",
+    "geoLocation",
+    "geoProximityLocation",
+    "cidrRoutingConfig",
+    "hostedZone",
+    "vPC",
 ];
 
 /// Values that sit on the decoder's edges.
 const TEXTS: [&str; 30] = [
-    "", " ", "AWS API Call via CloudTrail", "aws.route53", "route53.amazonaws.com", "ChangeResourceRecordSets",
-    "CreateHostedZone", "DeleteHostedZone", "AssociateVPCWithHostedZone", "GetHostedZone", "CREATE", "upsert",
-    "DELETE", "A", "TYPE65534", "\\052.Example.COM", "a..b", "a\\", "a\\400.com", "/hostedzone/Z1",
-    "hostedzone/", "Z1'; DROP TABLE", "2026-11-22T10:00:00Z", "2026-11-22T10:00:00.123456789+14:00",
-    "9999-12-31T23:59:59Z", "not a time", "99999999999999999999", "-1", "1e400", "NaN",
+    "",
+    " ",
+    "AWS API Call via CloudTrail",
+    "aws.route53",
+    "route53.amazonaws.com",
+    "ChangeResourceRecordSets",
+    "CreateHostedZone",
+    "DeleteHostedZone",
+    "AssociateVPCWithHostedZone",
+    "GetHostedZone",
+    "CREATE",
+    "upsert",
+    "DELETE",
+    "A",
+    "TYPE65534",
+    "\\052.Example.COM",
+    "a..b",
+    "a\\",
+    "a\\400.com",
+    "/hostedzone/Z1",
+    "hostedzone/",
+    "Z1'; DROP TABLE",
+    "2026-11-22T10:00:00Z",
+    "2026-11-22T10:00:00.123456789+14:00",
+    "9999-12-31T23:59:59Z",
+    "not a time",
+    "99999999999999999999",
+    "-1",
+    "1e400",
+    "NaN",
 ];
 
 #[derive(Debug, Arbitrary)]
@@ -51,7 +105,10 @@ pub enum Change {
     /// Put the value inside a one-element array.
     WrapInArray,
     /// Add (or overwrite) a known member with a value from [`TEXTS`].
-    SetKey { key: u8, text: u8 },
+    SetKey {
+        key: u8,
+        text: u8,
+    },
     /// Copy the last element of an array onto its end (a batch with a repeated change).
     DuplicateLast,
     /// Upper-case every member name of an object (CloudTrail spells them in lower camel case).
@@ -127,14 +184,19 @@ fn edit(value: &mut Value, change: &Change) {
         Change::Int(i) => *value = Value::from(*i),
         Change::Float(f) => *value = Number::from_f64(*f).map_or(Value::Null, Value::Number),
         Change::Text(s) => *value = Value::String(s.clone()),
-        Change::KnownText(i) => *value = Value::String(TEXTS[usize::from(*i) % TEXTS.len()].to_owned()),
+        Change::KnownText(i) => {
+            *value = Value::String(TEXTS[usize::from(*i) % TEXTS.len()].to_owned())
+        }
         Change::EmptyObject => *value = Value::Object(Map::new()),
         Change::EmptyArray => *value = Value::Array(Vec::new()),
         Change::WrapInArray => *value = Value::Array(vec![value.take()]),
         Change::SetKey { key, text } => {
             if let Value::Object(m) = value {
                 let key = KEYS[usize::from(*key) % KEYS.len()];
-                m.insert(key.to_owned(), Value::String(TEXTS[usize::from(*text) % TEXTS.len()].to_owned()));
+                m.insert(
+                    key.to_owned(),
+                    Value::String(TEXTS[usize::from(*text) % TEXTS.len()].to_owned()),
+                );
             }
         }
         Change::DuplicateLast => {
@@ -146,7 +208,10 @@ fn edit(value: &mut Value, change: &Change) {
         }
         Change::UpperCaseKeys => {
             if let Value::Object(m) = value {
-                *m = std::mem::take(m).into_iter().map(|(k, v)| (k.to_ascii_uppercase(), v)).collect();
+                *m = std::mem::take(m)
+                    .into_iter()
+                    .map(|(k, v)| (k.to_ascii_uppercase(), v))
+                    .collect();
             }
         }
     }

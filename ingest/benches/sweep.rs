@@ -25,14 +25,22 @@ fn main() {
     if std::env::var(ROLE).as_deref() == Ok("fake-route53") {
         return serve_fake();
     }
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    println!("sweep benchmark: R = {RATE} requests/s, ceiling R x 300 = {} record sets/s, target >= 95%", RATE * 300.0);
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    println!(
+        "sweep benchmark: R = {RATE} requests/s, ceiling R x 300 = {} record sets/s, target >= 95%",
+        RATE * 300.0
+    );
     let baseline = vm_hwm_kib();
     let mut all_met = true;
     for zones in [1usize, 17] {
         all_met &= runtime.block_on(scenario(zones));
     }
-    println!("peak memory of the sweeping process (VmHWM): {:.1} MiB (target < 64 MiB; {:.1} MiB before the first sweep)", vm_hwm_kib() as f64 / 1024.0, baseline as f64 / 1024.0);
+    println!(
+        "peak memory of the sweeping process (VmHWM): {:.1} MiB (target < 64 MiB; {:.1} MiB before the first sweep)",
+        vm_hwm_kib() as f64 / 1024.0,
+        baseline as f64 / 1024.0
+    );
     all_met &= vm_hwm_kib() < 64 * 1024;
     println!("all targets met: {}", if all_met { "yes" } else { "NO" });
 }
@@ -51,7 +59,9 @@ async fn scenario(zones: usize) -> bool {
     let sdk = aws_config::defaults(aws_config::BehaviorVersion::latest())
         .endpoint_url(&endpoint)
         .region(aws_sdk_route53::config::Region::new("us-east-1"))
-        .credentials_provider(aws_sdk_route53::config::Credentials::new("bench", "bench", None, None, "bench"))
+        .credentials_provider(aws_sdk_route53::config::Credentials::new(
+            "bench", "bench", None, None, "bench",
+        ))
         .load()
         .await;
     let mut config = IngestConfig::default();
@@ -98,9 +108,15 @@ async fn scenario(zones: usize) -> bool {
 /// enforcing `RATE` requests a second; it prints its endpoint and serves until stdin closes.
 fn serve_fake() {
     let zones: usize = std::env::var("BENCH_ZONES").unwrap().parse().unwrap();
-    let runtime = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let runtime =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     runtime.block_on(async {
-        let fake = FakeRoute53::start(FakeConfig { rate_limit: Some(RateLimit { rps: RATE, burst: 2.0 }), ..FakeConfig::default() }).await.unwrap();
+        let fake = FakeRoute53::start(FakeConfig {
+            rate_limit: Some(RateLimit { rps: RATE, burst: 2.0 }),
+            ..FakeConfig::default()
+        })
+        .await
+        .unwrap();
         for z in 0..zones {
             let zone = fake.create_zone(ZoneSpec::public(&format!("zone{z}.bench.example")));
             let share = RECORD_SETS / zones + usize::from(z < RECORD_SETS % zones);
@@ -108,13 +124,15 @@ fn serve_fake() {
         }
         println!("{}", fake.endpoint());
         // Serve until the parent closes our stdin.
-        let _ = tokio::task::spawn_blocking(|| std::io::stdin().read_line(&mut String::new())).await;
+        let _ =
+            tokio::task::spawn_blocking(|| std::io::stdin().read_line(&mut String::new())).await;
     });
 }
 
 /// A mix like a real zone: simple A records, TXT, and weighted groups.
 fn record(zone: usize, i: usize) -> RecordSet {
-    let name = |label: String| RecordName::parse(&format!("{label}.zone{zone}.bench.example")).unwrap();
+    let name =
+        |label: String| RecordName::parse(&format!("{label}.zone{zone}.bench.example")).unwrap();
     match i % 10 {
         0..=5 => RecordSet {
             name: name(format!("host-{i:06}")),
@@ -149,9 +167,18 @@ fn record(zone: usize, i: usize) -> RecordSet {
 async fn fake_stats(endpoint: &str) -> FakeStats {
     let addr = endpoint.trim_start_matches("http://");
     let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
-    stream.write_all(format!("GET /_fake/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n").as_bytes()).await.unwrap();
+    stream
+        .write_all(
+            format!("GET /_fake/stats HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n")
+                .as_bytes(),
+        )
+        .await
+        .unwrap();
     let mut response = String::new();
-    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response)).await.unwrap().unwrap();
+    tokio::time::timeout(Duration::from_secs(5), stream.read_to_string(&mut response))
+        .await
+        .unwrap()
+        .unwrap();
     let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
     serde_json::from_str(body).unwrap_or_default()
 }
@@ -160,6 +187,10 @@ async fn fake_stats(endpoint: &str) -> FakeStats {
 fn vm_hwm_kib() -> u64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with("VmHWM:")).and_then(|l| l.split_whitespace().nth(1)?.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmHWM:"))
+                .and_then(|l| l.split_whitespace().nth(1)?.parse().ok())
+        })
         .unwrap_or(0)
 }

@@ -62,7 +62,12 @@ pub struct IngestConfig {
 
 impl Default for IngestConfig {
     fn default() -> Self {
-        Self { queue_url: None, sweep_queue_url: None, max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES, sweep: SweepSettings::default() }
+        Self {
+            queue_url: None,
+            sweep_queue_url: None,
+            max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
+            sweep: SweepSettings::default(),
+        }
     }
 }
 
@@ -73,8 +78,13 @@ impl IngestConfig {
 
     /// The same as [`IngestConfig::from_env`], reading variables through `lookup`.
     pub fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Result<Self, ConfigError> {
-        let non_empty = |var: &str| lookup(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
-        let mut config = Self { queue_url: non_empty("ZONETRAIL_QUEUE_URL"), sweep_queue_url: non_empty("ZONETRAIL_SWEEP_QUEUE_URL"), ..Self::default() };
+        let non_empty =
+            |var: &str| lookup(var).map(|v| v.trim().to_owned()).filter(|v| !v.is_empty());
+        let mut config = Self {
+            queue_url: non_empty("ZONETRAIL_QUEUE_URL"),
+            sweep_queue_url: non_empty("ZONETRAIL_SWEEP_QUEUE_URL"),
+            ..Self::default()
+        };
         if let Some(raw) = non_empty("ZONETRAIL_ROUTE53_RPS") {
             config.sweep.route53_rps = parse_rps(&raw)?;
         }
@@ -86,8 +96,14 @@ impl IngestConfig {
 }
 
 fn parse_rps(raw: &str) -> Result<f64, ConfigError> {
-    let invalid = |reason: &str| ConfigError::Invalid { var: "ZONETRAIL_ROUTE53_RPS", value: raw.to_owned(), reason: reason.to_owned() };
-    let rps: f64 = raw.parse().map_err(|_| invalid("expected a number of requests per second, e.g. 4 or 0.5"))?;
+    let invalid = |reason: &str| ConfigError::Invalid {
+        var: "ZONETRAIL_ROUTE53_RPS",
+        value: raw.to_owned(),
+        reason: reason.to_owned(),
+    };
+    let rps: f64 = raw
+        .parse()
+        .map_err(|_| invalid("expected a number of requests per second, e.g. 4 or 0.5"))?;
     if !rps.is_finite() || rps <= 0.0 || rps > 1000.0 {
         return Err(invalid("expected more than 0 and at most 1000"));
     }
@@ -95,10 +111,17 @@ fn parse_rps(raw: &str) -> Result<f64, ConfigError> {
 }
 
 fn parse_message_bytes(raw: &str) -> Result<usize, ConfigError> {
-    let invalid = |reason: String| ConfigError::Invalid { var: "ZONETRAIL_MAX_MESSAGE_BYTES", value: raw.to_owned(), reason };
-    let bytes: usize = raw.parse().map_err(|_| invalid("expected a whole number of bytes, e.g. 262144".into()))?;
+    let invalid = |reason: String| ConfigError::Invalid {
+        var: "ZONETRAIL_MAX_MESSAGE_BYTES",
+        value: raw.to_owned(),
+        reason,
+    };
+    let bytes: usize =
+        raw.parse().map_err(|_| invalid("expected a whole number of bytes, e.g. 262144".into()))?;
     if !(4096..=SQS_MAX_MESSAGE_BYTES).contains(&bytes) {
-        return Err(invalid(format!("expected between 4096 and {SQS_MAX_MESSAGE_BYTES} (the SQS limit)")));
+        return Err(invalid(format!(
+            "expected between 4096 and {SQS_MAX_MESSAGE_BYTES} (the SQS limit)"
+        )));
     }
     Ok(bytes)
 }
@@ -109,7 +132,8 @@ mod tests {
     use std::collections::HashMap;
 
     fn config(vars: &[(&str, &str)]) -> Result<IngestConfig, ConfigError> {
-        let map: HashMap<String, String> = vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
+        let map: HashMap<String, String> =
+            vars.iter().map(|(k, v)| (k.to_string(), v.to_string())).collect();
         IngestConfig::from_lookup(|k| map.get(k).cloned())
     }
 

@@ -15,13 +15,17 @@ pub const SCHEDULE_DETAIL_TYPE: &str = "Scheduled Event";
 
 #[derive(Debug, thiserror::Error)]
 pub enum HandlerError {
-    #[error("unrecognised invocation: expected a \"{SCHEDULE_DETAIL_TYPE}\", an \"{CLOUDTRAIL_DETAIL_TYPE}\" event or SQS records; got {0}")]
+    #[error(
+        "unrecognised invocation: expected a \"{SCHEDULE_DETAIL_TYPE}\", an \"{CLOUDTRAIL_DETAIL_TYPE}\" event or SQS records; got {0}"
+    )]
     Unrecognised(String),
     #[error(transparent)]
     Event(#[from] EventError),
     #[error(transparent)]
     Sweep(#[from] SweepError),
-    #[error("sweep {sweep_id} ran out of time and ZONETRAIL_SWEEP_QUEUE_URL is not set, so the rest cannot be handed over")]
+    #[error(
+        "sweep {sweep_id} ran out of time and ZONETRAIL_SWEEP_QUEUE_URL is not set, so the rest cannot be handed over"
+    )]
     NoSweepQueue { sweep_id: String },
     #[error("sweep {sweep_id}: handing the rest to the sweep queue failed: {source}")]
     Handoff { sweep_id: String, source: crate::QueueError },
@@ -33,11 +37,17 @@ pub enum HandlerError {
 
 /// Dispatch one invocation. SQS batches answer with `batchItemFailures`, so only the failed
 /// messages come back; everything else answers a short JSON summary or fails the invocation.
-pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, lambda_runtime::Error> {
+pub async fn handle(
+    state: &State,
+    event: LambdaEvent<Value>,
+) -> Result<Value, lambda_runtime::Error> {
     let (payload, context) = event.into_parts();
-    let deadline = Deadline::from_epoch_millis(context.deadline, state.config.sweep.deadline_margin);
+    let deadline =
+        Deadline::from_epoch_millis(context.deadline, state.config.sweep.deadline_margin);
     if payload.get("Records").is_some() {
-        let batch: SqsEvent = serde_json::from_value(payload).map_err(|e| HandlerError::Unrecognised(format!("an SQS event that does not parse: {e}")))?;
+        let batch: SqsEvent = serde_json::from_value(payload).map_err(|e| {
+            HandlerError::Unrecognised(format!("an SQS event that does not parse: {e}"))
+        })?;
         return Ok(serde_json::to_value(handle_sqs(state, batch, deadline).await)?);
     }
     match payload.get("detail-type").and_then(Value::as_str) {
@@ -46,9 +56,13 @@ pub async fn handle(state: &State, event: LambdaEvent<Value>) -> Result<Value, l
             // sweep tries those zones again, while a failed invocation would repeat them all.
             let ran = run_task(state, SweepTask::full(), deadline).await?;
             let report = ran.report;
-            Ok(json!({"sweep_id": report.sweep_id, "zones_swept": report.zones_swept, "zones_failed": report.failures.len(), "record_sets": report.record_sets, "handed_over": ran.handed_over}))
+            Ok(
+                json!({"sweep_id": report.sweep_id, "zones_swept": report.zones_swept, "zones_failed": report.failures.len(), "record_sets": report.record_sets, "handed_over": ran.handed_over}),
+            )
         }
-        Some(CLOUDTRAIL_DETAIL_TYPE) => Ok(summary(ingest_event(state, &payload).await.map_err(HandlerError::from)?)),
+        Some(CLOUDTRAIL_DETAIL_TYPE) => {
+            Ok(summary(ingest_event(state, &payload).await.map_err(HandlerError::from)?))
+        }
         other => Err(HandlerError::Unrecognised(match other {
             Some(t) => format!("detail-type {t:?}"),
             None => "a payload without detail-type".into(),
@@ -67,7 +81,11 @@ pub struct TaskRun {
 /// Run a sweep task until done or out of time; then hand the rest to the sweep queue.
 /// Zones that failed are logged (and counted in the metrics line); the caller decides
 /// whether they fail the invocation.
-pub async fn run_task(state: &State, task: SweepTask, deadline: Option<Deadline>) -> Result<TaskRun, HandlerError> {
+pub async fn run_task(
+    state: &State,
+    task: SweepTask,
+    deadline: Option<Deadline>,
+) -> Result<TaskRun, HandlerError> {
     let outcome = run_sweep(state, task, deadline, &NoProgress).await?;
     // Embedded Metric Format: CloudWatch Logs turns this stdout line into metrics.
     println!("{}", sweep_emf(outcome.report(), matches!(outcome, SweepOutcome::Paused { .. })));
@@ -77,10 +95,9 @@ pub async fn run_task(state: &State, task: SweepTask, deadline: Option<Deadline>
             let Some(sweep_queue) = &state.sweep_queue else {
                 return Err(HandlerError::NoSweepQueue { sweep_id: rest.sweep_id });
             };
-            sweep_queue
-                .send_bodies(vec![rest.to_json()])
-                .await
-                .map_err(|source| HandlerError::Handoff { sweep_id: rest.sweep_id.clone(), source })?;
+            sweep_queue.send_bodies(vec![rest.to_json()]).await.map_err(|source| {
+                HandlerError::Handoff { sweep_id: rest.sweep_id.clone(), source }
+            })?;
             tracing::info!(sweep_id = %rest.sweep_id, "continuation queued");
             TaskRun { report, handed_over: true }
         }
@@ -102,13 +119,20 @@ fn zones_failed(report: &SweepReport) -> Option<HandlerError> {
 
 /// Sweep-queue messages: continuations and targeted sweeps (a CloudTrail event delivered
 /// through a queue is accepted too). A message that fails is reported, not retried here.
-async fn handle_sqs(state: &State, batch: SqsEvent, deadline: Option<Deadline>) -> SqsBatchResponse {
+async fn handle_sqs(
+    state: &State,
+    batch: SqsEvent,
+    deadline: Option<Deadline>,
+) -> SqsBatchResponse {
     let mut response = SqsBatchResponse::default();
     for message in batch.records {
         let message_id = message.message_id.clone().unwrap_or_default();
         let span = tracing::info_span!("sqs_message", %message_id);
         let _enter = span.enter();
-        if let Err(error) = handle_message(state, &message_id, message.body.as_deref().unwrap_or(""), deadline).await {
+        if let Err(error) =
+            handle_message(state, &message_id, message.body.as_deref().unwrap_or(""), deadline)
+                .await
+        {
             tracing::error!(error = %error, "message failed; SQS will deliver it again");
             let mut failure = BatchItemFailure::default();
             failure.item_identifier = message_id;
@@ -118,13 +142,24 @@ async fn handle_sqs(state: &State, batch: SqsEvent, deadline: Option<Deadline>) 
     response
 }
 
-async fn handle_message(state: &State, message_id: &str, body: &str, deadline: Option<Deadline>) -> Result<(), HandlerError> {
-    let value: Value = serde_json::from_str(body).map_err(|e| HandlerError::BadTask { message_id: message_id.to_owned(), reason: format!("body is not JSON: {e}") })?;
+async fn handle_message(
+    state: &State,
+    message_id: &str,
+    body: &str,
+    deadline: Option<Deadline>,
+) -> Result<(), HandlerError> {
+    let value: Value = serde_json::from_str(body).map_err(|e| HandlerError::BadTask {
+        message_id: message_id.to_owned(),
+        reason: format!("body is not JSON: {e}"),
+    })?;
     if value.get("detail-type").is_some() {
         ingest_event(state, &value).await?;
         return Ok(());
     }
-    let task = SweepTask::from_json(body).map_err(|e| HandlerError::BadTask { message_id: message_id.to_owned(), reason: e.to_string() })?;
+    let task = SweepTask::from_json(body).map_err(|e| HandlerError::BadTask {
+        message_id: message_id.to_owned(),
+        reason: e.to_string(),
+    })?;
     let run = run_task(state, task, deadline).await?;
     // A task that finished with a failed zone goes back to the queue, so SQS retries it (and
     // after its maximum receives parks it in the DLQ). Once the rest is handed over, retrying
@@ -145,6 +180,8 @@ fn summary(outcome: EventOutcome) -> Value {
                 None => Value::Null,
             },
         }),
-        EventOutcome::Ignored { event_id, event_name, reason } => json!({"event_id": event_id, "event_name": event_name, "ignored": reason.to_string()}),
+        EventOutcome::Ignored { event_id, event_name, reason } => {
+            json!({"event_id": event_id, "event_name": event_name, "ignored": reason.to_string()})
+        }
     }
 }

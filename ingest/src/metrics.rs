@@ -39,7 +39,8 @@ mod tests {
 
     #[test]
     fn emf_line_declares_and_carries_each_metric() {
-        let report = SweepReport { sweep_id: "s".into(), record_sets: 42, ..SweepReport::default() };
+        let report =
+            SweepReport { sweep_id: "s".into(), record_sets: 42, ..SweepReport::default() };
         let line: serde_json::Value = serde_json::from_str(&sweep_emf(&report, false)).unwrap();
         assert_eq!(line["RecordSetsSwept"], 42);
         let declared = &line["_aws"]["CloudWatchMetrics"][0]["Metrics"];

@@ -4,12 +4,12 @@
 
 pub use sea_orm_migration::prelude::*;
 
+mod columns;
 mod m20261122_000001_create_inventory;
 mod m20261122_000003_writer_observations;
 mod m20261122_000004_api_indexes;
 mod m20261122_000005_drop_zone_observed_index;
 mod m20261201_000006_implicit_observations;
-mod columns;
 
 pub struct Migrator;
 

@@ -27,18 +27,36 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().if_not_exists().name("idx_hosted_zones_name").table(HostedZones::Table).col(HostedZones::Name).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("idx_hosted_zones_name")
+                .table(HostedZones::Table)
+                .col(HostedZones::Name)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             table(m, RecordSets::Table)
-                .col(ColumnDef::new(RecordSets::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(RecordSets::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(RecordSets::ZoneId).string_len(32).not_null())
                 .col(dns_name(m, RecordSets::Name).not_null())
                 .col(dns_name(m, RecordSets::ReversedName).not_null())
                 .col(ColumnDef::new(RecordSets::RecordType).string_len(16).not_null())
                 // '' for none, so the unique key covers simple records (MySQL treats NULLs as distinct).
-                .col(ColumnDef::new(RecordSets::SetIdentifier).string_len(128).not_null().default(""))
+                .col(
+                    ColumnDef::new(RecordSets::SetIdentifier)
+                        .string_len(128)
+                        .not_null()
+                        .default(""),
+                )
                 // The whole RecordSet as JSON; NULL for a tombstone of a record never seen alive.
                 .col(json_text(m, RecordSets::Content).null())
                 .col(ColumnDef::new(RecordSets::ContentHash).char_len(64).null())
@@ -52,12 +70,29 @@ impl MigrationTrait for Migration {
         )
         .await?;
         for (name, cols, unique) in [
-            ("uq_record_sets_key", &[RecordSets::ZoneId, RecordSets::Name, RecordSets::RecordType, RecordSets::SetIdentifier][..], true),
-            ("idx_record_sets_zone_type_name", &[RecordSets::ZoneId, RecordSets::RecordType, RecordSets::Name][..], false),
+            (
+                "uq_record_sets_key",
+                &[
+                    RecordSets::ZoneId,
+                    RecordSets::Name,
+                    RecordSets::RecordType,
+                    RecordSets::SetIdentifier,
+                ][..],
+                true,
+            ),
+            (
+                "idx_record_sets_zone_type_name",
+                &[RecordSets::ZoneId, RecordSets::RecordType, RecordSets::Name][..],
+                false,
+            ),
             ("idx_record_sets_type_name", &[RecordSets::RecordType, RecordSets::Name][..], false),
             ("idx_record_sets_name", &[RecordSets::Name][..], false),
             ("idx_record_sets_reversed_name", &[RecordSets::ReversedName][..], false),
-            ("idx_record_sets_zone_observed", &[RecordSets::ZoneId, RecordSets::ObservedAt][..], false),
+            (
+                "idx_record_sets_zone_observed",
+                &[RecordSets::ZoneId, RecordSets::ObservedAt][..],
+                false,
+            ),
         ] {
             let mut idx = Index::create();
             idx.if_not_exists().name(name).table(RecordSets::Table);
@@ -72,21 +107,50 @@ impl MigrationTrait for Migration {
 
         m.create_table(
             table(m, RecordValues::Table)
-                .col(ColumnDef::new(RecordValues::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(RecordValues::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(RecordValues::RecordId).big_integer().not_null())
                 // zonetrail_model::lookup_key form: lower-case, no trailing dot, at most 255 characters.
                 .col(ColumnDef::new(RecordValues::Value).string_len(255).not_null())
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().if_not_exists().name("uq_record_values").table(RecordValues::Table).col(RecordValues::RecordId).col(RecordValues::Value).unique().to_owned())
-            .await?;
-        m.create_index(Index::create().if_not_exists().name("idx_record_values_value").table(RecordValues::Table).col(RecordValues::Value).col(RecordValues::RecordId).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("uq_record_values")
+                .table(RecordValues::Table)
+                .col(RecordValues::RecordId)
+                .col(RecordValues::Value)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("idx_record_values_value")
+                .table(RecordValues::Table)
+                .col(RecordValues::Value)
+                .col(RecordValues::RecordId)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             table(m, RecordChanges::Table)
-                .col(ColumnDef::new(RecordChanges::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(RecordChanges::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(RecordChanges::RecordId).big_integer().not_null())
                 .col(ColumnDef::new(RecordChanges::ZoneId).string_len(32).not_null())
                 .col(ColumnDef::new(RecordChanges::Action).string_len(8).not_null())
@@ -104,18 +168,56 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().if_not_exists().name("uq_record_changes_dedup").table(RecordChanges::Table).col(RecordChanges::DedupKey).unique().to_owned())
-            .await?;
-        m.create_index(Index::create().if_not_exists().name("idx_record_changes_record").table(RecordChanges::Table).col(RecordChanges::RecordId).col(RecordChanges::ObservedAt).to_owned())
-            .await?;
-        m.create_index(Index::create().if_not_exists().name("idx_record_changes_feed").table(RecordChanges::Table).col(RecordChanges::ObservedAt).col(RecordChanges::Id).to_owned())
-            .await?;
-        m.create_index(Index::create().if_not_exists().name("idx_record_changes_zone").table(RecordChanges::Table).col(RecordChanges::ZoneId).col(RecordChanges::ObservedAt).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("uq_record_changes_dedup")
+                .table(RecordChanges::Table)
+                .col(RecordChanges::DedupKey)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("idx_record_changes_record")
+                .table(RecordChanges::Table)
+                .col(RecordChanges::RecordId)
+                .col(RecordChanges::ObservedAt)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("idx_record_changes_feed")
+                .table(RecordChanges::Table)
+                .col(RecordChanges::ObservedAt)
+                .col(RecordChanges::Id)
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("idx_record_changes_zone")
+                .table(RecordChanges::Table)
+                .col(RecordChanges::ZoneId)
+                .col(RecordChanges::ObservedAt)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             table(m, Sweeps::Table)
-                .col(ColumnDef::new(Sweeps::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(Sweeps::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(Sweeps::SweepId).string_len(64).not_null())
                 .col(ColumnDef::new(Sweeps::ZoneId).string_len(32).not_null())
                 .col(timestamp(m, Sweeps::StartedAt).null())
@@ -129,14 +231,36 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().if_not_exists().name("uq_sweeps").table(Sweeps::Table).col(Sweeps::SweepId).col(Sweeps::ZoneId).unique().to_owned())
-            .await?;
-        m.create_index(Index::create().if_not_exists().name("idx_sweeps_finished").table(Sweeps::Table).col(Sweeps::FinishedAt).to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("uq_sweeps")
+                .table(Sweeps::Table)
+                .col(Sweeps::SweepId)
+                .col(Sweeps::ZoneId)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("idx_sweeps_finished")
+                .table(Sweeps::Table)
+                .col(Sweeps::FinishedAt)
+                .to_owned(),
+        )
+        .await?;
 
         m.create_table(
             table(m, SweepPages::Table)
-                .col(ColumnDef::new(SweepPages::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(SweepPages::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 .col(ColumnDef::new(SweepPages::SweepId).string_len(64).not_null())
                 .col(ColumnDef::new(SweepPages::ZoneId).string_len(32).not_null())
                 .col(ColumnDef::new(SweepPages::Page).integer().not_null())
@@ -144,8 +268,18 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        m.create_index(Index::create().if_not_exists().name("uq_sweep_pages").table(SweepPages::Table).col(SweepPages::SweepId).col(SweepPages::ZoneId).col(SweepPages::Page).unique().to_owned())
-            .await?;
+        m.create_index(
+            Index::create()
+                .if_not_exists()
+                .name("uq_sweep_pages")
+                .table(SweepPages::Table)
+                .col(SweepPages::SweepId)
+                .col(SweepPages::ZoneId)
+                .col(SweepPages::Page)
+                .unique()
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 

@@ -31,7 +31,13 @@ impl MigrationTrait for Migration {
         }
         m.create_table(
             table(m, ObservationOrigins::Table)
-                .col(ColumnDef::new(ObservationOrigins::Id).big_integer().not_null().auto_increment().primary_key())
+                .col(
+                    ColumnDef::new(ObservationOrigins::Id)
+                        .big_integer()
+                        .not_null()
+                        .auto_increment()
+                        .primary_key(),
+                )
                 // `{zone}/sweep/{sweep_id}/{page}@{micros}`, `{zone}/event/{event_id}@{micros}`,
                 // `{zone}/reconcile/{sweep_id}`, `{zone}/zone-deleted/...`: also the last
                 // tie-break of the observation order, so it must not depend on row ids.
@@ -96,7 +102,11 @@ impl MigrationTrait for Migration {
                 // True when this observation starts a run of equal state (a history entry,
                 // or the first tombstone of a record never seen alive): never compacted.
                 .col(ColumnDef::new(RecordObservations::StartsRun).boolean().not_null())
-                .primary_key(Index::create().col(RecordObservations::RecordId).col(RecordObservations::OriginId))
+                .primary_key(
+                    Index::create()
+                        .col(RecordObservations::RecordId)
+                        .col(RecordObservations::OriginId),
+                )
                 .to_owned(),
         )
         .await?;
@@ -110,15 +120,31 @@ impl MigrationTrait for Migration {
         )
         .await?;
 
-        m.alter_table(Table::alter().table(HostedZones::Table).add_column(timestamp(m, HostedZones::PresentObservedAt).null()).to_owned())
-            .await?;
+        m.alter_table(
+            Table::alter()
+                .table(HostedZones::Table)
+                .add_column(timestamp(m, HostedZones::PresentObservedAt).null())
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        manager.alter_table(Table::alter().table(HostedZones::Table).drop_column(HostedZones::PresentObservedAt).to_owned()).await?;
-        manager.drop_table(Table::drop().table(RecordObservations::Table).if_exists().to_owned()).await?;
-        manager.drop_table(Table::drop().table(ObservationOrigins::Table).if_exists().to_owned()).await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(HostedZones::Table)
+                    .drop_column(HostedZones::PresentObservedAt)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .drop_table(Table::drop().table(RecordObservations::Table).if_exists().to_owned())
+            .await?;
+        manager
+            .drop_table(Table::drop().table(ObservationOrigins::Table).if_exists().to_owned())
+            .await?;
         Ok(())
     }
 }

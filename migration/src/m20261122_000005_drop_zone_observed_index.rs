@@ -20,7 +20,9 @@ const NAME: &str = "idx_record_sets_zone_observed";
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.has_index("record_sets", NAME).await? {
-            manager.drop_index(Index::drop().name(NAME).table(Alias::new("record_sets")).to_owned()).await?;
+            manager
+                .drop_index(Index::drop().name(NAME).table(Alias::new("record_sets")).to_owned())
+                .await?;
         }
         Ok(())
     }
@@ -28,7 +30,13 @@ impl MigrationTrait for Migration {
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         manager
             .create_index(
-                Index::create().if_not_exists().name(NAME).table(Alias::new("record_sets")).col(Alias::new("zone_id")).col(Alias::new("observed_at")).to_owned(),
+                Index::create()
+                    .if_not_exists()
+                    .name(NAME)
+                    .table(Alias::new("record_sets"))
+                    .col(Alias::new("zone_id"))
+                    .col(Alias::new("observed_at"))
+                    .to_owned(),
             )
             .await
     }

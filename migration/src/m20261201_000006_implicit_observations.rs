@@ -37,17 +37,30 @@ impl MigrationTrait for Migration {
             m.alter_table(
                 Table::alter()
                     .table(ObservationOrigins::Table)
-                    .add_column(ColumnDef::new(ObservationOrigins::Observations).big_integer().not_null().default(0))
+                    .add_column(
+                        ColumnDef::new(ObservationOrigins::Observations)
+                            .big_integer()
+                            .not_null()
+                            .default(0),
+                    )
                     .to_owned(),
             )
             .await?;
         }
         if !m.has_column("observation_origins", "observed").await? {
-            m.alter_table(Table::alter().table(ObservationOrigins::Table).add_column(blob.null()).to_owned()).await?;
+            m.alter_table(
+                Table::alter().table(ObservationOrigins::Table).add_column(blob.null()).to_owned(),
+            )
+            .await?;
         }
         if !m.has_column("record_sets", "observation_origin_id").await? {
             m.alter_table(
-                Table::alter().table(RecordSets::Table).add_column(ColumnDef::new(RecordSets::ObservationOriginId).big_integer().null()).to_owned(),
+                Table::alter()
+                    .table(RecordSets::Table)
+                    .add_column(
+                        ColumnDef::new(RecordSets::ObservationOriginId).big_integer().null(),
+                    )
+                    .to_owned(),
             )
             .await?;
         }
@@ -60,7 +73,9 @@ impl MigrationTrait for Migration {
             )
             .await?;
         m.create_table(
-            table(m, ZoneLocks::Table).col(ColumnDef::new(ZoneLocks::ZoneId).string_len(32).not_null().primary_key()).to_owned(),
+            table(m, ZoneLocks::Table)
+                .col(ColumnDef::new(ZoneLocks::ZoneId).string_len(32).not_null().primary_key())
+                .to_owned(),
         )
         .await?;
         Ok(())
@@ -71,11 +86,28 @@ impl MigrationTrait for Migration {
         materialize(manager).await?;
         manager.drop_table(Table::drop().table(ZoneLocks::Table).if_exists().to_owned()).await?;
         manager
-            .alter_table(Table::alter().table(RecordSets::Table).drop_column(RecordSets::ObservationOriginId).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(RecordSets::Table)
+                    .drop_column(RecordSets::ObservationOriginId)
+                    .to_owned(),
+            )
             .await?;
-        manager.alter_table(Table::alter().table(ObservationOrigins::Table).drop_column(ObservationOrigins::Observed).to_owned()).await?;
         manager
-            .alter_table(Table::alter().table(ObservationOrigins::Table).drop_column(ObservationOrigins::Observations).to_owned())
+            .alter_table(
+                Table::alter()
+                    .table(ObservationOrigins::Table)
+                    .drop_column(ObservationOrigins::Observed)
+                    .to_owned(),
+            )
+            .await?;
+        manager
+            .alter_table(
+                Table::alter()
+                    .table(ObservationOrigins::Table)
+                    .drop_column(ObservationOrigins::Observations)
+                    .to_owned(),
+            )
             .await?;
         Ok(())
     }
@@ -88,23 +120,43 @@ async fn materialize(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
     use zonetrail_model::observed::Observed;
     let db = manager.get_connection();
     let backend = db.get_database_backend();
-    let ids = db.query_all_raw(Statement::from_string(backend, "SELECT id FROM observation_origins WHERE observed IS NOT NULL")).await?;
+    let ids = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id FROM observation_origins WHERE observed IS NOT NULL",
+        ))
+        .await?;
     for row in ids {
         let id: i64 = row.try_get_by_index(0)?;
         let Some(origin) = db
-            .query_one_raw(Statement::from_sql_and_values(backend, "SELECT observed_at, observed FROM observation_origins WHERE id = ?", [id.into()]))
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT observed_at, observed FROM observation_origins WHERE id = ?",
+                [id.into()],
+            ))
             .await?
         else {
             continue;
         };
         let at: zonetrail_model::Timestamp = origin.try_get_by_index(0)?;
         let blob: Vec<u8> = origin.try_get_by_index(1)?;
-        let view = Observed::parse(&blob).map_err(|e| DbErr::Custom(format!("observation_origins {id}: {e}")))?;
+        let view = Observed::parse(&blob)
+            .map_err(|e| DbErr::Custom(format!("observation_origins {id}: {e}")))?;
         let entries: Vec<_> = view.iter().collect();
         for chunk in entries.chunks(500) {
             let mut q = Query::insert()
                 .into_table(Alias::new("record_observations"))
-                .columns(["record_id", "origin_id", "observed_at", "deleted", "content_hash", "starts_run"].map(Alias::new))
+                .columns(
+                    [
+                        "record_id",
+                        "origin_id",
+                        "observed_at",
+                        "deleted",
+                        "content_hash",
+                        "starts_run",
+                    ]
+                    .map(Alias::new),
+                )
                 .to_owned();
             for e in chunk {
                 q.values_panic([
@@ -116,7 +168,11 @@ async fn materialize(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
                     e.starts_run.into(),
                 ]);
             }
-            q.on_conflict(OnConflict::columns([Alias::new("record_id"), Alias::new("origin_id")]).do_nothing_on([Alias::new("record_id")]).to_owned());
+            q.on_conflict(
+                OnConflict::columns([Alias::new("record_id"), Alias::new("origin_id")])
+                    .do_nothing_on([Alias::new("record_id")])
+                    .to_owned(),
+            );
             db.execute(&q).await?;
         }
     }

@@ -25,7 +25,10 @@ pub struct DbSettings {
 impl std::fmt::Debug for DbSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never log the password.
-        f.debug_struct("DbSettings").field("url", &redact(&self.url)).field("max_connections", &self.max_connections).finish()
+        f.debug_struct("DbSettings")
+            .field("url", &redact(&self.url))
+            .field("max_connections", &self.max_connections)
+            .finish()
     }
 }
 
@@ -35,7 +38,9 @@ pub fn redact(url: &str) -> String {
         (Some(scheme), Some(at)) if at > scheme => {
             let creds = &url[scheme + 3..at];
             match creds.find(':') {
-                Some(colon) => format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..]),
+                Some(colon) => {
+                    format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..])
+                }
                 None => url.to_owned(),
             }
         }
@@ -53,7 +58,9 @@ impl DbSettings {
     /// secret's host and database. `ZONETRAIL_DB_MAX_CONNECTIONS` sizes the pool.
     pub async fn from_env() -> Result<Self, SettingsError> {
         let max_connections = match std::env::var("ZONETRAIL_DB_MAX_CONNECTIONS") {
-            Ok(v) => v.parse().map_err(|_| SettingsError::NotANumber("ZONETRAIL_DB_MAX_CONNECTIONS", v))?,
+            Ok(v) => v
+                .parse()
+                .map_err(|_| SettingsError::NotANumber("ZONETRAIL_DB_MAX_CONNECTIONS", v))?,
             Err(_) if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() => 5,
             Err(_) => 10,
         };
@@ -64,8 +71,12 @@ impl DbSettings {
         let secret_err = |reason: String| SettingsError::Secret { arn: arn.clone(), reason };
         let config = aws_config::load_from_env().await;
         let client = aws_sdk_secretsmanager::Client::new(&config);
-        let out = client.get_secret_value().secret_id(&arn).send().await.map_err(|e| secret_err(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string()))?;
-        let text = out.secret_string().ok_or_else(|| secret_err("the secret has no string value".into()))?;
+        let out = client.get_secret_value().secret_id(&arn).send().await.map_err(|e| {
+            secret_err(aws_sdk_secretsmanager::error::DisplayErrorContext(e).to_string())
+        })?;
+        let text = out
+            .secret_string()
+            .ok_or_else(|| secret_err("the secret has no string value".into()))?;
         #[derive(serde::Deserialize)]
         struct RdsSecret {
             username: String,
@@ -74,9 +85,16 @@ impl DbSettings {
             port: Option<u16>,
             dbname: Option<String>,
         }
-        let s: RdsSecret = serde_json::from_str(text).map_err(|e| secret_err(format!("not an RDS secret: {e}")))?;
-        let host = std::env::var("ZONETRAIL_DB_HOST").ok().or(s.host).ok_or_else(|| secret_err("no host".into()))?;
-        let db = std::env::var("ZONETRAIL_DB_NAME").ok().or(s.dbname).unwrap_or_else(|| "zonetrail".into());
+        let s: RdsSecret = serde_json::from_str(text)
+            .map_err(|e| secret_err(format!("not an RDS secret: {e}")))?;
+        let host = std::env::var("ZONETRAIL_DB_HOST")
+            .ok()
+            .or(s.host)
+            .ok_or_else(|| secret_err("no host".into()))?;
+        let db = std::env::var("ZONETRAIL_DB_NAME")
+            .ok()
+            .or(s.dbname)
+            .unwrap_or_else(|| "zonetrail".into());
         let url = format!(
             "mysql://{}:{}@{}:{}/{}?ssl-mode=required",
             percent_encode(&s.username),
@@ -125,7 +143,9 @@ pub fn mysql_error_number(err: &DbErr) -> Option<u16> {
     use sea_orm::RuntimeErr;
     use sea_orm::sqlx::Error as Sqlx;
     match err {
-        DbErr::Conn(RuntimeErr::SqlxError(s)) | DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => match s.as_ref() {
+        DbErr::Conn(RuntimeErr::SqlxError(s))
+        | DbErr::Exec(RuntimeErr::SqlxError(s))
+        | DbErr::Query(RuntimeErr::SqlxError(s)) => match s.as_ref() {
             Sqlx::Database(d) => mysql_number(d.as_ref()),
             _ => None,
         },
@@ -159,13 +179,19 @@ pub fn exit_if_credentials_stale(err: &DbErr) {
 /// How long opening a connection may take. Longer on Lambda: Aurora Serverless v2 takes about
 /// 15 s to resume from auto-pause, and the first connection after a pause waits for it.
 fn connect_timeout() -> Duration {
-    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() { Duration::from_secs(30) } else { Duration::from_secs(5) }
+    if std::env::var_os("AWS_LAMBDA_FUNCTION_NAME").is_some() {
+        Duration::from_secs(30)
+    } else {
+        Duration::from_secs(5)
+    }
 }
 
 fn percent_encode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

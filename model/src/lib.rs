@@ -7,12 +7,12 @@
 pub mod db;
 pub mod entity;
 pub mod message;
+mod name;
 pub mod observed;
+mod record;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
-mod name;
-mod record;
 mod zone;
 
 pub use message::{
@@ -21,8 +21,8 @@ pub use message::{
 };
 pub use name::{NameError, RecordName};
 pub use record::{
-    AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, RecordKey,
-    RecordSet, RecordType, Routing, TypeError, lookup_key,
+    AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, RecordKey, RecordSet,
+    RecordType, Routing, TypeError, lookup_key,
 };
 pub use zone::{HostedZone, Vpc, ZoneId, ZoneIdError};
 

@@ -166,7 +166,10 @@ impl Message {
 /// Split a records message into messages whose JSON is at most `limit` bytes each, keeping
 /// every upsert and delete exactly once and in order. Splitting keeps `observed_at` and the
 /// origin, so the pieces apply exactly as the whole would.
-pub fn split_records(message: RecordsMessage, limit: usize) -> Result<Vec<RecordsMessage>, MessageError> {
+pub fn split_records(
+    message: RecordsMessage,
+    limit: usize,
+) -> Result<Vec<RecordsMessage>, MessageError> {
     let empty = RecordsMessage { upserts: Vec::new(), deletes: Vec::new(), ..message.clone() };
     let overhead = Message::Records(empty.clone()).to_json().len();
     // Each element adds its own JSON plus at most one separating comma.
@@ -175,7 +178,10 @@ pub fn split_records(message: RecordsMessage, limit: usize) -> Result<Vec<Record
     let mut out = Vec::new();
     let mut current = empty.clone();
     let mut used = 0usize;
-    let push_item = |size: usize, current: &mut RecordsMessage, used: &mut usize, out: &mut Vec<RecordsMessage>| {
+    let push_item = |size: usize,
+                     current: &mut RecordsMessage,
+                     used: &mut usize,
+                     out: &mut Vec<RecordsMessage>| {
         if !fits(size + 1) {
             return Err(MessageError::RecordTooLarge { bytes: size, limit });
         }
@@ -228,7 +234,11 @@ mod tests {
             origin: Origin::Sweep { sweep_id: "s1".into(), page: 3 },
             upserts: (0..n).map(|i| record(i, values)).collect(),
             deletes: (0..n / 3)
-                .map(|i| DeletedKey { name: RecordName::parse(&format!("gone-{i}.example.com")).unwrap(), rtype: RecordType::Txt, set_identifier: None })
+                .map(|i| DeletedKey {
+                    name: RecordName::parse(&format!("gone-{i}.example.com")).unwrap(),
+                    rtype: RecordType::Txt,
+                    set_identifier: None,
+                })
                 .collect(),
         }
     }
@@ -249,7 +259,8 @@ mod tests {
         assert!(matches!(Message::from_json(&json), Err(MessageError::UnsupportedVersion(2))));
         assert!(matches!(Message::from_json("{}"), Err(MessageError::Malformed(_))));
         assert!(matches!(Message::from_json("not json"), Err(MessageError::Malformed(_))));
-        let bad_name = Message::Records(message(1, 1)).to_json().replace("host-0.example.com.", "a..b");
+        let bad_name =
+            Message::Records(message(1, 1)).to_json().replace("host-0.example.com.", "a..b");
         assert!(matches!(Message::from_json(&bad_name), Err(MessageError::Malformed(_))));
     }
 
@@ -261,10 +272,22 @@ mod tests {
             Message::Zone(ZoneMessage {
                 zone_id: zone.clone(),
                 observed_at: at,
-                origin: Origin::Event { event_id: "e".into(), event_name: "DeleteHostedZone".into(), actor: None, actor_role: None },
+                origin: Origin::Event {
+                    event_id: "e".into(),
+                    event_name: "DeleteHostedZone".into(),
+                    actor: None,
+                    actor_role: None,
+                },
                 change: ZoneChange::Deleted,
             }),
-            Message::SweepDone(SweepDone { zone_id: zone, sweep_id: "s".into(), started_at: at, observed_at: at, pages: 2, record_sets: 600 }),
+            Message::SweepDone(SweepDone {
+                zone_id: zone,
+                sweep_id: "s".into(),
+                started_at: at,
+                observed_at: at,
+                pages: 2,
+                record_sets: 600,
+            }),
         ];
         for m in kinds {
             assert_eq!(Message::from_json(&m.to_json()).unwrap(), m);
@@ -276,7 +299,10 @@ mod tests {
         let m = message(500, 4);
         for limit in [2_000, 10_000, 262_144] {
             let parts = split_records(m.clone(), limit).unwrap();
-            assert!(parts.iter().all(|p| Message::Records(p.clone()).to_json().len() <= limit), "limit {limit}");
+            assert!(
+                parts.iter().all(|p| Message::Records(p.clone()).to_json().len() <= limit),
+                "limit {limit}"
+            );
             let upserts: Vec<_> = parts.iter().flat_map(|p| p.upserts.clone()).collect();
             let deletes: Vec<_> = parts.iter().flat_map(|p| p.deletes.clone()).collect();
             assert_eq!(upserts, m.upserts);
@@ -302,19 +328,29 @@ mod tests {
             proptest::option::of(("[A-Z]{2}", proptest::option::of("[A-Z]{2}"))),
             proptest::option::of(any::<bool>()),
         )
-            .prop_map(|(name, rtype, set_id, ttl, values, alias, weight, geo, multi)| RecordSet {
-                name: RecordName::parse(&name).unwrap(),
-                rtype: RecordType::parse(rtype).unwrap(),
-                set_identifier: set_id,
-                ttl,
-                values,
-                alias_target: alias.map(|(z, d, e)| AliasTarget { hosted_zone_id: z, dns_name: d, evaluate_target_health: e }),
-                routing: Routing {
-                    weight,
-                    geo_location: geo.map(|(c, s)| GeoLocation { continent_code: None, country_code: Some(c), subdivision_code: s }),
-                    multivalue_answer: multi,
-                    ..Routing::default()
-                },
+            .prop_map(|(name, rtype, set_id, ttl, values, alias, weight, geo, multi)| {
+                RecordSet {
+                    name: RecordName::parse(&name).unwrap(),
+                    rtype: RecordType::parse(rtype).unwrap(),
+                    set_identifier: set_id,
+                    ttl,
+                    values,
+                    alias_target: alias.map(|(z, d, e)| AliasTarget {
+                        hosted_zone_id: z,
+                        dns_name: d,
+                        evaluate_target_health: e,
+                    }),
+                    routing: Routing {
+                        weight,
+                        geo_location: geo.map(|(c, s)| GeoLocation {
+                            continent_code: None,
+                            country_code: Some(c),
+                            subdivision_code: s,
+                        }),
+                        multivalue_answer: multi,
+                        ..Routing::default()
+                    },
+                }
             })
     }
 

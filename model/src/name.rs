@@ -20,7 +20,9 @@ pub struct RecordName(String);
 pub enum NameError {
     #[error("the name is empty")]
     Empty,
-    #[error("invalid escape in {name:?} at byte {at}: expected a backslash and three octal digits from \\000 to \\377")]
+    #[error(
+        "invalid escape in {name:?} at byte {at}: expected a backslash and three octal digits from \\000 to \\377"
+    )]
     InvalidEscape { name: String, at: usize },
     #[error("{name:?} has an empty label")]
     EmptyLabel { name: String },
@@ -86,11 +88,14 @@ fn parse_labels(raw: &str) -> Result<Vec<Vec<u8>>, NameError> {
         ended_with_dot = false;
         match b {
             b'\\' => {
-                let digits = bytes.get(i + 1..i + 4).filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
+                let digits =
+                    bytes.get(i + 1..i + 4).filter(|d| d.iter().all(|c| (b'0'..=b'7').contains(c)));
                 let Some(d) = digits else {
                     return Err(NameError::InvalidEscape { name: raw.to_owned(), at: i });
                 };
-                let value = u32::from(d[0] - b'0') * 64 + u32::from(d[1] - b'0') * 8 + u32::from(d[2] - b'0');
+                let value = u32::from(d[0] - b'0') * 64
+                    + u32::from(d[1] - b'0') * 8
+                    + u32::from(d[2] - b'0');
                 if value > 255 {
                     return Err(NameError::InvalidEscape { name: raw.to_owned(), at: i });
                 }
@@ -204,7 +209,10 @@ mod tests {
         assert_eq!(n("\\052.example.com.").as_str(), "*.example.com.");
         assert_eq!(n("\\052.example.com.").to_api(), "\\052.example.com.");
         assert_eq!(n("*.Example.COM").as_str(), "*.example.com.");
-        assert_eq!(n("_acme-challenge.www.example.com").as_str(), "_acme-challenge.www.example.com.");
+        assert_eq!(
+            n("_acme-challenge.www.example.com").as_str(),
+            "_acme-challenge.www.example.com."
+        );
     }
 
     #[test]
@@ -225,7 +233,9 @@ mod tests {
     #[test]
     fn reversed_supports_suffix_search() {
         assert_eq!(n("www.prod.example.com.").reversed(), "com.example.prod.www.");
-        assert!(n("www.prod.example.com.").reversed().starts_with(&n("prod.example.com").reversed()));
+        assert!(
+            n("www.prod.example.com.").reversed().starts_with(&n("prod.example.com").reversed())
+        );
     }
 
     #[test]
@@ -246,7 +256,10 @@ mod tests {
         assert!(matches!(RecordName::parse("a\\"), Err(NameError::InvalidEscape { .. })));
         assert!(matches!(RecordName::parse("a..com"), Err(NameError::EmptyLabel { .. })));
         assert!(matches!(RecordName::parse(".com"), Err(NameError::EmptyLabel { .. })));
-        assert!(matches!(RecordName::parse(&format!("{}.com", "a".repeat(64))), Err(NameError::LabelTooLong { .. })));
+        assert!(matches!(
+            RecordName::parse(&format!("{}.com", "a".repeat(64))),
+            Err(NameError::LabelTooLong { .. })
+        ));
         let long = vec!["a".repeat(60); 5].join(".");
         assert!(matches!(RecordName::parse(&long), Err(NameError::TooLong { .. })));
     }

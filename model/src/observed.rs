@@ -53,7 +53,9 @@ pub fn encode(mut entries: Vec<ObservedEntry>) -> Result<Vec<u8>, ObservedError>
         }
         let mut hash = [0u8; 32];
         match &e.content_hash {
-            Some(h) => hex::decode_to_slice(h, &mut hash).map_err(|_| ObservedError::Hash(h.clone()))?,
+            Some(h) => {
+                hex::decode_to_slice(h, &mut hash).map_err(|_| ObservedError::Hash(h.clone()))?
+            }
             None => flags |= DELETED,
         }
         out.push(flags);
@@ -95,7 +97,9 @@ impl<'a> Observed<'a> {
     }
 
     fn id_at(&self, i: usize) -> i64 {
-        i64::from_le_bytes(self.entries[i * ENTRY_LEN..i * ENTRY_LEN + 8].try_into().expect("8 bytes"))
+        i64::from_le_bytes(
+            self.entries[i * ENTRY_LEN..i * ENTRY_LEN + 8].try_into().expect("8 bytes"),
+        )
     }
 
     fn entry_at(&self, i: usize) -> ObservedEntry {
@@ -134,12 +138,21 @@ mod tests {
     use super::*;
 
     fn entry(id: i64, prev: Option<i64>, starts_run: bool, hash: Option<u8>) -> ObservedEntry {
-        ObservedEntry { record_id: id, prev_origin_id: prev, starts_run, content_hash: hash.map(|b| hex::encode([b; 32])) }
+        ObservedEntry {
+            record_id: id,
+            prev_origin_id: prev,
+            starts_run,
+            content_hash: hash.map(|b| hex::encode([b; 32])),
+        }
     }
 
     #[test]
     fn entries_round_trip_and_are_found_by_record() {
-        let entries = vec![entry(42, Some(7), true, Some(0xab)), entry(3, None, false, None), entry(9_000_000_000, Some(1), false, Some(0))];
+        let entries = vec![
+            entry(42, Some(7), true, Some(0xab)),
+            entry(3, None, false, None),
+            entry(9_000_000_000, Some(1), false, Some(0)),
+        ];
         let blob = encode(entries.clone()).unwrap();
         assert_eq!(blob.len(), 1 + 3 * ENTRY_LEN);
         let view = Observed::parse(&blob).unwrap();
@@ -148,7 +161,10 @@ mod tests {
             assert_eq!(view.find(e.record_id).as_ref(), Some(e));
         }
         assert_eq!(view.find(4), None);
-        assert_eq!(view.iter().map(|e| e.record_id).collect::<Vec<_>>(), vec![3, 42, 9_000_000_000]);
+        assert_eq!(
+            view.iter().map(|e| e.record_id).collect::<Vec<_>>(),
+            vec![3, 42, 9_000_000_000]
+        );
         assert!(Observed::parse(&[]).unwrap().is_empty());
     }
 
@@ -156,9 +172,16 @@ mod tests {
     fn malformed_blobs_are_errors() {
         assert_eq!(Observed::parse(&[2]).unwrap_err(), ObservedError::Format(2));
         assert_eq!(Observed::parse(&[1, 0, 0]).unwrap_err(), ObservedError::Length(3));
-        let mut blob = encode(vec![entry(1, None, false, None), entry(2, None, false, None)]).unwrap();
+        let mut blob =
+            encode(vec![entry(1, None, false, None), entry(2, None, false, None)]).unwrap();
         blob[1] = 5; // the first entry's id is now 5 > 2
         assert_eq!(Observed::parse(&blob).unwrap_err(), ObservedError::Unsorted);
-        assert!(matches!(encode(vec![ObservedEntry { content_hash: Some("zz".into()), ..entry(1, None, false, None) }]), Err(ObservedError::Hash(_))));
+        assert!(matches!(
+            encode(vec![ObservedEntry {
+                content_hash: Some("zz".into()),
+                ..entry(1, None, false, None)
+            }]),
+            Err(ObservedError::Hash(_))
+        ));
     }
 }

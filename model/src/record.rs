@@ -41,8 +41,22 @@ pub enum TypeError {
 
 impl RecordType {
     pub const KNOWN: [RecordType; 17] = [
-        Self::A, Self::Aaaa, Self::Caa, Self::Cname, Self::Ds, Self::Https, Self::Mx, Self::Naptr,
-        Self::Ns, Self::Ptr, Self::Soa, Self::Spf, Self::Srv, Self::Sshfp, Self::Svcb, Self::Tlsa,
+        Self::A,
+        Self::Aaaa,
+        Self::Caa,
+        Self::Cname,
+        Self::Ds,
+        Self::Https,
+        Self::Mx,
+        Self::Naptr,
+        Self::Ns,
+        Self::Ptr,
+        Self::Soa,
+        Self::Spf,
+        Self::Srv,
+        Self::Sshfp,
+        Self::Svcb,
+        Self::Tlsa,
         Self::Txt,
     ];
     pub const KNOWN_NAMES: [&'static str; 17] = [
@@ -270,11 +284,7 @@ pub const LOOKUP_KEY_MAX: usize = 255;
 pub fn lookup_key(raw: &str) -> Option<String> {
     let s = raw.trim().trim_matches('"').trim();
     let s = s.strip_suffix('.').unwrap_or(s).to_ascii_lowercase();
-    if s.is_empty() || s.len() > LOOKUP_KEY_MAX {
-        None
-    } else {
-        Some(s)
-    }
+    if s.is_empty() || s.len() > LOOKUP_KEY_MAX { None } else { Some(s) }
 }
 
 #[cfg(test)]
@@ -326,7 +336,11 @@ mod tests {
         let alias = |zone: &str, dns: &str| RecordSet {
             values: vec![],
             ttl: None,
-            alias_target: Some(AliasTarget { hosted_zone_id: zone.into(), dns_name: dns.into(), evaluate_target_health: false }),
+            alias_target: Some(AliasTarget {
+                hosted_zone_id: zone.into(),
+                dns_name: dns.into(),
+                evaluate_target_health: false,
+            }),
             ..weighted("x", 1)
         };
         assert_eq!(

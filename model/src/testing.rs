@@ -25,8 +25,14 @@ pub struct TestDb {
 fn unique_name() -> String {
     use std::sync::atomic::{AtomicU64, Ordering};
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
-    format!("zt_test_{}_{}_{}", std::process::id(), nanos % 1_000_000_000_000, N.fetch_add(1, Ordering::Relaxed))
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos();
+    format!(
+        "zt_test_{}_{}_{}",
+        std::process::id(),
+        nanos % 1_000_000_000_000,
+        N.fetch_add(1, Ordering::Relaxed)
+    )
 }
 
 /// The MariaDB server URL (no database), or a panic that says how to get one.
@@ -57,9 +63,13 @@ pub async fn mysql_db() -> TestDb {
     let admin = DbSettings { url: server.clone(), max_connections: 1 }
         .connect()
         .await
-        .unwrap_or_else(|e| panic!("cannot reach MariaDB at {server}: {e}. Is it running? scripts/test starts it"));
+        .unwrap_or_else(|e| {
+            panic!("cannot reach MariaDB at {server}: {e}. Is it running? scripts/test starts it")
+        });
     admin
-        .execute_unprepared(&format!("CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+        .execute_unprepared(&format!(
+            "CREATE DATABASE `{name}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+        ))
         .await
         .expect("create test database");
     admin.close().await.ok();
@@ -73,6 +83,7 @@ pub async fn mysql_db() -> TestDb {
 pub async fn sqlite_db() -> TestDb {
     let path = std::env::temp_dir().join(format!("{}.db", unique_name()));
     let url = format!("sqlite://{}?mode=rwc", path.display());
-    let conn = DbSettings::from_url(url.clone()).connect().await.expect("open SQLite test database");
+    let conn =
+        DbSettings::from_url(url.clone()).connect().await.expect("open SQLite test database");
     TestDb { backend: Backend::Sqlite, url, conn }
 }

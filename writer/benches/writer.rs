@@ -14,7 +14,10 @@ use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Instant;
-use zonetrail_model::{Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing, SweepDone, Timestamp, ZoneId, split_records};
+use zonetrail_model::{
+    Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing, SweepDone,
+    Timestamp, ZoneId, split_records,
+};
 use zonetrail_writer::apply_body;
 
 /// Counts heap bytes in use and their peak, to measure one message's footprint.
@@ -52,7 +55,10 @@ fn record(i: usize, variant: usize) -> RecordSet {
         values: if i.is_multiple_of(7) {
             vec![format!("2001:db8::{:x}:{variant}", i)]
         } else {
-            vec![format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255), format!("192.0.2.{}", variant % 250)]
+            vec![
+                format!("10.{}.{}.{}", (i >> 16) & 255, (i >> 8) & 255, i & 255),
+                format!("192.0.2.{}", variant % 250),
+            ]
         },
         alias_target: None,
         routing: Routing { weight: weighted.then_some(10), ..Routing::default() },
@@ -60,7 +66,13 @@ fn record(i: usize, variant: usize) -> RecordSet {
 }
 
 /// A sweep of `records` record sets in pages of at most `per_page`, bodies ready to apply.
-fn sweep(zone: &ZoneId, sweep_id: &str, start: Timestamp, records: &[RecordSet], per_page: usize) -> (Vec<String>, String) {
+fn sweep(
+    zone: &ZoneId,
+    sweep_id: &str,
+    start: Timestamp,
+    records: &[RecordSet],
+    per_page: usize,
+) -> (Vec<String>, String) {
     let mut bodies = Vec::new();
     for (p, chunk) in records.chunks(per_page).enumerate() {
         let m = RecordsMessage {
@@ -121,7 +133,12 @@ impl Row {
     fn pass(&self) -> &'static str {
         match self.target {
             None => "-",
-            Some(t) if (self.higher_is_better && self.measured >= t) || (!self.higher_is_better && self.measured <= t) => "PASS",
+            Some(t)
+                if (self.higher_is_better && self.measured >= t)
+                    || (!self.higher_is_better && self.measured <= t) =>
+            {
+                "PASS"
+            }
             Some(_) => "FAIL",
         }
     }
@@ -129,7 +146,10 @@ impl Row {
 
 async fn server_setting(db: &DatabaseConnection, name: &str) -> String {
     let row = db
-        .query_one_raw(Statement::from_string(db.get_database_backend(), format!("SELECT CAST(@@{name} AS CHAR) AS v")))
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            format!("SELECT CAST(@@{name} AS CHAR) AS v"),
+        ))
         .await
         .ok()
         .flatten();
@@ -141,8 +161,12 @@ fn main() {
         // SAFETY: single-threaded here, before the runtime starts.
         unsafe { std::env::set_var("ZONETRAIL_TEST_MYSQL_URL", "mysql://root@127.0.0.1:3306") };
     }
-    let n: usize = std::env::var("ZONETRAIL_BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(100_000);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let n: usize = std::env::var("ZONETRAIL_BENCH_RECORDS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(100_000);
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     rt.block_on(run(n));
 }
 
@@ -181,7 +205,10 @@ async fn run(n: usize) {
         let peak = PEAK.load(Ordering::Relaxed) - base;
         let hwm_after = vm_hwm_kib();
         rows.push(Row {
-            workload: format!("peak heap applying one {:.2} MiB message ({count} sets changed)", body.len() as f64 / MIB as f64),
+            workload: format!(
+                "peak heap applying one {:.2} MiB message ({count} sets changed)",
+                body.len() as f64 / MIB as f64
+            ),
             measured: peak as f64 / MIB as f64,
             unit: "MiB",
             target: Some(64.0),
@@ -195,15 +222,22 @@ async fn run(n: usize) {
     }
 
     let records: Vec<RecordSet> = (0..n).map(|i| record(i, 0)).collect();
-    let changed: Vec<RecordSet> = (0..n).map(|i| if i % 10 == 3 { record(i, 1) } else { record(i, 0) }).collect();
+    let changed: Vec<RecordSet> =
+        (0..n).map(|i| if i % 10 == 3 { record(i, 1) } else { record(i, 0) }).collect();
     // Page sizes: Route 53's 300, and as many as fit the queue's 1 MiB limit.
     let per_mib = split_records(
-        RecordsMessage { zone_id: zone.clone(), observed_at: now, origin: Origin::Sweep { sweep_id: "x".repeat(36), page: 99_999 }, upserts: records[..20_000.min(n)].to_vec(), deletes: vec![] },
+        RecordsMessage {
+            zone_id: zone.clone(),
+            observed_at: now,
+            origin: Origin::Sweep { sweep_id: "x".repeat(36), page: 99_999 },
+            upserts: records[..20_000.min(n)].to_vec(),
+            deletes: vec![],
+        },
         MIB,
     )
     .unwrap()[0]
-    .upserts
-    .len();
+        .upserts
+        .len();
     // Each workload twice: one message at a time, and CONCURRENCY at once, as the Lambda
     // handler applies a batch (`ZONETRAIL_WRITER_CONCURRENCY`; concurrent Lambda instances
     // add more).
@@ -222,18 +256,39 @@ async fn run(n: usize) {
                     "MariaDB {}, innodb_flush_log_at_trx_commit={}, innodb_buffer_pool_size={} MiB",
                     server_setting(&db, "version").await,
                     server_setting(&db, "innodb_flush_log_at_trx_commit").await,
-                    server_setting(&db, "innodb_buffer_pool_size").await.parse::<u64>().map_or("?".into(), |b| (b / MIB as u64).to_string()),
+                    server_setting(&db, "innodb_buffer_pool_size")
+                        .await
+                        .parse::<u64>()
+                        .map_or("?".into(), |b| (b / MIB as u64).to_string()),
                 );
             }
-            let label = if k == 1 { format!("{per_page}/msg, 1 at a time") } else { format!("{per_page}/msg, {k} at once") };
+            let label = if k == 1 {
+                format!("{per_page}/msg, 1 at a time")
+            } else {
+                format!("{per_page}/msg, {k} at once")
+            };
             let t0 = now - Duration::hours(6);
             let (s1, d1) = sweep(&zone, "sweep-1", t0, &records, per_page);
             let secs = apply_all(&db, &s1, k).await;
             let rate = n as f64 / secs;
             keep_best("fresh", rate);
-            rows.push(Row { workload: format!("fresh inserts, {label}"), measured: rate, unit: "sets/s", target: Some(50_000.0), higher_is_better: true, note: format!("{n} in {secs:.2} s") });
+            rows.push(Row {
+                workload: format!("fresh inserts, {label}"),
+                measured: rate,
+                unit: "sets/s",
+                target: Some(50_000.0),
+                higher_is_better: true,
+                note: format!("{n} in {secs:.2} s"),
+            });
             let secs = apply_all(&db, std::slice::from_ref(&d1), 1).await;
-            rows.push(Row { workload: format!("  sweep_done of that sweep, {label}"), measured: secs, unit: "s", target: None, higher_is_better: false, note: "reconcile: nothing vanished".into() });
+            rows.push(Row {
+                workload: format!("  sweep_done of that sweep, {label}"),
+                measured: secs,
+                unit: "s",
+                target: None,
+                higher_is_better: false,
+                note: "reconcile: nothing vanished".into(),
+            });
 
             let secs = apply_all(&db, &s1, k).await;
             rows.push(Row {
@@ -257,7 +312,14 @@ async fn run(n: usize) {
                 note: format!("new sweep, same content: observed_at moves, {secs:.2} s"),
             });
             let secs = apply_all(&db, std::slice::from_ref(&d2), 1).await;
-            rows.push(Row { workload: format!("  sweep_done of that sweep, {label}"), measured: secs, unit: "s", target: None, higher_is_better: false, note: String::new() });
+            rows.push(Row {
+                workload: format!("  sweep_done of that sweep, {label}"),
+                measured: secs,
+                unit: "s",
+                target: None,
+                higher_is_better: false,
+                note: String::new(),
+            });
 
             let (s3, d3) = sweep(&zone, "sweep-3", t0 + Duration::hours(5), &changed, per_page);
             let secs = apply_all(&db, &s3, k).await;
@@ -271,7 +333,14 @@ async fn run(n: usize) {
                 note: format!("{} updates with history, {secs:.2} s", n / 10),
             });
             let secs = apply_all(&db, std::slice::from_ref(&d3), 1).await;
-            rows.push(Row { workload: format!("  sweep_done of that sweep, {label}"), measured: secs, unit: "s", target: None, higher_is_better: false, note: String::new() });
+            rows.push(Row {
+                workload: format!("  sweep_done of that sweep, {label}"),
+                measured: secs,
+                unit: "s",
+                target: None,
+                higher_is_better: false,
+                note: String::new(),
+            });
             db.close().await.ok();
         }
     }
@@ -283,7 +352,9 @@ async fn run(n: usize) {
     let started = Instant::now();
     for chunk in records[..reference_n].chunks(500) {
         let (sets, jsons, hashes) = normalised(chunk);
-        db.execute(&record_sets_insert(&zone, &sets, &jsons, &hashes, "reference", now)).await.unwrap();
+        db.execute(&record_sets_insert(&zone, &sets, &jsons, &hashes, "reference", now))
+            .await
+            .unwrap();
     }
     let reference = reference_n as f64 / started.elapsed().as_secs_f64();
     rows.push(Row {
@@ -292,7 +363,9 @@ async fn run(n: usize) {
         unit: "sets/s",
         target: None,
         higher_is_better: true,
-        note: format!("{reference_n} rows, 500 a statement: the ceiling for one table on this server"),
+        note: format!(
+            "{reference_n} rows, 500 a statement: the ceiling for one table on this server"
+        ),
     });
 
     // The floor for any writer that keeps this schema: exactly the rows a fresh sweep must
@@ -307,7 +380,10 @@ async fn run(n: usize) {
         unit: "sets/s",
         target: None,
         higher_is_better: true,
-        note: format!("{floor_n} sets, {per_mib}/txn, one connection; fresh inserts above reach {:.2} of it", best["fresh"] / floor),
+        note: format!(
+            "{floor_n} sets, {per_mib}/txn, one connection; fresh inserts above reach {:.2} of it",
+            best["fresh"] / floor
+        ),
     });
     let refresh_floor = refresh_floor(&db, floor_n, now + Duration::minutes(1), per_mib).await;
     rows.push(Row {
@@ -316,7 +392,10 @@ async fn run(n: usize) {
         unit: "sets/s",
         target: None,
         higher_is_better: true,
-        note: format!("UPDATE times WHERE id IN, one connection; the next sweep above reaches {:.2} of it", best["next"] / refresh_floor),
+        note: format!(
+            "UPDATE times WHERE id IN, one connection; the next sweep above reaches {:.2} of it",
+            best["next"] / refresh_floor
+        ),
     });
     db.close().await.ok();
 
@@ -358,7 +437,9 @@ async fn run(n: usize) {
         unit: "sets/s",
         target: None,
         higher_is_better: true,
-        note: format!("{baseline_n} records, 10% changed: what the script does every run after the first"),
+        note: format!(
+            "{baseline_n} records, 10% changed: what the script does every run after the first"
+        ),
     });
     for (what, workload, base) in [
         ("fresh", "fresh inserts / baseline (first run)", first_run),
@@ -375,16 +456,33 @@ async fn run(n: usize) {
         });
     }
 
-    println!("\nwriter benchmark: {n} record sets, one zone, one message at a time and {concurrency} at once; {settings}\n");
-    println!("{:<66} {:>14} {:>6} {:>10} {:>8} {:>5}  note", "workload", "measured", "unit", "target", "ratio", "");
+    println!(
+        "\nwriter benchmark: {n} record sets, one zone, one message at a time and {concurrency} at once; {settings}\n"
+    );
+    println!(
+        "{:<66} {:>14} {:>6} {:>10} {:>8} {:>5}  note",
+        "workload", "measured", "unit", "target", "ratio", ""
+    );
     for r in &rows {
         let (target, ratio) = match r.target {
             Some(t) if r.higher_is_better => (format!(">= {t}"), format!("{:.2}", r.measured / t)),
             Some(t) => (format!("<= {t}"), format!("{:.2}", r.measured / t)),
             None => ("-".into(), "-".into()),
         };
-        assert!(r.workload.len() <= 66, "scripts/benchmarks/report.py reads workloads of at most 66 characters");
-        println!("{:<66} {:>14.1} {:>6} {:>10} {:>8} {:>5}  {}", r.workload, r.measured, r.unit, target, ratio, r.pass(), r.note);
+        assert!(
+            r.workload.len() <= 66,
+            "scripts/benchmarks/report.py reads workloads of at most 66 characters"
+        );
+        println!(
+            "{:<66} {:>14.1} {:>6} {:>10} {:>8} {:>5}  {}",
+            r.workload,
+            r.measured,
+            r.unit,
+            target,
+            ratio,
+            r.pass(),
+            r.note
+        );
     }
     // scripts/bench counts a non-zero exit as a missed target.
     if rows.iter().any(|r| r.pass() == "FAIL") {
@@ -392,11 +490,16 @@ async fn run(n: usize) {
     }
 }
 
-
 /// Write the rows a fresh sweep of `records` adds, and nothing else (see the call site): per
 /// message the record_sets rows, their history rows, their lookup values, and the message's
 /// observation blob.
-async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSet], now: chrono::DateTime<Utc>, per_txn: usize) -> f64 {
+async fn write_floor(
+    db: &DatabaseConnection,
+    zone: &ZoneId,
+    records: &[RecordSet],
+    now: chrono::DateTime<Utc>,
+    per_txn: usize,
+) -> f64 {
     use sea_orm::TransactionTrait;
     use sea_orm::sea_query::{Alias, Expr, ExprTrait, Query};
     use sha2::{Digest, Sha256};
@@ -416,12 +519,26 @@ async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSe
             let mut changes = Query::insert().into_table(record_changes::Entity).to_owned();
             {
                 use record_changes::Column as C;
-                changes.columns([C::RecordId, C::ZoneId, C::Action, C::Source, C::SweepId, C::ObservedAt, C::RecordedAt, C::AfterState, C::DedupKey]);
+                changes.columns([
+                    C::RecordId,
+                    C::ZoneId,
+                    C::Action,
+                    C::Source,
+                    C::SweepId,
+                    C::ObservedAt,
+                    C::RecordedAt,
+                    C::AfterState,
+                    C::DedupKey,
+                ]);
             }
-            let mut values = Query::insert().into_table(record_values::Entity).columns([record_values::Column::RecordId, record_values::Column::Value]).to_owned();
+            let mut values = Query::insert()
+                .into_table(record_values::Entity)
+                .columns([record_values::Column::RecordId, record_values::Column::Value])
+                .to_owned();
             for (i, ((r, json), hash)) in sets.iter().zip(&jsons).zip(&hashes).enumerate() {
                 let id = first + i as i64;
-                let dedup = hex::encode(Sha256::digest(format!("{id}|floor|create||{hash}").as_bytes()));
+                let dedup =
+                    hex::encode(Sha256::digest(format!("{id}|floor|create||{hash}").as_bytes()));
                 changes.values_panic([
                     id.into(),
                     zone.as_str().into(),
@@ -433,7 +550,12 @@ async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSe
                     json.clone().into(),
                     dedup.into(),
                 ]);
-                observed.push(ObservedEntry { record_id: id, prev_origin_id: None, starts_run: true, content_hash: Some(hash.clone()) });
+                observed.push(ObservedEntry {
+                    record_id: id,
+                    prev_origin_id: None,
+                    starts_run: true,
+                    content_hash: Some(hash.clone()),
+                });
                 for v in r.lookup_values() {
                     values.values_panic([id.into(), v.into()]);
                 }
@@ -456,12 +578,20 @@ async fn write_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSe
 
 /// What a writer must write at least when the next sweep sees the `n` records written by
 /// [`write_floor`] unchanged: their times move.
-async fn refresh_floor(db: &DatabaseConnection, n: usize, at: chrono::DateTime<Utc>, per_txn: usize) -> f64 {
+async fn refresh_floor(
+    db: &DatabaseConnection,
+    n: usize,
+    at: chrono::DateTime<Utc>,
+    per_txn: usize,
+) -> f64 {
     use sea_orm::TransactionTrait;
     use sea_orm::sea_query::{Expr, ExprTrait, Query};
     use zonetrail_model::entity::record_sets;
     let ids: Vec<i64> = db
-        .query_all_raw(Statement::from_string(db.get_database_backend(), "SELECT id FROM record_sets ORDER BY id"))
+        .query_all_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT id FROM record_sets ORDER BY id",
+        ))
         .await
         .unwrap()
         .iter()
@@ -492,7 +622,13 @@ async fn refresh_floor(db: &DatabaseConnection, n: usize, at: chrono::DateTime<U
 /// values) written by `LOAD DATA INFILE` from files in `streams` parts at once: the server's
 /// own bulk path, with no statement per row and no client work. Needs a server that reads
 /// this machine's temp directory.
-async fn load_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSet], now: chrono::DateTime<Utc>, streams: usize) -> Result<f64, String> {
+async fn load_floor(
+    db: &DatabaseConnection,
+    zone: &ZoneId,
+    records: &[RecordSet],
+    now: chrono::DateTime<Utc>,
+    streams: usize,
+) -> Result<f64, String> {
     use std::fmt::Write;
     let ts = now.format("%Y-%m-%d %H:%M:%S%.6f").to_string();
     let dir = std::env::temp_dir().join(format!("zonetrail-load-floor-{}", std::process::id()));
@@ -505,8 +641,16 @@ async fn load_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSet
         for (i, ((r, json), hash)) in normal.iter().zip(&jsons).zip(&hashes).enumerate() {
             let id = (p * per + i + 1) as i64;
             let set = r.set_identifier.as_deref().unwrap_or("");
-            writeln!(sets, "{id}\t{zone}\t{}\t{}\t{}\t{set}\t{json}\t{hash}\t{ts}\t{ts}\t{ts}\tNULL\tload\t1", r.name.as_str(), r.name.reversed(), r.rtype.as_str()).unwrap();
-            writeln!(changes, "{id}\t{zone}\tcreate\tsweep\tload\t{ts}\t{ts}\t{json}\t{id:064}").unwrap();
+            writeln!(
+                sets,
+                "{id}\t{zone}\t{}\t{}\t{}\t{set}\t{json}\t{hash}\t{ts}\t{ts}\t{ts}\tNULL\tload\t1",
+                r.name.as_str(),
+                r.name.reversed(),
+                r.rtype.as_str()
+            )
+            .unwrap();
+            writeln!(changes, "{id}\t{zone}\tcreate\tsweep\tload\t{ts}\t{ts}\t{json}\t{id:064}")
+                .unwrap();
             for v in r.lookup_values() {
                 writeln!(values, "{id}\t{v}").unwrap();
             }
@@ -521,9 +665,15 @@ async fn load_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSet
     let load = |(sets, changes, values): (String, String, String)| async move {
         let opts = "FIELDS TERMINATED BY '\\t' ESCAPED BY ''";
         for sql in [
-            format!("LOAD DATA INFILE '{sets}' INTO TABLE record_sets {opts} (id, zone_id, name, reversed_name, record_type, set_identifier, content, content_hash, observed_at, first_seen_at, last_seen_at, @deleted, last_sweep_id, observation_origin_id) SET deleted_at = NULL"),
-            format!("LOAD DATA INFILE '{changes}' INTO TABLE record_changes {opts} (record_id, zone_id, action, source, sweep_id, observed_at, recorded_at, after_state, dedup_key)"),
-            format!("LOAD DATA INFILE '{values}' INTO TABLE record_values {opts} (record_id, value)"),
+            format!(
+                "LOAD DATA INFILE '{sets}' INTO TABLE record_sets {opts} (id, zone_id, name, reversed_name, record_type, set_identifier, content, content_hash, observed_at, first_seen_at, last_seen_at, @deleted, last_sweep_id, observation_origin_id) SET deleted_at = NULL"
+            ),
+            format!(
+                "LOAD DATA INFILE '{changes}' INTO TABLE record_changes {opts} (record_id, zone_id, action, source, sweep_id, observed_at, recorded_at, after_state, dedup_key)"
+            ),
+            format!(
+                "LOAD DATA INFILE '{values}' INTO TABLE record_values {opts} (record_id, value)"
+            ),
         ] {
             db.execute_unprepared(&sql).await.map_err(|e| e.to_string())?;
         }
@@ -538,7 +688,12 @@ async fn load_floor(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSet
 }
 
 /// A cron script's way: one autocommitted `INSERT ... ON DUPLICATE KEY UPDATE` per record.
-async fn cron_baseline(db: &DatabaseConnection, zone: &ZoneId, records: &[RecordSet], now: chrono::DateTime<Utc>) -> f64 {
+async fn cron_baseline(
+    db: &DatabaseConnection,
+    zone: &ZoneId,
+    records: &[RecordSet],
+    now: chrono::DateTime<Utc>,
+) -> f64 {
     let started = Instant::now();
     for r in records {
         let r = r.clone().normalize();
@@ -568,28 +723,65 @@ async fn cron_baseline(db: &DatabaseConnection, zone: &ZoneId, records: &[Record
 
 /// The first id the connection's last INSERT took.
 async fn last_insert_id(db: &impl ConnectionTrait) -> i64 {
-    let row = db.query_one_raw(Statement::from_string(db.get_database_backend(), "SELECT LAST_INSERT_ID() AS id")).await.unwrap().unwrap();
+    let row = db
+        .query_one_raw(Statement::from_string(
+            db.get_database_backend(),
+            "SELECT LAST_INSERT_ID() AS id",
+        ))
+        .await
+        .unwrap()
+        .unwrap();
     row.try_get_by_index::<u64>(0).unwrap() as i64
 }
 
 /// Store the origin of one sweep page and return its id.
-async fn insert_sweep_origin(db: &impl ConnectionTrait, zone: &ZoneId, sweep_id: &str, at: chrono::DateTime<Utc>) -> i64 {
+async fn insert_sweep_origin(
+    db: &impl ConnectionTrait,
+    zone: &ZoneId,
+    sweep_id: &str,
+    at: chrono::DateTime<Utc>,
+) -> i64 {
     use sea_orm::sea_query::{Alias, Query};
     let origin = Query::insert()
         .into_table(Alias::new("observation_origins"))
         .columns(["origin_key", "zone_id", "kind", "source", "observed_at"].map(Alias::new))
-        .values_panic([format!("{zone}/sweep/{sweep_id}/0").into(), zone.as_str().into(), "records".into(), "sweep".into(), at.into()])
+        .values_panic([
+            format!("{zone}/sweep/{sweep_id}/0").into(),
+            zone.as_str().into(),
+            "records".into(),
+            "sweep".into(),
+            at.into(),
+        ])
         .to_owned();
     db.execute(&origin).await.unwrap();
     last_insert_id(db).await
 }
 
 /// A multi-row INSERT of bare `record_sets` rows (normalised sets with their JSON and hash).
-fn record_sets_insert(zone: &ZoneId, sets: &[RecordSet], jsons: &[String], hashes: &[String], sweep_id: &str, now: chrono::DateTime<Utc>) -> sea_orm::sea_query::InsertStatement {
+fn record_sets_insert(
+    zone: &ZoneId,
+    sets: &[RecordSet],
+    jsons: &[String],
+    hashes: &[String],
+    sweep_id: &str,
+    now: chrono::DateTime<Utc>,
+) -> sea_orm::sea_query::InsertStatement {
     use zonetrail_model::entity::record_sets::{Column as C, Entity};
     let mut q = sea_orm::sea_query::Query::insert()
         .into_table(Entity)
-        .columns([C::ZoneId, C::Name, C::ReversedName, C::RecordType, C::SetIdentifier, C::Content, C::ContentHash, C::ObservedAt, C::FirstSeenAt, C::LastSeenAt, C::LastSweepId])
+        .columns([
+            C::ZoneId,
+            C::Name,
+            C::ReversedName,
+            C::RecordType,
+            C::SetIdentifier,
+            C::Content,
+            C::ContentHash,
+            C::ObservedAt,
+            C::FirstSeenAt,
+            C::LastSeenAt,
+            C::LastSweepId,
+        ])
         .to_owned();
     for ((r, json), hash) in sets.iter().zip(jsons).zip(hashes) {
         q.values_panic([

@@ -10,8 +10,8 @@ use sea_orm::sea_query::{Expr, ExprTrait};
 use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
 use std::collections::HashSet;
 use std::sync::Arc;
-use zonetrail_model::entity::record_sets;
 use zonetrail_model::ZoneId;
+use zonetrail_model::entity::record_sets;
 
 use crate::ApplyOptions;
 use crate::error::ApplyError;
@@ -34,15 +34,20 @@ pub(crate) async fn apply(
 ) -> Result<Counts, ApplyError> {
     let at = absence.observed_at;
     let horizon = horizon(absences);
-    let older = store::lock_zone_rows(db, zone_id, |q| q.filter(record_sets::Column::ObservedAt.lt(at)).filter(record_sets::Column::DeletedAt.is_null()))
-        .await?;
+    let older = store::lock_zone_rows(db, zone_id, |q| {
+        q.filter(record_sets::Column::ObservedAt.lt(at))
+            .filter(record_sets::Column::DeletedAt.is_null())
+    })
+    .await?;
     let newer = store::lock_zone_rows(db, zone_id, |q| {
         let q = q.filter(record_sets::Column::ObservedAt.gte(at));
         match (&absence.kind, &absence.sweep_id) {
             // A record whose newest sweep observation is from this sweep was seen by it.
-            (OriginKind::Reconcile, Some(sweep_id)) => {
-                q.filter(record_sets::Column::LastSweepId.is_null().or(record_sets::Column::LastSweepId.ne(sweep_id.as_str())))
-            }
+            (OriginKind::Reconcile, Some(sweep_id)) => q.filter(
+                record_sets::Column::LastSweepId
+                    .is_null()
+                    .or(record_sets::Column::LastSweepId.ne(sweep_id.as_str())),
+            ),
             _ => q,
         }
     })
@@ -52,12 +57,21 @@ pub(crate) async fn apply(
 
     let mut plan = Plan::new(zone_id.clone(), None);
     let mut slow = Vec::new();
-    let others_since = |row: &StoredRow| absences.iter().any(|a| a.id != absence.id && a.observed_at >= row.observed_at);
+    let others_since = |row: &StoredRow| {
+        absences.iter().any(|a| a.id != absence.id && a.observed_at >= row.observed_at)
+    };
     for row in older.iter().chain(&newer) {
         let key = store::row_key(zone_id, row).map_err(ApplyError::Inconsistent)?;
-        let fast = !options.always_rebuild && row.observed_at < at && !seen.contains(&row.id) && !others_since(row) && row_state(row).is_some();
+        let fast = !options.always_rebuild
+            && row.observed_at < at
+            && !seen.contains(&row.id)
+            && !others_since(row)
+            && row_state(row).is_some();
         if fast {
-            let new = NewObs { obs: Obs { at, state: State::Deleted, origin: absence.clone() }, content: None };
+            let new = NewObs {
+                obs: Obs { at, state: State::Deleted, origin: absence.clone() },
+                content: None,
+            };
             plan.push(plan_fast(&key, row, &new)?);
         } else {
             slow.push(Item { key, row, new: None });
@@ -69,7 +83,11 @@ pub(crate) async fn apply(
 
 /// Which of these rows have an observation from one of these page origins: a row or a
 /// blob-kept one (only rows observed since the earliest page can have the latter).
-async fn seen_by(db: &impl ConnectionTrait, rows: &[StoredRow], pages: &[PageOrigin]) -> Result<HashSet<i64>, ApplyError> {
+async fn seen_by(
+    db: &impl ConnectionTrait,
+    rows: &[StoredRow],
+    pages: &[PageOrigin],
+) -> Result<HashSet<i64>, ApplyError> {
     let mut seen = HashSet::new();
     if rows.is_empty() || pages.is_empty() {
         return Ok(seen);

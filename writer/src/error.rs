@@ -14,7 +14,9 @@ pub enum ApplyError {
     #[error("the message breaks the contract: {0}")]
     Invalid(String),
     /// A `sweep_done` whose pages have not all been applied yet: retry later.
-    #[error("sweep {sweep_id} of zone {zone_id} is not complete yet: {pages_applied} of {pages_expected} pages and {record_sets_applied} of {record_sets_expected} record sets applied")]
+    #[error(
+        "sweep {sweep_id} of zone {zone_id} is not complete yet: {pages_applied} of {pages_expected} pages and {record_sets_applied} of {record_sets_expected} record sets applied"
+    )]
     SweepIncomplete {
         zone_id: ZoneId,
         sweep_id: String,
@@ -42,7 +44,9 @@ impl ApplyError {
     /// record a concurrent message created after this one looked). Trying again resolves it.
     pub fn is_conflict(&self) -> bool {
         match self {
-            Self::Database(e) => matches!(zonetrail_model::db::mysql_error_number(e), Some(1213 | 1205 | 1062)),
+            Self::Database(e) => {
+                matches!(zonetrail_model::db::mysql_error_number(e), Some(1213 | 1205 | 1062))
+            }
             _ => false,
         }
     }
@@ -62,21 +66,27 @@ fn is_outage(e: &DbErr) -> bool {
     use sea_orm::sqlx::Error as Sqlx;
     match e {
         DbErr::Conn(_) | DbErr::ConnectionAcquire(_) => true,
-        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => match s.as_ref() {
-            Sqlx::Io(_) | Sqlx::Tls(_) | Sqlx::PoolTimedOut | Sqlx::PoolClosed | Sqlx::WorkerCrashed => true,
-            Sqlx::Database(d) => {
-                if let Some(number) = zonetrail_model::db::mysql_number(d.as_ref()) {
-                    // Unknown database, too many connections, server shutdown, gone away,
-                    // lost connection, read-only (an Aurora failover in progress).
-                    return matches!(number, 1049 | 1040 | 1053 | 2006 | 2013 | 1290 | 1836);
+        DbErr::Exec(RuntimeErr::SqlxError(s)) | DbErr::Query(RuntimeErr::SqlxError(s)) => {
+            match s.as_ref() {
+                Sqlx::Io(_)
+                | Sqlx::Tls(_)
+                | Sqlx::PoolTimedOut
+                | Sqlx::PoolClosed
+                | Sqlx::WorkerCrashed => true,
+                Sqlx::Database(d) => {
+                    if let Some(number) = zonetrail_model::db::mysql_number(d.as_ref()) {
+                        // Unknown database, too many connections, server shutdown, gone away,
+                        // lost connection, read-only (an Aurora failover in progress).
+                        return matches!(number, 1049 | 1040 | 1053 | 2006 | 2013 | 1290 | 1836);
+                    }
+                    // SQLite primary codes: disk I/O error, database corrupt or not a database,
+                    // cannot open the file, read-only, busy beyond the timeout.
+                    let primary = d.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
+                    matches!(primary, Some(10 | 11 | 14 | 26 | 8 | 5))
                 }
-                // SQLite primary codes: disk I/O error, database corrupt or not a database,
-                // cannot open the file, read-only, busy beyond the timeout.
-                let primary = d.code().and_then(|c| c.parse::<i64>().ok()).map(|c| c & 0xff);
-                matches!(primary, Some(10 | 11 | 14 | 26 | 8 | 5))
+                _ => false,
             }
-            _ => false,
-        },
+        }
         _ => false,
     }
 }

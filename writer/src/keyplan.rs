@@ -12,7 +12,9 @@ use zonetrail_model::{RecordKey, Timestamp};
 
 use crate::error::ApplyError;
 use crate::origin::{OriginKind, OriginRow, Source};
-use crate::plan::{Chain, ChangeWrite, Effect, KeyOutcome, ObsWrite, RecordRef, Refresh, RowWrite, Snapshot};
+use crate::plan::{
+    Chain, ChangeWrite, Effect, KeyOutcome, ObsWrite, RecordRef, Refresh, RowWrite, Snapshot,
+};
 use crate::sequence::{self, Obs, State};
 use crate::store::{StoredChange, StoredObs, StoredRow};
 use crate::validate::Content;
@@ -60,13 +62,21 @@ pub(crate) fn fast_applies(row: &StoredRow, at: Timestamp, absences: &[Arc<Origi
 }
 
 /// Apply an observation newer than everything `row` reflects (see [`fast_applies`]).
-pub(crate) fn plan_fast(key: &RecordKey, row: &StoredRow, new: &NewObs) -> Result<KeyOutcome, ApplyError> {
-    let old = row_state(row).ok_or_else(|| ApplyError::Inconsistent(format!("record_sets {} is live but has no content", row.id)))?;
+pub(crate) fn plan_fast(
+    key: &RecordKey,
+    row: &StoredRow,
+    new: &NewObs,
+) -> Result<KeyOutcome, ApplyError> {
+    let old = row_state(row).ok_or_else(|| {
+        ApplyError::Inconsistent(format!("record_sets {} is live but has no content", row.id))
+    })?;
     let o = &new.obs;
     let record = RecordRef::Id(row.id);
     let chain = Chain::Keep(row.observation_origin_id);
     let is_record = o.is_record_observation();
-    let sweep_id = (is_record && o.origin.source == Source::Sweep).then(|| o.origin.sweep_id.clone()).flatten();
+    let sweep_id = (is_record && o.origin.source == Source::Sweep)
+        .then(|| o.origin.sweep_id.clone())
+        .flatten();
     if old == o.state {
         if !is_record {
             // An absence inside a deleted run is implied by the zone's sweeps: nothing to store.
@@ -78,12 +88,18 @@ pub(crate) fn plan_fast(key: &RecordKey, row: &StoredRow, new: &NewObs) -> Resul
             last_seen_at: matches!(o.state, State::Present(_)).then_some(o.at),
             last_sweep_id: sweep_id,
         });
-        out.observed = Some(ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run: false });
+        out.observed = Some(ObsWrite {
+            origin_id: o.origin.id,
+            at: o.at,
+            state: o.state.clone(),
+            starts_run: false,
+        });
         return Ok(out);
     }
     let before = row_snapshot(row);
     let after = new.content.as_deref().map(snapshot);
-    let (action, _, _) = sequence::transition(Some(&old), &o.state).expect("different states are a change");
+    let (action, _, _) =
+        sequence::transition(Some(&old), &o.state).expect("different states are a change");
     let effect = match (&old, &o.state) {
         (State::Deleted, State::Present(_)) => Effect::Created,
         (State::Present(_), State::Present(_)) => Effect::Updated,
@@ -92,7 +108,10 @@ pub(crate) fn plan_fast(key: &RecordKey, row: &StoredRow, new: &NewObs) -> Resul
     let mut out = KeyOutcome::new(record, effect, chain);
     let present = matches!(o.state, State::Present(_));
     if present && after.is_none() {
-        return Err(ApplyError::Inconsistent(format!("observation of record {} has no content", row.id)));
+        return Err(ApplyError::Inconsistent(format!(
+            "observation of record {} has no content",
+            row.id
+        )));
     }
     out.row = Some(RowWrite {
         key: key.clone(),
@@ -103,7 +122,8 @@ pub(crate) fn plan_fast(key: &RecordKey, row: &StoredRow, new: &NewObs) -> Resul
         deleted_at: (!present).then_some(o.at),
         last_sweep_id: sweep_id.or_else(|| row.last_sweep_id.clone()),
     });
-    let observation = ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run: true };
+    let observation =
+        ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run: true };
     if is_record {
         out.observed = Some(observation);
     } else {
@@ -116,7 +136,9 @@ pub(crate) fn plan_fast(key: &RecordKey, row: &StoredRow, new: &NewObs) -> Resul
         before: if matches!(old, State::Present(_)) { before } else { None },
         after: if present { after } else { None },
     });
-    out.values = Some(new.content.as_ref().filter(|_| present).map(|c| c.lookup.clone()).unwrap_or_default());
+    out.values = Some(
+        new.content.as_ref().filter(|_| present).map(|c| c.lookup.clone()).unwrap_or_default(),
+    );
     Ok(out)
 }
 
@@ -156,11 +178,14 @@ pub(crate) fn plan_full(
         stored_changes = s.changes;
     }
     // History JSON is parsed only for the states the row cannot provide.
-    let needed: HashSet<String> = stored_obs.iter().filter_map(|o| o.state.hash().map(str::to_owned)).collect();
+    let needed: HashSet<String> =
+        stored_obs.iter().filter_map(|o| o.state.hash().map(str::to_owned)).collect();
     if needed.iter().any(|h| !contents.contains_key(h)) {
         for c in &stored_changes {
             for json in [&c.before_state, &c.after_state].into_iter().flatten() {
-                let content = Content::from_json(json).map_err(|e| inconsistent(format!("history row {} holds unreadable JSON: {e}", c.id)))?;
+                let content = Content::from_json(json).map_err(|e| {
+                    inconsistent(format!("history row {} holds unreadable JSON: {e}", c.id))
+                })?;
                 contents.entry(content.hash.clone()).or_insert_with(|| snapshot(&content));
             }
         }
@@ -207,7 +232,8 @@ pub(crate) fn plan_full(
             continue;
         }
         keep.insert(o.origin.id);
-        let write = || ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run };
+        let write =
+            || ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run };
         match stored_flags.get(&o.origin.id) {
             _ if in_blob.contains(&o.origin.id) => obs_insert.push(write()),
             Some(&flag) if flag == starts_run => {}
@@ -216,33 +242,57 @@ pub(crate) fn plan_full(
             None => obs_insert.push(write()),
         }
     }
-    let obs_delete: Vec<i64> = stored_flags.keys().filter(|id| !keep.contains(id) && !in_blob.contains(id)).copied().collect();
+    let obs_delete: Vec<i64> = stored_flags
+        .keys()
+        .filter(|id| !keep.contains(id) && !in_blob.contains(id))
+        .copied()
+        .collect();
 
     // History: one row per run start.
     let snap = |h: &Option<String>| -> Result<Option<Snapshot>, ApplyError> {
         match h {
             None => Ok(None),
-            Some(h) => contents.get(h).cloned().map(Some).ok_or_else(|| inconsistent(format!("no stored content has hash {h}"))),
+            Some(h) => contents
+                .get(h)
+                .cloned()
+                .map(Some)
+                .ok_or_else(|| inconsistent(format!("no stored content has hash {h}"))),
         }
     };
     let mut desired = Vec::with_capacity(eval.changes.len());
     for c in &eval.changes {
         let o = &seq[c.index];
-        desired.push(ChangeWrite { origin: o.origin.clone(), at: o.at, action: c.action, before: snap(&c.before)?, after: snap(&c.after)? });
+        desired.push(ChangeWrite {
+            origin: o.origin.clone(),
+            at: o.at,
+            action: c.action,
+            before: snap(&c.before)?,
+            after: snap(&c.after)?,
+        });
     }
     let (changes_insert, changes_delete) = match row {
         Some(r) => {
-            let stored_keys: HashMap<&str, i64> = stored_changes.iter().map(|c| (c.dedup_key.as_str(), c.id)).collect();
+            let stored_keys: HashMap<&str, i64> =
+                stored_changes.iter().map(|c| (c.dedup_key.as_str(), c.id)).collect();
             let desired_keys: HashSet<String> = desired.iter().map(|c| c.dedup_key(r.id)).collect();
-            let insert = desired.into_iter().filter(|c| !stored_keys.contains_key(c.dedup_key(r.id).as_str())).collect();
-            let delete = stored_changes.iter().filter(|c| !desired_keys.contains(&c.dedup_key)).map(|c| c.id).collect();
+            let insert = desired
+                .into_iter()
+                .filter(|c| !stored_keys.contains_key(c.dedup_key(r.id).as_str()))
+                .collect();
+            let delete = stored_changes
+                .iter()
+                .filter(|c| !desired_keys.contains(&c.dedup_key))
+                .map(|c| c.id)
+                .collect();
             (insert, delete)
         }
         None => (desired, Vec::new()),
     };
 
     // The row.
-    let observed_at = summary.observed_at.ok_or_else(|| inconsistent(format!("record {} {} has no observations", key.name, key.rtype)))?;
+    let observed_at = summary.observed_at.ok_or_else(|| {
+        inconsistent(format!("record {} {} has no observations", key.name, key.rtype))
+    })?;
     // Beyond the horizon observations may be compacted away: trust what the row says there.
     let observed_at = match row {
         Some(r) if horizon.is_some_and(|h| r.observed_at < h) => observed_at.max(r.observed_at),
@@ -251,7 +301,8 @@ pub(crate) fn plan_full(
     let min = |a: Option<Timestamp>, b: Option<Timestamp>| a.into_iter().chain(b).min();
     let max = |a: Option<Timestamp>, b: Option<Timestamp>| a.into_iter().chain(b).max();
     let content = snap(&summary.hash)?;
-    let last_sweep_id = summary.last_sweep_id.clone().or_else(|| row.and_then(|r| r.last_sweep_id.clone()));
+    let last_sweep_id =
+        summary.last_sweep_id.clone().or_else(|| row.and_then(|r| r.last_sweep_id.clone()));
     let write = RowWrite {
         key: key.clone(),
         content,
@@ -272,7 +323,8 @@ pub(crate) fn plan_full(
     });
     // A row that points at a chain, or gets a new blob-kept observation, is written even when
     // it shows the same: its `observation_origin_id` changes.
-    let unchanged_row = same_row && row.is_some_and(|r| r.observation_origin_id.is_none()) && observed.is_none();
+    let unchanged_row =
+        same_row && row.is_some_and(|r| r.observation_origin_id.is_none()) && observed.is_none();
 
     // Lookup values follow the live content.
     let old_live = row.and_then(|r| match row_state(r) {
@@ -292,7 +344,9 @@ pub(crate) fn plan_full(
                 Some(l) => l.clone(),
                 None => {
                     let json = &contents.get(h).expect("summary hash has content").json;
-                    Content::from_json(json).map_err(|e| inconsistent(format!("stored content is unreadable: {e}")))?.lookup
+                    Content::from_json(json)
+                        .map_err(|e| inconsistent(format!("stored content is unreadable: {e}")))?
+                        .lookup
                 }
             }),
         }

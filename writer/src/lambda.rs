@@ -39,7 +39,9 @@ impl State {
     pub async fn from_env() -> Result<Self, Error> {
         let settings = DbSettings::from_env().await?;
         let concurrency = match std::env::var("ZONETRAIL_WRITER_CONCURRENCY") {
-            Ok(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| format!("ZONETRAIL_WRITER_CONCURRENCY is not a positive number: {v:?}"))?,
+            Ok(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
+                format!("ZONETRAIL_WRITER_CONCURRENCY is not a positive number: {v:?}")
+            })?,
             Err(_) => DEFAULT_CONCURRENCY,
         }
         .min(settings.max_connections.max(1) as usize);
@@ -50,8 +52,12 @@ impl State {
 }
 
 /// The Lambda handler.
-pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBatchResponse, Error> {
-    let (response, metrics) = apply_batch(&state.db, &event.payload.records, state.concurrency).await?;
+pub async fn handle(
+    state: &State,
+    event: LambdaEvent<SqsEvent>,
+) -> Result<SqsBatchResponse, Error> {
+    let (response, metrics) =
+        apply_batch(&state.db, &event.payload.records, state.concurrency).await?;
     if state.emit_metrics {
         println!("{}", metrics.emf_line(Utc::now()));
     }
@@ -59,7 +65,11 @@ pub async fn handle(state: &State, event: LambdaEvent<SqsEvent>) -> Result<SqsBa
 }
 
 /// Apply one message of a batch, unless an outage was seen (then `Err(None)`: not tried).
-async fn apply_message<'a, C>(db: &C, message: &'a SqsMessage, outage: &AtomicBool) -> (&'a SqsMessage, tracing::Span, Result<crate::Applied, Option<ApplyError>>)
+async fn apply_message<'a, C>(
+    db: &C,
+    message: &'a SqsMessage,
+    outage: &AtomicBool,
+) -> (&'a SqsMessage, tracing::Span, Result<crate::Applied, Option<ApplyError>>)
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -85,7 +95,11 @@ where
 ///
 /// Returns an error (so Lambda retries the whole batch) only when a failed message has no
 /// message id to report it by.
-pub async fn apply_batch<C>(db: &C, messages: &[SqsMessage], concurrency: usize) -> Result<(SqsBatchResponse, BatchMetrics), Error>
+pub async fn apply_batch<C>(
+    db: &C,
+    messages: &[SqsMessage],
+    concurrency: usize,
+) -> Result<(SqsBatchResponse, BatchMetrics), Error>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -103,7 +117,9 @@ where
             Ok(applied) => {
                 metrics.records_upserted += applied.records_upserted();
                 metrics.records_tombstoned += applied.records_tombstoned();
-                let lag = (Utc::now() - applied.observed_at).num_microseconds().unwrap_or(i64::MAX) as f64 / 1e6;
+                let lag = (Utc::now() - applied.observed_at).num_microseconds().unwrap_or(i64::MAX)
+                    as f64
+                    / 1e6;
                 metrics.freshness_lag_seconds.push(lag.max(0.0));
                 tracing::info!(
                     kind = applied.kind,
@@ -120,10 +136,18 @@ where
             Err(error) => {
                 metrics.messages_failed += 1;
                 match &error {
-                    None => tracing::warn!("not tried: the database is unreachable; the queue will deliver it again"),
-                    Some(e @ ApplyError::SweepIncomplete { .. }) => tracing::info!(reason = %e, "sweep not complete yet; retrying later"),
-                    Some(e) if e.is_retryable() => tracing::warn!(reason = %e, "failed; the queue will deliver it again"),
-                    Some(e) => tracing::error!(reason = %e, "poison message: it cannot be applied and will go to the dead-letter queue"),
+                    None => tracing::warn!(
+                        "not tried: the database is unreachable; the queue will deliver it again"
+                    ),
+                    Some(e @ ApplyError::SweepIncomplete { .. }) => {
+                        tracing::info!(reason = %e, "sweep not complete yet; retrying later")
+                    }
+                    Some(e) if e.is_retryable() => {
+                        tracing::warn!(reason = %e, "failed; the queue will deliver it again")
+                    }
+                    Some(e) => {
+                        tracing::error!(reason = %e, "poison message: it cannot be applied and will go to the dead-letter queue")
+                    }
                 }
                 if let Some(ApplyError::Database(e)) = &error {
                     zonetrail_model::db::exit_if_credentials_stale(e);

@@ -102,7 +102,10 @@ mod validate;
 mod zone;
 
 use chrono::Utc;
-use sea_orm::{ConnectionTrait, DatabaseBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions, TransactionSession, TransactionTrait};
+use sea_orm::{
+    ConnectionTrait, DatabaseBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions,
+    TransactionSession, TransactionTrait,
+};
 use zonetrail_model::{Message, Timestamp, ZoneId};
 
 pub use error::ApplyError;
@@ -162,7 +165,11 @@ where
 /// batch) without deadlocking each other on the gaps of the record key's index. A conflict
 /// the database resolves by failing one transaction (a deadlock, a lock wait timeout, a record
 /// a concurrent message created first) is retried here, a few times, before it is reported.
-pub async fn apply_with<C>(db: &C, message: &Message, options: ApplyOptions) -> Result<Applied, ApplyError>
+pub async fn apply_with<C>(
+    db: &C,
+    message: &Message,
+    options: ApplyOptions,
+) -> Result<Applied, ApplyError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
@@ -171,7 +178,10 @@ where
         match apply_once(db, message, options).await {
             Err(e) if e.is_conflict() && attempt < CONFLICT_ATTEMPTS => {
                 tracing::debug!(attempt, reason = %e, "conflict with a concurrent message; trying again");
-                tokio::time::sleep(std::time::Duration::from_millis(5 * attempt as u64 + rand_millis(10))).await;
+                tokio::time::sleep(std::time::Duration::from_millis(
+                    5 * attempt as u64 + rand_millis(10),
+                ))
+                .await;
                 attempt += 1;
             }
             result => return result,
@@ -190,15 +200,24 @@ fn rand_millis(max: u64) -> u64 {
     h.finish() % max.max(1)
 }
 
-async fn apply_once<C>(db: &C, message: &Message, options: ApplyOptions) -> Result<Applied, ApplyError>
+async fn apply_once<C>(
+    db: &C,
+    message: &Message,
+    options: ApplyOptions,
+) -> Result<Applied, ApplyError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let now = Utc::now();
     // SQLite: take the write lock at BEGIN, so concurrent writers queue on the busy timeout
     // instead of failing to upgrade a read transaction. MySQL: READ COMMITTED (see above).
-    let isolation_level = (db.get_database_backend() == DatabaseBackend::MySql).then_some(IsolationLevel::ReadCommitted);
-    let txn_options = TransactionOptions { sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate), isolation_level, ..TransactionOptions::default() };
+    let isolation_level = (db.get_database_backend() == DatabaseBackend::MySql)
+        .then_some(IsolationLevel::ReadCommitted);
+    let txn_options = TransactionOptions {
+        sqlite_transaction_mode: Some(SqliteTransactionMode::Immediate),
+        isolation_level,
+        ..TransactionOptions::default()
+    };
     let txn = db.begin_with_options(txn_options).await?;
     let mut applied = Applied {
         kind: message.kind(),

@@ -54,7 +54,12 @@ mod tests {
 
     #[test]
     fn emf_line_declares_every_metric_it_carries() {
-        let m = BatchMetrics { records_upserted: 300, records_tombstoned: 2, messages_failed: 1, freshness_lag_seconds: vec![1.5, 4.0] };
+        let m = BatchMetrics {
+            records_upserted: 300,
+            records_tombstoned: 2,
+            messages_failed: 1,
+            freshness_lag_seconds: vec![1.5, 4.0],
+        };
         let line = m.emf_line(Utc.timestamp_opt(1_790_000_000, 0).unwrap());
         assert!(!line.contains('\n'));
         let v: Value = serde_json::from_str(&line).unwrap();

@@ -1,10 +1,10 @@
 //! Origins: the messages that observed something. Every observation of a record points at
 //! one, and the zone-wide absences (a reconciled sweep, a deleted zone) are origins too.
 
-use sea_orm::sea_query::{Expr, OnConflict, Query, ExprTrait};
+use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
 use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Order, QueryResult};
-use std::sync::Arc;
 use sha2::{Digest, Sha256};
+use std::sync::Arc;
 use zonetrail_model::{Origin, RecordsMessage, Timestamp, ZoneId, to_micros};
 
 use crate::tables::{ObservationOrigins as O, ZoneLocks};
@@ -88,7 +88,9 @@ pub(crate) struct OriginRow {
 impl OriginRow {
     /// True when this origin is a sweep page of `sweep_id`.
     pub(crate) fn is_page_of(&self, sweep_id: &str) -> bool {
-        self.kind == OriginKind::Records && self.source == Source::Sweep && self.sweep_id.as_deref() == Some(sweep_id)
+        self.kind == OriginKind::Records
+            && self.source == Source::Sweep
+            && self.sweep_id.as_deref() == Some(sweep_id)
     }
 }
 
@@ -103,7 +105,13 @@ impl NewOrigin {
     /// The origin of a records message (`kind = records`) or of a zone deletion. `part`
     /// tells apart the messages the ingest split one page or event into (they share origin
     /// and time); see [`part_digest`].
-    pub(crate) fn from_message(zone_id: &ZoneId, observed_at: Timestamp, origin: &Origin, kind: OriginKind, part: &str) -> Self {
+    pub(crate) fn from_message(
+        zone_id: &ZoneId,
+        observed_at: Timestamp,
+        origin: &Origin,
+        kind: OriginKind,
+        part: &str,
+    ) -> Self {
         let at = to_micros(observed_at);
         let micros = format!("{}{part}", at.timestamp_micros());
         let prefix = match kind {
@@ -153,7 +161,12 @@ impl NewOrigin {
     }
 
     /// The absence a completed sweep observes: at its start, for records not seen in its window.
-    pub(crate) fn reconcile(zone_id: &ZoneId, sweep_id: &str, started_at: Timestamp, done_at: Timestamp) -> Self {
+    pub(crate) fn reconcile(
+        zone_id: &ZoneId,
+        sweep_id: &str,
+        started_at: Timestamp,
+        done_at: Timestamp,
+    ) -> Self {
         Self {
             zone_id: zone_id.clone(),
             row: OriginRow {
@@ -183,7 +196,9 @@ pub(crate) fn part_digest(m: &RecordsMessage) -> String {
         .upserts
         .iter()
         .map(|r| format!("u {} {} {}", r.name, r.rtype, r.set_identifier.as_deref().unwrap_or("")))
-        .chain(m.deletes.iter().map(|d| format!("d {} {} {}", d.name, d.rtype, d.set_identifier.as_deref().unwrap_or(""))))
+        .chain(m.deletes.iter().map(|d| {
+            format!("d {} {} {}", d.name, d.rtype, d.set_identifier.as_deref().unwrap_or(""))
+        }))
         .collect();
     keys.sort_unstable();
     let mut h = Sha256::new();
@@ -195,7 +210,10 @@ pub(crate) fn part_digest(m: &RecordsMessage) -> String {
 }
 
 /// The stored origin with this key, if any (a plain read: a redelivery writes nothing).
-pub(crate) async fn find(db: &impl ConnectionTrait, key: &str) -> Result<Option<Arc<OriginRow>>, DbErr> {
+pub(crate) async fn find(
+    db: &impl ConnectionTrait,
+    key: &str,
+) -> Result<Option<Arc<OriginRow>>, DbErr> {
     let select = select_origins().and_where(Expr::col(O::OriginKey).eq(key)).to_owned();
     match db.query_one(&select).await? {
         Some(row) => Ok(Some(Arc::new(decode(&row)?))),
@@ -204,7 +222,10 @@ pub(crate) async fn find(db: &impl ConnectionTrait, key: &str) -> Result<Option<
 }
 
 /// Store the origin if it is new and return it with its id.
-pub(crate) async fn ensure(db: &impl ConnectionTrait, new: &NewOrigin) -> Result<Arc<OriginRow>, DbErr> {
+pub(crate) async fn ensure(
+    db: &impl ConnectionTrait,
+    new: &NewOrigin,
+) -> Result<Arc<OriginRow>, DbErr> {
     let r = &new.row;
     let insert = Query::insert()
         .into_table(O::Table)
@@ -241,17 +262,22 @@ pub(crate) async fn ensure(db: &impl ConnectionTrait, new: &NewOrigin) -> Result
     db.execute(&insert).await?;
     // A locking read sees the row a concurrent delivery of the same message committed while
     // this insert waited for it (a plain read would keep this transaction's snapshot).
-    let select = select_origins().and_where(Expr::col(O::OriginKey).eq(r.key.as_str())).lock_shared().to_owned();
-    let row = db
-        .query_one(&select)
-        .await?
-        .ok_or_else(|| DbErr::RecordNotFound(format!("origin {} was just stored but cannot be read back", r.key)))?;
+    let select = select_origins()
+        .and_where(Expr::col(O::OriginKey).eq(r.key.as_str()))
+        .lock_shared()
+        .to_owned();
+    let row = db.query_one(&select).await?.ok_or_else(|| {
+        DbErr::RecordNotFound(format!("origin {} was just stored but cannot be read back", r.key))
+    })?;
     Ok(Arc::new(decode(&row)?))
 }
 
 /// The zone-wide absences of a zone (reconciled sweeps and deletions) within the retention
 /// horizon, oldest first: a sweep every three hours gives about 120.
-pub(crate) async fn zone_absences(db: &impl ConnectionTrait, zone_id: &ZoneId) -> Result<Vec<Arc<OriginRow>>, DbErr> {
+pub(crate) async fn zone_absences(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+) -> Result<Vec<Arc<OriginRow>>, DbErr> {
     let kinds = [OriginKind::Reconcile.as_str(), OriginKind::ZoneDeleted.as_str()];
     // Locking reads: they see absences committed a moment ago, and keep a concurrent
     // reconciliation of this zone from adding one until this transaction ends.
@@ -279,10 +305,14 @@ pub(crate) async fn zone_absences(db: &impl ConnectionTrait, zone_id: &ZoneId) -
 }
 
 /// Origins by id.
-pub(crate) async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<Arc<OriginRow>>, DbErr> {
+pub(crate) async fn by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<Arc<OriginRow>>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(crate::store::IN_CHUNK) {
-        let select = select_origins().and_where(Expr::col(O::Id).is_in(chunk.iter().copied())).to_owned();
+        let select =
+            select_origins().and_where(Expr::col(O::Id).is_in(chunk.iter().copied())).to_owned();
         for r in db.query_all(&select).await? {
             out.push(Arc::new(decode(&r)?));
         }
@@ -291,7 +321,10 @@ pub(crate) async fn by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec
 }
 
 /// Origins by id with their observation blobs (origins without one are left out).
-pub(crate) async fn blobs_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Result<Vec<(Arc<OriginRow>, Vec<u8>)>, DbErr> {
+pub(crate) async fn blobs_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+) -> Result<Vec<(Arc<OriginRow>, Vec<u8>)>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(crate::store::IN_CHUNK) {
         let select = select_origins()
@@ -309,7 +342,12 @@ pub(crate) async fn blobs_by_ids(db: &impl ConnectionTrait, ids: &[i64]) -> Resu
 
 /// Store what a records message observed: its blob and how many observations it holds.
 /// Written last, in the message's transaction: an origin whose count is not 0 was applied.
-pub(crate) async fn store_observed(db: &impl ConnectionTrait, origin_id: i64, blob: Vec<u8>, observations: usize) -> Result<(), DbErr> {
+pub(crate) async fn store_observed(
+    db: &impl ConnectionTrait,
+    origin_id: i64,
+    blob: Vec<u8>,
+    observations: usize,
+) -> Result<(), DbErr> {
     let q = Query::update()
         .table(O::Table)
         .value(O::Observed, blob)
@@ -328,7 +366,11 @@ pub(crate) struct PageOrigin {
 }
 
 /// The record origins (pages) of one zone's sweep, and how many record observations they made.
-pub(crate) async fn sweep_page_origins(db: &impl ConnectionTrait, zone_id: &ZoneId, sweep_id: &str) -> Result<(Vec<PageOrigin>, u64), DbErr> {
+pub(crate) async fn sweep_page_origins(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+    sweep_id: &str,
+) -> Result<(Vec<PageOrigin>, u64), DbErr> {
     let select = Query::select()
         .columns([O::Id, O::ObservedAt, O::Observations])
         .from(O::Table)
@@ -340,7 +382,10 @@ pub(crate) async fn sweep_page_origins(db: &impl ConnectionTrait, zone_id: &Zone
     let mut pages = Vec::new();
     let mut observations: u64 = 0;
     for r in db.query_all(&select).await? {
-        pages.push(PageOrigin { id: r.try_get("", "id")?, observed_at: r.try_get("", "observed_at")? });
+        pages.push(PageOrigin {
+            id: r.try_get("", "id")?,
+            observed_at: r.try_get("", "observed_at")?,
+        });
         observations += Ord::max(r.try_get::<i64>("", "observations")?, 0) as u64;
     }
     Ok((pages, observations))
@@ -417,12 +462,20 @@ pub(crate) enum ZoneLock {
 /// serialises writers). Writers run at READ COMMITTED, which takes no gap locks, so without
 /// it a message could read the absences, then a reconciliation of the same zone commit a new
 /// one, and the message apply its fast path as if there were none.
-pub(crate) async fn lock_zone(db: &impl ConnectionTrait, zone_id: &ZoneId, how: ZoneLock) -> Result<(), DbErr> {
+pub(crate) async fn lock_zone(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+    how: ZoneLock,
+) -> Result<(), DbErr> {
     if db.get_database_backend() != sea_orm::DatabaseBackend::MySql {
         return Ok(());
     }
     let select = || {
-        let mut q = Query::select().column(ZoneLocks::ZoneId).from(ZoneLocks::Table).and_where(Expr::col(ZoneLocks::ZoneId).eq(zone_id.as_str())).to_owned();
+        let mut q = Query::select()
+            .column(ZoneLocks::ZoneId)
+            .from(ZoneLocks::Table)
+            .and_where(Expr::col(ZoneLocks::ZoneId).eq(zone_id.as_str()))
+            .to_owned();
         match how {
             ZoneLock::Shared => q.lock_shared(),
             ZoneLock::Exclusive => q.lock_exclusive(),
@@ -437,7 +490,9 @@ pub(crate) async fn lock_zone(db: &impl ConnectionTrait, zone_id: &ZoneId, how: 
         .into_table(ZoneLocks::Table)
         .columns([ZoneLocks::ZoneId])
         .values_panic([zone_id.as_str().into()])
-        .on_conflict(OnConflict::column(ZoneLocks::ZoneId).do_nothing_on([ZoneLocks::ZoneId]).to_owned())
+        .on_conflict(
+            OnConflict::column(ZoneLocks::ZoneId).do_nothing_on([ZoneLocks::ZoneId]).to_owned(),
+        )
         .to_owned();
     db.execute(&insert).await?;
     db.query_one(&select()).await?;

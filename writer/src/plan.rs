@@ -4,7 +4,7 @@
 //! inserts and deletes for observations, history and lookup values.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Cond, Expr, OnConflict, Query, SimpleExpr, ExprTrait};
+use sea_orm::sea_query::{Cond, Expr, ExprTrait, OnConflict, Query, SimpleExpr};
 use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -93,7 +93,13 @@ impl ChangeWrite {
     /// so a replay inserts nothing.
     pub(crate) fn dedup_key(&self, record_id: i64) -> String {
         let h = |s: &Option<Snapshot>| s.as_ref().map(|s| s.hash.clone()).unwrap_or_default();
-        let text = format!("{record_id}|{}|{}|{}|{}", self.origin.key, self.action.as_str(), h(&self.before), h(&self.after));
+        let text = format!(
+            "{record_id}|{}|{}|{}|{}",
+            self.origin.key,
+            self.action.as_str(),
+            h(&self.before),
+            h(&self.after)
+        );
         hex::encode(Sha256::digest(text.as_bytes()))
     }
 }
@@ -213,16 +219,27 @@ impl Plan {
         }
         write_rows(db, &self.zone_id, &new_rows).await?;
         write_rows(db, &self.zone_id, &rows).await?;
-        let new_keys: Vec<KeyCols> =
-            self.outcomes.iter().filter_map(|o| if let RecordRef::New(k) = &o.record { Some(KeyCols::of(k)) } else { None }).collect();
-        let new_ids = if new_keys.is_empty() { HashMap::new() } else { store::record_ids(db, &self.zone_id, &new_keys).await? };
+        let new_keys: Vec<KeyCols> = self
+            .outcomes
+            .iter()
+            .filter_map(
+                |o| if let RecordRef::New(k) = &o.record { Some(KeyCols::of(k)) } else { None },
+            )
+            .collect();
+        let new_ids = if new_keys.is_empty() {
+            HashMap::new()
+        } else {
+            store::record_ids(db, &self.zone_id, &new_keys).await?
+        };
         let id_of = |r: &RecordRef| -> Result<i64, DbErr> {
             match r {
                 RecordRef::Id(id) => Ok(*id),
-                RecordRef::New(k) => new_ids
-                    .get(&KeyCols::of(k))
-                    .copied()
-                    .ok_or_else(|| DbErr::RecordNotFound(format!("record {} {} was just written but cannot be read back", k.name, k.rtype))),
+                RecordRef::New(k) => new_ids.get(&KeyCols::of(k)).copied().ok_or_else(|| {
+                    DbErr::RecordNotFound(format!(
+                        "record {} {} was just written but cannot be read back",
+                        k.name, k.rtype
+                    ))
+                }),
             }
         };
 
@@ -270,9 +287,11 @@ impl Plan {
         for (flag, pairs) in obs_flags {
             flag_observations(db, flag, &pairs).await?;
         }
-        delete_by_ids(db, record_changes::Entity, record_changes::Column::Id, &changes_delete).await?;
+        delete_by_ids(db, record_changes::Entity, record_changes::Column::Id, &changes_delete)
+            .await?;
         counts.history_rows = insert_changes(db, &self.zone_id, &changes_insert).await?;
-        delete_by_ids(db, record_values::Entity, record_values::Column::RecordId, &values_clear).await?;
+        delete_by_ids(db, record_values::Entity, record_values::Column::RecordId, &values_clear)
+            .await?;
         insert_values(db, &values_insert).await?;
         if let Some(origin) = blob_origin
             && !observed.is_empty()
@@ -311,7 +330,11 @@ const STATE_COLUMNS: [record_sets::Column; 8] = [
 /// duplicate at the primary key and updates in place; without the id InnoDB would insert
 /// into the clustered index first and undo that when the record key's index refuses it.
 /// New rows (no id) are a plain INSERT; see [`Plan::execute`].
-async fn write_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(Option<i64>, &RowWrite, Option<i64>)]) -> Result<(), DbErr> {
+async fn write_rows(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+    rows: &[(Option<i64>, &RowWrite, Option<i64>)],
+) -> Result<(), DbErr> {
     use record_sets::Column as C;
     let Some((first_id, _, _)) = rows.first() else { return Ok(()) };
     let upsert = first_id.is_some();
@@ -349,18 +372,19 @@ async fn write_rows(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(Option
             q.values_panic(values);
         }
         if upsert {
-            q.on_conflict(
-                OnConflict::column(C::Id)
-                    .update_columns(STATE_COLUMNS)
-                    .to_owned(),
-            );
+            q.on_conflict(OnConflict::column(C::Id).update_columns(STATE_COLUMNS).to_owned());
         }
         db.execute(&q).await?;
     }
     Ok(())
 }
 
-async fn refresh_rows(db: &impl ConnectionTrait, r: &Refresh, head: Option<i64>, ids: &[i64]) -> Result<(), DbErr> {
+async fn refresh_rows(
+    db: &impl ConnectionTrait,
+    r: &Refresh,
+    head: Option<i64>,
+    ids: &[i64],
+) -> Result<(), DbErr> {
     use record_sets::Column as C;
     for chunk in ids.chunks(IN_CHUNK * 4) {
         let mut q = Query::update()
@@ -380,11 +404,21 @@ async fn refresh_rows(db: &impl ConnectionTrait, r: &Refresh, head: Option<i64>,
     Ok(())
 }
 
-async fn insert_observations(db: &impl ConnectionTrait, rows: &[(i64, &ObsWrite)]) -> Result<(), DbErr> {
+async fn insert_observations(
+    db: &impl ConnectionTrait,
+    rows: &[(i64, &ObsWrite)],
+) -> Result<(), DbErr> {
     for chunk in rows.chunks(IN_CHUNK * 2) {
         let mut q = Query::insert()
             .into_table(RO::Table)
-            .columns([RO::RecordId, RO::OriginId, RO::ObservedAt, RO::Deleted, RO::ContentHash, RO::StartsRun])
+            .columns([
+                RO::RecordId,
+                RO::OriginId,
+                RO::ObservedAt,
+                RO::Deleted,
+                RO::ContentHash,
+                RO::StartsRun,
+            ])
             .to_owned();
         for (id, w) in chunk {
             q.values_panic([
@@ -396,7 +430,11 @@ async fn insert_observations(db: &impl ConnectionTrait, rows: &[(i64, &ObsWrite)
                 w.starts_run.into(),
             ]);
         }
-        q.on_conflict(OnConflict::columns([RO::RecordId, RO::OriginId]).do_nothing_on([RO::RecordId]).to_owned());
+        q.on_conflict(
+            OnConflict::columns([RO::RecordId, RO::OriginId])
+                .do_nothing_on([RO::RecordId])
+                .to_owned(),
+        );
         db.execute(&q).await?;
     }
     Ok(())
@@ -410,7 +448,8 @@ fn pairs_condition(pairs: &[(i64, i64)]) -> Cond {
     }
     let mut cond = Cond::any();
     for (record, origins) in by_record {
-        cond = cond.add(Expr::col(RO::RecordId).eq(record).and(Expr::col(RO::OriginId).is_in(origins)));
+        cond = cond
+            .add(Expr::col(RO::RecordId).eq(record).and(Expr::col(RO::OriginId).is_in(origins)));
     }
     cond
 }
@@ -423,17 +462,33 @@ async fn delete_observations(db: &impl ConnectionTrait, pairs: &[(i64, i64)]) ->
     Ok(())
 }
 
-async fn flag_observations(db: &impl ConnectionTrait, flag: bool, pairs: &[(i64, i64)]) -> Result<(), DbErr> {
+async fn flag_observations(
+    db: &impl ConnectionTrait,
+    flag: bool,
+    pairs: &[(i64, i64)],
+) -> Result<(), DbErr> {
     for chunk in pairs.chunks(IN_CHUNK) {
-        let q = Query::update().table(RO::Table).value(RO::StartsRun, flag).cond_where(pairs_condition(chunk)).to_owned();
+        let q = Query::update()
+            .table(RO::Table)
+            .value(RO::StartsRun, flag)
+            .cond_where(pairs_condition(chunk))
+            .to_owned();
         db.execute(&q).await?;
     }
     Ok(())
 }
 
-async fn delete_by_ids<E: sea_orm::EntityTrait>(db: &impl ConnectionTrait, table: E, col: E::Column, ids: &[i64]) -> Result<(), DbErr> {
+async fn delete_by_ids<E: sea_orm::EntityTrait>(
+    db: &impl ConnectionTrait,
+    table: E,
+    col: E::Column,
+    ids: &[i64],
+) -> Result<(), DbErr> {
     for chunk in ids.chunks(IN_CHUNK * 4) {
-        let q = Query::delete().from_table(table).and_where(Expr::col(col).is_in(chunk.iter().copied())).to_owned();
+        let q = Query::delete()
+            .from_table(table)
+            .and_where(Expr::col(col).is_in(chunk.iter().copied()))
+            .to_owned();
         db.execute(&q).await?;
     }
     Ok(())
@@ -441,7 +496,11 @@ async fn delete_by_ids<E: sea_orm::EntityTrait>(db: &impl ConnectionTrait, table
 
 /// Insert history rows; a row whose dedup key exists already is skipped. Returns how many
 /// were asked for (the statement cannot tell inserted from skipped on every backend).
-async fn insert_changes(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(i64, &ChangeWrite)]) -> Result<u64, DbErr> {
+async fn insert_changes(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+    rows: &[(i64, &ChangeWrite)],
+) -> Result<u64, DbErr> {
     use record_changes::Column as C;
     let recorded_at = zonetrail_model::to_micros(Utc::now());
     for chunk in rows.chunks(IN_CHUNK / 2) {
@@ -491,11 +550,16 @@ async fn insert_changes(db: &impl ConnectionTrait, zone_id: &ZoneId, rows: &[(i6
 async fn insert_values(db: &impl ConnectionTrait, rows: &[(i64, &str)]) -> Result<(), DbErr> {
     use record_values::Column as C;
     for chunk in rows.chunks(IN_CHUNK * 4) {
-        let mut q = Query::insert().into_table(record_values::Entity).columns([C::RecordId, C::Value]).to_owned();
+        let mut q = Query::insert()
+            .into_table(record_values::Entity)
+            .columns([C::RecordId, C::Value])
+            .to_owned();
         for (id, v) in chunk {
             q.values_panic([(*id).into(), (*v).into()]);
         }
-        q.on_conflict(OnConflict::columns([C::RecordId, C::Value]).do_nothing_on([C::RecordId]).to_owned());
+        q.on_conflict(
+            OnConflict::columns([C::RecordId, C::Value]).do_nothing_on([C::RecordId]).to_owned(),
+        );
         db.execute(&q).await?;
     }
     Ok(())

@@ -1,7 +1,7 @@
 //! Applying a `records` message: upserts and deletes observed by a sweep page or an event.
 
-use sea_orm::sea_query::{OnConflict, Query};
 use sea_orm::ConnectionTrait;
+use sea_orm::sea_query::{OnConflict, Query};
 use std::collections::HashMap;
 use zonetrail_model::entity::sweep_pages;
 use zonetrail_model::{Origin, RecordsMessage, Timestamp, to_micros};
@@ -16,21 +16,38 @@ use crate::sequence::{Obs, horizon};
 use crate::store::{self, KeyCols};
 use crate::{unchanged, validate};
 
-pub(crate) async fn apply(db: &impl ConnectionTrait, m: &RecordsMessage, now: Timestamp, options: ApplyOptions) -> Result<Counts, ApplyError> {
+pub(crate) async fn apply(
+    db: &impl ConnectionTrait,
+    m: &RecordsMessage,
+    now: Timestamp,
+    options: ApplyOptions,
+) -> Result<Counts, ApplyError> {
     validate::observed_at(m.observed_at, now)?;
     validate::origin(&m.origin)?;
     let at = to_micros(m.observed_at);
-    let new_origin = NewOrigin::from_message(&m.zone_id, at, &m.origin, OriginKind::Records, &origin::part_digest(m));
+    let new_origin = NewOrigin::from_message(
+        &m.zone_id,
+        at,
+        &m.origin,
+        OriginKind::Records,
+        &origin::part_digest(m),
+    );
     // Observations are a set: a message applied before adds nothing. Its origin exists only
     // if it was applied in full, so a redelivery costs one read and writes nothing.
     if origin::find(db, &new_origin.row.key).await?.is_some() {
-        return Ok(Counts { unchanged: (m.upserts.len() + m.deletes.len()) as u64, ..Counts::default() });
+        return Ok(Counts {
+            unchanged: (m.upserts.len() + m.deletes.len()) as u64,
+            ..Counts::default()
+        });
     }
     let incoming = validate::records(m, now)?;
     let origin = origin::ensure(db, &new_origin).await?;
     if origin.observations > 0 {
         // A concurrent delivery of the same message committed it while this one waited.
-        return Ok(Counts { unchanged: (m.upserts.len() + m.deletes.len()) as u64, ..Counts::default() });
+        return Ok(Counts {
+            unchanged: (m.upserts.len() + m.deletes.len()) as u64,
+            ..Counts::default()
+        });
     }
     let keys: Vec<KeyCols> = incoming.iter().map(|i| KeyCols::of(&i.key)).collect();
     origin::lock_zone(db, &m.zone_id, ZoneLock::Shared).await?;
@@ -40,7 +57,9 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, m: &RecordsMessage, now: Ti
     // A sweep page's records unchanged since the previous sweep are refreshed without reading
     // them; the others go below.
     let refreshed = match (&m.origin, options.always_rebuild) {
-        (Origin::Sweep { .. }, false) => unchanged::refresh(db, &m.zone_id, &incoming, &keys, &origin, &absences).await?,
+        (Origin::Sweep { .. }, false) => {
+            unchanged::refresh(db, &m.zone_id, &incoming, &keys, &origin, &absences).await?
+        }
         _ => HashMap::new(),
     };
     let (incoming, keys): (Vec<_>, Vec<_>) = incoming
@@ -49,8 +68,17 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, m: &RecordsMessage, now: Ti
         .enumerate()
         .filter_map(|(i, (inc, key))| match refreshed.get(&i) {
             Some(r) => {
-                let mut out = KeyOutcome::new(RecordRef::Id(r.id), Effect::Refreshed, Chain::Keep(Some(r.prev_origin_id)));
-                out.observed = Some(ObsWrite { origin_id: origin.id, at, state: inc.state, starts_run: false });
+                let mut out = KeyOutcome::new(
+                    RecordRef::Id(r.id),
+                    Effect::Refreshed,
+                    Chain::Keep(Some(r.prev_origin_id)),
+                );
+                out.observed = Some(ObsWrite {
+                    origin_id: origin.id,
+                    at,
+                    state: inc.state,
+                    starts_run: false,
+                });
                 plan.push(out);
                 None
             }
@@ -67,7 +95,10 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, m: &RecordsMessage, now: Ti
     }
     let news: Vec<NewObs> = incoming
         .iter()
-        .map(|inc| NewObs { obs: Obs { at, state: inc.state.clone(), origin: origin.clone() }, content: inc.content.clone() })
+        .map(|inc| NewObs {
+            obs: Obs { at, state: inc.state.clone(), origin: origin.clone() },
+            content: inc.content.clone(),
+        })
         .collect();
     let ways: Vec<Way> = keys
         .iter()
@@ -88,7 +119,11 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, m: &RecordsMessage, now: Ti
         })
         .map(|((cols, _), _)| cols)
         .collect();
-    store::load_contents(db, rows.iter_mut().filter(|(k, _)| needs_content.contains(k)).map(|(_, r)| r)).await?;
+    store::load_contents(
+        db,
+        rows.iter_mut().filter(|(k, _)| needs_content.contains(k)).map(|(_, r)| r),
+    )
+    .await?;
 
     let mut slow = Vec::new();
     for (((inc, cols), new), way) in incoming.into_iter().zip(&keys).zip(news).zip(ways) {
@@ -106,8 +141,17 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, m: &RecordsMessage, now: Ti
         let q = Query::insert()
             .into_table(sweep_pages::Entity)
             .columns([C::SweepId, C::ZoneId, C::Page, C::AppliedAt])
-            .values_panic([sweep_id.as_str().into(), m.zone_id.as_str().into(), (*page as i32).into(), to_micros(now).into()])
-            .on_conflict(OnConflict::columns([C::SweepId, C::ZoneId, C::Page]).do_nothing_on([C::SweepId]).to_owned())
+            .values_panic([
+                sweep_id.as_str().into(),
+                m.zone_id.as_str().into(),
+                (*page as i32).into(),
+                to_micros(now).into(),
+            ])
+            .on_conflict(
+                OnConflict::columns([C::SweepId, C::ZoneId, C::Page])
+                    .do_nothing_on([C::SweepId])
+                    .to_owned(),
+            )
             .to_owned();
         db.execute(&q).await?;
     }

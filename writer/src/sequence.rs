@@ -78,7 +78,9 @@ pub(crate) fn absence_applies(absence: &OriginRow, record_observations: &[Obs]) 
             let sweep_id = absence.sweep_id.as_deref().unwrap_or_default();
             let end = absence.window_end.unwrap_or(absence.observed_at);
             !record_observations.iter().any(|o| {
-                o.is_record_observation() && (o.origin.is_page_of(sweep_id) || (absence.observed_at <= o.at && o.at <= end))
+                o.is_record_observation()
+                    && (o.origin.is_page_of(sweep_id)
+                        || (absence.observed_at <= o.at && o.at <= end))
             })
         }
     }
@@ -86,7 +88,9 @@ pub(crate) fn absence_applies(absence: &OriginRow, record_observations: &[Obs]) 
 
 /// True when a new record observation at `at` could change whether this absence applies.
 pub(crate) fn in_window(absence: &OriginRow, at: Timestamp) -> bool {
-    absence.kind == OriginKind::Reconcile && absence.observed_at <= at && at <= absence.window_end.unwrap_or(absence.observed_at)
+    absence.kind == OriginKind::Reconcile
+        && absence.observed_at <= at
+        && at <= absence.window_end.unwrap_or(absence.observed_at)
 }
 
 /// The record's full sequence: its record observations, the zone-wide absences that count for
@@ -139,12 +143,19 @@ pub(crate) struct Change {
 }
 
 /// The transition from `before` (None: nothing known yet) to `after`, if it is a change.
-pub(crate) fn transition(before: Option<&State>, after: &State) -> Option<(Action, Option<String>, Option<String>)> {
+pub(crate) fn transition(
+    before: Option<&State>,
+    after: &State,
+) -> Option<(Action, Option<String>, Option<String>)> {
     match (before, after) {
         (Some(b), a) if b == a => None,
         (None, State::Deleted) => None,
-        (None | Some(State::Deleted), State::Present(h)) => Some((Action::Create, None, Some(h.clone()))),
-        (Some(State::Present(b)), State::Present(h)) => Some((Action::Update, Some(b.clone()), Some(h.clone()))),
+        (None | Some(State::Deleted), State::Present(h)) => {
+            Some((Action::Create, None, Some(h.clone())))
+        }
+        (Some(State::Present(b)), State::Present(h)) => {
+            Some((Action::Update, Some(b.clone()), Some(h.clone())))
+        }
         (Some(State::Present(b)), State::Deleted) => Some((Action::Delete, Some(b.clone()), None)),
         (Some(State::Deleted), State::Deleted) => None,
     }
@@ -175,7 +186,8 @@ pub(crate) struct Summary {
 }
 
 pub(crate) fn evaluate(seq: &[Obs]) -> Evaluation {
-    let mut eval = Evaluation { starts_run: Vec::with_capacity(seq.len()), ..Evaluation::default() };
+    let mut eval =
+        Evaluation { starts_run: Vec::with_capacity(seq.len()), ..Evaluation::default() };
     let mut current: Option<&State> = None;
     let s = &mut eval.summary;
     for (index, o) in seq.iter().enumerate() {
@@ -234,17 +246,24 @@ mod tests {
     }
 
     fn event(t: i64, state: State) -> Obs {
-        Obs { at: at(t), state, origin: origin(&format!("e{t}"), OriginKind::Records, Source::Event, t) }
+        Obs {
+            at: at(t),
+            state,
+            origin: origin(&format!("e{t}"), OriginKind::Records, Source::Event, t),
+        }
     }
 
     fn page(sweep: &str, t: i64, state: State) -> Obs {
-        let mut o = (*origin(&format!("{sweep}/{t}"), OriginKind::Records, Source::Sweep, t)).clone();
+        let mut o =
+            (*origin(&format!("{sweep}/{t}"), OriginKind::Records, Source::Sweep, t)).clone();
         o.sweep_id = Some(sweep.into());
         Obs { at: at(t), state, origin: Arc::new(o) }
     }
 
     fn reconcile(sweep: &str, start: i64, end: i64) -> Arc<OriginRow> {
-        let mut o = (*origin(&format!("r/{sweep}"), OriginKind::Reconcile, Source::Reconcile, start)).clone();
+        let mut o =
+            (*origin(&format!("r/{sweep}"), OriginKind::Reconcile, Source::Reconcile, start))
+                .clone();
         o.sweep_id = Some(sweep.into());
         o.window_end = Some(at(end));
         Arc::new(o)
@@ -255,14 +274,20 @@ mod tests {
     }
 
     fn actions(seq: &[Obs]) -> Vec<(i64, Action)> {
-        evaluate(seq).changes.iter().map(|c| (seq[c.index].at.timestamp() - 1_790_000_000, c.action)).collect()
+        evaluate(seq)
+            .changes
+            .iter()
+            .map(|c| (seq[c.index].at.timestamp() - 1_790_000_000, c.action))
+            .collect()
     }
 
     #[test]
     fn a_late_observation_splits_a_run_where_it_belongs() {
         // In order: A@1, B@2, A@3 → create, update A→B, update B→A.
-        let in_order = assemble(vec![event(1, p("a")), event(2, p("b")), event(3, p("a"))], vec![], &[], None);
-        let late = assemble(vec![event(3, p("a")), event(1, p("a")), event(2, p("b"))], vec![], &[], None);
+        let in_order =
+            assemble(vec![event(1, p("a")), event(2, p("b")), event(3, p("a"))], vec![], &[], None);
+        let late =
+            assemble(vec![event(3, p("a")), event(1, p("a")), event(2, p("b"))], vec![], &[], None);
         let want = vec![(1, Action::Create), (2, Action::Update), (3, Action::Update)];
         assert_eq!(actions(&in_order), want);
         assert_eq!(actions(&late), want);
@@ -305,14 +330,22 @@ mod tests {
         let seq = assemble(vec![event(1, p("a"))], vec![], std::slice::from_ref(&sweep), None);
         assert_eq!(actions(&seq), vec![(1, Action::Create), (10, Action::Delete)]);
         // Observed during the window (e.g. created by an event after its page was read): kept.
-        let seq = assemble(vec![event(1, p("a")), event(15, p("b"))], vec![], std::slice::from_ref(&sweep), None);
+        let seq = assemble(
+            vec![event(1, p("a")), event(15, p("b"))],
+            vec![],
+            std::slice::from_ref(&sweep),
+            None,
+        );
         assert_eq!(actions(&seq), vec![(1, Action::Create), (15, Action::Update)]);
         // Seen by one of its pages, even one stamped outside the window: kept.
         let seq = assemble(vec![page("s", 9, p("a"))], vec![], std::slice::from_ref(&sweep), None);
         assert_eq!(actions(&seq), vec![(9, Action::Create)]);
         // Observed again after the sweep: deleted by it, then created again.
         let seq = assemble(vec![event(1, p("a")), event(30, p("a"))], vec![], &[sweep], None);
-        assert_eq!(actions(&seq), vec![(1, Action::Create), (10, Action::Delete), (30, Action::Create)]);
+        assert_eq!(
+            actions(&seq),
+            vec![(1, Action::Create), (10, Action::Delete), (30, Action::Create)]
+        );
     }
 
     #[test]

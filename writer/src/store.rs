@@ -3,8 +3,10 @@
 //! takes a whole message's keys at once, in chunks.
 
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
-use sea_orm::sea_query::{Expr, Query, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use sea_orm::sea_query::{Expr, ExprTrait, Query};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 use zonetrail_model::entity::{record_changes, record_sets};
@@ -44,11 +46,19 @@ pub(crate) struct KeyCols {
 
 impl KeyCols {
     pub(crate) fn of(key: &RecordKey) -> Self {
-        Self { name: key.name.as_str().to_owned(), rtype: key.rtype.as_str().to_owned(), set_identifier: key.set_identifier_column().to_owned() }
+        Self {
+            name: key.name.as_str().to_owned(),
+            rtype: key.rtype.as_str().to_owned(),
+            set_identifier: key.set_identifier_column().to_owned(),
+        }
     }
 
     fn of_row(row: &StoredRow) -> Self {
-        Self { name: row.name.clone(), rtype: row.record_type.clone(), set_identifier: row.set_identifier.clone() }
+        Self {
+            name: row.name.clone(),
+            rtype: row.record_type.clone(),
+            set_identifier: row.set_identifier.clone(),
+        }
     }
 }
 
@@ -77,7 +87,12 @@ pub(crate) struct StoredRow {
 impl StoredRow {
     /// The stored content. Reading it before [`load_contents`] is a bug of the writer.
     pub(crate) fn content(&self) -> Option<&str> {
-        self.content.as_ref().unwrap_or_else(|| panic!("record_sets {}: content was not read before it was needed", self.id)).as_deref()
+        self.content
+            .as_ref()
+            .unwrap_or_else(|| {
+                panic!("record_sets {}: content was not read before it was needed", self.id)
+            })
+            .as_deref()
     }
 }
 
@@ -115,7 +130,9 @@ impl From<NarrowRow> for StoredRow {
     }
 }
 
-fn narrow(select: sea_orm::Select<record_sets::Entity>) -> sea_orm::Selector<sea_orm::SelectModel<NarrowRow>> {
+fn narrow(
+    select: sea_orm::Select<record_sets::Entity>,
+) -> sea_orm::Selector<sea_orm::SelectModel<NarrowRow>> {
     use record_sets::Column as C;
     select
         .select_only()
@@ -140,14 +157,19 @@ pub(crate) fn row_key(zone_id: &ZoneId, row: &StoredRow) -> Result<RecordKey, St
     Ok(RecordKey {
         zone_id: zone_id.clone(),
         name: RecordName::parse(&row.name).map_err(|e| format!("record_sets {}: {e}", row.id))?,
-        rtype: RecordType::parse(&row.record_type).map_err(|e| format!("record_sets {}: {e}", row.id))?,
+        rtype: RecordType::parse(&row.record_type)
+            .map_err(|e| format!("record_sets {}: {e}", row.id))?,
         set_identifier: Some(row.set_identifier.clone()).filter(|s| !s.is_empty()),
     })
 }
 
 /// The rows of these keys, without their content, locked until the transaction ends (MySQL
 /// `FOR UPDATE`; SQLite's immediate transaction already holds the only write lock).
-pub(crate) async fn lock_records(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[KeyCols]) -> Result<HashMap<KeyCols, StoredRow>, DbErr> {
+pub(crate) async fn lock_records(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+    keys: &[KeyCols],
+) -> Result<HashMap<KeyCols, StoredRow>, DbErr> {
     let wanted: HashSet<&KeyCols> = keys.iter().collect();
     let mut names: Vec<&str> = keys.iter().map(|k| k.name.as_str()).collect();
     names.sort_unstable();
@@ -167,13 +189,17 @@ pub(crate) async fn lock_records(db: &impl ConnectionTrait, zone_id: &ZoneId, ke
 }
 
 /// Read the content of the rows whose ids are given (the rows are locked already).
-pub(crate) async fn load_contents<'a>(db: &impl ConnectionTrait, rows: impl IntoIterator<Item = &'a mut StoredRow>) -> Result<(), DbErr> {
+pub(crate) async fn load_contents<'a>(
+    db: &impl ConnectionTrait,
+    rows: impl IntoIterator<Item = &'a mut StoredRow>,
+) -> Result<(), DbErr> {
     #[derive(FromQueryResult)]
     struct ContentRow {
         id: i64,
         content: Option<String>,
     }
-    let mut by_id: HashMap<i64, &mut StoredRow> = rows.into_iter().filter(|r| r.content.is_none()).map(|r| (r.id, r)).collect();
+    let mut by_id: HashMap<i64, &mut StoredRow> =
+        rows.into_iter().filter(|r| r.content.is_none()).map(|r| (r.id, r)).collect();
     let ids: Vec<i64> = by_id.keys().copied().collect();
     for chunk in ids.chunks(IN_CHUNK) {
         let rows = record_sets::Entity::find()
@@ -190,13 +216,19 @@ pub(crate) async fn load_contents<'a>(db: &impl ConnectionTrait, rows: impl Into
         }
     }
     match by_id.values().find(|r| r.content.is_none()) {
-        Some(r) => Err(DbErr::RecordNotFound(format!("record_sets {} vanished while locked", r.id))),
+        Some(r) => {
+            Err(DbErr::RecordNotFound(format!("record_sets {} vanished while locked", r.id)))
+        }
         None => Ok(()),
     }
 }
 
 /// Ids of these keys' rows.
-pub(crate) async fn record_ids(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[KeyCols]) -> Result<HashMap<KeyCols, i64>, DbErr> {
+pub(crate) async fn record_ids(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+    keys: &[KeyCols],
+) -> Result<HashMap<KeyCols, i64>, DbErr> {
     #[derive(FromQueryResult)]
     struct IdRow {
         id: i64,
@@ -212,12 +244,18 @@ pub(crate) async fn record_ids(db: &impl ConnectionTrait, zone_id: &ZoneId, keys
     for chunk in names.chunks(IN_CHUNK) {
         let rows = by_names(zone_id, chunk)
             .select_only()
-            .columns([record_sets::Column::Id, record_sets::Column::Name, record_sets::Column::RecordType, record_sets::Column::SetIdentifier])
+            .columns([
+                record_sets::Column::Id,
+                record_sets::Column::Name,
+                record_sets::Column::RecordType,
+                record_sets::Column::SetIdentifier,
+            ])
             .into_model::<IdRow>()
             .all(db)
             .await?;
         for r in rows {
-            let key = KeyCols { name: r.name, rtype: r.record_type, set_identifier: r.set_identifier };
+            let key =
+                KeyCols { name: r.name, rtype: r.record_type, set_identifier: r.set_identifier };
             if wanted.contains(&key) {
                 out.insert(key, r.id);
             }
@@ -268,7 +306,10 @@ pub(crate) struct StoredObs {
 /// the chain of blob-kept ones that starts at each row's `observation_origin_id`. Where both
 /// hold an observation by the same origin (a rebuild wrote the blob's entry as a row), the
 /// row wins: it carries the current run flag.
-pub(crate) async fn observations(db: &impl ConnectionTrait, rows: &[&StoredRow]) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
+pub(crate) async fn observations(
+    db: &impl ConnectionTrait,
+    rows: &[&StoredRow],
+) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
     #[derive(FromQueryResult)]
     struct Raw {
         record_id: i64,
@@ -282,7 +323,14 @@ pub(crate) async fn observations(db: &impl ConnectionTrait, rows: &[&StoredRow])
     let mut raws = Vec::new();
     for chunk in record_ids.chunks(IN_CHUNK) {
         let q = Query::select()
-            .columns([RO::RecordId, RO::OriginId, RO::ObservedAt, RO::Deleted, RO::ContentHash, RO::StartsRun])
+            .columns([
+                RO::RecordId,
+                RO::OriginId,
+                RO::ObservedAt,
+                RO::Deleted,
+                RO::ContentHash,
+                RO::StartsRun,
+            ])
             .from(RO::Table)
             .and_where(Expr::col(RO::RecordId).is_in(chunk.iter().copied()))
             .to_owned();
@@ -293,21 +341,36 @@ pub(crate) async fn observations(db: &impl ConnectionTrait, rows: &[&StoredRow])
     let mut origin_ids: Vec<i64> = raws.iter().map(|r| r.origin_id).collect();
     origin_ids.sort_unstable();
     origin_ids.dedup();
-    let origins: HashMap<i64, Arc<OriginRow>> = origin::by_ids(db, &origin_ids).await?.into_iter().map(|o| (o.id, o)).collect();
+    let origins: HashMap<i64, Arc<OriginRow>> =
+        origin::by_ids(db, &origin_ids).await?.into_iter().map(|o| (o.id, o)).collect();
     let mut out: HashMap<i64, Vec<StoredObs>> = HashMap::new();
     for r in raws {
-        let origin = origins
-            .get(&r.origin_id)
-            .cloned()
-            .ok_or_else(|| DbErr::RecordNotFound(format!("observation of record {} names missing origin {}", r.record_id, r.origin_id)))?;
+        let origin = origins.get(&r.origin_id).cloned().ok_or_else(|| {
+            DbErr::RecordNotFound(format!(
+                "observation of record {} names missing origin {}",
+                r.record_id, r.origin_id
+            ))
+        })?;
         let state = match (r.deleted, r.content_hash) {
             (true, _) => State::Deleted,
             (false, Some(h)) => State::Present(h),
-            (false, None) => return Err(DbErr::Type(format!("observation of record {} by origin {} has no content hash", r.record_id, r.origin_id))),
+            (false, None) => {
+                return Err(DbErr::Type(format!(
+                    "observation of record {} by origin {} has no content hash",
+                    r.record_id, r.origin_id
+                )));
+            }
         };
-        out.entry(r.record_id).or_default().push(StoredObs { origin, at: r.observed_at, state, starts_run: r.starts_run, in_blob: false });
+        out.entry(r.record_id).or_default().push(StoredObs {
+            origin,
+            at: r.observed_at,
+            state,
+            starts_run: r.starts_run,
+            in_blob: false,
+        });
     }
-    let heads: Vec<(i64, i64)> = rows.iter().filter_map(|r| r.observation_origin_id.map(|o| (r.id, o))).collect();
+    let heads: Vec<(i64, i64)> =
+        rows.iter().filter_map(|r| r.observation_origin_id.map(|o| (r.id, o))).collect();
     for (record_id, obs) in blob_chains(db, &heads, None).await? {
         let list = out.entry(record_id).or_default();
         for o in obs {
@@ -334,12 +397,14 @@ pub(crate) async fn blob_chains(
     let mut blobs: HashMap<i64, Option<Blob>> = HashMap::new();
     let mut frontier: Vec<(i64, i64)> = heads.to_vec();
     while !frontier.is_empty() {
-        let mut need: Vec<i64> = frontier.iter().map(|(_, o)| *o).filter(|o| !blobs.contains_key(o)).collect();
+        let mut need: Vec<i64> =
+            frontier.iter().map(|(_, o)| *o).filter(|o| !blobs.contains_key(o)).collect();
         need.sort_unstable();
         need.dedup();
         for chunk in need.chunks(IN_CHUNK) {
             for (origin, blob) in origin::blobs_by_ids(db, chunk).await? {
-                Observed::parse(&blob).map_err(|e| DbErr::Type(format!("observation_origins {}: {e}", origin.id)))?;
+                Observed::parse(&blob)
+                    .map_err(|e| DbErr::Type(format!("observation_origins {}: {e}", origin.id)))?;
                 blobs.insert(origin.id, Some((origin, blob)));
             }
         }
@@ -353,17 +418,27 @@ pub(crate) async fn blob_chains(
                 continue;
             }
             let Some(entry) = Observed::parse(blob).ok().and_then(|v| v.find(record_id)) else {
-                return Err(DbErr::RecordNotFound(format!("record {record_id} points at origin {origin_id}, whose blob does not observe it")));
+                return Err(DbErr::RecordNotFound(format!(
+                    "record {record_id} points at origin {origin_id}, whose blob does not observe it"
+                )));
             };
             let state = match entry.content_hash {
                 Some(h) => State::Present(h),
                 None => State::Deleted,
             };
-            out.entry(record_id).or_default().push(StoredObs { origin: origin.clone(), at: origin.observed_at, state, starts_run: entry.starts_run, in_blob: true });
+            out.entry(record_id).or_default().push(StoredObs {
+                origin: origin.clone(),
+                at: origin.observed_at,
+                state,
+                starts_run: entry.starts_run,
+                in_blob: true,
+            });
             if let Some(prev) = entry.prev_origin_id {
                 // Each origin observes a record once, so a chain never comes back to one.
                 if out[&record_id].iter().any(|o| o.origin.id == prev) {
-                    return Err(DbErr::Custom(format!("record {record_id}: the chain of observations loops at origin {prev}")));
+                    return Err(DbErr::Custom(format!(
+                        "record {record_id}: the chain of observations loops at origin {prev}"
+                    )));
                 }
                 next.push((record_id, prev));
             }
@@ -383,7 +458,10 @@ pub(crate) struct StoredChange {
     pub after_state: Option<String>,
 }
 
-pub(crate) async fn changes(db: &impl ConnectionTrait, record_ids: &[i64]) -> Result<HashMap<i64, Vec<StoredChange>>, DbErr> {
+pub(crate) async fn changes(
+    db: &impl ConnectionTrait,
+    record_ids: &[i64],
+) -> Result<HashMap<i64, Vec<StoredChange>>, DbErr> {
     let mut out: HashMap<i64, Vec<StoredChange>> = HashMap::new();
     for chunk in record_ids.chunks(IN_CHUNK) {
         let rows = record_changes::Entity::find()

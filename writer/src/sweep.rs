@@ -2,7 +2,7 @@
 //! applied (reconciliation); until then the message fails so that the queue brings it back.
 
 use chrono::Utc;
-use sea_orm::sea_query::{Alias, Expr, Func, OnConflict, Query, ExprTrait};
+use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QuerySelect};
 use zonetrail_model::entity::{sweep_pages, sweeps};
 use zonetrail_model::{SweepDone, Timestamp, to_micros};
@@ -26,7 +26,12 @@ pub(crate) enum SweepStatus {
     Incomplete(ApplyError),
 }
 
-pub(crate) async fn apply(db: &impl ConnectionTrait, d: &SweepDone, now: Timestamp, options: ApplyOptions) -> Result<SweepStatus, ApplyError> {
+pub(crate) async fn apply(
+    db: &impl ConnectionTrait,
+    d: &SweepDone,
+    now: Timestamp,
+    options: ApplyOptions,
+) -> Result<SweepStatus, ApplyError> {
     validate::sweep_done(d, now)?;
     let existing = sweeps::Entity::find()
         .filter(sweeps::Column::SweepId.eq(d.sweep_id.as_str()))
@@ -39,7 +44,8 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, d: &SweepDone, now: Timesta
     }
 
     let pages_applied = count_pages(db, d).await?;
-    let (page_origins, records_applied) = origin::sweep_page_origins(db, &d.zone_id, &d.sweep_id).await?;
+    let (page_origins, records_applied) =
+        origin::sweep_page_origins(db, &d.zone_id, &d.sweep_id).await?;
     let started_at = to_micros(d.started_at);
     record_sweep(db, d, started_at, pages_applied).await?;
     // Counted in observations, a page split over several messages counts only when every part
@@ -56,9 +62,14 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, d: &SweepDone, now: Timesta
     }
 
     origin::lock_zone(db, &d.zone_id, ZoneLock::Exclusive).await?;
-    let reconcile = origin::ensure(db, &NewOrigin::reconcile(&d.zone_id, &d.sweep_id, started_at, d.observed_at)).await?;
+    let reconcile = origin::ensure(
+        db,
+        &NewOrigin::reconcile(&d.zone_id, &d.sweep_id, started_at, d.observed_at),
+    )
+    .await?;
     let absences = origin::zone_absences(db, &d.zone_id).await?;
-    let counts = absence::apply(db, &d.zone_id, &reconcile, &absences, &page_origins, options).await?;
+    let counts =
+        absence::apply(db, &d.zone_id, &reconcile, &absences, &page_origins, options).await?;
 
     let q = Query::update()
         .table(sweeps::Entity)
@@ -83,7 +94,10 @@ async fn count_pages(db: &impl ConnectionTrait, d: &SweepDone) -> Result<u64, Ap
     count(db, &q).await
 }
 
-async fn count(db: &impl ConnectionTrait, q: &sea_orm::sea_query::SelectStatement) -> Result<u64, ApplyError> {
+async fn count(
+    db: &impl ConnectionTrait,
+    q: &sea_orm::sea_query::SelectStatement,
+) -> Result<u64, ApplyError> {
     let row = db.query_one(q).await?;
     let n: i64 = match row {
         Some(r) => r.try_get("", "n")?,
@@ -93,11 +107,24 @@ async fn count(db: &impl ConnectionTrait, q: &sea_orm::sea_query::SelectStatemen
 }
 
 /// The sweep's row, as far as it is known: what the API shows of a sweep in progress.
-async fn record_sweep(db: &impl ConnectionTrait, d: &SweepDone, started_at: Timestamp, pages_applied: u64) -> Result<(), ApplyError> {
+async fn record_sweep(
+    db: &impl ConnectionTrait,
+    d: &SweepDone,
+    started_at: Timestamp,
+    pages_applied: u64,
+) -> Result<(), ApplyError> {
     use sweeps::Column as C;
     let q = Query::insert()
         .into_table(sweeps::Entity)
-        .columns([C::SweepId, C::ZoneId, C::StartedAt, C::PagesExpected, C::RecordSetsExpected, C::PagesApplied, C::Tombstoned])
+        .columns([
+            C::SweepId,
+            C::ZoneId,
+            C::StartedAt,
+            C::PagesExpected,
+            C::RecordSetsExpected,
+            C::PagesApplied,
+            C::Tombstoned,
+        ])
         .values_panic([
             d.sweep_id.as_str().into(),
             d.zone_id.as_str().into(),
@@ -109,7 +136,12 @@ async fn record_sweep(db: &impl ConnectionTrait, d: &SweepDone, started_at: Time
         ])
         .on_conflict(
             OnConflict::columns([C::SweepId, C::ZoneId])
-                .update_columns([C::StartedAt, C::PagesExpected, C::RecordSetsExpected, C::PagesApplied])
+                .update_columns([
+                    C::StartedAt,
+                    C::PagesExpected,
+                    C::RecordSetsExpected,
+                    C::PagesApplied,
+                ])
                 .to_owned(),
         )
         .to_owned();
@@ -120,7 +152,11 @@ async fn record_sweep(db: &impl ConnectionTrait, d: &SweepDone, started_at: Time
 /// Drop interior observations older than the horizon (run starts stay: they are the history),
 /// and the origins nothing points at any more. Only origins that crossed the horizon since the
 /// zone's previous reconciliation are visited, so the work per sweep stays bounded.
-async fn compact(db: &impl ConnectionTrait, d: &SweepDone, started_at: Timestamp) -> Result<(), ApplyError> {
+async fn compact(
+    db: &impl ConnectionTrait,
+    d: &SweepDone,
+    started_at: Timestamp,
+) -> Result<(), ApplyError> {
     let before = started_at - HORIZON;
     let previous = Query::select()
         .column(sweeps::Column::StartedAt)
@@ -145,7 +181,12 @@ async fn compact(db: &impl ConnectionTrait, d: &SweepDone, started_at: Timestamp
     if let Some(since) = since {
         old.and_where(Expr::col(O::ObservedAt).gte(since));
     }
-    let ids: Vec<i64> = db.query_all(&old).await?.iter().map(|r| r.try_get::<i64>("", "id")).collect::<Result<_, _>>()?;
+    let ids: Vec<i64> = db
+        .query_all(&old)
+        .await?
+        .iter()
+        .map(|r| r.try_get::<i64>("", "id"))
+        .collect::<Result<_, _>>()?;
     for chunk in ids.chunks(IN_CHUNK) {
         keep_run_starts(db, chunk).await?;
         let q = Query::delete()
@@ -154,14 +195,22 @@ async fn compact(db: &impl ConnectionTrait, d: &SweepDone, started_at: Timestamp
             .and_where(Expr::col(RO::OriginId).is_in(chunk.iter().copied()))
             .to_owned();
         db.execute(&q).await?;
-        let referenced = Query::select().column(RO::OriginId).from(RO::Table).and_where(Expr::col(RO::OriginId).equals((O::Table, O::Id))).to_owned();
+        let referenced = Query::select()
+            .column(RO::OriginId)
+            .from(RO::Table)
+            .and_where(Expr::col(RO::OriginId).equals((O::Table, O::Id)))
+            .to_owned();
         let q = Query::delete()
             .from_table(O::Table)
             .and_where(Expr::col(O::Id).is_in(chunk.iter().copied()))
             .and_where(Expr::exists(referenced).not())
             .to_owned();
         db.execute(&q).await?;
-        let q = Query::update().table(O::Table).value(O::Observed, Option::<Vec<u8>>::None).and_where(Expr::col(O::Id).is_in(chunk.iter().copied())).to_owned();
+        let q = Query::update()
+            .table(O::Table)
+            .value(O::Observed, Option::<Vec<u8>>::None)
+            .and_where(Expr::col(O::Id).is_in(chunk.iter().copied()))
+            .to_owned();
         db.execute(&q).await?;
     }
     Ok(())
@@ -173,12 +222,21 @@ async fn compact(db: &impl ConnectionTrait, d: &SweepDone, started_at: Timestamp
 async fn keep_run_starts(db: &impl ConnectionTrait, origin_ids: &[i64]) -> Result<(), ApplyError> {
     use zonetrail_model::observed::Observed;
     for (origin, blob) in origin::blobs_by_ids(db, origin_ids).await? {
-        let view = Observed::parse(&blob).map_err(|e| ApplyError::Inconsistent(format!("observation_origins {}: {e}", origin.id)))?;
+        let view = Observed::parse(&blob).map_err(|e| {
+            ApplyError::Inconsistent(format!("observation_origins {}: {e}", origin.id))
+        })?;
         let starts: Vec<_> = view.iter().filter(|e| e.starts_run).collect();
         for chunk in starts.chunks(IN_CHUNK) {
             let mut q = Query::insert()
                 .into_table(RO::Table)
-                .columns([RO::RecordId, RO::OriginId, RO::ObservedAt, RO::Deleted, RO::ContentHash, RO::StartsRun])
+                .columns([
+                    RO::RecordId,
+                    RO::OriginId,
+                    RO::ObservedAt,
+                    RO::Deleted,
+                    RO::ContentHash,
+                    RO::StartsRun,
+                ])
                 .to_owned();
             for e in chunk {
                 q.values_panic([
@@ -190,7 +248,11 @@ async fn keep_run_starts(db: &impl ConnectionTrait, origin_ids: &[i64]) -> Resul
                     true.into(),
                 ]);
             }
-            q.on_conflict(OnConflict::columns([RO::RecordId, RO::OriginId]).do_nothing_on([RO::RecordId]).to_owned());
+            q.on_conflict(
+                OnConflict::columns([RO::RecordId, RO::OriginId])
+                    .do_nothing_on([RO::RecordId])
+                    .to_owned(),
+            );
             db.execute(&q).await?;
         }
     }

@@ -23,7 +23,9 @@
 //! the usual way, so the result is the same as without this path.
 
 use sea_orm::sea_query::{Expr, ExprTrait, Query};
-use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
+};
 use std::collections::HashMap;
 use std::sync::Arc;
 use zonetrail_model::entity::record_sets;
@@ -58,20 +60,30 @@ pub(crate) async fn refresh(
         return Ok(out);
     }
     // A few of the page's records, spread over it (one of them may be new since).
-    let present: Vec<usize> = incoming.iter().enumerate().filter(|(_, i)| matches!(i.state, State::Present(_))).map(|(i, _)| i).collect();
+    let present: Vec<usize> = incoming
+        .iter()
+        .enumerate()
+        .filter(|(_, i)| matches!(i.state, State::Present(_)))
+        .map(|(i, _)| i)
+        .collect();
     if present.is_empty() {
         return Ok(out);
     }
-    let mut probes: Vec<&KeyCols> = [0, present.len() / 2, present.len() - 1].iter().map(|&p| &keys[present[p]]).collect();
+    let mut probes: Vec<&KeyCols> =
+        [0, present.len() / 2, present.len() - 1].iter().map(|&p| &keys[present[p]]).collect();
     probes.dedup();
     let Some(previous) = last_observed_by(db, zone_id, &probes).await? else {
         return Ok(out);
     };
-    let Some((prev_origin, blob)) = origin::blobs_by_ids(db, &[previous]).await?.into_iter().next() else {
+    let Some((prev_origin, blob)) = origin::blobs_by_ids(db, &[previous]).await?.into_iter().next()
+    else {
         return Ok(out);
     };
-    let view = Observed::parse(&blob).map_err(|e| ApplyError::Inconsistent(format!("observation_origins {}: {e}", prev_origin.id)))?;
-    let by_hash: HashMap<String, i64> = view.iter().filter_map(|e| e.content_hash.map(|h| (h, e.record_id))).collect();
+    let view = Observed::parse(&blob).map_err(|e| {
+        ApplyError::Inconsistent(format!("observation_origins {}: {e}", prev_origin.id))
+    })?;
+    let by_hash: HashMap<String, i64> =
+        view.iter().filter_map(|e| e.content_hash.map(|h| (h, e.record_id))).collect();
     let candidates: Vec<(usize, i64)> = incoming
         .iter()
         .enumerate()
@@ -104,7 +116,9 @@ pub(crate) async fn refresh(
         // A content hash covers the record's key, so a row's hash is among the page's only if
         // it is the hash the page saw for that very record.
         q.and_where(Expr::col(C::Id).is_in(chunk.iter().map(|(_, id)| *id)))
-            .and_where(Expr::col(C::ContentHash).is_in(chunk.iter().map(|(_, id)| hash_of[id].to_owned())))
+            .and_where(
+                Expr::col(C::ContentHash).is_in(chunk.iter().map(|(_, id)| hash_of[id].to_owned())),
+            )
             .and_where(Expr::col(C::ObservationOriginId).eq(previous))
             .and_where(Expr::col(C::DeletedAt).is_null())
             .and_where(Expr::col(C::ContentHash).is_not_null())
@@ -141,7 +155,11 @@ pub(crate) async fn refresh(
 
 /// The origin that observed most of these records last on the fast path, read without a
 /// lock (the update above checks it again on the locked rows).
-async fn last_observed_by(db: &impl ConnectionTrait, zone_id: &ZoneId, keys: &[&KeyCols]) -> Result<Option<i64>, ApplyError> {
+async fn last_observed_by(
+    db: &impl ConnectionTrait,
+    zone_id: &ZoneId,
+    keys: &[&KeyCols],
+) -> Result<Option<i64>, ApplyError> {
     #[derive(FromQueryResult)]
     struct Head {
         name: String,

@@ -4,7 +4,9 @@
 use chrono::Duration;
 use std::collections::HashMap;
 use std::sync::Arc;
-use zonetrail_model::{Origin, RecordKey, RecordSet, RecordsMessage, SweepDone, Timestamp, ZoneMessage};
+use zonetrail_model::{
+    Origin, RecordKey, RecordSet, RecordsMessage, SweepDone, Timestamp, ZoneMessage,
+};
 
 use crate::error::ApplyError;
 use crate::sequence::State;
@@ -58,7 +60,9 @@ fn invalid(reason: impl Into<String>) -> ApplyError {
 
 pub(crate) fn observed_at(at: Timestamp, now: Timestamp) -> Result<(), ApplyError> {
     if at > now + MAX_CLOCK_SKEW {
-        return Err(invalid(format!("observed_at {at} is in the future (now {now}); it would win over every real observation")));
+        return Err(invalid(format!(
+            "observed_at {at} is in the future (now {now}); it would win over every real observation"
+        )));
     }
     Ok(())
 }
@@ -73,10 +77,15 @@ pub(crate) fn origin(origin: &Origin) -> Result<(), ApplyError> {
         }
         Origin::Event { event_id, event_name, .. } => {
             if event_id.is_empty() || event_id.len() > EVENT_ID_MAX {
-                return Err(invalid(format!("event_id must have 1 to {EVENT_ID_MAX} characters, got {}", event_id.len())));
+                return Err(invalid(format!(
+                    "event_id must have 1 to {EVENT_ID_MAX} characters, got {}",
+                    event_id.len()
+                )));
             }
             if event_name.len() > EVENT_NAME_MAX {
-                return Err(invalid(format!("event_name is longer than {EVENT_NAME_MAX} characters")));
+                return Err(invalid(format!(
+                    "event_name is longer than {EVENT_NAME_MAX} characters"
+                )));
             }
         }
     }
@@ -85,17 +94,26 @@ pub(crate) fn origin(origin: &Origin) -> Result<(), ApplyError> {
 
 fn sweep_id_ok(sweep_id: &str) -> Result<(), ApplyError> {
     if sweep_id.is_empty() || sweep_id.len() > SWEEP_ID_MAX {
-        return Err(invalid(format!("sweep_id must have 1 to {SWEEP_ID_MAX} characters, got {}", sweep_id.len())));
+        return Err(invalid(format!(
+            "sweep_id must have 1 to {SWEEP_ID_MAX} characters, got {}",
+            sweep_id.len()
+        )));
     }
     Ok(())
 }
 
 fn key_ok(key: &RecordKey) -> Result<(), ApplyError> {
     if key.name.as_str().len() > NAME_MAX {
-        return Err(invalid(format!("record name {} is longer than {NAME_MAX} characters", key.name)));
+        return Err(invalid(format!(
+            "record name {} is longer than {NAME_MAX} characters",
+            key.name
+        )));
     }
     if key.set_identifier_column().len() > SET_IDENTIFIER_MAX {
-        return Err(invalid(format!("set identifier of {} is longer than {SET_IDENTIFIER_MAX} characters", key.name)));
+        return Err(invalid(format!(
+            "set identifier of {} is longer than {SET_IDENTIFIER_MAX} characters",
+            key.name
+        )));
     }
     Ok(())
 }
@@ -129,10 +147,16 @@ pub(crate) fn records(m: &RecordsMessage, now: Timestamp) -> Result<Vec<Incoming
         let record = record.clone().normalize();
         let key = record.key(&m.zone_id);
         let content = Arc::new(Content::new(record));
-        push(Incoming { key, state: State::Present(content.hash.clone()), content: Some(content) }, &mut out)?;
+        push(
+            Incoming { key, state: State::Present(content.hash.clone()), content: Some(content) },
+            &mut out,
+        )?;
     }
     for delete in &m.deletes {
-        push(Incoming { key: delete.key(&m.zone_id), state: State::Deleted, content: None }, &mut out)?;
+        push(
+            Incoming { key: delete.key(&m.zone_id), state: State::Deleted, content: None },
+            &mut out,
+        )?;
     }
     Ok(out)
 }
@@ -141,7 +165,10 @@ pub(crate) fn sweep_done(d: &SweepDone, now: Timestamp) -> Result<(), ApplyError
     observed_at(d.observed_at, now)?;
     sweep_id_ok(&d.sweep_id)?;
     if d.started_at > d.observed_at {
-        return Err(invalid(format!("sweep {} started at {} after it finished at {}", d.sweep_id, d.started_at, d.observed_at)));
+        return Err(invalid(format!(
+            "sweep {} started at {} after it finished at {}",
+            d.sweep_id, d.started_at, d.observed_at
+        )));
     }
     if d.pages > i32::MAX as u32 || d.record_sets > i64::MAX as u64 {
         return Err(invalid("page or record set count out of range"));

@@ -9,7 +9,9 @@ use sea_orm::sea_query::{Expr, ExprTrait, IntoIden, OnConflict, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use std::sync::Arc;
 use zonetrail_model::entity::hosted_zones;
-use zonetrail_model::{HostedZone, RecordName, Timestamp, Vpc, ZoneChange, ZoneId, ZoneMessage, to_micros};
+use zonetrail_model::{
+    HostedZone, RecordName, Timestamp, Vpc, ZoneChange, ZoneId, ZoneMessage, to_micros,
+};
 
 use crate::ApplyOptions;
 use crate::error::ApplyError;
@@ -18,7 +20,12 @@ use crate::plan::Counts;
 use crate::tables::HostedZonesExt;
 use crate::{absence, validate};
 
-pub(crate) async fn apply(db: &impl ConnectionTrait, m: &ZoneMessage, now: Timestamp, options: ApplyOptions) -> Result<Counts, ApplyError> {
+pub(crate) async fn apply(
+    db: &impl ConnectionTrait,
+    m: &ZoneMessage,
+    now: Timestamp,
+    options: ApplyOptions,
+) -> Result<Counts, ApplyError> {
     validate::zone(m, now)?;
     let at = to_micros(m.observed_at);
     match &m.change {
@@ -30,7 +37,11 @@ pub(crate) async fn apply(db: &impl ConnectionTrait, m: &ZoneMessage, now: Times
         }
         ZoneChange::Deleted => {
             origin::lock_zone(db, &m.zone_id, ZoneLock::Exclusive).await?;
-            let deletion = origin::ensure(db, &NewOrigin::from_message(&m.zone_id, at, &m.origin, OriginKind::ZoneDeleted, "")).await?;
+            let deletion = origin::ensure(
+                db,
+                &NewOrigin::from_message(&m.zone_id, at, &m.origin, OriginKind::ZoneDeleted, ""),
+            )
+            .await?;
             let absences = origin::zone_absences(db, &m.zone_id).await?;
             update_row(db, &m.zone_id, None, &absences).await?;
             absence::apply(db, &m.zone_id, &deletion, &absences, &[], options).await
@@ -69,10 +80,23 @@ fn canonical(zone: &HostedZone) -> String {
     serde_json::to_string(&zone.clone().normalize()).expect("a HostedZone always serialises")
 }
 
-async fn update_row(db: &impl ConnectionTrait, id: &ZoneId, present: Option<(&HostedZone, Timestamp)>, absences: &[Arc<OriginRow>]) -> Result<(), ApplyError> {
+async fn update_row(
+    db: &impl ConnectionTrait,
+    id: &ZoneId,
+    present: Option<(&HostedZone, Timestamp)>,
+    absences: &[Arc<OriginRow>],
+) -> Result<(), ApplyError> {
     use hosted_zones::Column as C;
     let select = Query::select()
-        .columns([C::Name, C::PrivateZone, C::Comment, C::Vpcs, C::RecordCount, C::ObservedAt, C::FirstSeenAt])
+        .columns([
+            C::Name,
+            C::PrivateZone,
+            C::Comment,
+            C::Vpcs,
+            C::RecordCount,
+            C::ObservedAt,
+            C::FirstSeenAt,
+        ])
         .column(HostedZonesExt::PresentObservedAt)
         .from(hosted_zones::Entity)
         .and_where(Expr::col(C::Id).eq(id.as_str()))
@@ -82,7 +106,8 @@ async fn update_row(db: &impl ConnectionTrait, id: &ZoneId, present: Option<(&Ho
         Some(r) => Some(ZoneRow::from_query_result(&r, "")?),
         None => None,
     };
-    let deleted = absences.iter().filter(|a| a.kind == OriginKind::ZoneDeleted).map(|a| a.observed_at).max();
+    let deleted =
+        absences.iter().filter(|a| a.kind == OriginKind::ZoneDeleted).map(|a| a.observed_at).max();
 
     let (description, present_at, first_seen_at) = match (&row, present) {
         (None, None) => return Ok(()), // a zone never described: its records carry the deletion
@@ -91,7 +116,10 @@ async fn update_row(db: &impl ConnectionTrait, id: &ZoneId, present: Option<(&Ho
             let stored = r.description(id)?;
             let stored_at = r.present_observed_at.unwrap_or(r.observed_at);
             match new {
-                Some((zone, at)) if at > stored_at || (at == stored_at && canonical(zone) > canonical(&stored)) => {
+                Some((zone, at))
+                    if at > stored_at
+                        || (at == stored_at && canonical(zone) > canonical(&stored)) =>
+                {
                     (zone.clone().normalize(), at, Ord::min(r.first_seen_at, at))
                 }
                 Some((_, at)) => (stored, stored_at, Ord::min(r.first_seen_at, at)),
@@ -130,7 +158,16 @@ async fn update_row(db: &impl ConnectionTrait, id: &ZoneId, present: Option<(&Ho
         ])
         .on_conflict(
             OnConflict::column(C::Id)
-                .update_columns([C::Name, C::PrivateZone, C::Comment, C::Vpcs, C::RecordCount, C::ObservedAt, C::FirstSeenAt, C::DeletedAt])
+                .update_columns([
+                    C::Name,
+                    C::PrivateZone,
+                    C::Comment,
+                    C::Vpcs,
+                    C::RecordCount,
+                    C::ObservedAt,
+                    C::FirstSeenAt,
+                    C::DeletedAt,
+                ])
                 .update_column(HostedZonesExt::PresentObservedAt)
                 .to_owned(),
         )

@@ -25,7 +25,17 @@ use crate::{ApiResult, AppState, timestamp};
 const PAGE: u64 = 1000;
 
 const HEADER: &[&str] = &[
-    "id", "zone_id", "zone_name", "name", "type", "set_identifier", "ttl", "values", "alias_target", "routing", "observed_at",
+    "id",
+    "zone_id",
+    "zone_name",
+    "name",
+    "type",
+    "set_identifier",
+    "ttl",
+    "values",
+    "alias_target",
+    "routing",
+    "observed_at",
     "deleted_at",
 ];
 
@@ -42,7 +52,10 @@ const HEADER: &[&str] = &[
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn export_csv(State(state): State<AppState>, ApiQuery(params): ApiQuery<RecordParams>) -> ApiResult<Response> {
+pub async fn export_csv(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<RecordParams>,
+) -> ApiResult<Response> {
     let filter = RecordFilter::parse(&params)?;
     // A link copied from the list carries its limit; a malformed one is still a bad request.
     parse_limit(params.limit.as_deref())?;
@@ -78,7 +91,9 @@ pub async fn export_csv(State(state): State<AppState>, ApiQuery(params): ApiQuer
         }
     });
     // Fused: the compression layer may poll once more after the end.
-    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) }).chain(rest).fuse();
+    let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
+        .chain(rest)
+        .fuse();
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
@@ -105,7 +120,8 @@ fn write_record(out: &mut String, r: &RecordView) {
             c.alias_target
                 .as_ref()
                 .map(|a| {
-                    let health = if a.evaluate_target_health { ", evaluates target health" } else { "" };
+                    let health =
+                        if a.evaluate_target_health { ", evaluates target health" } else { "" };
                     format!("{} ({}{health})", a.dns_name, a.hosted_zone_id)
                 })
                 .unwrap_or_default(),
@@ -129,7 +145,12 @@ fn routing_summary(r: &RoutingView) -> String {
         parts.push(format!("failover={f}"));
     }
     if let Some(g) = &r.geo_location {
-        let code = [&g.continent_code, &g.country_code, &g.subdivision_code].into_iter().flatten().cloned().collect::<Vec<_>>().join("/");
+        let code = [&g.continent_code, &g.country_code, &g.subdivision_code]
+            .into_iter()
+            .flatten()
+            .cloned()
+            .collect::<Vec<_>>()
+            .join("/");
         parts.push(format!("geo={code}"));
     }
     if let Some(g) = &r.geoproximity_location {
@@ -186,7 +207,16 @@ mod tests {
     #[test]
     fn quotes_per_rfc_4180() {
         let mut out = String::new();
-        write_row(&mut out, ["a".to_string(), "b,c".into(), "say \"hi\"".into(), "two\nlines".into(), String::new()]);
+        write_row(
+            &mut out,
+            [
+                "a".to_string(),
+                "b,c".into(),
+                "say \"hi\"".into(),
+                "two\nlines".into(),
+                String::new(),
+            ],
+        );
         assert_eq!(out, "a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
     }
 }

@@ -56,7 +56,10 @@ pub struct RecordParams {
 fn record_type_schema() -> impl Into<RefOr<Schema>> {
     let mut names = vec![""];
     names.extend(RecordType::KNOWN_NAMES);
-    ObjectBuilder::new().schema_type(Type::String).enum_values(Some(names)).description(Some("Empty: any type."))
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .enum_values(Some(names))
+        .description(Some("Empty: any type."))
 }
 
 /// How a `name` filter matches.
@@ -87,7 +90,11 @@ pub struct RecordFilter {
 
 impl RecordFilter {
     pub fn parse(p: &RecordParams) -> Result<Self, ApiError> {
-        let mut f = Self { zone: parse_zone(p.zone.as_deref())?, include_deleted: parse_flag("include_deleted", p.include_deleted.as_deref())?, ..Self::default() };
+        let mut f = Self {
+            zone: parse_zone(p.zone.as_deref())?,
+            include_deleted: parse_flag("include_deleted", p.include_deleted.as_deref())?,
+            ..Self::default()
+        };
         f.record_type = match p.record_type.as_deref() {
             None | Some("") => None,
             Some(t) => Some(known_type(t)?),
@@ -144,7 +151,9 @@ fn non_empty(v: &Option<String>) -> Option<&str> {
 /// `Some(None)`: no filter (`*`); `None`: not a name, so nothing matches.
 fn parse_name(raw: &str) -> Option<Option<NameFilter>> {
     if let Some(parent) = raw.strip_prefix("*.") {
-        return RecordName::parse(parent).ok().map(|parent| Some(NameFilter::Below(parent.reversed())));
+        return RecordName::parse(parent)
+            .ok()
+            .map(|parent| Some(NameFilter::Below(parent.reversed())));
     }
     if let Some(prefix) = raw.strip_suffix('*') {
         return Some((!prefix.is_empty()).then(|| NameFilter::Prefix(stored_spelling(prefix))));
@@ -156,7 +165,10 @@ fn parse_name(raw: &str) -> Option<Option<NameFilter>> {
 fn known_type(raw: &str) -> Result<RecordType, ApiError> {
     match RecordType::KNOWN_NAMES.iter().position(|k| *k == raw) {
         Some(i) => Ok(RecordType::KNOWN[i].clone()),
-        None => Err(ApiError::bad_request(format!("type: {raw:?} is not a Route 53 record type (one of {})", RecordType::KNOWN_NAMES.join(", ")))),
+        None => Err(ApiError::bad_request(format!(
+            "type: {raw:?} is not a Route 53 record type (one of {})",
+            RecordType::KNOWN_NAMES.join(", ")
+        ))),
     }
 }
 
@@ -202,7 +214,10 @@ mod tests {
         let f = |n: &str| parse(|p| p.name = Some(n.into())).unwrap();
         assert_eq!(f("WWW.Example.com").name, Some(NameFilter::Exact("www.example.com.".into())));
         assert_eq!(f("\\052.example.com").name, Some(NameFilter::Exact("*.example.com.".into())));
-        assert_eq!(f("*.Prod.example.com.").name, Some(NameFilter::Below("com.example.prod.".into())));
+        assert_eq!(
+            f("*.Prod.example.com.").name,
+            Some(NameFilter::Below("com.example.prod.".into()))
+        );
         assert_eq!(f("API-*").name, Some(NameFilter::Prefix("api-".into())));
         assert_eq!(f("*"), RecordFilter::default());
         assert_eq!(f(" ").name, None);
@@ -256,7 +271,8 @@ mod tests {
     fn lengths_count_what_was_sent_not_what_trimming_leaves() {
         // Whitespace is trimmed before matching, but the documented maxLength is about the
         // parameter as sent: a long run of newlines after a short word is still too long.
-        let padded = |word: &str, len: usize| format!("{word}{}", "\n".repeat(len - word.chars().count()));
+        let padded =
+            |word: &str, len: usize| format!("{word}{}", "\n".repeat(len - word.chars().count()));
         assert!(parse(|p| p.q = Some(padded("api", 1025))).is_err());
         assert!(parse(|p| p.name = Some(padded("www.example.com", 1025))).is_err());
         assert!(parse(|p| p.value = Some(padded("192.0.2.1", 256))).is_err());

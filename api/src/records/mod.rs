@@ -39,11 +39,21 @@ pub struct RecordList {
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn list_records(State(state): State<AppState>, ApiQuery(params): ApiQuery<RecordParams>) -> ApiResult<Response> {
+pub async fn list_records(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<RecordParams>,
+) -> ApiResult<Response> {
     let filter = RecordFilter::parse(&params)?;
     let limit = parse_limit(params.limit.as_deref())?;
     let budget = query::Budget { limit, q_scan: state.config.q_scan_budget };
-    let page = query::list_records(&state.db, Some(&state.names), &filter, params.cursor.as_deref(), budget).await?;
+    let page = query::list_records(
+        &state.db,
+        Some(&state.names),
+        &filter,
+        params.cursor.as_deref(),
+        budget,
+    )
+    .await?;
     // A `RecordList`, written by hand: each record's stored JSON is copied, not re-parsed.
     let mut body = Vec::with_capacity(64 + page.items.len() * 700);
     body.extend_from_slice(b"{\"items\":[");
@@ -56,7 +66,8 @@ pub async fn list_records(State(state): State<AppState>, ApiQuery(params): ApiQu
     body.extend_from_slice(b"],\"next_cursor\":");
     serde_json::to_writer(&mut body, &page.next_cursor).expect("a cursor always serialises");
     body.push(b'}');
-    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body).into_response())
+    Ok(([(header::CONTENT_TYPE, HeaderValue::from_static("application/json"))], body)
+        .into_response())
 }
 
 /// One record set by id (deleted ones included).
@@ -72,7 +83,13 @@ pub async fn list_records(State(state): State<AppState>, ApiQuery(params): ApiQu
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn get_record(State(state): State<AppState>, ApiPath(id): ApiPath<String>) -> ApiResult<Json<RecordView>> {
+pub async fn get_record(
+    State(state): State<AppState>,
+    ApiPath(id): ApiPath<String>,
+) -> ApiResult<Json<RecordView>> {
     let id = parse_id(&id, "record id")?;
-    query::get_record(&state.db, id).await?.map(Json).ok_or_else(|| ApiError::not_found(format!("no record set has id {id}")))
+    query::get_record(&state.db, id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no record set has id {id}")))
 }

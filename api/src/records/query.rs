@@ -25,10 +25,12 @@
 //! stopped and `next_cursor` continues from there (see [`substring_page`]).
 
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
-use sea_orm::sea_query::{Cond, Expr, ExprTrait, JoinType, LikeExpr, Order, Query, SelectStatement};
+use sea_orm::sea_query::{
+    Cond, Expr, ExprTrait, JoinType, LikeExpr, Order, Query, SelectStatement,
+};
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
-use std::sync::Arc;
 use serde::{Deserialize, Serialize};
+use std::sync::Arc;
 use zonetrail_model::entity::{hosted_zones, record_sets, record_values};
 
 use super::filter::{NameFilter, RecordFilter};
@@ -103,7 +105,8 @@ impl Walk {
             _ => Expr::col((RS, record_sets::Column::Id)),
         };
         let (k, id) = match (self, pos) {
-            (Self::Name, Position::Name { k, id }) | (Self::Reversed, Position::Reversed { k, id }) => (k.clone(), *id),
+            (Self::Name, Position::Name { k, id })
+            | (Self::Reversed, Position::Reversed { k, id }) => (k.clone(), *id),
             (Self::Value, Position::Value { id }) => {
                 return Ok(Cond::all().add(if after { id_col.gt(*id) } else { id_col.lte(*id) }));
             }
@@ -111,9 +114,13 @@ impl Walk {
         };
         let key = Expr::col(self.key_column());
         Ok(if after {
-            Cond::all().add(key.clone().gte(k.clone())).add(Cond::any().add(key.gt(k)).add(id_col.gt(id)))
+            Cond::all()
+                .add(key.clone().gte(k.clone()))
+                .add(Cond::any().add(key.gt(k)).add(id_col.gt(id)))
         } else {
-            Cond::all().add(key.clone().lte(k.clone())).add(Cond::any().add(key.lt(k)).add(id_col.lte(id)))
+            Cond::all()
+                .add(key.clone().lte(k.clone()))
+                .add(Cond::any().add(key.lt(k)).add(id_col.lte(id)))
         })
     }
 
@@ -138,7 +145,9 @@ impl Walk {
                 select.order_by((RV, record_values::Column::RecordId), Order::Asc);
             }
             _ => {
-                select.order_by(self.key_column(), Order::Asc).order_by((RS, record_sets::Column::Id), Order::Asc);
+                select
+                    .order_by(self.key_column(), Order::Asc)
+                    .order_by((RS, record_sets::Column::Id), Order::Asc);
             }
         }
     }
@@ -164,22 +173,31 @@ pub async fn list_records(
     let limit = budget.limit;
     let walk = Walk::for_filter(filter);
     let scope = filter.scope();
-    let after: Option<Position> = cursor.filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
+    let after: Option<Position> =
+        cursor.filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
     if filter.matches_nothing {
         return Ok(RecordPage { items: Vec::new(), next_cursor: None });
     }
     let indexed = match (&filter.q, walk, &filter.name, names) {
-        (Some(q), Walk::Name, None, Some(names)) => indexed_substring_page(db, names, filter, q, after.as_ref(), limit).await?,
+        (Some(q), Walk::Name, None, Some(names)) => {
+            indexed_substring_page(db, names, filter, q, after.as_ref(), limit).await?
+        }
         _ => None,
     };
     let (rows, next) = match (&filter.q, walk) {
         _ if indexed.is_some() => indexed.expect("checked"),
-        (Some(_), Walk::Name | Walk::Reversed) => substring_page(db, filter, walk, after, limit, std::cmp::max(budget.q_scan, 1)).await?,
+        (Some(_), Walk::Name | Walk::Reversed) => {
+            substring_page(db, filter, walk, after, limit, std::cmp::max(budget.q_scan, 1)).await?
+        }
         _ => {
             let mut rows = page_rows(db, filter, walk, after.as_ref(), None, limit + 1).await?;
             let full = rows.len() as u64 > limit;
             rows.truncate(limit as usize);
-            let next = if full { rows.last().map(|r| walk.position(sort_key(walk, r), r.id)) } else { None };
+            let next = if full {
+                rows.last().map(|r| walk.position(sort_key(walk, r), r.id))
+            } else {
+                None
+            };
             (rows, next)
         }
     };
@@ -200,7 +218,9 @@ async fn indexed_substring_page(
     let mut from: Option<(String, i64)> = match after {
         None => None,
         Some(Position::Name { k, id }) => Some((k.clone(), *id)),
-        Some(_) => return Err(ApiError::bad_request("invalid cursor: it belongs to another query")),
+        Some(_) => {
+            return Err(ApiError::bad_request("invalid cursor: it belongs to another query"));
+        }
     };
     let mut rows: Vec<RecordRow> = Vec::new();
     loop {
@@ -236,7 +256,11 @@ async fn indexed_substring_page(
 }
 
 /// These records with their zones, by id.
-async fn rows_by_ids(db: &impl ConnectionTrait, ids: &[i64], include_deleted: bool) -> ApiResult<std::collections::HashMap<i64, RecordRow>> {
+async fn rows_by_ids(
+    db: &impl ConnectionTrait,
+    ids: &[i64],
+    include_deleted: bool,
+) -> ApiResult<std::collections::HashMap<i64, RecordRow>> {
     let mut out = std::collections::HashMap::with_capacity(ids.len());
     if ids.is_empty() {
         return Ok(out);
@@ -321,7 +345,10 @@ async fn page_rows(
     join_zone(&mut select);
     apply_index_filters(&mut select, filter);
     if let Some(q) = &filter.q {
-        select.and_where(Expr::col((RS, record_sets::Column::Name)).like(LikeExpr::new(format!("%{}%", escape_like(q))).escape('\\')));
+        select.and_where(
+            Expr::col((RS, record_sets::Column::Name))
+                .like(LikeExpr::new(format!("%{}%", escape_like(q))).escape('\\')),
+        );
     }
     if !filter.include_deleted {
         select.and_where(Expr::col((RS, record_sets::Column::DeletedAt)).is_null());
@@ -389,7 +416,9 @@ fn apply_index_filters(select: &mut SelectStatement, filter: &RecordFilter) {
         }
         Some(NameFilter::Prefix(p)) => {
             let col = Expr::col((RS, record_sets::Column::Name));
-            select.and_where(col.clone().gte(p.as_str())).and_where(col.lt(format!("{p}{AFTER_PRINTABLE}")));
+            select
+                .and_where(col.clone().gte(p.as_str()))
+                .and_where(col.lt(format!("{p}{AFTER_PRINTABLE}")));
         }
         Some(NameFilter::Below(reversed_parent)) => {
             // Strictly below: `com.example.prod.` itself is the parent, not below it.

@@ -163,14 +163,18 @@ impl RecordRow {
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let stored = self.content.as_deref().filter(|c| {
             // The model writes `name` first; anything else (hand-edited) takes the long way.
-            c.starts_with("{\"name\":") && !c.contains("\"set_identifier\":\"\"") && serde_json::from_str::<serde::de::IgnoredAny>(c).is_ok()
+            c.starts_with("{\"name\":")
+                && !c.contains("\"set_identifier\":\"\"")
+                && serde_json::from_str::<serde::de::IgnoredAny>(c).is_ok()
         });
         let Some(content) = stored else {
             let view = self.clone_row().into_view();
             serde_json::to_writer(&mut *out, &view).expect("a record view always serialises");
             return;
         };
-        let string = |out: &mut Vec<u8>, s: &str| serde_json::to_writer(&mut *out, s).expect("a string always serialises");
+        let string = |out: &mut Vec<u8>, s: &str| {
+            serde_json::to_writer(&mut *out, s).expect("a string always serialises")
+        };
         let time = |out: &mut Vec<u8>, t: Option<&Timestamp>| match t {
             Some(t) => string(out, &timestamp::format(t)),
             None => out.extend_from_slice(b"null"),
@@ -251,7 +255,10 @@ impl RecordRow {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use zonetrail_model::{AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, RecordName, RecordSet, RecordType, Routing};
+    use zonetrail_model::{
+        AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, RecordName,
+        RecordSet, RecordType, Routing,
+    };
 
     impl From<RecordSet> for RecordContent {
         fn from(r: RecordSet) -> Self {
@@ -269,7 +276,11 @@ mod tests {
 
     impl From<AliasTarget> for AliasTargetView {
         fn from(a: AliasTarget) -> Self {
-            Self { hosted_zone_id: a.hosted_zone_id, dns_name: a.dns_name, evaluate_target_health: a.evaluate_target_health }
+            Self {
+                hosted_zone_id: a.hosted_zone_id,
+                dns_name: a.dns_name,
+                evaluate_target_health: a.evaluate_target_health,
+            }
         }
     }
 
@@ -291,7 +302,11 @@ mod tests {
 
     impl From<GeoLocation> for GeoLocationView {
         fn from(g: GeoLocation) -> Self {
-            Self { continent_code: g.continent_code, country_code: g.country_code, subdivision_code: g.subdivision_code }
+            Self {
+                continent_code: g.continent_code,
+                country_code: g.country_code,
+                subdivision_code: g.subdivision_code,
+            }
         }
     }
 
@@ -325,19 +340,33 @@ mod tests {
             set_identifier: Some("eu".into()),
             ttl: Some(60),
             values: vec!["192.0.2.1".into(), "192.0.2.2".into()],
-            alias_target: Some(AliasTarget { hosted_zone_id: "Z2".into(), dns_name: "d.example.net.".into(), evaluate_target_health: true }),
+            alias_target: Some(AliasTarget {
+                hosted_zone_id: "Z2".into(),
+                dns_name: "d.example.net.".into(),
+                evaluate_target_health: true,
+            }),
             routing: Routing {
                 weight: Some(10),
                 region: Some("eu-west-1".into()),
                 failover: Some("PRIMARY".into()),
-                geo_location: Some(GeoLocation { continent_code: Some("EU".into()), country_code: Some("DE".into()), subdivision_code: None }),
+                geo_location: Some(GeoLocation {
+                    continent_code: Some("EU".into()),
+                    country_code: Some("DE".into()),
+                    subdivision_code: None,
+                }),
                 geoproximity_location: Some(GeoProximityLocation {
                     aws_region: None,
                     local_zone_group: Some("use1-az".into()),
-                    coordinates: Some(Coordinates { latitude: "49.22".into(), longitude: "-74.01".into() }),
+                    coordinates: Some(Coordinates {
+                        latitude: "49.22".into(),
+                        longitude: "-74.01".into(),
+                    }),
                     bias: Some(-10),
                 }),
-                cidr_routing: Some(CidrRouting { collection_id: "c-1".into(), location_name: "office".into() }),
+                cidr_routing: Some(CidrRouting {
+                    collection_id: "c-1".into(),
+                    location_name: "office".into(),
+                }),
                 multivalue_answer: Some(true),
                 health_check_id: Some("hc".into()),
                 traffic_policy_instance_id: Some("tp".into()),
@@ -349,14 +378,31 @@ mod tests {
     /// member in the model fails here rather than vanishing from the API.
     #[test]
     fn stored_content_reads_every_member() {
-        for record in [every_member(), RecordSet { set_identifier: None, alias_target: None, routing: Routing::default(), ..every_member() }] {
+        for record in [
+            every_member(),
+            RecordSet {
+                set_identifier: None,
+                alias_target: None,
+                routing: Routing::default(),
+                ..every_member()
+            },
+        ] {
             let stored = serde_json::to_string(&record).unwrap();
             let read = parse_content(Some(&stored), 1, "test").unwrap();
             assert_eq!(read, RecordContent::from(record.clone()));
             let model_json: serde_json::Value = serde_json::from_str(&stored).unwrap();
-            assert_eq!(serde_json::to_value(&read).unwrap(), model_json, "the API shows the stored members under the same names");
+            assert_eq!(
+                serde_json::to_value(&read).unwrap(),
+                model_json,
+                "the API shows the stored members under the same names"
+            );
         }
-        assert_eq!(parse_content(Some(r#"{"name":"a.","type":"A","set_identifier":""}"#), 1, "t").unwrap().set_identifier, None);
+        assert_eq!(
+            parse_content(Some(r#"{"name":"a.","type":"A","set_identifier":""}"#), 1, "t")
+                .unwrap()
+                .set_identifier,
+            None
+        );
         assert!(parse_content(Some("not json"), 1, "t").is_none());
     }
 
@@ -364,7 +410,9 @@ mod tests {
     /// of stored row.
     #[test]
     fn written_records_read_as_their_views() {
-        let at = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:15:30.123456Z").unwrap().with_timezone(&chrono::Utc);
+        let at = chrono::DateTime::parse_from_rfc3339("2026-11-22T10:15:30.123456Z")
+            .unwrap()
+            .with_timezone(&chrono::Utc);
         let row = |content: Option<String>, zone_name: Option<&str>, deleted: bool| RecordRow {
             id: 42,
             zone_id: "Z1".into(),
@@ -380,7 +428,13 @@ mod tests {
             private_zone: zone_name.map(|_| true),
         };
         let full = serde_json::to_string(&every_member()).unwrap();
-        let bare = serde_json::to_string(&RecordSet { set_identifier: None, alias_target: None, routing: Routing::default(), ..every_member() }).unwrap();
+        let bare = serde_json::to_string(&RecordSet {
+            set_identifier: None,
+            alias_target: None,
+            routing: Routing::default(),
+            ..every_member()
+        })
+        .unwrap();
         let legacy = r#"{"name":"a.example.com.","type":"A","set_identifier":"","ttl":60,"values":["192.0.2.1"]}"#.to_string();
         for r in [
             row(Some(full), Some("example.com."), false),
@@ -392,7 +446,8 @@ mod tests {
         ] {
             let mut written = Vec::new();
             r.write_json(&mut written);
-            let written: serde_json::Value = serde_json::from_slice(&written).unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&written)));
+            let written: serde_json::Value = serde_json::from_slice(&written)
+                .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&written)));
             let want = serde_json::to_value(r.clone_row().into_view()).unwrap();
             assert_eq!(written, want);
         }

@@ -10,10 +10,21 @@ const INJECTION: &str = "%27%20OR%201%3D1%20--";
 
 async fn assert_error(app: &TestApp, method: Method, uri: &str, status: StatusCode) {
     let reply = app.request(method.clone(), uri).await;
-    assert_eq!(reply.status, status, "{method} {uri} ({:?}): {}", app.db.backend, String::from_utf8_lossy(&reply.body));
-    assert!(reply.content_type().starts_with("application/json"), "{uri}: {}", reply.content_type());
+    assert_eq!(
+        reply.status,
+        status,
+        "{method} {uri} ({:?}): {}",
+        app.db.backend,
+        String::from_utf8_lossy(&reply.body)
+    );
+    assert!(
+        reply.content_type().starts_with("application/json"),
+        "{uri}: {}",
+        reply.content_type()
+    );
     let body = reply.json();
-    let message = body["error"].as_str().unwrap_or_else(|| panic!("{uri}: no error message in {body}"));
+    let message =
+        body["error"].as_str().unwrap_or_else(|| panic!("{uri}: no error message in {body}"));
     assert!(!message.is_empty());
     assert_eq!(body.as_object().unwrap().len(), 1, "{uri}: only `error`");
 }

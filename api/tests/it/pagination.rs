@@ -15,7 +15,11 @@ async fn assert_walk_matches(app: &TestApp, query: &str, limit: usize) {
     let (all, _) = app.walk(&format!("/api/records?{query}")).await;
     let (paged, pages) = app.walk(&format!("/api/records?{query}&limit={limit}")).await;
     assert_eq!(ids(&paged), ids(&all), "{query}: pages in the same order as one big page");
-    assert_eq!(ids(&paged).iter().collect::<BTreeSet<_>>().len(), paged.len(), "{query}: no duplicates");
+    assert_eq!(
+        ids(&paged).iter().collect::<BTreeSet<_>>().len(),
+        paged.len(),
+        "{query}: no duplicates"
+    );
     assert!(pages >= all.len().div_ceil(limit), "{query}: pages of at most {limit}");
 }
 

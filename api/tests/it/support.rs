@@ -1,7 +1,10 @@
 //! A migrated test database (SQLite or MariaDB) holding a small, hand-written inventory, and
 //! the API router over it, driven with `tower::ServiceExt::oneshot` as a client would.
 
-use api::fixture::{ChangeSeed, RecordSeed, SweepSeed, ZoneSeed, insert_changes, insert_records, insert_sweeps, insert_zones};
+use api::fixture::{
+    ChangeSeed, RecordSeed, SweepSeed, ZoneSeed, insert_changes, insert_records, insert_sweeps,
+    insert_zones,
+};
 use api::{ApiConfig, AppState};
 use axum::body::Body;
 use axum::http::{HeaderMap, Method, Request, StatusCode};
@@ -12,7 +15,10 @@ use serde_json::Value;
 use std::collections::BTreeMap;
 use tower::ServiceExt;
 use zonetrail_model::testing::{Backend, TestDb, database};
-use zonetrail_model::{AliasTarget, GeoLocation, HostedZone, RecordName, RecordSet, RecordType, Routing, Timestamp, Vpc, ZoneId};
+use zonetrail_model::{
+    AliasTarget, GeoLocation, HostedZone, RecordName, RecordSet, RecordType, Routing, Timestamp,
+    Vpc, ZoneId,
+};
 
 pub const Z1: &str = "Z1EXAMPLE";
 pub const Z2: &str = "Z2INTERNAL";
@@ -53,7 +59,11 @@ fn alias(name: &str, zone: &str, dns: &str) -> RecordSet {
     RecordSet {
         ttl: None,
         values: Vec::new(),
-        alias_target: Some(AliasTarget { hosted_zone_id: zone.into(), dns_name: dns.into(), evaluate_target_health: false }),
+        alias_target: Some(AliasTarget {
+            hosted_zone_id: zone.into(),
+            dns_name: dns.into(),
+            evaluate_target_health: false,
+        }),
         ..record(name, RecordType::A, &[])
     }
 }
@@ -76,8 +86,20 @@ pub struct TestApp {
 
 /// Labels of the live records of the fixture, and of the tombstones.
 pub const LIVE: &[&str] = &[
-    "www_blue", "www_green", "api", "wild_prod", "db_prod", "cdn", "mx", "txt", "acme", "mail", "app_internal", "db_internal",
-    "lb_internal", "geo_internal",
+    "www_blue",
+    "www_green",
+    "api",
+    "wild_prod",
+    "db_prod",
+    "cdn",
+    "mx",
+    "txt",
+    "acme",
+    "mail",
+    "app_internal",
+    "db_internal",
+    "lb_internal",
+    "geo_internal",
 ];
 pub const TOMBSTONES: &[&str] = &["old", "gone"];
 
@@ -101,12 +123,20 @@ pub async fn app_with(backend: Backend, config: ApiConfig) -> TestApp {
 async fn seed_fixture(db: &TestDb) -> Ids {
     let z1 = ZoneId::parse(Z1).unwrap();
     let z2 = ZoneId::parse(Z2).unwrap();
-    let (t_create, t_update, t_delete, t_sweep) = (at(T_CREATE), at(T_UPDATE), at(T_DELETE), at(T_SWEEP));
+    let (t_create, t_update, t_delete, t_sweep) =
+        (at(T_CREATE), at(T_UPDATE), at(T_DELETE), at(T_SWEEP));
     insert_zones(
         &db.conn,
         &[
             ZoneSeed {
-                zone: HostedZone { id: z1.clone(), name: RecordName::parse("example.com").unwrap(), private: false, comment: Some("public".into()), vpcs: vec![], record_count: Some(14) },
+                zone: HostedZone {
+                    id: z1.clone(),
+                    name: RecordName::parse("example.com").unwrap(),
+                    private: false,
+                    comment: Some("public".into()),
+                    vpcs: vec![],
+                    record_count: Some(14),
+                },
                 observed_at: t_sweep,
                 deleted_at: None,
             },
@@ -129,30 +159,141 @@ async fn seed_fixture(db: &TestDb) -> Ids {
 
     let mut geo = record("geo.internal.example", RecordType::A, &["192.0.2.77"]);
     geo.set_identifier = Some("europe".into());
-    geo.routing.geo_location = Some(GeoLocation { continent_code: Some("EU".into()), country_code: None, subdivision_code: None });
+    geo.routing.geo_location = Some(GeoLocation {
+        continent_code: Some("EU".into()),
+        country_code: None,
+        subdivision_code: None,
+    });
     let mut www_blue = weighted("www.example.com", "blue", 70, "192.0.2.10");
     www_blue.routing.health_check_id = Some("hc-1".into());
 
     let rows: Vec<(&'static str, RecordSeed)> = vec![
-        ("www_blue", RecordSeed { first_seen_at: Some(t_create), ..RecordSeed::live(&z1, www_blue.clone(), t_update) }),
-        ("www_green", RecordSeed::live(&z1, weighted("www.example.com", "green", 30, "192.0.2.20"), t_sweep)),
-        ("api", RecordSeed::live(&z1, record("api.example.com", RecordType::A, &["192.0.2.30"]), t_sweep)),
-        ("wild_prod", RecordSeed::live(&z1, record("\\052.prod.example.com", RecordType::A, &["192.0.2.40"]), t_sweep)),
-        ("db_prod", RecordSeed::live(&z1, record("db.prod.example.com", RecordType::A, &["192.0.2.10"]), t_sweep)),
-        ("cdn", RecordSeed::live(&z1, alias("cdn.example.com", "/hostedzone/Z2FDTNDATAQYW2", "D123.CloudFront.net"), t_sweep)),
-        ("mx", RecordSeed::live(&z1, record("example.com", RecordType::Mx, &["10 mail.example.com."]), t_sweep)),
-        ("txt", RecordSeed::live(&z1, record("example.com", RecordType::Txt, &["\"v=spf1, \"\"quoted\"\" ~all\""]), t_sweep)),
-        ("acme", RecordSeed::live(&z1, record("_acme-challenge.example.com", RecordType::Txt, &["\"token\""]), t_sweep)),
-        ("mail", RecordSeed::live(&z1, record("mail.example.com", RecordType::Cname, &["cdn.example.com."]), t_sweep)),
-        ("app_internal", RecordSeed::live(&z2, record("app.internal.example", RecordType::Cname, &["d123.cloudfront.net"]), t_sweep)),
-        ("db_internal", RecordSeed::live(&z2, record("db.internal.example", RecordType::A, &["192.0.2.10"]), t_sweep)),
+        (
+            "www_blue",
+            RecordSeed {
+                first_seen_at: Some(t_create),
+                ..RecordSeed::live(&z1, www_blue.clone(), t_update)
+            },
+        ),
+        (
+            "www_green",
+            RecordSeed::live(&z1, weighted("www.example.com", "green", 30, "192.0.2.20"), t_sweep),
+        ),
+        (
+            "api",
+            RecordSeed::live(
+                &z1,
+                record("api.example.com", RecordType::A, &["192.0.2.30"]),
+                t_sweep,
+            ),
+        ),
+        (
+            "wild_prod",
+            RecordSeed::live(
+                &z1,
+                record("\\052.prod.example.com", RecordType::A, &["192.0.2.40"]),
+                t_sweep,
+            ),
+        ),
+        (
+            "db_prod",
+            RecordSeed::live(
+                &z1,
+                record("db.prod.example.com", RecordType::A, &["192.0.2.10"]),
+                t_sweep,
+            ),
+        ),
+        (
+            "cdn",
+            RecordSeed::live(
+                &z1,
+                alias("cdn.example.com", "/hostedzone/Z2FDTNDATAQYW2", "D123.CloudFront.net"),
+                t_sweep,
+            ),
+        ),
+        (
+            "mx",
+            RecordSeed::live(
+                &z1,
+                record("example.com", RecordType::Mx, &["10 mail.example.com."]),
+                t_sweep,
+            ),
+        ),
+        (
+            "txt",
+            RecordSeed::live(
+                &z1,
+                record("example.com", RecordType::Txt, &["\"v=spf1, \"\"quoted\"\" ~all\""]),
+                t_sweep,
+            ),
+        ),
+        (
+            "acme",
+            RecordSeed::live(
+                &z1,
+                record("_acme-challenge.example.com", RecordType::Txt, &["\"token\""]),
+                t_sweep,
+            ),
+        ),
+        (
+            "mail",
+            RecordSeed::live(
+                &z1,
+                record("mail.example.com", RecordType::Cname, &["cdn.example.com."]),
+                t_sweep,
+            ),
+        ),
+        (
+            "app_internal",
+            RecordSeed::live(
+                &z2,
+                record("app.internal.example", RecordType::Cname, &["d123.cloudfront.net"]),
+                t_sweep,
+            ),
+        ),
+        (
+            "db_internal",
+            RecordSeed::live(
+                &z2,
+                record("db.internal.example", RecordType::A, &["192.0.2.10"]),
+                t_sweep,
+            ),
+        ),
         (
             "lb_internal",
-            RecordSeed::live(&z2, alias("lb.internal.example", "Z32O12XQLNTSW2", "dualstack.my-lb.eu-west-1.elb.amazonaws.com."), t_sweep),
+            RecordSeed::live(
+                &z2,
+                alias(
+                    "lb.internal.example",
+                    "Z32O12XQLNTSW2",
+                    "dualstack.my-lb.eu-west-1.elb.amazonaws.com.",
+                ),
+                t_sweep,
+            ),
         ),
         ("geo_internal", RecordSeed::live(&z2, geo, t_sweep)),
-        ("old", RecordSeed { first_seen_at: Some(t_create), ..RecordSeed::live(&z1, record("old.example.com", RecordType::A, &["192.0.2.99"]), t_create).deleted_at(t_delete) }),
-        ("gone", RecordSeed::live(&z1, record("gone.example.com", RecordType::Cname, &["x.example.net."]), t_delete).deleted_at(t_delete).without_content()),
+        (
+            "old",
+            RecordSeed {
+                first_seen_at: Some(t_create),
+                ..RecordSeed::live(
+                    &z1,
+                    record("old.example.com", RecordType::A, &["192.0.2.99"]),
+                    t_create,
+                )
+                .deleted_at(t_delete)
+            },
+        ),
+        (
+            "gone",
+            RecordSeed::live(
+                &z1,
+                record("gone.example.com", RecordType::Cname, &["x.example.net."]),
+                t_delete,
+            )
+            .deleted_at(t_delete)
+            .without_content(),
+        ),
     ];
     let seeds: Vec<RecordSeed> = rows.iter().map(|(_, s)| s.clone()).collect();
     let ids = insert_records(&db.conn, &seeds).await.unwrap();
@@ -160,13 +301,20 @@ async fn seed_fixture(db: &TestDb) -> Ids {
 
     let mut www_before = www_blue.clone();
     www_before.routing.weight = Some(60);
-    let change = |label: &str, action: &str, source: &str, at: Timestamp, before: Option<RecordSet>, after: Option<RecordSet>| ChangeSeed {
+    let change = |label: &str,
+                  action: &str,
+                  source: &str,
+                  at: Timestamp,
+                  before: Option<RecordSet>,
+                  after: Option<RecordSet>| ChangeSeed {
         record_id: ids.get(label),
         zone_id: z1.clone(),
         action: action.into(),
         source: source.into(),
-        actor: (source == "event").then(|| "arn:aws:sts::111122223333:assumed-role/deployer/ci".to_string()),
-        actor_role: (source == "event").then(|| "arn:aws:iam::111122223333:role/deployer".to_string()),
+        actor: (source == "event")
+            .then(|| "arn:aws:sts::111122223333:assumed-role/deployer/ci".to_string()),
+        actor_role: (source == "event")
+            .then(|| "arn:aws:iam::111122223333:role/deployer".to_string()),
         event_id: (source == "event").then(|| format!("evt-{label}-{action}")),
         observed_at: at,
         before,
@@ -187,8 +335,20 @@ async fn seed_fixture(db: &TestDb) -> Ids {
     insert_sweeps(
         &db.conn,
         &[
-            SweepSeed { sweep_id: "s1".into(), zone_id: z1, started_at: t_sweep, finished_at: at(T_SWEEP_END), record_sets: 12 },
-            SweepSeed { sweep_id: "s1".into(), zone_id: z2, started_at: t_sweep, finished_at: t_sweep, record_sets: 4 },
+            SweepSeed {
+                sweep_id: "s1".into(),
+                zone_id: z1,
+                started_at: t_sweep,
+                finished_at: at(T_SWEEP_END),
+                record_sets: 12,
+            },
+            SweepSeed {
+                sweep_id: "s1".into(),
+                zone_id: z2,
+                started_at: t_sweep,
+                finished_at: t_sweep,
+                record_sets: 4,
+            },
         ],
     )
     .await
@@ -204,7 +364,8 @@ pub struct Reply {
 
 impl Reply {
     pub fn json(&self) -> Value {
-        serde_json::from_slice(&self.body).unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
+        serde_json::from_slice(&self.body)
+            .unwrap_or_else(|e| panic!("not JSON ({e}): {}", String::from_utf8_lossy(&self.body)))
     }
 
     pub fn text(&self) -> String {
@@ -230,7 +391,8 @@ impl TestApp {
     }
 
     pub async fn request(&self, method: Method, uri: &str) -> Reply {
-        send(self.router(), Request::builder().method(method).uri(uri).body(Body::empty()).unwrap()).await
+        send(self.router(), Request::builder().method(method).uri(uri).body(Body::empty()).unwrap())
+            .await
     }
 
     pub async fn get(&self, uri: &str) -> Reply {
@@ -240,8 +402,18 @@ impl TestApp {
     /// GET, expecting 200 JSON.
     pub async fn ok(&self, uri: &str) -> Value {
         let reply = self.get(uri).await;
-        assert_eq!(reply.status, StatusCode::OK, "GET {uri} ({:?}): {}", self.db.backend, String::from_utf8_lossy(&reply.body));
-        assert!(reply.content_type().starts_with("application/json"), "GET {uri}: {}", reply.content_type());
+        assert_eq!(
+            reply.status,
+            StatusCode::OK,
+            "GET {uri} ({:?}): {}",
+            self.db.backend,
+            String::from_utf8_lossy(&reply.body)
+        );
+        assert!(
+            reply.content_type().starts_with("application/json"),
+            "GET {uri}: {}",
+            reply.content_type()
+        );
         reply.json()
     }
 
@@ -271,7 +443,13 @@ impl TestApp {
             .iter()
             .map(|item| {
                 let id = item["id"].as_i64().or_else(|| item["record_id"].as_i64()).unwrap();
-                *self.ids.0.iter().find(|(_, v)| **v == id).unwrap_or_else(|| panic!("unknown id {id}")).0
+                *self
+                    .ids
+                    .0
+                    .iter()
+                    .find(|(_, v)| **v == id)
+                    .unwrap_or_else(|| panic!("unknown id {id}"))
+                    .0
             })
             .collect();
         labels.sort();
@@ -288,7 +466,9 @@ pub fn sorted(labels: &[&'static str]) -> Vec<&'static str> {
 pub fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => (b as char).to_string(),
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
             _ => format!("%{b:02X}"),
         })
         .collect()

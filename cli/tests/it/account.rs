@@ -5,9 +5,7 @@
 
 use aws_config::BehaviorVersion;
 use aws_sdk_route53::config::{Credentials, Region};
-use aws_sdk_route53::types::{
-    Change, ChangeAction, ChangeBatch, HostedZoneConfig, Vpc, VpcRegion,
-};
+use aws_sdk_route53::types::{Change, ChangeAction, ChangeBatch, HostedZoneConfig, Vpc, VpcRegion};
 use std::collections::BTreeMap;
 
 use crate::records::Rec;
@@ -26,12 +24,28 @@ impl Account {
     /// A fresh account: twelve random digits, so no other test (or earlier run) shares it.
     pub async fn new() -> Self {
         let endpoint = zonetrail_model::testing::aws_endpoint();
-        let id: String = (0..12).map(|i| char::from(b'0' + if i == 0 { rand::random_range(1..10) } else { rand::random_range(0..10) })).collect();
+        let id: String = (0..12)
+            .map(|i| {
+                char::from(
+                    b'0' + if i == 0 {
+                        rand::random_range(1..10)
+                    } else {
+                        rand::random_range(0..10)
+                    },
+                )
+            })
+            .collect();
         let (key, secret, token) = assume_role(&endpoint, &id).await;
         let sdk = aws_config::defaults(BehaviorVersion::latest())
             .endpoint_url(&endpoint)
             .region(Region::new("us-east-1"))
-            .credentials_provider(Credentials::new(&key, &secret, Some(token.clone()), None, "moto-assume-role"))
+            .credentials_provider(Credentials::new(
+                &key,
+                &secret,
+                Some(token.clone()),
+                None,
+                "moto-assume-role",
+            ))
             .load()
             .await;
         Self {
@@ -66,11 +80,20 @@ impl Account {
             .create_hosted_zone()
             .name(name)
             .caller_reference(format!("{name}-{}", rand::random::<u64>()))
-            .hosted_zone_config(HostedZoneConfig::builder().private_zone(vpc.is_some()).comment("zonetrail e2e").build());
+            .hosted_zone_config(
+                HostedZoneConfig::builder()
+                    .private_zone(vpc.is_some())
+                    .comment("zonetrail e2e")
+                    .build(),
+            );
         if let Some((region, vpc_id)) = vpc {
-            request = request.vpc(Vpc::builder().vpc_region(VpcRegion::from(region)).vpc_id(vpc_id).build());
+            request = request
+                .vpc(Vpc::builder().vpc_region(VpcRegion::from(region)).vpc_id(vpc_id).build());
         }
-        let out = request.send().await.unwrap_or_else(|e| panic!("CreateHostedZone {name} in account {}: {e:?}", self.id));
+        let out = request
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateHostedZone {name} in account {}: {e:?}", self.id));
         out.hosted_zone().expect("a hosted zone").id().trim_start_matches("/hostedzone/").to_owned()
     }
 
@@ -82,12 +105,19 @@ impl Account {
             r#"<CreateHealthCheckRequest xmlns="https://route53.amazonaws.com/doc/2013-04-01/"><CallerReference>hc-{}</CallerReference><HealthCheckConfig><IPAddress>{ip}</IPAddress><Port>443</Port><Type>HTTPS</Type><ResourcePath>/healthz</ResourcePath></HealthCheckConfig></CreateHealthCheckRequest>"#,
             rand::random::<u64>()
         );
-        let answer = self.raw_post("/2013-04-01/healthcheck", "route53", "application/xml", body).await;
+        let answer =
+            self.raw_post("/2013-04-01/healthcheck", "route53", "application/xml", body).await;
         xml_field(&answer, "Id")
     }
 
     /// A request moto routes by the credential scope of its (unchecked) signature.
-    async fn raw_post(&self, path: &str, service: &str, content_type: &str, body: String) -> String {
+    async fn raw_post(
+        &self,
+        path: &str,
+        service: &str,
+        content_type: &str,
+        body: String,
+    ) -> String {
         reqwest::Client::new()
             .post(format!("{}{path}", self.endpoint))
             .header("authorization", format!("AWS4-HMAC-SHA256 Credential={}/20261122/us-east-1/{service}/aws4_request, SignedHeaders=host, Signature=00", self.key))
@@ -107,7 +137,13 @@ impl Account {
         for chunk in changes.chunks(500) {
             let changes = chunk
                 .iter()
-                .map(|(action, rec)| Change::builder().action(ChangeAction::from(*action)).resource_record_set(rec.to_sdk()).build().unwrap())
+                .map(|(action, rec)| {
+                    Change::builder()
+                        .action(ChangeAction::from(*action))
+                        .resource_record_set(rec.to_sdk())
+                        .build()
+                        .unwrap()
+                })
                 .collect();
             self.route53
                 .change_resource_record_sets()
@@ -121,7 +157,10 @@ impl Account {
 
     /// Every record set of the zone as Route 53 (moto) has it now, by key. moto repeats a
     /// weighted group that straddles two pages; the map keeps one of each.
-    pub async fn record_sets(&self, zone_id: &str) -> BTreeMap<(String, String, Option<String>), Rec> {
+    pub async fn record_sets(
+        &self,
+        zone_id: &str,
+    ) -> BTreeMap<(String, String, Option<String>), Rec> {
         let mut out = BTreeMap::new();
         let (mut name, mut rtype) = (None, None);
         loop {
@@ -156,7 +195,13 @@ impl Account {
     }
 
     pub async fn create_queue(&self, name: &str) -> String {
-        let out = self.sqs.create_queue().queue_name(name).send().await.unwrap_or_else(|e| panic!("CreateQueue {name}: {e:?}"));
+        let out = self
+            .sqs
+            .create_queue()
+            .queue_name(name)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("CreateQueue {name}: {e:?}"));
         out.queue_url().expect("a queue URL").to_owned()
     }
 
@@ -165,7 +210,15 @@ impl Account {
         let mut bodies = Vec::new();
         let mut empty_polls = 0;
         while empty_polls < 2 {
-            let out = self.sqs.receive_message().queue_url(queue_url).max_number_of_messages(10).wait_time_seconds(1).send().await.expect("ReceiveMessage");
+            let out = self
+                .sqs
+                .receive_message()
+                .queue_url(queue_url)
+                .max_number_of_messages(10)
+                .wait_time_seconds(1)
+                .send()
+                .await
+                .expect("ReceiveMessage");
             let messages = out.messages();
             if messages.is_empty() {
                 empty_polls += 1;
@@ -174,7 +227,13 @@ impl Account {
             empty_polls = 0;
             for m in messages {
                 bodies.push(m.body().expect("a body").to_owned());
-                self.sqs.delete_message().queue_url(queue_url).receipt_handle(m.receipt_handle().unwrap()).send().await.expect("DeleteMessage");
+                self.sqs
+                    .delete_message()
+                    .queue_url(queue_url)
+                    .receipt_handle(m.receipt_handle().unwrap())
+                    .send()
+                    .await
+                    .expect("DeleteMessage");
             }
         }
         bodies
@@ -187,11 +246,28 @@ impl Account {
             let entries = chunk
                 .iter()
                 .enumerate()
-                .map(|(i, body)| aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder().id(format!("m{i}")).message_body(body).build().unwrap())
+                .map(|(i, body)| {
+                    aws_sdk_sqs::types::SendMessageBatchRequestEntry::builder()
+                        .id(format!("m{i}"))
+                        .message_body(body)
+                        .build()
+                        .unwrap()
+                })
                 .collect();
-            let out = self.sqs.send_message_batch().queue_url(queue_url).set_entries(Some(entries)).send().await.expect("SendMessageBatch");
+            let out = self
+                .sqs
+                .send_message_batch()
+                .queue_url(queue_url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+                .expect("SendMessageBatch");
             assert!(out.failed().is_empty(), "SendMessageBatch failed for {:?}", out.failed());
-            let mut sent: Vec<_> = out.successful().iter().map(|s| (s.id().to_owned(), s.message_id().to_owned())).collect();
+            let mut sent: Vec<_> = out
+                .successful()
+                .iter()
+                .map(|s| (s.id().to_owned(), s.message_id().to_owned()))
+                .collect();
             sent.sort_by_key(|(id, _)| id[1..].parse::<usize>().unwrap());
             ids.extend(sent.into_iter().map(|(_, message_id)| message_id));
         }
@@ -210,7 +286,9 @@ impl Account {
             .send()
             .await
             .expect("GetQueueAttributes");
-        let get = |name: A| out.attributes().and_then(|a| a.get(&name)).and_then(|v| v.parse().ok()).unwrap_or(0);
+        let get = |name: A| {
+            out.attributes().and_then(|a| a.get(&name)).and_then(|v| v.parse().ok()).unwrap_or(0)
+        };
         (get(A::ApproximateNumberOfMessages), get(A::ApproximateNumberOfMessagesNotVisible))
     }
 }
@@ -232,13 +310,19 @@ async fn assume_role(endpoint: &str, account: &str) -> (String, String, String) 
         .text()
         .await
         .expect("AssumeRole answer");
-    (xml_field(&answer, "AccessKeyId"), xml_field(&answer, "SecretAccessKey"), xml_field(&answer, "SessionToken"))
+    (
+        xml_field(&answer, "AccessKeyId"),
+        xml_field(&answer, "SecretAccessKey"),
+        xml_field(&answer, "SessionToken"),
+    )
 }
 
 /// The text of the first `<tag>` in an XML answer.
 fn xml_field(answer: &str, tag: &str) -> String {
     let open = format!("<{tag}>");
-    let start = answer.find(&open).unwrap_or_else(|| panic!("no <{tag}> in moto's answer: {answer}")) + open.len();
+    let start =
+        answer.find(&open).unwrap_or_else(|| panic!("no <{tag}> in moto's answer: {answer}"))
+            + open.len();
     let end = answer[start..].find("</").expect("a closing tag") + start;
     answer[start..end].to_owned()
 }

@@ -63,11 +63,16 @@ async fn duplicates_converge(backend: Backend) {
     let gone = zone.find("host-0003", "A", None);
     let blue = zone.find("api", "A", Some("api-blue")).weight(50);
     let green = zone.find("api", "A", Some("api-green")).weight(40);
-    let calls: Vec<Vec<(&str, &Rec)>> =
-        vec![vec![("UPSERT", &www)], vec![("CREATE", &fresh)], vec![("DELETE", &gone)], vec![("UPSERT", &blue), ("UPSERT", &green)]];
+    let calls: Vec<Vec<(&str, &Rec)>> = vec![
+        vec![("UPSERT", &www)],
+        vec![("CREATE", &fresh)],
+        vec![("DELETE", &gone)],
+        vec![("UPSERT", &blue), ("UPSERT", &green)],
+    ];
     for (i, changes) in calls.iter().enumerate() {
         account.change(&zone.id, changes).await;
-        let (event, _) = change_event(&zone.id, changes, if i % 2 == 0 { ACTOR_ROLE } else { ACTOR_USER });
+        let (event, _) =
+            change_event(&zone.id, changes, if i % 2 == 0 { ACTOR_ROLE } else { ACTOR_USER });
         let path = dir.join(format!("event-{i}.json"));
         std::fs::write(&path, event.to_string()).unwrap();
         let out = enqueue.run(&["ingest-event", path.to_str().unwrap()]).await;
@@ -86,15 +91,29 @@ async fn duplicates_converge(backend: Backend) {
     }
     assert_eq!(kinds.get("zone"), Some(&1), "{kinds:?}");
     assert_eq!(kinds.get("sweep_done"), Some(&1), "{kinds:?}");
-    assert!(kinds.get("records").is_some_and(|n| *n >= 4 + 3), "four events and three sweep pages: {kinds:?}");
+    assert!(
+        kinds.get("records").is_some_and(|n| *n >= 4 + 3),
+        "four events and three sweep pages: {kinds:?}"
+    );
 
     // At-least-once delivery in any order: each message one to three times, shuffled.
-    let mut deliveries: Vec<String> = bodies.iter().flat_map(|b| std::iter::repeat_n(b.clone(), rand::random_range(1..=3))).collect();
+    let mut deliveries: Vec<String> = bodies
+        .iter()
+        .flat_map(|b| std::iter::repeat_n(b.clone(), rand::random_range(1..=3)))
+        .collect();
     deliveries.shuffle(&mut rand::rng());
     account.send_all(&target, &deliveries).await;
     // A consumer that died holding a message: it stays in flight (hidden) for 3 s, and drain
     // must wait for it to come back rather than stop at an empty-looking queue.
-    let held = account.sqs.receive_message().queue_url(&target).max_number_of_messages(1).visibility_timeout(3).send().await.expect("ReceiveMessage");
+    let held = account
+        .sqs
+        .receive_message()
+        .queue_url(&target)
+        .max_number_of_messages(1)
+        .visibility_timeout(3)
+        .send()
+        .await
+        .expect("ReceiveMessage");
     assert_eq!(held.messages().len(), 1, "one message taken in flight");
 
     let drained = zonetrail.run(&["drain", "--queue-url", &target]).await;
@@ -102,11 +121,16 @@ async fn duplicates_converge(backend: Backend) {
     assert!(
         // Received can exceed the deliveries: a sweep_done that comes before its pages is
         // retried until they are applied. Every delivery is applied exactly once.
-        drained.stdout.contains(&format!(", {} applied (", deliveries.len())) && drained.stdout.contains("0 left on the queue"),
+        drained.stdout.contains(&format!(", {} applied (", deliveries.len()))
+            && drained.stdout.contains("0 left on the queue"),
         "{}",
         drained.stdout
     );
-    assert_eq!(account.queue_depth(&target).await, (0, 0), "the queue is empty afterwards, nothing in flight");
+    assert_eq!(
+        account.queue_depth(&target).await,
+        (0, 0),
+        "the queue is empty afterwards, nothing in flight"
+    );
 
     let server = zonetrail.start(&["serve", "--listen", "127.0.0.1:0"]).await;
     let api = Api::new(&server.base());
@@ -125,7 +149,11 @@ async fn duplicates_converge(backend: Backend) {
     let entries = |rec: &Rec| -> Vec<String> {
         let mut actions: Vec<String> = feed
             .iter()
-            .filter(|c| c["name"] == rec.name.as_str() && c["type"] == rec.rtype.as_str() && c["set_identifier"].as_str() == rec.set_id.as_deref())
+            .filter(|c| {
+                c["name"] == rec.name.as_str()
+                    && c["type"] == rec.rtype.as_str()
+                    && c["set_identifier"].as_str() == rec.set_id.as_deref()
+            })
             .map(|c| c["action"].as_str().unwrap().to_owned())
             .collect();
         actions.reverse();
@@ -136,9 +164,18 @@ async fn duplicates_converge(backend: Backend) {
     assert_eq!(entries(&gone), ["create", "delete"]);
     assert_eq!(entries(&blue), ["create", "update"]);
     assert_eq!(entries(&green), ["create", "update"]);
-    let tombstone = api.all("/api/records", &[("zone", &zone.id), ("name", &gone.name), ("include_deleted", "true")]).await;
+    let tombstone = api
+        .all(
+            "/api/records",
+            &[("zone", &zone.id), ("name", &gone.name), ("include_deleted", "true")],
+        )
+        .await;
     assert_eq!(tombstone.len(), 1, "{tombstone:?}");
-    assert!(tombstone[0]["deleted_at"].is_string(), "a delete leaves a tombstone: {}", tombstone[0]);
+    assert!(
+        tombstone[0]["deleted_at"].is_string(),
+        "a delete leaves a tombstone: {}",
+        tombstone[0]
+    );
 
     server.interrupt().await.assert_success("serve after Ctrl-C");
     let _ = std::fs::remove_dir_all(&dir);
@@ -150,7 +187,12 @@ async fn poison_message_stays(backend: Backend) {
     let zone = showcase_zone(&account, "poison.e2e.example.", 5).await;
     let zonetrail = Zonetrail::new(&account, &db.url);
     let queue = account.create_queue("zonetrail-e2e-poison").await;
-    zonetrail.clone().with("ZONETRAIL_QUEUE_URL", &queue).run(&["sweep"]).await.assert_success("sweep onto the queue");
+    zonetrail
+        .clone()
+        .with("ZONETRAIL_QUEUE_URL", &queue)
+        .run(&["sweep"])
+        .await
+        .assert_success("sweep onto the queue");
     let poison = [
         "this is not JSON".to_owned(),
         r#"{"v":1,"kind":"records","zone_id":"not a zone id!","observed_at":"2026-11-22T10:00:00Z","origin":{"sweep":{"sweep_id":"s","page":1}}}"#.to_owned(),
@@ -158,7 +200,11 @@ async fn poison_message_stays(backend: Backend) {
     let poison_ids = account.send_all(&queue, &poison).await;
 
     let drained = zonetrail.run(&["drain", "--queue-url", &queue]).await;
-    assert!(!drained.status.success(), "drain fails when a message cannot be applied\n{}", drained.stdout);
+    assert!(
+        !drained.status.success(),
+        "drain fails when a message cannot be applied\n{}",
+        drained.stdout
+    );
     assert!(drained.stdout.contains("2 left on the queue"), "{}", drained.stdout);
     for id in &poison_ids {
         assert!(
@@ -176,6 +222,10 @@ async fn poison_message_stays(backend: Backend) {
     assert_eq!(left, expected, "only the poison messages are left on the queue");
     let server = zonetrail.start(&["serve", "--listen", "127.0.0.1:0"]).await;
     let api = Api::new(&server.base());
-    assert_eq!(api.zone_records(&zone.id).await, account.record_sets(&zone.id).await, "the valid messages applied");
+    assert_eq!(
+        api.zone_records(&zone.id).await,
+        account.record_sets(&zone.id).await,
+        "the valid messages applied"
+    );
     server.interrupt().await.assert_success("serve after Ctrl-C");
 }

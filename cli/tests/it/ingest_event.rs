@@ -27,10 +27,18 @@ fn write_event(dir: &std::path::Path, name: &str, text: &str) -> String {
 }
 
 fn assert_refused(out: &Finished, what: &str, mentions: &str) {
-    assert!(!out.status.success(), "{what}: a malformed event must fail the command\n{}", out.stdout);
+    assert!(
+        !out.status.success(),
+        "{what}: a malformed event must fail the command\n{}",
+        out.stdout
+    );
     let errors = out.error_lines();
     assert_eq!(errors.len(), 1, "{what}: one error line, got:\n{}", out.stderr);
-    assert!(errors[0].contains(mentions), "{what}: the error names the problem ({mentions:?}): {}", errors[0]);
+    assert!(
+        errors[0].contains(mentions),
+        "{what}: the error names the problem ({mentions:?}): {}",
+        errors[0]
+    );
     assert!(out.stdout.trim().is_empty(), "{what}: nothing reported as applied: {}", out.stdout);
 }
 
@@ -48,9 +56,12 @@ async fn ingest_event(backend: Backend) {
     let after = before.clone().with_ttl(60).with_values(&["192.0.2.99"]);
     account.change(&zone.id, &[("UPSERT", &after)]).await;
     let (event, event_id) = change_event(&zone.id, &[("UPSERT", &after)], ACTOR_ROLE);
-    let applied = zonetrail.run(&["ingest-event", &write_event(&dir, "upsert.json", &event.to_string())]).await;
+    let applied = zonetrail
+        .run(&["ingest-event", &write_event(&dir, "upsert.json", &event.to_string())])
+        .await;
     applied.assert_success("ingest-event");
-    let outcome: Value = serde_json::from_str(applied.stdout.trim()).expect("ingest-event prints its outcome as JSON");
+    let outcome: Value = serde_json::from_str(applied.stdout.trim())
+        .expect("ingest-event prints its outcome as JSON");
     assert_eq!(outcome["status"], "applied", "{outcome}");
     assert_eq!(outcome["event_id"], event_id.as_str());
 
@@ -61,7 +72,10 @@ async fn ingest_event(backend: Backend) {
     assert_eq!(Rec::from_api(&items[0]), after, "the record shows the new value and TTL");
     let history = api.history(items[0]["id"].as_i64().unwrap()).await;
     assert_eq!(history.len(), 2, "created by the sweep, updated by the event: {history:#?}");
-    let update = history.iter().find(|h| h["event_id"] == event_id.as_str()).expect("the event's history entry");
+    let update = history
+        .iter()
+        .find(|h| h["event_id"] == event_id.as_str())
+        .expect("the event's history entry");
     assert_eq!(update["action"], "update");
     assert_eq!(update["source"], "event");
     assert_eq!(update["actor"], ACTOR_ROLE);
@@ -73,17 +87,26 @@ async fn ingest_event(backend: Backend) {
     let txt = Rec::simple(&zone.host("_stdin"), "TXT", 300, &["\"from stdin\""]);
     account.change(&zone.id, &[("CREATE", &txt)]).await;
     let (event, _) = change_event(&zone.id, &[("CREATE", &txt)], ACTOR_ROLE);
-    zonetrail.run_with_stdin(&["ingest-event", "-"], Some(&event.to_string())).await.assert_success("ingest-event -");
-    assert_eq!(api.named(&zone.id, &txt.name, "TXT").await.len(), 1, "the event read from stdin applied");
+    zonetrail
+        .run_with_stdin(&["ingest-event", "-"], Some(&event.to_string()))
+        .await
+        .assert_success("ingest-event -");
+    assert_eq!(
+        api.named(&zone.id, &txt.name, "TXT").await.len(),
+        1,
+        "the event read from stdin applied"
+    );
 
     // Malformed events: refused, one line each, nothing applied.
     let changes_before = api.changes().await.len();
     let blue = zone.find("api", "A", Some("api-blue"));
     let shifted = blue.clone().weight(5);
-    let (mut mixed, _) = change_event(&zone.id, &[("UPSERT", &shifted), ("UPSERT", &after)], ACTOR_ROLE);
+    let (mut mixed, _) =
+        change_event(&zone.id, &[("UPSERT", &shifted), ("UPSERT", &after)], ACTOR_ROLE);
     mixed["detail"]["requestParameters"]["changeBatch"]["changes"][1]["action"] = json!("MERGE");
     let (mut bad_name, _) = change_event(&zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
-    bad_name["detail"]["requestParameters"]["changeBatch"]["changes"][0]["resourceRecordSet"]["name"] = json!("bad..name.events.e2e.example.");
+    bad_name["detail"]["requestParameters"]["changeBatch"]["changes"][0]["resourceRecordSet"]["name"] =
+        json!("bad..name.events.e2e.example.");
     let (mut wrong_source, _) = change_event(&zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
     wrong_source["source"] = json!("aws.ec2");
     let (mut no_zone, _) = change_event(&zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
@@ -96,7 +119,9 @@ async fn ingest_event(backend: Backend) {
         ("text that is not JSON", "{\"detail-type\": ".to_owned(), "not JSON"),
     ];
     for (i, (what, text, mentions)) in cases.iter().enumerate() {
-        let out = zonetrail.run(&["ingest-event", &write_event(&dir, &format!("bad-{i}.json"), text)]).await;
+        let out = zonetrail
+            .run(&["ingest-event", &write_event(&dir, &format!("bad-{i}.json"), text)])
+            .await;
         assert_refused(&out, what, mentions);
     }
     let out = zonetrail.run_with_stdin(&["ingest-event", "-"], Some("[1, 2]")).await;
@@ -106,7 +131,11 @@ async fn ingest_event(backend: Backend) {
 
     assert_eq!(api.changes().await.len(), changes_before, "no malformed event changed anything");
     let blue_now = api.named(&zone.id, &blue.name, "A").await;
-    let blue_now: Vec<_> = blue_now.iter().map(Rec::from_api).filter(|r| r.set_id.as_deref() == Some("api-blue")).collect();
+    let blue_now: Vec<_> = blue_now
+        .iter()
+        .map(Rec::from_api)
+        .filter(|r| r.set_id.as_deref() == Some("api-blue"))
+        .collect();
     assert_eq!(blue_now, [blue], "the valid half of a refused batch was not applied either");
 
     server.interrupt().await.assert_success("serve after Ctrl-C");

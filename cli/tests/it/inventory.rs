@@ -19,10 +19,21 @@ impl Api {
     }
 
     pub async fn get(&self, path: &str, query: &[(&str, &str)]) -> (StatusCode, Value) {
-        let resp = self.http.get(format!("{}{path}", self.base)).query(query).send().await.unwrap_or_else(|e| panic!("GET {path}: {e}"));
+        let resp = self
+            .http
+            .get(format!("{}{path}", self.base))
+            .query(query)
+            .send()
+            .await
+            .unwrap_or_else(|e| panic!("GET {path}: {e}"));
         let status = resp.status();
         let text = resp.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("GET {path} answered {status} with non-JSON ({e}): {text}")))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|e| {
+                panic!("GET {path} answered {status} with non-JSON ({e}): {text}")
+            }),
+        )
     }
 
     pub async fn post_event(&self, event: &Value) -> (StatusCode, Value) {
@@ -40,7 +51,12 @@ impl Api {
             .expect("POST /local/events");
         let status = resp.status();
         let text = resp.text().await.expect("body");
-        (status, serde_json::from_str(&text).unwrap_or_else(|e| panic!("POST /local/events answered {status} with non-JSON ({e}): {text}")))
+        (
+            status,
+            serde_json::from_str(&text).unwrap_or_else(|e| {
+                panic!("POST /local/events answered {status} with non-JSON ({e}): {text}")
+            }),
+        )
     }
 
     /// Every item of a paginated list, following `next_cursor`.
@@ -101,7 +117,10 @@ impl Api {
             if total == n {
                 return;
             }
-            assert!(started.elapsed() < within, "the inventory holds {total} records after {within:?}, expected {n}");
+            assert!(
+                started.elapsed() < within,
+                "the inventory holds {total} records after {within:?}, expected {n}"
+            );
             tokio::time::sleep(Duration::from_millis(100)).await;
         }
     }

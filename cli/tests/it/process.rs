@@ -25,7 +25,13 @@ pub struct Finished {
 
 impl Finished {
     pub fn assert_success(&self, what: &str) -> &Self {
-        assert!(self.status.success(), "{what} failed with {}\n--- stdout\n{}\n--- stderr\n{}", self.status, self.stdout, self.stderr);
+        assert!(
+            self.status.success(),
+            "{what} failed with {}\n--- stdout\n{}\n--- stderr\n{}",
+            self.status,
+            self.stdout,
+            self.stderr
+        );
         self
     }
 
@@ -82,12 +88,22 @@ impl Zonetrail {
             .await
             .unwrap_or_else(|_| panic!("zonetrail {args:?} did not finish within 120 s"))
             .expect("wait for zonetrail");
-        Finished { status: out.status, stdout: String::from_utf8_lossy(&out.stdout).into(), stderr: String::from_utf8_lossy(&out.stderr).into() }
+        Finished {
+            status: out.status,
+            stdout: String::from_utf8_lossy(&out.stdout).into(),
+            stderr: String::from_utf8_lossy(&out.stderr).into(),
+        }
     }
 
     /// Start a server command and wait for the `http://ADDR/` it prints on stdout.
     pub async fn start(&self, args: &[&str]) -> Running {
-        let mut child = self.command(args).stdin(Stdio::null()).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().expect("start zonetrail");
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start zonetrail");
         let stdout = Arc::new(Mutex::new(String::new()));
         let stderr = Arc::new(Mutex::new(String::new()));
         let (addr_tx, addr_rx) = tokio::sync::oneshot::channel();
@@ -96,7 +112,8 @@ impl Zonetrail {
         let collector = tokio::spawn(async move {
             let mut addr_tx = Some(addr_tx);
             while let Ok(Some(line)) = lines.next_line().await {
-                if let Some(addr) = line.split("http://").nth(1).and_then(|rest| rest.split('/').next())
+                if let Some(addr) =
+                    line.split("http://").nth(1).and_then(|rest| rest.split('/').next())
                     && let Some(tx) = addr_tx.take()
                 {
                     let _ = tx.send(addr.to_owned());
@@ -116,7 +133,11 @@ impl Zonetrail {
             _ => {
                 let _ = child.start_kill();
                 tokio::time::sleep(Duration::from_millis(200)).await;
-                panic!("zonetrail {args:?} printed no address\n--- stdout\n{}\n--- stderr\n{}", stdout.lock().unwrap(), stderr.lock().unwrap());
+                panic!(
+                    "zonetrail {args:?} printed no address\n--- stdout\n{}\n--- stderr\n{}",
+                    stdout.lock().unwrap(),
+                    stderr.lock().unwrap()
+                );
             }
         };
         Running { child, addr, stdout, stderr, collectors: vec![collector, err_collector] }
@@ -140,11 +161,17 @@ impl Running {
     /// Ctrl-C: SIGINT, then wait for the exit (at most 60 s).
     pub async fn interrupt(mut self) -> Finished {
         let pid = self.child.id().expect("the server is running");
-        let sent = Command::new("kill").args(["-INT", &pid.to_string()]).status().await.expect("run kill");
+        let sent =
+            Command::new("kill").args(["-INT", &pid.to_string()]).status().await.expect("run kill");
         assert!(sent.success(), "kill -INT {pid} failed");
         let status = tokio::time::timeout(Duration::from_secs(60), self.child.wait())
             .await
-            .unwrap_or_else(|_| panic!("zonetrail did not stop within 60 s of SIGINT\n--- stderr\n{}", self.stderr.lock().unwrap()))
+            .unwrap_or_else(|_| {
+                panic!(
+                    "zonetrail did not stop within 60 s of SIGINT\n--- stderr\n{}",
+                    self.stderr.lock().unwrap()
+                )
+            })
             .expect("wait for zonetrail");
         for c in self.collectors.drain(..) {
             let _ = tokio::time::timeout(Duration::from_secs(5), c).await;

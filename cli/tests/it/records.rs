@@ -3,7 +3,8 @@
 //! in one normal form is how the tests say "the inventory equals Route 53".
 
 use aws_sdk_route53::types::{
-    AliasTarget, GeoLocation, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover, ResourceRecordSetRegion, RrType,
+    AliasTarget, GeoLocation, ResourceRecord, ResourceRecordSet, ResourceRecordSetFailover,
+    ResourceRecordSetRegion, RrType,
 };
 use serde_json::{Value, json};
 
@@ -49,7 +50,12 @@ impl Rec {
     }
 
     pub fn alias(name: &str, rtype: &str, zone_id: &str, dns_name: &str, evaluate: bool) -> Self {
-        Self { ttl: None, values: Vec::new(), alias: Some((zone_id.to_owned(), dns_name.to_owned(), evaluate)), ..Self::simple(name, rtype, 0, &[]) }
+        Self {
+            ttl: None,
+            values: Vec::new(),
+            alias: Some((zone_id.to_owned(), dns_name.to_owned(), evaluate)),
+            ..Self::simple(name, rtype, 0, &[])
+        }
     }
 
     pub fn set(mut self, id: &str) -> Self {
@@ -68,8 +74,14 @@ impl Rec {
         self.failover = Some(f.to_owned());
         self
     }
-    pub fn geo(mut self, continent: Option<&str>, country: Option<&str>, subdivision: Option<&str>) -> Self {
-        self.geo = Some((continent.map(Into::into), country.map(Into::into), subdivision.map(Into::into)));
+    pub fn geo(
+        mut self,
+        continent: Option<&str>,
+        country: Option<&str>,
+        subdivision: Option<&str>,
+    ) -> Self {
+        self.geo =
+            Some((continent.map(Into::into), country.map(Into::into), subdivision.map(Into::into)));
         self
     }
     pub fn multivalue(mut self) -> Self {
@@ -106,7 +118,12 @@ impl Rec {
             .set_multi_value_answer(self.multivalue)
             .set_health_check_id(self.health_check.clone());
         if !self.values.is_empty() {
-            b = b.set_resource_records(Some(self.values.iter().map(|v| ResourceRecord::builder().value(v).build().unwrap()).collect()));
+            b = b.set_resource_records(Some(
+                self.values
+                    .iter()
+                    .map(|v| ResourceRecord::builder().value(v).build().unwrap())
+                    .collect(),
+            ));
         }
         if let Some((continent, country, subdivision)) = &self.geo {
             b = b.geo_location(
@@ -118,14 +135,28 @@ impl Rec {
             );
         }
         if let Some((zone, dns, evaluate)) = &self.alias {
-            b = b.alias_target(AliasTarget::builder().hosted_zone_id(zone).dns_name(dns).evaluate_target_health(*evaluate).build().unwrap());
+            b = b.alias_target(
+                AliasTarget::builder()
+                    .hosted_zone_id(zone)
+                    .dns_name(dns)
+                    .evaluate_target_health(*evaluate)
+                    .build()
+                    .unwrap(),
+            );
         }
         b.build().unwrap()
     }
 
     pub fn from_sdk(r: &ResourceRecordSet) -> Self {
-        let alias = r.alias_target().map(|a| (a.hosted_zone_id().trim_start_matches("/hostedzone/").to_owned(), dns(a.dns_name()), a.evaluate_target_health()));
-        let mut values: Vec<String> = r.resource_records().iter().map(|v| v.value().to_owned()).collect();
+        let alias = r.alias_target().map(|a| {
+            (
+                a.hosted_zone_id().trim_start_matches("/hostedzone/").to_owned(),
+                dns(a.dns_name()),
+                a.evaluate_target_health(),
+            )
+        });
+        let mut values: Vec<String> =
+            r.resource_records().iter().map(|v| v.value().to_owned()).collect();
         values.sort();
         Self {
             name: r.name().to_ascii_lowercase(),
@@ -136,7 +167,13 @@ impl Rec {
             weight: r.weight(),
             region: r.region().map(|x| x.as_str().to_owned()),
             failover: r.failover().map(|x| x.as_str().to_owned()),
-            geo: r.geo_location().map(|g| (g.continent_code().map(Into::into), g.country_code().map(Into::into), g.subdivision_code().map(Into::into))),
+            geo: r.geo_location().map(|g| {
+                (
+                    g.continent_code().map(Into::into),
+                    g.country_code().map(Into::into),
+                    g.subdivision_code().map(Into::into),
+                )
+            }),
             multivalue: r.multi_value_answer(),
             health_check: r.health_check_id().map(str::to_owned),
             alias,
@@ -149,7 +186,12 @@ impl Rec {
         let routing = &v["routing"];
         let geo = &routing["geo_location"];
         let alias = &v["alias_target"];
-        let mut values: Vec<String> = v["values"].as_array().expect("values").iter().map(|x| x.as_str().unwrap().to_owned()).collect();
+        let mut values: Vec<String> = v["values"]
+            .as_array()
+            .expect("values")
+            .iter()
+            .map(|x| x.as_str().unwrap().to_owned())
+            .collect();
         values.sort();
         Self {
             name: s(&v["name"]).expect("name"),
@@ -160,10 +202,18 @@ impl Rec {
             weight: routing["weight"].as_i64(),
             region: s(&routing["region"]),
             failover: s(&routing["failover"]),
-            geo: geo.is_object().then(|| (s(&geo["continent_code"]), s(&geo["country_code"]), s(&geo["subdivision_code"]))),
+            geo: geo.is_object().then(|| {
+                (s(&geo["continent_code"]), s(&geo["country_code"]), s(&geo["subdivision_code"]))
+            }),
             multivalue: routing["multivalue_answer"].as_bool(),
             health_check: s(&routing["health_check_id"]),
-            alias: alias.is_object().then(|| (s(&alias["hosted_zone_id"]).unwrap(), dns(alias["dns_name"].as_str().unwrap()), alias["evaluate_target_health"].as_bool().unwrap())),
+            alias: alias.is_object().then(|| {
+                (
+                    s(&alias["hosted_zone_id"]).unwrap(),
+                    dns(alias["dns_name"].as_str().unwrap()),
+                    alias["evaluate_target_health"].as_bool().unwrap(),
+                )
+            }),
         }
     }
 
@@ -176,7 +226,10 @@ impl Rec {
             o.insert("tTL".into(), json!(ttl));
         }
         if !self.values.is_empty() {
-            o.insert("resourceRecords".into(), self.values.iter().map(|v| json!({ "value": v })).collect());
+            o.insert(
+                "resourceRecords".into(),
+                self.values.iter().map(|v| json!({ "value": v })).collect(),
+            );
         }
         let mut put = |k: &str, v: Option<Value>| {
             if let Some(v) = v {
@@ -216,7 +269,8 @@ fn strip_nulls(mut v: Value) -> Value {
     v
 }
 
-pub const ACTOR_ROLE: &str = "arn:aws:sts::123456789012:assumed-role/TerraformDeploy/ci-pipeline-8812";
+pub const ACTOR_ROLE: &str =
+    "arn:aws:sts::123456789012:assumed-role/TerraformDeploy/ci-pipeline-8812";
 pub const ACTOR_USER: &str = "arn:aws:iam::123456789012:user/alice";
 
 /// The EventBridge event of one successful ChangeResourceRecordSets call, now, by `actor`

@@ -32,11 +32,24 @@ async fn interrupt_loses_nothing(backend: Backend) {
 
     // Twenty events of twenty records each, posted at once, then Ctrl-C as soon as the last
     // is accepted: the writer still has work in hand when the signal comes.
-    let records: Vec<Rec> = (0..400).map(|i| Rec::simple(&zone.host(&format!("late-{i:03}")), "A", 60, &[&format!("10.9.{}.{}", i / 200, i % 200 + 1)])).collect();
+    let records: Vec<Rec> = (0..400)
+        .map(|i| {
+            Rec::simple(
+                &zone.host(&format!("late-{i:03}")),
+                "A",
+                60,
+                &[&format!("10.9.{}.{}", i / 200, i % 200 + 1)],
+            )
+        })
+        .collect();
     account.change(&zone.id, &records.iter().map(|r| ("CREATE", r)).collect::<Vec<_>>()).await;
     let mut posts = tokio::task::JoinSet::new();
     for batch in records.chunks(20) {
-        let (event, _) = change_event(&zone.id, &batch.iter().map(|r| ("CREATE", r)).collect::<Vec<_>>(), ACTOR_ROLE);
+        let (event, _) = change_event(
+            &zone.id,
+            &batch.iter().map(|r| ("CREATE", r)).collect::<Vec<_>>(),
+            ACTOR_ROLE,
+        );
         let api = api.clone();
         posts.spawn(async move { api.post_event(&event).await });
     }
@@ -46,13 +59,23 @@ async fn interrupt_loses_nothing(backend: Backend) {
     }
     let stopped = up.interrupt().await;
     stopped.assert_success("up after Ctrl-C");
-    assert!(stopped.stdout.contains("zonetrail stopped cleanly"), "{}\n{}", stopped.stdout, stopped.stderr);
+    assert!(
+        stopped.stdout.contains("zonetrail stopped cleanly"),
+        "{}\n{}",
+        stopped.stdout,
+        stopped.stderr
+    );
 
     let server = zonetrail.start(&["serve", "--listen", "127.0.0.1:0"]).await;
     let api = Api::new(&server.base());
     let shown = api.zone_records(&zone.id).await;
     for rec in &records {
-        assert_eq!(shown.get(&rec.key()), Some(rec), "{} was accepted before Ctrl-C and must be there", rec.name);
+        assert_eq!(
+            shown.get(&rec.key()),
+            Some(rec),
+            "{} was accepted before Ctrl-C and must be there",
+            rec.name
+        );
     }
     assert_eq!(shown.len(), zone.record_count() + records.len());
     server.interrupt().await.assert_success("serve after Ctrl-C");

@@ -23,9 +23,21 @@ async fn on_mariadb() {
 }
 
 /// Poll the API until `want` shows (`None`: until the key is gone); the time it took.
-async fn time_until_visible(api: &Api, zone_id: &str, key: &(String, String, Option<String>), want: Option<&Rec>, started: Instant) -> Duration {
+async fn time_until_visible(
+    api: &Api,
+    zone_id: &str,
+    key: &(String, String, Option<String>),
+    want: Option<&Rec>,
+    started: Instant,
+) -> Duration {
     loop {
-        let shown: Vec<Rec> = api.named(zone_id, &key.0, &key.1).await.iter().map(Rec::from_api).filter(|r| r.set_id == key.2).collect();
+        let shown: Vec<Rec> = api
+            .named(zone_id, &key.0, &key.1)
+            .await
+            .iter()
+            .map(Rec::from_api)
+            .filter(|r| r.set_id == key.2)
+            .collect();
         let done = match want {
             Some(rec) => shown.first() == Some(rec),
             None => shown.is_empty(),
@@ -33,7 +45,10 @@ async fn time_until_visible(api: &Api, zone_id: &str, key: &(String, String, Opt
         if done {
             return started.elapsed();
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "{key:?} still shows {shown:?} 10 s after the POST");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{key:?} still shows {shown:?} 10 s after the POST"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -51,8 +66,11 @@ async fn posted_events_show_within_a_second(backend: Backend) {
     let created = Rec::simple(&zone.host("fresh"), "A", 60, &["192.0.2.123"]);
     let shifted = zone.find("api", "A", Some("api-green")).weight(55);
     let deleted = zone.find("host-0003", "A", None);
-    let steps: [(&str, &Rec, Option<&Rec>, &str); 3] =
-        [("CREATE", &created, Some(&created), ACTOR_ROLE), ("UPSERT", &shifted, Some(&shifted), ACTOR_USER), ("DELETE", &deleted, None, ACTOR_ROLE)];
+    let steps: [(&str, &Rec, Option<&Rec>, &str); 3] = [
+        ("CREATE", &created, Some(&created), ACTOR_ROLE),
+        ("UPSERT", &shifted, Some(&shifted), ACTOR_USER),
+        ("DELETE", &deleted, None, ACTOR_ROLE),
+    ];
     for (action, rec, want, actor) in steps {
         account.change(&zone.id, &[(action, rec)]).await;
         let (event, event_id) = change_event(&zone.id, &[(action, rec)], actor);
@@ -62,7 +80,11 @@ async fn posted_events_show_within_a_second(backend: Backend) {
         assert_eq!(outcome["status"], "applied", "{outcome}");
         assert_eq!(outcome["event_id"], event_id.as_str());
         let took = time_until_visible(&api, &zone.id, &rec.key(), want, started).await;
-        assert!(took < Duration::from_secs(1), "{action} {:?} took {took:?} from POST to visible (must be < 1 s)", rec.key());
+        assert!(
+            took < Duration::from_secs(1),
+            "{action} {:?} took {took:?} from POST to visible (must be < 1 s)",
+            rec.key()
+        );
     }
     let feed = api.changes().await;
     assert_eq!(feed[0]["action"], "delete", "the change feed is newest first: {:#?}", &feed[..3]);
@@ -73,8 +95,10 @@ async fn posted_events_show_within_a_second(backend: Backend) {
     let (status, body) = api.post_raw(b"{\"detail-type\": ".to_vec()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"].as_str().is_some_and(|e| e.contains("not JSON")), "{body}");
-    let (mut bad, _) = change_event(&zone.id, &[("UPSERT", &created.clone().with_ttl(5))], ACTOR_ROLE);
-    bad["detail"]["requestParameters"]["changeBatch"]["changes"][0]["action"] = serde_json::json!("MERGE");
+    let (mut bad, _) =
+        change_event(&zone.id, &[("UPSERT", &created.clone().with_ttl(5))], ACTOR_ROLE);
+    bad["detail"]["requestParameters"]["changeBatch"]["changes"][0]["action"] =
+        serde_json::json!("MERGE");
     let (status, body) = api.post_event(&bad).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"].as_str().is_some_and(|e| e.contains("MERGE")), "{body}");
@@ -96,7 +120,9 @@ fn non_loopback_address() -> Option<IpAddr> {
 #[tokio::test(flavor = "multi_thread")]
 async fn events_from_another_machine_are_refused() {
     let Some(ip) = non_loopback_address() else {
-        panic!("this machine has no non-loopback IPv4 address, so a peer other than loopback cannot be simulated");
+        panic!(
+            "this machine has no non-loopback IPv4 address, so a peer other than loopback cannot be simulated"
+        );
     };
     let account = Account::new().await;
     let db = database(Backend::Sqlite).await;
@@ -109,7 +135,10 @@ async fn events_from_another_machine_are_refused() {
     let (event, _) = change_event(&zone_id, &[("CREATE", &rec)], ACTOR_ROLE);
     let (status, body) = api.post_event(&event).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
-    assert!(body["error"].as_str().is_some_and(|e| e.contains(&ip.to_string())), "the error names the refused peer: {body}");
+    assert!(
+        body["error"].as_str().is_some_and(|e| e.contains(&ip.to_string())),
+        "the error names the refused peer: {body}"
+    );
     let (status, _) = api.get("/api/records", &[]).await;
     assert_eq!(status, StatusCode::OK, "the read API itself is not restricted to loopback");
     assert!(api.changes().await.is_empty(), "nothing applied");

@@ -5,7 +5,10 @@ use serde_json::Value;
 use zonetrail_model::{Origin, Timestamp, ZoneId};
 
 use super::fields::{Obj, kind};
-use super::{CLOUDTRAIL_DETAIL_TYPE, DecodeError, Decoded, EventPlan, IgnoreReason, ROUTE53_SOURCE, records, zones};
+use super::{
+    CLOUDTRAIL_DETAIL_TYPE, DecodeError, Decoded, EventPlan, IgnoreReason, ROUTE53_SOURCE, records,
+    zones,
+};
 
 /// The calls that change hosted zones or records; every other Route 53 call is ignored.
 const CHANGE_RECORDS: &str = "ChangeResourceRecordSets";
@@ -40,9 +43,16 @@ impl Call<'_> {
     /// The request's hosted zone id (`hostedZoneId`, or `id` for DeleteHostedZone), with or
     /// without `/hostedzone/`.
     pub(super) fn zone_id(&self, key: &str) -> Result<ZoneId, DecodeError> {
-        let request = self.request.as_ref().ok_or_else(|| DecodeError::Missing("detail.requestParameters".into()))?;
+        let request = self
+            .request
+            .as_ref()
+            .ok_or_else(|| DecodeError::Missing("detail.requestParameters".into()))?;
         let raw = request.str(key)?.ok_or_else(|| DecodeError::Missing(request.at(key)))?;
-        ZoneId::parse(raw).map_err(|source| DecodeError::BadZoneId { path: request.at(key), value: raw.to_owned(), source })
+        ZoneId::parse(raw).map_err(|source| DecodeError::BadZoneId {
+            path: request.at(key),
+            value: raw.to_owned(),
+            source,
+        })
     }
 }
 
@@ -50,7 +60,8 @@ impl Call<'_> {
 /// nothing (a failed call, a read, another Route 53 call) is [`Decoded::Ignored`].
 pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
     let envelope = Obj::new(event, "").ok_or(DecodeError::NotAnObject(kind(event)))?;
-    let detail_type = envelope.str("detail-type")?.ok_or_else(|| DecodeError::Missing("detail-type".into()))?;
+    let detail_type =
+        envelope.str("detail-type")?.ok_or_else(|| DecodeError::Missing("detail-type".into()))?;
     if detail_type != CLOUDTRAIL_DETAIL_TYPE {
         return Err(DecodeError::WrongDetailType(detail_type.to_owned()));
     }
@@ -60,10 +71,14 @@ pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
     }
     let detail = envelope.obj("detail")?.ok_or_else(|| DecodeError::Missing("detail".into()))?;
     if let Some(event_source) = detail.str("eventSource")?
-        && event_source != "route53.amazonaws.com" {
-            return Err(DecodeError::WrongEventSource(event_source.to_owned()));
-        }
-    let event_name = detail.str("eventName")?.ok_or_else(|| DecodeError::Missing("detail.eventName".into()))?.to_owned();
+        && event_source != "route53.amazonaws.com"
+    {
+        return Err(DecodeError::WrongEventSource(event_source.to_owned()));
+    }
+    let event_name = detail
+        .str("eventName")?
+        .ok_or_else(|| DecodeError::Missing("detail.eventName".into()))?
+        .to_owned();
     let event_id = detail.str("eventID")?.or(envelope.str("id")?).map(str::to_owned);
 
     if let Some(code) = detail.get("errorCode") {
@@ -72,15 +87,29 @@ pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
             other => other.to_string(),
         };
         let message = detail.str("errorMessage").ok().flatten().map(str::to_owned);
-        return Ok(Decoded::Ignored { event_id, event_name: Some(event_name), reason: IgnoreReason::FailedCall { code, message } });
+        return Ok(Decoded::Ignored {
+            event_id,
+            event_name: Some(event_name),
+            reason: IgnoreReason::FailedCall { code, message },
+        });
     }
     let read_only = detail.bool("readOnly").ok().flatten() == Some(true)
         || ["Get", "List", "Describe", "Test"].iter().any(|p| event_name.starts_with(p));
     if read_only {
-        return Ok(Decoded::Ignored { event_id, event_name: Some(event_name), reason: IgnoreReason::ReadOnly });
+        return Ok(Decoded::Ignored {
+            event_id,
+            event_name: Some(event_name),
+            reason: IgnoreReason::ReadOnly,
+        });
     }
-    if ![CHANGE_RECORDS, CREATE_ZONE, DELETE_ZONE, ASSOCIATE_VPC, DISASSOCIATE_VPC].contains(&event_name.as_str()) {
-        return Ok(Decoded::Ignored { event_id, event_name: Some(event_name), reason: IgnoreReason::Unsupported });
+    if ![CHANGE_RECORDS, CREATE_ZONE, DELETE_ZONE, ASSOCIATE_VPC, DISASSOCIATE_VPC]
+        .contains(&event_name.as_str())
+    {
+        return Ok(Decoded::Ignored {
+            event_id,
+            event_name: Some(event_name),
+            reason: IgnoreReason::Unsupported,
+        });
     }
 
     let event_id = event_id.ok_or_else(|| DecodeError::Missing("detail.eventID".into()))?;
@@ -101,7 +130,12 @@ pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
         None => None,
     };
     let call = Call {
-        origin: Origin::Event { event_id: event_id.clone(), event_name: event_name.clone(), actor, actor_role },
+        origin: Origin::Event {
+            event_id: event_id.clone(),
+            event_name: event_name.clone(),
+            actor,
+            actor_role,
+        },
         event_id,
         event_name,
         observed_at,
@@ -127,8 +161,10 @@ fn observed_at(detail: &Obj<'_>, envelope: &Obj<'_>) -> Result<Timestamp, Decode
             None => return Err(DecodeError::Missing("detail.eventTime".into())),
         },
     };
-    let at = DateTime::parse_from_rfc3339(raw.trim()).map_err(|_| DecodeError::BadTime { path: path.clone(), value: raw.to_owned() })?;
+    let at = DateTime::parse_from_rfc3339(raw.trim())
+        .map_err(|_| DecodeError::BadTime { path: path.clone(), value: raw.to_owned() })?;
     // From the whole seconds: a leap second (`:60`, which chrono keeps as :59 plus a second of
     // nanoseconds) then ends with :59, as a DATETIME(6) column can hold it.
-    DateTime::<Utc>::from_timestamp(at.timestamp(), 999_999_000).ok_or(DecodeError::BadTime { path, value: raw.to_owned() })
+    DateTime::<Utc>::from_timestamp(at.timestamp(), 999_999_000)
+        .ok_or(DecodeError::BadTime { path, value: raw.to_owned() })
 }

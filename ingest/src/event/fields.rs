@@ -58,7 +58,9 @@ impl<'a> Obj<'a> {
     pub(super) fn obj(&self, key: &str) -> Result<Option<Obj<'a>>, DecodeError> {
         match self.get(key) {
             None => Ok(None),
-            Some(v) => Obj::new(v, self.at(key)).map(Some).ok_or_else(|| self.wrong(key, "an object", v)),
+            Some(v) => {
+                Obj::new(v, self.at(key)).map(Some).ok_or_else(|| self.wrong(key, "an object", v))
+            }
         }
     }
 
@@ -83,8 +85,13 @@ impl<'a> Obj<'a> {
     pub(super) fn int(&self, key: &str) -> Result<Option<i64>, DecodeError> {
         match self.get(key) {
             None => Ok(None),
-            Some(Value::Number(n)) => n.as_i64().map(Some).ok_or_else(|| self.wrong(key, "a whole number", &Value::Number(n.clone()))),
-            Some(v @ Value::String(s)) => s.trim().parse().map(Some).map_err(|_| self.wrong(key, "a whole number", v)),
+            Some(Value::Number(n)) => n
+                .as_i64()
+                .map(Some)
+                .ok_or_else(|| self.wrong(key, "a whole number", &Value::Number(n.clone()))),
+            Some(v @ Value::String(s)) => {
+                s.trim().parse().map(Some).map_err(|_| self.wrong(key, "a whole number", v))
+            }
             Some(v) => Err(self.wrong(key, "a whole number", v)),
         }
     }

@@ -19,7 +19,11 @@ pub enum EventOutcome {
         messages: usize,
         sweep: Option<TargetedSweep>,
     },
-    Ignored { event_id: Option<String>, event_name: Option<String>, reason: IgnoreReason },
+    Ignored {
+        event_id: Option<String>,
+        event_name: Option<String>,
+        reason: IgnoreReason,
+    },
 }
 
 #[derive(Debug)]
@@ -56,27 +60,49 @@ async fn apply(state: &State, plan: EventPlan) -> Result<EventOutcome, EventErro
                     .hosted_zone()
                     .ok_or_else(|| "GetHostedZone returned no hosted zone".to_owned())
                     .and_then(|z| convert::hosted_zone(z, out.vpcs()).map_err(|e| e.to_string()))
-                    .map_err(|reason| EventError::Refresh { event_id: event_id.clone(), zone_id: zone_id.clone(), reason })?;
-                messages.push(Message::Zone(ZoneMessage { zone_id: zone_id.clone(), observed_at, origin, change: ZoneChange::Present(zone) }));
+                    .map_err(|reason| EventError::Refresh {
+                        event_id: event_id.clone(),
+                        zone_id: zone_id.clone(),
+                        reason,
+                    })?;
+                messages.push(Message::Zone(ZoneMessage {
+                    zone_id: zone_id.clone(),
+                    observed_at,
+                    origin,
+                    change: ZoneChange::Present(zone),
+                }));
             }
             // Deleted since: its DeleteHostedZone event (or the next sweep) says so.
-            Err(CallError::NotFound { .. }) => tracing::info!("hosted zone no longer exists; nothing to refresh"),
+            Err(CallError::NotFound { .. }) => {
+                tracing::info!("hosted zone no longer exists; nothing to refresh")
+            }
             Err(e) => return Err(EventError::Refresh { event_id, zone_id, reason: e.to_string() }),
         }
     }
     let count = messages.len();
     if !messages.is_empty() {
-        state.queue.send(messages).await.map_err(|source| EventError::Queue { event_id: event_id.clone(), source })?;
+        state
+            .queue
+            .send(messages)
+            .await
+            .map_err(|source| EventError::Queue { event_id: event_id.clone(), source })?;
     }
     let sweep = match follow_up {
-        Some(FollowUp::SweepZone { reason }) => Some(targeted_sweep(state, &event_id, &zone_id, &reason).await?),
+        Some(FollowUp::SweepZone { reason }) => {
+            Some(targeted_sweep(state, &event_id, &zone_id, &reason).await?)
+        }
         _ => None,
     };
     tracing::info!(messages = count, "event applied");
     Ok(EventOutcome::Applied { event_id, event_name, zone_id, messages: count, sweep })
 }
 
-async fn targeted_sweep(state: &State, event_id: &str, zone_id: &ZoneId, reason: &str) -> Result<TargetedSweep, EventError> {
+async fn targeted_sweep(
+    state: &State,
+    event_id: &str,
+    zone_id: &ZoneId,
+    reason: &str,
+) -> Result<TargetedSweep, EventError> {
     match &state.sweep_queue {
         Some(sweep_queue) => {
             let task = SweepTask::zone(zone_id.clone());
@@ -89,11 +115,19 @@ async fn targeted_sweep(state: &State, event_id: &str, zone_id: &ZoneId, reason:
         }
         None => {
             tracing::info!(reason, "running a targeted sweep");
-            let report = sweep_zone(state, zone_id, &NoProgress)
-                .await
-                .map_err(|source| EventError::Sweep { event_id: event_id.to_owned(), zone_id: zone_id.clone(), source })?;
+            let report = sweep_zone(state, zone_id, &NoProgress).await.map_err(|source| {
+                EventError::Sweep {
+                    event_id: event_id.to_owned(),
+                    zone_id: zone_id.clone(),
+                    source,
+                }
+            })?;
             if let Some(failure) = report.failures.first() {
-                return Err(EventError::ZoneSweepFailed { event_id: event_id.to_owned(), zone_id: zone_id.clone(), reason: failure.error.clone() });
+                return Err(EventError::ZoneSweepFailed {
+                    event_id: event_id.to_owned(),
+                    zone_id: zone_id.clone(),
+                    reason: failure.error.clone(),
+                });
             }
             Ok(TargetedSweep::Ran(report))
         }

@@ -61,9 +61,13 @@ pub enum IgnoreReason {
 impl std::fmt::Display for IgnoreReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            IgnoreReason::FailedCall { code, message } => write!(f, "the call failed with {code}: {}", message.as_deref().unwrap_or("")),
+            IgnoreReason::FailedCall { code, message } => {
+                write!(f, "the call failed with {code}: {}", message.as_deref().unwrap_or(""))
+            }
             IgnoreReason::ReadOnly => f.write_str("a read-only call"),
-            IgnoreReason::Unsupported => f.write_str("a call that changes no hosted zone or record"),
+            IgnoreReason::Unsupported => {
+                f.write_str("a call that changes no hosted zone or record")
+            }
         }
     }
 }

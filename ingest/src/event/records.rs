@@ -3,8 +3,8 @@
 use std::collections::HashMap;
 use zonetrail_model::message::DeletedKey;
 use zonetrail_model::{
-    AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, Message, RecordName, RecordSet, RecordType,
-    RecordsMessage, Routing,
+    AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, Message, RecordName,
+    RecordSet, RecordType, RecordsMessage, Routing,
 };
 
 use super::decode::Call;
@@ -86,7 +86,11 @@ fn changes(call: &Call<'_>) -> Result<Result<Vec<Change>, Incomplete>, DecodeErr
     for (i, item) in items.iter().enumerate() {
         let path = format!("{}[{i}]", batch.at("changes"));
         let Some(change) = Obj::new(item, path.clone()) else {
-            return Err(DecodeError::BadField { path, expected: "an object", found: super::fields::kind(item) });
+            return Err(DecodeError::BadField {
+                path,
+                expected: "an object",
+                found: super::fields::kind(item),
+            });
         };
         match one_change(&change)? {
             Ok(c) => out.push(c),
@@ -106,11 +110,19 @@ fn one_change(change: &Obj<'_>) -> Result<Result<Change, Incomplete>, DecodeErro
     let Some(raw_name) = rrs.str("name")? else {
         return Ok(Err(Incomplete(format!("{} is missing", rrs.at("name")))));
     };
-    let name = RecordName::parse(raw_name).map_err(|source| DecodeError::BadName { path: rrs.at("name"), value: raw_name.to_owned(), source })?;
+    let name = RecordName::parse(raw_name).map_err(|source| DecodeError::BadName {
+        path: rrs.at("name"),
+        value: raw_name.to_owned(),
+        source,
+    })?;
     let Some(raw_type) = rrs.str("type")? else {
         return Ok(Err(Incomplete(format!("{} is missing", rrs.at("type")))));
     };
-    let rtype = RecordType::parse(raw_type).map_err(|source| DecodeError::BadType { path: rrs.at("type"), value: raw_type.to_owned(), source })?;
+    let rtype = RecordType::parse(raw_type).map_err(|source| DecodeError::BadType {
+        path: rrs.at("type"),
+        value: raw_type.to_owned(),
+        source,
+    })?;
     let set_identifier = rrs.str("setIdentifier")?.filter(|s| !s.is_empty()).map(str::to_owned);
 
     match action.trim().to_ascii_uppercase().as_str() {
@@ -133,13 +145,24 @@ fn record_set(
     let alias_target = match rrs.obj("aliasTarget")? {
         None => None,
         Some(alias) => {
-            let (Some(zone), Some(dns)) = (alias.str("hostedZoneId")?, alias.str("dNSName")?) else {
-                return Ok(Err(Incomplete(format!("{described}: {} lacks hostedZoneId or dNSName", alias.path()))));
+            let (Some(zone), Some(dns)) = (alias.str("hostedZoneId")?, alias.str("dNSName")?)
+            else {
+                return Ok(Err(Incomplete(format!(
+                    "{described}: {} lacks hostedZoneId or dNSName",
+                    alias.path()
+                ))));
             };
             let Some(evaluate) = alias.bool("evaluateTargetHealth")? else {
-                return Ok(Err(Incomplete(format!("{described}: {} lacks evaluateTargetHealth", alias.path()))));
+                return Ok(Err(Incomplete(format!(
+                    "{described}: {} lacks evaluateTargetHealth",
+                    alias.path()
+                ))));
             };
-            Some(AliasTarget { hosted_zone_id: zone.to_owned(), dns_name: dns.to_owned(), evaluate_target_health: evaluate })
+            Some(AliasTarget {
+                hosted_zone_id: zone.to_owned(),
+                dns_name: dns.to_owned(),
+                evaluate_target_health: evaluate,
+            })
         }
     };
     let values = match rrs.array("resourceRecords")? {
@@ -153,9 +176,19 @@ fn record_set(
                     other => match Obj::new(other, path.clone()) {
                         Some(record) => match record.str("value")? {
                             Some(v) => v.to_owned(),
-                            None => return Ok(Err(Incomplete(format!("{described}: {path}.value is missing")))),
+                            None => {
+                                return Ok(Err(Incomplete(format!(
+                                    "{described}: {path}.value is missing"
+                                ))));
+                            }
                         },
-                        None => return Err(DecodeError::BadField { path, expected: "an object with a value", found: super::fields::kind(other) }),
+                        None => {
+                            return Err(DecodeError::BadField {
+                                path,
+                                expected: "an object with a value",
+                                found: super::fields::kind(other),
+                            });
+                        }
                     },
                 };
                 values.push(value);
@@ -170,14 +203,19 @@ fn record_set(
         (Some(_), _, _) => (None, Vec::new()),
         (None, Some(ttl), Some(values)) if !values.is_empty() => (Some(ttl), values),
         _ => {
-            return Ok(Err(Incomplete(format!("{described} has neither an aliasTarget nor a tTL with resourceRecords"))));
+            return Ok(Err(Incomplete(format!(
+                "{described} has neither an aliasTarget nor a tTL with resourceRecords"
+            ))));
         }
     };
     let routing = match routing(rrs, described)? {
         Ok(routing) => routing,
         Err(incomplete) => return Ok(Err(incomplete)),
     };
-    Ok(Ok(RecordSet { name, rtype, set_identifier, ttl, values, alias_target, routing }.normalize()))
+    Ok(
+        Ok(RecordSet { name, rtype, set_identifier, ttl, values, alias_target, routing }
+            .normalize()),
+    )
 }
 
 fn routing(rrs: &Obj<'_>, described: &str) -> Result<Result<Routing, Incomplete>, DecodeError> {
@@ -192,8 +230,16 @@ fn routing(rrs: &Obj<'_>, described: &str) -> Result<Result<Routing, Incomplete>
     let cidr_routing = match rrs.obj("cidrRoutingConfig")? {
         None => None,
         Some(cidr) => match (cidr.str("collectionId")?, cidr.str("locationName")?) {
-            (Some(collection), Some(location)) => Some(CidrRouting { collection_id: collection.to_owned(), location_name: location.to_owned() }),
-            _ => return Ok(Err(Incomplete(format!("{described}: {} lacks collectionId or locationName", cidr.path())))),
+            (Some(collection), Some(location)) => Some(CidrRouting {
+                collection_id: collection.to_owned(),
+                location_name: location.to_owned(),
+            }),
+            _ => {
+                return Ok(Err(Incomplete(format!(
+                    "{described}: {} lacks collectionId or locationName",
+                    cidr.path()
+                ))));
+            }
         },
     };
     let geoproximity_location = match rrs.obj("geoProximityLocation")? {
@@ -203,16 +249,23 @@ fn routing(rrs: &Obj<'_>, described: &str) -> Result<Result<Routing, Incomplete>
                 None => None,
                 Some(c) => match (c.text("latitude")?, c.text("longitude")?) {
                     (Some(latitude), Some(longitude)) => Some(Coordinates { latitude, longitude }),
-                    _ => return Ok(Err(Incomplete(format!("{described}: {} lacks latitude or longitude", c.path())))),
+                    _ => {
+                        return Ok(Err(Incomplete(format!(
+                            "{described}: {} lacks latitude or longitude",
+                            c.path()
+                        ))));
+                    }
                 },
             };
             let bias = match geo.int("bias")? {
                 None => None,
-                Some(b) => Some(i32::try_from(b).ok().filter(|b| (-99..=99).contains(b)).ok_or(DecodeError::OutOfRange {
-                    path: geo.at("bias"),
-                    value: b,
-                    expected: "a bias from -99 to 99",
-                })?),
+                Some(b) => Some(i32::try_from(b).ok().filter(|b| (-99..=99).contains(b)).ok_or(
+                    DecodeError::OutOfRange {
+                        path: geo.at("bias"),
+                        value: b,
+                        expected: "a bias from -99 to 99",
+                    },
+                )?),
             };
             Some(GeoProximityLocation {
                 aws_region: geo.str("aWSRegion")?.map(str::to_owned),

@@ -8,10 +8,19 @@ use super::{DecodeError, EventPlan, FollowUp};
 /// The new zone as Route 53 answered (`responseElements.hostedZone`), then a targeted sweep:
 /// a new zone already has its SOA and NS records, which no event reports.
 pub(super) fn create_hosted_zone(call: &Call<'_>) -> Result<EventPlan, DecodeError> {
-    let response = call.response.as_ref().ok_or_else(|| DecodeError::Missing("detail.responseElements".into()))?;
-    let created = response.obj("hostedZone")?.ok_or_else(|| DecodeError::Missing(response.at("hostedZone")))?;
+    let response = call
+        .response
+        .as_ref()
+        .ok_or_else(|| DecodeError::Missing("detail.responseElements".into()))?;
+    let created = response
+        .obj("hostedZone")?
+        .ok_or_else(|| DecodeError::Missing(response.at("hostedZone")))?;
     let raw_id = created.str("id")?.ok_or_else(|| DecodeError::Missing(created.at("id")))?;
-    let id = ZoneId::parse(raw_id).map_err(|source| DecodeError::BadZoneId { path: created.at("id"), value: raw_id.to_owned(), source })?;
+    let id = ZoneId::parse(raw_id).map_err(|source| DecodeError::BadZoneId {
+        path: created.at("id"),
+        value: raw_id.to_owned(),
+        source,
+    })?;
 
     let request = call.request.as_ref();
     let (name_path, raw_name) = match created.str("name")? {
@@ -21,7 +30,11 @@ pub(super) fn create_hosted_zone(call: &Call<'_>) -> Result<EventPlan, DecodeErr
             None => return Err(DecodeError::Missing(created.at("name"))),
         },
     };
-    let name = RecordName::parse(raw_name).map_err(|source| DecodeError::BadName { path: name_path, value: raw_name.to_owned(), source })?;
+    let name = RecordName::parse(raw_name).map_err(|source| DecodeError::BadName {
+        path: name_path,
+        value: raw_name.to_owned(),
+        source,
+    })?;
 
     let config = match created.obj("config")? {
         Some(config) => Some(config),
@@ -32,9 +45,10 @@ pub(super) fn create_hosted_zone(call: &Call<'_>) -> Result<EventPlan, DecodeErr
     };
     let mut vpcs = Vec::new();
     if let Some(vpc) = request.map(|r| r.obj("vPC")).transpose()?.flatten()
-        && let (Some(region), Some(vpc_id)) = (vpc.str("vPCRegion")?, vpc.str("vPCId")?) {
-            vpcs.push(Vpc { region: region.to_owned(), id: vpc_id.to_owned() });
-        }
+        && let (Some(region), Some(vpc_id)) = (vpc.str("vPCRegion")?, vpc.str("vPCId")?)
+    {
+        vpcs.push(Vpc { region: region.to_owned(), id: vpc_id.to_owned() });
+    }
     let private = match &config {
         Some(config) => config.bool("privateZone")?.unwrap_or(false),
         None => false,
@@ -50,7 +64,9 @@ pub(super) fn create_hosted_zone(call: &Call<'_>) -> Result<EventPlan, DecodeErr
         zone_id: id.clone(),
         observed_at: call.observed_at,
         origin: call.origin.clone(),
-        change: ZoneChange::Present(HostedZone { id, name, private, comment, vpcs, record_count }.normalize()),
+        change: ZoneChange::Present(
+            HostedZone { id, name, private, comment, vpcs, record_count }.normalize(),
+        ),
     }));
     plan.follow_up = Some(FollowUp::SweepZone { reason: "a new hosted zone".into() });
     Ok(plan)

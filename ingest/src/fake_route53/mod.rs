@@ -155,10 +155,15 @@ impl FakeRoute53 {
     }
 
     pub fn create_zone(&self, spec: ZoneSpec) -> ZoneId {
-        let labels = labels(&spec.name).unwrap_or_else(|| panic!("fake Route 53: {:?} is not a zone name", spec.name));
+        let labels = labels(&spec.name)
+            .unwrap_or_else(|| panic!("fake Route 53: {:?} is not a zone name", spec.name));
         let id = {
             let mut rng = lock(&self.inner.rng);
-            let suffix: String = (0..20).map(|_| char::from(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rng.random_range(0..36)])).collect();
+            let suffix: String = (0..20)
+                .map(|_| {
+                    char::from(b"0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"[rng.random_range(0..36)])
+                })
+                .collect();
             format!("Z{suffix}")
         };
         let zone = Zone {
@@ -177,7 +182,10 @@ impl FakeRoute53 {
     /// Add record sets under their own names.
     pub fn add_record_sets(&self, zone: &ZoneId, records: impl IntoIterator<Item = RecordSet>) {
         let mut store = lock(&self.inner.store);
-        let zone = store.zones.get_mut(zone.as_str()).unwrap_or_else(|| panic!("fake Route 53: no zone {zone}"));
+        let zone = store
+            .zones
+            .get_mut(zone.as_str())
+            .unwrap_or_else(|| panic!("fake Route 53: no zone {zone}"));
         for record in records {
             let labels = labels(record.name.as_str()).expect("a RecordName always has labels");
             insert(zone, labels, record);
@@ -187,9 +195,13 @@ impl FakeRoute53 {
     /// Add a record set under a name as a caller might type it (upper case, `*`, escapes):
     /// the fake stores it as Route 53 does, lower-case.
     pub fn add_raw(&self, zone: &ZoneId, raw_name: &str, record: RecordSet) {
-        let labels = labels(raw_name).unwrap_or_else(|| panic!("fake Route 53: {raw_name:?} is not a name"));
+        let labels =
+            labels(raw_name).unwrap_or_else(|| panic!("fake Route 53: {raw_name:?} is not a name"));
         let mut store = lock(&self.inner.store);
-        let zone = store.zones.get_mut(zone.as_str()).unwrap_or_else(|| panic!("fake Route 53: no zone {zone}"));
+        let zone = store
+            .zones
+            .get_mut(zone.as_str())
+            .unwrap_or_else(|| panic!("fake Route 53: no zone {zone}"));
         insert(zone, labels, record);
     }
 
@@ -198,7 +210,10 @@ impl FakeRoute53 {
         let labels = labels(key.name.as_str()).expect("a RecordName always has labels");
         let sort = sort_key(&labels, key.rtype.as_str(), key.set_identifier.as_deref());
         let mut store = lock(&self.inner.store);
-        let zone = store.zones.get_mut(zone.as_str()).unwrap_or_else(|| panic!("fake Route 53: no zone {zone}"));
+        let zone = store
+            .zones
+            .get_mut(zone.as_str())
+            .unwrap_or_else(|| panic!("fake Route 53: no zone {zone}"));
         zone.records.remove(&sort).is_some()
     }
 
@@ -248,10 +263,11 @@ impl Inner {
     fn fault(&self) -> Option<Response> {
         self.counters.requests.fetch_add(1, Ordering::Relaxed);
         if let Some(bucket) = lock(&self.bucket).as_mut()
-            && !bucket.take() {
-                self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
-                return Some(error(StatusCode::BAD_REQUEST, "Sender", "Throttling", "Rate exceeded"));
-            }
+            && !bucket.take()
+        {
+            self.counters.rate_limited.fetch_add(1, Ordering::Relaxed);
+            return Some(error(StatusCode::BAD_REQUEST, "Sender", "Throttling", "Rate exceeded"));
+        }
         let faults = lock(&self.faults).clone();
         let roll: f64 = lock(&self.rng).random();
         let mut threshold = faults.throttle;
@@ -274,9 +290,15 @@ impl Inner {
             let n = self.counters.injected_server_errors.fetch_add(1, Ordering::Relaxed);
             // Alternate a service error with a bare gateway error whose body is not XML.
             return Some(if n.is_multiple_of(2) {
-                error(StatusCode::INTERNAL_SERVER_ERROR, "Receiver", "InternalFailure", "An internal error occurred.")
+                error(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "Receiver",
+                    "InternalFailure",
+                    "An internal error occurred.",
+                )
             } else {
-                (StatusCode::BAD_GATEWAY, "<html><body>502 Bad Gateway</body></html>").into_response()
+                (StatusCode::BAD_GATEWAY, "<html><body>502 Bad Gateway</body></html>")
+                    .into_response()
             });
         }
         None
@@ -285,7 +307,9 @@ impl Inner {
 
 fn error(status: StatusCode, kind: &str, code: &str, message: &str) -> Response {
     let request_id = uuid::Uuid::new_v4().to_string();
-    let mut response = (status, [("content-type", "text/xml")], xml::error(kind, code, message, &request_id)).into_response();
+    let mut response =
+        (status, [("content-type", "text/xml")], xml::error(kind, code, message, &request_id))
+            .into_response();
     if let Ok(v) = HeaderValue::from_str(&request_id) {
         response.headers_mut().insert("x-amzn-RequestId", v);
     }
@@ -306,7 +330,12 @@ fn invalid_input(message: &str) -> Response {
 }
 
 fn no_such_zone(id: &str) -> Response {
-    error(StatusCode::NOT_FOUND, "Sender", "NoSuchHostedZone", &format!("No hosted zone found with ID: {id}"))
+    error(
+        StatusCode::NOT_FOUND,
+        "Sender",
+        "NoSuchHostedZone",
+        &format!("No hosted zone found with ID: {id}"),
+    )
 }
 
 /// `maxitems` as Route 53 reads it: a positive number, capped at the operation's maximum.
@@ -321,7 +350,10 @@ fn max_items(query: &HashMap<String, String>, max: usize) -> Result<usize, Respo
     }
 }
 
-async fn list_hosted_zones(State(inner): State<Arc<Inner>>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn list_hosted_zones(
+    State(inner): State<Arc<Inner>>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     inner.counters.list_hosted_zones.fetch_add(1, Ordering::Relaxed);
     if let Some(fault) = inner.fault() {
         return fault;
@@ -351,7 +383,11 @@ async fn get_hosted_zone(State(inner): State<Arc<Inner>>, Path(id): Path<String>
     }
 }
 
-async fn list_resource_record_sets(State(inner): State<Arc<Inner>>, Path(id): Path<String>, Query(query): Query<HashMap<String, String>>) -> Response {
+async fn list_resource_record_sets(
+    State(inner): State<Arc<Inner>>,
+    Path(id): Path<String>,
+    Query(query): Query<HashMap<String, String>>,
+) -> Response {
     inner.counters.list_resource_record_sets.fetch_add(1, Ordering::Relaxed);
     if let Some(fault) = inner.fault() {
         return fault;
@@ -362,13 +398,18 @@ async fn list_resource_record_sets(State(inner): State<Arc<Inner>>, Path(id): Pa
     };
     let ignore_identifier = lock(&inner.faults).ignore_start_identifier;
     let start = match (query.get("name"), query.get("type")) {
-        (None, Some(_)) => return invalid_input("The input is not valid: StartRecordType requires StartRecordName"),
+        (None, Some(_)) => {
+            return invalid_input(
+                "The input is not valid: StartRecordType requires StartRecordName",
+            );
+        }
         (None, None) => None,
         (Some(name), rtype) => {
             let Some(labels) = labels(name) else {
                 return invalid_input(&format!("Invalid StartRecordName: {name}"));
             };
-            let identifier = if ignore_identifier { None } else { query.get("identifier").map(String::as_str) };
+            let identifier =
+                if ignore_identifier { None } else { query.get("identifier").map(String::as_str) };
             Some(sort_key(&labels, rtype.map(String::as_str).unwrap_or(""), identifier))
         }
     };
@@ -386,7 +427,11 @@ async fn list_resource_record_sets(State(inner): State<Arc<Inner>>, Path(id): Pa
         rtype: s.record.rtype.as_str(),
         identifier: s.record.set_identifier.as_deref(),
     });
-    ok(xml::list_resource_record_sets(page.into_iter().map(|s| (s.labels.as_slice(), &s.record)), next, max))
+    ok(xml::list_resource_record_sets(
+        page.into_iter().map(|s| (s.labels.as_slice(), &s.record)),
+        next,
+        max,
+    ))
 }
 
 async fn stats(State(inner): State<Arc<Inner>>) -> Response {

@@ -34,7 +34,10 @@ impl MotoCdataProxy {
             let upstream = upstream.clone();
             async move {
                 forward(&upstream, request).await.unwrap_or_else(|e| {
-                    Response::builder().status(StatusCode::BAD_GATEWAY).body(Body::from(format!("moto proxy: {e}"))).expect("a valid response")
+                    Response::builder()
+                        .status(StatusCode::BAD_GATEWAY)
+                        .body(Body::from(format!("moto proxy: {e}")))
+                        .expect("a valid response")
                 })
             }
         });
@@ -53,9 +56,14 @@ async fn forward(upstream: &str, request: Request<Body>) -> Result<Response<Body
     let (parts, body) = request.into_parts();
     let body = to_bytes(body, 64 << 20).await.map_err(|e| e.to_string())?;
     let target = parts.uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-    let mut head = format!("{} {target} HTTP/1.1\r\nhost: {upstream}\r\nconnection: close\r\ncontent-length: {}\r\n", parts.method, body.len());
+    let mut head = format!(
+        "{} {target} HTTP/1.1\r\nhost: {upstream}\r\nconnection: close\r\ncontent-length: {}\r\n",
+        parts.method,
+        body.len()
+    );
     for (name, value) in &parts.headers {
-        if !matches!(name.as_str(), "host" | "connection" | "content-length" | "transfer-encoding") {
+        if !matches!(name.as_str(), "host" | "connection" | "content-length" | "transfer-encoding")
+        {
             head.push_str(&format!("{name}: {}\r\n", value.to_str().map_err(|e| e.to_string())?));
         }
     }
@@ -66,11 +74,16 @@ async fn forward(upstream: &str, request: Request<Body>) -> Result<Response<Body
     let mut raw = Vec::new();
     stream.read_to_end(&mut raw).await.map_err(|e| e.to_string())?;
 
-    let split = raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no end of headers from upstream")?;
+    let split =
+        raw.windows(4).position(|w| w == b"\r\n\r\n").ok_or("no end of headers from upstream")?;
     let head = String::from_utf8_lossy(&raw[..split]).into_owned();
     let mut payload = raw[split + 4..].to_vec();
     let mut lines = head.split("\r\n");
-    let status: u16 = lines.next().and_then(|l| l.split_whitespace().nth(1)).and_then(|s| s.parse().ok()).ok_or("bad status line")?;
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .ok_or("bad status line")?;
     let mut response = Response::builder().status(status);
     let mut chunked = false;
     for line in lines {
@@ -95,7 +108,8 @@ fn dechunk(mut data: &[u8]) -> Result<Vec<u8>, String> {
     loop {
         let end = data.windows(2).position(|w| w == b"\r\n").ok_or("bad chunk")?;
         let size_text = String::from_utf8_lossy(&data[..end]);
-        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16).map_err(|e| e.to_string())?;
+        let size = usize::from_str_radix(size_text.split(';').next().unwrap_or("").trim(), 16)
+            .map_err(|e| e.to_string())?;
         data = &data[end + 2..];
         if size == 0 {
             return Ok(out);
@@ -126,6 +140,9 @@ fn unwrap_cdata(text: &str) -> String {
 mod tests {
     #[test]
     fn cdata_becomes_escaped_text() {
-        assert_eq!(super::unwrap_cdata("<V><![CDATA[a & <b>]]></V><V><![CDATA[x]]></V>"), "<V>a &amp; &lt;b&gt;</V><V>x</V>");
+        assert_eq!(
+            super::unwrap_cdata("<V><![CDATA[a & <b>]]></V><V><![CDATA[x]]></V>"),
+            "<V>a &amp; &lt;b&gt;</V><V>x</V>"
+        );
     }
 }

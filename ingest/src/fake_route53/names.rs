@@ -17,7 +17,8 @@ pub fn labels(raw: &str) -> Option<Vec<Vec<u8>>> {
             b'\\' => {
                 let digits = bytes.get(i + 1..i + 4)?;
                 let text = std::str::from_utf8(digits).ok()?;
-                let value = u16::from_str_radix(text, 8).ok().filter(|v| *v <= 255 && text.len() == 3)?;
+                let value =
+                    u16::from_str_radix(text, 8).ok().filter(|v| *v <= 255 && text.len() == 3)?;
                 label.push((value as u8).to_ascii_lowercase());
                 i += 4;
             }

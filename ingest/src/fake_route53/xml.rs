@@ -45,8 +45,16 @@ pub fn hosted_zone(out: &mut String, zone: &Zone) {
     out.push_str("</HostedZone>");
 }
 
-pub fn list_hosted_zones<'a>(zones: impl Iterator<Item = &'a Zone>, marker: Option<&str>, next_marker: Option<&str>, max_items: usize) -> String {
-    let mut out = format!(r#"<?xml version="1.0" encoding="UTF-8"?>{}<ListHostedZonesResponse xmlns="{XMLNS}"><HostedZones>"#, "\n");
+pub fn list_hosted_zones<'a>(
+    zones: impl Iterator<Item = &'a Zone>,
+    marker: Option<&str>,
+    next_marker: Option<&str>,
+    max_items: usize,
+) -> String {
+    let mut out = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>{}<ListHostedZonesResponse xmlns="{XMLNS}"><HostedZones>"#,
+        "\n"
+    );
     for zone in zones {
         hosted_zone(&mut out, zone);
     }
@@ -60,7 +68,10 @@ pub fn list_hosted_zones<'a>(zones: impl Iterator<Item = &'a Zone>, marker: Opti
 }
 
 pub fn get_hosted_zone(zone: &Zone) -> String {
-    let mut out = format!(r#"<?xml version="1.0" encoding="UTF-8"?>{}<GetHostedZoneResponse xmlns="{XMLNS}">"#, "\n");
+    let mut out = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>{}<GetHostedZoneResponse xmlns="{XMLNS}">"#,
+        "\n"
+    );
     hosted_zone(&mut out, zone);
     if zone.private {
         out.push_str("<VPCs>");
@@ -73,7 +84,12 @@ pub fn get_hosted_zone(zone: &Zone) -> String {
         out.push_str("</VPCs>");
     } else {
         out.push_str("<DelegationSet><NameServers>");
-        for ns in ["ns-2048.awsdns-64.com", "ns-2049.awsdns-65.net", "ns-2050.awsdns-66.org", "ns-2051.awsdns-67.co.uk"] {
+        for ns in [
+            "ns-2048.awsdns-64.com",
+            "ns-2049.awsdns-65.net",
+            "ns-2050.awsdns-66.org",
+            "ns-2051.awsdns-67.co.uk",
+        ] {
             element(&mut out, "NameServer", ns);
         }
         out.push_str("</NameServers></DelegationSet>");
@@ -88,8 +104,15 @@ pub struct Next<'a> {
     pub identifier: Option<&'a str>,
 }
 
-pub fn list_resource_record_sets<'a>(records: impl Iterator<Item = (&'a [Vec<u8>], &'a RecordSet)>, next: Option<Next<'_>>, max_items: usize) -> String {
-    let mut out = format!(r#"<?xml version="1.0" encoding="UTF-8"?>{}<ListResourceRecordSetsResponse xmlns="{XMLNS}"><ResourceRecordSets>"#, "\n");
+pub fn list_resource_record_sets<'a>(
+    records: impl Iterator<Item = (&'a [Vec<u8>], &'a RecordSet)>,
+    next: Option<Next<'_>>,
+    max_items: usize,
+) -> String {
+    let mut out = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?>{}<ListResourceRecordSetsResponse xmlns="{XMLNS}"><ResourceRecordSets>"#,
+        "\n"
+    );
     for (labels, record) in records {
         resource_record_set(&mut out, labels, record);
     }

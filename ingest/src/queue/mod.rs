@@ -18,7 +18,9 @@ pub enum QueueError {
     Split(#[from] MessageError),
     #[error("the in-process queue is closed: its consumer has stopped")]
     Closed,
-    #[error("sending to {queue}: {failed} of {total} messages still failed after {attempts} attempts: {reason}")]
+    #[error(
+        "sending to {queue}: {failed} of {total} messages still failed after {attempts} attempts: {reason}"
+    )]
     Send { queue: String, failed: usize, total: usize, attempts: u32, reason: String },
     #[error("sending to {queue}: SQS rejected a message as invalid ({code}): {reason}")]
     Rejected { queue: String, code: String, reason: String },
@@ -48,7 +50,11 @@ pub fn encode(messages: Vec<Message>, limit: usize) -> Result<Vec<String>, Queue
             other => {
                 let body = other.to_json();
                 if body.len() > limit {
-                    return Err(QueueError::TooLarge { kind: other.kind(), bytes: body.len(), limit });
+                    return Err(QueueError::TooLarge {
+                        kind: other.kind(),
+                        bytes: body.len(),
+                        limit,
+                    });
                 }
                 bodies.push(body);
             }

@@ -25,7 +25,11 @@ pub struct SqsQueue {
 }
 
 impl SqsQueue {
-    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>, max_message_bytes: usize) -> Self {
+    pub fn new(
+        client: aws_sdk_sqs::Client,
+        url: impl Into<String>,
+        max_message_bytes: usize,
+    ) -> Self {
         Self { client, url: url.into(), max_message_bytes }
     }
 
@@ -52,10 +56,26 @@ impl SqsQueue {
             }
             let entries = pending
                 .iter()
-                .map(|(i, body)| SendMessageBatchRequestEntry::builder().id(format!("m{i}")).message_body(body.clone()).build())
+                .map(|(i, body)| {
+                    SendMessageBatchRequestEntry::builder()
+                        .id(format!("m{i}"))
+                        .message_body(body.clone())
+                        .build()
+                })
                 .collect::<Result<Vec<_>, _>>()
-                .map_err(|e| QueueError::Rejected { queue: self.url.clone(), code: "BuildError".into(), reason: e.to_string() })?;
-            match self.client.send_message_batch().queue_url(&self.url).set_entries(Some(entries)).send().await {
+                .map_err(|e| QueueError::Rejected {
+                    queue: self.url.clone(),
+                    code: "BuildError".into(),
+                    reason: e.to_string(),
+                })?;
+            match self
+                .client
+                .send_message_batch()
+                .queue_url(&self.url)
+                .set_entries(Some(entries))
+                .send()
+                .await
+            {
                 Ok(out) => {
                     if let Some(bad) = out.failed().iter().find(|f| f.sender_fault()) {
                         return Err(QueueError::Rejected {
@@ -76,14 +96,24 @@ impl SqsQueue {
                 }
                 Err(err) => {
                     if let Some(code) = permanent_failure(&err) {
-                        return Err(QueueError::Rejected { queue: self.url.clone(), code, reason: DisplayErrorContext(&err).to_string() });
+                        return Err(QueueError::Rejected {
+                            queue: self.url.clone(),
+                            code,
+                            reason: DisplayErrorContext(&err).to_string(),
+                        });
                     }
                     last_error = DisplayErrorContext(&err).to_string();
                     tracing::warn!(queue = %self.url, attempt, error = %last_error, "SendMessageBatch failed; retrying");
                 }
             }
         }
-        Err(QueueError::Send { queue: self.url.clone(), failed: pending.len(), total, attempts: MAX_ATTEMPTS, reason: last_error })
+        Err(QueueError::Send {
+            queue: self.url.clone(),
+            failed: pending.len(),
+            total,
+            attempts: MAX_ATTEMPTS,
+            reason: last_error,
+        })
     }
 }
 
@@ -93,7 +123,10 @@ fn permanent_failure<E: ProvideErrorMetadata>(err: &SdkError<E, HttpResponse>) -
     let SdkError::ServiceError(service) = err else { return None };
     let status = service.raw().status().as_u16();
     let code = service.err().code().unwrap_or("Unknown");
-    let transient = status >= 500 || code.contains("Throttl") || code.contains("RequestThrottled") || code == "KmsThrottled";
+    let transient = status >= 500
+        || code.contains("Throttl")
+        || code.contains("RequestThrottled")
+        || code == "KmsThrottled";
     (!transient).then(|| code.to_owned())
 }
 
@@ -103,7 +136,8 @@ fn batches(bodies: Vec<String>, limit: usize) -> Vec<Vec<String>> {
     let mut current: Vec<String> = Vec::new();
     let mut bytes = 0usize;
     for body in bodies {
-        if !current.is_empty() && (current.len() == MAX_BATCH_ENTRIES || bytes + body.len() > limit) {
+        if !current.is_empty() && (current.len() == MAX_BATCH_ENTRIES || bytes + body.len() > limit)
+        {
             out.push(std::mem::take(&mut current));
             bytes = 0;
         }
@@ -136,7 +170,9 @@ mod tests {
         let out = batches(bodies.clone(), 1_000_000);
         assert_eq!(out.iter().map(Vec::len).collect::<Vec<_>>(), vec![10, 10, 5]);
         let out = batches(bodies.clone(), 350);
-        assert!(out.iter().all(|b| b.iter().map(String::len).sum::<usize>() <= 350 && b.len() <= 10));
+        assert!(
+            out.iter().all(|b| b.iter().map(String::len).sum::<usize>() <= 350 && b.len() <= 10)
+        );
         assert_eq!(out.concat(), bodies);
     }
 }

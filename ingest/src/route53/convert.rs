@@ -2,8 +2,8 @@
 
 use aws_sdk_route53::types as sdk;
 use zonetrail_model::{
-    AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, HostedZone, RecordName,
-    RecordSet, RecordType, Routing, Vpc, ZoneId,
+    AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, HostedZone,
+    RecordName, RecordSet, RecordType, Routing, Vpc, ZoneId,
 };
 
 /// A Route 53 answer zonetrail cannot represent. Route 53 never sends one; if it does, the
@@ -21,9 +21,13 @@ pub enum ConvertError {
 }
 
 pub fn record_set(rr: &sdk::ResourceRecordSet) -> Result<RecordSet, ConvertError> {
-    let name = RecordName::parse(rr.name()).map_err(|source| ConvertError::Name { name: rr.name().to_owned(), source })?;
-    let rtype = RecordType::parse(rr.r#type().as_str())
-        .map_err(|source| ConvertError::Type { name: rr.name().to_owned(), rtype: rr.r#type().as_str().to_owned(), source })?;
+    let name = RecordName::parse(rr.name())
+        .map_err(|source| ConvertError::Name { name: rr.name().to_owned(), source })?;
+    let rtype = RecordType::parse(rr.r#type().as_str()).map_err(|source| ConvertError::Type {
+        name: rr.name().to_owned(),
+        rtype: rr.r#type().as_str().to_owned(),
+        source,
+    })?;
     let routing = Routing {
         weight: rr.weight(),
         region: rr.region().map(|r| r.as_str().to_owned()),
@@ -36,12 +40,16 @@ pub fn record_set(rr: &sdk::ResourceRecordSet) -> Result<RecordSet, ConvertError
         geoproximity_location: rr.geo_proximity_location().map(|g| GeoProximityLocation {
             aws_region: g.aws_region().map(str::to_owned),
             local_zone_group: g.local_zone_group().map(str::to_owned),
-            coordinates: g.coordinates().map(|c| Coordinates { latitude: c.latitude().to_owned(), longitude: c.longitude().to_owned() }),
+            coordinates: g.coordinates().map(|c| Coordinates {
+                latitude: c.latitude().to_owned(),
+                longitude: c.longitude().to_owned(),
+            }),
             bias: g.bias(),
         }),
-        cidr_routing: rr
-            .cidr_routing_config()
-            .map(|c| CidrRouting { collection_id: c.collection_id().to_owned(), location_name: c.location_name().to_owned() }),
+        cidr_routing: rr.cidr_routing_config().map(|c| CidrRouting {
+            collection_id: c.collection_id().to_owned(),
+            location_name: c.location_name().to_owned(),
+        }),
         multivalue_answer: rr.multi_value_answer(),
         health_check_id: rr.health_check_id().map(str::to_owned),
         traffic_policy_instance_id: rr.traffic_policy_instance_id().map(str::to_owned),
@@ -64,17 +72,30 @@ pub fn record_set(rr: &sdk::ResourceRecordSet) -> Result<RecordSet, ConvertError
 
 /// A hosted zone from ListHostedZones or GetHostedZone, with the VPCs GetHostedZone returned.
 pub fn hosted_zone(zone: &sdk::HostedZone, vpcs: &[sdk::Vpc]) -> Result<HostedZone, ConvertError> {
-    let id = ZoneId::parse(zone.id()).map_err(|source| ConvertError::ZoneId { id: zone.id().to_owned(), source })?;
-    let name = RecordName::parse(zone.name())
-        .map_err(|source| ConvertError::ZoneName { id: id.to_string(), name: zone.name().to_owned(), source })?;
+    let id = ZoneId::parse(zone.id())
+        .map_err(|source| ConvertError::ZoneId { id: zone.id().to_owned(), source })?;
+    let name = RecordName::parse(zone.name()).map_err(|source| ConvertError::ZoneName {
+        id: id.to_string(),
+        name: zone.name().to_owned(),
+        source,
+    })?;
     Ok(HostedZone {
         id,
         name,
         private: zone.config().is_some_and(|c| c.private_zone()),
-        comment: zone.config().and_then(|c| c.comment()).filter(|c| !c.is_empty()).map(str::to_owned),
+        comment: zone
+            .config()
+            .and_then(|c| c.comment())
+            .filter(|c| !c.is_empty())
+            .map(str::to_owned),
         vpcs: vpcs
             .iter()
-            .filter_map(|v| Some(Vpc { region: v.vpc_region()?.as_str().to_owned(), id: v.vpc_id()?.to_owned() }))
+            .filter_map(|v| {
+                Some(Vpc {
+                    region: v.vpc_region()?.as_str().to_owned(),
+                    id: v.vpc_id()?.to_owned(),
+                })
+            })
             .collect(),
         record_count: zone.resource_record_set_count(),
     }
@@ -98,10 +119,22 @@ mod tests {
                 sdk::GeoProximityLocation::builder()
                     .aws_region("eu-west-1")
                     .bias(-20)
-                    .coordinates(sdk::Coordinates::builder().latitude("49.22").longitude("-74.01").build().unwrap())
+                    .coordinates(
+                        sdk::Coordinates::builder()
+                            .latitude("49.22")
+                            .longitude("-74.01")
+                            .build()
+                            .unwrap(),
+                    )
                     .build(),
             )
-            .cidr_routing_config(sdk::CidrRoutingConfig::builder().collection_id("c-1").location_name("office").build().unwrap())
+            .cidr_routing_config(
+                sdk::CidrRoutingConfig::builder()
+                    .collection_id("c-1")
+                    .location_name("office")
+                    .build()
+                    .unwrap(),
+            )
             .health_check_id("hc-1")
             .build()
             .unwrap();

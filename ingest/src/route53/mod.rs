@@ -57,7 +57,13 @@ pub struct Route53 {
 
 impl Route53 {
     pub fn new(client: aws_sdk_route53::Client, settings: &SweepSettings) -> Self {
-        Self { client, pacer: Pacer::new(settings.route53_rps), settings: settings.clone(), calls: AtomicU64::new(0), retries: AtomicU64::new(0) }
+        Self {
+            client,
+            pacer: Pacer::new(settings.route53_rps),
+            settings: settings.clone(),
+            calls: AtomicU64::new(0),
+            retries: AtomicU64::new(0),
+        }
     }
 
     pub fn client(&self) -> &aws_sdk_route53::Client {
@@ -95,13 +101,27 @@ impl Route53 {
             match retry::classify(&err) {
                 Failure::Retryable(message) if n < max => {
                     self.retries.fetch_add(1, Ordering::Relaxed);
-                    let delay = retry::full_jitter(n, self.settings.backoff_base, self.settings.backoff_cap);
+                    let delay = retry::full_jitter(
+                        n,
+                        self.settings.backoff_base,
+                        self.settings.backoff_cap,
+                    );
                     tracing::warn!(operation, attempt = n, delay_ms = delay.as_millis() as u64, error = %message, "Route 53 call failed; backing off");
                     tokio::time::sleep(delay).await;
                 }
-                Failure::Retryable(last) => return Err(CallError::GaveUp { operation: operation.to_owned(), attempts: n, last }),
-                Failure::NotFound(message) => return Err(CallError::NotFound { operation: operation.to_owned(), message }),
-                Failure::Fatal(message) => return Err(CallError::Rejected { operation: operation.to_owned(), message }),
+                Failure::Retryable(last) => {
+                    return Err(CallError::GaveUp {
+                        operation: operation.to_owned(),
+                        attempts: n,
+                        last,
+                    });
+                }
+                Failure::NotFound(message) => {
+                    return Err(CallError::NotFound { operation: operation.to_owned(), message });
+                }
+                Failure::Fatal(message) => {
+                    return Err(CallError::Rejected { operation: operation.to_owned(), message });
+                }
             }
         }
     }

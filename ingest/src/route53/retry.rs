@@ -32,7 +32,9 @@ where
 {
     let describe = || DisplayErrorContext(err).to_string();
     match err {
-        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => Failure::Retryable(describe()),
+        SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
+            Failure::Retryable(describe())
+        }
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or_default();
             let status = service.raw().status().as_u16();
@@ -56,7 +58,9 @@ pub fn full_jitter(retry: u32, base: Duration, cap: Duration) -> Duration {
     if ceiling.is_zero() {
         return Duration::ZERO;
     }
-    Duration::from_nanos(rand::rng().random_range(0..=ceiling.as_nanos().min(u64::MAX as u128) as u64))
+    Duration::from_nanos(
+        rand::rng().random_range(0..=ceiling.as_nanos().min(u64::MAX as u128) as u64),
+    )
 }
 
 #[cfg(test)]
@@ -74,7 +78,8 @@ mod tests {
             }
         }
         // Spread, not a constant: 200 draws under a 2 s ceiling are not all equal.
-        let draws: std::collections::HashSet<_> = (0..200).map(|_| full_jitter(10, base, cap)).collect();
+        let draws: std::collections::HashSet<_> =
+            (0..200).map(|_| full_jitter(10, base, cap)).collect();
         assert!(draws.len() > 100);
     }
 }

@@ -30,7 +30,8 @@ pub struct Deadline {
 impl Deadline {
     /// From the Lambda context's deadline (milliseconds since the epoch); `None` for 0.
     pub fn from_epoch_millis(millis: u64, margin: Duration) -> Option<Self> {
-        (millis > 0).then(|| Self { at: SystemTime::UNIX_EPOCH + Duration::from_millis(millis), margin })
+        (millis > 0)
+            .then(|| Self { at: SystemTime::UNIX_EPOCH + Duration::from_millis(millis), margin })
     }
 
     pub fn is_near(&self) -> bool {
@@ -66,7 +67,10 @@ pub struct SweepReport {
 pub enum SweepOutcome {
     Finished(SweepReport),
     /// Out of time: `rest` is what is left, for the next invocation.
-    Paused { report: SweepReport, rest: SweepTask },
+    Paused {
+        report: SweepReport,
+        rest: SweepTask,
+    },
 }
 
 impl SweepOutcome {
@@ -83,7 +87,9 @@ impl SweepOutcome {
 pub enum SweepError {
     #[error("sweep {sweep_id}: listing hosted zones failed after {zones_swept} zones: {source}")]
     ListZones { sweep_id: String, zones_swept: u64, source: CallError },
-    #[error("sweep {sweep_id}: ListHostedZones returned the marker {marker:?} it was given; stopping instead of looping")]
+    #[error(
+        "sweep {sweep_id}: ListHostedZones returned the marker {marker:?} it was given; stopping instead of looping"
+    )]
     ListingStuck { sweep_id: String, marker: String },
     #[error("sweep {sweep_id}: ListHostedZones returned the zone id {id:?}: {reason}")]
     BadZone { sweep_id: String, id: String, reason: String },
@@ -97,13 +103,22 @@ pub async fn sweep_all(state: &State, progress: &dyn Progress) -> Result<SweepRe
 }
 
 /// Sweep one hosted zone to the end.
-pub async fn sweep_zone(state: &State, zone_id: &ZoneId, progress: &dyn Progress) -> Result<SweepReport, SweepError> {
+pub async fn sweep_zone(
+    state: &State,
+    zone_id: &ZoneId,
+    progress: &dyn Progress,
+) -> Result<SweepReport, SweepError> {
     finish(run_sweep(state, SweepTask::zone(zone_id.clone()), None, progress).await?)
 }
 
 /// Run a sweep task until it is done or, with a deadline, until time runs short; then the
 /// outcome carries the rest.
-pub async fn run_sweep(state: &State, task: SweepTask, deadline: Option<Deadline>, progress: &dyn Progress) -> Result<SweepOutcome, SweepError> {
+pub async fn run_sweep(
+    state: &State,
+    task: SweepTask,
+    deadline: Option<Deadline>,
+    progress: &dyn Progress,
+) -> Result<SweepOutcome, SweepError> {
     runner::Sweeper::new(state, deadline, progress, &task.sweep_id).run(task).await
 }
 

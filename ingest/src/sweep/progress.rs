@@ -5,15 +5,33 @@ use zonetrail_model::{HostedZone, ZoneId};
 #[derive(Debug, Clone)]
 pub enum ProgressEvent {
     /// Another page of hosted zones was listed; `listed` counts all so far.
-    ZonesListed { listed: u64, more: bool },
+    ZonesListed {
+        listed: u64,
+        more: bool,
+    },
     /// A zone's sweep began; `record_count` is Route 53's count of its record sets.
-    ZoneStarted { zone: HostedZone },
+    ZoneStarted {
+        zone: HostedZone,
+    },
     /// A page of record sets was read and queued.
-    Page { zone_id: ZoneId, record_sets: usize, zone_record_sets: u64 },
-    ZoneFinished { zone_id: ZoneId, pages: u32, record_sets: u64 },
-    ZoneFailed { zone_id: ZoneId, error: String },
+    Page {
+        zone_id: ZoneId,
+        record_sets: usize,
+        zone_record_sets: u64,
+    },
+    ZoneFinished {
+        zone_id: ZoneId,
+        pages: u32,
+        record_sets: u64,
+    },
+    ZoneFailed {
+        zone_id: ZoneId,
+        error: String,
+    },
     /// The zone was deleted while the sweep ran.
-    ZoneVanished { zone_id: ZoneId },
+    ZoneVanished {
+        zone_id: ZoneId,
+    },
 }
 
 pub trait Progress: Send + Sync {

@@ -4,7 +4,9 @@ use chrono::Utc;
 use zonetrail_model::{HostedZone, Message, Origin, ZoneChange, ZoneId, ZoneMessage, to_micros};
 
 use super::task::{Remaining, SweepTask, ZoneProgress};
-use super::{Deadline, Progress, ProgressEvent, SweepError, SweepOutcome, SweepReport, ZoneFailure};
+use super::{
+    Deadline, Progress, ProgressEvent, SweepError, SweepOutcome, SweepReport, ZoneFailure,
+};
 use crate::State;
 use crate::queue::Queue;
 use crate::route53::{CallError, Route53, convert};
@@ -30,7 +32,12 @@ pub(super) enum ZoneEnd {
 }
 
 impl<'a> Sweeper<'a> {
-    pub(super) fn new(state: &'a State, deadline: Option<Deadline>, progress: &'a dyn Progress, sweep_id: &str) -> Self {
+    pub(super) fn new(
+        state: &'a State,
+        deadline: Option<Deadline>,
+        progress: &'a dyn Progress,
+        sweep_id: &str,
+    ) -> Self {
         let settings = &state.config.sweep;
         Self {
             r53: Route53::new(state.route53.clone(), settings),
@@ -53,10 +60,12 @@ impl<'a> Sweeper<'a> {
         let _enter = span.enter();
         loop {
             if let Some(current) = task.current.take()
-                && let ZoneEnd::Paused(progress) = self.continue_zone(&task.sweep_id, current).await? {
-                    task.current = Some(progress);
-                    return Ok(self.paused(task));
-                }
+                && let ZoneEnd::Paused(progress) =
+                    self.continue_zone(&task.sweep_id, current).await?
+            {
+                task.current = Some(progress);
+                return Ok(self.paused(task));
+            }
             match std::mem::replace(&mut task.then, Remaining::Nothing) {
                 Remaining::Nothing => return Ok(SweepOutcome::Finished(self.finish_report())),
                 Remaining::Zone { zone_id } => {
@@ -82,22 +91,40 @@ impl<'a> Sweeper<'a> {
     }
 
     /// List one page of hosted zones and sweep each; `task.then` ends up at the next page.
-    async fn sweep_listing_page(&mut self, task: &mut SweepTask, marker: Option<String>) -> Result<Option<SweepOutcome>, SweepError> {
+    async fn sweep_listing_page(
+        &mut self,
+        task: &mut SweepTask,
+        marker: Option<String>,
+    ) -> Result<Option<SweepOutcome>, SweepError> {
         let page_size = self.zone_page_size;
         let out = self
             .r53
-            .call("ListHostedZones", |c| c.list_hosted_zones().max_items(page_size).set_marker(marker.clone()).send())
+            .call("ListHostedZones", |c| {
+                c.list_hosted_zones().max_items(page_size).set_marker(marker.clone()).send()
+            })
             .await
-            .map_err(|source| SweepError::ListZones { sweep_id: task.sweep_id.clone(), zones_swept: self.report.zones_swept, source })?;
+            .map_err(|source| SweepError::ListZones {
+                sweep_id: task.sweep_id.clone(),
+                zones_swept: self.report.zones_swept,
+                source,
+            })?;
         let listed_at = to_micros(Utc::now());
         let next_marker = out.next_marker().filter(|_| out.is_truncated()).map(str::to_owned);
         if next_marker.is_some() && next_marker == marker {
-            return Err(SweepError::ListingStuck { sweep_id: task.sweep_id.clone(), marker: marker.unwrap_or_default() });
+            return Err(SweepError::ListingStuck {
+                sweep_id: task.sweep_id.clone(),
+                marker: marker.unwrap_or_default(),
+            });
         }
         let zones = out.hosted_zones();
         self.listed += zones.len() as u64;
-        self.progress.report(ProgressEvent::ZonesListed { listed: self.listed, more: next_marker.is_some() });
-        task.then = next_marker.clone().map_or(Remaining::Nothing, |m| Remaining::Listing { marker: Some(m) });
+        self.progress.report(ProgressEvent::ZonesListed {
+            listed: self.listed,
+            more: next_marker.is_some(),
+        });
+        task.then = next_marker
+            .clone()
+            .map_or(Remaining::Nothing, |m| Remaining::Listing { marker: Some(m) });
 
         for (i, listed) in zones.iter().enumerate() {
             let rest = zones.get(i + 1).map(|z| bare_id(z.id())).or_else(|| next_marker.clone());
@@ -110,7 +137,11 @@ impl<'a> Sweeper<'a> {
             let zone = match convert::hosted_zone(listed, &[]) {
                 Ok(zone) => zone,
                 Err(e) => {
-                    return Err(SweepError::BadZone { sweep_id: task.sweep_id.clone(), id: listed.id().to_owned(), reason: e.to_string() });
+                    return Err(SweepError::BadZone {
+                        sweep_id: task.sweep_id.clone(),
+                        id: listed.id().to_owned(),
+                        reason: e.to_string(),
+                    });
                 }
             };
             // ListHostedZones does not say which VPCs a private zone serves; GetHostedZone does.
@@ -133,7 +164,10 @@ impl<'a> Sweeper<'a> {
 
     /// GetHostedZone: the zone with its VPCs, and when it was read. `None` when the zone is
     /// gone or cannot be read (recorded in the report).
-    async fn read_zone(&mut self, zone_id: &ZoneId) -> Option<(HostedZone, zonetrail_model::Timestamp)> {
+    async fn read_zone(
+        &mut self,
+        zone_id: &ZoneId,
+    ) -> Option<(HostedZone, zonetrail_model::Timestamp)> {
         let id = zone_id.to_string();
         match self.r53.call("GetHostedZone", |c| c.get_hosted_zone().id(id.clone()).send()).await {
             Ok(out) => {
@@ -162,7 +196,12 @@ impl<'a> Sweeper<'a> {
     }
 
     /// Send the zone's `zone` message and open its sweep.
-    async fn start_zone(&mut self, sweep_id: &str, zone: HostedZone, observed_at: zonetrail_model::Timestamp) -> Result<ZoneProgress, SweepError> {
+    async fn start_zone(
+        &mut self,
+        sweep_id: &str,
+        zone: HostedZone,
+        observed_at: zonetrail_model::Timestamp,
+    ) -> Result<ZoneProgress, SweepError> {
         let zone_id = zone.id.clone();
         self.progress.report(ProgressEvent::ZoneStarted { zone: zone.clone() });
         let message = Message::Zone(ZoneMessage {
@@ -171,7 +210,10 @@ impl<'a> Sweeper<'a> {
             origin: Origin::Sweep { sweep_id: sweep_id.to_owned(), page: 0 },
             change: ZoneChange::Present(zone),
         });
-        self.queue.send(vec![message]).await.map_err(|source| SweepError::Queue { sweep_id: sweep_id.to_owned(), source })?;
+        self.queue
+            .send(vec![message])
+            .await
+            .map_err(|source| SweepError::Queue { sweep_id: sweep_id.to_owned(), source })?;
         // Taken before the first ListResourceRecordSets call: reconciliation only tombstones
         // records last observed before this instant, so earlier is the safe side.
         Ok(ZoneProgress {
@@ -187,7 +229,8 @@ impl<'a> Sweeper<'a> {
 
     pub(super) fn fail_zone(&mut self, zone_id: &ZoneId, error: String) {
         tracing::error!(zone_id = %zone_id, error = %error, "zone sweep failed");
-        self.progress.report(ProgressEvent::ZoneFailed { zone_id: zone_id.clone(), error: error.clone() });
+        self.progress
+            .report(ProgressEvent::ZoneFailed { zone_id: zone_id.clone(), error: error.clone() });
         self.report.failures.push(ZoneFailure { zone_id: zone_id.clone(), error });
     }
 

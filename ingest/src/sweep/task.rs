@@ -23,10 +23,14 @@ pub struct SweepTask {
 pub enum Remaining {
     Nothing,
     /// One zone, read with GetHostedZone first: a targeted sweep.
-    Zone { zone_id: ZoneId },
+    Zone {
+        zone_id: ZoneId,
+    },
     /// The account's zones as ListHostedZones lists them, from the zone whose id is
     /// `marker` (Route 53's `Marker`), or from the first zone.
-    Listing { marker: Option<String> },
+    Listing {
+        marker: Option<String>,
+    },
 }
 
 /// One zone's sweep in progress.
@@ -68,12 +72,22 @@ pub enum TaskError {
 impl SweepTask {
     /// Every hosted zone of the account.
     pub fn full() -> Self {
-        Self { v: TASK_VERSION, sweep_id: new_sweep_id(), current: None, then: Remaining::Listing { marker: None } }
+        Self {
+            v: TASK_VERSION,
+            sweep_id: new_sweep_id(),
+            current: None,
+            then: Remaining::Listing { marker: None },
+        }
     }
 
     /// One hosted zone.
     pub fn zone(zone_id: ZoneId) -> Self {
-        Self { v: TASK_VERSION, sweep_id: new_sweep_id(), current: None, then: Remaining::Zone { zone_id } }
+        Self {
+            v: TASK_VERSION,
+            sweep_id: new_sweep_id(),
+            current: None,
+            then: Remaining::Zone { zone_id },
+        }
     }
 
     pub fn to_json(&self) -> String {
@@ -109,7 +123,11 @@ mod tests {
             current: Some(ZoneProgress {
                 zone_id: ZoneId::parse("Z1").unwrap(),
                 started_at: chrono::Utc.with_ymd_and_hms(2026, 11, 22, 1, 2, 3).unwrap(),
-                cursor: Some(RecordCursor { name: "\\052.example.com.".into(), rtype: "A".into(), identifier: Some("blue".into()) }),
+                cursor: Some(RecordCursor {
+                    name: "\\052.example.com.".into(),
+                    rtype: "A".into(),
+                    identifier: Some("blue".into()),
+                }),
                 pages: 7,
                 route53_pages: 6,
                 record_sets: 1800,
@@ -125,7 +143,10 @@ mod tests {
     fn rejects_other_versions_and_garbage() {
         let mut task = SweepTask::full();
         task.v = 2;
-        assert!(matches!(SweepTask::from_json(&task.to_json()), Err(TaskError::UnsupportedVersion(2))));
+        assert!(matches!(
+            SweepTask::from_json(&task.to_json()),
+            Err(TaskError::UnsupportedVersion(2))
+        ));
         assert!(matches!(SweepTask::from_json("{}"), Err(TaskError::Malformed(_))));
         assert!(matches!(SweepTask::from_json("[1]"), Err(TaskError::Malformed(_))));
     }

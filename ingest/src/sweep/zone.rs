@@ -2,7 +2,9 @@
 
 use aws_sdk_route53::types::RrType;
 use chrono::Utc;
-use zonetrail_model::{Message, Origin, RecordSet, RecordsMessage, SweepDone, ZoneId, split_records, to_micros};
+use zonetrail_model::{
+    Message, Origin, RecordSet, RecordsMessage, SweepDone, ZoneId, split_records, to_micros,
+};
 
 use super::runner::{Sweeper, ZoneEnd};
 use super::task::{RecordCursor, ZoneProgress};
@@ -15,7 +17,11 @@ const WIDEST_PAGE: u32 = u32::MAX;
 
 impl Sweeper<'_> {
     /// Read the zone's remaining pages and queue them; then its `sweep_done`.
-    pub(super) async fn continue_zone(&mut self, sweep_id: &str, mut zone: ZoneProgress) -> Result<ZoneEnd, SweepError> {
+    pub(super) async fn continue_zone(
+        &mut self,
+        sweep_id: &str,
+        mut zone: ZoneProgress,
+    ) -> Result<ZoneEnd, SweepError> {
         let span = tracing::info_span!("zone", zone_id = %zone.zone_id);
         let _enter = span.enter();
         loop {
@@ -23,24 +29,26 @@ impl Sweeper<'_> {
                 return Ok(ZoneEnd::Paused(zone));
             }
             let requested = zone.cursor.clone();
-            let (records, next, observed_at) = match self.read_page(&zone.zone_id, requested.as_ref()).await {
-                Ok(page) => page,
-                Err(PageError::Gone) => {
-                    self.vanished(&zone.zone_id);
-                    return Ok(ZoneEnd::Vanished);
-                }
-                Err(PageError::Failed(error)) => {
-                    self.fail_zone(&zone.zone_id, error);
-                    return Ok(ZoneEnd::Failed);
-                }
-            };
+            let (records, next, observed_at) =
+                match self.read_page(&zone.zone_id, requested.as_ref()).await {
+                    Ok(page) => page,
+                    Err(PageError::Gone) => {
+                        self.vanished(&zone.zone_id);
+                        return Ok(ZoneEnd::Vanished);
+                    }
+                    Err(PageError::Failed(error)) => {
+                        self.fail_zone(&zone.zone_id, error);
+                        return Ok(ZoneEnd::Failed);
+                    }
+                };
             let count = records.len();
             zone.route53_pages += 1;
             zone.record_sets += count as u64;
             zone.last_observed_at = Some(observed_at);
             self.report.route53_pages += 1;
             self.report.record_sets += count as u64;
-            let page_span = tracing::debug_span!("page", page = zone.route53_pages, record_sets = count);
+            let page_span =
+                tracing::debug_span!("page", page = zone.route53_pages, record_sets = count);
             let _page = page_span.enter();
 
             let sent = match self.queue_page(sweep_id, &zone, records, observed_at).await {
@@ -49,11 +57,17 @@ impl Sweeper<'_> {
                     self.fail_zone(&zone.zone_id, error);
                     return Ok(ZoneEnd::Failed);
                 }
-                Err(QueuePageError::Queue(source)) => return Err(SweepError::Queue { sweep_id: sweep_id.to_owned(), source }),
+                Err(QueuePageError::Queue(source)) => {
+                    return Err(SweepError::Queue { sweep_id: sweep_id.to_owned(), source });
+                }
             };
             zone.pages += sent;
             self.report.messages += u64::from(sent);
-            self.progress.report(ProgressEvent::Page { zone_id: zone.zone_id.clone(), record_sets: count, zone_record_sets: zone.record_sets });
+            self.progress.report(ProgressEvent::Page {
+                zone_id: zone.zone_id.clone(),
+                record_sets: count,
+                zone_record_sets: zone.record_sets,
+            });
 
             match next {
                 Some(next) => {
@@ -81,10 +95,21 @@ impl Sweeper<'_> {
                         pages: zone.pages,
                         record_sets: zone.record_sets,
                     });
-                    self.queue.send(vec![done]).await.map_err(|source| SweepError::Queue { sweep_id: sweep_id.to_owned(), source })?;
+                    self.queue.send(vec![done]).await.map_err(|source| SweepError::Queue {
+                        sweep_id: sweep_id.to_owned(),
+                        source,
+                    })?;
                     self.report.zones_swept += 1;
-                    self.progress.report(ProgressEvent::ZoneFinished { zone_id: zone.zone_id.clone(), pages: zone.pages, record_sets: zone.record_sets });
-                    tracing::info!(pages = zone.pages, record_sets = zone.record_sets, "zone swept");
+                    self.progress.report(ProgressEvent::ZoneFinished {
+                        zone_id: zone.zone_id.clone(),
+                        pages: zone.pages,
+                        record_sets: zone.record_sets,
+                    });
+                    tracing::info!(
+                        pages = zone.pages,
+                        record_sets = zone.record_sets,
+                        "zone swept"
+                    );
                     return Ok(ZoneEnd::Done);
                 }
             }
@@ -126,7 +151,9 @@ impl Sweeper<'_> {
             .map_err(|e| PageError::Failed(e.to_string()))?;
         let next = if out.is_truncated() {
             let Some(name) = out.next_record_name() else {
-                return Err(PageError::Failed("ListResourceRecordSets said IsTruncated but gave no NextRecordName".into()));
+                return Err(PageError::Failed(
+                    "ListResourceRecordSets said IsTruncated but gave no NextRecordName".into(),
+                ));
             };
             Some(RecordCursor {
                 name: name.to_owned(),
@@ -154,7 +181,8 @@ impl Sweeper<'_> {
             upserts: records,
             deletes: Vec::new(),
         };
-        let parts = split_records(whole, self.queue.max_message_bytes()).map_err(|e| QueuePageError::Unsendable(e.to_string()))?;
+        let parts = split_records(whole, self.queue.max_message_bytes())
+            .map_err(|e| QueuePageError::Unsendable(e.to_string()))?;
         let sent = parts.len() as u32;
         let messages = parts
             .into_iter()
@@ -184,6 +212,8 @@ enum QueuePageError {
 fn describe(cursor: Option<&RecordCursor>) -> String {
     match cursor {
         None => "the start".into(),
-        Some(c) => format!("(name {:?}, type {:?}, identifier {:?})", c.name, c.rtype, c.identifier),
+        Some(c) => {
+            format!("(name {:?}, type {:?}, identifier {:?})", c.name, c.rtype, c.identifier)
+        }
     }
 }

@@ -59,7 +59,11 @@ fn the_documented_change_batch_creates_both_records() {
     assert_eq!(r.upserts[0].ttl, Some(300));
     assert!(r.deletes.is_empty());
     // eventTime has whole seconds: the observation is the end of that second.
-    assert_eq!(r.observed_at, Utc.with_ymd_and_hms(2018, 1, 16, 0, 41, 43).unwrap() + chrono::TimeDelta::microseconds(999_999));
+    assert_eq!(
+        r.observed_at,
+        Utc.with_ymd_and_hms(2018, 1, 16, 0, 41, 43).unwrap()
+            + chrono::TimeDelta::microseconds(999_999)
+    );
     assert_eq!(
         r.origin,
         Origin::Event {
@@ -87,10 +91,14 @@ fn the_documented_zone_deletion_deletes_the_zone() {
 fn the_redacted_certbot_sample_is_rejected_for_its_zone_id_and_its_repair_decodes() {
     let mut event = fixture("certbot-assumed-role-delete.json");
     let err = decode_event(&event).unwrap_err();
-    assert!(matches!(&err, DecodeError::BadZoneId { path, .. } if path == "detail.requestParameters.hostedZoneId"), "{err}");
+    assert!(
+        matches!(&err, DecodeError::BadZoneId { path, .. } if path == "detail.requestParameters.hostedZoneId"),
+        "{err}"
+    );
 
     event["detail"]["requestParameters"]["hostedZoneId"] = json!("Z0123456789ABC");
-    event["detail"]["requestParameters"]["changeBatch"]["changes"][0]["resourceRecordSet"]["name"] = json!("_acme-challenge.WWW.Example.com");
+    event["detail"]["requestParameters"]["changeBatch"]["changes"][0]["resourceRecordSet"]["name"] =
+        json!("_acme-challenge.WWW.Example.com");
     let plan = plan(&event);
     let r = records(&plan);
     assert!(r.upserts.is_empty());
@@ -98,7 +106,10 @@ fn the_redacted_certbot_sample_is_rejected_for_its_zone_id_and_its_repair_decode
     assert_eq!(r.deletes[0].name.as_str(), "_acme-challenge.www.example.com.");
     assert_eq!(r.deletes[0].rtype, RecordType::Txt);
     let Origin::Event { actor, actor_role, .. } = &r.origin else { panic!() };
-    assert_eq!(actor.as_deref(), Some("arn:aws:sts::<Redacted>:assumed-role/<Role Name>/<Redacted>"));
+    assert_eq!(
+        actor.as_deref(),
+        Some("arn:aws:sts::<Redacted>:assumed-role/<Role Name>/<Redacted>")
+    );
     assert_eq!(actor_role.as_deref(), Some("arn:aws:iam::<Redacted>:role/<Role Name>"));
 }
 
@@ -126,10 +137,15 @@ fn names_are_normalised_as_the_sweep_stores_them() {
     );
     let plan = plan(&event);
     assert_eq!(plan.zone_id, ZoneId::parse("Z0123456789ABC").unwrap());
-    let names: Vec<(String, String)> = records(&plan).upserts.iter().map(|u| (u.name.to_string(), u.rtype.to_string())).collect();
+    let names: Vec<(String, String)> =
+        records(&plan).upserts.iter().map(|u| (u.name.to_string(), u.rtype.to_string())).collect();
     assert_eq!(
         names,
-        [("www.example.com.".into(), "A".into()), ("*.example.com.".into(), "CNAME".into()), ("*.wild.example.com.".into(), "TXT".into())]
+        [
+            ("www.example.com.".into(), "A".into()),
+            ("*.example.com.".into(), "CNAME".into()),
+            ("*.wild.example.com.".into(), "TXT".into())
+        ]
     );
 }
 
@@ -156,7 +172,10 @@ fn every_routing_member_is_read_with_cloudtrail_casing() {
     assert_eq!(up[0].set_identifier.as_deref(), Some("blue"));
     assert_eq!(up[1].routing.region.as_deref(), Some("us-east-1"));
     let geo = up[2].routing.geo_location.clone().unwrap();
-    assert_eq!((geo.country_code.as_deref(), geo.subdivision_code.as_deref(), geo.continent_code), (Some("US"), Some("WA"), None));
+    assert_eq!(
+        (geo.country_code.as_deref(), geo.subdivision_code.as_deref(), geo.continent_code),
+        (Some("US"), Some("WA"), None)
+    );
     assert_eq!(up[3].routing.failover.as_deref(), Some("PRIMARY"));
     assert_eq!(up[4].routing.multivalue_answer, Some(true));
     let cidr = up[5].routing.cidr_routing.clone().unwrap();
@@ -166,7 +185,10 @@ fn every_routing_member_is_read_with_cloudtrail_casing() {
     let coords = up[7].routing.geoproximity_location.clone().unwrap().coordinates.unwrap();
     assert_eq!((coords.latitude.as_str(), coords.longitude.as_str()), ("49.22", "-74.01"));
     let alias = up[8].alias_target.clone().unwrap();
-    assert_eq!((alias.dns_name.as_str(), alias.evaluate_target_health), ("d111.cloudfront.net.", true));
+    assert_eq!(
+        (alias.dns_name.as_str(), alias.evaluate_target_health),
+        ("d111.cloudfront.net.", true)
+    );
     assert!(up[8].values.is_empty());
 }
 
@@ -194,24 +216,39 @@ fn a_delete_then_create_of_one_key_leaves_the_created_record() {
 fn failed_read_only_and_other_calls_are_ignored() {
     let mut failed = fixture("doc-change-resource-record-sets.json");
     failed["detail"]["errorCode"] = json!("InvalidChangeBatch");
-    failed["detail"]["errorMessage"] = json!("Tried to create resource record set but it already exists");
-    assert!(matches!(decode_event(&failed), Ok(Decoded::Ignored { reason: IgnoreReason::FailedCall { code, .. }, .. }) if code == "InvalidChangeBatch"));
+    failed["detail"]["errorMessage"] =
+        json!("Tried to create resource record set but it already exists");
+    assert!(
+        matches!(decode_event(&failed), Ok(Decoded::Ignored { reason: IgnoreReason::FailedCall { code, .. }, .. }) if code == "InvalidChangeBatch")
+    );
 
     let mut read = fixture("doc-change-resource-record-sets.json");
     read["detail"]["eventName"] = json!("ListResourceRecordSets");
-    assert!(matches!(decode_event(&read), Ok(Decoded::Ignored { reason: IgnoreReason::ReadOnly, .. })));
+    assert!(matches!(
+        decode_event(&read),
+        Ok(Decoded::Ignored { reason: IgnoreReason::ReadOnly, .. })
+    ));
 
     let mut other = fixture("doc-change-resource-record-sets.json");
     other["detail"]["eventName"] = json!("CreateHealthCheck");
-    assert!(matches!(decode_event(&other), Ok(Decoded::Ignored { reason: IgnoreReason::Unsupported, .. })));
+    assert!(matches!(
+        decode_event(&other),
+        Ok(Decoded::Ignored { reason: IgnoreReason::Unsupported, .. })
+    ));
 }
 
 #[test]
 fn an_absent_or_incomplete_change_batch_asks_for_a_sweep_instead_of_guessing() {
     let mut truncated = fixture("doc-change-resource-record-sets.json");
     truncated["detail"]["requestParameters"].as_object_mut().unwrap().remove("changeBatch");
-    let missing_values = change_batch("Z0123456789ABC", json!([{"action": "UPSERT", "resourceRecordSet": {"name": "a.example.com", "type": "A", "tTL": 60}}]));
-    let missing_name = change_batch("Z0123456789ABC", json!([{"action": "DELETE", "resourceRecordSet": {"type": "A"}}]));
+    let missing_values = change_batch(
+        "Z0123456789ABC",
+        json!([{"action": "UPSERT", "resourceRecordSet": {"name": "a.example.com", "type": "A", "tTL": 60}}]),
+    );
+    let missing_name = change_batch(
+        "Z0123456789ABC",
+        json!([{"action": "DELETE", "resourceRecordSet": {"type": "A"}}]),
+    );
     for event in [truncated, missing_values, missing_name] {
         let plan = plan(&event);
         assert!(plan.messages.is_empty(), "nothing guessed: {:?}", plan.messages);
@@ -230,15 +267,46 @@ fn malformed_events_are_clear_errors() {
     let cases: Vec<(Value, &str)> = vec![
         (json!([1, 2]), "not a JSON object"),
         (json!("event"), "not a JSON object"),
-        ({ let mut e = base.clone(); e.as_object_mut().unwrap().remove("detail"); e }, "no detail"),
+        (
+            {
+                let mut e = base.clone();
+                e.as_object_mut().unwrap().remove("detail");
+                e
+            },
+            "no detail",
+        ),
         (with("/detail", json!("text")), "detail is a string"),
         (with("/detail-type", json!("Scheduled Event")), "detail-type is \"Scheduled Event\""),
         (with("/source", json!("aws.ec2")), "source is \"aws.ec2\""),
-        (with("/detail/requestParameters/changeBatch/changes/0/resourceRecordSet/name", json!("a..b")), "is not a valid DNS name"),
-        (with("/detail/requestParameters/hostedZoneId", json!("Z1'; DROP TABLE")), "is not a hosted zone id"),
-        (with("/detail/requestParameters/changeBatch/changes/0/action", json!("MERGE")), "expected CREATE, UPSERT or DELETE"),
-        (with("/detail/requestParameters/changeBatch/changes/0/resourceRecordSet/tTL", json!("soon")), "tTL is a string; expected a whole number"),
-        (with("/detail/requestParameters/changeBatch/changes/0/resourceRecordSet/type", json!("A; --")), "is not a record type"),
+        (
+            with(
+                "/detail/requestParameters/changeBatch/changes/0/resourceRecordSet/name",
+                json!("a..b"),
+            ),
+            "is not a valid DNS name",
+        ),
+        (
+            with("/detail/requestParameters/hostedZoneId", json!("Z1'; DROP TABLE")),
+            "is not a hosted zone id",
+        ),
+        (
+            with("/detail/requestParameters/changeBatch/changes/0/action", json!("MERGE")),
+            "expected CREATE, UPSERT or DELETE",
+        ),
+        (
+            with(
+                "/detail/requestParameters/changeBatch/changes/0/resourceRecordSet/tTL",
+                json!("soon"),
+            ),
+            "tTL is a string; expected a whole number",
+        ),
+        (
+            with(
+                "/detail/requestParameters/changeBatch/changes/0/resourceRecordSet/type",
+                json!("A; --"),
+            ),
+            "is not a record type",
+        ),
         (with("/detail/eventTime", json!("yesterday")), "is not an RFC 3339 time"),
     ];
     for (event, expected) in cases {
@@ -270,12 +338,17 @@ async fn a_malformed_event_sends_nothing() {
 async fn an_incomplete_event_sweeps_its_zone_inline_without_a_sweep_queue() {
     let fake = fake(FakeConfig::default()).await;
     let zone = fake.create_zone(ZoneSpec::public("incomplete.example"));
-    fake.add_record_sets(&zone, [a("www.incomplete.example", "192.0.2.1"), a("api.incomplete.example", "192.0.2.2")]);
+    fake.add_record_sets(
+        &zone,
+        [a("www.incomplete.example", "192.0.2.1"), a("api.incomplete.example", "192.0.2.2")],
+    );
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, fast_config());
     let mut event = change_batch(zone.as_str(), json!([]));
     event["detail"]["requestParameters"]["changeBatch"] = Value::Null;
     let outcome = ingest_event(&state, &event).await.unwrap();
-    let EventOutcome::Applied { sweep: Some(TargetedSweep::Ran(report)), .. } = outcome else { panic!("{outcome:?}") };
+    let EventOutcome::Applied { sweep: Some(TargetedSweep::Ran(report)), .. } = outcome else {
+        panic!("{outcome:?}")
+    };
     assert_eq!(report.record_sets, 2);
     drop(state);
     let sent = collector.messages().await;
@@ -286,7 +359,10 @@ async fn an_incomplete_event_sweeps_its_zone_inline_without_a_sweep_queue() {
 #[tokio::test]
 async fn a_new_zone_is_announced_then_swept_and_a_vpc_change_rereads_it() {
     let fake = fake(FakeConfig::default()).await;
-    let vpcs = vec![zonetrail_model::Vpc { region: "us-east-1".into(), id: "vpc-1".into() }, zonetrail_model::Vpc { region: "us-west-2".into(), id: "vpc-2".into() }];
+    let vpcs = vec![
+        zonetrail_model::Vpc { region: "us-east-1".into(), id: "vpc-1".into() },
+        zonetrail_model::Vpc { region: "us-west-2".into(), id: "vpc-2".into() },
+    ];
     let zone = fake.create_zone(ZoneSpec::private("new.internal", vpcs.clone()));
     fake.add_record_sets(&zone, [a("db.new.internal", "10.0.0.5")]);
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, fast_config());
@@ -298,7 +374,10 @@ async fn a_new_zone_is_announced_then_swept_and_a_vpc_change_rereads_it() {
         "responseElements": {"hostedZone": {"id": format!("/hostedzone/{zone}"), "name": "new.internal.", "config": {"comment": "made by hand", "privateZone": true}, "resourceRecordSetCount": 2}},
     }));
     let outcome = ingest_event(&state, &create).await.unwrap();
-    assert!(matches!(outcome, EventOutcome::Applied { sweep: Some(TargetedSweep::Ran(_)), .. }), "{outcome:?}");
+    assert!(
+        matches!(outcome, EventOutcome::Applied { sweep: Some(TargetedSweep::Ran(_)), .. }),
+        "{outcome:?}"
+    );
 
     let associate = envelope(json!({
         "eventTime": "2026-11-22T10:05:00Z", "eventSource": "route53.amazonaws.com", "eventName": "AssociateVPCWithHostedZone", "eventID": "e-assoc",
@@ -312,7 +391,10 @@ async fn a_new_zone_is_announced_then_swept_and_a_vpc_change_rereads_it() {
     // From the event, from the targeted sweep's read, and from the refresh after the association.
     assert_eq!(zones.len(), 3);
     let ZoneChange::Present(announced) = &zones[0].change else { panic!() };
-    assert_eq!((announced.name.as_str(), announced.private, announced.comment.as_deref()), ("new.internal.", true, Some("made by hand")));
+    assert_eq!(
+        (announced.name.as_str(), announced.private, announced.comment.as_deref()),
+        ("new.internal.", true, Some("made by hand"))
+    );
     assert_eq!(announced.vpcs, vec![vpcs[0].clone()]);
     assert!(matches!(&zones[0].origin, Origin::Event { event_id, .. } if event_id == "e-create"));
     let ZoneChange::Present(refreshed) = &zones[2].change else { panic!() };
@@ -329,17 +411,51 @@ fn arbitrary_json() -> impl Strategy<Value = Value> {
         any::<i64>().prop_map(|n| json!(n)),
         any::<f64>().prop_map(|n| json!(n)),
         "[ -~]{0,12}".prop_map(Value::String),
-        prop::sample::select(vec!["CREATE", "DELETE", "UPSERT", "A", "Z1", "a..b", "*.x", "2026-11-22T10:00:00Z"]).prop_map(|s| json!(s)),
+        prop::sample::select(vec![
+            "CREATE",
+            "DELETE",
+            "UPSERT",
+            "A",
+            "Z1",
+            "a..b",
+            "*.x",
+            "2026-11-22T10:00:00Z"
+        ])
+        .prop_map(|s| json!(s)),
     ];
     let keys = prop::sample::select(vec![
-        "detail", "requestParameters", "changeBatch", "changes", "action", "resourceRecordSet", "name", "type", "tTL",
-        "resourceRecords", "value", "aliasTarget", "dNSName", "hostedZoneId", "geoLocation", "bias", "coordinates",
-        "eventTime", "eventID", "errorCode", "responseElements", "hostedZone", "id", "vPC", "weight",
+        "detail",
+        "requestParameters",
+        "changeBatch",
+        "changes",
+        "action",
+        "resourceRecordSet",
+        "name",
+        "type",
+        "tTL",
+        "resourceRecords",
+        "value",
+        "aliasTarget",
+        "dNSName",
+        "hostedZoneId",
+        "geoLocation",
+        "bias",
+        "coordinates",
+        "eventTime",
+        "eventID",
+        "errorCode",
+        "responseElements",
+        "hostedZone",
+        "id",
+        "vPC",
+        "weight",
     ]);
     leaf.prop_recursive(5, 64, 6, move |inner| {
         prop_oneof![
             prop::collection::vec(inner.clone(), 0..4).prop_map(Value::Array),
-            prop::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| Value::Object(m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect())),
+            prop::collection::btree_map(keys.clone(), inner, 0..6).prop_map(|m| Value::Object(
+                m.into_iter().map(|(k, v)| (k.to_owned(), v)).collect()
+            )),
         ]
     })
 }
@@ -381,10 +497,17 @@ proptest! {
 /// DATETIME(6) column can hold.
 #[test]
 fn a_leap_second_counts_as_the_end_of_the_minute() {
-    let mut event = change_batch("Z1", json!([{"action": "CREATE", "resourceRecordSet": {"name": "a.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.1"}]}}]));
+    let mut event = change_batch(
+        "Z1",
+        json!([{"action": "CREATE", "resourceRecordSet": {"name": "a.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.1"}]}}]),
+    );
     event["detail"]["eventTime"] = json!("2026-12-31T23:59:60Z");
     let plan = plan(&event);
-    assert_eq!(plan.observed_at, Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap() + chrono::TimeDelta::microseconds(999_999));
+    assert_eq!(
+        plan.observed_at,
+        Utc.with_ymd_and_hms(2026, 12, 31, 23, 59, 59).unwrap()
+            + chrono::TimeDelta::microseconds(999_999)
+    );
     let json = plan.messages[0].to_json();
     assert!(json.contains("\"observed_at\":\"2026-12-31T23:59:59.999999Z\""), "{json}");
 }

@@ -16,7 +16,10 @@ use crate::sweep_fake::a;
 fn context(deadline_in: Duration) -> Context {
     let mut context = Context::default();
     context.request_id = "req-1".into();
-    context.deadline = (SystemTime::now() + deadline_in).duration_since(SystemTime::UNIX_EPOCH).unwrap().as_millis() as u64;
+    context.deadline = (SystemTime::now() + deadline_in)
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64;
     context
 }
 
@@ -36,7 +39,11 @@ fn sqs_event(bodies: &[(&str, String)]) -> Value {
 }
 
 /// A state whose route53 is the fake, whose queue is in-process, and whose sweep queue is moto's SQS.
-async fn state_with_sweep_queue(endpoint: &str, sweep_queue_url: &str, mut config: IngestConfig) -> (State, Collector) {
+async fn state_with_sweep_queue(
+    endpoint: &str,
+    sweep_queue_url: &str,
+    mut config: IngestConfig,
+) -> (State, Collector) {
     config.sweep_queue_url = Some(sweep_queue_url.to_owned());
     let route53_sdk = sdk_for(endpoint).await;
     let (queue, mut receiver) = MemoryQueue::new(4, config.max_message_bytes);
@@ -49,7 +56,11 @@ async fn state_with_sweep_queue(endpoint: &str, sweep_queue_url: &str, mut confi
     });
     let mut state = State::new(&route53_sdk, config.clone(), Arc::new(queue));
     // The sweep queue lives in moto.
-    state.sweep_queue = Some(zonetrail_ingest::SqsQueue::new(aws_sdk_sqs::Client::new(&moto_sdk().await), sweep_queue_url, config.max_message_bytes));
+    state.sweep_queue = Some(zonetrail_ingest::SqsQueue::new(
+        aws_sdk_sqs::Client::new(&moto_sdk().await),
+        sweep_queue_url,
+        config.max_message_bytes,
+    ));
     (state, collector)
 }
 
@@ -57,7 +68,10 @@ async fn state_with_sweep_queue(endpoint: &str, sweep_queue_url: &str, mut confi
 async fn a_scheduled_sweep_out_of_time_continues_through_the_sweep_queue() {
     let fake = fake(FakeConfig::default()).await;
     let zone = fake.create_zone(ZoneSpec::public("lambda.example"));
-    fake.add_record_sets(&zone, (0..100).map(|i| a(&format!("h{i:03}.lambda.example"), "192.0.2.1")));
+    fake.add_record_sets(
+        &zone,
+        (0..100).map(|i| a(&format!("h{i:03}.lambda.example"), "192.0.2.1")),
+    );
     let sqs = aws_sdk_sqs::Client::new(&moto_sdk().await);
     let sweep_queue = create_queue(&sqs).await;
     let mut config = fast_config();
@@ -67,7 +81,10 @@ async fn a_scheduled_sweep_out_of_time_continues_through_the_sweep_queue() {
     let (state, collector) = state_with_sweep_queue(fake.endpoint(), &sweep_queue, config).await;
 
     // 1.3 s to live, less a 1 s margin: a few calls, then the hand-over.
-    let answer = lambda::handle(&state, LambdaEvent::new(schedule(), context(Duration::from_millis(1300)))).await.unwrap();
+    let answer =
+        lambda::handle(&state, LambdaEvent::new(schedule(), context(Duration::from_millis(1300))))
+            .await
+            .unwrap();
     assert!(answer["sweep_id"].is_string(), "{answer}");
     let mut invocations = 1;
     loop {
@@ -79,7 +96,15 @@ async fn a_scheduled_sweep_out_of_time_continues_through_the_sweep_queue() {
         SweepTask::from_json(&bodies[0]).expect("the continuation is a sweep task");
         invocations += 1;
         assert!(invocations < 40);
-        let answer = lambda::handle(&state, LambdaEvent::new(sqs_event(&[("m-1", bodies[0].clone())]), context(Duration::from_millis(1300)))).await.unwrap();
+        let answer = lambda::handle(
+            &state,
+            LambdaEvent::new(
+                sqs_event(&[("m-1", bodies[0].clone())]),
+                context(Duration::from_millis(1300)),
+            ),
+        )
+        .await
+        .unwrap();
         assert_eq!(answer["batchItemFailures"], json!([]), "{answer}");
     }
     drop(state);
@@ -95,13 +120,16 @@ async fn a_cloudtrail_event_is_applied_and_an_incomplete_one_queues_a_targeted_s
     let zone = fake.create_zone(ZoneSpec::public("events.example"));
     let sqs = aws_sdk_sqs::Client::new(&moto_sdk().await);
     let sweep_queue = create_queue(&sqs).await;
-    let (state, collector) = state_with_sweep_queue(fake.endpoint(), &sweep_queue, fast_config()).await;
+    let (state, collector) =
+        state_with_sweep_queue(fake.endpoint(), &sweep_queue, fast_config()).await;
 
-    let event = |changes: Value| json!({
-        "version": "0", "id": "x", "detail-type": "AWS API Call via CloudTrail", "source": "aws.route53", "time": "2026-11-22T10:00:00Z",
-        "detail": {"eventID": "e-1", "eventName": "ChangeResourceRecordSets", "eventTime": "2026-11-22T10:00:00Z", "eventSource": "route53.amazonaws.com",
-                   "requestParameters": {"hostedZoneId": zone.as_str(), "changeBatch": changes}}
-    });
+    let event = |changes: Value| {
+        json!({
+            "version": "0", "id": "x", "detail-type": "AWS API Call via CloudTrail", "source": "aws.route53", "time": "2026-11-22T10:00:00Z",
+            "detail": {"eventID": "e-1", "eventName": "ChangeResourceRecordSets", "eventTime": "2026-11-22T10:00:00Z", "eventSource": "route53.amazonaws.com",
+                       "requestParameters": {"hostedZoneId": zone.as_str(), "changeBatch": changes}}
+        })
+    };
     let applied = lambda::handle(
         &state,
         LambdaEvent::new(event(json!({"changes": [{"action": "CREATE", "resourceRecordSet": {"name": "www.events.example", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.1"}]}}]})), context(Duration::from_secs(60))),
@@ -109,7 +137,12 @@ async fn a_cloudtrail_event_is_applied_and_an_incomplete_one_queues_a_targeted_s
     .await
     .unwrap();
     assert_eq!(applied["messages"], 1, "{applied}");
-    let queued = lambda::handle(&state, LambdaEvent::new(event(Value::Null), context(Duration::from_secs(60)))).await.unwrap();
+    let queued = lambda::handle(
+        &state,
+        LambdaEvent::new(event(Value::Null), context(Duration::from_secs(60))),
+    )
+    .await
+    .unwrap();
     let sweep_id = queued["sweep"]["queued"].as_str().expect("a queued sweep").to_owned();
     let tasks = receive_all(&sqs, &sweep_queue).await;
     assert_eq!(tasks.len(), 1);
@@ -117,7 +150,12 @@ async fn a_cloudtrail_event_is_applied_and_an_incomplete_one_queues_a_targeted_s
     assert_eq!(task.sweep_id, sweep_id);
 
     // The next invocation, from the sweep queue, runs it.
-    let answer = lambda::handle(&state, LambdaEvent::new(sqs_event(&[("m-1", tasks[0].clone())]), context(Duration::from_secs(60)))).await.unwrap();
+    let answer = lambda::handle(
+        &state,
+        LambdaEvent::new(sqs_event(&[("m-1", tasks[0].clone())]), context(Duration::from_secs(60))),
+    )
+    .await
+    .unwrap();
     assert_eq!(answer["batchItemFailures"], json!([]));
     drop(state);
     let sent = collector.messages().await;
@@ -133,36 +171,73 @@ async fn a_poison_sweep_message_is_reported_alone_and_unknown_payloads_fail() {
     let good = SweepTask::zone(zone.clone()).to_json();
     let answer = lambda::handle(
         &state,
-        LambdaEvent::new(sqs_event(&[("bad-1", "not json".into()), ("good-1", good), ("bad-2", "{\"v\":9}".into())]), context(Duration::from_secs(60))),
+        LambdaEvent::new(
+            sqs_event(&[
+                ("bad-1", "not json".into()),
+                ("good-1", good),
+                ("bad-2", "{\"v\":9}".into()),
+            ]),
+            context(Duration::from_secs(60)),
+        ),
     )
     .await
     .unwrap();
-    assert_eq!(answer["batchItemFailures"], json!([{"itemIdentifier": "bad-1"}, {"itemIdentifier": "bad-2"}]));
+    assert_eq!(
+        answer["batchItemFailures"],
+        json!([{"itemIdentifier": "bad-1"}, {"itemIdentifier": "bad-2"}])
+    );
 
-    let err = lambda::handle(&state, LambdaEvent::new(json!({"hello": "world"}), context(Duration::from_secs(60)))).await.unwrap_err();
+    let err = lambda::handle(
+        &state,
+        LambdaEvent::new(json!({"hello": "world"}), context(Duration::from_secs(60))),
+    )
+    .await
+    .unwrap_err();
     assert!(err.to_string().contains("unrecognised invocation"), "{err}");
     drop(state);
-    assert_eq!(collector.messages().await.done(&zone).len(), 1, "the good message was still handled");
+    assert_eq!(
+        collector.messages().await.done(&zone).len(),
+        1,
+        "the good message was still handled"
+    );
 }
 
 #[tokio::test]
 async fn a_zone_that_cannot_be_swept_fails_its_sweep_message_but_not_the_schedule() {
     use zonetrail_ingest::fake_route53::Faults;
-    let fake = fake(FakeConfig { faults: Faults { ignore_start_identifier: true, ..Faults::default() }, ..FakeConfig::default() }).await;
+    let fake = fake(FakeConfig {
+        faults: Faults { ignore_start_identifier: true, ..Faults::default() },
+        ..FakeConfig::default()
+    })
+    .await;
     let zone = fake.create_zone(ZoneSpec::public("broken.example"));
-    fake.add_record_sets(&zone, (0..5).map(|i| crate::sweep_fake::weighted("w.broken.example", &format!("s{i}"), 1)));
+    fake.add_record_sets(
+        &zone,
+        (0..5).map(|i| crate::sweep_fake::weighted("w.broken.example", &format!("s{i}"), 1)),
+    );
     let mut config = fast_config();
     config.sweep.record_page_size = 2;
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, config);
 
     // From the sweep queue: reported, so SQS tries it again (and parks it in the DLQ at last).
     let task = SweepTask::zone(zone.clone()).to_json();
-    let answer = lambda::handle(&state, LambdaEvent::new(sqs_event(&[("t-1", task)]), context(Duration::from_secs(60)))).await.unwrap();
+    let answer = lambda::handle(
+        &state,
+        LambdaEvent::new(sqs_event(&[("t-1", task)]), context(Duration::from_secs(60))),
+    )
+    .await
+    .unwrap();
     assert_eq!(answer["batchItemFailures"], json!([{"itemIdentifier": "t-1"}]));
 
     // On the schedule: logged and counted; the next scheduled sweep tries the zone again.
-    let answer = lambda::handle(&state, LambdaEvent::new(schedule(), context(Duration::from_secs(60)))).await.unwrap();
+    let answer =
+        lambda::handle(&state, LambdaEvent::new(schedule(), context(Duration::from_secs(60))))
+            .await
+            .unwrap();
     assert_eq!(answer["zones_failed"], 1, "{answer}");
     drop(state);
-    assert!(collector.messages().await.done(&zone).is_empty(), "a zone that failed is never reconciled");
+    assert!(
+        collector.messages().await.done(&zone).is_empty(),
+        "a zone that failed is never reconciled"
+    );
 }

@@ -2,12 +2,19 @@
 
 use chrono::Utc;
 use zonetrail_ingest::{Queue, SqsQueue};
-use zonetrail_model::{Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing, ZoneId};
+use zonetrail_model::{
+    Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing, ZoneId,
+};
 
 use crate::support::{moto_sdk, unique};
 
 pub async fn create_queue(sqs: &aws_sdk_sqs::Client) -> String {
-    let out = sqs.create_queue().queue_name(unique("zt-ingest-")).send().await.expect("create queue in moto");
+    let out = sqs
+        .create_queue()
+        .queue_name(unique("zt-ingest-"))
+        .send()
+        .await
+        .expect("create queue in moto");
     out.queue_url().unwrap().to_owned()
 }
 
@@ -15,14 +22,26 @@ pub async fn create_queue(sqs: &aws_sdk_sqs::Client) -> String {
 pub async fn receive_all(sqs: &aws_sdk_sqs::Client, url: &str) -> Vec<String> {
     let mut bodies = Vec::new();
     loop {
-        let out = sqs.receive_message().queue_url(url).max_number_of_messages(10).wait_time_seconds(0).send().await.unwrap();
+        let out = sqs
+            .receive_message()
+            .queue_url(url)
+            .max_number_of_messages(10)
+            .wait_time_seconds(0)
+            .send()
+            .await
+            .unwrap();
         let messages = out.messages();
         if messages.is_empty() {
             return bodies;
         }
         for m in messages {
             bodies.push(m.body().unwrap().to_owned());
-            sqs.delete_message().queue_url(url).receipt_handle(m.receipt_handle().unwrap()).send().await.unwrap();
+            sqs.delete_message()
+                .queue_url(url)
+                .receipt_handle(m.receipt_handle().unwrap())
+                .send()
+                .await
+                .unwrap();
         }
     }
 }
@@ -81,7 +100,8 @@ async fn batches_stay_within_sqs_entry_and_size_limits() {
     let sqs = aws_sdk_sqs::Client::new(&sdk);
     let url = create_queue(&sqs).await;
     let queue = SqsQueue::new(sqs.clone(), &url, 1_048_576);
-    let bodies: Vec<String> = (0..25).map(|i| format!("{{\"n\":{i},\"pad\":\"{}\"}}", "p".repeat(300_000))).collect();
+    let bodies: Vec<String> =
+        (0..25).map(|i| format!("{{\"n\":{i},\"pad\":\"{}\"}}", "p".repeat(300_000))).collect();
     queue.send_bodies(bodies.clone()).await.unwrap();
     let small: Vec<String> = (0..23).map(|i| format!("{{\"small\":{i}}}")).collect();
     queue.send_bodies(small.clone()).await.unwrap();
@@ -98,7 +118,8 @@ async fn batches_stay_within_sqs_entry_and_size_limits() {
 async fn an_unreachable_queue_is_an_error_that_names_it() {
     let sdk = moto_sdk().await;
     let sqs = aws_sdk_sqs::Client::new(&sdk);
-    let url = format!("{}/123456789012/{}", zonetrail_model::testing::aws_endpoint(), unique("missing-"));
+    let url =
+        format!("{}/123456789012/{}", zonetrail_model::testing::aws_endpoint(), unique("missing-"));
     let queue = SqsQueue::new(sqs, &url, 262_144);
     let err = queue.send_bodies(vec!["{}".into()]).await.unwrap_err().to_string();
     assert!(err.contains(&url), "{err}");

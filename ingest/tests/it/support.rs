@@ -1,10 +1,10 @@
 //! What the tests share: SDK configurations for moto and the fake Route 53, a state around an
 //! in-process queue, and a collector of what reached the queue.
 
-use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
 use aws_config::{BehaviorVersion, SdkConfig};
 use aws_sdk_route53::config::{Credentials, Region};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::task::JoinHandle;
 use zonetrail_ingest::fake_route53::{FakeConfig, FakeRoute53};
 use zonetrail_ingest::{IngestConfig, MemoryQueue, State};
@@ -27,14 +27,20 @@ pub async fn moto_sdk() -> SdkConfig {
 /// moto's Route 53 behind the CDATA-unwrapping proxy (see `MotoCdataProxy`); keep the proxy
 /// alive while the SDK configuration is in use.
 pub async fn moto_route53() -> (SdkConfig, zonetrail_ingest::fake_route53::MotoCdataProxy) {
-    let proxy = zonetrail_ingest::fake_route53::MotoCdataProxy::start(&zonetrail_model::testing::aws_endpoint()).await.expect("start the moto proxy");
+    let proxy = zonetrail_ingest::fake_route53::MotoCdataProxy::start(
+        &zonetrail_model::testing::aws_endpoint(),
+    )
+    .await
+    .expect("start the moto proxy");
     (sdk_for(proxy.endpoint()).await, proxy)
 }
 
 /// A name no other test (or run) uses.
 pub fn unique(prefix: &str) -> String {
     static N: AtomicU64 = AtomicU64::new(0);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos() % 1_000_000_000_000;
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            % 1_000_000_000_000;
     format!("{prefix}{}x{nanos}x{}", std::process::id(), N.fetch_add(1, Ordering::Relaxed))
 }
 
@@ -55,8 +61,14 @@ pub fn memory_state(sdk: &SdkConfig, config: IngestConfig) -> (State, Collector)
     let task = tokio::spawn(async move {
         let mut messages = Vec::new();
         while let Some(body) = receiver.recv().await {
-            assert!(body.len() <= limit, "a {}-byte body exceeds the {limit}-byte limit", body.len());
-            messages.push(Message::from_json(&body).unwrap_or_else(|e| panic!("the queue got a body outside the contract: {e}\n{body}")));
+            assert!(
+                body.len() <= limit,
+                "a {}-byte body exceeds the {limit}-byte limit",
+                body.len()
+            );
+            messages.push(Message::from_json(&body).unwrap_or_else(|e| {
+                panic!("the queue got a body outside the contract: {e}\n{body}")
+            }));
         }
         messages
     });
@@ -72,7 +84,12 @@ impl Collector {
 
     /// Everything queued; call after dropping the state, which closes the queue.
     pub async fn messages(self) -> Sent {
-        Sent(tokio::time::timeout(std::time::Duration::from_secs(30), self.0).await.expect("queue closed").expect("collector"))
+        Sent(
+            tokio::time::timeout(std::time::Duration::from_secs(30), self.0)
+                .await
+                .expect("queue closed")
+                .expect("collector"),
+        )
     }
 }
 
@@ -82,7 +99,13 @@ pub struct Sent(pub Vec<Message>);
 
 impl Sent {
     pub fn records(&self, zone: &ZoneId) -> Vec<&RecordsMessage> {
-        self.0.iter().filter_map(|m| match m { Message::Records(r) if &r.zone_id == zone => Some(r), _ => None }).collect()
+        self.0
+            .iter()
+            .filter_map(|m| match m {
+                Message::Records(r) if &r.zone_id == zone => Some(r),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn upserts(&self, zone: &ZoneId) -> Vec<RecordSet> {
@@ -90,19 +113,37 @@ impl Sent {
     }
 
     pub fn zones(&self, zone: &ZoneId) -> Vec<&ZoneMessage> {
-        self.0.iter().filter_map(|m| match m { Message::Zone(z) if &z.zone_id == zone => Some(z), _ => None }).collect()
+        self.0
+            .iter()
+            .filter_map(|m| match m {
+                Message::Zone(z) if &z.zone_id == zone => Some(z),
+                _ => None,
+            })
+            .collect()
     }
 
     pub fn done(&self, zone: &ZoneId) -> Vec<&SweepDone> {
-        self.0.iter().filter_map(|m| match m { Message::SweepDone(d) if &d.zone_id == zone => Some(d), _ => None }).collect()
+        self.0
+            .iter()
+            .filter_map(|m| match m {
+                Message::SweepDone(d) if &d.zone_id == zone => Some(d),
+                _ => None,
+            })
+            .collect()
     }
 
     /// Upserts of the zone, each key exactly once (panics naming a duplicate).
-    pub fn unique_upserts(&self, zone: &ZoneId) -> std::collections::BTreeMap<(String, String, Option<String>), RecordSet> {
+    pub fn unique_upserts(
+        &self,
+        zone: &ZoneId,
+    ) -> std::collections::BTreeMap<(String, String, Option<String>), RecordSet> {
         let mut out = std::collections::BTreeMap::new();
         for r in self.upserts(zone) {
             let key = (r.name.to_string(), r.rtype.to_string(), r.set_identifier.clone());
-            assert!(out.insert(key.clone(), r).is_none(), "record set {key:?} arrived more than once");
+            assert!(
+                out.insert(key.clone(), r).is_none(),
+                "record set {key:?} arrived more than once"
+            );
         }
         out
     }
@@ -114,11 +155,22 @@ impl Sent {
         let mut pages: Vec<u32> = self
             .records(zone)
             .iter()
-            .filter_map(|r| match &r.origin { zonetrail_model::Origin::Sweep { sweep_id, page } if sweep_id == &done[0].sweep_id => Some(*page), _ => None })
+            .filter_map(|r| match &r.origin {
+                zonetrail_model::Origin::Sweep { sweep_id, page }
+                    if sweep_id == &done[0].sweep_id =>
+                {
+                    Some(*page)
+                }
+                _ => None,
+            })
             .collect();
         pages.sort();
         assert_eq!(pages, (1..=done[0].pages).collect::<Vec<_>>(), "page numbers of {zone}");
-        assert_eq!(done[0].record_sets as usize, self.upserts(zone).len(), "sweep_done counts every record set of {zone}");
+        assert_eq!(
+            done[0].record_sets as usize,
+            self.upserts(zone).len(),
+            "sweep_done counts every record set of {zone}"
+        );
     }
 }
 

@@ -12,7 +12,10 @@ async fn main() -> Result<(), Error> {
         async move {
             // Connect per invocation: a trigger runs once per deploy, and the cluster may
             // only just have become reachable.
-            let db = settings.connect().await.inspect_err(zonetrail_model::db::exit_if_credentials_stale)?;
+            let db = settings
+                .connect()
+                .await
+                .inspect_err(zonetrail_model::db::exit_if_credentials_stale)?;
             migration::Migrator::up(&db, None).await?;
             tracing::info!("migrations applied");
             Ok::<_, Error>(serde_json::json!({"status": "migrated"}))

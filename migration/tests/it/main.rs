@@ -5,7 +5,11 @@ use sea_orm_migration::MigratorTrait;
 use zonetrail_model::entity::record_sets;
 use zonetrail_model::testing::{BACKENDS, database};
 
-async fn insert_record(db: &impl ConnectionTrait, name: &str, set_identifier: &str) -> Result<(), sea_orm::DbErr> {
+async fn insert_record(
+    db: &impl ConnectionTrait,
+    name: &str,
+    set_identifier: &str,
+) -> Result<(), sea_orm::DbErr> {
     let backend = db.get_database_backend();
     db.execute_raw(Statement::from_sql_and_values(
         backend,
@@ -26,9 +30,15 @@ async fn insert_record(db: &impl ConnectionTrait, name: &str, set_identifier: &s
 async fn up_down_up_on_every_backend() {
     for backend in BACKENDS {
         let db = database(backend).await;
-        migration::Migrator::up(&db.conn, None).await.unwrap_or_else(|e| panic!("{backend:?} up: {e}"));
-        migration::Migrator::down(&db.conn, None).await.unwrap_or_else(|e| panic!("{backend:?} down: {e}"));
-        migration::Migrator::up(&db.conn, None).await.unwrap_or_else(|e| panic!("{backend:?} up again: {e}"));
+        migration::Migrator::up(&db.conn, None)
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?} up: {e}"));
+        migration::Migrator::down(&db.conn, None)
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?} down: {e}"));
+        migration::Migrator::up(&db.conn, None)
+            .await
+            .unwrap_or_else(|e| panic!("{backend:?} up again: {e}"));
         assert!(migration::Migrator::get_pending_migrations(&db.conn).await.unwrap().is_empty());
     }
 }
@@ -46,7 +56,10 @@ async fn weighted_sets_are_two_rows_and_the_same_key_is_one() {
         let dup = insert_record(&db.conn, "www.example.com.", "blue").await;
         assert!(dup.is_err(), "{backend:?}: the same key twice must violate the unique key");
         let dup_simple = insert_record(&db.conn, "www.example.com.", "").await;
-        assert!(dup_simple.is_err(), "{backend:?}: a simple record's key ('' identifier) is unique too");
+        assert!(
+            dup_simple.is_err(),
+            "{backend:?}: a simple record's key ('' identifier) is unique too"
+        );
         let rows = record_sets::Entity::find().all(&db.conn).await.unwrap();
         assert_eq!(rows.len(), 4, "{backend:?}");
     }
@@ -70,7 +83,15 @@ async fn timestamps_keep_microseconds() {
         let row = record_sets::Entity::find().one(&db.conn).await.unwrap().unwrap();
         assert_eq!(row.observed_at, at, "{backend:?}");
         if backend == zonetrail_model::testing::Backend::MySql {
-            let ddl = db.conn.query_one_raw(Statement::from_string(DbBackend::MySql, "SHOW CREATE TABLE record_sets")).await.unwrap().unwrap();
+            let ddl = db
+                .conn
+                .query_one_raw(Statement::from_string(
+                    DbBackend::MySql,
+                    "SHOW CREATE TABLE record_sets",
+                ))
+                .await
+                .unwrap()
+                .unwrap();
             let ddl: String = ddl.try_get_by_index(1).unwrap();
             assert!(ddl.contains("datetime(6)"), "{ddl}");
         }
@@ -89,11 +110,17 @@ async fn a_refused_password_is_told_apart_from_other_failures() {
     let user = creds.split(':').next().unwrap_or("root");
     let host = host.trim_end_matches('/');
 
-    let wrong = DbSettings { url: format!("mysql://{user}:not-the-password@{host}/mysql"), max_connections: 1 };
+    let wrong = DbSettings {
+        url: format!("mysql://{user}:not-the-password@{host}/mysql"),
+        max_connections: 1,
+    };
     let err = wrong.connect().await.expect_err("a wrong password must be refused");
     assert!(is_access_denied(&err), "not recognised as a refused password: {err:?}");
 
-    let unknown_db = DbSettings { url: format!("{}/zt_no_such_database", server.trim_end_matches('/')), max_connections: 1 };
+    let unknown_db = DbSettings {
+        url: format!("{}/zt_no_such_database", server.trim_end_matches('/')),
+        max_connections: 1,
+    };
     let err = unknown_db.connect().await.expect_err("an unknown database must be refused");
     assert!(!is_access_denied(&err), "an unknown database taken for a refused password: {err:?}");
 

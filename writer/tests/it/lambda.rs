@@ -38,7 +38,14 @@ async fn a_poison_message_never_holds_back_the_others(backend: Backend) {
     let zone = fresh_zone();
     let good1 = event(&zone, t(1), "e1", vec![rec("a", None, "192.0.2.1")], vec![]).to_json();
     let good2 = page(&zone, t(2), "s1", 0, vec![rec("b", None, "192.0.2.2")]).to_json();
-    let ambiguous = event(&zone, t(3), "e3", vec![rec("c", None, "192.0.2.1"), rec("c", None, "192.0.2.2")], vec![]).to_json();
+    let ambiguous = event(
+        &zone,
+        t(3),
+        "e3",
+        vec![rec("c", None, "192.0.2.1"), rec("c", None, "192.0.2.2")],
+        vec![],
+    )
+    .to_json();
     let incomplete = done(&zone, "s-other", t(0), t(4), 3, 900).to_json();
     let event = sqs_event(&[
         ("m1", Some(good1)),
@@ -48,8 +55,11 @@ async fn a_poison_message_never_holds_back_the_others(backend: Backend) {
         ("m5", None),
         ("m6", Some(incomplete)),
     ]);
-    let state = State { db: db.conn.clone(), emit_metrics: false, concurrency: DEFAULT_CONCURRENCY };
-    let response = handle(&state, LambdaEvent::new(event, Context::default())).await.expect("the handler reports failures, it does not fail");
+    let state =
+        State { db: db.conn.clone(), emit_metrics: false, concurrency: DEFAULT_CONCURRENCY };
+    let response = handle(&state, LambdaEvent::new(event, Context::default()))
+        .await
+        .expect("the handler reports failures, it does not fail");
     assert_eq!(
         serde_json::to_value(&response).unwrap(),
         json!({"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m4"}, {"itemIdentifier": "m5"}, {"itemIdentifier": "m6"}]})
@@ -64,15 +74,19 @@ async fn a_poison_message_never_holds_back_the_others(backend: Backend) {
 fn big_batch(zone: &zonetrail_model::ZoneId, messages: usize) -> Vec<Message> {
     (0..messages)
         .map(|m| {
-            let records: Vec<RecordSet> = (0..300).map(|i| rec(&format!("h{m}-{i}"), None, &format!("10.0.{}.{}", m % 250, i % 250))).collect();
+            let records: Vec<RecordSet> = (0..300)
+                .map(|i| rec(&format!("h{m}-{i}"), None, &format!("10.0.{}.{}", m % 250, i % 250)))
+                .collect();
             page(zone, t(m as i64), "s1", m as u32, records)
         })
         .collect()
 }
 
 fn sqs_messages(messages: &[Message]) -> Vec<SqsMessage> {
-    let bodies: Vec<(String, Option<String>)> = messages.iter().enumerate().map(|(i, m)| (format!("m{i}"), Some(m.to_json()))).collect();
-    let refs: Vec<(&str, Option<String>)> = bodies.iter().map(|(id, b)| (id.as_str(), b.clone())).collect();
+    let bodies: Vec<(String, Option<String>)> =
+        messages.iter().enumerate().map(|(i, m)| (format!("m{i}"), Some(m.to_json()))).collect();
+    let refs: Vec<(&str, Option<String>)> =
+        bodies.iter().map(|(id, b)| (id.as_str(), b.clone())).collect();
     sqs_event(&refs).records
 }
 
@@ -85,27 +99,46 @@ enum Outage {
 }
 
 impl Outage {
-    async fn writer_pool(backend: Backend, test: &zonetrail_model::testing::TestDb) -> (DatabaseConnection, Outage) {
+    async fn writer_pool(
+        backend: Backend,
+        test: &zonetrail_model::testing::TestDb,
+    ) -> (DatabaseConnection, Outage) {
         match backend {
             Backend::MySql => {
                 let database = test.url.rsplit('/').next().unwrap().to_owned();
-                let user = format!("w{}", &database[database.len().saturating_sub(20)..]).replace('-', "_");
+                let user = format!("w{}", &database[database.len().saturating_sub(20)..])
+                    .replace('-', "_");
                 let admin = test.conn.clone();
-                admin.execute_unprepared(&format!("CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'pw'")).await.unwrap();
-                admin.execute_unprepared(&format!("GRANT ALL ON `{database}`.* TO '{user}'@'127.0.0.1'")).await.unwrap();
-                let server = zonetrail_model::testing::mysql_server_url().replace("root@", &format!("{user}:pw@"));
-                let mut settings = DbSettings::from_url(format!("{}/{database}", server.trim_end_matches('/')));
+                admin
+                    .execute_unprepared(&format!(
+                        "CREATE USER '{user}'@'127.0.0.1' IDENTIFIED BY 'pw'"
+                    ))
+                    .await
+                    .unwrap();
+                admin
+                    .execute_unprepared(&format!(
+                        "GRANT ALL ON `{database}`.* TO '{user}'@'127.0.0.1'"
+                    ))
+                    .await
+                    .unwrap();
+                let server = zonetrail_model::testing::mysql_server_url()
+                    .replace("root@", &format!("{user}:pw@"));
+                let mut settings =
+                    DbSettings::from_url(format!("{}/{database}", server.trim_end_matches('/')));
                 settings.max_connections = 2;
                 (settings.connect().await.unwrap(), Outage::MySql { admin, user, database })
             }
             Backend::Sqlite => {
                 let mut opts = ConnectOptions::new(test.url.clone());
                 opts.max_connections(2).sqlx_logging(false).map_sqlx_sqlite_opts(|o| {
-                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal).busy_timeout(Duration::from_millis(300))
+                    o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
+                        .busy_timeout(Duration::from_millis(300))
                 });
                 let writer = Database::connect(opts).await.unwrap();
                 let mut opts = ConnectOptions::new(test.url.clone());
-                opts.max_connections(1).sqlx_logging(false).map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(30)));
+                opts.max_connections(1)
+                    .sqlx_logging(false)
+                    .map_sqlx_sqlite_opts(|o| o.busy_timeout(Duration::from_secs(30)));
                 (writer, Outage::Sqlite { holder: Database::connect(opts).await.unwrap() })
             }
         }
@@ -114,16 +147,27 @@ impl Outage {
     async fn start(&self) {
         match self {
             Outage::MySql { admin, user, database } => {
-                admin.execute_unprepared(&format!("REVOKE ALL PRIVILEGES ON `{database}`.* FROM '{user}'@'127.0.0.1'")).await.unwrap();
+                admin
+                    .execute_unprepared(&format!(
+                        "REVOKE ALL PRIVILEGES ON `{database}`.* FROM '{user}'@'127.0.0.1'"
+                    ))
+                    .await
+                    .unwrap();
                 let rows = admin
                     .query_all_raw(sea_orm::Statement::from_string(
                         admin.get_database_backend(),
-                        format!("SELECT id FROM information_schema.processlist WHERE user = '{user}'"),
+                        format!(
+                            "SELECT id FROM information_schema.processlist WHERE user = '{user}'"
+                        ),
                     ))
                     .await
                     .unwrap();
                 for r in rows {
-                    let id: i64 = r.try_get_by_index::<u64>(0).map(|v| v as i64).or_else(|_| r.try_get_by_index::<i64>(0)).unwrap();
+                    let id: i64 = r
+                        .try_get_by_index::<u64>(0)
+                        .map(|v| v as i64)
+                        .or_else(|_| r.try_get_by_index::<i64>(0))
+                        .unwrap();
                     let _ = admin.execute_unprepared(&format!("KILL {id}")).await;
                 }
             }
@@ -136,7 +180,12 @@ impl Outage {
     async fn end(&self) {
         match self {
             Outage::MySql { admin, user, database } => {
-                admin.execute_unprepared(&format!("GRANT ALL ON `{database}`.* TO '{user}'@'127.0.0.1'")).await.unwrap();
+                admin
+                    .execute_unprepared(&format!(
+                        "GRANT ALL ON `{database}`.* TO '{user}'@'127.0.0.1'"
+                    ))
+                    .await
+                    .unwrap();
             }
             Outage::Sqlite { holder } => {
                 holder.execute_unprepared("ROLLBACK").await.unwrap();
@@ -153,14 +202,19 @@ impl Outage {
 
 async fn applied_pages(db: &DatabaseConnection) -> i64 {
     let row = db
-        .query_one_raw(sea_orm::Statement::from_string(db.get_database_backend(), "SELECT COUNT(*) AS n FROM sweep_pages".to_owned()))
+        .query_one_raw(sea_orm::Statement::from_string(
+            db.get_database_backend(),
+            "SELECT COUNT(*) AS n FROM sweep_pages".to_owned(),
+        ))
         .await
         .unwrap()
         .unwrap();
     row.try_get::<i64>("", "n").unwrap()
 }
 
-async fn a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_them(backend: Backend) {
+async fn a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_them(
+    backend: Backend,
+) {
     let test = migrated(backend).await;
     let zone = fresh_zone();
     let (writer, outage) = Outage::writer_pool(backend, &test).await;
@@ -179,8 +233,12 @@ async fn a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_the
         tokio::time::sleep(Duration::from_millis(2)).await;
     }
     outage.start().await;
-    let (response, metrics) = task.await.expect("the batch does not panic").expect("an outage fails messages, not the invocation");
-    let failed: Vec<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
+    let (response, metrics) = task
+        .await
+        .expect("the batch does not panic")
+        .expect("an outage fails messages, not the invocation");
+    let failed: Vec<String> =
+        response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
     assert!(!failed.is_empty(), "the outage came too late: the whole batch was applied before it");
     assert!(failed.len() < batch.len(), "the first message was applied before the outage");
     assert_eq!(metrics.messages_failed as usize, failed.len());
@@ -190,7 +248,17 @@ async fn a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_the
     let snap = snapshot(&test.conn, &zone).await;
     for (i, m) in messages.iter().enumerate() {
         let Message::Records(r) = m else { unreachable!() };
-        let present = r.upserts.iter().filter(|u| snap.records.contains_key(&(u.name.as_str().to_owned(), "A".to_owned(), String::new()))).count();
+        let present = r
+            .upserts
+            .iter()
+            .filter(|u| {
+                snap.records.contains_key(&(
+                    u.name.as_str().to_owned(),
+                    "A".to_owned(),
+                    String::new(),
+                ))
+            })
+            .count();
         if failed.contains(&format!("m{i}")) {
             assert!(present == 0 || present == 300, "message {i} was half applied");
         } else {
@@ -199,9 +267,14 @@ async fn a_database_outage_mid_batch_fails_the_rest_and_a_redelivery_applies_the
     }
 
     // SQS delivers the failed ones again: now they apply.
-    let retry: Vec<SqsMessage> = batch.iter().filter(|m| failed.contains(m.message_id.as_ref().unwrap())).cloned().collect();
+    let retry: Vec<SqsMessage> =
+        batch.iter().filter(|m| failed.contains(m.message_id.as_ref().unwrap())).cloned().collect();
     let (response, _) = apply_batch(&writer, &retry, DEFAULT_CONCURRENCY).await.unwrap();
-    assert!(response.batch_item_failures.is_empty(), "after recovery every message applies: {:?}", response.batch_item_failures);
+    assert!(
+        response.batch_item_failures.is_empty(),
+        "after recovery every message applies: {:?}",
+        response.batch_item_failures
+    );
     let snap = snapshot(&test.conn, &zone).await;
     assert_eq!(snap.records.len(), 40 * 300);
     assert_eq!(snap.history_len(), 40 * 300);
@@ -226,7 +299,17 @@ async fn messages_of_one_zone_applied_at_once_end_as_in_order(backend: Backend) 
                 let records: Vec<RecordSet> = (0..120)
                     .map(|j| j * 8 + p)
                     .filter(|i| s == "s1" || i % 7 != 0)
-                    .map(|i| rec(&host(i), None, &format!("10.0.{}.{}", if s == "s2" && i % 5 == 0 { 1 } else { 0 }, i % 250)))
+                    .map(|i| {
+                        rec(
+                            &host(i),
+                            None,
+                            &format!(
+                                "10.0.{}.{}",
+                                if s == "s2" && i % 5 == 0 { 1 } else { 0 },
+                                i % 250
+                            ),
+                        )
+                    })
                     .collect();
                 out.push(page(z, t(start + p as i64), s, p as u32, records));
             }
@@ -237,7 +320,13 @@ async fn messages_of_one_zone_applied_at_once_end_as_in_order(backend: Backend) 
         for e in 0..20usize {
             let i = e * 13;
             let at = if e % 2 == 0 { 50 + e as i64 } else { 103 };
-            out.push(event(z, t(at), &format!("e{e}"), vec![rec(&host(i), None, "192.0.2.77")], vec![]));
+            out.push(event(
+                z,
+                t(at),
+                &format!("e{e}"),
+                vec![rec(&host(i), None, "192.0.2.77")],
+                vec![],
+            ));
         }
         out
     };
@@ -268,9 +357,18 @@ async fn messages_of_one_zone_applied_at_once_end_as_in_order(backend: Backend) 
             .map(|batch| {
                 let db = test.conn.clone();
                 tokio::spawn(async move {
-                    let (response, _) = apply_batch(&db, &batch, DEFAULT_CONCURRENCY).await.unwrap();
-                    let failed: Vec<String> = response.batch_item_failures.iter().map(|f| f.item_identifier.clone()).collect();
-                    batch.into_iter().filter(|m| failed.contains(m.message_id.as_ref().unwrap())).map(|m| m.body.unwrap()).collect::<Vec<_>>()
+                    let (response, _) =
+                        apply_batch(&db, &batch, DEFAULT_CONCURRENCY).await.unwrap();
+                    let failed: Vec<String> = response
+                        .batch_item_failures
+                        .iter()
+                        .map(|f| f.item_identifier.clone())
+                        .collect();
+                    batch
+                        .into_iter()
+                        .filter(|m| failed.contains(m.message_id.as_ref().unwrap()))
+                        .map(|m| m.body.unwrap())
+                        .collect::<Vec<_>>()
                 })
             })
             .collect();

@@ -10,19 +10,34 @@ use zonetrail_writer::ApplyOptions;
 
 use crate::support::*;
 
-const KEYS: [(&str, Option<&str>); 3] = [("www", None), ("api", Some("blue")), ("api", Some("green"))];
+const KEYS: [(&str, Option<&str>); 3] =
+    [("www", None), ("api", Some("blue")), ("api", Some("green"))];
 const CONTENTS: [&str; 3] = ["192.0.2.1", "192.0.2.2", "192.0.2.3"];
 
 /// An abstract observation, placed in time.
 #[derive(Debug, Clone)]
 enum Step {
     /// An event: upsert key with content, or delete it (`None`).
-    Event { at: i64, key: usize, content: Option<usize> },
+    Event {
+        at: i64,
+        key: usize,
+        content: Option<usize>,
+    },
     /// A whole sweep: its start, and per page the keys it listed with their content.
     /// Pages are read `offset` seconds after the start, one a second.
-    Sweep { start: i64, offset: i64, pages: Vec<Vec<(usize, usize)>>, late_done: i64 },
-    ZoneDeleted { at: i64 },
-    ZonePresent { at: i64, comment: u8 },
+    Sweep {
+        start: i64,
+        offset: i64,
+        pages: Vec<Vec<(usize, usize)>>,
+        late_done: i64,
+    },
+    ZoneDeleted {
+        at: i64,
+    },
+    ZonePresent {
+        at: i64,
+        comment: u8,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -76,10 +91,18 @@ fn messages(steps: &[Step], delete_zone_at_end: bool, spread: bool, zone: &ZoneI
                     out.push((at, 0, page(zone, t(at), &sweep, p as u32, records)));
                 }
                 let finished = start + offset + pages.len() as i64 + late_done;
-                out.push((finished, 1, done(zone, &sweep, t(*start), t(finished), pages.len() as u32, total)));
+                out.push((
+                    finished,
+                    1,
+                    done(zone, &sweep, t(*start), t(finished), pages.len() as u32, total),
+                ));
             }
-            Step::ZoneDeleted { at } => out.push((*at, 0, zone_deleted(zone, t(*at), &format!("z{i}")))),
-            Step::ZonePresent { at, comment } => out.push((*at, 0, zone_present(zone, t(*at), &format!("c{comment}")))),
+            Step::ZoneDeleted { at } => {
+                out.push((*at, 0, zone_deleted(zone, t(*at), &format!("z{i}"))))
+            }
+            Step::ZonePresent { at, comment } => {
+                out.push((*at, 0, zone_present(zone, t(*at), &format!("c{comment}"))))
+            }
         }
     }
     for (at, _, _) in &out {
@@ -95,7 +118,9 @@ fn messages(steps: &[Step], delete_zone_at_end: bool, spread: bool, zone: &ZoneI
 fn shifted(s: &Step, by: i64) -> Step {
     match s.clone() {
         Step::Event { at, key, content } => Step::Event { at: at + by, key, content },
-        Step::Sweep { start, offset, pages, late_done } => Step::Sweep { start: start + by, offset, pages, late_done },
+        Step::Sweep { start, offset, pages, late_done } => {
+            Step::Sweep { start: start + by, offset, pages, late_done }
+        }
         Step::ZoneDeleted { at } => Step::ZoneDeleted { at: at + by },
         Step::ZonePresent { at, comment } => Step::ZonePresent { at: at + by, comment },
     }
@@ -123,14 +148,21 @@ fn disorder(messages: &[Message], seed: u64) -> Vec<Message> {
     out
 }
 
-async fn run_case(db: &DatabaseConnection, steps: &[Step], delete_zone: bool, spread: bool, seeds: &[u64]) -> Result<(), TestCaseError> {
+async fn run_case(
+    db: &DatabaseConnection,
+    steps: &[Step],
+    delete_zone: bool,
+    spread: bool,
+    seeds: &[u64],
+) -> Result<(), TestCaseError> {
     let reference_zone = fresh_zone();
     let in_order = messages(steps, delete_zone, spread, &reference_zone);
     deliver(db, &in_order, ApplyOptions::default()).await.map_err(TestCaseError::fail)?;
     let want = snapshot(db, &reference_zone).await;
     // The same order again with every record rebuilt from its observations: the fast path
     // must agree with the full evaluation.
-    let mut runs: Vec<(Option<u64>, ApplyOptions)> = vec![(None, ApplyOptions { always_rebuild: true })];
+    let mut runs: Vec<(Option<u64>, ApplyOptions)> =
+        vec![(None, ApplyOptions { always_rebuild: true })];
     runs.extend(seeds.iter().map(|s| (Some(*s), ApplyOptions::default())));
     runs.push((seeds.first().map(|s| s ^ 0x9e37), ApplyOptions { always_rebuild: true }));
     for (seed, options) in runs {
@@ -143,7 +175,10 @@ async fn run_case(db: &DatabaseConnection, steps: &[Step], delete_zone: bool, sp
         deliver(db, &shuffled, options).await.map_err(TestCaseError::fail)?;
         let got = snapshot(db, &zone).await;
         if got != want {
-            let order: Vec<String> = shuffled.iter().map(|m| format!("{} {}", m.kind(), m.observed_at().format("%S"))).collect();
+            let order: Vec<String> = shuffled
+                .iter()
+                .map(|m| format!("{} {}", m.kind(), m.observed_at().format("%S")))
+                .collect();
             return Err(TestCaseError::fail(format!(
                 "delivery order {order:?} ({options:?}) diverged from in-order delivery\nwant {want:#?}\ngot {got:#?}"
             )));
@@ -154,12 +189,15 @@ async fn run_case(db: &DatabaseConnection, steps: &[Step], delete_zone: bool, sp
 
 fn every_order_converges(backend: Backend) {
     let cases = std::env::var("PROPTEST_CASES").ok().and_then(|v| v.parse().ok()).unwrap_or(40);
-    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+    let rt =
+        tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let db = rt.block_on(migrated(backend));
-    let mut runner = TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
+    let mut runner =
+        TestRunner::new(Config { cases, failure_persistence: None, ..Config::default() });
     let strategy = (scenario(), proptest::collection::vec(any::<u64>(), 3));
-    let result =
-        runner.run(&strategy, |((steps, delete_zone, spread), seeds)| rt.block_on(run_case(&db.conn, &steps, delete_zone, spread, &seeds)));
+    let result = runner.run(&strategy, |((steps, delete_zone, spread), seeds)| {
+        rt.block_on(run_case(&db.conn, &steps, delete_zone, spread, &seeds))
+    });
     if let Err(e) = result {
         panic!("{e}");
     }
@@ -174,4 +212,3 @@ fn every_order_converges_sqlite() {
 fn every_order_converges_mysql() {
     every_order_converges(Backend::MySql)
 }
-

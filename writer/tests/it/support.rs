@@ -6,12 +6,12 @@ use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOr
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use zonetrail_model::entity::{hosted_zones, record_changes, record_sets, record_values};
+use zonetrail_model::message::DeletedKey;
 use zonetrail_model::testing::{Backend, TestDb, database};
 use zonetrail_model::{
-    HostedZone, Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing, SweepDone, Timestamp, ZoneChange,
-    ZoneId, ZoneMessage,
+    HostedZone, Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing,
+    SweepDone, Timestamp, ZoneChange, ZoneId, ZoneMessage,
 };
-use zonetrail_model::message::DeletedKey;
 use zonetrail_writer::{Applied, ApplyError, ApplyOptions, apply, apply_with};
 
 /// Run a test body once per backend, as two tests.
@@ -70,12 +70,22 @@ pub fn rec(name: &str, set: Option<&str>, value: &str) -> RecordSet {
 }
 
 pub fn del(name: &str, set: Option<&str>) -> DeletedKey {
-    DeletedKey { name: RecordName::parse(&format!("{name}.example.com.")).unwrap(), rtype: RecordType::A, set_identifier: set.map(str::to_owned) }
+    DeletedKey {
+        name: RecordName::parse(&format!("{name}.example.com.")).unwrap(),
+        rtype: RecordType::A,
+        set_identifier: set.map(str::to_owned),
+    }
 }
 
 pub const ACTOR: &str = "arn:aws:iam::111122223333:user/alice";
 
-pub fn event(zone: &ZoneId, at: Timestamp, id: &str, upserts: Vec<RecordSet>, deletes: Vec<DeletedKey>) -> Message {
+pub fn event(
+    zone: &ZoneId,
+    at: Timestamp,
+    id: &str,
+    upserts: Vec<RecordSet>,
+    deletes: Vec<DeletedKey>,
+) -> Message {
     Message::Records(RecordsMessage {
         zone_id: zone.clone(),
         observed_at: at,
@@ -90,7 +100,13 @@ pub fn event(zone: &ZoneId, at: Timestamp, id: &str, upserts: Vec<RecordSet>, de
     })
 }
 
-pub fn page(zone: &ZoneId, at: Timestamp, sweep: &str, page: u32, upserts: Vec<RecordSet>) -> Message {
+pub fn page(
+    zone: &ZoneId,
+    at: Timestamp,
+    sweep: &str,
+    page: u32,
+    upserts: Vec<RecordSet>,
+) -> Message {
     Message::Records(RecordsMessage {
         zone_id: zone.clone(),
         observed_at: at,
@@ -100,8 +116,22 @@ pub fn page(zone: &ZoneId, at: Timestamp, sweep: &str, page: u32, upserts: Vec<R
     })
 }
 
-pub fn done(zone: &ZoneId, sweep: &str, started: Timestamp, finished: Timestamp, pages: u32, record_sets: u64) -> Message {
-    Message::SweepDone(SweepDone { zone_id: zone.clone(), sweep_id: sweep.into(), started_at: started, observed_at: finished, pages, record_sets })
+pub fn done(
+    zone: &ZoneId,
+    sweep: &str,
+    started: Timestamp,
+    finished: Timestamp,
+    pages: u32,
+    record_sets: u64,
+) -> Message {
+    Message::SweepDone(SweepDone {
+        zone_id: zone.clone(),
+        sweep_id: sweep.into(),
+        started_at: started,
+        observed_at: finished,
+        pages,
+        record_sets,
+    })
 }
 
 pub fn zone_present(zone: &ZoneId, at: Timestamp, comment: &str) -> Message {
@@ -124,7 +154,12 @@ pub fn zone_deleted(zone: &ZoneId, at: Timestamp, id: &str) -> Message {
     Message::Zone(ZoneMessage {
         zone_id: zone.clone(),
         observed_at: at,
-        origin: Origin::Event { event_id: id.into(), event_name: "DeleteHostedZone".into(), actor: Some(ACTOR.into()), actor_role: None },
+        origin: Origin::Event {
+            event_id: id.into(),
+            event_name: "DeleteHostedZone".into(),
+            actor: Some(ACTOR.into()),
+            actor_role: None,
+        },
         change: ZoneChange::Deleted,
     })
 }
@@ -136,11 +171,16 @@ pub async fn ok(db: &DatabaseConnection, m: &Message) -> Applied {
 
 /// Deliver like SQS: in the given order; a message that fails retryably comes back after the
 /// others. Anything else fails the test.
-pub async fn deliver(db: &DatabaseConnection, messages: &[Message], options: ApplyOptions) -> Result<(), String> {
+pub async fn deliver(
+    db: &DatabaseConnection,
+    messages: &[Message],
+    options: ApplyOptions,
+) -> Result<(), String> {
     let mut queue: std::collections::VecDeque<&Message> = messages.iter().collect();
     let mut budget = messages.len() * 4 + 8;
     while let Some(m) = queue.pop_front() {
-        budget = budget.checked_sub(1).ok_or("messages keep failing: delivery does not converge")?;
+        budget =
+            budget.checked_sub(1).ok_or("messages keep failing: delivery does not converge")?;
         match apply_with(db, m, options).await {
             Ok(_) => {}
             Err(e @ ApplyError::SweepIncomplete { .. }) => {
@@ -195,7 +235,9 @@ pub struct Snapshot {
 impl Snapshot {
     pub fn record(&self, name: &str, set: Option<&str>) -> &Record {
         let key = (format!("{name}.example.com."), "A".to_string(), set.unwrap_or("").to_string());
-        self.records.get(&key).unwrap_or_else(|| panic!("no record {key:?}; have {:?}", self.records.keys().collect::<Vec<_>>()))
+        self.records.get(&key).unwrap_or_else(|| {
+            panic!("no record {key:?}; have {:?}", self.records.keys().collect::<Vec<_>>())
+        })
     }
 
     pub fn history_len(&self) -> usize {
@@ -204,7 +246,11 @@ impl Snapshot {
 }
 
 pub async fn snapshot(db: &DatabaseConnection, zone: &ZoneId) -> Snapshot {
-    let rows = record_sets::Entity::find().filter(record_sets::Column::ZoneId.eq(zone.as_str())).all(db).await.unwrap();
+    let rows = record_sets::Entity::find()
+        .filter(record_sets::Column::ZoneId.eq(zone.as_str()))
+        .all(db)
+        .await
+        .unwrap();
     let mut records = BTreeMap::new();
     for row in rows {
         let values = record_values::Entity::find()

@@ -55,7 +55,10 @@ impl FaultyDelivery {
 }
 
 impl Queue for FaultyDelivery {
-    fn send(&self, messages: Vec<Message>) -> Pin<Box<dyn Future<Output = Result<(), QueueError>> + Send + '_>> {
+    fn send(
+        &self,
+        messages: Vec<Message>,
+    ) -> Pin<Box<dyn Future<Output = Result<(), QueueError>> + Send + '_>> {
         Box::pin(async move {
             let bodies = encode(messages, self.sqs_limit())?;
             self.produced.fetch_add(bodies.len() as u64, Ordering::Relaxed);

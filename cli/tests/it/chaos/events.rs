@@ -85,14 +85,20 @@ fn resource_record_set(r: &RecordSet) -> Value {
     );
     put(
         "cidrRoutingConfig",
-        r.routing.cidr_routing.as_ref().map(|c| json!({"collectionId": c.collection_id, "locationName": c.location_name})),
+        r.routing
+            .cidr_routing
+            .as_ref()
+            .map(|c| json!({"collectionId": c.collection_id, "locationName": c.location_name})),
     );
     put(
         "aliasTarget",
         r.alias_target.as_ref().map(|a| json!({"hostedZoneId": a.hosted_zone_id, "dNSName": a.dns_name, "evaluateTargetHealth": a.evaluate_target_health})),
     );
     if !r.values.is_empty() {
-        m.insert("resourceRecords".into(), Value::Array(r.values.iter().map(|v| json!({"value": v})).collect()));
+        m.insert(
+            "resourceRecords".into(),
+            Value::Array(r.values.iter().map(|v| json!({"value": v})).collect()),
+        );
     }
     Value::Object(m)
 }
@@ -118,13 +124,24 @@ pub fn malformed_events() -> Vec<Value> {
         }
     });
     let mut bad_action = good.clone();
-    bad_action["detail"]["requestParameters"]["changeBatch"]["changes"][0]["action"] = json!("RENAME");
-    bad_action["detail"]["requestParameters"]["changeBatch"]["changes"][0]["resourceRecordSet"]["name"] = json!("ok.example.");
+    bad_action["detail"]["requestParameters"]["changeBatch"]["changes"][0]["action"] =
+        json!("RENAME");
+    bad_action["detail"]["requestParameters"]["changeBatch"]["changes"][0]["resourceRecordSet"]["name"] =
+        json!("ok.example.");
     let mut bad_zone = bad_action.clone();
-    bad_zone["detail"]["requestParameters"]["hostedZoneId"] = json!("Z1'; DROP TABLE record_sets; --");
+    bad_zone["detail"]["requestParameters"]["hostedZoneId"] =
+        json!("Z1'; DROP TABLE record_sets; --");
     let mut bad_time = bad_zone.clone();
     bad_time["detail"]["requestParameters"]["hostedZoneId"] = json!("Z1");
-    bad_time["detail"]["requestParameters"]["changeBatch"]["changes"][0]["action"] = json!("CREATE");
+    bad_time["detail"]["requestParameters"]["changeBatch"]["changes"][0]["action"] =
+        json!("CREATE");
     bad_time["detail"]["eventTime"] = json!("yesterday");
-    vec![good, bad_action, bad_zone, bad_time, json!([1, 2, 3]), json!({"detail-type": "AWS API Call via CloudTrail"})]
+    vec![
+        good,
+        bad_action,
+        bad_zone,
+        bad_time,
+        json!([1, 2, 3]),
+        json!({"detail-type": "AWS API Call via CloudTrail"}),
+    ]
 }

@@ -19,7 +19,11 @@ const DATABASE: &str = "zonetrail_chaos";
 
 impl PrivateMariaDb {
     pub async fn start() -> Self {
-        let dir = std::env::temp_dir().join(format!("zonetrail-chaos-mariadb-{}-{}", std::process::id(), rand::random::<u32>()));
+        let dir = std::env::temp_dir().join(format!(
+            "zonetrail-chaos-mariadb-{}-{}",
+            std::process::id(),
+            rand::random::<u32>()
+        ));
         std::fs::create_dir_all(&dir).expect("create the private MariaDB directory");
         let install = Command::new("mariadb-install-db")
             .args(["--no-defaults", "--user=root", "--auth-root-authentication-method=normal", "--skip-test-db"])
@@ -29,14 +33,26 @@ impl PrivateMariaDb {
             .output()
             .await
             .unwrap_or_else(|e| panic!("cannot run mariadb-install-db ({e}): the chaos suite's database outage needs Debian's mariadb-server (scripts/test installs it)"));
-        assert!(install.status.success(), "mariadb-install-db failed: {}", String::from_utf8_lossy(&install.stderr));
-        let port = std::net::TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+        assert!(
+            install.status.success(),
+            "mariadb-install-db failed: {}",
+            String::from_utf8_lossy(&install.stderr)
+        );
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .and_then(|l| l.local_addr())
+            .expect("a free port")
+            .port();
         let mut db = Self { dir, port, child: None };
         db.run().await;
-        let admin = DbSettings { url: db.server_url(), max_connections: 1 }.connect().await.expect("connect to the private MariaDB");
+        let admin = DbSettings { url: db.server_url(), max_connections: 1 }
+            .connect()
+            .await
+            .expect("connect to the private MariaDB");
         use sea_orm::ConnectionTrait;
         admin
-            .execute_unprepared(&format!("CREATE DATABASE `{DATABASE}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"))
+            .execute_unprepared(&format!(
+                "CREATE DATABASE `{DATABASE}` CHARACTER SET utf8mb4 COLLATE utf8mb4_bin"
+            ))
             .await
             .expect("create the chaos database");
         admin.close().await.ok();
@@ -53,7 +69,13 @@ impl PrivateMariaDb {
 
     async fn run(&mut self) {
         let child = Command::new("/usr/sbin/mariadbd")
-            .args(["--no-defaults", "--user=root", "--bind-address=127.0.0.1", "--skip-grant-tables", "--skip-log-bin"])
+            .args([
+                "--no-defaults",
+                "--user=root",
+                "--bind-address=127.0.0.1",
+                "--skip-grant-tables",
+                "--skip-log-bin",
+            ])
             .args(["--innodb-buffer-pool-size=64M", "--max-connections=200"])
             .arg(format!("--port={}", self.port))
             .arg(format!("--datadir={}", self.dir.join("data").display()))
@@ -73,7 +95,10 @@ impl PrivateMariaDb {
                 return;
             }
             let log = std::fs::read_to_string(self.dir.join("error.log")).unwrap_or_default();
-            assert!(started.elapsed() < Duration::from_secs(60), "the private MariaDB did not answer within 60 s:\n{log}");
+            assert!(
+                started.elapsed() < Duration::from_secs(60),
+                "the private MariaDB did not answer within 60 s:\n{log}"
+            );
             tokio::time::sleep(Duration::from_millis(200)).await;
         }
     }

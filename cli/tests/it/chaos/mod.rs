@@ -32,7 +32,9 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant};
 use zonetrail_ingest::fake_route53::{FakeConfig, FakeRoute53, Faults as Route53Faults, ZoneSpec};
 use zonetrail_ingest::sweep::NoProgress;
-use zonetrail_ingest::{EventError, EventOutcome, IngestConfig, SqsQueue, State, SweepSettings, ingest_event, sweep_all};
+use zonetrail_ingest::{
+    EventError, EventOutcome, IngestConfig, SqsQueue, State, SweepSettings, ingest_event, sweep_all,
+};
 use zonetrail_model::db::DbSettings;
 use zonetrail_model::{HostedZone, Message, RecordKey, RecordName, RecordSet};
 
@@ -94,7 +96,18 @@ async fn poison_messages_end_in_the_dlq() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_fault_at_once() {
-    run("all", Faults { duplicates: true, kills: 3, db_outage: true, throttle: 0.3, changes_during_sweep: true, poison: true }).await;
+    run(
+        "all",
+        Faults {
+            duplicates: true,
+            kills: 3,
+            db_outage: true,
+            throttle: 0.3,
+            changes_during_sweep: true,
+            poison: true,
+        },
+    )
+    .await;
 }
 
 fn env_number(name: &str, default: u64) -> u64 {
@@ -152,7 +165,9 @@ async fn run(name: &str, faults: Faults) {
     };
 
     // Route 53: the corpus, which is the truth.
-    let fake = FakeRoute53::start(FakeConfig { seed, ..FakeConfig::default() }).await.expect("start the fake Route 53");
+    let fake = FakeRoute53::start(FakeConfig { seed, ..FakeConfig::default() })
+        .await
+        .expect("start the fake Route 53");
     let sizes: Vec<usize> = [1500, 900, 450, 150].iter().map(|s| s * scale).collect();
     let mut truth: BTreeMap<RecordKey, RecordSet> = BTreeMap::new();
     let mut zones: Vec<HostedZone> = Vec::new();
@@ -165,9 +180,17 @@ async fn run(name: &str, faults: Faults) {
         fake.add_record_sets(&id, plan.records.clone());
         truth.extend(plan.records.iter().map(|r| (r.key(&id), r.clone())));
         let vpcs = plan.private.clone().unwrap_or_default();
-        zones.push(HostedZone { id, name: RecordName::parse(&plan.name).unwrap(), private: plan.private.is_some(), comment: None, vpcs, record_count: None });
+        zones.push(HostedZone {
+            id,
+            name: RecordName::parse(&plan.name).unwrap(),
+            private: plan.private.is_some(),
+            comment: None,
+            vpcs,
+            record_count: None,
+        });
     }
-    let mut expected: BTreeMap<RecordKey, Vec<&'static str>> = truth.keys().map(|k| (k.clone(), vec!["create"])).collect();
+    let mut expected: BTreeMap<RecordKey, Vec<&'static str>> =
+        truth.keys().map(|k| (k.clone(), vec!["create"])).collect();
 
     // The ingest, in process, through the delivery faults onto SQS.
     let route53_sdk = aws_config::defaults(BehaviorVersion::latest())
@@ -177,7 +200,11 @@ async fn run(name: &str, faults: Faults) {
         .load()
         .await;
     let delivery = Arc::new(FaultyDelivery::new(
-        SqsQueue::new(account.sqs.clone(), &queue_url, zonetrail_ingest::config::DEFAULT_MAX_MESSAGE_BYTES),
+        SqsQueue::new(
+            account.sqs.clone(),
+            &queue_url,
+            zonetrail_ingest::config::DEFAULT_MAX_MESSAGE_BYTES,
+        ),
         faults.duplicates,
         StdRng::seed_from_u64(seed ^ 0x5eed),
     ));
@@ -189,7 +216,11 @@ async fn run(name: &str, faults: Faults) {
             backoff_cap: Duration::from_millis(500),
             ..SweepSettings::default()
         };
-        Arc::new(State::new(&route53_sdk, IngestConfig { sweep, ..IngestConfig::default() }, delivery.clone()))
+        Arc::new(State::new(
+            &route53_sdk,
+            IngestConfig { sweep, ..IngestConfig::default() },
+            delivery.clone(),
+        ))
     };
     let (fast, paced) = (ingest(40.0), ingest(zonetrail_ingest::config::DEFAULT_ROUTE53_RPS));
 
@@ -215,13 +246,18 @@ async fn run(name: &str, faults: Faults) {
                 Err(EventError::Malformed(_)) => {}
                 other => panic!("a malformed event must be rejected, got {other:?} for {event}"),
             }
-            assert_eq!(delivery.produced.load(Ordering::SeqCst), before, "a malformed event sent something");
+            assert_eq!(
+                delivery.produced.load(Ordering::SeqCst),
+                before,
+                "a malformed event sent something"
+            );
         }
     }
 
     // The faults that run beside the pipeline.
     let killer = (faults.kills > 0).then(|| {
-        let (writer, sqs, url, kills) = (writer.clone(), account.sqs.clone(), queue_url.clone(), faults.kills * scale as u32);
+        let (writer, sqs, url, kills) =
+            (writer.clone(), account.sqs.clone(), queue_url.clone(), faults.kills * scale as u32);
         let mut rng = StdRng::seed_from_u64(seed ^ 0xdead);
         tokio::spawn(async move {
             for _ in 0..kills {
@@ -266,7 +302,11 @@ async fn run(name: &str, faults: Faults) {
     let second = second.expect("the second sweep");
     assert!(second.failures.is_empty(), "the second sweep failed zones: {:?}", second.failures);
     if faults.changes_during_sweep {
-        assert!(during * 2 >= mutations.len(), "only {during} of {} changes happened during the sweep", mutations.len());
+        assert!(
+            during * 2 >= mutations.len(),
+            "only {during} of {} changes happened during the sweep",
+            mutations.len()
+        );
     }
     for m in &mutations {
         let (zone, record) = m.parts();
@@ -300,7 +340,8 @@ async fn run(name: &str, faults: Faults) {
     let settle_limit = Duration::from_secs(420 * scale as u64);
     let settled = settle(&account, &queue_url, settle_limit).await;
     let writer = Arc::into_inner(writer).expect("no one else holds the writer");
-    let (starts, kills) = (writer.starts.load(Ordering::SeqCst), writer.kills.load(Ordering::SeqCst));
+    let (starts, kills) =
+        (writer.starts.load(Ordering::SeqCst), writer.kills.load(Ordering::SeqCst));
     let log = writer.log.clone();
     writer.shutdown().await;
     let log_tail = || {
@@ -308,9 +349,17 @@ async fn run(name: &str, faults: Faults) {
         let lines: Vec<&str> = text.lines().collect();
         lines[lines.len().saturating_sub(40)..].join("\n")
     };
-    assert!(settled, "the queue did not drain within {settle_limit:?}; writer log {}:\n{}", log.display(), log_tail());
+    assert!(
+        settled,
+        "the queue did not drain within {settle_limit:?}; writer log {}:\n{}",
+        log.display(),
+        log_tail()
+    );
 
-    let db = DbSettings::from_url(db_url.clone()).connect().await.expect("connect to check the inventory");
+    let db = DbSettings::from_url(db_url.clone())
+        .connect()
+        .await
+        .expect("connect to check the inventory");
     let mut findings = verify::Findings::default();
     verify::inventory(&db, &truth, &mut findings).await;
     verify::zones(&db, &zones, &mut findings).await;
@@ -348,7 +397,16 @@ async fn run(name: &str, faults: Faults) {
 /// second (20–300 ms past it): CloudTrail's event time keeps whole seconds and counts as the
 /// end of that second, so a sweep page read just before a change is always older than its
 /// event. Returns how many happened while `sweep` was still running.
-async fn change_route53(fake: &FakeRoute53, ingest: &State, mutations: &[Mutation], sweep: Option<&tokio::task::JoinHandle<Result<zonetrail_ingest::SweepReport, zonetrail_ingest::SweepError>>>) -> usize {
+async fn change_route53(
+    fake: &FakeRoute53,
+    ingest: &State,
+    mutations: &[Mutation],
+    sweep: Option<
+        &tokio::task::JoinHandle<
+            Result<zonetrail_ingest::SweepReport, zonetrail_ingest::SweepError>,
+        >,
+    >,
+) -> usize {
     let mut during = 0;
     for (round, chunk) in mutations.chunks(mutations.len().div_ceil(6).max(1)).enumerate() {
         let now = Utc::now();
@@ -359,10 +417,20 @@ async fn change_route53(fake: &FakeRoute53, ingest: &State, mutations: &[Mutatio
         for (i, m) in chunk.iter().enumerate() {
             let (zone, record) = m.parts();
             match m {
-                Mutation::Create(..) | Mutation::Change(..) => fake.add_record_sets(zone, [record.clone()]),
-                Mutation::Delete(..) => assert!(fake.delete_record_set(zone, &m.key()), "deleting {:?} from the fake", m.key()),
+                Mutation::Create(..) | Mutation::Change(..) => {
+                    fake.add_record_sets(zone, [record.clone()])
+                }
+                Mutation::Delete(..) => assert!(
+                    fake.delete_record_set(zone, &m.key()),
+                    "deleting {:?} from the fake",
+                    m.key()
+                ),
             }
-            pending.push(events::change_event(m, &format!("chaos-{round}-{i}-{}", rand::random::<u32>()), Utc::now()));
+            pending.push(events::change_event(
+                m,
+                &format!("chaos-{round}-{i}-{}", rand::random::<u32>()),
+                Utc::now(),
+            ));
         }
         if sweep.is_some_and(|s| !s.is_finished()) {
             during += chunk.len();
@@ -370,7 +438,9 @@ async fn change_route53(fake: &FakeRoute53, ingest: &State, mutations: &[Mutatio
         for event in pending {
             match ingest_event(ingest, &event).await {
                 Ok(EventOutcome::Applied { messages: 1, sweep: None, .. }) => {}
-                other => panic!("the event of a change must queue one message, got {other:?} for {event}"),
+                other => panic!(
+                    "the event of a change must queue one message, got {other:?} for {event}"
+                ),
             }
         }
         // Spread the changes over the sweep (about 9 s for the corpus at 4 requests/s).
@@ -380,9 +450,18 @@ async fn change_route53(fake: &FakeRoute53, ingest: &State, mutations: &[Mutatio
 }
 
 async fn in_flight(sqs: &aws_sdk_sqs::Client, url: &str) -> u64 {
-    let out = sqs.get_queue_attributes().queue_url(url).attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible).send().await;
+    let out = sqs
+        .get_queue_attributes()
+        .queue_url(url)
+        .attribute_names(QueueAttributeName::ApproximateNumberOfMessagesNotVisible)
+        .send()
+        .await;
     out.ok()
-        .and_then(|o| o.attributes().and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessagesNotVisible)).and_then(|v| v.parse().ok()))
+        .and_then(|o| {
+            o.attributes()
+                .and_then(|a| a.get(&QueueAttributeName::ApproximateNumberOfMessagesNotVisible))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0)
 }
 
@@ -426,7 +505,10 @@ fn poison_bodies(zone: &zonetrail_model::ZoneId, scenario: &str) -> Vec<String> 
         format!("this is not JSON ({scenario}) {{"),
         with(&|v| v["v"] = json!(2)),
         with(&|v| v["kind"] = json!("teleport")),
-        with(&|v| v["upserts"] = json!([{"name": "a..b.example.", "type": "A", "ttl": 60, "values": ["192.0.2.1"]}])),
+        with(&|v| {
+            v["upserts"] =
+                json!([{"name": "a..b.example.", "type": "A", "ttl": 60, "values": ["192.0.2.1"]}])
+        }),
         with(&|v| v["observed_at"] = json!("2999-01-01T00:00:00.000000Z")),
         json!({"v": 1, "kind": "records", "scenario": scenario}).to_string(),
     ]

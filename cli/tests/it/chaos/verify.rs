@@ -28,7 +28,11 @@ impl Findings {
     }
 }
 
-pub async fn inventory(db: &DatabaseConnection, truth: &BTreeMap<RecordKey, RecordSet>, findings: &mut Findings) {
+pub async fn inventory(
+    db: &DatabaseConnection,
+    truth: &BTreeMap<RecordKey, RecordSet>,
+    findings: &mut Findings,
+) {
     let rows = record_sets::Entity::find().all(db).await.expect("read record_sets");
     let mut live: BTreeMap<RecordKey, RecordSet> = BTreeMap::new();
     let mut bad_rows = Vec::new();
@@ -49,17 +53,27 @@ pub async fn inventory(db: &DatabaseConnection, truth: &BTreeMap<RecordKey, Reco
         };
         let key = key_of(row);
         if key != record.key(&key.zone_id) {
-            bad_rows.push(format!("row {} columns say {key:?} but its content is {:?}", row.id, record.key(&key.zone_id)));
+            bad_rows.push(format!(
+                "row {} columns say {key:?} but its content is {:?}",
+                row.id,
+                record.key(&key.zone_id)
+            ));
         }
         live.insert(key, record.normalize());
     }
     findings.add_capped("inconsistent row", bad_rows, 5);
 
-    let missing: Vec<String> = truth.keys().filter(|k| !live.contains_key(k)).map(|k| format!("{k:?}")).collect();
-    let extra: Vec<String> = live.keys().filter(|k| !truth.contains_key(k)).map(|k| format!("{k:?}")).collect();
+    let missing: Vec<String> =
+        truth.keys().filter(|k| !live.contains_key(k)).map(|k| format!("{k:?}")).collect();
+    let extra: Vec<String> =
+        live.keys().filter(|k| !truth.contains_key(k)).map(|k| format!("{k:?}")).collect();
     let differ: Vec<String> = truth
         .iter()
-        .filter_map(|(k, want)| live.get(k).filter(|got| *got != want).map(|got| format!("{k:?}\n      want {want:?}\n      got  {got:?}")))
+        .filter_map(|(k, want)| {
+            live.get(k)
+                .filter(|got| *got != want)
+                .map(|got| format!("{k:?}\n      want {want:?}\n      got  {got:?}"))
+        })
         .collect();
     findings.add_capped("missing from the inventory", missing, 10);
     findings.add_capped("live in the inventory but gone from Route 53", extra, 10);
@@ -77,15 +91,21 @@ pub async fn zones(db: &DatabaseConnection, truth: &[HostedZone], findings: &mut
             (z.id, (z.name, z.private_zone, vpcs))
         })
         .collect();
-    let want: BTreeMap<String, (String, bool, Vec<Vpc>)> =
-        truth.iter().map(|z| (z.id.to_string(), (z.name.to_string(), z.private, z.vpcs.clone()))).collect();
+    let want: BTreeMap<String, (String, bool, Vec<Vpc>)> = truth
+        .iter()
+        .map(|z| (z.id.to_string(), (z.name.to_string(), z.private, z.vpcs.clone())))
+        .collect();
     if got != want {
         findings.add(format!("hosted zones differ:\n      want {want:?}\n      got  {got:?}"));
     }
 }
 
 /// `expected`: for every key that ever existed, the actions its history must hold, in order.
-pub async fn history(db: &DatabaseConnection, expected: &BTreeMap<RecordKey, Vec<&'static str>>, findings: &mut Findings) {
+pub async fn history(
+    db: &DatabaseConnection,
+    expected: &BTreeMap<RecordKey, Vec<&'static str>>,
+    findings: &mut Findings,
+) {
     let rows = record_sets::Entity::find().all(db).await.expect("read record_sets");
     let keys: HashMap<i64, RecordKey> = rows.iter().map(|r| (r.id, key_of(r))).collect();
     let mut changes = record_changes::Entity::find().all(db).await.expect("read record_changes");
@@ -103,7 +123,8 @@ pub async fn history(db: &DatabaseConnection, expected: &BTreeMap<RecordKey, Vec
     }
     let mut wrong = Vec::new();
     for (key, want) in expected {
-        let have: Vec<&str> = got.get(key).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
+        let have: Vec<&str> =
+            got.get(key).map(|v| v.iter().map(String::as_str).collect()).unwrap_or_default();
         if have != *want {
             wrong.push(format!("{key:?}: want {want:?}, got {have:?}"));
         }
@@ -130,14 +151,24 @@ pub fn dead_letters(mut got: Vec<String>, mut poison: Vec<String>, findings: &mu
     got.sort();
     poison.sort();
     if got != poison {
-        let unexpected: Vec<String> = got.iter().filter(|b| !poison.contains(b)).map(|b| abbreviate(b)).collect();
-        let absent: Vec<String> = poison.iter().filter(|b| !got.contains(b)).map(|b| abbreviate(b)).collect();
-        findings.add(format!("the DLQ holds {} messages, {} poison were sent", got.len(), poison.len()));
+        let unexpected: Vec<String> =
+            got.iter().filter(|b| !poison.contains(b)).map(|b| abbreviate(b)).collect();
+        let absent: Vec<String> =
+            poison.iter().filter(|b| !got.contains(b)).map(|b| abbreviate(b)).collect();
+        findings.add(format!(
+            "the DLQ holds {} messages, {} poison were sent",
+            got.len(),
+            poison.len()
+        ));
         findings.add_capped("in the DLQ but not poison", unexpected, 5);
         findings.add_capped("poison but not in the DLQ (once)", absent, 5);
     }
 }
 
 fn abbreviate(body: &str) -> String {
-    if body.len() > 300 { format!("{}… ({} bytes)", &body[..body.floor_char_boundary(300)], body.len()) } else { body.to_owned() }
+    if body.len() > 300 {
+        format!("{}… ({} bytes)", &body[..body.floor_char_boundary(300)], body.len())
+    } else {
+        body.to_owned()
+    }
 }

@@ -25,7 +25,8 @@ impl Supervised {
         let stopping = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let starts = Arc::new(AtomicU32::new(0));
         let task = {
-            let (state, stopping, starts, log) = (state.clone(), stopping.clone(), starts.clone(), log.clone());
+            let (state, stopping, starts, log) =
+                (state.clone(), stopping.clone(), starts.clone(), log.clone());
             tokio::spawn(async move {
                 while !stopping.load(Ordering::SeqCst) {
                     let child = spawn(&env, &log);
@@ -87,10 +88,23 @@ impl Supervised {
 }
 
 fn spawn(env: &[(String, String)], log: &PathBuf) -> Child {
-    let file = std::fs::OpenOptions::new().create(true).append(true).open(log).expect("open the writer's log");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .append(true)
+        .open(log)
+        .expect("open the writer's log");
     let err = file.try_clone().expect("clone the log handle");
     Command::new(env!("CARGO_BIN_EXE_zonetrail"))
-        .args(["up", "--no-initial-sweep", "--sweep-interval", "1000h", "--listen", "127.0.0.1:0", "--web-dir", "/nonexistent"])
+        .args([
+            "up",
+            "--no-initial-sweep",
+            "--sweep-interval",
+            "1000h",
+            "--listen",
+            "127.0.0.1:0",
+            "--web-dir",
+            "/nonexistent",
+        ])
         .env_clear()
         .envs(env.iter().map(|(k, v)| (k, v)))
         .stdin(Stdio::null())
