@@ -1,6 +1,6 @@
 //! zonetrail's read API: one axum [`Router`] that Lambda (`api-lambda`, behind an API Gateway
 //! HTTP API) and the local server (`zonetrail serve`, `zonetrail up`) both serve, and that the
-//! tests drive directly. The routes and JSON are DESIGN.md's "Read API"; `/api/openapi.json`
+//! tests drive directly. The routes and JSON are docs/design.md's "Read API"; `/api/openapi.json`
 //! documents them.
 
 pub mod config;

@@ -1,4 +1,4 @@
-//! Configuration shared by the commands: flags with environment fallbacks (DESIGN.md,
+//! Configuration shared by the commands: flags with environment fallbacks (docs/design.md,
 //! "Command line"). Everything is read once, here, before any work starts.
 
 use anyhow::Context;

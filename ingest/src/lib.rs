@@ -1,5 +1,5 @@
 //! The ingest stage: reads Route 53 and turns what it sees into queue messages
-//! (see DESIGN.md, "The queue message contract").
+//! (see docs/design.md, "The queue message contract").
 //!
 //! - [`sweep`]: a full or targeted sweep of hosted zones, paced under one token bucket,
 //!   streamed page by page, resumable through a [`SweepTask`] continuation.

@@ -1,4 +1,4 @@
-//! The queue message contract, version 1 (see DESIGN.md, "The queue message contract").
+//! The queue message contract, version 1 (see docs/design.md, "The queue message contract").
 //!
 //! Every message is a JSON object with `"v": 1`, a `kind` and `observed_at`. The ingest
 //! produces them, the writer applies them; nothing else is shared between the two stages.

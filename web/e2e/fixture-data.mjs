@@ -1,4 +1,4 @@
-// Canned inventory for the fixture server, in the read API's shapes (DESIGN.md, "Read API").
+// Canned inventory for the fixture server, in the read API's shapes (docs/design.md, "Read API").
 // It holds what the seeded database of the real e2e holds — zone `example.com.` with the
 // weighted A records `www.example.com.` `blue` (weight 70) and `green` (weight 30), and a
 // record with history — plus enough around it to page, filter and chart.

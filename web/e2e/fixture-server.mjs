@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 // A stand-in for `zonetrail serve`: the built dashboard (web/dist) at `/` and canned
-// read-API answers under `/api/...`, following DESIGN.md's "Read API" exactly. It lets the
+// read-API answers under `/api/...`, following docs/design.md's "Read API" exactly. It lets the
 // dashboard's e2e run before (and independently of) the Rust API.
 //
 //   node e2e/fixture-server.mjs [--port 0] [--host 127.0.0.1] [--dist ../dist] [--auth] [--delay-ms 0]
@@ -112,7 +112,7 @@ function scanPage(list, q, p) {
 const bool = (v) => v !== null && ["1", "true", "yes"].includes(v.toLowerCase());
 const withDot = (s) => (s.endsWith(".") ? s : `${s}.`);
 
-/** The `/api/records` filters, as DESIGN.md lists them. */
+/** The `/api/records` filters, as docs/design.md lists them. */
 function filterRecords(p, { withoutQ = false } = {}) {
   const zone = p.get("zone")?.trim() ?? "";
   const type = (p.get("type") ?? "").trim().toUpperCase();

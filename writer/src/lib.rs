@@ -18,7 +18,7 @@
 //! - each **reconciled sweep** (`sweep_done` with every page applied): absent, at the sweep's
 //!   start, for every record of the zone that none of its pages listed and that nothing
 //!   observed inside its window [start, sweep_done's `observed_at`]. Applied in order this is
-//!   exactly DESIGN.md's rule (live, unseen, `observed_at` older than the start); stated on the
+//!   exactly docs/design.md's rule (live, unseen, `observed_at` older than the start); stated on the
 //!   set of messages it no longer depends on order. The start is the conservative time: the
 //!   record was gone by the time the sweep reached its place, and anything observed after the
 //!   start wins over the sweep.

@@ -69,7 +69,7 @@ impl Obs {
 /// A zone deletion always does. A reconciled sweep does unless one of its pages saw the
 /// record, or anything observed the record inside the sweep's window [start, sweep_done]:
 /// applied in order, such a record's `observed_at` is not older than the sweep's start, so
-/// DESIGN.md's rule leaves it alone.
+/// docs/design.md's rule leaves it alone.
 pub(crate) fn absence_applies(absence: &OriginRow, record_observations: &[Obs]) -> bool {
     match absence.kind {
         OriginKind::Records => false,

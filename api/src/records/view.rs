@@ -1,4 +1,4 @@
-//! The record as the API shows it (DESIGN.md, "Read API"): every Route 53 member present,
+//! The record as the API shows it (docs/design.md, "Read API"): every Route 53 member present,
 //! `null` where Route 53 has none, `values: []` for an alias.
 //!
 //! These types are the wire contract, so they live here rather than being the model's types:

@@ -1,4 +1,4 @@
-//! `/api/records` and `/api/records/{id}`: the record JSON of DESIGN.md.
+//! `/api/records` and `/api/records/{id}`: the record JSON of docs/design.md.
 
 use serde_json::json;
 

@@ -180,7 +180,7 @@ impl Rec {
         }
     }
 
-    /// A record as `GET /api/records` shows it (DESIGN.md, "Read API").
+    /// A record as `GET /api/records` shows it (docs/design.md, "Read API").
     pub fn from_api(v: &Value) -> Self {
         let s = |v: &Value| v.as_str().map(str::to_owned);
         let routing = &v["routing"];

@@ -88,7 +88,7 @@ pub struct EventPlan {
     pub event_name: String,
     pub zone_id: ZoneId,
     pub origin: Origin,
-    /// The end of the second of `eventTime` (see DESIGN.md, "last observation wins").
+    /// The end of the second of `eventTime` (see docs/design.md, "last observation wins").
     pub observed_at: Timestamp,
     pub messages: Vec<Message>,
     pub follow_up: Option<FollowUp>,

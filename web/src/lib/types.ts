@@ -1,4 +1,4 @@
-// The read API's JSON, as DESIGN.md ("Read API") writes it. Every nullable member is
+// The read API's JSON, as docs/design.md ("Read API") writes it. Every nullable member is
 // `null` when Route 53 has none; fields the API may add later are simply ignored.
 
 export interface AliasTarget {
