@@ -1,7 +1,7 @@
 """CloudTrail-shaped EventBridge events for Route 53 ChangeResourceRecordSets calls.
 
-The shape is the one EventBridge delivers for "AWS API Call via CloudTrail" (see
-../shared/reference/aws-facts.md, section 1.2): the envelope, then the CloudTrail record in
+The shape is the one EventBridge delivers for "AWS API Call via CloudTrail" (as in the
+verbatim samples of ingest/tests/fixtures/): the envelope, then the CloudTrail record in
 `detail`. CloudTrail logs the request as the caller sent it, with only the first letter of
 each API member lowered (`TTL` -> `tTL`, `DNSName` -> `dNSName`).
 """

@@ -274,7 +274,7 @@ pub const ACTOR_ROLE: &str =
 pub const ACTOR_USER: &str = "arn:aws:iam::123456789012:user/alice";
 
 /// The EventBridge event of one successful ChangeResourceRecordSets call, now, by `actor`
-/// (aws-facts.md §1.2's shape). Returns the event and its CloudTrail eventID.
+/// (the shape of the samples in ingest/tests/fixtures/). Returns the event and its eventID.
 pub fn change_event(zone_id: &str, changes: &[(&str, &Rec)], actor: &str) -> (Value, String) {
     let event_id = format!("e2e-{:016x}", rand::random::<u64>());
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
