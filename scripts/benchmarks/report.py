@@ -168,7 +168,9 @@ mem = sh("awk '/MemTotal/ { printf \"%.1f GiB\", $2 / 1048576 }' /proc/meminfo")
 with open(out, "w") as f:
     f.write("# Benchmarks\n\n")
     f.write("Written by `scripts/bench` (every benchmark of the issues, in one run on one machine). ")
-    f.write("Ratios are measured / target: above 1 is better for a rate, below 1 is better for a time or a size.\n\n")
+    f.write("Ratios are measured / target: above 1 is better for a rate, below 1 is better for a time or a size. ")
+    # The hand-written account of the runs lives in its own file, which this script never writes.
+    f.write("What past runs showed, and why a figure missed its target, is in [benchmarks-notes.md](benchmarks-notes.md).\n\n")
     f.write(f"- date: {datetime.datetime.now(datetime.timezone.utc):%Y-%m-%d %H:%M} UTC\n")
     f.write(f"- machine: {sh('nproc')} CPUs ({cpu}), {mem} RAM, {platform.system()} {platform.release()}, {sh('rustc --version')}\n")
     f.write(f"- MariaDB: {sh('mariadb --version')}\n")
