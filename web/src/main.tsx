@@ -2,7 +2,7 @@ import { render } from "preact";
 import { App } from "./App.tsx";
 import { ApiContext } from "./hooks.ts";
 import { Api } from "./lib/api.ts";
-import { Auth } from "./lib/auth.ts";
+import type { Auth } from "./lib/auth.ts";
 import { loadConfig } from "./lib/config.ts";
 import "./styles.css";
 
@@ -24,6 +24,8 @@ async function start(root: HTMLElement): Promise<void> {
     performance.mark("zt:config");
     let auth: Auth | null = null;
     if (cfg.auth) {
+      // Loaded only with sign-in on: the local dashboard does not download the OIDC client.
+      const { Auth } = await import("./lib/auth.ts");
       auth = new Auth(cfg.auth);
       // false: the browser is on its way to the sign-in page.
       if (!(await auth.ensureSignedIn())) return;

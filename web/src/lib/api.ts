@@ -33,8 +33,8 @@ export async function errorMessage(res: Response): Promise<string> {
 
 export interface ApiOptions {
   apiBase: string;
-  /** The bearer token to send, if signed in. */
-  token: () => string | null;
+  /** The bearer token to send, if signed in (sign-in may renew it first). */
+  token: () => string | null | Promise<string | null>;
   /** Called on 401, so the app can sign in again. */
   onUnauthorized?: () => void;
 }
@@ -50,17 +50,18 @@ export class Api {
     return `${base}${path}${qs ? `?${qs}` : ""}`;
   }
 
-  headers(): Record<string, string> {
+  async headers(): Promise<Record<string, string>> {
     const h: Record<string, string> = { Accept: "application/json" };
-    const t = this.opts.token();
+    const t = await this.opts.token();
     if (t) h.Authorization = `Bearer ${t}`;
     return h;
   }
 
   async get<T>(path: string, params?: URLSearchParams, signal?: AbortSignal): Promise<T> {
+    const headers = await this.headers();
     let res: Response;
     try {
-      res = await fetch(this.url(path, params), { headers: this.headers(), signal });
+      res = await fetch(this.url(path, params), { headers, signal });
     } catch (e) {
       if (isAbort(e)) throw e;
       throw new ApiError(`Cannot reach the API (${(e as Error).message})`, 0);
@@ -127,7 +128,7 @@ export class Api {
 
   /** Download through fetch, for when a bearer token must be sent (a link cannot send it). */
   async download(url: string, filename: string): Promise<void> {
-    const res = await fetch(url, { headers: { ...this.headers(), Accept: "text/csv" } });
+    const res = await fetch(url, { headers: { ...(await this.headers()), Accept: "text/csv" } });
     if (!res.ok) throw new ApiError(await errorMessage(res), res.status);
     const blob = await res.blob();
     const a = document.createElement("a");

@@ -1,185 +1,177 @@
-// OAuth 2.0 authorization code flow with PKCE against the Cognito hosted UI, dependency-free.
-// Tokens live in sessionStorage: they survive a reload, not the closing of the tab.
-import type { AuthConfig } from "./types.ts";
+// Sign-in with any OpenID Connect issuer through oidc-client-ts: the authorization code flow
+// with PKCE, a nonce and a state (the library makes and checks all three), configured by
+// discovery from `authority`. Tokens live in sessionStorage: they survive a reload, not the
+// closing of the tab. The library renews them with the refresh token before they expire, so an
+// open dashboard stays signed in; a token is never sent once it has expired: it is renewed
+// first, and when that fails the user signs in again.
+import { type User, UserManager, WebStorageStateStore } from "oidc-client-ts";
+import type { AuthConfig } from "./config.ts";
 
-const TOKENS_KEY = "zonetrail.tokens";
-const PENDING_KEY = "zonetrail.pkce";
-const LAST_SIGN_IN_KEY = "zonetrail.lastSignIn";
+/** A token is not sent in its last seconds: it could expire on the way to the API. */
+export const EXPIRY_MARGIN_MS = 5_000;
+const LAST_UNAUTHORIZED_KEY = "zonetrail.lastUnauthorized";
+const ID_TOKEN_EXPIRY_KEY = "zonetrail.idTokenExpiry";
 
-export interface Tokens {
-  id_token: string;
-  access_token: string;
-  refresh_token: string | null;
-  /** Epoch milliseconds. */
-  expires_at: number;
+/** The dashboard's own URL, without query or fragment: the redirect and post-logout URI. */
+export function appBaseUrl(href: string): string {
+  return new URL("./", href).href;
 }
 
-interface Pending {
-  state: string;
-  verifier: string;
-  /** The dashboard URL (path and query) to go back to after sign-in. */
-  return_to: string;
+/** The issuer sent the browser back with a code (or an error) for a sign-in we started. */
+export function isSigninCallback(href: string): boolean {
+  const p = new URL(href).searchParams;
+  return p.has("state") && (p.has("code") || p.has("error"));
 }
 
-export function base64url(bytes: Uint8Array): string {
-  let s = "";
-  for (const b of bytes) s += String.fromCharCode(b);
-  return btoa(s).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+/** Where to go back to after sign-in: a path of this origin only. */
+export function returnPath(state: unknown, fallback: string): string {
+  return typeof state === "string" && state.startsWith("/") && !state.startsWith("//") ? state : fallback;
 }
 
-export function randomString(byteLength = 32): string {
-  const bytes = new Uint8Array(byteLength);
-  crypto.getRandomValues(bytes);
-  return base64url(bytes);
-}
-
-/** RFC 7636 S256: BASE64URL(SHA256(ASCII(code_verifier))). */
-export async function codeChallenge(verifier: string): Promise<string> {
-  const digest = await crypto.subtle.digest("SHA-256", new TextEncoder().encode(verifier));
-  return base64url(new Uint8Array(digest));
-}
-
-function domainBase(cfg: AuthConfig): string {
-  return cfg.domain.replace(/\/+$/, "");
-}
-
-export function authorizeUrl(cfg: AuthConfig, redirectUri: string, state: string, challenge: string): string {
-  const p = new URLSearchParams({
-    response_type: "code",
-    client_id: cfg.clientId,
-    redirect_uri: redirectUri,
-    scope: (cfg.scopes.length ? cfg.scopes : ["openid"]).join(" "),
-    state,
-    code_challenge: challenge,
-    code_challenge_method: "S256",
-  });
-  return `${domainBase(cfg)}/oauth2/authorize?${p}`;
-}
-
-export function logoutUrl(cfg: AuthConfig, redirectUri: string): string {
-  const p = new URLSearchParams({ client_id: cfg.clientId, logout_uri: redirectUri });
-  return `${domainBase(cfg)}/logout?${p}`;
-}
-
-/** The token endpoint's JSON turned into stored tokens; `now` in epoch ms. */
-export function tokensFromResponse(body: unknown, now: number, previousRefresh: string | null = null): Tokens {
-  const b = (body ?? {}) as Record<string, unknown>;
-  if (typeof b.id_token !== "string" || typeof b.access_token !== "string") {
-    throw new Error("the token endpoint answered without id_token/access_token");
+/** A display name from the ID token's claims (the library decodes them as UTF-8). */
+export function displayName(claims: Record<string, unknown> | undefined): string | null {
+  for (const key of ["name", "email", "preferred_username", "cognito:username", "sub"]) {
+    const v = claims?.[key];
+    if (typeof v === "string" && v.trim()) return v;
   }
-  const expiresIn = typeof b.expires_in === "number" ? b.expires_in : 3600;
-  return {
-    id_token: b.id_token,
-    access_token: b.access_token,
-    refresh_token: typeof b.refresh_token === "string" ? b.refresh_token : previousRefresh,
-    expires_at: now + expiresIn * 1000,
-  };
+  return null;
 }
 
-/** Tokens are used until a minute before they expire. */
-export function isUsable(t: Tokens | null, now: number): boolean {
-  return t !== null && t.expires_at - 60_000 > now;
+/**
+ * When the ID token we send expires, on this browser's clock: the issuer's `exp - iat` from the
+ * moment it was received (the two clocks need not agree). It may end before the access token,
+ * whose `expires_in` is what the library's `expires_at` counts.
+ */
+export function idTokenExpiresAt(claims: Record<string, unknown> | undefined, receivedAt: number): number | null {
+  const exp = claims?.exp;
+  const iat = claims?.iat;
+  return typeof exp === "number" && typeof iat === "number" ? receivedAt + (exp - iat) * 1000 : null;
 }
 
-export function loadTokens(store: Storage): Tokens | null {
-  try {
-    const t = JSON.parse(store.getItem(TOKENS_KEY) ?? "null") as Tokens | null;
-    return t && typeof t.id_token === "string" ? t : null;
-  } catch {
-    return null;
+/** The token may be sent at `now`: it holds past the margin by both expiries we know of. */
+export function usableUntil(accessExpiresAtS: number | undefined, idExpiresAtMs: number | null): number {
+  const access = accessExpiresAtS === undefined ? Number.POSITIVE_INFINITY : accessExpiresAtS * 1000;
+  return Math.min(access, idExpiresAtMs ?? Number.POSITIVE_INFINITY) - EXPIRY_MARGIN_MS;
+}
+
+/** One renewal at a time: the library's timer and an API call may both ask for one. */
+class DashboardUserManager extends UserManager {
+  private renewal: Promise<User | null> | null = null;
+
+  override signinSilent(...args: Parameters<UserManager["signinSilent"]>): Promise<User | null> {
+    this.renewal ??= super.signinSilent(...args).finally(() => {
+      this.renewal = null;
+    });
+    return this.renewal;
   }
-}
-
-export function redirectUri(loc: Location): string {
-  return `${loc.origin}${loc.pathname}`;
-}
-
-async function postToken(cfg: AuthConfig, form: Record<string, string>): Promise<unknown> {
-  const res = await fetch(`${domainBase(cfg)}/oauth2/token`, {
-    method: "POST",
-    headers: { "Content-Type": "application/x-www-form-urlencoded" },
-    body: new URLSearchParams(form),
-  });
-  const body = (await res.json().catch(() => ({}))) as Record<string, unknown>;
-  if (!res.ok) {
-    const why = typeof body.error_description === "string" ? body.error_description : body.error;
-    throw new Error(`sign-in failed: ${String(why ?? res.status)}`);
-  }
-  return body;
 }
 
 export class Auth {
-  private tokens: Tokens | null;
+  readonly manager: UserManager;
+  private user: User | null = null;
+  private readonly base: string;
 
   constructor(
     readonly cfg: AuthConfig,
+    private readonly loc: Location = location,
     private readonly store: Storage = sessionStorage,
   ) {
-    this.tokens = loadTokens(store);
+    this.base = appBaseUrl(loc.href);
+    this.manager = new DashboardUserManager({
+      authority: cfg.authority,
+      client_id: cfg.clientId,
+      redirect_uri: this.base,
+      post_logout_redirect_uri: this.base,
+      response_type: "code",
+      scope: cfg.scopes.join(" "),
+      // Cognito's discovery document names no standard end-session endpoint: config.json does.
+      metadataSeed: cfg.endSessionEndpoint ? { end_session_endpoint: cfg.endSessionEndpoint } : undefined,
+      userStore: new WebStorageStateStore({ store }),
+      // Renew with the refresh token before the access token expires (never an iframe: no
+      // silent_redirect_uri is set, so an issuer without refresh tokens signs in again).
+      automaticSilentRenew: true,
+      // The ID token's claims are enough; the userinfo endpoint would be one more origin.
+      loadUserInfo: false,
+      monitorSession: false,
+    });
+    this.manager.events.addUserLoaded((u) => this.loaded(u));
+    this.manager.events.addUserUnloaded(() => {
+      this.user = null;
+    });
   }
 
-  /** The token the API is sent: Cognito's id token (it carries the user's identity). */
-  bearer(): string | null {
-    return this.tokens?.id_token ?? null;
+  /** A new user from a sign-in or a renewal: note when its ID token expires on our clock. */
+  private loaded(user: User): void {
+    this.user = user;
+    const at = idTokenExpiresAt(user.profile, Date.now());
+    if (at !== null) this.store.setItem(ID_TOKEN_EXPIRY_KEY, JSON.stringify({ token: user.id_token, at }));
   }
 
-  private save(t: Tokens | null): void {
-    this.tokens = t;
-    if (t) this.store.setItem(TOKENS_KEY, JSON.stringify(t));
-    else this.store.removeItem(TOKENS_KEY);
+  private idExpiresAt(user: User): number | null {
+    try {
+      const saved = JSON.parse(this.store.getItem(ID_TOKEN_EXPIRY_KEY) ?? "null") as { token?: string; at?: number } | null;
+      return saved && saved.token === user.id_token && typeof saved.at === "number" ? saved.at : null;
+    } catch {
+      return null;
+    }
+  }
+
+  private usable(user: User | null, now = Date.now()): user is User & { id_token: string } {
+    return !!user?.id_token && usableUntil(user.expires_at, this.idExpiresAt(user)) > now;
   }
 
   /**
-   * Make sure the user is signed in. Resolves true once usable tokens are held; false when
-   * the browser is being sent to the hosted UI (the page is about to unload).
+   * Make sure the user is signed in. Resolves true once a usable token is held; false when the
+   * browser is being sent to the issuer's sign-in page (the page is about to unload).
    */
-  async ensureSignedIn(loc: Location = location, hist: History = history): Promise<boolean> {
-    const params = new URLSearchParams(loc.search);
-    const code = params.get("code");
-    const state = params.get("state");
-    const error = params.get("error");
-    if (error) {
-      this.store.removeItem(PENDING_KEY);
-      throw new Error(`sign-in failed: ${params.get("error_description") ?? error}`);
-    }
-    if (code && state) {
-      const pending = JSON.parse(this.store.getItem(PENDING_KEY) ?? "null") as Pending | null;
-      this.store.removeItem(PENDING_KEY);
-      if (!pending || pending.state !== state) throw new Error("sign-in failed: the state does not match; try again");
-      const body = await postToken(this.cfg, {
-        grant_type: "authorization_code",
-        client_id: this.cfg.clientId,
-        code,
-        redirect_uri: redirectUri(loc),
-        code_verifier: pending.verifier,
-      });
-      this.save(tokensFromResponse(body, Date.now()));
-      hist.replaceState(null, "", pending.return_to);
+  async ensureSignedIn(): Promise<boolean> {
+    if (isSigninCallback(this.loc.href)) {
+      let user: User;
+      try {
+        // Checks the state against the one stored, the code with the PKCE verifier, the nonce.
+        user = await this.manager.signinRedirectCallback(this.loc.href);
+      } catch (e) {
+        // A reload then starts afresh instead of replaying a spent code.
+        history.replaceState(null, "", this.base);
+        throw new Error(`sign-in failed: ${(e as Error).message}`);
+      }
+      this.user = user;
+      history.replaceState(null, "", returnPath(user.state, this.base));
+      if (!this.usable(user)) {
+        throw new Error("sign-in failed: the issuer's tokens expire within seconds of being issued");
+      }
       return true;
     }
-    if (isUsable(this.tokens, Date.now())) return true;
-    if (this.tokens?.refresh_token && (await this.refresh())) return true;
-    await this.signIn(loc);
+    this.user = await this.manager.getUser();
+    if (this.usable(this.user)) return true;
+    if (this.user?.refresh_token && this.usable(await this.renew())) return true;
+    await this.signIn();
     return false;
   }
 
-  async refresh(): Promise<boolean> {
-    const rt = this.tokens?.refresh_token;
-    if (!rt) return false;
+  private async renew(): Promise<User | null> {
     try {
-      const body = await postToken(this.cfg, { grant_type: "refresh_token", client_id: this.cfg.clientId, refresh_token: rt });
-      this.save(tokensFromResponse(body, Date.now(), rt));
-      return true;
+      return await this.manager.signinSilent();
     } catch {
-      this.save(null);
-      return false;
+      return null;
     }
   }
 
-  async signIn(loc: Location = location): Promise<void> {
-    const pending: Pending = { state: randomString(16), verifier: randomString(32), return_to: loc.pathname + loc.search };
-    this.store.setItem(PENDING_KEY, JSON.stringify(pending));
-    loc.assign(authorizeUrl(this.cfg, redirectUri(loc), pending.state, await codeChallenge(pending.verifier)));
+  /**
+   * The token the API is sent: the ID token, whose audience is the client id (the API's
+   * authorizer checks it). Never an expired one: it is renewed first, and when the renewal
+   * fails the browser goes to sign in again (and this never resolves).
+   */
+  async bearer(): Promise<string> {
+    if (this.usable(this.user)) return this.user.id_token;
+    const renewed = await this.renew();
+    if (this.usable(renewed)) return renewed.id_token;
+    await this.signIn();
+    return new Promise<string>(() => {});
+  }
+
+  async signIn(): Promise<void> {
+    await this.manager.signinRedirect({ state: this.loc.pathname + this.loc.search });
   }
 
   /**
@@ -187,31 +179,33 @@ export class Auth {
    * refuses every token shows its error instead of bouncing the browser forever.
    */
   expired(now = Date.now()): boolean {
-    const last = Number(this.store.getItem(LAST_SIGN_IN_KEY) ?? 0);
+    const last = Number(this.store.getItem(LAST_UNAUTHORIZED_KEY) ?? 0);
     if (now - last < 60_000) return false;
-    this.store.setItem(LAST_SIGN_IN_KEY, String(now));
-    this.save(null);
-    void this.signIn();
+    this.store.setItem(LAST_UNAUTHORIZED_KEY, String(now));
+    void this.manager.removeUser().then(() => this.signIn());
     return true;
   }
 
-  signOut(loc: Location = location): void {
-    this.save(null);
-    loc.assign(logoutUrl(this.cfg, redirectUri(loc)));
+  /**
+   * Sign out at the issuer too. The library sends the standard parameters (id_token_hint,
+   * post_logout_redirect_uri); Cognito's /logout reads `client_id` and `logout_uri` instead,
+   * so both are added (the library itself adds client_id only when it has no ID token).
+   */
+  async signOut(): Promise<void> {
+    const user = await this.manager.getUser();
+    const extraQueryParams: Record<string, string> = { logout_uri: this.base };
+    if (user?.id_token) extraQueryParams.client_id = this.cfg.clientId;
+    try {
+      await this.manager.signoutRedirect({ extraQueryParams });
+    } catch {
+      // No end-session endpoint anywhere: the tokens are gone from this tab; start afresh.
+      await this.manager.removeUser();
+      this.loc.assign(this.base);
+    }
   }
 
-  /** A display name from the id token's claims (email, else username). */
+  /** Who is signed in, for the header: name, else e-mail, else user name. */
   userName(): string | null {
-    const t = this.tokens?.id_token;
-    if (!t) return null;
-    try {
-      const part = t.split(".")[1] ?? "";
-      const json = atob(part.replace(/-/g, "+").replace(/_/g, "/"));
-      const claims = JSON.parse(json) as Record<string, unknown>;
-      const n = claims.email ?? claims["cognito:username"] ?? claims.sub;
-      return typeof n === "string" ? n : null;
-    } catch {
-      return null;
-    }
+    return displayName(this.user?.profile);
   }
 }

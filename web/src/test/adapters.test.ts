@@ -2,7 +2,6 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { adaptStats, adaptZones, mergeZones } from "../lib/adapters.ts";
 import { errorMessage, normalizePage } from "../lib/api.ts";
-import { parseConfig } from "../lib/config.ts";
 
 describe("stats adapter", () => {
   it("reads the documented shape", () => {
@@ -61,23 +60,5 @@ describe("api helpers", () => {
     assert.equal(await errorMessage(new Response('{"error":"invalid cursor"}', { status: 400 })), "invalid cursor");
     assert.equal(await errorMessage(new Response("<html>bad gateway</html>", { status: 502, statusText: "Bad Gateway" })), "502 Bad Gateway");
     assert.equal(await errorMessage(new Response("plain words", { status: 418, statusText: "Teapot" })), "418 Teapot: plain words");
-  });
-});
-
-describe("runtime config", () => {
-  it("defaults to same origin without sign-in", () => {
-    assert.deepEqual(parseConfig({ apiBase: "", auth: null }), { apiBase: "", auth: null });
-    assert.deepEqual(parseConfig(null), { apiBase: "", auth: null });
-    assert.equal(parseConfig({ apiBase: "https://api.example.com/" }).apiBase, "https://api.example.com");
-  });
-
-  it("reads the Cognito settings and rejects incomplete ones", () => {
-    const c = parseConfig({
-      apiBase: "https://x.execute-api.us-east-1.amazonaws.com",
-      auth: { authority: "https://cognito-idp.us-east-1.amazonaws.com/pool", clientId: "abc", domain: "https://p.auth.us-east-1.amazoncognito.com", scopes: ["openid", "email"] },
-    });
-    assert.equal(c.auth?.clientId, "abc");
-    assert.deepEqual(c.auth?.scopes, ["openid", "email"]);
-    assert.throws(() => parseConfig({ auth: { clientId: "abc" } }), /domain/);
   });
 });

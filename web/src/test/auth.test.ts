@@ -1,58 +1,49 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { authorizeUrl, base64url, codeChallenge, isUsable, logoutUrl, randomString, tokensFromResponse } from "../lib/auth.ts";
+import { appBaseUrl, displayName, EXPIRY_MARGIN_MS, idTokenExpiresAt, isSigninCallback, returnPath, usableUntil } from "../lib/auth.ts";
 
-const cfg = {
-  authority: "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_pool",
-  clientId: "client123",
-  domain: "https://zonetrail.auth.us-east-1.amazoncognito.com/",
-  scopes: ["openid", "email"],
-};
-
-describe("PKCE", () => {
-  it("derives the S256 challenge of RFC 7636's example", async () => {
-    assert.equal(await codeChallenge("dBjftJeZ4CVP-mB92K27uhbUJU1p1r_wW1gFWFOEjXk"), "E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM");
+describe("sign-in URLs", () => {
+  it("redirects back to the dashboard's own URL, without its filters", () => {
+    assert.equal(appBaseUrl("https://dash.example.com/?type=A&name=www#x"), "https://dash.example.com/");
+    assert.equal(appBaseUrl("https://dash.example.com/ops/index.html?view=changes"), "https://dash.example.com/ops/");
   });
 
-  it("makes URL-safe random verifiers of the allowed length", () => {
-    const v = randomString(32);
-    assert.match(v, /^[A-Za-z0-9_-]{43}$/);
-    assert.notEqual(v, randomString(32));
-    assert.equal(base64url(new Uint8Array([251, 255, 191])), "-_-_");
+  it("knows the issuer's answer from the dashboard's own query", () => {
+    assert.equal(isSigninCallback("https://d.example/?code=c&state=s"), true);
+    assert.equal(isSigninCallback("https://d.example/?error=access_denied&state=s"), true);
+    assert.equal(isSigninCallback("https://d.example/?view=records&name=code"), false);
+    assert.equal(isSigninCallback("https://d.example/?code=c"), false);
   });
 
-  it("builds the hosted UI's authorize and logout URLs", () => {
-    const u = new URL(authorizeUrl(cfg, "https://dash.example.com/", "st", "ch"));
-    assert.equal(u.origin + u.pathname, "https://zonetrail.auth.us-east-1.amazoncognito.com/oauth2/authorize");
-    assert.deepEqual(Object.fromEntries(u.searchParams), {
-      response_type: "code",
-      client_id: "client123",
-      redirect_uri: "https://dash.example.com/",
-      scope: "openid email",
-      state: "st",
-      code_challenge: "ch",
-      code_challenge_method: "S256",
-    });
-    assert.equal(
-      logoutUrl(cfg, "https://dash.example.com/"),
-      "https://zonetrail.auth.us-east-1.amazoncognito.com/logout?client_id=client123&logout_uri=https%3A%2F%2Fdash.example.com%2F",
-    );
+  it("goes back only to a path of this origin", () => {
+    assert.equal(returnPath("/?type=A", "https://d.example/"), "/?type=A");
+    assert.equal(returnPath("//evil.example/", "https://d.example/"), "https://d.example/");
+    assert.equal(returnPath("https://evil.example/", "https://d.example/"), "https://d.example/");
+    assert.equal(returnPath(undefined, "https://d.example/"), "https://d.example/");
   });
 });
 
-describe("tokens", () => {
-  it("stores the token endpoint's answer with an expiry", () => {
-    const t = tokensFromResponse({ id_token: "i", access_token: "a", refresh_token: "r", expires_in: 3600 }, 1000);
-    assert.deepEqual(t, { id_token: "i", access_token: "a", refresh_token: "r", expires_at: 3_601_000 });
-    const refreshed = tokensFromResponse({ id_token: "i2", access_token: "a2", expires_in: 60 }, 0, "r");
-    assert.equal(refreshed.refresh_token, "r");
-    assert.throws(() => tokensFromResponse({ access_token: "a" }, 0), /id_token/);
+describe("claims", () => {
+  it("shows the name, else the e-mail, else the user name", () => {
+    assert.equal(displayName({ name: "Zoë Ångström", email: "zoe@example.com", sub: "1" }), "Zoë Ångström");
+    assert.equal(displayName({ email: "oncall@example.com", "cognito:username": "u", sub: "1" }), "oncall@example.com");
+    assert.equal(displayName({ "cognito:username": "oncall", sub: "1" }), "oncall");
+    assert.equal(displayName({ name: " ", sub: "abc" }), "abc");
+    assert.equal(displayName(undefined), null);
+  });
+});
+
+describe("token expiry", () => {
+  it("counts the ID token's lifetime from when it was received, whatever the issuer's clock says", () => {
+    // Issued by a clock an hour ahead of ours: still 600 s to live from receipt.
+    assert.equal(idTokenExpiresAt({ iat: 10_000, exp: 10_600 }, 1_000), 601_000);
+    assert.equal(idTokenExpiresAt({ exp: 10_600 }, 1_000), null);
   });
 
-  it("stops using tokens a minute before they expire", () => {
-    const t = { id_token: "i", access_token: "a", refresh_token: null, expires_at: 100_000 };
-    assert.equal(isUsable(t, 30_000), true);
-    assert.equal(isUsable(t, 50_000), false);
-    assert.equal(isUsable(null, 0), false);
+  it("stops sending a token before the earlier of its two expiries", () => {
+    assert.equal(usableUntil(3_600, null), 3_600_000 - EXPIRY_MARGIN_MS);
+    assert.equal(usableUntil(3_600, 1_800_000), 1_800_000 - EXPIRY_MARGIN_MS);
+    assert.equal(usableUntil(undefined, 1_800_000), 1_800_000 - EXPIRY_MARGIN_MS);
+    assert.equal(usableUntil(undefined, null), Number.POSITIVE_INFINITY);
   });
 });
