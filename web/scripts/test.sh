@@ -9,6 +9,8 @@
 #     seeded through Route 53 and /local/events by e2e/real_seed.py (needs ZONETRAIL_VENV);
 #   - otherwise the fixture server (e2e/fixture-server.mjs, canned API answers), loudly, for
 #     running this stage alone without services.
+# The sign-in e2e always runs against a local OIDC issuer (e2e/oidc-stand-in.mjs) and a
+# fixture server of its own.
 set -euo pipefail
 
 WEB="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -84,3 +86,6 @@ step "e2e (playwright-core + /usr/bin/chromium)"
 mkdir -p test-results
 node --test --test-reporter=spec e2e/dashboard.e2e.test.mjs
 echo "screenshot: $WEB/test-results/dashboard.png"
+
+step "e2e sign-in (oidc-client-ts against e2e/oidc-stand-in.mjs, its own fixture API)"
+node --test --test-reporter=spec e2e/signin.e2e.test.mjs

@@ -17,6 +17,12 @@ export function appBaseUrl(href: string): string {
   return new URL("./", href).href;
 }
 
+/** 128 random bits, URL-safe: the sign-in request's nonce. */
+export function randomNonce(): string {
+  const bytes = crypto.getRandomValues(new Uint8Array(16));
+  return Array.from(bytes, (b) => b.toString(16).padStart(2, "0")).join("");
+}
+
 /** The issuer sent the browser back with a code (or an error) for a sign-in we started. */
 export function isSigninCallback(href: string): boolean {
   const p = new URL(href).searchParams;
@@ -171,7 +177,8 @@ export class Auth {
   }
 
   async signIn(): Promise<void> {
-    await this.manager.signinRedirect({ state: this.loc.pathname + this.loc.search });
+    // The library sends a nonce only when given one, and then checks the ID token carries it.
+    await this.manager.signinRedirect({ nonce: randomNonce(), state: this.loc.pathname + this.loc.search });
   }
 
   /**
