@@ -8,6 +8,14 @@
 //! `ZONETRAIL_TEST_MYSQL_URL` (default `mysql://root@127.0.0.1:3306`) names the server; each
 //! run creates its own databases. `ZONETRAIL_BENCH_RECORDS` (default 100000) sizes the zone.
 //! A benchmark, not a test: it prints figures and compares them with the targets.
+//!
+//! `ZONETRAIL_BENCH_MODE=decision` runs only the workloads that compare two ways of keeping
+//! observations (issue 15; `scripts/bench-writer-decision` builds both and runs this mode on
+//! each): the sweep workloads at 300 sets a message, and the **late observation** workload —
+//! `ZONETRAIL_BENCH_LATE_EVENTS` (default 10000) records, each observed by
+//! `ZONETRAIL_BENCH_LATE_SWEEPS` (default 50) sweeps, then one event per record, one message
+//! each, observed before all of those sweeps. Each result is a line
+//! `DECISION<TAB>workload<TAB>sets/s`.
 
 use chrono::{Duration, Utc};
 use sea_orm::{ConnectionTrait, DatabaseConnection, Statement};
@@ -167,7 +175,110 @@ fn main() {
         .unwrap_or(100_000);
     let rt =
         tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-    rt.block_on(run(n));
+    if std::env::var("ZONETRAIL_BENCH_MODE").as_deref() == Ok("decision") {
+        let setting = |name: &str, default: usize| {
+            std::env::var(name).ok().and_then(|v| v.parse().ok()).unwrap_or(default)
+        };
+        let late_events = setting("ZONETRAIL_BENCH_LATE_EVENTS", 10_000);
+        let late_sweeps = setting("ZONETRAIL_BENCH_LATE_SWEEPS", 50);
+        rt.block_on(decision(n, late_events, late_sweeps));
+    } else {
+        rt.block_on(run(n));
+    }
+}
+
+/// One figure of the decision mode, printed for `scripts/bench-writer-decision` to collect.
+fn decision_line(workload: &str, sets: usize, secs: f64) {
+    println!("DECISION\t{workload}\t{:.1}", sets as f64 / secs);
+    println!("  ({workload}: {sets} sets in {secs:.2} s)");
+}
+
+/// The workloads that decide how observations are kept (see the crate docs of this bench).
+async fn decision(n: usize, late_events: usize, late_sweeps: usize) {
+    let zone = ZoneId::parse("ZBENCH0001").unwrap();
+    let now = Utc::now();
+    let records: Vec<RecordSet> = (0..n).map(|i| record(i, 0)).collect();
+    let changed: Vec<RecordSet> =
+        (0..n).map(|i| if i % 10 == 3 { record(i, 1) } else { record(i, 0) }).collect();
+    let per_page = 300;
+    println!(
+        "decision workloads: {n} record sets at {per_page} a message; late: {late_events} records, {late_sweeps} sweeps each"
+    );
+    for k in [1, zonetrail_writer::lambda::DEFAULT_CONCURRENCY] {
+        let db = fresh_db().await;
+        let label = if k == 1 { "1 at a time".to_owned() } else { format!("{k} at once") };
+        let t0 = now - Duration::hours(6);
+        let (s1, d1) = sweep(&zone, "sweep-1", t0, &records, per_page);
+        decision_line(&format!("fresh inserts, {label}"), n, apply_all(&db, &s1, k).await);
+        apply_all(&db, std::slice::from_ref(&d1), 1).await;
+        decision_line(&format!("redelivery, {label}"), n, apply_all(&db, &s1, k).await);
+        let (s2, d2) = sweep(&zone, "sweep-2", t0 + Duration::hours(3), &records, per_page);
+        decision_line(&format!("next unchanged sweep, {label}"), n, apply_all(&db, &s2, k).await);
+        let secs = apply_all(&db, std::slice::from_ref(&d2), 1).await;
+        decision_line(&format!("sweep_done of an unchanged sweep, {label}"), n, secs);
+        let (s3, d3) = sweep(&zone, "sweep-3", t0 + Duration::hours(5), &changed, per_page);
+        decision_line(&format!("sweep with 10% changed, {label}"), n, apply_all(&db, &s3, k).await);
+        apply_all(&db, std::slice::from_ref(&d3), 1).await;
+        db.close().await.ok();
+    }
+
+    // Late observations: every record seen by `late_sweeps` sweeps, three hours apart (a
+    // zone's schedule), then an event per record, observed an hour before the first of them
+    // with other content. Each must land first in its record's history: create at the event,
+    // then an update at the first sweep.
+    let late: Vec<RecordSet> = (0..late_events).map(|i| record(i, 0)).collect();
+    for k in [1, zonetrail_writer::lambda::DEFAULT_CONCURRENCY] {
+        let db = fresh_db().await;
+        let label = if k == 1 { "1 at a time".to_owned() } else { format!("{k} at once") };
+        let t0 = now - Duration::hours(3 * late_sweeps as i64 + 1);
+        let started = Instant::now();
+        for s in 0..late_sweeps {
+            let at = t0 + Duration::hours(3 * s as i64);
+            let (pages, done) = sweep(&zone, &format!("late-{s}"), at, &late, 2_000);
+            apply_all(&db, &pages, zonetrail_writer::lambda::DEFAULT_CONCURRENCY).await;
+            apply_all(&db, std::slice::from_ref(&done), 1).await;
+        }
+        println!(
+            "  (late, {label}: {late_sweeps} sweeps of {late_events} set up in {:.1} s)",
+            started.elapsed().as_secs_f64()
+        );
+        let events: Vec<String> = (0..late_events)
+            .map(|i| {
+                Message::Records(RecordsMessage {
+                    zone_id: zone.clone(),
+                    observed_at: t0 - Duration::hours(1) + Duration::milliseconds(i as i64),
+                    origin: Origin::Event {
+                        event_id: format!("late-event-{i}"),
+                        event_name: "ChangeResourceRecordSets".into(),
+                        actor: Some("arn:aws:iam::123456789012:user/bench".into()),
+                        actor_role: None,
+                    },
+                    upserts: vec![record(i, 1)],
+                    deletes: vec![],
+                })
+                .to_json()
+            })
+            .collect();
+        let secs = apply_all(&db, &events, k).await;
+        decision_line(&format!("late observations, {label}"), late_events, secs);
+        // Placed right: two history rows per record (create at the event, update at sweep 0).
+        let row = db
+            .query_one_raw(Statement::from_string(
+                db.get_database_backend(),
+                "SELECT CAST(COUNT(*) AS SIGNED) AS n, CAST(SUM(action = 'create') AS SIGNED) AS c FROM record_changes",
+            ))
+            .await
+            .unwrap()
+            .unwrap();
+        let (changes, creates): (i64, i64) =
+            (row.try_get("", "n").unwrap(), row.try_get("", "c").unwrap());
+        assert_eq!(
+            (changes, creates),
+            (2 * late_events as i64, late_events as i64),
+            "every late event must become its record's create, before an update at the first sweep"
+        );
+        db.close().await.ok();
+    }
 }
 
 async fn run(n: usize) {
