@@ -11,9 +11,14 @@ export interface AuthSettings {
   /** Accepted `aud` (ID tokens) or `client_id` (Cognito access tokens). */
   readonly audience: string[];
   readonly clientId: string;
-  /** Base URL of the sign-in pages. */
+  /** Base URL of the sign-in pages (allowed in the dashboard's connect-src). */
   readonly domain: string;
   readonly scopes: string[];
+  /**
+   * Where the dashboard signs out, when the issuer's discovery document names no standard
+   * end-session endpoint: Cognito's `/logout` (it takes `client_id` and `logout_uri`).
+   */
+  readonly endSessionEndpoint?: string;
 }
 
 export interface AuthProps {
@@ -92,6 +97,7 @@ export class Auth extends Construct {
       clientId: this.client.userPoolClientId,
       domain: domain.baseUrl(),
       scopes: scopes.map((s) => s.scopeName),
+      endSessionEndpoint: `${domain.baseUrl()}/logout`,
     };
   }
 }

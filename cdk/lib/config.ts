@@ -116,9 +116,11 @@ export interface OidcConfig {
   readonly issuer: string;
   readonly audience: string[];
   readonly clientId: string;
-  /** Where the dashboard sends the user to sign in (`auth.domain` in config.json). */
+  /** Origin of the provider's sign-in and token endpoints, when not the issuer's (the dashboard's CSP allows it). */
   readonly domain: string;
   readonly scopes: string[];
+  /** `auth.endSessionEndpoint` in config.json: only for a provider whose discovery document has none. */
+  readonly endSessionEndpoint?: string;
 }
 
 export interface ZonetrailConfig {
@@ -220,6 +222,7 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
       clientId: ctx.string('oidcClientId') ?? audience[0],
       domain: (ctx.string('oidcDomain') ?? issuer).replace(/\/+$/, ''),
       scopes: ctx.list('oidcScopes') ?? ['openid', 'email'],
+      endSessionEndpoint: ctx.string('oidcEndSessionEndpoint'),
     };
   }
 

@@ -23,10 +23,12 @@ export const DASHBOARD_CONFIG_FILE = 'config.json';
 export interface DashboardConfig {
   readonly apiBase: string;
   readonly auth: {
+    /** The OIDC issuer: the dashboard reads its endpoints from its discovery document. */
     readonly authority: string;
     readonly clientId: string;
-    readonly domain: string;
     readonly scopes: string[];
+    /** Where sign-out goes when discovery names no standard end-session endpoint (Cognito's /logout). */
+    readonly endSessionEndpoint?: string;
   } | null;
 }
 

@@ -78,8 +78,8 @@ export class ZonetrailStack extends Stack {
       auth: {
         authority: this.auth.settings.issuer,
         clientId: this.auth.settings.clientId,
-        domain: this.auth.settings.domain,
         scopes: this.auth.settings.scopes,
+        endSessionEndpoint: this.auth.settings.endSessionEndpoint,
       },
     });
 

@@ -69,24 +69,44 @@ describe('dashboard site', () => {
     t.hasResourceProperties('AWS::ApiGatewayV2::Api', { CorsConfiguration: Match.objectLike({ AllowOrigins: ['https://zonetrail.example.com'] }) });
   });
 
+  /** The deployed config.json, with each deploy-time value shown as `{LogicalId}`. */
+  function dashboardConfig(t: typeof template, outdir: string): any {
+    const [, deploy] = resourceByPrefix(t, 'Custom::CDKBucketDeployment', 'SiteDeploy');
+    const p = deploy.Properties;
+    // config.json is an asset whose deploy-time values are markers, filled in by the deployment.
+    const configAsset = path.join(outdir, `asset.${p.SourceObjectKeys[1].replace(/\.zip$/, '')}`, 'config.json');
+    const raw = fs.readFileSync(configAsset, 'utf8');
+    const markers: Record<string, any> = p.SourceMarkers[1] ?? {};
+    return JSON.parse(raw.replace(/<<marker:0xbaba:\d+>>/g, (m) => `{${refTarget(markers[m])}}`));
+  }
+
   it('deploys the site with a config.json naming the API and the sign-in settings', () => {
     const [, deploy] = resourceByPrefix(template, 'Custom::CDKBucketDeployment', 'SiteDeploy');
     const p = deploy.Properties;
     assert.equal(p.SourceObjectKeys.length, 2, 'the built site and config.json');
     assert.ok(refTarget(p.DestinationBucketName)!.startsWith('SiteContent'));
     assert.ok(refTarget(p.DistributionId)!.startsWith('SiteCdn'), 'invalidates the CDN');
-    // config.json is an asset whose deploy-time values are markers, filled in by the deployment.
-    const configAsset = path.join(app.outdir, `asset.${p.SourceObjectKeys[1].replace(/\.zip$/, '')}`, 'config.json');
-    const raw = fs.readFileSync(configAsset, 'utf8');
-    const markers: Record<string, any> = p.SourceMarkers[1];
-    const filled = raw.replace(/<<marker:0xbaba:\d+>>/g, (m) => `{${refTarget(markers[m])}}`);
-    const config = JSON.parse(filled);
+    const config = dashboardConfig(template, app.outdir);
     assert.deepEqual(Object.keys(config).sort(), ['apiBase', 'auth']);
     assert.match(config.apiBase, /^\{ApiHttp[0-9A-F]+\}$/);
     assert.match(config.auth.authority, /^https:\/\/cognito-idp\.eu-west-1\.amazonaws\.com\/\{AuthUsers[0-9A-F]+\}$/);
     assert.match(config.auth.clientId, /^\{AuthUsersDashboard[0-9A-F]+\}$/);
-    assert.match(config.auth.domain, /^https:\/\/\{AuthUsersSignIn[0-9A-F]+\}\.auth\.eu-west-1\.amazoncognito\.com$/);
     assert.deepEqual(config.auth.scopes, ['openid', 'email']);
+    // Cognito's sign-out is its /logout, which its discovery document does not name as standard.
+    assert.match(config.auth.endSessionEndpoint, /^https:\/\/\{AuthUsersSignIn[0-9A-F]+\}\.auth\.eu-west-1\.amazoncognito\.com\/logout$/);
+    assert.deepEqual(Object.keys(config.auth).sort(), ['authority', 'clientId', 'endSessionEndpoint', 'scopes']);
+  });
+
+  it('points the dashboard at an existing OIDC issuer from context, with its own sign-out when given', () => {
+    const issuer = { oidcIssuer: 'https://login.example.com/realms/ops', oidcAudience: 'zonetrail-dashboard', oidcScopes: 'openid,email,offline_access' };
+    const standard = synth(issuer);
+    assert.deepEqual(dashboardConfig(standard.template, standard.app.outdir).auth, {
+      authority: 'https://login.example.com/realms/ops',
+      clientId: 'zonetrail-dashboard',
+      scopes: ['openid', 'email', 'offline_access'],
+    });
+    const custom = synth({ ...issuer, oidcEndSessionEndpoint: 'https://login.example.com/signout' });
+    assert.equal(dashboardConfig(custom.template, custom.app.outdir).auth.endSessionEndpoint, 'https://login.example.com/signout');
   });
 
   it('deploys web/dist when it is built, and a placeholder page otherwise', () => {
