@@ -76,6 +76,8 @@ export class Auth {
   readonly manager: UserManager;
   private user: User | null = null;
   private readonly base: string;
+  /** The browser is on its way to the issuer: API calls wait instead of starting another trip. */
+  private leaving = false;
 
   constructor(
     readonly cfg: AuthConfig,
@@ -169,6 +171,7 @@ export class Auth {
    * fails the browser goes to sign in again (and this never resolves).
    */
   async bearer(): Promise<string> {
+    if (this.leaving) return new Promise<string>(() => {});
     if (this.usable(this.user)) return this.user.id_token;
     const renewed = await this.renew();
     if (this.usable(renewed)) return renewed.id_token;
@@ -177,8 +180,14 @@ export class Auth {
   }
 
   async signIn(): Promise<void> {
-    // The library sends a nonce only when given one, and then checks the ID token carries it.
-    await this.manager.signinRedirect({ nonce: randomNonce(), state: this.loc.pathname + this.loc.search });
+    this.leaving = true;
+    try {
+      // The library sends a nonce only when given one, and then checks the ID token carries it.
+      await this.manager.signinRedirect({ nonce: randomNonce(), state: this.loc.pathname + this.loc.search });
+    } catch (e) {
+      this.leaving = false;
+      throw e;
+    }
   }
 
   /**
@@ -189,7 +198,11 @@ export class Auth {
     const last = Number(this.store.getItem(LAST_UNAUTHORIZED_KEY) ?? 0);
     if (now - last < 60_000) return false;
     this.store.setItem(LAST_UNAUTHORIZED_KEY, String(now));
-    void this.manager.removeUser().then(() => this.signIn());
+    // A failure to reach the issuer leaves the API's error on screen.
+    void this.manager
+      .removeUser()
+      .then(() => this.signIn())
+      .catch(() => {});
     return true;
   }
 
@@ -202,6 +215,7 @@ export class Auth {
     const user = await this.manager.getUser();
     const extraQueryParams: Record<string, string> = { logout_uri: this.base };
     if (user?.id_token) extraQueryParams.client_id = this.cfg.clientId;
+    this.leaving = true;
     try {
       await this.manager.signoutRedirect({ extraQueryParams });
     } catch {
