@@ -25,6 +25,27 @@ zt_show_log() {
   fi
 }
 
+# zt_cargo_build PROFILE — build every binary and example of the workspace in PROFILE (dev or
+# bench) and echo the directory they land in. The dev build has exactly the features of the test
+# build (`cargo nextest run --workspace`: examples pull in the dev-dependencies, which turn on
+# the test features such as `fixture` and `fake-route53`), so after the rust stage it is a no-op;
+# building one package with `-p` would resolve other features and compile the crates again.
+zt_cargo_build() {
+  local profile=${1:-dev} root dir
+  root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+  command -v cargo >/dev/null 2>&1 || zt_die "cargo not found: install Rust (https://rustup.rs) and rerun"
+  (cd "$root" && cargo build --quiet --workspace --bins --examples --profile "$profile") >&2 ||
+    zt_die "cargo build --workspace --bins --examples --profile $profile failed"
+  # Cargo's built-in profiles share directories: dev and test build into debug/, release and
+  # bench into release/; a custom profile builds into its own name.
+  case $profile in
+    dev | test) dir=debug ;;
+    release | bench) dir=release ;;
+    *) dir=$profile ;;
+  esac
+  printf '%s\n' "${CARGO_TARGET_DIR:-$root/target}/$dir"
+}
+
 # zt_ensure_log_dir — make sure $ZONETRAIL_TEST_LOG_DIR names an existing directory for
 # service logs (scripts/test sets it; otherwise a new temporary directory is made).
 # Call it directly, not in $(...), so that the variable sticks.

@@ -5,7 +5,7 @@
 #   zt_stack_venv            moto's venv only (ZONETRAIL_VENV; no checkov venv: the demo needs
 #                            neither checkov nor a second venv)
 #   zt_stack_web             build web/dist when it is missing (npm ci && npm run build)
-#   zt_stack_build PROFILE   cargo build -p zonetrail (dev or bench); sets ZT_BIN
+#   zt_stack_build PROFILE   builds the workspace's binaries (dev or bench); sets ZT_BIN
 #   zt_stack_up DIR ADDR [ARGS...]
 #                            start `zonetrail up` on DIR/demo.db against $ZONETRAIL_TEST_AWS_ENDPOINT,
 #                            wait for /healthz; sets ZT_UP_PID, ZT_UP_URL, ZT_UP_LOG
@@ -48,17 +48,9 @@ zt_stack_web() {
 
 zt_stack_build() {
   local profile=${1:-dev} dir
-  command -v cargo >/dev/null 2>&1 || zt_die "cargo not found: install Rust (https://rustup.rs) and rerun"
-  zt_info "building zonetrail (cargo build -p zonetrail --profile $profile)"
-  (cd "$_ZT_REPO_ROOT" && cargo build --quiet -p zonetrail --profile "$profile") || zt_die "cargo build -p zonetrail failed"
-  # Cargo's built-in profiles share directories: dev and test build into debug/, release
-  # and bench into release/; a custom profile builds into its own name.
-  case $profile in
-    dev | test) dir=debug ;;
-    release | bench) dir=release ;;
-    *) dir=$profile ;;
-  esac
-  ZT_BIN=${CARGO_TARGET_DIR:-$_ZT_REPO_ROOT/target}/$dir/zonetrail
+  zt_info "building zonetrail (cargo build --workspace --bins --examples --profile $profile)"
+  dir=$(zt_cargo_build "$profile") || exit 1
+  ZT_BIN=$dir/zonetrail
   [[ -x $ZT_BIN ]] || zt_die "no binary at $ZT_BIN after the build"
 }
 

@@ -32,9 +32,8 @@ max_examples=${ZONETRAIL_CONTRACT_MAX_EXAMPLES:-60}
 backends=${ZONETRAIL_CONTRACT_BACKENDS:-mysql sqlite}
 [[ -n ${CI:-} ]] && export CARGO_TERM_COLOR=never
 
-say "building the server (cargo build -p zonetrail-api --features fixture --example serve)"
-cargo build -q -p zonetrail-api --features fixture --example serve
-server_bin=target/debug/examples/serve
+say "building the server (the api crate's serve example, with the test build's features)"
+server_bin=$(zt_cargo_build dev)/examples/serve
 [[ -x $server_bin ]] || die "no server binary at $server_bin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zonetrail-contract.XXXXXX")

@@ -34,15 +34,9 @@ command -v curl >/dev/null || die "curl is needed"
 command -v mariadb >/dev/null || die "the mariadb client is needed"
 [[ -n ${CI:-} ]] && export CARGO_TERM_COLOR=never
 
-case $profile in
-  dev) dir=debug ;;
-  bench) dir=release ;;
-  *) die "ZONETRAIL_SOAK_PROFILE=$profile: use dev or bench" ;;
-esac
-say "building the API server and the seeding example (cargo build --profile $profile -p zonetrail-api --features fixture)"
-cargo build -q --profile "$profile" -p zonetrail-api --features fixture --example seed --example serve
-bin=target/$dir
-[[ -x $bin/examples/serve ]] || bin=target/$profile
+[[ $profile == dev || $profile == bench ]] || die "ZONETRAIL_SOAK_PROFILE=$profile: use dev or bench"
+say "building the API server and the seeding example (the api crate's examples, profile $profile)"
+bin=$(zt_cargo_build "$profile") || exit 1
 [[ -x $bin/examples/serve && -x $bin/examples/seed ]] || die "no $profile build of the serve and seed examples found"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/zonetrail-soak.XXXXXX")

@@ -39,12 +39,11 @@ zt_real_stack_up() {
   ZONETRAIL_TEST_LOG_DIR=$log_dir
   zt_info "the e2e's own moto: $ZONETRAIL_TEST_AWS_ENDPOINT (the stage's shared one: $shared_moto)"
 
+  # One build for both: zonetrail and the Route 53 CDATA proxy example (moto's values read
+  # back empty through the Rust SDK).
   zt_stack_build dev
-  zt_info "building the Route 53 CDATA proxy (moto's values read back empty through the Rust SDK)"
-  (cd "$_ZT_REPO_ROOT" && cargo build --quiet -p zonetrail-ingest --features fake-route53 --example moto_route53_proxy) ||
-    zt_die "cargo build of the moto_route53_proxy example failed"
   proxy_log=$ZT_REAL_DIR/proxy.log
-  "${CARGO_TARGET_DIR:-$_ZT_REPO_ROOT/target}/debug/examples/moto_route53_proxy" "$ZONETRAIL_TEST_AWS_ENDPOINT" \
+  "$(dirname "$ZT_BIN")/examples/moto_route53_proxy" "$ZONETRAIL_TEST_AWS_ENDPOINT" \
     </dev/null >"$proxy_log" 2>&1 &
   ZT_PROXY_PID=$!
   proxy=
