@@ -4,7 +4,7 @@
 #   event_structured  the same, from real events with structured edits
 #   message_decode    queue message bodies through Message::from_json, round trips, splitting
 #   record_name       RecordName::parse and its stored, API and reversed forms
-# Each runs ZONETRAIL_FUZZ_SECONDS (default 60) from the committed corpus (fuzz/corpus/NAME,
+# Each runs ZONETRAIL_FUZZ_SECONDS (default 30) from the committed corpus (fuzz/corpus/NAME,
 # read only; what it finds goes to a temporary directory). Any crash, panic, timeout or
 # out-of-memory fails the stage and prints the input and how to reproduce it.
 #
@@ -12,7 +12,7 @@
 # It is installed from crates.io when missing. Longer runs: docs/reliability.md.
 #
 # Settings (environment):
-#   ZONETRAIL_FUZZ_SECONDS   seconds per target (default 60)
+#   ZONETRAIL_FUZZ_SECONDS   seconds per target (default 30; the long form: docs/reliability.md)
 #   ZONETRAIL_FUZZ_TARGETS   targets to run (default: all four)
 #   ZONETRAIL_FUZZ_KEEP=1    merge what the run found into fuzz/corpus (then `cargo fuzz cmin`)
 set -euo pipefail
@@ -21,7 +21,7 @@ cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 say() { printf '[fuzz] %s\n' "$*"; }
 die() { say "ERROR: $*"; exit 1; }
 
-seconds=${ZONETRAIL_FUZZ_SECONDS:-60}
+seconds=${ZONETRAIL_FUZZ_SECONDS:-30}
 targets=${ZONETRAIL_FUZZ_TARGETS:-event_decode event_structured message_decode record_name}
 [[ $seconds =~ ^[0-9]+$ && $seconds -gt 0 ]] || die "ZONETRAIL_FUZZ_SECONDS=$seconds is not a positive whole number"
 [[ -n ${CI:-} ]] && export CARGO_TERM_COLOR=never
