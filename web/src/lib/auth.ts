@@ -111,6 +111,8 @@ export class Auth {
   /** A new user from a sign-in or a renewal: note when its ID token expires on our clock. */
   private loaded(user: User): void {
     this.user = user;
+    // A renewal without a new ID token keeps the old one, and the old one's expiry.
+    if (this.idExpiresAt(user) !== null) return;
     const at = idTokenExpiresAt(user.profile, Date.now());
     if (at !== null) this.store.setItem(ID_TOKEN_EXPIRY_KEY, JSON.stringify({ token: user.id_token, at }));
   }
