@@ -111,9 +111,10 @@ describe("sign-in with an OpenID Connect issuer (oidc-client-ts)", () => {
 
   it("renews the token with the refresh token before it expires, and never sends an expired one", async () => {
     const first = oidc.log.api.find((c) => c.ok);
-    const expiredAt = first.exp * 1000;
-    // The dashboard polls every 5 s: wait for calls well after the first token expired.
-    await until("API calls after the first token expired", () => apiCallsSince(expiredAt + 1000).length >= 2, 30_000);
+    // Both first tokens (ID and access) have expired by then.
+    const expiredAt = Math.max(first.exp * 1000, codeGrants()[0].at + ACCESS_TTL * 1000);
+    // The dashboard polls every 5 s: wait for calls well after that.
+    await until("API calls after the first tokens expired", () => apiCallsSince(expiredAt + 1000).length >= 2, 30_000);
 
     const later = apiCallsSince(expiredAt);
     assert.ok(later.every((c) => c.jti !== first.jti), "calls after its expiry carry a new token");
