@@ -1,4 +1,5 @@
 //! Record observations made on the fast path are kept per message, not per record.
+//! (Undone by `m20261202_000007`: every observation is a `record_observations` row again.)
 //!
 //! Before this migration every record a message observed got its own `record_observations`
 //! row: for a sweep of an unchanged zone that was one row (and two index entries) per record
@@ -83,7 +84,7 @@ impl MigrationTrait for Migration {
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         // Blob observations become rows again before the blobs go, so nothing is lost.
-        materialize(manager).await?;
+        crate::observation_blob::materialize(manager).await?;
         manager.drop_table(Table::drop().table(ZoneLocks::Table).if_exists().to_owned()).await?;
         manager
             .alter_table(
@@ -111,72 +112,6 @@ impl MigrationTrait for Migration {
             .await?;
         Ok(())
     }
-}
-
-/// Write every blob-kept observation as a `record_observations` row (what the previous schema
-/// keeps), one origin at a time.
-async fn materialize(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
-    use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
-    use zonetrail_model::observed::Observed;
-    let db = manager.get_connection();
-    let backend = db.get_database_backend();
-    let ids = db
-        .query_all_raw(Statement::from_string(
-            backend,
-            "SELECT id FROM observation_origins WHERE observed IS NOT NULL",
-        ))
-        .await?;
-    for row in ids {
-        let id: i64 = row.try_get_by_index(0)?;
-        let Some(origin) = db
-            .query_one_raw(Statement::from_sql_and_values(
-                backend,
-                "SELECT observed_at, observed FROM observation_origins WHERE id = ?",
-                [id.into()],
-            ))
-            .await?
-        else {
-            continue;
-        };
-        let at: zonetrail_model::Timestamp = origin.try_get_by_index(0)?;
-        let blob: Vec<u8> = origin.try_get_by_index(1)?;
-        let view = Observed::parse(&blob)
-            .map_err(|e| DbErr::Custom(format!("observation_origins {id}: {e}")))?;
-        let entries: Vec<_> = view.iter().collect();
-        for chunk in entries.chunks(500) {
-            let mut q = Query::insert()
-                .into_table(Alias::new("record_observations"))
-                .columns(
-                    [
-                        "record_id",
-                        "origin_id",
-                        "observed_at",
-                        "deleted",
-                        "content_hash",
-                        "starts_run",
-                    ]
-                    .map(Alias::new),
-                )
-                .to_owned();
-            for e in chunk {
-                q.values_panic([
-                    e.record_id.into(),
-                    id.into(),
-                    at.into(),
-                    e.content_hash.is_none().into(),
-                    e.content_hash.clone().into(),
-                    e.starts_run.into(),
-                ]);
-            }
-            q.on_conflict(
-                OnConflict::columns([Alias::new("record_id"), Alias::new("origin_id")])
-                    .do_nothing_on([Alias::new("record_id")])
-                    .to_owned(),
-            );
-            db.execute(&q).await?;
-        }
-    }
-    Ok(())
 }
 
 #[derive(DeriveIden)]

@@ -1,5 +1,7 @@
-//! The blob in which a message's origin keeps the record observations it made
-//! (`observation_origins.observed`, migration `m20261201_000006`).
+//! The blob in which, from migration `m20261201_000006` to `m20261202_000007`, a message's
+//! origin kept the record observations it made (`observation_origins.observed`). The writer no
+//! longer writes it: migration 7 turns every blob back into `record_observations` rows, and
+//! migration 6's `down` does the same. Kept here for those two and their tests.
 //!
 //! One entry per record the message observed, sorted by record id so one can be found by
 //! binary search. An entry also names the origin of the record's previous blob-kept
@@ -10,6 +12,8 @@
 //! previous origin id (i64 LE, 0 for none), flags (bit 0: the observation starts a run of
 //! equal state; bit 1: it saw the record absent), SHA-256 content hash (32 bytes; zeros when
 //! absent).
+
+use sea_orm_migration::prelude::*;
 
 const FORMAT: u8 = 1;
 pub const ENTRY_LEN: usize = 8 + 8 + 1 + 32;
@@ -27,17 +31,30 @@ pub struct ObservedEntry {
     pub content_hash: Option<String>,
 }
 
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, PartialEq, Eq)]
 pub enum ObservedError {
-    #[error("observation blob has format {0}, not {FORMAT}")]
     Format(u8),
-    #[error("observation blob of {0} bytes is not a whole number of entries")]
     Length(usize),
-    #[error("observation blob holds a content hash that is not 64 hex digits: {0:?}")]
     Hash(String),
-    #[error("observation blob is not sorted by record id")]
     Unsorted,
 }
+
+impl std::fmt::Display for ObservedError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Format(v) => write!(f, "observation blob has format {v}, not {FORMAT}"),
+            Self::Length(n) => {
+                write!(f, "observation blob of {n} bytes is not a whole number of entries")
+            }
+            Self::Hash(h) => {
+                write!(f, "observation blob holds a content hash that is not 64 hex digits: {h:?}")
+            }
+            Self::Unsorted => write!(f, "observation blob is not sorted by record id"),
+        }
+    }
+}
+
+impl std::error::Error for ObservedError {}
 
 /// Encode entries (any order; sorted here). Fails only on a malformed content hash.
 pub fn encode(mut entries: Vec<ObservedEntry>) -> Result<Vec<u8>, ObservedError> {
@@ -131,6 +148,72 @@ impl<'a> Observed<'a> {
     pub fn iter(&self) -> impl Iterator<Item = ObservedEntry> + '_ {
         (0..self.len()).map(|i| self.entry_at(i))
     }
+}
+
+/// Write every blob-kept observation as a `record_observations` row with its run flag, one
+/// origin at a time. Where the record has a row from the same origin already (a rebuild wrote
+/// the entry as a row, with the run flag as it is now; the blob's may be older), the row stays.
+pub(crate) async fn materialize(manager: &SchemaManager<'_>) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, Statement};
+    let db = manager.get_connection();
+    let backend = db.get_database_backend();
+    let ids = db
+        .query_all_raw(Statement::from_string(
+            backend,
+            "SELECT id FROM observation_origins WHERE observed IS NOT NULL",
+        ))
+        .await?;
+    for row in ids {
+        let id: i64 = row.try_get_by_index(0)?;
+        let Some(origin) = db
+            .query_one_raw(Statement::from_sql_and_values(
+                backend,
+                "SELECT observed_at, observed FROM observation_origins WHERE id = ?",
+                [id.into()],
+            ))
+            .await?
+        else {
+            continue;
+        };
+        let at: zonetrail_model::Timestamp = origin.try_get_by_index(0)?;
+        let blob: Vec<u8> = origin.try_get_by_index(1)?;
+        let view = Observed::parse(&blob)
+            .map_err(|e| DbErr::Custom(format!("observation_origins {id}: {e}")))?;
+        let entries: Vec<_> = view.iter().collect();
+        for chunk in entries.chunks(500) {
+            let mut q = Query::insert()
+                .into_table(Alias::new("record_observations"))
+                .columns(
+                    [
+                        "record_id",
+                        "origin_id",
+                        "observed_at",
+                        "deleted",
+                        "content_hash",
+                        "starts_run",
+                    ]
+                    .map(Alias::new),
+                )
+                .to_owned();
+            for e in chunk {
+                q.values_panic([
+                    e.record_id.into(),
+                    id.into(),
+                    at.into(),
+                    e.content_hash.is_none().into(),
+                    e.content_hash.clone().into(),
+                    e.starts_run.into(),
+                ]);
+            }
+            q.on_conflict(
+                OnConflict::columns([Alias::new("record_id"), Alias::new("origin_id")])
+                    .do_nothing_on([Alias::new("record_id")])
+                    .to_owned(),
+            );
+            db.execute(&q).await?;
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]

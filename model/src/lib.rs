@@ -8,7 +8,6 @@ pub mod db;
 pub mod entity;
 pub mod message;
 mod name;
-pub mod observed;
 mod record;
 pub mod telemetry;
 #[cfg(feature = "testing")]

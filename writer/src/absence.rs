@@ -55,7 +55,7 @@ pub(crate) async fn apply(
     // A page stamped before the sweep's start still saw what it listed.
     let seen = seen_by(db, &older, page_origins).await?;
 
-    let mut plan = Plan::new(zone_id.clone(), None);
+    let mut plan = Plan::new(zone_id.clone());
     let mut slow = Vec::new();
     let others_since = |row: &StoredRow| {
         absences.iter().any(|a| a.id != absence.id && a.observed_at >= row.observed_at)
@@ -81,8 +81,7 @@ pub(crate) async fn apply(
     Ok(plan.execute(db).await?)
 }
 
-/// Which of these rows have an observation from one of these page origins: a row or a
-/// blob-kept one (only rows observed since the earliest page can have the latter).
+/// Which of these rows have an observation from one of these page origins.
 async fn seen_by(
     db: &impl ConnectionTrait,
     rows: &[StoredRow],
@@ -105,18 +104,6 @@ async fn seen_by(
             for r in db.query_all(&q).await? {
                 seen.insert(r.try_get::<i64>("", "record_id")?);
             }
-        }
-    }
-    let earliest = pages.iter().map(|p| p.observed_at).min().expect("pages is not empty");
-    let heads: Vec<(i64, i64)> = rows
-        .iter()
-        .filter(|r| r.observed_at >= earliest)
-        .filter_map(|r| r.observation_origin_id.map(|o| (r.id, o)))
-        .collect();
-    let origins: HashSet<i64> = origins.into_iter().collect();
-    for (record_id, obs) in store::blob_chains(db, &heads, Some(earliest)).await? {
-        if obs.iter().any(|o| origins.contains(&o.origin.id)) {
-            seen.insert(record_id);
         }
     }
     Ok(seen)

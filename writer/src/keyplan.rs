@@ -13,7 +13,7 @@ use zonetrail_model::{RecordKey, Timestamp};
 use crate::error::ApplyError;
 use crate::origin::{OriginKind, OriginRow, Source};
 use crate::plan::{
-    Chain, ChangeWrite, Effect, KeyOutcome, ObsWrite, RecordRef, Refresh, RowWrite, Snapshot,
+    ChangeWrite, Effect, KeyOutcome, ObsWrite, RecordRef, Refresh, RowWrite, Snapshot,
 };
 use crate::sequence::{self, Obs, State};
 use crate::store::{StoredChange, StoredObs, StoredRow};
@@ -72,7 +72,6 @@ pub(crate) fn plan_fast(
     })?;
     let o = &new.obs;
     let record = RecordRef::Id(row.id);
-    let chain = Chain::Keep(row.observation_origin_id);
     let is_record = o.is_record_observation();
     let sweep_id = (is_record && o.origin.source == Source::Sweep)
         .then(|| o.origin.sweep_id.clone())
@@ -80,15 +79,15 @@ pub(crate) fn plan_fast(
     if old == o.state {
         if !is_record {
             // An absence inside a deleted run is implied by the zone's sweeps: nothing to store.
-            return Ok(KeyOutcome::new(record, Effect::Unchanged, chain));
+            return Ok(KeyOutcome::new(record, Effect::Unchanged));
         }
-        let mut out = KeyOutcome::new(record, Effect::Refreshed, chain);
+        let mut out = KeyOutcome::new(record, Effect::Refreshed);
         out.refresh = Some(Refresh {
             observed_at: o.at,
             last_seen_at: matches!(o.state, State::Present(_)).then_some(o.at),
             last_sweep_id: sweep_id,
         });
-        out.observed = Some(ObsWrite {
+        out.obs_insert.push(ObsWrite {
             origin_id: o.origin.id,
             at: o.at,
             state: o.state.clone(),
@@ -105,7 +104,7 @@ pub(crate) fn plan_fast(
         (State::Present(_), State::Present(_)) => Effect::Updated,
         _ => Effect::Tombstoned,
     };
-    let mut out = KeyOutcome::new(record, effect, chain);
+    let mut out = KeyOutcome::new(record, effect);
     let present = matches!(o.state, State::Present(_));
     if present && after.is_none() {
         return Err(ApplyError::Inconsistent(format!(
@@ -122,13 +121,12 @@ pub(crate) fn plan_fast(
         deleted_at: (!present).then_some(o.at),
         last_sweep_id: sweep_id.or_else(|| row.last_sweep_id.clone()),
     });
-    let observation =
-        ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run: true };
-    if is_record {
-        out.observed = Some(observation);
-    } else {
-        out.obs_insert.push(observation);
-    }
+    out.obs_insert.push(ObsWrite {
+        origin_id: o.origin.id,
+        at: o.at,
+        state: o.state.clone(),
+        starts_run: true,
+    });
     out.changes_insert.push(ChangeWrite {
         origin: o.origin.clone(),
         at: o.at,
@@ -194,12 +192,8 @@ pub(crate) fn plan_full(
     let mut record_obs: Vec<Obs> = Vec::new();
     let mut stored_absences: Vec<Obs> = Vec::new();
     let mut stored_flags: HashMap<i64, bool> = HashMap::new();
-    let mut in_blob: HashSet<i64> = HashSet::new();
     for s in &stored_obs {
         stored_flags.insert(s.origin.id, s.starts_run);
-        if s.in_blob {
-            in_blob.insert(s.origin.id);
-        }
         let obs = Obs { at: s.at, state: s.state.clone(), origin: s.origin.clone() };
         if s.origin.kind == OriginKind::Records {
             record_obs.push(obs);
@@ -219,11 +213,7 @@ pub(crate) fn plan_full(
         None => RecordRef::New(key.clone()),
     };
 
-    // Observations: every record observation, and the absences that start a run. The new
-    // record observation goes to its message's blob; the blob-kept ones read here become rows,
-    // with their current run flag, so that the record needs no chain any more.
-    let new_origin = new.filter(|n| n.obs.is_record_observation()).map(|n| n.obs.origin.id);
-    let mut observed = None;
+    // Observations: every record observation, and the absences that start a run.
     let mut obs_insert = Vec::new();
     let mut obs_flags = Vec::new();
     let mut keep: HashSet<i64> = HashSet::new();
@@ -235,18 +225,13 @@ pub(crate) fn plan_full(
         let write =
             || ObsWrite { origin_id: o.origin.id, at: o.at, state: o.state.clone(), starts_run };
         match stored_flags.get(&o.origin.id) {
-            _ if in_blob.contains(&o.origin.id) => obs_insert.push(write()),
             Some(&flag) if flag == starts_run => {}
             Some(_) => obs_flags.push((o.origin.id, starts_run)),
-            None if Some(o.origin.id) == new_origin => observed = Some(write()),
             None => obs_insert.push(write()),
         }
     }
-    let obs_delete: Vec<i64> = stored_flags
-        .keys()
-        .filter(|id| !keep.contains(id) && !in_blob.contains(id))
-        .copied()
-        .collect();
+    let obs_delete: Vec<i64> =
+        stored_flags.keys().filter(|id| !keep.contains(id)).copied().collect();
 
     // History: one row per run start.
     let snap = |h: &Option<String>| -> Result<Option<Snapshot>, ApplyError> {
@@ -321,10 +306,6 @@ pub(crate) fn plan_full(
             && r.deleted_at == write.deleted_at
             && r.last_sweep_id == write.last_sweep_id
     });
-    // A row that points at a chain, or gets a new blob-kept observation, is written even when
-    // it shows the same: its `observation_origin_id` changes.
-    let unchanged_row =
-        same_row && row.is_some_and(|r| r.observation_origin_id.is_none()) && observed.is_none();
 
     // Lookup values follow the live content.
     let old_live = row.and_then(|r| match row_state(r) {
@@ -360,9 +341,8 @@ pub(crate) fn plan_full(
         _ if !same_row => Effect::Refreshed,
         _ => Effect::Unchanged,
     };
-    let mut out = KeyOutcome::new(record, effect, Chain::Materialized);
-    out.row = (!unchanged_row).then_some(write);
-    out.observed = observed;
+    let mut out = KeyOutcome::new(record, effect);
+    out.row = (!same_row).then_some(write);
     out.obs_insert = obs_insert;
     out.obs_delete = obs_delete;
     out.obs_flags = obs_flags;

@@ -97,7 +97,6 @@ mod sequence;
 mod store;
 mod sweep;
 mod tables;
-mod unchanged;
 mod validate;
 mod zone;
 

@@ -320,37 +320,15 @@ pub(crate) async fn by_ids(
     Ok(out)
 }
 
-/// Origins by id with their observation blobs (origins without one are left out).
-pub(crate) async fn blobs_by_ids(
-    db: &impl ConnectionTrait,
-    ids: &[i64],
-) -> Result<Vec<(Arc<OriginRow>, Vec<u8>)>, DbErr> {
-    let mut out = Vec::with_capacity(ids.len());
-    for chunk in ids.chunks(crate::store::IN_CHUNK) {
-        let select = select_origins()
-            .column(O::Observed)
-            .and_where(Expr::col(O::Id).is_in(chunk.iter().copied()))
-            .and_where(Expr::col(O::Observed).is_not_null())
-            .to_owned();
-        for r in db.query_all(&select).await? {
-            let blob: Vec<u8> = r.try_get("", "observed")?;
-            out.push((Arc::new(decode(&r)?), blob));
-        }
-    }
-    Ok(out)
-}
-
-/// Store what a records message observed: its blob and how many observations it holds.
-/// Written last, in the message's transaction: an origin whose count is not 0 was applied.
-pub(crate) async fn store_observed(
+/// Store how many record observations a records message made. Written last, in the
+/// message's transaction: an origin whose count is not 0 was applied.
+pub(crate) async fn set_observations(
     db: &impl ConnectionTrait,
     origin_id: i64,
-    blob: Vec<u8>,
     observations: usize,
 ) -> Result<(), DbErr> {
     let q = Query::update()
         .table(O::Table)
-        .value(O::Observed, blob)
         .value(O::Observations, observations as i64)
         .and_where(Expr::col(O::Id).eq(origin_id))
         .to_owned();
@@ -358,11 +336,10 @@ pub(crate) async fn store_observed(
     Ok(())
 }
 
-/// A sweep page's origin: its id and when it was read.
+/// A sweep page's origin.
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct PageOrigin {
     pub id: i64,
-    pub observed_at: Timestamp,
 }
 
 /// The record origins (pages) of one zone's sweep, and how many record observations they made.
@@ -372,7 +349,7 @@ pub(crate) async fn sweep_page_origins(
     sweep_id: &str,
 ) -> Result<(Vec<PageOrigin>, u64), DbErr> {
     let select = Query::select()
-        .columns([O::Id, O::ObservedAt, O::Observations])
+        .columns([O::Id, O::Observations])
         .from(O::Table)
         .and_where(Expr::col(O::SweepId).eq(sweep_id))
         .and_where(Expr::col(O::ZoneId).eq(zone_id.as_str()))
@@ -382,10 +359,7 @@ pub(crate) async fn sweep_page_origins(
     let mut pages = Vec::new();
     let mut observations: u64 = 0;
     for r in db.query_all(&select).await? {
-        pages.push(PageOrigin {
-            id: r.try_get("", "id")?,
-            observed_at: r.try_get("", "observed_at")?,
-        });
+        pages.push(PageOrigin { id: r.try_get("", "id")? });
         observations += Ord::max(r.try_get::<i64>("", "observations")?, 0) as u64;
     }
     Ok((pages, observations))

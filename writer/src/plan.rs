@@ -12,9 +12,7 @@ use std::sync::Arc;
 use zonetrail_model::entity::{record_changes, record_sets, record_values};
 use zonetrail_model::{RecordKey, Timestamp, ZoneId};
 
-use zonetrail_model::observed::{self, ObservedEntry};
-
-use crate::origin::{self, OriginRow};
+use crate::origin::OriginRow;
 use crate::sequence::{Action, State};
 use crate::store::{self, IN_CHUNK, KeyCols};
 use crate::tables::RecordObservations as RO;
@@ -50,25 +48,6 @@ pub(crate) struct Refresh {
     pub observed_at: Timestamp,
     pub last_seen_at: Option<Timestamp>,
     pub last_sweep_id: Option<String>,
-}
-
-/// Where a record's blob-kept observations stand after this plan.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) enum Chain {
-    /// As stored: the chain starts at this origin (or there is none).
-    Keep(Option<i64>),
-    /// Every blob-kept observation of the record is written as a row by this plan: the chain
-    /// is no longer needed.
-    Materialized,
-}
-
-impl Chain {
-    fn tail(self) -> Option<i64> {
-        match self {
-            Chain::Keep(head) => head,
-            Chain::Materialized => None,
-        }
-    }
 }
 
 #[derive(Debug, Clone)]
@@ -122,9 +101,6 @@ pub(crate) struct KeyOutcome {
     pub record: RecordRef,
     pub row: Option<RowWrite>,
     pub refresh: Option<Refresh>,
-    /// The records message's own observation of this record: kept in its origin's blob.
-    pub observed: Option<ObsWrite>,
-    pub chain: Chain,
     pub obs_insert: Vec<ObsWrite>,
     pub obs_delete: Vec<i64>,
     pub obs_flags: Vec<(i64, bool)>,
@@ -136,13 +112,11 @@ pub(crate) struct KeyOutcome {
 }
 
 impl KeyOutcome {
-    pub(crate) fn new(record: RecordRef, effect: Effect, chain: Chain) -> Self {
+    pub(crate) fn new(record: RecordRef, effect: Effect) -> Self {
         Self {
             record,
             row: None,
             refresh: None,
-            observed: None,
-            chain,
             obs_insert: Vec::new(),
             obs_delete: Vec::new(),
             obs_flags: Vec::new(),
@@ -150,14 +124,6 @@ impl KeyOutcome {
             changes_delete: Vec::new(),
             values: None,
             effect,
-        }
-    }
-
-    /// The record's newest blob-kept observation after this plan.
-    fn chain_head(&self, blob_origin: Option<i64>) -> Option<i64> {
-        match (&self.observed, blob_origin) {
-            (Some(_), Some(origin)) => Some(origin),
-            _ => self.chain.tail(),
         }
     }
 }
@@ -175,15 +141,12 @@ pub struct Counts {
 
 pub(crate) struct Plan {
     zone_id: ZoneId,
-    /// The records message's origin, whose blob keeps the message's observations (`None` for
-    /// an absence: its observations are rows).
-    blob_origin: Option<i64>,
     outcomes: Vec<KeyOutcome>,
 }
 
 impl Plan {
-    pub(crate) fn new(zone_id: ZoneId, blob_origin: Option<i64>) -> Self {
-        Self { zone_id, blob_origin, outcomes: Vec::new() }
+    pub(crate) fn new(zone_id: ZoneId) -> Self {
+        Self { zone_id, outcomes: Vec::new() }
     }
 
     pub(crate) fn push(&mut self, outcome: KeyOutcome) {
@@ -205,15 +168,13 @@ impl Plan {
         // Rows first: new records need their ids before anything can point at them. A new
         // record is a plain INSERT: if a concurrent message created it since this one looked,
         // the duplicate key fails this transaction, and the retry finds the row.
-        let blob_origin = self.blob_origin;
-        let mut new_rows: Vec<(Option<i64>, &RowWrite, Option<i64>)> = Vec::new();
-        let mut rows: Vec<(Option<i64>, &RowWrite, Option<i64>)> = Vec::new();
+        let mut new_rows: Vec<(Option<i64>, &RowWrite)> = Vec::new();
+        let mut rows: Vec<(Option<i64>, &RowWrite)> = Vec::new();
         for o in &self.outcomes {
             if let Some(w) = &o.row {
-                let head = o.chain_head(blob_origin);
                 match o.record {
-                    RecordRef::New(_) => new_rows.push((None, w, head)),
-                    RecordRef::Id(id) => rows.push((Some(id), w, head)),
+                    RecordRef::New(_) => new_rows.push((None, w)),
+                    RecordRef::Id(id) => rows.push((Some(id), w)),
                 }
             }
         }
@@ -243,8 +204,7 @@ impl Plan {
             }
         };
 
-        let mut refresh: HashMap<(&Refresh, Option<i64>), Vec<i64>> = HashMap::new();
-        let mut observed = Vec::new();
+        let mut refresh: HashMap<&Refresh, Vec<i64>> = HashMap::new();
         let mut obs_insert = Vec::new();
         let mut obs_delete = Vec::new();
         let mut obs_flags: HashMap<bool, Vec<(i64, i64)>> = HashMap::new();
@@ -255,15 +215,7 @@ impl Plan {
         for o in &self.outcomes {
             let id = id_of(&o.record)?;
             if let Some(r) = &o.refresh {
-                refresh.entry((r, o.chain_head(blob_origin))).or_default().push(id);
-            }
-            if let Some(w) = &o.observed {
-                observed.push(ObservedEntry {
-                    record_id: id,
-                    prev_origin_id: o.chain.tail(),
-                    starts_run: w.starts_run,
-                    content_hash: w.state.hash().map(str::to_owned),
-                });
+                refresh.entry(r).or_default().push(id);
             }
             obs_insert.extend(o.obs_insert.iter().map(|w| (id, w)));
             obs_delete.extend(o.obs_delete.iter().map(|origin| (id, *origin)));
@@ -279,8 +231,8 @@ impl Plan {
                 values_insert.extend(values.iter().map(|v| (id, v.as_str())));
             }
         }
-        for ((r, head), ids) in refresh {
-            refresh_rows(db, r, head, &ids).await?;
+        for (r, ids) in refresh {
+            refresh_rows(db, r, &ids).await?;
         }
         delete_observations(db, &obs_delete).await?;
         insert_observations(db, &obs_insert).await?;
@@ -293,13 +245,6 @@ impl Plan {
         delete_by_ids(db, record_values::Entity, record_values::Column::RecordId, &values_clear)
             .await?;
         insert_values(db, &values_insert).await?;
-        if let Some(origin) = blob_origin
-            && !observed.is_empty()
-        {
-            let n = observed.len();
-            let blob = observed::encode(observed).map_err(|e| DbErr::Custom(e.to_string()))?;
-            origin::store_observed(db, origin, blob, n).await?;
-        }
         Ok(counts)
     }
 }
@@ -314,7 +259,7 @@ fn ts_opt(t: Option<Timestamp>) -> Expr {
 
 /// The columns of a record's state: what a write sets beyond the record's key, and all that
 /// an existing row's upsert updates.
-const STATE_COLUMNS: [record_sets::Column; 8] = [
+const STATE_COLUMNS: [record_sets::Column; 7] = [
     record_sets::Column::Content,
     record_sets::Column::ContentHash,
     record_sets::Column::ObservedAt,
@@ -322,10 +267,9 @@ const STATE_COLUMNS: [record_sets::Column; 8] = [
     record_sets::Column::LastSeenAt,
     record_sets::Column::DeletedAt,
     record_sets::Column::LastSweepId,
-    record_sets::Column::ObservationOriginId,
 ];
 
-/// Write whole rows: `(id, row, observation_origin_id)`. A row that exists (locked by this
+/// Write whole rows: `(id, row)`. A row that exists (locked by this
 /// transaction) is named by its id, so `INSERT ... ON DUPLICATE KEY UPDATE` meets the
 /// duplicate at the primary key and updates in place; without the id InnoDB would insert
 /// into the clustered index first and undo that when the record key's index refuses it.
@@ -333,24 +277,24 @@ const STATE_COLUMNS: [record_sets::Column; 8] = [
 async fn write_rows(
     db: &impl ConnectionTrait,
     zone_id: &ZoneId,
-    rows: &[(Option<i64>, &RowWrite, Option<i64>)],
+    rows: &[(Option<i64>, &RowWrite)],
 ) -> Result<(), DbErr> {
     use record_sets::Column as C;
-    let Some((first_id, _, _)) = rows.first() else { return Ok(()) };
+    let Some((first_id, _)) = rows.first() else { return Ok(()) };
     let upsert = first_id.is_some();
-    debug_assert!(rows.iter().all(|(id, _, _)| id.is_some() == upsert));
-    // ~14 values a row: stay far below the placeholder limits.
+    debug_assert!(rows.iter().all(|(id, _)| id.is_some() == upsert));
+    // ~13 values a row: stay far below the placeholder limits.
     for chunk in rows.chunks(IN_CHUNK) {
         let mut q = Query::insert().into_table(record_sets::Entity).to_owned();
-        let mut columns = Vec::with_capacity(14);
+        let mut columns = Vec::with_capacity(13);
         if upsert {
             columns.push(C::Id);
         }
         columns.extend([C::ZoneId, C::Name, C::ReversedName, C::RecordType, C::SetIdentifier]);
         columns.extend(STATE_COLUMNS);
         q.columns(columns);
-        for (id, r, head) in chunk {
-            let mut values: Vec<SimpleExpr> = Vec::with_capacity(14);
+        for (id, r) in chunk {
+            let mut values: Vec<SimpleExpr> = Vec::with_capacity(13);
             if let Some(id) = id {
                 values.push((*id).into());
             }
@@ -367,7 +311,6 @@ async fn write_rows(
                 ts_opt(r.last_seen_at),
                 ts_opt(r.deleted_at),
                 r.last_sweep_id.clone().into(),
-                (*head).into(),
             ]);
             q.values_panic(values);
         }
@@ -379,18 +322,12 @@ async fn write_rows(
     Ok(())
 }
 
-async fn refresh_rows(
-    db: &impl ConnectionTrait,
-    r: &Refresh,
-    head: Option<i64>,
-    ids: &[i64],
-) -> Result<(), DbErr> {
+async fn refresh_rows(db: &impl ConnectionTrait, r: &Refresh, ids: &[i64]) -> Result<(), DbErr> {
     use record_sets::Column as C;
     for chunk in ids.chunks(IN_CHUNK * 4) {
         let mut q = Query::update()
             .table(record_sets::Entity)
             .value(C::ObservedAt, ts(r.observed_at))
-            .value(C::ObservationOriginId, head)
             .to_owned();
         if let Some(t) = r.last_seen_at {
             q.value(C::LastSeenAt, ts(t));

@@ -28,8 +28,7 @@ pub(crate) async fn rebuild(
         return Ok(());
     }
     let ids: Vec<i64> = items.iter().map(|i| i.row.id).collect();
-    let rows: Vec<&StoredRow> = items.iter().map(|i| i.row).collect();
-    let mut observations = store::observations(db, &rows).await?;
+    let mut observations = store::observations(db, &ids).await?;
     let mut changes = store::changes(db, &ids).await?;
     for item in items {
         let stored = Stored {

@@ -2,7 +2,6 @@
 
 use sea_orm::ConnectionTrait;
 use sea_orm::sea_query::{OnConflict, Query};
-use std::collections::HashMap;
 use zonetrail_model::entity::sweep_pages;
 use zonetrail_model::{Origin, RecordsMessage, Timestamp, to_micros};
 
@@ -10,11 +9,11 @@ use crate::ApplyOptions;
 use crate::error::ApplyError;
 use crate::keyplan::{NewObs, fast_applies, fast_needs_content, plan_fast, plan_full};
 use crate::origin::{self, NewOrigin, OriginKind, ZoneLock};
-use crate::plan::{Chain, Counts, Effect, KeyOutcome, ObsWrite, Plan, RecordRef};
+use crate::plan::{Counts, Plan};
 use crate::rebuild::{Item, rebuild};
 use crate::sequence::{Obs, horizon};
 use crate::store::{self, KeyCols};
-use crate::{unchanged, validate};
+use crate::validate;
 
 pub(crate) async fn apply(
     db: &impl ConnectionTrait,
@@ -53,38 +52,8 @@ pub(crate) async fn apply(
     origin::lock_zone(db, &m.zone_id, ZoneLock::Shared).await?;
     let absences = origin::zone_absences(db, &m.zone_id).await?;
     let horizon = horizon(&absences);
-    let mut plan = Plan::new(m.zone_id.clone(), Some(origin.id));
-    // A sweep page's records unchanged since the previous sweep are refreshed without reading
-    // them; the others go below.
-    let refreshed = match (&m.origin, options.always_rebuild) {
-        (Origin::Sweep { .. }, false) => {
-            unchanged::refresh(db, &m.zone_id, &incoming, &keys, &origin, &absences).await?
-        }
-        _ => HashMap::new(),
-    };
-    let (incoming, keys): (Vec<_>, Vec<_>) = incoming
-        .into_iter()
-        .zip(keys)
-        .enumerate()
-        .filter_map(|(i, (inc, key))| match refreshed.get(&i) {
-            Some(r) => {
-                let mut out = KeyOutcome::new(
-                    RecordRef::Id(r.id),
-                    Effect::Refreshed,
-                    Chain::Keep(Some(r.prev_origin_id)),
-                );
-                out.observed = Some(ObsWrite {
-                    origin_id: origin.id,
-                    at,
-                    state: inc.state,
-                    starts_run: false,
-                });
-                plan.push(out);
-                None
-            }
-            None => Some((inc, key)),
-        })
-        .unzip();
+    let mut plan = Plan::new(m.zone_id.clone());
+    let observations = incoming.len();
     let mut rows = store::lock_records(db, &m.zone_id, &keys).await?;
 
     // Which way each record goes; only changes and rebuilds need the stored content.
@@ -135,6 +104,9 @@ pub(crate) async fn apply(
     }
     rebuild(db, &mut plan, slow, &absences, horizon).await?;
     let counts = plan.execute(db).await?;
+    if observations > 0 {
+        origin::set_observations(db, origin.id, observations).await?;
+    }
 
     if let Origin::Sweep { sweep_id, page } = &m.origin {
         use sweep_pages::Column as C;

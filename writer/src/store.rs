@@ -77,8 +77,6 @@ pub(crate) struct StoredRow {
     pub last_seen_at: Option<Timestamp>,
     pub deleted_at: Option<Timestamp>,
     pub last_sweep_id: Option<String>,
-    /// The newest origin that keeps an observation of this record in its blob.
-    pub observation_origin_id: Option<i64>,
     /// `None` until read ([`load_contents`]); then the column (`None` for a tombstone of a
     /// record never seen alive).
     pub content: Option<Option<String>>,
@@ -108,7 +106,6 @@ struct NarrowRow {
     last_seen_at: Option<Timestamp>,
     deleted_at: Option<Timestamp>,
     last_sweep_id: Option<String>,
-    observation_origin_id: Option<i64>,
 }
 
 impl From<NarrowRow> for StoredRow {
@@ -124,7 +121,6 @@ impl From<NarrowRow> for StoredRow {
             last_seen_at: r.last_seen_at,
             deleted_at: r.deleted_at,
             last_sweep_id: r.last_sweep_id,
-            observation_origin_id: r.observation_origin_id,
             content: None,
         }
     }
@@ -147,7 +143,6 @@ fn narrow(
             C::LastSeenAt,
             C::DeletedAt,
             C::LastSweepId,
-            C::ObservationOriginId,
         ])
         .into_model::<NarrowRow>()
 }
@@ -285,7 +280,6 @@ pub(crate) async fn lock_zone_rows(
             last_seen_at: r.last_seen_at,
             deleted_at: r.deleted_at,
             last_sweep_id: r.last_sweep_id,
-            observation_origin_id: r.observation_origin_id,
             content: Some(r.content),
         })
         .collect())
@@ -298,17 +292,12 @@ pub(crate) struct StoredObs {
     pub at: Timestamp,
     pub state: State,
     pub starts_run: bool,
-    /// Kept in its origin's blob (not a `record_observations` row).
-    pub in_blob: bool,
 }
 
-/// The stored observations of these rows, by record id: their `record_observations` rows and
-/// the chain of blob-kept ones that starts at each row's `observation_origin_id`. Where both
-/// hold an observation by the same origin (a rebuild wrote the blob's entry as a row), the
-/// row wins: it carries the current run flag.
+/// The stored observations (`record_observations` rows) of these records, by record id.
 pub(crate) async fn observations(
     db: &impl ConnectionTrait,
-    rows: &[&StoredRow],
+    record_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
     #[derive(FromQueryResult)]
     struct Raw {
@@ -319,7 +308,6 @@ pub(crate) async fn observations(
         content_hash: Option<String>,
         starts_run: bool,
     }
-    let record_ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let mut raws = Vec::new();
     for chunk in record_ids.chunks(IN_CHUNK) {
         let q = Query::select()
@@ -366,84 +354,7 @@ pub(crate) async fn observations(
             at: r.observed_at,
             state,
             starts_run: r.starts_run,
-            in_blob: false,
         });
-    }
-    let heads: Vec<(i64, i64)> =
-        rows.iter().filter_map(|r| r.observation_origin_id.map(|o| (r.id, o))).collect();
-    for (record_id, obs) in blob_chains(db, &heads, None).await? {
-        let list = out.entry(record_id).or_default();
-        for o in obs {
-            if !list.iter().any(|s| s.origin.id == o.origin.id) {
-                list.push(o);
-            }
-        }
-    }
-    Ok(out)
-}
-
-/// Follow each record's chain of blob-kept observations from `(record id, newest origin id)`,
-/// newest first, one query per step for all records at once. A chain ends at an entry with
-/// no previous origin, at an origin compacted away (older than the horizon), or, with
-/// `since`, at the first origin observed before it.
-pub(crate) async fn blob_chains(
-    db: &impl ConnectionTrait,
-    heads: &[(i64, i64)],
-    since: Option<Timestamp>,
-) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
-    use zonetrail_model::observed::Observed;
-    let mut out: HashMap<i64, Vec<StoredObs>> = HashMap::new();
-    type Blob = (Arc<OriginRow>, Vec<u8>);
-    let mut blobs: HashMap<i64, Option<Blob>> = HashMap::new();
-    let mut frontier: Vec<(i64, i64)> = heads.to_vec();
-    while !frontier.is_empty() {
-        let mut need: Vec<i64> =
-            frontier.iter().map(|(_, o)| *o).filter(|o| !blobs.contains_key(o)).collect();
-        need.sort_unstable();
-        need.dedup();
-        for chunk in need.chunks(IN_CHUNK) {
-            for (origin, blob) in origin::blobs_by_ids(db, chunk).await? {
-                Observed::parse(&blob)
-                    .map_err(|e| DbErr::Type(format!("observation_origins {}: {e}", origin.id)))?;
-                blobs.insert(origin.id, Some((origin, blob)));
-            }
-        }
-        for id in need {
-            blobs.entry(id).or_insert(None);
-        }
-        let mut next = Vec::new();
-        for (record_id, origin_id) in frontier {
-            let Some(Some((origin, blob))) = blobs.get(&origin_id) else { continue };
-            if since.is_some_and(|t| origin.observed_at < t) {
-                continue;
-            }
-            let Some(entry) = Observed::parse(blob).ok().and_then(|v| v.find(record_id)) else {
-                return Err(DbErr::RecordNotFound(format!(
-                    "record {record_id} points at origin {origin_id}, whose blob does not observe it"
-                )));
-            };
-            let state = match entry.content_hash {
-                Some(h) => State::Present(h),
-                None => State::Deleted,
-            };
-            out.entry(record_id).or_default().push(StoredObs {
-                origin: origin.clone(),
-                at: origin.observed_at,
-                state,
-                starts_run: entry.starts_run,
-                in_blob: true,
-            });
-            if let Some(prev) = entry.prev_origin_id {
-                // Each origin observes a record once, so a chain never comes back to one.
-                if out[&record_id].iter().any(|o| o.origin.id == prev) {
-                    return Err(DbErr::Custom(format!(
-                        "record {record_id}: the chain of observations loops at origin {prev}"
-                    )));
-                }
-                next.push((record_id, prev));
-            }
-        }
-        frontier = next;
     }
     Ok(out)
 }

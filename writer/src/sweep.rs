@@ -188,7 +188,6 @@ async fn compact(
         .map(|r| r.try_get::<i64>("", "id"))
         .collect::<Result<_, _>>()?;
     for chunk in ids.chunks(IN_CHUNK) {
-        keep_run_starts(db, chunk).await?;
         let q = Query::delete()
             .from_table(RO::Table)
             .and_where(Expr::col(RO::StartsRun).eq(false))
@@ -206,55 +205,6 @@ async fn compact(
             .and_where(Expr::exists(referenced).not())
             .to_owned();
         db.execute(&q).await?;
-        let q = Query::update()
-            .table(O::Table)
-            .value(O::Observed, Option::<Vec<u8>>::None)
-            .and_where(Expr::col(O::Id).is_in(chunk.iter().copied()))
-            .to_owned();
-        db.execute(&q).await?;
-    }
-    Ok(())
-}
-
-/// Before the blobs of these origins go: their run starts become rows (the history keeps
-/// them). An observation a rebuild already wrote as a row keeps that row: its run flag is
-/// the current one, the blob's may be older.
-async fn keep_run_starts(db: &impl ConnectionTrait, origin_ids: &[i64]) -> Result<(), ApplyError> {
-    use zonetrail_model::observed::Observed;
-    for (origin, blob) in origin::blobs_by_ids(db, origin_ids).await? {
-        let view = Observed::parse(&blob).map_err(|e| {
-            ApplyError::Inconsistent(format!("observation_origins {}: {e}", origin.id))
-        })?;
-        let starts: Vec<_> = view.iter().filter(|e| e.starts_run).collect();
-        for chunk in starts.chunks(IN_CHUNK) {
-            let mut q = Query::insert()
-                .into_table(RO::Table)
-                .columns([
-                    RO::RecordId,
-                    RO::OriginId,
-                    RO::ObservedAt,
-                    RO::Deleted,
-                    RO::ContentHash,
-                    RO::StartsRun,
-                ])
-                .to_owned();
-            for e in chunk {
-                q.values_panic([
-                    e.record_id.into(),
-                    origin.id.into(),
-                    origin.observed_at.into(),
-                    e.content_hash.is_none().into(),
-                    e.content_hash.clone().into(),
-                    true.into(),
-                ]);
-            }
-            q.on_conflict(
-                OnConflict::columns([RO::RecordId, RO::OriginId])
-                    .do_nothing_on([RO::RecordId])
-                    .to_owned(),
-            );
-            db.execute(&q).await?;
-        }
     }
     Ok(())
 }

@@ -19,10 +19,8 @@ pub(crate) enum ObservationOrigins {
     EventName,
     Actor,
     ActorRole,
-    /// Migration `m20261201_000006`: how many record observations the message made, and the
-    /// blob that keeps them (`zonetrail_model::observed`).
+    /// Migration `m20261201_000006`: how many record observations the message made.
     Observations,
-    Observed,
 }
 
 /// Migration `m20261201_000006`: one row per zone, the lock that orders a zone's absences

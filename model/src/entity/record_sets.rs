@@ -19,9 +19,6 @@ pub struct Model {
     pub last_seen_at: Option<DateTimeUtc>,
     pub deleted_at: Option<DateTimeUtc>,
     pub last_sweep_id: Option<String>,
-    /// The newest origin keeping an observation of this record in its blob (writer
-    /// bookkeeping, migration `m20261201_000006`).
-    pub observation_origin_id: Option<i64>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -444,7 +444,7 @@ async fn old_interior_observations_are_compacted_and_history_stays(backend: Back
             done(&zone, n, day(d), day(d) + chrono::Duration::seconds(2), 1, 1),
         ]
     };
-    // Observations kept: `record_observations` rows and entries of the origins' blobs.
+    // Observations kept: `record_observations` rows.
     let observations = || async {
         let backend = db.conn.get_database_backend();
         let mut kept = std::collections::BTreeSet::new();
@@ -461,15 +461,6 @@ async fn old_interior_observations_are_compacted_and_history_stays(backend: Back
                 r.try_get::<i64>("", "record_id").unwrap(),
                 r.try_get::<i64>("", "origin_id").unwrap(),
             ));
-        }
-        let blobs =
-            "SELECT id, observed FROM observation_origins WHERE observed IS NOT NULL".to_owned();
-        for r in db.conn.query_all_raw(Statement::from_string(backend, blobs)).await.unwrap() {
-            let origin: i64 = r.try_get("", "id").unwrap();
-            let blob: Vec<u8> = r.try_get("", "observed").unwrap();
-            for e in zonetrail_model::observed::Observed::parse(&blob).unwrap().iter() {
-                kept.insert((e.record_id, origin));
-            }
         }
         kept.len()
     };
