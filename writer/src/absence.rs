@@ -16,10 +16,9 @@ use zonetrail_model::entity::record_sets;
 use crate::ApplyOptions;
 use crate::error::ApplyError;
 use crate::keyplan::{NewObs, plan_fast, row_state};
-use crate::origin::{OriginKind, OriginRow, PageOrigin};
 use crate::plan::{Counts, Plan};
 use crate::rebuild::{Item, rebuild};
-use crate::sequence::{Obs, State, horizon};
+use crate::sequence::{Obs, OriginKind, OriginRow, PageOrigin, State, horizon};
 use crate::store::{self, IN_CHUNK, StoredRow};
 use crate::tables::RecordObservations as RO;
 

@@ -11,11 +11,11 @@ use std::sync::Arc;
 use zonetrail_model::{RecordKey, Timestamp};
 
 use crate::error::ApplyError;
-use crate::origin::{OriginKind, OriginRow, Source};
+
 use crate::plan::{
     ChangeWrite, Effect, KeyOutcome, ObsWrite, RecordRef, Refresh, RowWrite, Snapshot,
 };
-use crate::sequence::{self, Obs, State};
+use crate::sequence::{self, Obs, OriginKind, OriginRow, Source, State};
 use crate::store::{StoredChange, StoredObs, StoredRow};
 use crate::validate::Content;
 

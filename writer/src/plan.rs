@@ -12,7 +12,7 @@ use std::sync::Arc;
 use zonetrail_model::entity::{record_changes, record_sets, record_values};
 use zonetrail_model::{RecordKey, Timestamp, ZoneId};
 
-use crate::origin::OriginRow;
+use crate::sequence::OriginRow;
 use crate::sequence::{Action, State};
 use crate::store::{self, IN_CHUNK, KeyCols};
 use crate::tables::RecordObservations as RO;

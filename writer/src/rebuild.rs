@@ -7,8 +7,8 @@ use zonetrail_model::{RecordKey, Timestamp};
 
 use crate::error::ApplyError;
 use crate::keyplan::{NewObs, Stored, plan_full};
-use crate::origin::OriginRow;
 use crate::plan::Plan;
+use crate::sequence::OriginRow;
 use crate::store::{self, StoredRow};
 
 pub(crate) struct Item<'a> {

@@ -8,10 +8,10 @@ use zonetrail_model::{Origin, RecordsMessage, Timestamp, to_micros};
 use crate::ApplyOptions;
 use crate::error::ApplyError;
 use crate::keyplan::{NewObs, fast_applies, fast_needs_content, plan_fast, plan_full};
-use crate::origin::{self, NewOrigin, OriginKind, ZoneLock};
+use crate::origin::{self, ZoneLock};
 use crate::plan::{Counts, Plan};
 use crate::rebuild::{Item, rebuild};
-use crate::sequence::{Obs, horizon};
+use crate::sequence::{NewOrigin, Obs, OriginKind, horizon, part_digest};
 use crate::store::{self, KeyCols};
 use crate::validate;
 
@@ -24,13 +24,8 @@ pub(crate) async fn apply(
     validate::observed_at(m.observed_at, now)?;
     validate::origin(&m.origin)?;
     let at = to_micros(m.observed_at);
-    let new_origin = NewOrigin::from_message(
-        &m.zone_id,
-        at,
-        &m.origin,
-        OriginKind::Records,
-        &origin::part_digest(m),
-    );
+    let new_origin =
+        NewOrigin::from_message(&m.zone_id, at, &m.origin, OriginKind::Records, &part_digest(m));
     // Observations are a set: a message applied before adds nothing. Its origin exists only
     // if it was applied in full, so a redelivery costs one read and writes nothing.
     if origin::find(db, &new_origin.row.key).await?.is_some() {

@@ -1,13 +1,225 @@
-//! The pure heart of the writer: one record's observations, in observation order, give its
-//! current state and its history. Nothing here touches the database.
+//! The pure heart of the writer: origins (what observed something) as values, and how one
+//! record's observations, in observation order, give its current state and its history.
+//! Nothing here touches the database: the queries are in [`crate::origin`] (origins) and
+//! [`crate::store`] (records, their observations and history).
 //!
 //! See the crate documentation for the invariant this implements.
 
+use sha2::{Digest, Sha256};
 use std::cmp::Ordering;
 use std::sync::Arc;
-use zonetrail_model::Timestamp;
+use zonetrail_model::{Origin, RecordsMessage, Timestamp, ZoneId, to_micros};
 
-use crate::origin::{OriginKind, OriginRow, Source};
+// Origins: the messages that observed something. Every observation of a record points at one,
+// and the zone-wide absences (a reconciled sweep, a deleted zone) are origins too.
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum OriginKind {
+    /// A records message: its upserts and deletes are observations of single records.
+    Records,
+    /// A completed sweep: every record of the zone it did not see was absent at its start,
+    /// unless something observed the record during the sweep's window.
+    Reconcile,
+    /// The zone was deleted: every record of it was absent from then on.
+    ZoneDeleted,
+}
+
+impl OriginKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Records => "records",
+            Self::Reconcile => "reconcile",
+            Self::ZoneDeleted => "zone_deleted",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "records" => Self::Records,
+            "reconcile" => Self::Reconcile,
+            "zone_deleted" => Self::ZoneDeleted,
+            _ => return None,
+        })
+    }
+}
+
+/// The history `source` column.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Source {
+    Event,
+    Sweep,
+    Reconcile,
+}
+
+impl Source {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Self::Event => "event",
+            Self::Sweep => "sweep",
+            Self::Reconcile => "reconcile",
+        }
+    }
+
+    pub(crate) fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "event" => Self::Event,
+            "sweep" => Self::Sweep,
+            "reconcile" => Self::Reconcile,
+            _ => return None,
+        })
+    }
+}
+
+/// An origin as stored (`id` is only meaningful inside one database).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct OriginRow {
+    pub id: i64,
+    pub key: String,
+    pub kind: OriginKind,
+    pub source: Source,
+    pub observed_at: Timestamp,
+    pub window_end: Option<Timestamp>,
+    pub sweep_id: Option<String>,
+    pub page: Option<i32>,
+    pub event_id: Option<String>,
+    pub event_name: Option<String>,
+    pub actor: Option<String>,
+    pub actor_role: Option<String>,
+    /// Record observations the message made (0 until the message is applied in full).
+    pub observations: i64,
+}
+
+impl OriginRow {
+    /// True when this origin is a sweep page of `sweep_id`.
+    pub(crate) fn is_page_of(&self, sweep_id: &str) -> bool {
+        self.kind == OriginKind::Records
+            && self.source == Source::Sweep
+            && self.sweep_id.as_deref() == Some(sweep_id)
+    }
+}
+
+/// An origin about to be stored.
+#[derive(Debug, Clone)]
+pub(crate) struct NewOrigin {
+    pub row: OriginRow,
+    pub zone_id: ZoneId,
+}
+
+impl NewOrigin {
+    /// The origin of a records message (`kind = records`) or of a zone deletion. `part`
+    /// tells apart the messages the ingest split one page or event into (they share origin
+    /// and time); see [`part_digest`].
+    pub(crate) fn from_message(
+        zone_id: &ZoneId,
+        observed_at: Timestamp,
+        origin: &Origin,
+        kind: OriginKind,
+        part: &str,
+    ) -> Self {
+        let at = to_micros(observed_at);
+        let micros = format!("{}{part}", at.timestamp_micros());
+        let prefix = match kind {
+            OriginKind::ZoneDeleted => "zone-deleted/",
+            _ => "",
+        };
+        let (key, source, sweep_id, page, event_id, event_name, actor, actor_role) = match origin {
+            Origin::Sweep { sweep_id, page } => (
+                format!("{zone_id}/{prefix}sweep/{sweep_id}/{page}@{micros}"),
+                Source::Sweep,
+                Some(sweep_id.clone()),
+                Some(*page as i32),
+                None,
+                None,
+                None,
+                None,
+            ),
+            Origin::Event { event_id, event_name, actor, actor_role } => (
+                format!("{zone_id}/{prefix}event/{event_id}@{micros}"),
+                Source::Event,
+                None,
+                None,
+                Some(event_id.clone()),
+                Some(event_name.clone()),
+                actor.clone(),
+                actor_role.clone(),
+            ),
+        };
+        Self {
+            zone_id: zone_id.clone(),
+            row: OriginRow {
+                id: 0,
+                key,
+                kind,
+                source,
+                observed_at: at,
+                window_end: None,
+                sweep_id,
+                page,
+                event_id,
+                event_name,
+                actor,
+                actor_role,
+                observations: 0,
+            },
+        }
+    }
+
+    /// The absence a completed sweep observes: at its start, for records not seen in its window.
+    pub(crate) fn reconcile(
+        zone_id: &ZoneId,
+        sweep_id: &str,
+        started_at: Timestamp,
+        done_at: Timestamp,
+    ) -> Self {
+        Self {
+            zone_id: zone_id.clone(),
+            row: OriginRow {
+                id: 0,
+                key: format!("{zone_id}/reconcile/{sweep_id}"),
+                kind: OriginKind::Reconcile,
+                source: Source::Reconcile,
+                observed_at: to_micros(started_at),
+                window_end: Some(to_micros(done_at)),
+                sweep_id: Some(sweep_id.to_owned()),
+                page: None,
+                event_id: None,
+                event_name: None,
+                actor: None,
+                actor_role: None,
+                observations: 0,
+            },
+        }
+    }
+}
+
+/// A short digest of the keys a records message lists, so that each part of a split page or
+/// event is an origin of its own: then an origin that exists was applied in full (with its
+/// observations, in one transaction), and a redelivery is recognised without reading records.
+pub(crate) fn part_digest(m: &RecordsMessage) -> String {
+    let mut keys: Vec<String> = m
+        .upserts
+        .iter()
+        .map(|r| format!("u {} {} {}", r.name, r.rtype, r.set_identifier.as_deref().unwrap_or("")))
+        .chain(m.deletes.iter().map(|d| {
+            format!("d {} {} {}", d.name, d.rtype, d.set_identifier.as_deref().unwrap_or(""))
+        }))
+        .collect();
+    keys.sort_unstable();
+    let mut h = Sha256::new();
+    for k in &keys {
+        h.update(k.as_bytes());
+        h.update(b"\n");
+    }
+    format!("/{}", &hex::encode(h.finalize())[..16])
+}
+
+/// A sweep page's origin.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct PageOrigin {
+    pub id: i64,
+}
+
+// Observations and runs.
 
 /// How far back a late message can still place itself exactly in a record's history.
 ///

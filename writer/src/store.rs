@@ -12,13 +12,11 @@ use std::sync::Arc;
 use zonetrail_model::entity::{record_changes, record_sets};
 use zonetrail_model::{RecordKey, RecordName, RecordType, Timestamp, ZoneId};
 
-use crate::origin::{self, OriginRow};
-use crate::sequence::State;
+use crate::origin;
+use crate::sequence::{OriginRow, State};
 use crate::tables::RecordObservations as RO;
 
-/// How many values an `IN (...)` list or a multi-row statement carries at most: far below
-/// SQLite's 32,766 and MySQL's 65,535 placeholders, large enough to keep round trips few.
-pub(crate) const IN_CHUNK: usize = 500;
+pub(crate) use crate::tables::IN_CHUNK;
 
 /// The unique key `(zone_id, name, record_type, set_identifier)` of `record_sets`
 /// (migration `m20261122_000001`).

@@ -9,9 +9,10 @@ use zonetrail_model::{SweepDone, Timestamp, to_micros};
 
 use crate::ApplyOptions;
 use crate::error::ApplyError;
-use crate::origin::{self, NewOrigin, ZoneLock};
+use crate::origin::{self, ZoneLock};
 use crate::plan::Counts;
 use crate::sequence::HORIZON;
+use crate::sequence::NewOrigin;
 use crate::store::IN_CHUNK;
 use crate::tables::{ObservationOrigins as O, RecordObservations as RO};
 use crate::{absence, validate};

@@ -3,6 +3,10 @@
 
 use sea_orm::DeriveIden;
 
+/// How many values an `IN (...)` list or a multi-row statement carries at most: far below
+/// SQLite's 32,766 and MySQL's 65,535 placeholders, large enough to keep round trips few.
+pub(crate) const IN_CHUNK: usize = 500;
+
 #[derive(DeriveIden, Clone, Copy)]
 pub(crate) enum ObservationOrigins {
     Table,

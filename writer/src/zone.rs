@@ -15,8 +15,9 @@ use zonetrail_model::{
 
 use crate::ApplyOptions;
 use crate::error::ApplyError;
-use crate::origin::{self, NewOrigin, OriginKind, OriginRow, ZoneLock};
+use crate::origin::{self, ZoneLock};
 use crate::plan::Counts;
+use crate::sequence::{NewOrigin, OriginKind, OriginRow};
 use crate::tables::HostedZonesExt;
 use crate::{absence, validate};
 
