@@ -18,11 +18,10 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 use zonetrail_model::db::DbSettings;
 
+pub use crate::config::DEFAULT_CONCURRENCY;
+use crate::config::WriterConfig;
 use crate::metrics::BatchMetrics;
 use crate::{ApplyError, apply_body};
-
-/// Messages of one batch applied at once unless `ZONETRAIL_WRITER_CONCURRENCY` says otherwise.
-pub const DEFAULT_CONCURRENCY: usize = 4;
 
 /// What the handler keeps between invocations: the database pool, made once at init.
 pub struct State {
@@ -34,17 +33,12 @@ pub struct State {
 }
 
 impl State {
-    /// Read the database settings (`DATABASE_URL` or the RDS secret) and
-    /// `ZONETRAIL_WRITER_CONCURRENCY`, and open the pool.
+    /// Read the writer's settings ([`WriterConfig`]) and the database's (`DATABASE_URL` or
+    /// the RDS secret), and open the pool.
     pub async fn from_env() -> Result<Self, Error> {
+        let config = WriterConfig::from_env()?;
         let settings = DbSettings::from_env().await?;
-        let concurrency = match std::env::var("ZONETRAIL_WRITER_CONCURRENCY") {
-            Ok(v) => v.parse::<usize>().ok().filter(|n| *n > 0).ok_or_else(|| {
-                format!("ZONETRAIL_WRITER_CONCURRENCY is not a positive number: {v:?}")
-            })?,
-            Err(_) => DEFAULT_CONCURRENCY,
-        }
-        .min(settings.max_connections.max(1) as usize);
+        let concurrency = config.concurrency.min(settings.max_connections.max(1) as usize);
         tracing::info!(database = ?settings, concurrency, "connecting");
         let db = settings.connect().await?;
         Ok(Self { db, emit_metrics: true, concurrency })

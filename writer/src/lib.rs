@@ -85,6 +85,7 @@
 //! message is tried again, as after a deadlock or a lock wait timeout ([`apply_with`]).
 
 mod absence;
+pub mod config;
 mod error;
 mod keyplan;
 pub mod lambda;
