@@ -1,6 +1,8 @@
 //! Counts operators watch, as CloudWatch Embedded Metric Format lines (Lambda's stdout goes to
 //! CloudWatch Logs, which turns such lines into metrics).
 
+use zonetrail_model::emf::{EmfLine, Unit};
+
 use crate::sweep::SweepReport;
 
 /// One EMF line for a sweep run.
@@ -14,23 +16,13 @@ pub fn sweep_emf(report: &SweepReport, paused: bool) -> String {
         ("Route53Retries", report.route53_retries),
         ("MessagesSent", report.messages),
     ];
-    let mut line = serde_json::json!({
-        "_aws": {
-            "Timestamp": chrono::Utc::now().timestamp_millis(),
-            "CloudWatchMetrics": [{
-                "Namespace": "zonetrail",
-                "Dimensions": [["Stage"]],
-                "Metrics": metrics.iter().map(|(name, _)| serde_json::json!({"Name": name, "Unit": "Count"})).collect::<Vec<_>>(),
-            }],
-        },
-        "Stage": "ingest",
-        "sweep_id": report.sweep_id,
-        "paused": paused,
-    });
-    for (name, value) in metrics {
-        line[name] = value.into();
-    }
-    line.to_string()
+    let line = EmfLine::new("ingest")
+        .property("sweep_id", report.sweep_id.as_str())
+        .property("paused", paused);
+    metrics
+        .into_iter()
+        .fold(line, |line, (name, value)| line.metric(name, Unit::Count, value))
+        .to_line(chrono::Utc::now())
 }
 
 #[cfg(test)]

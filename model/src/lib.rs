@@ -5,6 +5,7 @@
 //! writer and the API never re-check them.
 
 pub mod db;
+pub mod emf;
 pub mod entity;
 pub mod message;
 mod name;

@@ -1,11 +1,8 @@
-//! CloudWatch Embedded Metric Format: one JSON line per batch on stdout, which Lambda ships to
-//! CloudWatch Logs and CloudWatch turns into metrics (namespace `zonetrail`, dimension
-//! `Stage=writer`). No API call, no extra latency.
+//! The writer's counts as one CloudWatch Embedded Metric Format line per batch (dimension
+//! `Stage=writer`), through the shared encoder in [`zonetrail_model::emf`].
 
-use serde_json::{Value, json};
 use zonetrail_model::Timestamp;
-
-pub const NAMESPACE: &str = "zonetrail";
+use zonetrail_model::emf::{EmfLine, Unit};
 
 /// What a batch did, for the metrics.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -20,30 +17,18 @@ pub struct BatchMetrics {
 impl BatchMetrics {
     /// The EMF document for this batch, as one line.
     pub fn emf_line(&self, now: Timestamp) -> String {
-        let mut definitions = vec![
-            json!({"Name": "RecordsUpserted", "Unit": "Count"}),
-            json!({"Name": "RecordsTombstoned", "Unit": "Count"}),
-            json!({"Name": "MessagesFailed", "Unit": "Count"}),
-        ];
-        let mut doc = json!({
-            "Stage": "writer",
-            "RecordsUpserted": self.records_upserted,
-            "RecordsTombstoned": self.records_tombstoned,
-            "MessagesFailed": self.messages_failed,
-        });
+        let mut line = EmfLine::new("writer")
+            .metric("RecordsUpserted", Unit::Count, self.records_upserted)
+            .metric("RecordsTombstoned", Unit::Count, self.records_tombstoned)
+            .metric("MessagesFailed", Unit::Count, self.messages_failed);
         if !self.freshness_lag_seconds.is_empty() {
-            definitions.push(json!({"Name": "FreshnessLagSeconds", "Unit": "Seconds"}));
-            doc["FreshnessLagSeconds"] = Value::from(self.freshness_lag_seconds.clone());
+            line = line.metric(
+                "FreshnessLagSeconds",
+                Unit::Seconds,
+                self.freshness_lag_seconds.clone(),
+            );
         }
-        doc["_aws"] = json!({
-            "Timestamp": now.timestamp_millis(),
-            "CloudWatchMetrics": [{
-                "Namespace": NAMESPACE,
-                "Dimensions": [["Stage"]],
-                "Metrics": definitions,
-            }],
-        });
-        doc.to_string()
+        line.to_line(now)
     }
 }
 
@@ -51,6 +36,7 @@ impl BatchMetrics {
 mod tests {
     use super::*;
     use chrono::{TimeZone, Utc};
+    use serde_json::{Value, json};
 
     #[test]
     fn emf_line_declares_every_metric_it_carries() {
