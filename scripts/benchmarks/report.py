@@ -137,8 +137,8 @@ READING = """
 
 - **writer.** Each record set the writer applies is a `record_sets` row, its `record_values`
   rows and, when it changes, a `record_changes` row (history), in one transaction per message;
-  what the message observed is one blob per message (what lets a late message find its place
-  in the history). "1 at a time" applies one message after the other; "4 at once" four
+  and a `record_observations` row per record it observed (what lets a late message find its
+  place in the history). "1 at a time" applies one message after the other; "4 at once" four
   messages concurrently, as the Lambda handler applies a batch. "Redelivery" applies the same
   messages again (nothing to write); "next sweep" is a new sweep with the same content, which
   moves every record's `observed_at`. The "server floor" rows write exactly the rows of a
@@ -192,4 +192,10 @@ with open(out, "w") as f:
         f.write(f"- **{step}**: {how}; exit status {rc}, {secs} s.\n")
     f.write(f"\nThe Lambda binaries: {kind}.\n")
     f.write(READING)
+    # The writer decision is measured by scripts/bench-writer-decision, not here; its figures
+    # are kept in the notes.
+    f.write("\n## The writer decision (issue 15)\n\n")
+    f.write("Measured by `scripts/bench-writer-decision` (the blob-keeping writer against plain ")
+    f.write("`record_observations` rows), not by this script: see the figures and the decision in ")
+    f.write("[benchmarks-notes.md](benchmarks-notes.md#2026-12-02-the-writer-decision-issue-15).\n")
 print(open(out).read())

@@ -44,34 +44,41 @@
 //!
 //! # Where observations are kept
 //!
-//! An observation a records message makes is an entry in its origin's blob
-//! (`observation_origins.observed`, [`zonetrail_model::observed`]): record id, run flag,
-//! content hash, and the origin of the record's previous blob-kept observation. The record's
-//! row names the newest such origin (`record_sets.observation_origin_id`), so its
-//! observations are a chain that a rebuild follows back, one query a step for all the records
-//! it rebuilds. One row per message is written where there used to be one row per record.
-//! A rebuild writes the observations it read as `record_observations` rows, with their
-//! current run flags, and ends the chain; zone-wide absences that start a run are rows too.
+//! Every observation is a `record_observations` row (record, origin, time, state, and whether
+//! it starts a run), written with the message's other rows in multi-row statements. Every
+//! record observation is kept; a zone-wide absence only where it starts a run (elsewhere the
+//! zone's absences imply it). A rebuild reads a record's observations in one query, however
+//! late the new one is. The origins are `observation_origins` rows; `observations` there
+//! counts a records message's observations, so a sweep's completeness is a sum.
+//!
+//! (Migrations 6 to 7 kept fast-path observations in a blob per message instead, chained per
+//! record; measured against rows it did not pay for itself — docs/benchmarks-notes.md, "The
+//! writer decision" — and migration 7 turned the blobs back into rows.)
+//!
+//! # Modules
+//!
+//! `sequence` is pure: origins as values, observation order, runs and history of one record.
+//! `origin` and `store` are the queries (origins and zone locks; records, their observations
+//! and history); `keyplan` decides what one record needs written, `plan` writes a message's
+//! worth in a handful of statements; `records`, `sweep` and `zone` apply the three message
+//! kinds. [`config`] holds the settings, read once at start-up.
 //!
 //! # Bounded storage
 //!
 //! SQS keeps a message at most 14 days after it was first sent (also in the DLQ), so nothing
 //! older can arrive. Observations inside a run that are older than [`HORIZON_DAYS`] before the
-//! zone's newest sweep are compacted at reconciliation: their origins' blobs are dropped after
-//! the run starts in them became rows (they are the history).
+//! zone's newest sweep are compacted at reconciliation: their rows are deleted, and then the
+//! origins no row names. Run starts stay (they are the history).
 //!
 //! # Fast and slow
 //!
 //! Nearly every observation is newer than everything its record has seen, with no sweep
 //! window or zone-wide absence in the way: it is applied from the `record_sets` row alone
 //! (unchanged content only moves `observed_at`/`last_seen_at`, in one `UPDATE ... WHERE id IN`
-//! for the whole message; the row is read without its content). A sweep page whose records
-//! the previous sweep saw the same is cheaper still: they are matched by content hash against
-//! the blob of the origin that observed them last, and refreshed by one conditional `UPDATE`
-//! without being read (`unchanged.rs`). Anything else — late, duplicate, tied, or near a
-//! reconciliation — reads the record's stored observations and history, rebuilds its
-//! sequence and writes the difference. Every path gives the same result; the property test
-//! checks it.
+//! for the whole message, plus its observation rows; the row is read without its content).
+//! Anything else — late, duplicate, tied, or near a reconciliation — reads the record's stored
+//! observations and history, rebuilds its sequence and writes the difference. Both paths give
+//! the same result; the property test checks it.
 //!
 //! # Concurrency
 //!

@@ -115,8 +115,8 @@ async fn unchanged_content_only_moves_observed_at(backend: Backend) {
 async fn a_page_equal_to_the_previous_sweeps_refreshes_only_records_that_did_not_change_since(
     backend: Backend,
 ) {
-    // A page that lists what the previous sweep's page listed is refreshed without reading its
-    // rows (writer/src/unchanged.rs); a record that changed since must still get its history.
+    // A page that lists what the previous sweep's page listed only moves the records' times;
+    // a record that changed since must still get its history.
     let db = migrated(backend).await;
     let (zone, reference) = (fresh_zone(), fresh_zone());
     let a = "192.0.2.1";
