@@ -6,12 +6,12 @@
 //! records observed before it need nothing: the absence only continues their deleted run, and
 //! the zone's absences imply it whenever their sequence is rebuilt.
 
-use sea_orm::sea_query::{Expr, ExprTrait};
-use sea_orm::{ColumnTrait, ConnectionTrait, QueryFilter};
+use sea_orm::sea_query::ExprTrait;
+use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, QueryFilter, QuerySelect};
 use std::collections::HashSet;
 use std::sync::Arc;
 use zonetrail_model::ZoneId;
-use zonetrail_model::entity::record_sets;
+use zonetrail_model::entity::{record_observations, record_sets};
 
 use crate::ApplyOptions;
 use crate::error::ApplyError;
@@ -20,7 +20,6 @@ use crate::plan::{Counts, Plan};
 use crate::rebuild::{Item, rebuild};
 use crate::sequence::{Obs, OriginKind, OriginRow, PageOrigin, State, horizon};
 use crate::store::{self, IN_CHUNK, StoredRow};
-use crate::tables::RecordObservations as RO;
 
 /// `absence` must be stored already and be part of `absences`.
 pub(crate) async fn apply(
@@ -94,15 +93,15 @@ async fn seen_by(
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     for id_chunk in ids.chunks(IN_CHUNK) {
         for origin_chunk in origins.chunks(IN_CHUNK) {
-            let q = sea_orm::sea_query::Query::select()
-                .column(RO::RecordId)
-                .from(RO::Table)
-                .and_where(Expr::col(RO::RecordId).is_in(id_chunk.iter().copied()))
-                .and_where(Expr::col(RO::OriginId).is_in(origin_chunk.iter().copied()))
-                .to_owned();
-            for r in db.query_all(&q).await? {
-                seen.insert(r.try_get::<i64>("", "record_id")?);
-            }
+            let ids: Vec<i64> = record_observations::Entity::find()
+                .select_only()
+                .column(record_observations::Column::RecordId)
+                .filter(record_observations::Column::RecordId.is_in(id_chunk.iter().copied()))
+                .filter(record_observations::Column::OriginId.is_in(origin_chunk.iter().copied()))
+                .into_tuple()
+                .all(db)
+                .await?;
+            seen.extend(ids);
         }
     }
     Ok(seen)

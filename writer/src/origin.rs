@@ -1,24 +1,26 @@
 //! Queries of origins (`observation_origins`) and of the zone locks. The origins as values
 //! ([`OriginRow`], [`NewOrigin`]) are in [`crate::sequence`].
 
-use sea_orm::sea_query::{Expr, ExprTrait, OnConflict, Query};
-use sea_orm::{ConnectionTrait, DbErr, FromQueryResult, Order, QueryResult};
+use sea_orm::ActiveValue::Set;
+use sea_orm::sea_query::{Expr, OnConflict};
+use sea_orm::{
+    ColumnTrait, ConnectionTrait, DbErr, EntityTrait, QueryFilter, QueryOrder, QuerySelect,
+};
 use std::sync::Arc;
+use zonetrail_model::entity::{observation_origins as origins, zone_locks};
 use zonetrail_model::{Timestamp, ZoneId};
 
 use crate::sequence::{HORIZON, NewOrigin, OriginKind, OriginRow, PageOrigin, Source};
-use crate::tables::{IN_CHUNK, ObservationOrigins as O, ZoneLocks};
+use crate::tables::IN_CHUNK;
+use origins::Column as C;
 
 /// The stored origin with this key, if any (a plain read: a redelivery writes nothing).
 pub(crate) async fn find(
     db: &impl ConnectionTrait,
     key: &str,
 ) -> Result<Option<Arc<OriginRow>>, DbErr> {
-    let select = select_origins().and_where(Expr::col(O::OriginKey).eq(key)).to_owned();
-    match db.query_one(&select).await? {
-        Some(row) => Ok(Some(Arc::new(decode(&row)?))),
-        None => Ok(None),
-    }
+    let row = origins::Entity::find().filter(C::OriginKey.eq(key)).one(db).await?;
+    row.map(|r| decode(r).map(Arc::new)).transpose()
 }
 
 /// Store the origin if it is new and return it with its id.
@@ -27,49 +29,39 @@ pub(crate) async fn ensure(
     new: &NewOrigin,
 ) -> Result<Arc<OriginRow>, DbErr> {
     let r = &new.row;
-    let insert = Query::insert()
-        .into_table(O::Table)
-        .columns([
-            O::OriginKey,
-            O::ZoneId,
-            O::Kind,
-            O::Source,
-            O::ObservedAt,
-            O::WindowEnd,
-            O::SweepId,
-            O::Page,
-            O::EventId,
-            O::EventName,
-            O::Actor,
-            O::ActorRole,
-        ])
-        .values_panic([
-            r.key.clone().into(),
-            new.zone_id.as_str().into(),
-            r.kind.as_str().into(),
-            r.source.as_str().into(),
-            r.observed_at.into(),
-            r.window_end.into(),
-            r.sweep_id.clone().into(),
-            r.page.into(),
-            r.event_id.clone().into(),
-            r.event_name.clone().into(),
-            r.actor.clone().into(),
-            r.actor_role.clone().into(),
-        ])
-        .on_conflict(OnConflict::column(O::OriginKey).do_nothing_on([O::OriginKey]).to_owned())
-        .to_owned();
-    db.execute(&insert).await?;
+    let row = origins::ActiveModel {
+        origin_key: Set(r.key.clone()),
+        zone_id: Set(new.zone_id.as_str().to_owned()),
+        kind: Set(r.kind.as_str().to_owned()),
+        source: Set(r.source.as_str().to_owned()),
+        observed_at: Set(r.observed_at),
+        window_end: Set(r.window_end),
+        sweep_id: Set(r.sweep_id.clone()),
+        page: Set(r.page),
+        event_id: Set(r.event_id.clone()),
+        event_name: Set(r.event_name.clone()),
+        actor: Set(r.actor.clone()),
+        actor_role: Set(r.actor_role.clone()),
+        ..Default::default()
+    };
+    origins::Entity::insert(row)
+        .on_conflict(OnConflict::column(C::OriginKey).do_nothing_on([C::OriginKey]).to_owned())
+        .exec_without_returning(db)
+        .await?;
     // A locking read sees the row a concurrent delivery of the same message committed while
     // this insert waited for it (a plain read would keep this transaction's snapshot).
-    let select = select_origins()
-        .and_where(Expr::col(O::OriginKey).eq(r.key.as_str()))
+    let row = origins::Entity::find()
+        .filter(C::OriginKey.eq(r.key.as_str()))
         .lock_shared()
-        .to_owned();
-    let row = db.query_one(&select).await?.ok_or_else(|| {
-        DbErr::RecordNotFound(format!("origin {} was just stored but cannot be read back", r.key))
-    })?;
-    Ok(Arc::new(decode(&row)?))
+        .one(db)
+        .await?
+        .ok_or_else(|| {
+            DbErr::RecordNotFound(format!(
+                "origin {} was just stored but cannot be read back",
+                r.key
+            ))
+        })?;
+    Ok(Arc::new(decode(row)?))
 }
 
 /// The zone-wide absences of a zone (reconciled sweeps and deletions) within the retention
@@ -79,29 +71,30 @@ pub(crate) async fn zone_absences(
     zone_id: &ZoneId,
 ) -> Result<Vec<Arc<OriginRow>>, DbErr> {
     let kinds = [OriginKind::Reconcile.as_str(), OriginKind::ZoneDeleted.as_str()];
+    let absences = || {
+        origins::Entity::find().filter(C::ZoneId.eq(zone_id.as_str())).filter(C::Kind.is_in(kinds))
+    };
     // Locking reads: they see absences committed a moment ago, and keep a concurrent
     // reconciliation of this zone from adding one until this transaction ends.
-    let newest = Query::select()
-        .column(O::ObservedAt)
-        .from(O::Table)
-        .and_where(Expr::col(O::ZoneId).eq(zone_id.as_str()))
-        .and_where(Expr::col(O::Kind).is_in(kinds))
-        .order_by(O::ObservedAt, Order::Desc)
+    let newest: Option<Timestamp> = absences()
+        .select_only()
+        .column(C::ObservedAt)
+        .order_by_desc(C::ObservedAt)
         .limit(1)
         .lock_shared()
-        .to_owned();
-    let Some(newest) = db.query_one(&newest).await? else {
+        .into_tuple()
+        .one(db)
+        .await?;
+    let Some(newest) = newest else {
         return Ok(Vec::new());
     };
-    let newest: Timestamp = newest.try_get("", "observed_at")?;
-    let select = select_origins()
-        .and_where(Expr::col(O::ZoneId).eq(zone_id.as_str()))
-        .and_where(Expr::col(O::Kind).is_in(kinds))
-        .and_where(Expr::col(O::ObservedAt).gte(newest - HORIZON))
-        .order_by(O::ObservedAt, Order::Asc)
+    let rows = absences()
+        .filter(C::ObservedAt.gte(newest - HORIZON))
+        .order_by_asc(C::ObservedAt)
         .lock_shared()
-        .to_owned();
-    db.query_all(&select).await?.iter().map(|r| decode(r).map(Arc::new)).collect()
+        .all(db)
+        .await?;
+    rows.into_iter().map(|r| decode(r).map(Arc::new)).collect()
 }
 
 /// Origins by id.
@@ -111,10 +104,10 @@ pub(crate) async fn by_ids(
 ) -> Result<Vec<Arc<OriginRow>>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IN_CHUNK) {
-        let select =
-            select_origins().and_where(Expr::col(O::Id).is_in(chunk.iter().copied())).to_owned();
-        for r in db.query_all(&select).await? {
-            out.push(Arc::new(decode(&r)?));
+        let rows =
+            origins::Entity::find().filter(C::Id.is_in(chunk.iter().copied())).all(db).await?;
+        for r in rows {
+            out.push(Arc::new(decode(r)?));
         }
     }
     Ok(out)
@@ -127,12 +120,11 @@ pub(crate) async fn set_observations(
     origin_id: i64,
     observations: usize,
 ) -> Result<(), DbErr> {
-    let q = Query::update()
-        .table(O::Table)
-        .value(O::Observations, observations as i64)
-        .and_where(Expr::col(O::Id).eq(origin_id))
-        .to_owned();
-    db.execute(&q).await?;
+    origins::Entity::update_many()
+        .col_expr(C::Observations, Expr::value(observations as i64))
+        .filter(C::Id.eq(origin_id))
+        .exec(db)
+        .await?;
     Ok(())
 }
 
@@ -142,63 +134,21 @@ pub(crate) async fn sweep_page_origins(
     zone_id: &ZoneId,
     sweep_id: &str,
 ) -> Result<(Vec<PageOrigin>, u64), DbErr> {
-    let select = Query::select()
-        .columns([O::Id, O::Observations])
-        .from(O::Table)
-        .and_where(Expr::col(O::SweepId).eq(sweep_id))
-        .and_where(Expr::col(O::ZoneId).eq(zone_id.as_str()))
-        .and_where(Expr::col(O::Kind).eq(OriginKind::Records.as_str()))
-        .and_where(Expr::col(O::Source).eq(Source::Sweep.as_str()))
-        .to_owned();
-    let mut pages = Vec::new();
-    let mut observations: u64 = 0;
-    for r in db.query_all(&select).await? {
-        pages.push(PageOrigin { id: r.try_get("", "id")? });
-        observations += Ord::max(r.try_get::<i64>("", "observations")?, 0) as u64;
-    }
-    Ok((pages, observations))
+    let rows: Vec<(i64, i64)> = origins::Entity::find()
+        .select_only()
+        .columns([C::Id, C::Observations])
+        .filter(C::SweepId.eq(sweep_id))
+        .filter(C::ZoneId.eq(zone_id.as_str()))
+        .filter(C::Kind.eq(OriginKind::Records.as_str()))
+        .filter(C::Source.eq(Source::Sweep.as_str()))
+        .into_tuple()
+        .all(db)
+        .await?;
+    let observations = rows.iter().map(|(_, n)| Ord::max(*n, 0) as u64).sum();
+    Ok((rows.into_iter().map(|(id, _)| PageOrigin { id }).collect(), observations))
 }
 
-fn select_origins() -> sea_orm::sea_query::SelectStatement {
-    Query::select()
-        .columns([
-            O::Id,
-            O::OriginKey,
-            O::Kind,
-            O::Source,
-            O::ObservedAt,
-            O::WindowEnd,
-            O::SweepId,
-            O::Page,
-            O::EventId,
-            O::EventName,
-            O::Actor,
-            O::ActorRole,
-            O::Observations,
-        ])
-        .from(O::Table)
-        .to_owned()
-}
-
-#[derive(FromQueryResult)]
-struct RawOrigin {
-    id: i64,
-    origin_key: String,
-    kind: String,
-    source: String,
-    observed_at: Timestamp,
-    window_end: Option<Timestamp>,
-    sweep_id: Option<String>,
-    page: Option<i32>,
-    event_id: Option<String>,
-    event_name: Option<String>,
-    actor: Option<String>,
-    actor_role: Option<String>,
-    observations: i64,
-}
-
-fn decode(row: &QueryResult) -> Result<OriginRow, DbErr> {
-    let r = RawOrigin::from_query_result(row, "")?;
+fn decode(r: origins::Model) -> Result<OriginRow, DbErr> {
     let bad = |what: &str, v: &str| DbErr::Type(format!("observation_origins.{what} holds {v:?}"));
     Ok(OriginRow {
         id: r.id,
@@ -239,30 +189,25 @@ pub(crate) async fn lock_zone(
         return Ok(());
     }
     let select = || {
-        let mut q = Query::select()
-            .column(ZoneLocks::ZoneId)
-            .from(ZoneLocks::Table)
-            .and_where(Expr::col(ZoneLocks::ZoneId).eq(zone_id.as_str()))
-            .to_owned();
+        let q = zone_locks::Entity::find_by_id(zone_id.as_str().to_owned());
         match how {
             ZoneLock::Shared => q.lock_shared(),
             ZoneLock::Exclusive => q.lock_exclusive(),
-        };
-        q
+        }
     };
-    if db.query_one(&select()).await?.is_some() {
+    if select().one(db).await?.is_some() {
         return Ok(());
     }
     // The zone's first message: make the row (a concurrent first message waits here for it).
-    let insert = Query::insert()
-        .into_table(ZoneLocks::Table)
-        .columns([ZoneLocks::ZoneId])
-        .values_panic([zone_id.as_str().into()])
+    let row = zone_locks::ActiveModel { zone_id: Set(zone_id.as_str().to_owned()) };
+    zone_locks::Entity::insert(row)
         .on_conflict(
-            OnConflict::column(ZoneLocks::ZoneId).do_nothing_on([ZoneLocks::ZoneId]).to_owned(),
+            OnConflict::column(zone_locks::Column::ZoneId)
+                .do_nothing_on([zone_locks::Column::ZoneId])
+                .to_owned(),
         )
-        .to_owned();
-    db.execute(&insert).await?;
-    db.query_one(&select()).await?;
+        .exec_without_returning(db)
+        .await?;
+    select().one(db).await?;
     Ok(())
 }

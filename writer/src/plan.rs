@@ -9,13 +9,13 @@ use sea_orm::{ConnectionTrait, DbErr};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
+use zonetrail_model::entity::record_observations::{self, Column as RO};
 use zonetrail_model::entity::{record_changes, record_sets, record_values};
 use zonetrail_model::{RecordKey, Timestamp, ZoneId};
 
 use crate::sequence::OriginRow;
 use crate::sequence::{Action, State};
 use crate::store::{self, IN_CHUNK, KeyCols};
-use crate::tables::RecordObservations as RO;
 
 /// A content as history and rows store it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -347,7 +347,7 @@ async fn insert_observations(
 ) -> Result<(), DbErr> {
     for chunk in rows.chunks(IN_CHUNK * 2) {
         let mut q = Query::insert()
-            .into_table(RO::Table)
+            .into_table(record_observations::Entity)
             .columns([
                 RO::RecordId,
                 RO::OriginId,
@@ -393,7 +393,10 @@ fn pairs_condition(pairs: &[(i64, i64)]) -> Cond {
 
 async fn delete_observations(db: &impl ConnectionTrait, pairs: &[(i64, i64)]) -> Result<(), DbErr> {
     for chunk in pairs.chunks(IN_CHUNK) {
-        let q = Query::delete().from_table(RO::Table).cond_where(pairs_condition(chunk)).to_owned();
+        let q = Query::delete()
+            .from_table(record_observations::Entity)
+            .cond_where(pairs_condition(chunk))
+            .to_owned();
         db.execute(&q).await?;
     }
     Ok(())
@@ -406,7 +409,7 @@ async fn flag_observations(
 ) -> Result<(), DbErr> {
     for chunk in pairs.chunks(IN_CHUNK) {
         let q = Query::update()
-            .table(RO::Table)
+            .table(record_observations::Entity)
             .value(RO::StartsRun, flag)
             .cond_where(pairs_condition(chunk))
             .to_owned();

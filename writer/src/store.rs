@@ -3,18 +3,16 @@
 //! takes a whole message's keys at once, in chunks.
 
 use sea_orm::sea_query::extension::mysql::{IndexHintScope, MySqlSelectStatementExt};
-use sea_orm::sea_query::{Expr, ExprTrait, Query};
 use sea_orm::{
     ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult, QueryFilter, QuerySelect,
 };
 use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
-use zonetrail_model::entity::{record_changes, record_sets};
+use zonetrail_model::entity::{record_changes, record_observations, record_sets};
 use zonetrail_model::{RecordKey, RecordName, RecordType, Timestamp, ZoneId};
 
 use crate::origin;
 use crate::sequence::{OriginRow, State};
-use crate::tables::RecordObservations as RO;
 
 pub(crate) use crate::tables::IN_CHUNK;
 
@@ -297,32 +295,13 @@ pub(crate) async fn observations(
     db: &impl ConnectionTrait,
     record_ids: &[i64],
 ) -> Result<HashMap<i64, Vec<StoredObs>>, DbErr> {
-    #[derive(FromQueryResult)]
-    struct Raw {
-        record_id: i64,
-        origin_id: i64,
-        observed_at: Timestamp,
-        deleted: bool,
-        content_hash: Option<String>,
-        starts_run: bool,
-    }
     let mut raws = Vec::new();
     for chunk in record_ids.chunks(IN_CHUNK) {
-        let q = Query::select()
-            .columns([
-                RO::RecordId,
-                RO::OriginId,
-                RO::ObservedAt,
-                RO::Deleted,
-                RO::ContentHash,
-                RO::StartsRun,
-            ])
-            .from(RO::Table)
-            .and_where(Expr::col(RO::RecordId).is_in(chunk.iter().copied()))
-            .to_owned();
-        for row in db.query_all(&q).await? {
-            raws.push(Raw::from_query_result(&row, "")?);
-        }
+        let rows = record_observations::Entity::find()
+            .filter(record_observations::Column::RecordId.is_in(chunk.iter().copied()))
+            .all(db)
+            .await?;
+        raws.extend(rows);
     }
     let mut origin_ids: Vec<i64> = raws.iter().map(|r| r.origin_id).collect();
     origin_ids.sort_unstable();

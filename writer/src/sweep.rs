@@ -4,6 +4,8 @@
 use chrono::Utc;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Func, OnConflict, Query};
 use sea_orm::{ColumnTrait, ConnectionTrait, EntityTrait, Order, QueryFilter, QuerySelect};
+use zonetrail_model::entity::observation_origins::{self, Column as O};
+use zonetrail_model::entity::record_observations::{self, Column as RO};
 use zonetrail_model::entity::{sweep_pages, sweeps};
 use zonetrail_model::{SweepDone, Timestamp, to_micros};
 
@@ -14,7 +16,6 @@ use crate::plan::Counts;
 use crate::sequence::HORIZON;
 use crate::sequence::NewOrigin;
 use crate::store::IN_CHUNK;
-use crate::tables::{ObservationOrigins as O, RecordObservations as RO};
 use crate::{absence, validate};
 
 /// What a `sweep_done` did.
@@ -175,7 +176,7 @@ async fn compact(
     };
     let mut old = Query::select()
         .column(O::Id)
-        .from(O::Table)
+        .from(observation_origins::Entity)
         .and_where(Expr::col(O::ZoneId).eq(d.zone_id.as_str()))
         .and_where(Expr::col(O::ObservedAt).lt(before))
         .to_owned();
@@ -190,18 +191,18 @@ async fn compact(
         .collect::<Result<_, _>>()?;
     for chunk in ids.chunks(IN_CHUNK) {
         let q = Query::delete()
-            .from_table(RO::Table)
+            .from_table(record_observations::Entity)
             .and_where(Expr::col(RO::StartsRun).eq(false))
             .and_where(Expr::col(RO::OriginId).is_in(chunk.iter().copied()))
             .to_owned();
         db.execute(&q).await?;
         let referenced = Query::select()
             .column(RO::OriginId)
-            .from(RO::Table)
-            .and_where(Expr::col(RO::OriginId).equals((O::Table, O::Id)))
+            .from(record_observations::Entity)
+            .and_where(Expr::col(RO::OriginId).equals((observation_origins::Entity, O::Id)))
             .to_owned();
         let q = Query::delete()
-            .from_table(O::Table)
+            .from_table(observation_origins::Entity)
             .and_where(Expr::col(O::Id).is_in(chunk.iter().copied()))
             .and_where(Expr::exists(referenced).not())
             .to_owned();
