@@ -29,10 +29,10 @@ pub struct ChangeView {
     #[schema(example = 7)]
     pub id: i64,
     /// `create`, `update` or `delete`.
-    #[schema(example = "update")]
+    #[schema(schema_with = action_schema)]
     pub action: String,
     /// Which path saw it: `event` (CloudTrail), `sweep`, or `reconcile` (a sweep found it gone).
-    #[schema(example = "event")]
+    #[schema(schema_with = change_source_schema)]
     pub source: String,
     /// Who made the change: CloudTrail `userIdentity.arn`, when known.
     #[schema(example = "arn:aws:sts::111122223333:assumed-role/deployer/ci")]
@@ -108,7 +108,28 @@ pub struct FeedParams {
     pub limit: Option<String>,
 }
 
+/// The actions the writer records (`record_changes.action`).
+const ACTIONS: [&str; 3] = ["create", "update", "delete"];
+/// The paths that see changes (`record_changes.source`).
 const SOURCES: [&str; 3] = ["event", "sweep", "reconcile"];
+
+fn action_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(ACTIONS))
+        .description(Some("`create`, `update` or `delete`."))
+        .examples(["update"])
+}
+
+fn change_source_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::Type::String)
+        .enum_values(Some(SOURCES))
+        .description(Some(
+            "Which path saw it: `event` (CloudTrail), `sweep`, or `reconcile` (a sweep found it gone).",
+        ))
+        .examples(["event"])
+}
 
 fn source_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
     let mut values = vec![""];
@@ -116,7 +137,7 @@ fn source_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>>
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .enum_values(Some(values))
-        .description(Some("Empty: any source."))
+        .description(Some("Only changes seen by this path; empty: any."))
 }
 
 /// An RFC 3339 time, or empty (no lower bound).
@@ -129,6 +150,9 @@ fn since_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> 
                 .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime))),
         )
         .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+        .description(Some(
+            "Only changes observed at or after this time (RFC 3339, any offset); empty: no lower bound.",
+        ))
 }
 
 /// Where the next (older) page starts.

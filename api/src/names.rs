@@ -458,16 +458,20 @@ impl NameIndex {
         Ok(())
     }
 
+    /// Every value [`Self::status`] answers (the OpenAPI document lists them).
+    pub const STATUSES: [&'static str; 4] = ["ready", "building", "not built", "off"];
+
     /// `ready`, `building`, `not built` or `off`: what `/healthz` says of the index.
     pub fn status(&self) -> &'static str {
+        let [ready, building, not_built, off] = Self::STATUSES;
         if !self.enabled {
-            "off"
+            off
         } else if self.snapshot.read().unwrap_or_else(|e| e.into_inner()).is_some() {
-            "ready"
+            ready
         } else if self.building.load(AtomicOrdering::Acquire) {
-            "building"
+            building
         } else {
-            "not built"
+            not_built
         }
     }
 

@@ -1,10 +1,15 @@
-//! The OpenAPI 3.1 document, generated from the handlers and types by utoipa.
+//! The OpenAPI 3.1 document, generated from the handlers and types by utoipa. It is the one
+//! contract between the API and the dashboard: web/src/lib/openapi.json is a copy of it, and
+//! the dashboard's types are generated from that copy (web/scripts/gen-api-types.sh); a test
+//! fails when the copy and this document differ.
 
 use axum::http::header;
 use axum::response::IntoResponse;
 use bytes::Bytes;
 use std::sync::LazyLock;
-use utoipa::OpenApi;
+use utoipa::openapi::schema::{ArrayItems, Schema};
+use utoipa::openapi::{RefOr, Responses};
+use utoipa::{Modify, OpenApi};
 
 use crate::{error, health, history, records, stats, zones};
 
@@ -12,7 +17,7 @@ use crate::{error, health, history, records, stats, zones};
 #[openapi(
     info(
         title = "zonetrail",
-        description = "Read API of the zonetrail inventory: every DNS record set in every Route 53 hosted zone of an AWS account, with its change history.\n\nLists answer `{\"items\": [...], \"next_cursor\": \"...\" | null}`; pass `next_cursor` back as `cursor` for the next page. Errors answer `{\"error\": \"...\"}`: 4xx for bad input, 503 when the database is unavailable."
+        description = "Read API of the zonetrail inventory: every DNS record set in every Route 53 hosted zone of an AWS account, with its change history.\n\nLists answer `{\"items\": [...], \"next_cursor\": \"...\" | null}`; pass `next_cursor` back as `cursor` for the next page. Every member of every object is always present: `null` where there is no value, `[]` for no values.\n\nErrors answer `{\"error\": \"...\"}` (`ErrorBody`): 400 for bad input, 404 for an unknown id or path, 405 for a method other than GET, 503 when the database is unavailable; nothing a caller sends produces a 500. Deployed on AWS, API Gateway's JWT authorizer answers 401 `{\"message\": \"Unauthorized\"}` before the API sees a request without a valid token.\n\n`zonetrail up` also accepts `POST /local/events` (EventBridge JSON, from loopback only); that is the local stand-in for the EventBridge rule, not part of this read API."
     ),
     paths(
         health::healthz,
@@ -26,6 +31,7 @@ use crate::{error, health, history, records, stats, zones};
         openapi_json,
     ),
     components(schemas(error::ErrorBody)),
+    modifiers(&EveryMemberRequired),
     tags(
         (name = "records", description = "Record sets: list, filter, look up, export"),
         (name = "history", description = "Change history of one record set, and the account-wide feed"),
@@ -35,9 +41,64 @@ use crate::{error, health, history, records, stats, zones};
 )]
 pub struct ApiDoc;
 
-static DOCUMENT: LazyLock<Bytes> = LazyLock::new(|| {
-    Bytes::from(ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document always serialises"))
-});
+/// The API never leaves a member out of an object: one without a value is `null`
+/// (docs/design.md, "Read API"). utoipa marks `Option` and `#[serde(default)]` fields
+/// optional, so every property of every object is made required here, once, instead of on
+/// each field; a test checks the rule against served JSON. Nullability stays as utoipa
+/// derives it from `Option`.
+struct EveryMemberRequired;
+
+impl Modify for EveryMemberRequired {
+    fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
+        if let Some(components) = doc.components.as_mut() {
+            components.schemas.values_mut().for_each(require_every_member);
+        }
+        for item in doc.paths.paths.values_mut() {
+            if let Some(op) = item.get.as_mut() {
+                require_in_responses(&mut op.responses);
+            }
+        }
+    }
+}
+
+fn require_in_responses(responses: &mut Responses) {
+    for response in responses.responses.values_mut() {
+        if let RefOr::T(response) = response {
+            for content in response.content.values_mut() {
+                if let Some(schema) = content.schema.as_mut() {
+                    require_every_member(schema);
+                }
+            }
+        }
+    }
+}
+
+fn require_every_member(schema: &mut RefOr<Schema>) {
+    let RefOr::T(schema) = schema else { return };
+    match schema {
+        Schema::Object(object) => {
+            object.required = object.properties.keys().cloned().collect();
+            object.properties.values_mut().for_each(require_every_member);
+        }
+        Schema::Array(array) => {
+            if let ArrayItems::RefOrSchema(items) = &mut array.items {
+                require_every_member(items);
+            }
+        }
+        Schema::AllOf(all) => all.items.iter_mut().for_each(require_every_member),
+        Schema::OneOf(one) => one.items.iter_mut().for_each(require_every_member),
+        Schema::AnyOf(any) => any.items.iter_mut().for_each(require_every_member),
+        _ => {}
+    }
+}
+
+/// The document as `/api/openapi.json` serves it (pretty-printed JSON). The dashboard's types
+/// are generated from a checked-in copy: web/scripts/gen-api-types.sh.
+pub fn document() -> String {
+    ApiDoc::openapi().to_pretty_json().expect("the OpenAPI document always serialises")
+}
+
+static DOCUMENT: LazyLock<Bytes> = LazyLock::new(|| Bytes::from(document()));
 
 /// This document.
 #[utoipa::path(

@@ -35,6 +35,9 @@ pub fn limit_schema() -> impl Into<RefOr<Schema>> {
         .schema_type(Type::Integer)
         .minimum(Some(1))
         .default(Some(DEFAULT_LIMIT.into()))
+        .description(Some(format!(
+            "Page size, from 1 (default {DEFAULT_LIMIT}); more than {MAX_LIMIT} is capped to {MAX_LIMIT}."
+        )))
 }
 
 /// A boolean query flag: `true` or `false`; absent means false.
@@ -64,7 +67,9 @@ pub fn zone_schema() -> impl Into<RefOr<Schema>> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .pattern(Some(r"^\s*((/?hostedzone/)?[A-Za-z0-9]{1,32})?\s*$"))
-        .description(Some("Hosted zone id, e.g. Z0123456789ABC; empty: any zone."))
+        .description(Some(
+            "Hosted zone id, with or without `/hostedzone/`, e.g. Z0123456789ABC; empty: any zone.",
+        ))
 }
 
 #[cfg(test)]

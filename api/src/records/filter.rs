@@ -59,7 +59,9 @@ fn record_type_schema() -> impl Into<RefOr<Schema>> {
     ObjectBuilder::new()
         .schema_type(Type::String)
         .enum_values(Some(names))
-        .description(Some("Empty: any type."))
+        .description(Some(
+            "Record type, as Route 53 spells it; a type Route 53 does not have is a 400. Empty: any type.",
+        ))
 }
 
 /// How a `name` filter matches.

@@ -162,8 +162,12 @@ impl RecordRow {
     /// writing every member again.
     pub fn write_json(&self, out: &mut Vec<u8>) {
         let stored = self.content.as_deref().filter(|c| {
-            // The model writes `name` first; anything else (hand-edited) takes the long way.
+            // The model writes `name` first and every member, `traffic_policy_instance_id`
+            // (its newest) included; anything else (hand-edited, or written before that
+            // member existed) takes the long way, where the view fills in what is missing:
+            // the OpenAPI document promises every member.
             c.starts_with("{\"name\":")
+                && c.contains("\"traffic_policy_instance_id\":")
                 && !c.contains("\"set_identifier\":\"\"")
                 && serde_json::from_str::<serde::de::IgnoredAny>(c).is_ok()
         });
@@ -436,11 +440,13 @@ mod tests {
         })
         .unwrap();
         let legacy = r#"{"name":"a.example.com.","type":"A","set_identifier":"","ttl":60,"values":["192.0.2.1"]}"#.to_string();
+        let partial = r#"{"name":"a.example.com.","type":"A","ttl":60,"values":["192.0.2.1"],"routing":{"weight":5}}"#.to_string();
         for r in [
             row(Some(full), Some("example.com."), false),
             row(Some(bare), None, true),
             row(None, None, true),
             row(Some(legacy), Some("example.com."), false),
+            row(Some(partial), Some("example.com."), false),
             row(Some("{not json}".into()), None, false),
             row(Some("{}".into()), None, false),
         ] {

@@ -1,6 +1,7 @@
 //! `/api/openapi.json`: an OpenAPI 3.1 document of every route, parameter and error.
 
 use crate::support::*;
+use serde_json::{Value, json};
 
 backend_test! {
     async fn openapi_documents_every_route(backend) {
@@ -25,5 +26,190 @@ backend_test! {
         for schema in ["ErrorBody", "RecordView", "RecordList", "ChangeView", "FeedItem", "Stats", "ZoneList"] {
             assert!(schemas.contains_key(schema), "schema {schema}");
         }
+    }
+}
+
+backend_test! {
+    /// Every JSON answer has exactly the members the document gives it, of the documented
+    /// types, `null` only where it says so: the dashboard's generated types are then true.
+    async fn answers_match_their_documented_schemas(backend) {
+        let app = app(backend).await;
+        let doc = app.ok("/api/openapi.json").await;
+        let blue = app.ids.get("www_blue");
+        let mut uris = vec![
+            ("/healthz", "/healthz".to_string()),
+            ("/api/stats", "/api/stats".to_string()),
+            ("/api/zones", "/api/zones?include_deleted=true".to_string()),
+            ("/api/records", "/api/records?include_deleted=true&limit=1000".to_string()),
+            ("/api/records/{id}/history", format!("/api/records/{blue}/history")),
+            ("/api/changes", "/api/changes".to_string()),
+        ];
+        for label in LIVE.iter().chain(TOMBSTONES) {
+            uris.push(("/api/records/{id}", format!("/api/records/{}", app.ids.get(label))));
+            uris.push(("/api/records/{id}/history", format!("/api/records/{}/history", app.ids.get(label))));
+        }
+        for (path, uri) in uris {
+            let schema = &doc["paths"][path]["get"]["responses"]["200"]["content"]["application/json"]["schema"];
+            assert!(schema.is_object(), "{path} documents its JSON answer");
+            let mut errors = Vec::new();
+            conform(&doc, schema, &app.ok(&uri).await, &uri, &mut errors);
+            assert!(errors.is_empty(), "GET {uri} differs from the document:\n{}", errors.join("\n"));
+        }
+    }
+}
+
+backend_test! {
+    /// Each route documents the client errors it answers, and they are `{"error": ...}`.
+    async fn every_route_documents_its_errors(backend) {
+        let app = app(backend).await;
+        let doc = app.ok("/api/openapi.json").await;
+        // One request for each documented 4xx; a route documenting another one (or not
+        // documenting one of these) fails below.
+        let client_errors: &[(&str, &str, &str)] = &[
+            ("/api/zones", "400", "/api/zones?include_deleted=maybe"),
+            ("/api/records", "400", "/api/records?limit=0"),
+            ("/api/records.csv", "400", "/api/records.csv?type=NOPE"),
+            ("/api/records/{id}", "400", "/api/records/abc"),
+            ("/api/records/{id}", "404", "/api/records/999999"),
+            ("/api/records/{id}/history", "400", "/api/records/0/history"),
+            ("/api/records/{id}/history", "404", "/api/records/999999/history"),
+            ("/api/changes", "400", "/api/changes?source=nope"),
+        ];
+        let error_body = json!({"$ref": "#/components/schemas/ErrorBody"});
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            let responses = item["get"]["responses"].as_object().unwrap();
+            let documented: Vec<&str> = responses.keys().map(String::as_str).filter(|s| *s != "200").collect();
+            for status in &documented {
+                assert_eq!(responses[*status]["content"]["application/json"]["schema"], error_body, "{path} {status} is an ErrorBody");
+            }
+            let mut expected: Vec<&str> = client_errors.iter().filter(|(p, _, _)| p == path).map(|(_, s, _)| *s).collect();
+            // Everything but this document reads the database.
+            if path != "/api/openapi.json" {
+                expected.push("503");
+            }
+            let mut documented = documented;
+            documented.sort();
+            expected.sort();
+            assert_eq!(documented, expected, "{path}: documented error statuses");
+        }
+        for (path, status, uri) in client_errors {
+            let reply = app.get(uri).await;
+            assert_eq!(reply.status.as_str(), *status, "GET {uri}");
+            let mut errors = Vec::new();
+            conform(&doc, &error_body, &reply.json(), uri, &mut errors);
+            assert!(errors.is_empty(), "{path}: {}", errors.join("\n"));
+        }
+    }
+}
+
+/// Checks `value` against `schema` (the subset of JSON Schema utoipa writes), collecting what
+/// differs. Objects must have exactly the documented properties.
+fn conform(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.strip_prefix("#/components/schemas/").expect("a component reference");
+        let target = &doc["components"]["schemas"][name];
+        assert!(target.is_object(), "{reference} exists");
+        return conform(doc, target, value, at, errors);
+    }
+    if let Some(choices) = schema["oneOf"].as_array() {
+        let fits = choices
+            .iter()
+            .filter(|choice| {
+                let mut e = Vec::new();
+                conform(doc, choice, value, at, &mut e);
+                e.is_empty()
+            })
+            .count();
+        if fits != 1 {
+            errors.push(format!("{at}: {value} fits {fits} of the oneOf choices, not 1"));
+        }
+        return;
+    }
+    if schema["allOf"].is_array() {
+        let mut properties = serde_json::Map::new();
+        collect_properties(doc, schema, &mut properties);
+        return conform_object(doc, &properties, value, at, errors);
+    }
+    let types: Vec<&str> = match &schema["type"] {
+        Value::String(t) => vec![t.as_str()],
+        Value::Array(ts) => ts.iter().map(|t| t.as_str().unwrap()).collect(),
+        _ => return, // `{}` or a `Object` body: anything
+    };
+    let kind = match value {
+        Value::Null => "null",
+        Value::Bool(_) => "boolean",
+        Value::Number(n) if n.is_i64() || n.is_u64() => "integer",
+        Value::Number(_) => "number",
+        Value::String(_) => "string",
+        Value::Array(_) => "array",
+        Value::Object(_) => "object",
+    };
+    let fits = types.contains(&kind) || (kind == "integer" && types.contains(&"number"));
+    if !fits {
+        errors.push(format!("{at}: {value} is {kind}, documented as {types:?}"));
+        return;
+    }
+    if let Some(allowed) = schema["enum"].as_array()
+        && !value.is_null()
+        && !allowed.contains(value)
+    {
+        errors.push(format!("{at}: {value} is not one of {allowed:?}"));
+    }
+    match value {
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                conform(doc, &schema["items"], item, &format!("{at}[{i}]"), errors);
+            }
+        }
+        Value::Object(members) => {
+            if let Some(properties) = schema["properties"].as_object() {
+                conform_object(doc, properties, value, at, errors);
+            } else if schema["additionalProperties"].is_object() {
+                for (k, v) in members {
+                    conform(doc, &schema["additionalProperties"], v, &format!("{at}.{k}"), errors);
+                }
+            }
+        }
+        _ => {}
+    }
+}
+
+fn conform_object(
+    doc: &Value,
+    properties: &serde_json::Map<String, Value>,
+    value: &Value,
+    at: &str,
+    errors: &mut Vec<String>,
+) {
+    let Some(members) = value.as_object() else {
+        errors.push(format!("{at}: {value} is not an object"));
+        return;
+    };
+    for name in properties.keys() {
+        if !members.contains_key(name) {
+            errors.push(format!("{at}: the documented member {name} is missing"));
+        }
+    }
+    for (name, member) in members {
+        match properties.get(name) {
+            Some(schema) => conform(doc, schema, member, &format!("{at}.{name}"), errors),
+            None => errors.push(format!("{at}: {name} is sent but not documented")),
+        }
+    }
+}
+
+/// The properties of an object schema, through `$ref` and `allOf`.
+fn collect_properties(doc: &Value, schema: &Value, out: &mut serde_json::Map<String, Value>) {
+    if let Some(reference) = schema["$ref"].as_str() {
+        let name = reference.strip_prefix("#/components/schemas/").expect("a component reference");
+        return collect_properties(doc, &doc["components"]["schemas"][name], out);
+    }
+    if let Some(parts) = schema["allOf"].as_array() {
+        for part in parts {
+            collect_properties(doc, part, out);
+        }
+    }
+    if let Some(properties) = schema["properties"].as_object() {
+        out.extend(properties.clone());
     }
 }
