@@ -1,20 +1,17 @@
 //! Which Route 53 failures are worth another attempt, and how long to wait before it.
 
+use aws_runtime::retries::classifiers::{THROTTLING_ERRORS, TRANSIENT_ERRORS};
 use aws_sdk_route53::config::http::HttpResponse;
 use aws_sdk_route53::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
 use rand::Rng;
 use std::time::Duration;
 
-/// Error codes Route 53 answers when the caller should slow down or try again.
-const RETRYABLE_CODES: [&str; 7] = [
-    "Throttling",
-    "ThrottlingException",
-    "PriorRequestNotComplete",
-    "RequestThrottled",
-    "ServiceUnavailable",
-    "InternalFailure",
-    "RequestTimeout",
-];
+/// Whether `code` is one the SDK's own retry classifier retries: throttling (Route 53's
+/// `Throttling` and `PriorRequestNotComplete` are in the SDK's list) or a transient timeout.
+/// 5xx answers (`InternalFailure`, `ServiceUnavailable`) are retried by their status.
+fn retryable_code(code: &str) -> bool {
+    THROTTLING_ERRORS.contains(&code) || TRANSIENT_ERRORS.contains(&code)
+}
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Failure {
@@ -38,7 +35,7 @@ where
         SdkError::ServiceError(service) => {
             let code = service.err().code().unwrap_or_default();
             let status = service.raw().status().as_u16();
-            if RETRYABLE_CODES.contains(&code) || status >= 500 {
+            if retryable_code(code) || status >= 500 {
                 Failure::Retryable(format!("{} (HTTP {status})", describe()))
             } else if code == "NoSuchHostedZone" {
                 Failure::NotFound(describe())
@@ -66,6 +63,42 @@ pub fn full_jitter(retry: u32, base: Duration, cap: Duration) -> Duration {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use aws_sdk_route53::error::ErrorMetadata;
+    use aws_sdk_route53::operation::list_resource_record_sets::ListResourceRecordSetsError;
+    use aws_smithy_types::body::SdkBody;
+
+    fn answer(status: u16, code: &str) -> Failure {
+        let err = ListResourceRecordSetsError::generic(
+            ErrorMetadata::builder().code(code).message("from the test").build(),
+        );
+        let raw = HttpResponse::new(status.try_into().unwrap(), SdkBody::empty());
+        classify(&SdkError::service_error(err, raw))
+    }
+
+    #[test]
+    fn route53_answers_worth_another_attempt_are_retried() {
+        for (status, code) in [
+            (400, "Throttling"),
+            (400, "PriorRequestNotComplete"),
+            (400, "RequestThrottled"),
+            (400, "RequestTimeout"),
+            (500, "InternalFailure"),
+            (503, "ServiceUnavailable"),
+            (502, ""),
+        ] {
+            assert!(
+                matches!(answer(status, code), Failure::Retryable(_)),
+                "{status} {code:?} is not retried"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_zone_and_a_bad_request_are_not_retried() {
+        assert!(matches!(answer(404, "NoSuchHostedZone"), Failure::NotFound(_)));
+        assert!(matches!(answer(400, "InvalidInput"), Failure::Fatal(_)));
+        assert!(matches!(answer(403, "AccessDenied"), Failure::Fatal(_)));
+    }
 
     #[test]
     fn jitter_stays_under_the_exponential_ceiling_and_the_cap() {
