@@ -130,34 +130,19 @@ impl WebArgs {
     }
 }
 
-/// `3h`, `90m`, `45s`, `1h30m`, or a bare number of seconds.
+/// A positive duration as humantime reads it (`3h`, `90m`, `45s`, `1h30m`, `1h 30m`, `2days`),
+/// or a bare number of seconds.
 pub fn parse_duration(raw: &str) -> Result<Duration, String> {
     let s = raw.trim();
-    if let Ok(secs) = s.parse::<u64>() {
-        return Ok(Duration::from_secs(secs));
+    let parsed = match s.parse::<u64>() {
+        Ok(secs) => Ok(Duration::from_secs(secs)),
+        Err(_) => humantime::parse_duration(s),
+    };
+    match parsed {
+        Ok(d) if !d.is_zero() => Ok(d),
+        Ok(_) => Err(format!("{raw:?} is not a positive duration like 3h, 90m or 45s")),
+        Err(e) => Err(format!("{raw:?} is not a duration like 3h, 90m or 45s ({e})")),
     }
-    let mut total = 0u64;
-    let mut number = String::new();
-    for c in s.chars() {
-        if c.is_ascii_digit() {
-            number.push(c);
-            continue;
-        }
-        let unit = match c {
-            'h' => 3600,
-            'm' => 60,
-            's' => 1,
-            _ => return Err(format!("{raw:?} is not a duration like 3h, 90m or 45s")),
-        };
-        let n: u64 =
-            number.parse().map_err(|_| format!("{raw:?} is not a duration like 3h, 90m or 45s"))?;
-        total += n * unit;
-        number.clear();
-    }
-    if !number.is_empty() || total == 0 {
-        return Err(format!("{raw:?} is not a positive duration like 3h, 90m or 45s"));
-    }
-    Ok(Duration::from_secs(total))
 }
 
 #[cfg(test)]
@@ -169,9 +154,22 @@ mod tests {
         assert_eq!(parse_duration("3h").unwrap(), Duration::from_secs(10_800));
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5_400));
         assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
-        assert!(parse_duration("0s").is_err());
-        assert!(parse_duration("3 days").is_err());
-        assert!(parse_duration("h").is_err());
-        assert!(parse_duration("5").is_ok());
+        assert_eq!(parse_duration("2days").unwrap(), Duration::from_secs(172_800));
     }
+
+    #[test]
+    fn a_bad_or_zero_duration_says_what_was_given_and_what_is_expected() {
+        for bad in ["h", "3 parsecs", "soon", "", "-5m", "1h30"] {
+            let err = parse_duration(bad).unwrap_err();
+            assert!(err.starts_with(&format!("{bad:?} is not a duration like 3h")), "{err}");
+        }
+        assert!(parse_duration("3 parsecs").unwrap_err().contains("unknown time unit"));
+        for zero in ["0", "0s", "0h0m"] {
+            let err = parse_duration(zero).unwrap_err();
+            assert_eq!(err, format!("{zero:?} is not a positive duration like 3h, 90m or 45s"));
+        }
+    }
+        assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5_400));
+        assert_eq!(parse_duration("90m").unwrap(), Duration::from_secs(5_400));
+        assert_eq!(parse_duration(" 45s ").unwrap(), Duration::from_secs(45));
 }
