@@ -5,6 +5,7 @@ use anyhow::Context;
 use clap::{Args, ValueEnum};
 use sea_orm::DatabaseConnection;
 use sea_orm_migration::MigratorTrait;
+use secrecy::{ExposeSecret, SecretString};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,13 +21,18 @@ pub enum LogFormat {
 #[derive(Args, Clone)]
 pub struct DbArgs {
     /// Database URL: sqlite://PATH?mode=rwc (the embedded default) or mysql://USER:PASS@HOST:PORT/DB.
-    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true)]
-    pub url: String,
+    #[arg(long = "database-url", env = "DATABASE_URL", default_value = DEFAULT_DATABASE_URL, hide_env_values = true, value_parser = secret)]
+    pub url: SecretString,
+}
+
+/// A flag's value held as a secret (it may carry a password).
+fn secret(raw: &str) -> Result<SecretString, std::convert::Infallible> {
+    Ok(raw.into())
 }
 
 impl DbArgs {
     pub fn redacted(&self) -> String {
-        redact(&self.url)
+        redact(self.url.expose_secret())
     }
 
     pub async fn connect(&self) -> anyhow::Result<DatabaseConnection> {
@@ -153,6 +159,9 @@ mod tests {
     fn durations() {
         assert_eq!(parse_duration("3h").unwrap(), Duration::from_secs(10_800));
         assert_eq!(parse_duration("1h30m").unwrap(), Duration::from_secs(5_400));
+        assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5_400));
+        assert_eq!(parse_duration("90m").unwrap(), Duration::from_secs(5_400));
+        assert_eq!(parse_duration(" 45s ").unwrap(), Duration::from_secs(45));
         assert_eq!(parse_duration("45").unwrap(), Duration::from_secs(45));
         assert_eq!(parse_duration("2days").unwrap(), Duration::from_secs(172_800));
     }
@@ -169,7 +178,4 @@ mod tests {
             assert_eq!(err, format!("{zero:?} is not a positive duration like 3h, 90m or 45s"));
         }
     }
-        assert_eq!(parse_duration("1h 30m").unwrap(), Duration::from_secs(5_400));
-        assert_eq!(parse_duration("90m").unwrap(), Duration::from_secs(5_400));
-        assert_eq!(parse_duration(" 45s ").unwrap(), Duration::from_secs(45));
 }

@@ -1,8 +1,11 @@
 //! How every stage reaches the database: `DATABASE_URL` locally, or the RDS secret on Lambda.
 //! Settings are read once at start-up; a handler never reads the environment.
 
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use sea_orm::{ConnectOptions, Database, DatabaseConnection, DbErr};
+use secrecy::{ExposeSecret, SecretString};
 use std::time::Duration;
+use url::Url;
 
 pub const DEFAULT_DATABASE_URL: &str = "sqlite://zonetrail.db?mode=rwc";
 
@@ -18,7 +21,8 @@ pub enum SettingsError {
 
 #[derive(Clone)]
 pub struct DbSettings {
-    pub url: String,
+    /// The whole URL is held as a secret: it carries the password.
+    pub url: SecretString,
     pub max_connections: u32,
 }
 
@@ -26,31 +30,63 @@ impl std::fmt::Debug for DbSettings {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         // Never log the password.
         f.debug_struct("DbSettings")
-            .field("url", &redact(&self.url))
+            .field("url", &self.redacted_url())
             .field("max_connections", &self.max_connections)
             .finish()
     }
 }
 
-/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`.
-pub fn redact(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
-        (Some(scheme), Some(at)) if at > scheme => {
-            let creds = &url[scheme + 3..at];
-            match creds.find(':') {
-                Some(colon) => {
-                    format!("{}{}:***{}", &url[..scheme + 3], &creds[..colon], &url[at..])
-                }
-                None => url.to_owned(),
+/// `mysql://user:secret@host/db` → `mysql://user:***@host/db`: a database URL fit for a log
+/// line. When the URL does not parse, or an `@` is left after the host (a password with a raw
+/// `/`, `?` or `#` ends the host early and leaves the rest of itself in the path, query or
+/// fragment), nothing past the scheme is shown.
+pub fn redact(raw: &str) -> String {
+    let Ok(mut url) = Url::parse(raw) else {
+        return match raw.split_once("://") {
+            Some((scheme, _)) if scheme.bytes().all(|b| b.is_ascii_alphanumeric()) => {
+                format!("{scheme}://*** (not a valid URL)")
             }
-        }
-        _ => url.to_owned(),
+            _ => "*** (not a valid URL)".into(),
+        };
+    };
+    let after_host = [Some(url.path()), url.query(), url.fragment()];
+    if after_host.into_iter().flatten().any(|part| part.contains('@')) {
+        return format!("{}://***", url.scheme());
     }
+    if url.password().is_some() && url.set_password(Some("***")).is_err() {
+        return format!("{}://***", url.scheme());
+    }
+    url.into()
+}
+
+/// The characters RFC 3986 leaves unreserved stay as they are; everything else is escaped.
+const USERINFO: &AsciiSet = &NON_ALPHANUMERIC.remove(b'-').remove(b'_').remove(b'.').remove(b'~');
+
+/// `mysql://USER:PASSWORD@HOST:PORT/DB?ssl-mode=required`, with the user name and password
+/// percent-encoded (an RDS-generated password holds any printable character).
+fn mysql_url(
+    username: &str,
+    password: &SecretString,
+    host: &str,
+    port: u16,
+    db: &str,
+) -> SecretString {
+    format!(
+        "mysql://{}:{}@{host}:{port}/{db}?ssl-mode=required",
+        utf8_percent_encode(username, USERINFO),
+        utf8_percent_encode(password.expose_secret(), USERINFO),
+    )
+    .into()
 }
 
 impl DbSettings {
-    pub fn from_url(url: impl Into<String>) -> Self {
+    pub fn from_url(url: impl Into<SecretString>) -> Self {
         Self { url: url.into(), max_connections: 10 }
+    }
+
+    /// The URL with its password replaced by `***` (see [`redact`]).
+    pub fn redacted_url(&self) -> String {
+        redact(self.url.expose_secret())
     }
 
     /// `DATABASE_URL` if set; else the RDS secret named by `ZONETRAIL_DB_SECRET_ARN`, with
@@ -65,7 +101,7 @@ impl DbSettings {
             Err(_) => 10,
         };
         if let Ok(url) = std::env::var("DATABASE_URL") {
-            return Ok(Self { url, max_connections });
+            return Ok(Self { url: url.into(), max_connections });
         }
         let arn = std::env::var("ZONETRAIL_DB_SECRET_ARN").map_err(|_| SettingsError::Missing)?;
         let secret_err = |reason: String| SettingsError::Secret { arn: arn.clone(), reason };
@@ -95,21 +131,16 @@ impl DbSettings {
             .ok()
             .or(s.dbname)
             .unwrap_or_else(|| "zonetrail".into());
-        let url = format!(
-            "mysql://{}:{}@{}:{}/{}?ssl-mode=required",
-            percent_encode(&s.username),
-            percent_encode(&s.password),
-            host,
-            s.port.unwrap_or(3306),
-            db
-        );
+        let password = SecretString::from(s.password);
+        let url = mysql_url(&s.username, &password, &host, s.port.unwrap_or(3306), &db);
         Ok(Self { url, max_connections })
     }
 
     /// Open the pool. SQLite gets WAL and a busy timeout so the API reads while the writer
     /// writes; MySQL gets bounded connect and acquire timeouts so an outage fails fast.
     pub async fn connect(&self) -> Result<DatabaseConnection, DbErr> {
-        let mut opts = ConnectOptions::new(self.url.clone());
+        let url = self.url.expose_secret();
+        let mut opts = ConnectOptions::new(url);
         opts.max_connections(self.max_connections)
             .min_connections(0)
             .connect_timeout(connect_timeout())
@@ -122,7 +153,7 @@ impl DbSettings {
             // release fails one statement (a 503, or a retried message) and is then dropped.
             .test_before_acquire_if_idle_for(PING_IF_IDLE_FOR)
             .sqlx_logging(false);
-        if self.url.starts_with("sqlite:") {
+        if url.starts_with("sqlite:") {
             opts.map_sqlx_sqlite_opts(|o| {
                 o.journal_mode(sea_orm::sqlx::sqlite::SqliteJournalMode::Wal)
                     .synchronous(sea_orm::sqlx::sqlite::SqliteSynchronous::Normal)
@@ -186,17 +217,6 @@ fn connect_timeout() -> Duration {
     }
 }
 
-fn percent_encode(s: &str) -> String {
-    s.bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                (b as char).to_string()
-            }
-            _ => format!("%{b:02X}"),
-        })
-        .collect()
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -204,7 +224,66 @@ mod tests {
     #[test]
     fn redacts_passwords() {
         assert_eq!(redact("mysql://app:s3cr%40t@db:3306/z"), "mysql://app:***@db:3306/z");
+        assert_eq!(redact("mysql://app@db:3306/z"), "mysql://app@db:3306/z");
         assert_eq!(redact("sqlite://zonetrail.db?mode=rwc"), "sqlite://zonetrail.db?mode=rwc");
-        assert_eq!(percent_encode("p@ss:w/rd"), "p%40ss%3Aw%2Frd");
+        assert_eq!(redact("sqlite::memory:"), "sqlite::memory:");
+    }
+
+    /// Passwords as a user might paste them into DATABASE_URL without escaping them.
+    #[test]
+    fn no_part_of_an_odd_password_survives_redaction() {
+        for password in [
+            "Pw1@Pw2",
+            "12#Pw2",
+            "12?Pw2",
+            "9/Pw2",
+            "Pw1@Pw2#Pw3",
+            "Pw1:Pw2:Pw3",
+            "Pw1 Pw2",
+            "%41Pw1%",
+            "Pwé@Pwü",
+            "]@[Pw1",
+        ] {
+            for url in [
+                format!("mysql://app:{password}@db:3306/z"),
+                format!("mysql://app:{password}@db:3306/z?ssl-mode=required"),
+                format!("mysql://:{password}@db/z"),
+            ] {
+                let shown = redact(&url);
+                for piece in
+                    password.split(|c: char| !c.is_alphanumeric()).filter(|p| !p.is_empty())
+                {
+                    assert!(
+                        !shown.contains(piece),
+                        "{url:?} was shown as {shown:?}, which holds {piece:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(redact("not a url with a p4ssword"), "*** (not a valid URL)");
+        assert_eq!(redact("mysql://app:9/p4ss@db/z"), "mysql://***");
+    }
+
+    #[test]
+    fn the_secret_password_is_escaped_into_the_url_and_read_back_intact() {
+        let password = "p@ss:w/rd#?%41 é";
+        let url = mysql_url("ad min", &SecretString::from(password), "db.proxy", 3306, "zt");
+        let url = url.expose_secret();
+        assert!(url.starts_with("mysql://ad%20min:p%40ss%3Aw%2Frd%23%3F%2541%20%C3%A9@db.proxy"));
+        let parsed = Url::parse(url).unwrap();
+        assert_eq!(parsed.host_str(), Some("db.proxy"));
+        assert_eq!(parsed.port(), Some(3306));
+        assert_eq!(parsed.path(), "/zt");
+        let decoded = percent_encoding::percent_decode_str(parsed.password().unwrap());
+        assert_eq!(decoded.decode_utf8().unwrap(), password);
+        assert_eq!(redact(url), "mysql://ad%20min:***@db.proxy:3306/zt?ssl-mode=required");
+    }
+
+    #[test]
+    fn settings_never_show_the_password() {
+        let settings = DbSettings::from_url("mysql://app:hunter2@db:3306/z");
+        let shown = format!("{settings:?}");
+        assert!(!shown.contains("hunter2"), "{shown}");
+        assert!(shown.contains("mysql://app:***@db:3306/z"), "{shown}");
     }
 }

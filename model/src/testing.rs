@@ -60,7 +60,7 @@ pub async fn database(backend: Backend) -> TestDb {
 pub async fn mysql_db() -> TestDb {
     let server = mysql_server_url();
     let name = unique_name();
-    let admin = DbSettings { url: server.clone(), max_connections: 1 }
+    let admin = DbSettings { url: server.clone().into(), max_connections: 1 }
         .connect()
         .await
         .unwrap_or_else(|e| {

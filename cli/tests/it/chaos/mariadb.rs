@@ -44,7 +44,7 @@ impl PrivateMariaDb {
             .port();
         let mut db = Self { dir, port, child: None };
         db.run().await;
-        let admin = DbSettings { url: db.server_url(), max_connections: 1 }
+        let admin = DbSettings { url: db.server_url().into(), max_connections: 1 }
             .connect()
             .await
             .expect("connect to the private MariaDB");
@@ -90,7 +90,7 @@ impl PrivateMariaDb {
         self.child = Some(child);
         let started = Instant::now();
         loop {
-            let settings = DbSettings { url: self.server_url(), max_connections: 1 };
+            let settings = DbSettings { url: self.server_url().into(), max_connections: 1 };
             if settings.connect().await.is_ok() {
                 return;
             }
