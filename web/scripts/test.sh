@@ -21,6 +21,9 @@ step() { printf '\n=== web: %s ===\n' "$*"; }
 step "npm ci"
 npm ci --no-audit --no-fund --loglevel=error
 
+step "API types (src/lib/api-types.ts is generated from src/lib/openapi.json)"
+scripts/gen-api-types.sh --check
+
 step "build (tsc --noEmit, vite build)"
 npm run --silent build
 

@@ -102,6 +102,31 @@ backend_test! {
     }
 }
 
+/// The dashboard's types are generated from web/src/lib/openapi.json; it must be this
+/// document, byte for byte.
+#[test]
+fn the_dashboards_copy_is_current() {
+    let copy_path =
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../web/src/lib/openapi.json");
+    let copy = std::fs::read_to_string(&copy_path)
+        .unwrap_or_else(|e| panic!("reading {}: {e}", copy_path.display()));
+    let current = format!("{}\n", api::openapi::document());
+    if copy != current {
+        let line = copy
+            .lines()
+            .zip(current.lines())
+            .position(|(a, b)| a != b)
+            .unwrap_or_else(|| std::cmp::min(copy.lines().count(), current.lines().count()));
+        panic!(
+            "web/src/lib/openapi.json is not the API's OpenAPI document (first difference at line {}: {:?} there, {:?} here).\n\
+             Regenerate it and the dashboard's types with `web/scripts/gen-api-types.sh`, and commit both.",
+            line + 1,
+            copy.lines().nth(line).unwrap_or("<end>"),
+            current.lines().nth(line).unwrap_or("<end>"),
+        );
+    }
+}
+
 /// Checks `value` against `schema` (the subset of JSON Schema utoipa writes), collecting what
 /// differs. Objects must have exactly the documented properties.
 fn conform(doc: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec<String>) {
