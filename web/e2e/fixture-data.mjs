@@ -1,4 +1,5 @@
-// Canned inventory for the fixture server, in the read API's shapes (docs/design.md, "Read API").
+// Canned inventory for the fixture server, in the read API's shapes (src/lib/openapi.json; the
+// server checks every answer against it: e2e/contract.mjs).
 // It holds what the seeded database of the real e2e holds — zone `example.com.` with the
 // weighted A records `www.example.com.` `blue` (weight 70) and `green` (weight 30), and a
 // record with history — plus enough around it to page, filter and chart.
@@ -17,14 +18,29 @@ const ROUTING_NONE = {
 };
 
 export const ZONES = [
-  { zone_id: "Z0123456789ABC", zone_name: "example.com.", private_zone: false },
-  { zone_id: "Z04INTERNAL7Q2", zone_name: "internal.example.com.", private_zone: true },
-  { zone_id: "Z3EXAMPLENET55", zone_name: "example.net.", private_zone: false },
+  { zone_id: "Z0123456789ABC", zone_name: "example.com.", private_zone: false, comment: null, vpcs: [] },
+  {
+    zone_id: "Z04INTERNAL7Q2",
+    zone_name: "internal.example.com.",
+    private_zone: true,
+    comment: "service discovery",
+    vpcs: [{ region: "us-east-1", id: "vpc-0a1b2c3d4e5f67890" }],
+  },
+  { zone_id: "Z3EXAMPLENET55", zone_name: "example.net.", private_zone: false, comment: null, vpcs: [] },
 ];
+
+/** The members of a record set's content: what a change's `before` and `after` hold. */
+const CONTENT = ["name", "type", "set_identifier", "ttl", "values", "alias_target", "routing"];
 
 const ACTOR_ALICE = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com";
 const ACTOR_DEPLOY = "arn:aws:sts::123456789012:assumed-role/github-deploy/GitHubActions-8812";
 const ACTOR_BOB = "arn:aws:iam::123456789012:user/bob";
+
+/** For an assumed-role session, the role that issued it, as the API reports it. */
+export function actorRole(actor) {
+  const m = /^arn:aws:sts::(\d+):assumed-role\/([^/]+)\//.exec(actor ?? "");
+  return m ? `arn:aws:iam::${m[1]}:role/${m[2]}` : null;
+}
 
 /** RFC 3339 with microseconds, as the API writes it. */
 export function iso(ms) {
@@ -66,10 +82,7 @@ export function buildData(now) {
   };
   const state = (r, patch = {}) => {
     const s = { ...r, ...patch };
-    delete s.observed_at;
-    delete s.first_seen_at;
-    delete s.deleted_at;
-    return s;
+    return Object.fromEntries(CONTENT.map((k) => [k, s[k]]));
   };
   const change = (r, action, source, at, before, after, actor = null) => {
     const c = {
@@ -77,6 +90,7 @@ export function buildData(now) {
       action,
       source,
       actor,
+      actor_role: actorRole(actor),
       event_id: source === "event" ? `${(0x5e1d0000 + nextChange).toString(16)}-7c1b-4d2a-9f3e-0b8c${String(nextChange).padStart(8, "0")}` : null,
       observed_at: iso(at),
       before,

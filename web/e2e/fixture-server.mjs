@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // A stand-in for `zonetrail serve`: the built dashboard (web/dist) at `/` and canned
-// read-API answers under `/api/...`, following docs/design.md's "Read API" exactly. It lets the
-// dashboard's e2e run before (and independently of) the Rust API.
+// read-API answers under `/api/...`. Every JSON answer is checked against the API's OpenAPI
+// document (src/lib/openapi.json, by e2e/contract.mjs): one that differs is a 500 naming the
+// difference. It lets the dashboard's e2e run without the Rust API.
 //
 //   node e2e/fixture-server.mjs [--port 0] [--host 127.0.0.1] [--dist ../dist] [--auth] [--delay-ms 0]
 //
@@ -16,7 +17,8 @@ import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { buildData, iso, ZONES } from "./fixture-data.mjs";
+import { answerErrors, DOCUMENT } from "./contract.mjs";
+import { actorRole, buildData, iso, ZONES } from "./fixture-data.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -30,7 +32,8 @@ const DIST = resolve(opt("dist", join(here, "..", "dist")));
 const AUTH = args.includes("--auth");
 const DELAY_MS = Number(opt("delay-ms", "0"));
 
-const RECORD_TYPES = new Set(["A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "SSHFP", "SVCB", "TLSA", "TXT"]);
+// The `type` filter's values, as the document lists them.
+const RECORD_TYPES = new Set(DOCUMENT.paths["/api/records"].get.parameters.find((p) => p.name === "type").schema.enum.filter(Boolean));
 const data = buildData(Date.now());
 
 // ------------------------------------------------------------------ helpers
@@ -41,19 +44,28 @@ class BadRequest extends Error {
   }
 }
 
+/** A JSON answer of the API at `route` (its documented path), checked against the document. */
+function answer(res, route, status, body) {
+  const errors = answerErrors(route, status, body);
+  if (errors.length) {
+    console.error(`fixture answer differs from src/lib/openapi.json:\n  ${errors.join("\n  ")}`);
+    return sendJson(res, 500, { error: `fixture answer differs from the OpenAPI document: ${errors.slice(0, 3).join("; ")}` });
+  }
+  return sendJson(res, status, body);
+}
+
 function sendJson(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
   res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers });
   res.end(text);
 }
 
-function parseLimit(p, dflt, max = 1000) {
+/** As the API: from 1, default 100; more than 1000 is capped to 1000. */
+function parseLimit(p) {
   const raw = p.get("limit");
-  if (raw === null) return dflt;
-  if (!/^\d+$/.test(raw)) throw new BadRequest("limit must be a whole number between 1 and 1000");
-  const n = Number(raw);
-  if (n < 1 || n > max) throw new BadRequest("limit must be a whole number between 1 and 1000");
-  return n;
+  if (raw === null) return 100;
+  if (!/^\d+$/.test(raw) || /^0+$/.test(raw)) throw new BadRequest(`limit must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`);
+  return Math.min(Number(raw), 1000);
 }
 
 const encodeCursor = (id) => Buffer.from(JSON.stringify({ after: id })).toString("base64url");
@@ -69,8 +81,8 @@ function decodeCursor(raw) {
 }
 
 /** Keyset paging over an already ordered list by item id. */
-function pageOf(list, p, dflt) {
-  const limit = parseLimit(p, dflt);
+function pageOf(list, p) {
+  const limit = parseLimit(p);
   const after = decodeCursor(p.get("cursor"));
   let start = 0;
   if (after !== null) {
@@ -89,7 +101,7 @@ function pageOf(list, p, dflt) {
  */
 const SCAN_NAMES = 60;
 function scanPage(list, q, p) {
-  const limit = parseLimit(p, 100);
+  const limit = parseLimit(p);
   let pos = 0;
   const raw = p.get("cursor");
   if (raw) {
@@ -109,24 +121,29 @@ function scanPage(list, q, p) {
   return { items, next_cursor };
 }
 
-const bool = (v) => v !== null && ["1", "true", "yes"].includes(v.toLowerCase());
+/** As the API: `true` or `false`; absent means false. */
+function flag(p, name) {
+  const v = p.get(name);
+  if (v === null || v === "false") return false;
+  if (v === "true") return true;
+  throw new BadRequest(`${name} must be true or false, got ${JSON.stringify(v)}`);
+}
 const withDot = (s) => (s.endsWith(".") ? s : `${s}.`);
 
-/** The `/api/records` filters, as docs/design.md lists them. */
+/** The `/api/records` filters, as the API reads them. */
 function filterRecords(p, { withoutQ = false } = {}) {
-  const zone = p.get("zone")?.trim() ?? "";
-  const type = (p.get("type") ?? "").trim().toUpperCase();
+  const rawZone = p.get("zone")?.trim() ?? "";
+  const type = p.get("type") ?? "";
   const name = (p.get("name") ?? "").trim().toLowerCase();
   const q = (p.get("q") ?? "").trim().toLowerCase();
   const value = (p.get("value") ?? "").trim().toLowerCase();
-  if (type && !RECORD_TYPES.has(type)) throw new BadRequest(`unknown record type: ${type}`);
-  if (zone && !ZONES.some((z) => z.zone_id === zone || z.zone_name === withDot(zone.toLowerCase()))) {
-    throw new BadRequest(`unknown zone: ${zone}`);
-  }
-  const includeDeleted = bool(p.get("include_deleted"));
+  if (type && !RECORD_TYPES.has(type)) throw new BadRequest(`type: ${JSON.stringify(type)} is not a Route 53 record type`);
+  if (rawZone && !/^(\/?hostedzone\/)?[A-Za-z0-9]{1,32}$/.test(rawZone)) throw new BadRequest(`zone: not a hosted zone id: ${JSON.stringify(rawZone)}`);
+  const zone = rawZone.replace(/^\/?hostedzone\//, "").toUpperCase();
+  const includeDeleted = flag(p, "include_deleted");
   return data.records
     .filter((r) => includeDeleted || r.deleted_at === null)
-    .filter((r) => !zone || r.zone_id === zone || r.zone_name === withDot(zone.toLowerCase()))
+    .filter((r) => !zone || r.zone_id === zone)
     .filter((r) => !type || r.type === type)
     .filter((r) => {
       if (!name) return true;
@@ -170,8 +187,10 @@ function recordsCsv(rows) {
       .filter(([, v]) => v !== null)
       .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`)
       .join(";");
+    const a = r.alias_target;
+    const alias = a ? `${a.dns_name} (${a.hosted_zone_id}${a.evaluate_target_health ? ", evaluates target health" : ""})` : null;
     lines.push(
-      [r.id, r.zone_id, r.zone_name, r.name, r.type, r.set_identifier, r.ttl, r.values.join(" "), r.alias_target?.dns_name, routing, r.observed_at, r.deleted_at]
+      [r.id, r.zone_id, r.zone_name, r.name, r.type, r.set_identifier, r.ttl, r.values.join("; "), alias, routing, r.observed_at, r.deleted_at]
         .map(csvCell)
         .join(","),
     );
@@ -182,7 +201,7 @@ function recordsCsv(rows) {
 function stats() {
   const live = data.records.filter((r) => r.deleted_at === null);
   const byType = {};
-  const zones = ZONES.map((z) => ({ ...z, records: 0, by_type: {} }));
+  const zones = ZONES.map((z) => ({ zone_id: z.zone_id, zone_name: z.zone_name, private_zone: z.private_zone, records: 0, by_type: {} }));
   for (const r of live) {
     byType[r.type] = (byType[r.type] ?? 0) + 1;
     const z = zones.find((x) => x.zone_id === r.zone_id);
@@ -265,36 +284,44 @@ function api(req, res, url) {
     const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
     if (!token || !issued.tokens.has(token)) return sendJson(res, 401, { error: "missing or invalid bearer token" });
   }
-  if (req.method !== "GET") return sendJson(res, 405, { error: "method not allowed" });
-  if (path === "/api/stats") return sendJson(res, 200, stats());
+  if (req.method !== "GET") return sendJson(res, 405, { error: `${req.method} is not allowed on ${path}; the API is read-only (GET)` });
+  if (path === "/api/stats") return answer(res, path, 200, stats());
   if (path === "/api/zones") {
-    const s = stats().zones;
-    return sendJson(res, 200, { items: s.map((z) => ({ zone_id: z.zone_id, zone_name: z.zone_name, private_zone: z.private_zone, records: z.records })), next_cursor: null });
+    const counted = stats().zones;
+    const items = ZONES.map((z) => ({
+      ...z,
+      record_count: null,
+      records: counted.find((c) => c.zone_id === z.zone_id)?.records ?? 0,
+      observed_at: iso(data.sweepAt),
+      deleted_at: null,
+    }));
+    return answer(res, path, 200, { items, next_cursor: null });
   }
   if (path === "/api/records") {
     const q = (p.get("q") ?? "").trim().toLowerCase();
-    if (q) return sendJson(res, 200, scanPage(filterRecords(p, { withoutQ: true }), q, p));
-    return sendJson(res, 200, pageOf(filterRecords(p), p, 100));
+    if (q) return answer(res, path, 200, scanPage(filterRecords(p, { withoutQ: true }), q, p));
+    return answer(res, path, 200, pageOf(filterRecords(p), p));
   }
   if (path === "/api/records.csv") {
     const rows = filterRecords(p);
     res.writeHead(200, { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="zonetrail-records.csv"' });
     return res.end(recordsCsv(rows));
   }
-  if (path === "/api/changes") return sendJson(res, 200, pageOf(changesNewestFirst(), p, 50));
+  if (path === "/api/changes") return answer(res, path, 200, pageOf(changesNewestFirst(), p));
   const m = /^\/api\/records\/([^/]+)(\/history)?$/.exec(path);
   if (m) {
-    if (!/^\d+$/.test(m[1])) throw new BadRequest("record id must be a positive integer");
+    const route = m[2] ? "/api/records/{id}/history" : "/api/records/{id}";
+    if (!/^\d+$/.test(m[1]) || Number(m[1]) < 1) return answer(res, route, 400, { error: `record id must be a positive whole number, got ${JSON.stringify(m[1])}` });
     const id = Number(m[1]);
     const r = data.records.find((x) => x.id === id);
-    if (!r) return sendJson(res, 404, { error: `no record with id ${id}` });
-    if (!m[2]) return sendJson(res, 200, r);
+    if (!r) return answer(res, route, 404, { error: `no record set has id ${id}` });
+    if (!m[2]) return answer(res, route, 200, r);
     const hist = changesNewestFirst()
       .filter((c) => c.record_id === id)
-      .map(({ id: cid, action, source, actor, event_id, observed_at, before, after }) => ({ id: cid, action, source, actor, event_id, observed_at, before, after }));
-    return sendJson(res, 200, pageOf(hist, p, 100));
+      .map(({ id: cid, action, source, actor, actor_role, event_id, observed_at, before, after }) => ({ id: cid, action, source, actor, actor_role, event_id, observed_at, before, after }));
+    return answer(res, route, 200, pageOf(hist, p));
   }
-  return sendJson(res, 404, { error: `no such endpoint: ${path}` });
+  return sendJson(res, 404, { error: `no API route ${path}` });
 }
 
 /** Test hook: a new record appears through a CloudTrail event, now. */
@@ -320,12 +347,14 @@ function addLiveChange(res) {
     deleted_at: null,
   };
   data.records.push(r);
-  const { first_seen_at: _f, observed_at: _o, deleted_at: _d, ...after } = r;
+  const { id: _i, zone_id: _z, zone_name: _n, private_zone: _p, first_seen_at: _f, observed_at: _o, deleted_at: _d, ...after } = r;
+  const actor = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com";
   const c = {
     id: Math.max(...data.changes.map((x) => x.id)) + 1,
     action: "create",
     source: "event",
-    actor: "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com",
+    actor,
+    actor_role: actorRole(actor),
     event_id: randomBytes(16).toString("hex"),
     observed_at: iso(now),
     before: null,
@@ -386,7 +415,7 @@ const server = createServer(async (req, res) => {
   const port = server.address().port;
   try {
     if (DELAY_MS && url.pathname.startsWith("/api/")) await new Promise((r) => setTimeout(r, DELAY_MS));
-    if (url.pathname === "/healthz") return sendJson(res, 200, { status: "ok" });
+    if (url.pathname === "/healthz") return answer(res, "/healthz", 200, { status: "ok", name_index: "ready" });
     if (url.pathname === "/__fixture/change" && req.method === "POST") return addLiveChange(res);
     if (url.pathname.startsWith("/cognito/")) return await cognito(req, res, url);
     if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return api(req, res, url);

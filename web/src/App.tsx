@@ -6,11 +6,11 @@ import { RecordDrawer } from "./components/RecordDrawer.tsx";
 import { RecordsTable } from "./components/RecordsTable.tsx";
 import { TypeChart, ZoneList, ZonesView } from "./components/Zones.tsx";
 import { useApi, useLive, useNow, useUrlState } from "./hooks.ts";
-import { mergeZones } from "./lib/adapters.ts";
 import { isAbort } from "./lib/api.ts";
 import type { Auth } from "./lib/auth.ts";
-import type { Zone } from "./lib/types.ts";
+import type { ZoneView } from "./lib/schemas.ts";
 import { filtersOf, serializeUrlState, type View } from "./lib/urlState.ts";
+import { mergeZones, zoneLabel } from "./lib/zones.ts";
 
 const TABS: Array<[View, string]> = [
   ["records", "Records"],
@@ -27,7 +27,7 @@ export function App({ auth }: { auth: Auth | null }) {
   const [url, navigate] = useUrlState();
   const live = useLive(api);
   const now = useNow(1000);
-  const [listedZones, setListedZones] = useState<Zone[]>([]);
+  const [listedZones, setListedZones] = useState<ZoneView[]>([]);
   const [zonesLoading, setZonesLoading] = useState(true);
   const [zonesError, setZonesError] = useState<string | null>(null);
   const [unseenChanges, setUnseenChanges] = useState(false);
@@ -177,7 +177,7 @@ export function App({ auth }: { auth: Auth | null }) {
                 )}
               </section>
               <section class="panel">
-                <h2>By type{selectedZone ? <span class="muted"> · {selectedZone.zone_name}</span> : null}</h2>
+                <h2>By type{selectedZone ? <span class="muted"> · {zoneLabel(selectedZone)}</span> : null}</h2>
                 {live.stats ? (
                   <TypeChart byType={chartCounts} selected={url.type} navigate={navigate} zone={url.zone} />
                 ) : (

@@ -1,16 +1,16 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { useApi } from "../hooks.ts";
 import { isAbort } from "../lib/api.ts";
-import type { ChangeItem } from "../lib/types.ts";
+import type { FeedItem } from "../lib/schemas.ts";
 import { formatUtc } from "../lib/time.ts";
 import { Empty, ErrorBox, Spinner, TimeAgo } from "./common.tsx";
-import { changeIdentity, ChangeTitle, Diff, EntryHead } from "./History.tsx";
+import { ChangeTitle, Diff, EntryHead } from "./History.tsx";
 import { recordHref } from "./RecordsTable.tsx";
 
 const FEED_PAGE = 50;
 
 interface FeedState {
-  items: ChangeItem[];
+  items: FeedItem[];
   cursor: string | null;
   status: "loading" | "ready" | "error";
   error: string | null;
@@ -89,7 +89,7 @@ export function ChangeFeed(props: { marker: number | null; now: number; onOpen: 
       ) : (
         <ol class="feed-list" data-testid="change-feed">
           {st.items.map((c) => {
-            const id = changeIdentity(c).id;
+            const id = c.record_id;
             return (
               <li key={c.id} class={`feed-item action-${c.action}${fresh.has(c.id) ? " flash" : ""}`}>
                 <div class="feed-when">
@@ -98,20 +98,16 @@ export function ChangeFeed(props: { marker: number | null; now: number; onOpen: 
                 </div>
                 <div class="feed-body">
                 <div class="feed-title">
-                  {id !== null ? (
-                    <a
-                      href={recordHref(id)}
-                      onClick={(e) => {
-                        if (e.metaKey || e.ctrlKey || e.shiftKey) return;
-                        e.preventDefault();
-                        props.onOpen(id);
-                      }}
-                    >
-                      <ChangeTitle c={c} />
-                    </a>
-                  ) : (
+                  <a
+                    href={recordHref(id)}
+                    onClick={(e) => {
+                      if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+                      e.preventDefault();
+                      props.onOpen(id);
+                    }}
+                  >
                     <ChangeTitle c={c} />
-                  )}
+                  </a>
                 </div>
                 <EntryHead entry={c} now={props.now} compact />
                 <Diff entry={c} />

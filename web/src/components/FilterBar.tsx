@@ -2,12 +2,17 @@ import type { RefObject } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Navigate } from "../hooks.ts";
 import { formatCount } from "../lib/format.ts";
-import type { Zone } from "../lib/types.ts";
+import type { RecordType, ZoneStats } from "../lib/schemas.ts";
 import { EMPTY_FILTERS, hasFilters, type RecordFilters } from "../lib/urlState.ts";
+import { zoneLabel } from "../lib/zones.ts";
 
-export const RECORD_TYPES = [
-  "A", "AAAA", "CAA", "CNAME", "DS", "HTTPS", "MX", "NAPTR", "NS", "PTR", "SOA", "SPF", "SRV", "SSHFP", "SVCB", "TLSA", "TXT",
-];
+// The `type` filter's choices, keyed by type so that tsc fails when they and the API's
+// document differ.
+const DOCUMENTED_TYPES: Record<RecordType, true> = {
+  A: true, AAAA: true, CAA: true, CNAME: true, DS: true, HTTPS: true, MX: true, NAPTR: true, NS: true, PTR: true,
+  SOA: true, SPF: true, SRV: true, SSHFP: true, SVCB: true, TLSA: true, TXT: true,
+};
+export const RECORD_TYPES = Object.keys(DOCUMENTED_TYPES);
 
 export const SEARCH_DEBOUNCE_MS = 250;
 
@@ -77,7 +82,7 @@ function TextFilter(props: {
 
 export function FilterBar(props: {
   filters: RecordFilters;
-  zones: Zone[];
+  zones: ZoneStats[];
   byType: Record<string, number>;
   navigate: Navigate;
   searchRef: RefObject<HTMLInputElement | null>;
@@ -137,9 +142,9 @@ export function FilterBar(props: {
           {!zoneKnown && <option value={f.zone}>{f.zone}</option>}
           {props.zones.map((z) => (
             <option value={z.zone_id} key={z.zone_id}>
-              {z.zone_name}
+              {zoneLabel(z)}
               {z.private_zone ? " (private)" : ""}
-              {z.records !== null ? ` · ${formatCount(z.records)}` : ""}
+              {` · ${formatCount(z.records)}`}
             </option>
           ))}
         </select>

@@ -1,6 +1,6 @@
 import { diffRecords, type FieldChange } from "../lib/diff.ts";
 import { actorLabel } from "../lib/format.ts";
-import type { ChangeItem, HistoryEntry } from "../lib/types.ts";
+import type { ChangeView, FeedItem } from "../lib/schemas.ts";
 import { ActionBadge, CopyButton, SourceBadge, TimeAgo, TypeBadge } from "./common.tsx";
 
 function DiffRow({ c }: { c: FieldChange }) {
@@ -49,7 +49,7 @@ function DiffRow({ c }: { c: FieldChange }) {
   );
 }
 
-export function Diff({ entry }: { entry: HistoryEntry }) {
+export function Diff({ entry }: { entry: ChangeView }) {
   const changes = diffRecords(entry.before, entry.after);
   if (!changes.length) return <p class="muted small">No field changed.</p>;
   return (
@@ -64,7 +64,7 @@ export function Diff({ entry }: { entry: HistoryEntry }) {
   );
 }
 
-export function Who({ entry }: { entry: HistoryEntry }) {
+export function Who({ entry }: { entry: ChangeView }) {
   const label = actorLabel(entry.actor, entry.source);
   return (
     <span class="who">
@@ -83,7 +83,7 @@ export function Who({ entry }: { entry: HistoryEntry }) {
   );
 }
 
-export function EntryHead({ entry, now, compact }: { entry: HistoryEntry; now: number; compact?: boolean }) {
+export function EntryHead({ entry, now, compact }: { entry: ChangeView; now: number; compact?: boolean }) {
   return (
     <div class="entry-head">
       {!compact && <ActionBadge action={entry.action} />}
@@ -100,7 +100,7 @@ export function EntryHead({ entry, now, compact }: { entry: HistoryEntry; now: n
   );
 }
 
-export function Timeline({ entries, now }: { entries: HistoryEntry[]; now: number }) {
+export function Timeline({ entries, now }: { entries: ChangeView[]; now: number }) {
   return (
     <ol class="timeline" data-testid="history">
       {entries.map((e) => (
@@ -113,25 +113,12 @@ export function Timeline({ entries, now }: { entries: HistoryEntry[]; now: numbe
   );
 }
 
-/** The identity of the record a change-feed item is about, from the item or its states. */
-export function changeIdentity(c: ChangeItem): { name: string; type: string; set: string | null; zone: string | null; id: number | null } {
-  const s = c.after ?? c.before ?? {};
-  return {
-    name: c.name ?? s.name ?? "(unknown record)",
-    type: c.type ?? s.type ?? "?",
-    set: c.set_identifier ?? s.set_identifier ?? null,
-    zone: c.zone_name ?? s.zone_name ?? c.zone_id ?? s.zone_id ?? null,
-    id: c.record_id ?? s.id ?? null,
-  };
-}
-
-export function ChangeTitle({ c }: { c: ChangeItem }) {
-  const i = changeIdentity(c);
+export function ChangeTitle({ c }: { c: FeedItem }) {
   return (
     <span class="change-title">
-      <ActionBadge action={c.action} /> <span class="mono name">{i.name}</span> <TypeBadge type={i.type} />
-      {i.set && <span class="mono setid"> {i.set}</span>}
-      {i.zone && <span class="muted zone mono"> in {i.zone}</span>}
+      <ActionBadge action={c.action} /> <span class="mono name">{c.name}</span> <TypeBadge type={c.type} />
+      {c.set_identifier && <span class="mono setid"> {c.set_identifier}</span>}
+      <span class="muted zone mono"> in {c.zone_name ?? c.zone_id}</span>
     </span>
   );
 }

@@ -3,20 +3,20 @@ import { useApi } from "../hooks.ts";
 import { isAbort } from "../lib/api.ts";
 import { routingParts, routingPolicy } from "../lib/format.ts";
 import { formatUtc } from "../lib/time.ts";
-import type { DnsRecord, HistoryEntry } from "../lib/types.ts";
+import type { ChangeView, RecordView } from "../lib/schemas.ts";
 import { CopyButton, ErrorBox, Spinner, TimeAgo, TypeBadge } from "./common.tsx";
 import { Timeline } from "./History.tsx";
 
 interface Loaded {
-  record: DnsRecord | null;
-  history: HistoryEntry[] | null;
+  record: RecordView | null;
+  history: ChangeView[] | null;
   error: string | null;
   historyError: string | null;
 }
 
 const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]),select,textarea,[tabindex]:not([tabindex="-1"])';
 
-function byNewest(a: HistoryEntry, b: HistoryEntry): number {
+function byNewest(a: ChangeView, b: ChangeView): number {
   return b.observed_at.localeCompare(a.observed_at) || b.id - a.id;
 }
 
@@ -49,7 +49,7 @@ function PointsHere({ value, onFind }: { value: string; onFind: (v: string) => v
   );
 }
 
-function Details({ r, now, onFind }: { r: DnsRecord; now: number; onFind: (v: string) => void }) {
+function Details({ r, now, onFind }: { r: RecordView; now: number; onFind: (v: string) => void }) {
   const routing = routingParts(r.routing);
   return (
     <dl class="details">

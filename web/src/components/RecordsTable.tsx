@@ -2,7 +2,7 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preac
 import { useApi } from "../hooks.ts";
 import { isAbort } from "../lib/api.ts";
 import { formatAlias, relativeName, routingParts, routingPolicy } from "../lib/format.ts";
-import type { DnsRecord } from "../lib/types.ts";
+import type { RecordView } from "../lib/schemas.ts";
 import { filterKey, hasFilters, type RecordFilters } from "../lib/urlState.ts";
 import { CopyButton, CsvLink, Empty, ErrorBox, Spinner, TimeAgo, TypeBadge } from "./common.tsx";
 
@@ -10,7 +10,7 @@ const MAX_VALUES_SHOWN = 3;
 const FIRST_PAINT_ROWS = 30;
 
 interface TableState {
-  rows: DnsRecord[];
+  rows: RecordView[];
   cursor: string | null;
   pages: number;
   status: "loading" | "ready" | "error";
@@ -30,7 +30,7 @@ export function recordHref(id: number): string {
 }
 
 // Cell renderers are plain functions, not components: cheaper for 100 rows at first render.
-function name(r: DnsRecord) {
+function name(r: RecordView) {
   const rel = relativeName(r.name, r.zone_name);
   const suffix = rel === r.name ? "" : r.name.slice(rel.length);
   return (
@@ -41,7 +41,7 @@ function name(r: DnsRecord) {
   );
 }
 
-function answers(r: DnsRecord) {
+function answers(r: RecordView) {
   if (r.alias_target) {
     return (
       <div class="answers">
@@ -72,7 +72,7 @@ function answers(r: DnsRecord) {
   );
 }
 
-function routing(r: DnsRecord) {
+function routing(r: RecordView) {
   const parts = routingParts(r.routing);
   if (!parts.length) return <span class="routing-simple">simple</span>;
   return (
@@ -306,7 +306,7 @@ export function RecordsTable(props: {
                               e.preventDefault();
                               props.onOpen(r.id);
                             }}
-                            title={`${r.name} in zone ${r.zone_name} (${r.zone_id}${r.private_zone ? ", private" : ""}) — open history`}
+                            title={`${r.name} in zone ${r.zone_name ?? r.zone_id} (${r.zone_id}${r.private_zone ? ", private" : ""}) — open history`}
                           >
                             {name(r)}
                           </a>

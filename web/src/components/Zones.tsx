@@ -1,8 +1,9 @@
 import type { Navigate } from "../hooks.ts";
 import { formatCount } from "../lib/format.ts";
+import type { Stats, ZoneStats } from "../lib/schemas.ts";
 import { formatUtc } from "../lib/time.ts";
-import type { Stats, Zone } from "../lib/types.ts";
 import { EMPTY_FILTERS, serializeUrlState, type UrlState } from "../lib/urlState.ts";
+import { zoneLabel } from "../lib/zones.ts";
 import { CopyButton, Empty, Spinner, TimeAgo } from "./common.tsx";
 
 function hrefFor(patch: Partial<UrlState>): string {
@@ -76,7 +77,7 @@ export function TypeChart(props: {
 }
 
 /** The sidebar's zone list: each zone with its record count, a link that filters by it. */
-export function ZoneList(props: { zones: Zone[]; selected: string; total: number | null; navigate: Navigate; filters: UrlState }) {
+export function ZoneList(props: { zones: ZoneStats[]; selected: string; total: number | null; navigate: Navigate; filters: UrlState }) {
   const keep = { type: props.filters.type, include_deleted: props.filters.include_deleted };
   return (
     <nav aria-label="Zones" class="zone-list">
@@ -97,9 +98,9 @@ export function ZoneList(props: { zones: Zone[]; selected: string; total: number
               href={hrefFor({ ...keep, zone: z.zone_id })}
               onClick={follow(props.navigate, { ...keep, zone: z.zone_id })}
               aria-current={props.selected === z.zone_id ? "true" : undefined}
-              title={`${z.zone_name} (${z.zone_id})${z.private_zone ? ", private" : ""}`}
+              title={`${zoneLabel(z)} (${z.zone_id})${z.private_zone ? ", private" : ""}`}
             >
-              <span class="zname mono">{z.zone_name}</span>
+              <span class="zname mono">{zoneLabel(z)}</span>
               {z.private_zone && (
                 <span class="lock" aria-label="private zone" title="Private zone">
                   <svg viewBox="0 0 16 16" aria-hidden="true">
@@ -139,7 +140,7 @@ function TopTypes({ byType }: { byType: Record<string, number> }) {
   );
 }
 
-export function ZonesView(props: { zones: Zone[]; stats: Stats | null; navigate: Navigate; now: number; loading: boolean }) {
+export function ZonesView(props: { zones: ZoneStats[]; stats: Stats | null; navigate: Navigate; now: number; loading: boolean }) {
   const s = props.stats;
   return (
     <section class="zones-view" aria-labelledby="zones-heading">
@@ -191,7 +192,7 @@ export function ZonesView(props: { zones: Zone[]; stats: Stats | null; navigate:
                     <tr key={z.zone_id}>
                       <td class="mono">
                         <a href={hrefFor({ zone: z.zone_id })} onClick={follow(props.navigate, { zone: z.zone_id })}>
-                          {z.zone_name}
+                          {zoneLabel(z)}
                         </a>
                       </td>
                       <td class="mono">

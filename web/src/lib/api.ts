@@ -1,8 +1,12 @@
 // The read API client: one place that knows the paths, the base URL, the bearer token
-// and the error shape (`{"error": "..."}` with a 4xx status).
-import { adaptStats, adaptZones } from "./adapters.ts";
-import type { ChangeItem, DnsRecord, HistoryEntry, Page, Stats, Zone } from "./types.ts";
+// and the error shape (`{"error": "..."}` with a 4xx status). Every answer's type is the
+// OpenAPI document's own (api-types.ts, generated): nothing is guessed or adapted here.
+import type { paths } from "./api-types.ts";
+import type { ZoneView } from "./schemas.ts";
 import { filterParams, type RecordFilters } from "./urlState.ts";
+
+/** The JSON a path answers with 200, as the API documents it. */
+export type Ok<P extends keyof paths> = paths[P]["get"]["responses"][200]["content"] extends { "application/json": infer T } ? T : never;
 
 export class ApiError extends Error {
   constructor(
@@ -75,11 +79,11 @@ export class Api {
     }
   }
 
-  records(f: RecordFilters, cursor: string | null, signal?: AbortSignal, limit = PAGE_SIZE): Promise<Page<DnsRecord>> {
+  records(f: RecordFilters, cursor: string | null, signal?: AbortSignal, limit = PAGE_SIZE): Promise<Ok<"/api/records">> {
     const p = filterParams(f);
     p.set("limit", String(limit));
     if (cursor) p.set("cursor", cursor);
-    return this.get<Page<DnsRecord>>("/api/records", p, signal).then(normalizePage);
+    return this.get<Ok<"/api/records">>("/api/records", p, signal);
   }
 
   /**
@@ -87,7 +91,7 @@ export class Api {
    * names per request, so a page may come back empty with a `next_cursor`: follow it, a
    * bounded number of times, so the caller never shows "no match" while the scan goes on.
    */
-  async recordsNonEmpty(f: RecordFilters, cursor: string | null, signal?: AbortSignal, maxHops = 20): Promise<Page<DnsRecord>> {
+  async recordsNonEmpty(f: RecordFilters, cursor: string | null, signal?: AbortSignal, maxHops = 20): Promise<Ok<"/api/records">> {
     let page = await this.records(f, cursor, signal);
     for (let hop = 1; hop < maxHops && page.items.length === 0 && page.next_cursor; hop++) {
       page = await this.records(f, page.next_cursor, signal);
@@ -95,30 +99,31 @@ export class Api {
     return page;
   }
 
-  record(id: number, signal?: AbortSignal): Promise<DnsRecord> {
-    return this.get<DnsRecord>(`/api/records/${encodeURIComponent(id)}`, undefined, signal);
+  record(id: number, signal?: AbortSignal): Promise<Ok<"/api/records/{id}">> {
+    return this.get<Ok<"/api/records/{id}">>(`/api/records/${encodeURIComponent(id)}`, undefined, signal);
   }
 
-  history(id: number, signal?: AbortSignal): Promise<Page<HistoryEntry>> {
-    return this.get<Page<HistoryEntry> | HistoryEntry[]>(
+  history(id: number, signal?: AbortSignal): Promise<Ok<"/api/records/{id}/history">> {
+    return this.get<Ok<"/api/records/{id}/history">>(
       `/api/records/${encodeURIComponent(id)}/history`,
       new URLSearchParams({ limit: "200" }),
       signal,
-    ).then(normalizePage);
+    );
   }
 
-  changes(cursor: string | null, limit: number, signal?: AbortSignal): Promise<Page<ChangeItem>> {
+  changes(cursor: string | null, limit: number, signal?: AbortSignal): Promise<Ok<"/api/changes">> {
     const p = new URLSearchParams({ limit: String(limit) });
     if (cursor) p.set("cursor", cursor);
-    return this.get<Page<ChangeItem>>("/api/changes", p, signal).then(normalizePage);
+    return this.get<Ok<"/api/changes">>("/api/changes", p, signal);
   }
 
-  async zones(signal?: AbortSignal): Promise<Zone[]> {
-    return adaptZones(await this.get<unknown>("/api/zones", undefined, signal));
+  /** Every zone (one page holds them all). */
+  async zones(signal?: AbortSignal): Promise<ZoneView[]> {
+    return (await this.get<Ok<"/api/zones">>("/api/zones", undefined, signal)).items;
   }
 
-  async stats(signal?: AbortSignal): Promise<Stats> {
-    return adaptStats(await this.get<unknown>("/api/stats", undefined, signal));
+  stats(signal?: AbortSignal): Promise<Ok<"/api/stats">> {
+    return this.get<Ok<"/api/stats">>("/api/stats", undefined, signal);
   }
 
   /** The CSV export of the current filter: a plain link, usable without JavaScript. */
@@ -139,10 +144,4 @@ export class Api {
     a.remove();
     setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
   }
-}
-
-/** A list answer is `{items, next_cursor}`; tolerate a bare array too. */
-export function normalizePage<T>(raw: Page<T> | T[]): Page<T> {
-  if (Array.isArray(raw)) return { items: raw, next_cursor: null };
-  return { items: Array.isArray(raw?.items) ? raw.items : [], next_cursor: raw?.next_cursor ?? null };
 }

@@ -1,7 +1,7 @@
 // Field-level diff of two record states (a history entry's `before` and `after`), in the
 // terms an operator thinks in: TTL 300 → 60, value added, weight 70 → 50, alias retargeted.
 import { formatAlias, routingParts } from "./format.ts";
-import type { RecordState, Routing } from "./types.ts";
+import type { RecordContent, Routing } from "./schemas.ts";
 
 export type FieldChange =
   | { kind: "scalar"; field: string; before: string | null; after: string | null }
@@ -39,9 +39,9 @@ function str(v: unknown): string | null {
  * The fields that differ between `before` and `after`. Either side may be null (a create
  * has no before, a delete no after): then every field the other side has is listed.
  */
-export function diffRecords(before: RecordState | null, after: RecordState | null): FieldChange[] {
-  const b = before ?? {};
-  const a = after ?? {};
+export function diffRecords(before: RecordContent | null, after: RecordContent | null): FieldChange[] {
+  const b: Partial<RecordContent> = before ?? {};
+  const a: Partial<RecordContent> = after ?? {};
   const out: FieldChange[] = [];
 
   // Identity normally never changes within one record's history; show it if it does.

@@ -1,13 +1,13 @@
 // Short, readable text for Route 53 fields. Each function has a full-length counterpart in
 // a tooltip where it shortens.
-import type { AliasTarget, CidrRouting, GeoLocation, GeoproximityLocation, RecordState, Routing } from "./types.ts";
+import type { AliasTarget, CidrRouting, GeoLocation, GeoProximityLocation, RecordContent, Routing } from "./schemas.ts";
 
 export function formatGeo(g: GeoLocation): string {
   if (g.country_code === "*") return "default";
   return [g.continent_code, g.country_code, g.subdivision_code].filter(Boolean).join("/") || "—";
 }
 
-export function formatGeoproximity(g: GeoproximityLocation): string {
+export function formatGeoproximity(g: GeoProximityLocation): string {
   const where =
     g.aws_region ??
     g.local_zone_group ??
@@ -54,9 +54,9 @@ export function formatAlias(a: AliasTarget): string {
 }
 
 /** The answer a record gives: its values, or its alias target. */
-export function recordAnswers(r: RecordState): string[] {
+export function recordAnswers(r: RecordContent): string[] {
   if (r.alias_target) return [`ALIAS ${formatAlias(r.alias_target)}`];
-  return r.values ?? [];
+  return r.values;
 }
 
 /**

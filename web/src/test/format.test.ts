@@ -1,7 +1,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import { actorLabel, recordAnswers, relativeName, routingParts, routingPolicy, shortActor } from "../lib/format.ts";
-import type { Routing } from "../lib/types.ts";
+import type { RecordContent, Routing } from "../lib/schemas.ts";
 
 const NONE: Routing = {
   weight: null,
@@ -49,7 +49,9 @@ describe("routing", () => {
     assert.deepEqual(routingParts({ ...NONE, geo_location: { continent_code: null, country_code: "US", subdivision_code: "WA" } }), [["geo", "US/WA"]]);
     assert.deepEqual(routingParts({ ...NONE, geo_location: { continent_code: null, country_code: "*", subdivision_code: null } }), [["geo", "default"]]);
     assert.deepEqual(routingParts({ ...NONE, cidr_routing: { collection_id: "c-1", location_name: "office" } }), [["cidr", "c-1/office"]]);
-    assert.deepEqual(routingParts({ ...NONE, geoproximity_location: { aws_region: "us-east-1", bias: 10 } }), [["geoproximity", "us-east-1 bias 10"]]);
+    assert.deepEqual(routingParts({ ...NONE, geoproximity_location: { aws_region: "us-east-1", local_zone_group: null, coordinates: null, bias: 10 } }), [
+      ["geoproximity", "us-east-1 bias 10"],
+    ]);
     assert.deepEqual(routingParts(null), []);
   });
 
@@ -70,9 +72,10 @@ describe("names and answers", () => {
   });
 
   it("answers with values or the alias target", () => {
-    assert.deepEqual(recordAnswers({ values: ["1.2.3.4"] }), ["1.2.3.4"]);
+    const a: RecordContent = { name: "a.example.", type: "A", set_identifier: null, ttl: 60, values: ["1.2.3.4"], alias_target: null, routing: NONE };
+    assert.deepEqual(recordAnswers(a), ["1.2.3.4"]);
     assert.deepEqual(
-      recordAnswers({ values: [], alias_target: { hosted_zone_id: "Z", dns_name: "lb.example.", evaluate_target_health: false } }),
+      recordAnswers({ ...a, ttl: null, values: [], alias_target: { hosted_zone_id: "Z", dns_name: "lb.example.", evaluate_target_health: false } }),
       ["ALIAS lb.example."],
     );
   });

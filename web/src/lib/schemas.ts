@@ -1,0 +1,37 @@
+// The read API's JSON, by name: aliases into api-types.ts, which openapi-typescript generates
+// from the API's OpenAPI document (scripts/gen-api-types.sh). No shape is written by hand:
+// when the API changes, regenerate, and tsc shows what the dashboard must follow.
+import type { components, paths } from "./api-types.ts";
+
+type Schemas = components["schemas"];
+
+/** A record set as `/api/records` and `/api/records/{id}` answer it. */
+export type RecordView = Schemas["RecordView"];
+/** A record set's Route 53 content: what a history entry's `before` and `after` hold. */
+export type RecordContent = Schemas["RecordContent"];
+export type Routing = Schemas["RoutingView"];
+export type AliasTarget = Schemas["AliasTargetView"];
+export type GeoLocation = Schemas["GeoLocationView"];
+export type GeoProximityLocation = Schemas["GeoProximityLocationView"];
+export type CidrRouting = Schemas["CidrRoutingView"];
+
+/** One change of a record set (`/api/records/{id}/history`). */
+export type ChangeView = Schemas["ChangeView"];
+/** A change in the account-wide feed (`/api/changes`): the change and its record set. */
+export type FeedItem = Schemas["FeedItem"];
+
+export type RecordList = Schemas["RecordList"];
+export type HistoryList = Schemas["HistoryList"];
+export type FeedList = Schemas["FeedList"];
+
+/** A zone of `/api/zones`. */
+export type ZoneView = Schemas["ZoneView"];
+/** A zone's live counts in `/api/stats`. */
+export type ZoneStats = Schemas["ZoneStats"];
+export type Stats = Schemas["Stats"];
+
+/** The body of every error answer. */
+export type ErrorBody = Schemas["ErrorBody"];
+
+/** The record types the `type` filter accepts. */
+export type RecordType = Exclude<NonNullable<paths["/api/records"]["get"]["parameters"]["query"]>["type"], "" | undefined>;
