@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Stage "demo": the README's first command still works. Runs `scripts/demo --for 25` on a
 # free port (its own moto, the seeded zones, `zonetrail up` on SQLite, live changes), then
-# checks that the zones were seeded and swept, that changes arrived live with none failing,
-# and that everything stopped cleanly.
+# checks that the zones were seeded and swept, that the first screen's values look like
+# Route 53's (no printed Python dict, a real SOA), that changes arrived live with none
+# failing, and that everything stopped cleanly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -10,17 +11,33 @@ say() { printf '[demo] %s\n' "$*"; }
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 log=$(mktemp "${TMPDIR:-/tmp}/zonetrail-demo-stage.XXXXXX")
-trap 'rm -f "$log"' EXIT
+demo=
+# If this stage is stopped early, stop the demo too (it stops its own moto and zonetrail).
+trap '[[ -z $demo ]] || kill -TERM "$demo" 2>/dev/null; rm -f "$log"' EXIT
 
 say "scripts/demo --for 25 --port $port --interval 2"
+scripts/demo --for 25 --port "$port" --interval 2 </dev/null >"$log" 2>&1 &
+demo=$!
+# Once the first sweep is in, read every record set back from the API, as the dashboard does.
+checked=
+while kill -0 "$demo" 2>/dev/null; do
+  if grep -q 'first sweep done' "$log"; then
+    checked=$(python3 scripts/zonetrail_demo/check_records.py --api "http://127.0.0.1:$port" 2>&1) &&
+      checked="ok$checked" || checked="failed$checked"
+    break
+  fi
+  sleep 1
+done
 rc=0
-scripts/demo --for 25 --port "$port" --interval 2 </dev/null >"$log" 2>&1 || rc=$?
+wait "$demo" || rc=$?
 cat "$log"
 
 failures=()
 ((rc == 0)) || failures+=("scripts/demo exited with status $rc")
 grep -q 'seeded 6 zones' "$log" || failures+=("the zones were not seeded")
 grep -q 'first sweep done' "$log" || failures+=("the first sweep did not complete")
+say "record values: ${checked#ok}"
+[[ $checked == ok* ]] || failures+=("the record values do not look like Route 53's (a Python dict, a bad SOA or NS)")
 live=$(grep -c 'visible in' "$log" || true)
 ((live >= 5)) || failures+=("only $live live changes became visible (expected at least 5 in 25 s)")
 ! grep -q 'FAILED' "$log" || failures+=("a live change failed")

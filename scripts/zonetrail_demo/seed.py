@@ -4,7 +4,8 @@ Six zones of a made-up company, public and private (with VPCs in two regions), a
 thousand record sets: every routing policy Route 53 has that the emulator keeps (weighted,
 latency, geolocation by continent, country and subdivision, failover with health checks,
 multivalue, simple), aliases to CloudFront, load balancers, S3 and to records of the same
-zone, wildcards, and A/AAAA/CNAME/TXT/MX/SRV/CAA/NS/PTR records.
+zone, wildcards, and A/AAAA/CNAME/TXT/MX/SRV/CAA/NS/PTR records. Each zone's apex SOA and NS
+are rewritten as Route 53 shows them (the emulator's are not; see apex_like_route53).
 
 Usage: seed.py --endpoint http://127.0.0.1:PORT [--summary FILE]
 Prints one line per zone and writes a JSON summary (zone ids, record set counts) for the
@@ -24,6 +25,10 @@ import boto3
 CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
 ELB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "eu-west-1": "Z32O12XQLNTSW2", "ap-southeast-2": "Z1GM3OXH4ZPM65"}
 S3_WEBSITE_ZONE_US_EAST_1 = "Z3AQBSTGFYJSTF"
+# The apex NS of every private hosted zone (Route 53 answers private zones itself; these are
+# what it shows).
+PRIVATE_ZONE_NAME_SERVERS = ["ns-1536.awsdns-00.co.uk.", "ns-0.awsdns-00.com.", "ns-1024.awsdns-00.org.",
+                             "ns-512.awsdns-00.net."]
 
 TEAMS = ["payments", "search", "checkout", "identity", "billing", "catalog", "ledger", "notify",
          "ingest", "reports", "profile", "pricing", "orders", "ratings", "media", "shipping"]
@@ -74,8 +79,19 @@ class Seeder:
         zone_id = out["HostedZone"]["Id"].removeprefix("/hostedzone/")
         for vpc in vpcs[1:]:
             self.route53.associate_vpc_with_hosted_zone(HostedZoneId=zone_id, VPC=vpc)
-        name_servers = out.get("DelegationSet", {}).get("NameServers", [])
+        name_servers = [ns.rstrip(".") + "." for ns in out.get("DelegationSet", {}).get("NameServers", [])]
+        self.apex_like_route53(zone_id, name, name_servers or PRIVATE_ZONE_NAME_SERVERS)
         return zone_id, name_servers
+
+    def apex_like_route53(self, zone_id, name, name_servers):
+        """Write the apex SOA and NS as Route 53 makes them. The emulator stores the SOA's value
+        as a printed Python dict ("{'Value': 'ns-2048...'}") and its name servers without the
+        trailing dot, and the dashboard's first screen would show them as they are."""
+        soa = f"{name_servers[0]} awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"
+        self.route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch={
+            "Comment": "apex records as Route 53 creates them",
+            "Changes": [{"Action": "UPSERT", "ResourceRecordSet": rr(name, "SOA", [soa], ttl=900)},
+                        {"Action": "UPSERT", "ResourceRecordSet": rr(name, "NS", name_servers, ttl=172800)}]})
 
     def health_check(self, ip, path="/healthz"):
         out = self.route53.create_health_check(
