@@ -4,15 +4,14 @@
 // document (src/lib/openapi.json, by e2e/contract.mjs): one that differs is a 500 naming the
 // difference. It lets the dashboard's e2e run without the Rust API.
 //
-//   node e2e/fixture-server.mjs [--port 0] [--host 127.0.0.1] [--dist ../dist] [--auth] [--delay-ms 0]
+//   node e2e/fixture-server.mjs [--port 0] [--host 127.0.0.1] [--dist ../dist] [--delay-ms 0]
 //
 // Prints `fixture listening on http://HOST:PORT` when ready.
-// --auth       serves a config.json with `auth` set, plus a fake Cognito hosted UI
-//              (/cognito/oauth2/authorize, /cognito/oauth2/token) that checks PKCE, and
-//              requires `Authorization: Bearer <id_token>` on /api.
+// Sign-in is tested against e2e/oidc-stand-in.mjs, which serves the dashboard in front of
+// this server.
 // Test hooks (fixture only): POST /__fixture/change adds a record and its create change,
 // so a test can watch a change arrive live.
-import { createHash, randomBytes } from "node:crypto";
+import { randomBytes } from "node:crypto";
 import { createReadStream, existsSync, statSync } from "node:fs";
 import { createServer } from "node:http";
 import { dirname, extname, join, normalize, resolve } from "node:path";
@@ -29,7 +28,6 @@ const opt = (name, dflt) => {
 const PORT = Number(opt("port", process.env.PORT ?? "0"));
 const HOST = opt("host", "127.0.0.1");
 const DIST = resolve(opt("dist", join(here, "..", "dist")));
-const AUTH = args.includes("--auth");
 const DELAY_MS = Number(opt("delay-ms", "0"));
 
 // The `type` filter's values, as the document lists them.
@@ -224,66 +222,10 @@ function changesNewestFirst() {
   return [...data.changes].sort((a, b) => b.observed_at.localeCompare(a.observed_at) || b.id - a.id);
 }
 
-// ------------------------------------------------------------------ fake Cognito
-const issued = { codes: new Map(), tokens: new Set() };
-
-function fakeJwt(claims) {
-  const part = (o) => Buffer.from(JSON.stringify(o)).toString("base64url");
-  return `${part({ alg: "none", typ: "JWT" })}.${part(claims)}.${randomBytes(8).toString("base64url")}`;
-}
-
-async function readBody(req) {
-  const chunks = [];
-  for await (const c of req) chunks.push(c);
-  return Buffer.concat(chunks).toString("utf8");
-}
-
-async function cognito(req, res, url) {
-  if (url.pathname === "/cognito/oauth2/authorize" && req.method === "GET") {
-    const p = url.searchParams;
-    if (p.get("client_id") !== "fixture-client" || p.get("response_type") !== "code" || p.get("code_challenge_method") !== "S256" || !p.get("code_challenge")) {
-      return sendJson(res, 400, { error: "invalid_request" });
-    }
-    const code = randomBytes(12).toString("hex");
-    issued.codes.set(code, { challenge: p.get("code_challenge"), redirect: p.get("redirect_uri") });
-    const back = new URL(p.get("redirect_uri"));
-    back.searchParams.set("code", code);
-    back.searchParams.set("state", p.get("state") ?? "");
-    res.writeHead(302, { Location: back.toString() });
-    return res.end();
-  }
-  if (url.pathname === "/cognito/oauth2/token" && req.method === "POST") {
-    const form = new URLSearchParams(await readBody(req));
-    if (form.get("grant_type") === "authorization_code") {
-      const pending = issued.codes.get(form.get("code") ?? "");
-      issued.codes.delete(form.get("code") ?? "");
-      const verifier = form.get("code_verifier") ?? "";
-      const challenge = createHash("sha256").update(verifier).digest("base64url");
-      if (!pending || pending.challenge !== challenge || pending.redirect !== form.get("redirect_uri") || form.get("client_id") !== "fixture-client") {
-        return sendJson(res, 400, { error: "invalid_grant" });
-      }
-    } else if (form.get("grant_type") !== "refresh_token") {
-      return sendJson(res, 400, { error: "unsupported_grant_type" });
-    }
-    const id_token = fakeJwt({ email: "oncall@example.com", sub: "fixture-user" });
-    issued.tokens.add(id_token);
-    return sendJson(res, 200, { id_token, access_token: `access-${randomBytes(8).toString("hex")}`, refresh_token: "refresh-fixture", expires_in: 3600, token_type: "Bearer" });
-  }
-  if (url.pathname === "/cognito/logout") {
-    res.writeHead(302, { Location: url.searchParams.get("logout_uri") ?? "/" });
-    return res.end();
-  }
-  return sendJson(res, 404, { error: "not found" });
-}
-
 // ------------------------------------------------------------------ API
 function api(req, res, url) {
   const p = url.searchParams;
   const path = url.pathname;
-  if (AUTH) {
-    const token = /^Bearer (.+)$/.exec(req.headers.authorization ?? "")?.[1];
-    if (!token || !issued.tokens.has(token)) return sendJson(res, 401, { error: "missing or invalid bearer token" });
-  }
   if (req.method !== "GET") return sendJson(res, 405, { error: `${req.method} is not allowed on ${path}; the API is read-only (GET)` });
   if (path === "/api/stats") return answer(res, path, 200, stats());
   if (path === "/api/zones") {
@@ -382,18 +324,7 @@ const MIME = {
   ".ico": "image/x-icon",
 };
 
-function serveStatic(req, res, url, port) {
-  if (url.pathname === "/config.json" && AUTH) {
-    return sendJson(res, 200, {
-      apiBase: "",
-      auth: {
-        authority: `http://${HOST}:${port}/cognito`,
-        clientId: "fixture-client",
-        domain: `http://${HOST}:${port}/cognito`,
-        scopes: ["openid", "email"],
-      },
-    });
-  }
+function serveStatic(req, res, url) {
   let file = normalize(join(DIST, decodeURIComponent(url.pathname)));
   if (!file.startsWith(DIST)) return sendJson(res, 403, { error: "forbidden" });
   if (!existsSync(file) || statSync(file).isDirectory()) {
@@ -412,14 +343,12 @@ function serveStatic(req, res, url, port) {
 // ------------------------------------------------------------------ server
 const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
-  const port = server.address().port;
   try {
     if (DELAY_MS && url.pathname.startsWith("/api/")) await new Promise((r) => setTimeout(r, DELAY_MS));
     if (url.pathname === "/healthz") return answer(res, "/healthz", 200, { status: "ok", name_index: "ready" });
     if (url.pathname === "/__fixture/change" && req.method === "POST") return addLiveChange(res);
-    if (url.pathname.startsWith("/cognito/")) return await cognito(req, res, url);
     if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return api(req, res, url);
-    return serveStatic(req, res, url, port);
+    return serveStatic(req, res, url);
   } catch (e) {
     if (e instanceof BadRequest) return sendJson(res, e.status, { error: e.message });
     console.error(e);
@@ -429,6 +358,6 @@ const server = createServer(async (req, res) => {
 
 server.listen(PORT, HOST, () => {
   const { port } = server.address();
-  console.log(`fixture listening on http://${HOST}:${port}${AUTH ? " (auth: fake Cognito)" : ""}`);
+  console.log(`fixture listening on http://${HOST}:${port}`);
 });
 for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => server.close(() => process.exit(0)));
