@@ -7,7 +7,9 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-export const DOCUMENT = JSON.parse(readFileSync(join(here, "..", "src", "lib", "openapi.json"), "utf8"));
+export const DOCUMENT = JSON.parse(
+  readFileSync(join(here, "..", "src", "lib", "openapi.json"), "utf8"),
+);
 
 /**
  * What differs between a JSON answer and the document: `route` is the documented path
@@ -36,7 +38,11 @@ function resolve(doc, schema) {
 /** The properties of an object schema, through `$ref` and `allOf`. */
 function properties(doc, schema) {
   const s = resolve(doc, schema);
-  return Object.assign({}, ...(s.allOf ?? []).map((part) => properties(doc, part)), s.properties ?? {});
+  return Object.assign(
+    {},
+    ...(s.allOf ?? []).map((part) => properties(doc, part)),
+    s.properties ?? {},
+  );
 }
 
 function kindOf(value) {
@@ -55,7 +61,8 @@ function conform(doc, schema, value, at, errors) {
       conform(doc, choice, value, at, e);
       return e.length === 0;
     }).length;
-    if (fits !== 1) errors.push(`${at}: ${JSON.stringify(value)} fits ${fits} of the oneOf choices, not 1`);
+    if (fits !== 1)
+      errors.push(`${at}: ${JSON.stringify(value)} fits ${fits} of the oneOf choices, not 1`);
     return;
   }
   if (s.allOf) return conformObject(doc, properties(doc, s), value, at, errors);
@@ -66,11 +73,15 @@ function conform(doc, schema, value, at, errors) {
     errors.push(`${at}: ${JSON.stringify(value)} is ${kind}, documented as ${types.join(" | ")}`);
     return;
   }
-  if (s.enum && value !== null && !s.enum.includes(value)) errors.push(`${at}: ${JSON.stringify(value)} is not one of ${s.enum.join(", ")}`);
-  if (kind === "array") value.forEach((item, i) => conform(doc, s.items, item, `${at}[${i}]`, errors));
+  if (s.enum && value !== null && !s.enum.includes(value))
+    errors.push(`${at}: ${JSON.stringify(value)} is not one of ${s.enum.join(", ")}`);
+  if (kind === "array")
+    value.forEach((item, i) => conform(doc, s.items, item, `${at}[${i}]`, errors));
   if (kind === "object") {
     if (s.properties) conformObject(doc, s.properties, value, at, errors);
-    else if (s.additionalProperties) for (const [k, v] of Object.entries(value)) conform(doc, s.additionalProperties, v, `${at}.${k}`, errors);
+    else if (s.additionalProperties)
+      for (const [k, v] of Object.entries(value))
+        conform(doc, s.additionalProperties, v, `${at}.${k}`, errors);
   }
 }
 
@@ -79,7 +90,8 @@ function conformObject(doc, props, value, at, errors) {
     errors.push(`${at}: ${JSON.stringify(value)} is not an object`);
     return;
   }
-  for (const name of Object.keys(props)) if (!(name in value)) errors.push(`${at}: the documented member ${name} is missing`);
+  for (const name of Object.keys(props))
+    if (!(name in value)) errors.push(`${at}: the documented member ${name} is missing`);
   for (const [name, member] of Object.entries(value)) {
     if (props[name]) conform(doc, props[name], member, `${at}.${name}`, errors);
     else errors.push(`${at}: ${name} is sent but not documented`);

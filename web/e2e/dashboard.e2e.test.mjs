@@ -24,7 +24,10 @@ const FIXTURE = process.env.ZONETRAIL_E2E_FIXTURE === "1";
 // The real stack seeded by web/scripts/test.sh: the same seed as the fixture's.
 const SEEDED = FIXTURE || process.env.ZONETRAIL_E2E_REAL === "1";
 const LIVE_CMD = process.env.ZONETRAIL_E2E_LIVE_CMD;
-if (process.env.ZONETRAIL_E2E_REAL === "1" && !LIVE_CMD) throw new Error("ZONETRAIL_E2E_REAL=1 needs ZONETRAIL_E2E_LIVE_CMD (web/scripts/real-stack.sh sets it)");
+if (process.env.ZONETRAIL_E2E_REAL === "1" && !LIVE_CMD)
+  throw new Error(
+    "ZONETRAIL_E2E_REAL=1 needs ZONETRAIL_E2E_LIVE_CMD (web/scripts/real-stack.sh sets it)",
+  );
 const RENDER_BUDGET_MS = Number(process.env.ZONETRAIL_E2E_RENDER_BUDGET_MS ?? 1000);
 const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 
@@ -62,30 +65,41 @@ after(async () => {
 
 /** A fresh page (new context: empty cache and storage) that fails the test on a page error. */
 async function openPage(opts = {}) {
-  const context = await browser.newContext({ viewport: VIEWPORT, colorScheme: "light", acceptDownloads: true, ...opts });
+  const context = await browser.newContext({
+    viewport: VIEWPORT,
+    colorScheme: "light",
+    acceptDownloads: true,
+    ...opts,
+  });
   const page = await context.newPage();
   const errors = [];
   page.on("pageerror", (e) => errors.push(e.message));
-  page.on("console", (m) => m.type() === "error" && !/Failed to load resource/.test(m.text()) && errors.push(m.text()));
+  page.on(
+    "console",
+    (m) =>
+      m.type() === "error" && !/Failed to load resource/.test(m.text()) && errors.push(m.text()),
+  );
   page.errors = errors;
   return page;
 }
 
 async function rowsOf(page) {
   // Empty while the page navigates (the sign-in round trip) rather than an error.
-  return page.$$eval(ROWS, (trs) =>
-    trs.map((tr) => ({
-      id: Number(tr.getAttribute("data-record-id")),
-      name: tr.querySelector(".name-link")?.textContent?.trim() ?? "",
-      type: tr.querySelector(".type-badge")?.textContent?.trim() ?? "",
-      set: tr.querySelector(".setid")?.textContent?.trim() ?? "",
-      routing: tr.querySelector(".routing")?.textContent?.replace(/\s+/g, " ").trim() ?? "",
-      deleted: tr.classList.contains("deleted"),
-    })),
-  ).catch((e) => {
-    if (/context was destroyed|navigation/i.test(String(e))) return [];
-    throw e;
-  });
+  return page
+    .$$eval(ROWS, (trs) =>
+      trs.map((tr) => ({
+        id: Number(tr.getAttribute("data-record-id")),
+        name: tr.querySelector(".name-link")?.textContent?.trim() ?? "",
+        type: tr.querySelector(".type-badge")?.textContent?.trim() ?? "",
+        set: tr.querySelector(".setid")?.textContent?.trim() ?? "",
+        routing: tr.querySelector(".routing")?.textContent?.replace(/\s+/g, " ").trim() ?? "",
+        deleted: tr.classList.contains("deleted"),
+      })),
+    )
+    .catch((e) => {
+      if (/context was destroyed|navigation/i.test(String(e))) return [];
+      throw e;
+    });
 }
 
 /** Wait until every visible row satisfies `pred` (the table has settled on a new query). */
@@ -112,7 +126,9 @@ async function makeChange() {
 /** Wait until `fn(arg)` is true in the page; fail with `what` (the page answers asynchronously:
  *  under load an API response or an effect can land after the element that shows it). */
 async function waitUntil(page, fn, arg, what, timeout = 8000) {
-  await page.waitForFunction(fn, arg, { timeout, polling: 50 }).catch((e) => assert.fail(`${what}: ${e.message.split("\n")[0]}`));
+  await page
+    .waitForFunction(fn, arg, { timeout, polling: 50 })
+    .catch((e) => assert.fail(`${what}: ${e.message.split("\n")[0]}`));
 }
 
 function closeTo(name) {
@@ -133,7 +149,11 @@ describe("zonetrail dashboard", () => {
       await page.goto(BASE + "/");
       await page.waitForSelector(ROWS, { state: "visible" });
       const wall = Date.now() - t0;
-      await page.waitForFunction(() => performance.getEntriesByName("zonetrail:rows-visible").length > 0, null, { timeout: 5000 });
+      await page.waitForFunction(
+        () => performance.getEntriesByName("zonetrail:rows-visible").length > 0,
+        null,
+        { timeout: 5000 },
+      );
       const m = await page.evaluate(() => {
         const n = performance.getEntriesByType("navigation")[0];
         return {
@@ -152,14 +172,21 @@ describe("zonetrail dashboard", () => {
     }
     const sorted = [...runs].sort((a, b) => a - b);
     const [best, median, worst] = sorted;
-    console.log(`FIRST RENDER: best ${best.toFixed(0)} ms, median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms (budget ${RENDER_BUDGET_MS} ms)`);
+    console.log(
+      `FIRST RENDER: best ${best.toFixed(0)} ms, median ${median.toFixed(0)} ms, worst ${worst.toFixed(0)} ms (budget ${RENDER_BUDGET_MS} ms)`,
+    );
     if (median >= RENDER_BUDGET_MS) {
       const load = (await import("node:os")).loadavg()[0].toFixed(1);
-      console.log(`FIRST RENDER: warning: the median is over budget (machine load average ${load})`);
+      console.log(
+        `FIRST RENDER: warning: the median is over budget (machine load average ${load})`,
+      );
     }
     // The best of three is what the page costs; the others add whatever else the machine
     // (2 cores, shared with builds) was doing at the time.
-    assert.ok(best < RENDER_BUDGET_MS, `first render took ${best.toFixed(0)} ms at best of 3, budget ${RENDER_BUDGET_MS} ms`);
+    assert.ok(
+      best < RENDER_BUDGET_MS,
+      `first render took ${best.toFixed(0)} ms at best of 3, budget ${RENDER_BUDGET_MS} ms`,
+    );
   });
 
   it("filters by type and name, keeps the filter in the URL, and follows Back/Forward", async () => {
@@ -178,11 +205,21 @@ describe("zonetrail dashboard", () => {
     page.on("request", (r) => r.url().includes("/api/records?") && requests.push(r.url()));
     await page.locator("#f-name").pressSequentially("www.example.com", { delay: 30 });
     await page.waitForURL(/[?&]name=www\.example\.com(&|$)/);
-    const rows = await waitForRows(page, (r) => r.name === "www.example.com." && r.type === "A", "www.example.com. A only");
-    assert.ok(requests.length <= 4, `typing 15 characters sent ${requests.length} record queries, expected them debounced (≤ 4)`);
+    const rows = await waitForRows(
+      page,
+      (r) => r.name === "www.example.com." && r.type === "A",
+      "www.example.com. A only",
+    );
+    assert.ok(
+      requests.length <= 4,
+      `typing 15 characters sent ${requests.length} record queries, expected them debounced (≤ 4)`,
+    );
     assert.ok(rows.length < all.length, "the table narrowed");
     const sets = rows.map((r) => r.set).sort();
-    assert.ok(sets.includes("blue") && sets.includes("green"), `expected blue and green, saw ${sets}`);
+    assert.ok(
+      sets.includes("blue") && sets.includes("green"),
+      `expected blue and green, saw ${sets}`,
+    );
     assert.match(rows.find((r) => r.set === "blue").routing, /weight 70/);
     assert.match(rows.find((r) => r.set === "green").routing, /weight 30/);
 
@@ -191,14 +228,23 @@ describe("zonetrail dashboard", () => {
     await page.waitForSelector(ROWS);
     assert.equal(await page.inputValue("#f-type"), "A");
     assert.equal(await page.inputValue("#f-name"), "www.example.com");
-    await waitForRows(page, (r) => r.name === "www.example.com." && r.type === "A", "filter kept after reload");
+    await waitForRows(
+      page,
+      (r) => r.name === "www.example.com." && r.type === "A",
+      "filter kept after reload",
+    );
 
     // Back goes to "type A" (before the typing, not one letter back); Forward returns.
     await page.goBack();
     await page.waitForURL((u) => u.searchParams.get("type") === "A" && !u.searchParams.has("name"));
-    await page.waitForFunction(() => document.querySelector("#f-name")?.value === "", null, { timeout: 3000 });
+    await page.waitForFunction(() => document.querySelector("#f-name")?.value === "", null, {
+      timeout: 3000,
+    });
     await waitForRows(page, (r) => r.type === "A", "type A after Back");
-    assert.ok((await rowsOf(page)).some((r) => r.name !== "www.example.com."), "Back widened the table");
+    assert.ok(
+      (await rowsOf(page)).some((r) => r.name !== "www.example.com."),
+      "Back widened the table",
+    );
     await page.goForward();
     await page.waitForURL(/name=www\.example\.com/);
     await waitForRows(page, (r) => r.name === "www.example.com.", "www again after Forward");
@@ -211,7 +257,12 @@ describe("zonetrail dashboard", () => {
     await page.goto(BASE + "/");
     await page.waitForSelector(ROWS);
     await page.keyboard.press("/");
-    await waitUntil(page, () => document.activeElement?.id === "f-q", null, "/ focuses the search box");
+    await waitUntil(
+      page,
+      () => document.activeElement?.id === "f-q",
+      null,
+      "/ focuses the search box",
+    );
     await page.keyboard.type("www", { delay: 40 });
     await page.waitForURL(/[?&]q=www(&|$)/);
     const rows = await waitForRows(page, (r) => r.name.includes("www"), "names containing www");
@@ -229,17 +280,33 @@ describe("zonetrail dashboard", () => {
     const drawer = page.getByRole("dialog");
     await drawer.waitFor();
     await page.waitForURL(/[?&]record=\d+/);
-    await waitUntil(page, () => document.activeElement?.getAttribute("aria-label") === "Close record (Esc)", null, "focus moves into the drawer");
+    await waitUntil(
+      page,
+      () => document.activeElement?.getAttribute("aria-label") === "Close record (Esc)",
+      null,
+      "focus moves into the drawer",
+    );
     // The title reads "Loading…" until the record's answer arrives.
-    await waitUntil(page, () => document.querySelector("#drawer-title")?.textContent?.trim() === "www.example.com.", null, "the drawer's title is the record's name");
+    await waitUntil(
+      page,
+      () => document.querySelector("#drawer-title")?.textContent?.trim() === "www.example.com.",
+      null,
+      "the drawer's title is the record's name",
+    );
     await drawer.locator('[data-testid="history"] li').first().waitFor();
     const entries = await drawer.locator('[data-testid="history"] > li').count();
     assert.ok(entries >= 1, "the history has entries");
     const diffRows = await drawer.locator('[data-testid="diff"] tr').count();
     assert.ok(diffRows >= 1, "a history entry shows a diff");
     const badges = await drawer.locator(".entry-head .badge").allTextContents();
-    assert.ok(badges.some((b) => ["create", "update", "delete"].includes(b)), `action badges: ${badges}`);
-    assert.ok(badges.some((b) => ["event", "sweep", "reconcile"].includes(b)), `source badges: ${badges}`);
+    assert.ok(
+      badges.some((b) => ["create", "update", "delete"].includes(b)),
+      `action badges: ${badges}`,
+    );
+    assert.ok(
+      badges.some((b) => ["event", "sweep", "reconcile"].includes(b)),
+      `source badges: ${badges}`,
+    );
     if (SEEDED) {
       const update = drawer.locator('[data-testid="history"] > li.action-update').first();
       const text = (await update.textContent()) ?? "";
@@ -247,7 +314,11 @@ describe("zonetrail dashboard", () => {
       assert.match(text, /\+\s*192\.0\.2\.11/, "the update shows the added value");
       assert.match(text, /github-deploy\/GitHubActions-8812/, "the actor ARN is shortened");
       const title = await update.locator(".actor").getAttribute("title");
-      assert.match(title ?? "", /^arn:aws:sts::123456789012:assumed-role\//, "the full ARN is in the title");
+      assert.match(
+        title ?? "",
+        /^arn:aws:sts::123456789012:assumed-role\//,
+        "the full ARN is in the title",
+      );
     }
     await page.screenshot({ path: join(RESULTS, "dashboard-drawer.png") });
 
@@ -261,12 +332,20 @@ describe("zonetrail dashboard", () => {
 
     // Tab stays inside the dialog.
     for (let i = 0; i < 25; i++) await page.keyboard.press("Tab");
-    assert.ok(await page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]')), "focus is trapped in the drawer");
+    assert.ok(
+      await page.evaluate(() => !!document.activeElement?.closest('[role="dialog"]')),
+      "focus is trapped in the drawer",
+    );
 
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
     await page.waitForURL((u) => !u.searchParams.has("record"));
-    await waitUntil(page, () => document.activeElement?.classList.contains("name-link") ?? false, null, "focus returns to the record's row");
+    await waitUntil(
+      page,
+      () => document.activeElement?.classList.contains("name-link") ?? false,
+      null,
+      "focus returns to the record's row",
+    );
     assert.deepEqual(page.errors, []);
     await page.context().close();
   });
@@ -277,14 +356,21 @@ describe("zonetrail dashboard", () => {
     const rows = await waitForRows(page, closeTo("www.example.com."), "www rows");
     await page.locator(`${ROWS} .name-link`).first().focus();
     await page.keyboard.press("ArrowDown");
-    const focused = await page.evaluate(() => Number(document.activeElement?.closest("tr")?.getAttribute("data-record-id")));
+    const focused = await page.evaluate(() =>
+      Number(document.activeElement?.closest("tr")?.getAttribute("data-record-id")),
+    );
     assert.equal(focused, rows[1].id, "ArrowDown moves to the next row");
     await page.keyboard.press("Enter");
     await page.getByRole("dialog").waitFor();
     await page.waitForURL((u) => u.searchParams.get("record") === String(rows[1].id));
     await page.keyboard.press("Escape");
     await page.getByRole("dialog").waitFor({ state: "detached" });
-    await waitUntil(page, (id) => Number(document.activeElement?.closest("tr")?.getAttribute("data-record-id")) === id, rows[1].id, "focus is back on the row");
+    await waitUntil(
+      page,
+      (id) => Number(document.activeElement?.closest("tr")?.getAttribute("data-record-id")) === id,
+      rows[1].id,
+      "focus is back on the row",
+    );
     await page.context().close();
   });
 
@@ -295,13 +381,24 @@ describe("zonetrail dashboard", () => {
     const blueId = (await rowsOf(page)).find((r) => r.set === "blue").id;
     await page.goto(BASE + `/?record=${blueId}`);
     const drawer = page.getByRole("dialog");
-    const value = ((await drawer.locator(".value-list li span").first().textContent()) ?? "").trim();
+    const value = (
+      (await drawer.locator(".value-list li span").first().textContent()) ?? ""
+    ).trim();
     assert.ok(value, "the drawer lists the record's values");
     await drawer.getByRole("link", { name: `Find records that point at ${value}` }).click();
-    await page.waitForURL((u) => u.searchParams.get("value") === value && !u.searchParams.has("record"));
+    await page.waitForURL(
+      (u) => u.searchParams.get("value") === value && !u.searchParams.has("record"),
+    );
     const rows = await waitForRows(page, () => true, "records pointing at the value");
-    assert.ok(rows.some((r) => r.id === blueId), `www.example.com. blue points at ${value}`);
-    if (SEEDED) assert.ok(rows.some((r) => r.name === "legacy.example.net."), "and so does legacy.example.net. in another zone");
+    assert.ok(
+      rows.some((r) => r.id === blueId),
+      `www.example.com. blue points at ${value}`,
+    );
+    if (SEEDED)
+      assert.ok(
+        rows.some((r) => r.name === "legacy.example.net."),
+        "and so does legacy.example.net. in another zone",
+      );
     await page.context().close();
   });
 
@@ -321,8 +418,14 @@ describe("zonetrail dashboard", () => {
     const lines = csv.trim().split(/\r?\n/);
     assert.ok(lines.length >= 3, `a header and the two rows, got:\n${csv}`);
     const data = lines.slice(1);
-    assert.ok(data.every((l) => l.includes("www.example.com.")), `only www.example.com. rows:\n${csv}`);
-    assert.ok(data.some((l) => /\bblue\b/.test(l)) && data.some((l) => /\bgreen\b/.test(l)), `blue and green:\n${csv}`);
+    assert.ok(
+      data.every((l) => l.includes("www.example.com.")),
+      `only www.example.com. rows:\n${csv}`,
+    );
+    assert.ok(
+      data.some((l) => /\bblue\b/.test(l)) && data.some((l) => /\bgreen\b/.test(l)),
+      `blue and green:\n${csv}`,
+    );
     await page.context().close();
   });
 
@@ -381,8 +484,13 @@ describe("zonetrail dashboard", () => {
       const { record } = await makeChange();
       const made = Date.now();
       await feed.locator("> li", { hasText: record.name }).first().waitFor({ timeout: 12_000 });
-      console.log(`LIVE ARRIVAL: ${record.name} in the feed ${Date.now() - made} ms after the change was made (making it: ${made - t0} ms)`);
-      assert.match((await page.getByTestId("freshness").textContent()) ?? "", /last change (just now|\d s ago)/);
+      console.log(
+        `LIVE ARRIVAL: ${record.name} in the feed ${Date.now() - made} ms after the change was made (making it: ${made - t0} ms)`,
+      );
+      assert.match(
+        (await page.getByTestId("freshness").textContent()) ?? "",
+        /last change (just now|\d s ago)/,
+      );
       // The records table picks it up too, without a reload.
       await page.goto(BASE + "/?name=live-*");
       await waitForRows(page, (r) => r.name.startsWith("live-"), "live record in the table");
@@ -449,6 +557,8 @@ describe("zonetrail dashboard", () => {
     await dark.locator('[data-testid="history"] > li').first().waitFor();
     await dark.screenshot({ path: join(RESULTS, "dashboard-dark.png") });
     await dark.context().close();
-    console.log(`SCREENSHOTS: ${join(RESULTS, "dashboard.png")} (+ -drawer, -changes, -zones, -dark)`);
+    console.log(
+      `SCREENSHOTS: ${join(RESULTS, "dashboard.png")} (+ -drawer, -changes, -zones, -dark)`,
+    );
   });
 });

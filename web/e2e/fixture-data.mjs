@@ -18,7 +18,13 @@ const ROUTING_NONE = {
 };
 
 export const ZONES = [
-  { zone_id: "Z0123456789ABC", zone_name: "example.com.", private_zone: false, comment: null, vpcs: [] },
+  {
+    zone_id: "Z0123456789ABC",
+    zone_name: "example.com.",
+    private_zone: false,
+    comment: null,
+    vpcs: [],
+  },
   {
     zone_id: "Z04INTERNAL7Q2",
     zone_name: "internal.example.com.",
@@ -26,13 +32,20 @@ export const ZONES = [
     comment: "service discovery",
     vpcs: [{ region: "us-east-1", id: "vpc-0a1b2c3d4e5f67890" }],
   },
-  { zone_id: "Z3EXAMPLENET55", zone_name: "example.net.", private_zone: false, comment: null, vpcs: [] },
+  {
+    zone_id: "Z3EXAMPLENET55",
+    zone_name: "example.net.",
+    private_zone: false,
+    comment: null,
+    vpcs: [],
+  },
 ];
 
 /** The members of a record set's content: what a change's `before` and `after` hold. */
 const CONTENT = ["name", "type", "set_identifier", "ttl", "values", "alias_target", "routing"];
 
-const ACTOR_ALICE = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com";
+const ACTOR_ALICE =
+  "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com";
 const ACTOR_DEPLOY = "arn:aws:sts::123456789012:assumed-role/github-deploy/GitHubActions-8812";
 const ACTOR_BOB = "arn:aws:iam::123456789012:user/bob";
 
@@ -91,7 +104,10 @@ export function buildData(now) {
       source,
       actor,
       actor_role: actorRole(actor),
-      event_id: source === "event" ? `${(0x5e1d0000 + nextChange).toString(16)}-7c1b-4d2a-9f3e-0b8c${String(nextChange).padStart(8, "0")}` : null,
+      event_id:
+        source === "event"
+          ? `${(0x5e1d0000 + nextChange).toString(16)}-7c1b-4d2a-9f3e-0b8c${String(nextChange).padStart(8, "0")}`
+          : null,
       observed_at: iso(at),
       before,
       after,
@@ -114,22 +130,43 @@ export function buildData(now) {
   // --- example.com. -------------------------------------------------------
   add(EX, "example.com.", "NS", {
     ttl: 172800,
-    values: ["ns-1536.awsdns-00.co.uk.", "ns-0.awsdns-00.com.", "ns-1024.awsdns-00.org.", "ns-512.awsdns-00.net."],
+    values: [
+      "ns-1536.awsdns-00.co.uk.",
+      "ns-0.awsdns-00.com.",
+      "ns-1024.awsdns-00.org.",
+      "ns-512.awsdns-00.net.",
+    ],
   });
   add(EX, "example.com.", "SOA", {
     ttl: 900,
     values: ["ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"],
   });
   add(EX, "example.com.", "A", {
-    alias: { hosted_zone_id: "Z35SXDOTRQ7X7K", dns_name: "dualstack.web-prod-1234567890.us-east-1.elb.amazonaws.com.", evaluate_target_health: true },
+    alias: {
+      hosted_zone_id: "Z35SXDOTRQ7X7K",
+      dns_name: "dualstack.web-prod-1234567890.us-east-1.elb.amazonaws.com.",
+      evaluate_target_health: true,
+    },
   });
-  add(EX, "example.com.", "MX", { ttl: 3600, values: ["10 mx1.example.com.", "20 mx2.example.com."] });
+  add(EX, "example.com.", "MX", {
+    ttl: 3600,
+    values: ["10 mx1.example.com.", "20 mx2.example.com."],
+  });
   add(EX, "example.com.", "TXT", {
     ttl: 3600,
-    values: ['"v=spf1 include:_spf.example.com ~all"', '"google-site-verification=q1w2e3r4t5y6u7i8o9p0"'],
+    values: [
+      '"v=spf1 include:_spf.example.com ~all"',
+      '"google-site-verification=q1w2e3r4t5y6u7i8o9p0"',
+    ],
   });
-  add(EX, "_dmarc.example.com.", "TXT", { ttl: 3600, values: ['"v=DMARC1; p=reject; rua=mailto:dmarc@example.com"'] });
-  add(EX, "example.com.", "CAA", { ttl: 3600, values: ['0 issue "amazon.com"', '0 iodef "mailto:security@example.com"'] });
+  add(EX, "_dmarc.example.com.", "TXT", {
+    ttl: 3600,
+    values: ['"v=DMARC1; p=reject; rua=mailto:dmarc@example.com"'],
+  });
+  add(EX, "example.com.", "CAA", {
+    ttl: 3600,
+    values: ['0 issue "amazon.com"', '0 iodef "mailto:security@example.com"'],
+  });
 
   const blue = add(EX, "www.example.com.", "A", {
     set: "blue",
@@ -153,15 +190,30 @@ export function buildData(now) {
     values: ["api-prod-nlb-0a1b2c3d4e.elb.us-east-1.amazonaws.com."],
     observed: now - 3_000,
   });
-  add(EX, "app.example.com.", "A", { set: "us-east-1", ttl: 60, values: ["198.51.100.10"], routing: { region: "us-east-1" } });
-  add(EX, "app.example.com.", "A", { set: "eu-west-1", ttl: 60, values: ["198.51.100.20"], routing: { region: "eu-west-1" } });
+  add(EX, "app.example.com.", "A", {
+    set: "us-east-1",
+    ttl: 60,
+    values: ["198.51.100.10"],
+    routing: { region: "us-east-1" },
+  });
+  add(EX, "app.example.com.", "A", {
+    set: "eu-west-1",
+    ttl: 60,
+    values: ["198.51.100.20"],
+    routing: { region: "eu-west-1" },
+  });
   add(EX, "status.example.com.", "A", {
     set: "primary",
     ttl: 30,
     values: ["203.0.113.5"],
     routing: { failover: "PRIMARY", health_check_id: "0a1b2c3d-4e5f-6789-abcd-ef0123456789" },
   });
-  add(EX, "status.example.com.", "A", { set: "secondary", ttl: 30, values: ["203.0.113.6"], routing: { failover: "SECONDARY" } });
+  add(EX, "status.example.com.", "A", {
+    set: "secondary",
+    ttl: 30,
+    values: ["203.0.113.6"],
+    routing: { failover: "SECONDARY" },
+  });
   add(EX, "geo.example.com.", "A", {
     set: "europe",
     values: ["198.51.100.30"],
@@ -184,33 +236,67 @@ export function buildData(now) {
   // Enough hosts that the table pages (the default page is 100 rows).
   for (let i = 1; i <= 140; i++) {
     const n = String(i).padStart(3, "0");
-    add(EX, `host-${n}.svc.prod.example.com.`, "A", { ttl: 300, values: [`198.51.100.${(i % 250) + 1}`] });
+    add(EX, `host-${n}.svc.prod.example.com.`, "A", {
+      ttl: 300,
+      values: [`198.51.100.${(i % 250) + 1}`],
+    });
   }
 
   // --- internal.example.com. (private) -----------------------------------
-  add(INT, "internal.example.com.", "NS", { ttl: 172800, values: ["ns-0.awsdns-00.com.", "ns-512.awsdns-00.net."] });
-  add(INT, "internal.example.com.", "SOA", { ttl: 900, values: ["ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"] });
-  add(INT, "db.internal.example.com.", "CNAME", { ttl: 30, values: ["prod-db.cluster-c9xyz.us-east-1.rds.amazonaws.com."] });
-  add(INT, "cache.internal.example.com.", "A", { ttl: 60, values: ["10.20.1.15", "10.20.2.15", "10.20.3.15", "10.20.4.15"], routing: { multivalue_answer: true }, set: "cache-a" });
+  add(INT, "internal.example.com.", "NS", {
+    ttl: 172800,
+    values: ["ns-0.awsdns-00.com.", "ns-512.awsdns-00.net."],
+  });
+  add(INT, "internal.example.com.", "SOA", {
+    ttl: 900,
+    values: ["ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"],
+  });
+  add(INT, "db.internal.example.com.", "CNAME", {
+    ttl: 30,
+    values: ["prod-db.cluster-c9xyz.us-east-1.rds.amazonaws.com."],
+  });
+  add(INT, "cache.internal.example.com.", "A", {
+    ttl: 60,
+    values: ["10.20.1.15", "10.20.2.15", "10.20.3.15", "10.20.4.15"],
+    routing: { multivalue_answer: true },
+    set: "cache-a",
+  });
   add(INT, "queue.internal.example.com.", "A", { ttl: 60, values: ["10.20.5.7"] });
 
   // --- example.net. -------------------------------------------------------
-  add(NET, "example.net.", "NS", { ttl: 172800, values: ["ns-1024.awsdns-00.org.", "ns-0.awsdns-00.com."] });
-  add(NET, "example.net.", "SOA", { ttl: 900, values: ["ns-1024.awsdns-00.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"] });
+  add(NET, "example.net.", "NS", {
+    ttl: 172800,
+    values: ["ns-1024.awsdns-00.org.", "ns-0.awsdns-00.com."],
+  });
+  add(NET, "example.net.", "SOA", {
+    ttl: 900,
+    values: ["ns-1024.awsdns-00.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"],
+  });
   add(NET, "legacy.example.net.", "A", { ttl: 300, values: ["192.0.2.10"] });
   add(NET, "cdn.example.net.", "CNAME", { ttl: 300, values: ["d111111abcdef8.cloudfront.net."] });
 
   // --- history --------------------------------------------------------------
   // www blue: created by hand days ago, then re-weighted and given a second address.
-  const blueV1 = state(blue, { ttl: 300, values: ["192.0.2.10"], routing: { ...ROUTING_NONE, weight: 100 } });
-  const blueV2 = state(blue, { ttl: 300, values: ["192.0.2.10"], routing: { ...ROUTING_NONE, weight: 50 } });
+  const blueV1 = state(blue, {
+    ttl: 300,
+    values: ["192.0.2.10"],
+    routing: { ...ROUTING_NONE, weight: 100 },
+  });
+  const blueV2 = state(blue, {
+    ttl: 300,
+    values: ["192.0.2.10"],
+    routing: { ...ROUTING_NONE, weight: 50 },
+  });
   change(blue, "create", "event", now - 9 * day, null, blueV1, ACTOR_ALICE);
   change(blue, "update", "sweep", now - 2 * day, blueV1, blueV2, null);
   change(blue, "update", "event", now - 2 * hour, blueV2, state(blue), ACTOR_DEPLOY);
   change(green, "create", "event", now - 2 * hour, null, state(green), ACTOR_DEPLOY);
   change(old, "create", "sweep", now - 30 * day, null, state(old), null);
   change(old, "delete", "reconcile", sweepAt, state(old), null, null);
-  const apiBefore = state(api, { ttl: 300, values: ["api-prod-alb-99887766.us-east-1.elb.amazonaws.com."] });
+  const apiBefore = state(api, {
+    ttl: 300,
+    values: ["api-prod-alb-99887766.us-east-1.elb.amazonaws.com."],
+  });
   change(api, "create", "event", now - 20 * day, null, apiBefore, ACTOR_BOB);
   change(api, "update", "event", now - 3_000, apiBefore, state(api), ACTOR_ALICE);
 

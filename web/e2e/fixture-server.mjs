@@ -31,7 +31,11 @@ const DIST = resolve(opt("dist", join(here, "..", "dist")));
 const DELAY_MS = Number(opt("delay-ms", "0"));
 
 // The `type` filter's values, as the document lists them.
-const RECORD_TYPES = new Set(DOCUMENT.paths["/api/records"].get.parameters.find((p) => p.name === "type").schema.enum.filter(Boolean));
+const RECORD_TYPES = new Set(
+  DOCUMENT.paths["/api/records"].get.parameters
+    .find((p) => p.name === "type")
+    .schema.enum.filter(Boolean),
+);
 const data = buildData(Date.now());
 
 // ------------------------------------------------------------------ helpers
@@ -47,14 +51,20 @@ function answer(res, route, status, body) {
   const errors = answerErrors(route, status, body);
   if (errors.length) {
     console.error(`fixture answer differs from src/lib/openapi.json:\n  ${errors.join("\n  ")}`);
-    return sendJson(res, 500, { error: `fixture answer differs from the OpenAPI document: ${errors.slice(0, 3).join("; ")}` });
+    return sendJson(res, 500, {
+      error: `fixture answer differs from the OpenAPI document: ${errors.slice(0, 3).join("; ")}`,
+    });
   }
   return sendJson(res, status, body);
 }
 
 function sendJson(res, status, body, headers = {}) {
   const text = JSON.stringify(body);
-  res.writeHead(status, { "Content-Type": "application/json", "Cache-Control": "no-store", ...headers });
+  res.writeHead(status, {
+    "Content-Type": "application/json",
+    "Cache-Control": "no-store",
+    ...headers,
+  });
   res.end(text);
 }
 
@@ -62,7 +72,8 @@ function sendJson(res, status, body, headers = {}) {
 function parseLimit(p) {
   const raw = p.get("limit");
   if (raw === null) return 100;
-  if (!/^\d+$/.test(raw) || /^0+$/.test(raw)) throw new BadRequest(`limit must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`);
+  if (!/^\d+$/.test(raw) || /^0+$/.test(raw))
+    throw new BadRequest(`limit must be a whole number from 1 to 1000, got ${JSON.stringify(raw)}`);
   return Math.min(Number(raw), 1000);
 }
 
@@ -90,7 +101,10 @@ function pageOf(list, p) {
   }
   const items = list.slice(start, start + limit);
   const more = start + limit < list.length;
-  return { items, next_cursor: more && items.length ? encodeCursor(items[items.length - 1].id) : null };
+  return {
+    items,
+    next_cursor: more && items.length ? encodeCursor(items[items.length - 1].id) : null,
+  };
 }
 
 /**
@@ -115,7 +129,8 @@ function scanPage(list, q, p) {
   for (; i < list.length && i < pos + SCAN_NAMES && items.length < limit; i++) {
     if (list[i].name.includes(q)) items.push(list[i]);
   }
-  const next_cursor = i < list.length ? Buffer.from(JSON.stringify({ pos: i })).toString("base64url") : null;
+  const next_cursor =
+    i < list.length ? Buffer.from(JSON.stringify({ pos: i })).toString("base64url") : null;
   return { items, next_cursor };
 }
 
@@ -135,8 +150,10 @@ function filterRecords(p, { withoutQ = false } = {}) {
   const name = (p.get("name") ?? "").trim().toLowerCase();
   const q = (p.get("q") ?? "").trim().toLowerCase();
   const value = (p.get("value") ?? "").trim().toLowerCase();
-  if (type && !RECORD_TYPES.has(type)) throw new BadRequest(`type: ${JSON.stringify(type)} is not a Route 53 record type`);
-  if (rawZone && !/^(\/?hostedzone\/)?[A-Za-z0-9]{1,32}$/.test(rawZone)) throw new BadRequest(`zone: not a hosted zone id: ${JSON.stringify(rawZone)}`);
+  if (type && !RECORD_TYPES.has(type))
+    throw new BadRequest(`type: ${JSON.stringify(type)} is not a Route 53 record type`);
+  if (rawZone && !/^(\/?hostedzone\/)?[A-Za-z0-9]{1,32}$/.test(rawZone))
+    throw new BadRequest(`zone: not a hosted zone id: ${JSON.stringify(rawZone)}`);
   const zone = rawZone.replace(/^\/?hostedzone\//, "").toUpperCase();
   const includeDeleted = flag(p, "include_deleted");
   return data.records
@@ -178,7 +195,20 @@ function csvCell(v) {
 }
 
 function recordsCsv(rows) {
-  const head = ["id", "zone_id", "zone_name", "name", "type", "set_identifier", "ttl", "values", "alias_target", "routing", "observed_at", "deleted_at"];
+  const head = [
+    "id",
+    "zone_id",
+    "zone_name",
+    "name",
+    "type",
+    "set_identifier",
+    "ttl",
+    "values",
+    "alias_target",
+    "routing",
+    "observed_at",
+    "deleted_at",
+  ];
   const lines = [head.join(",")];
   for (const r of rows) {
     const routing = Object.entries(r.routing ?? {})
@@ -186,9 +216,24 @@ function recordsCsv(rows) {
       .map(([k, v]) => `${k}=${typeof v === "object" ? JSON.stringify(v) : v}`)
       .join(";");
     const a = r.alias_target;
-    const alias = a ? `${a.dns_name} (${a.hosted_zone_id}${a.evaluate_target_health ? ", evaluates target health" : ""})` : null;
+    const alias = a
+      ? `${a.dns_name} (${a.hosted_zone_id}${a.evaluate_target_health ? ", evaluates target health" : ""})`
+      : null;
     lines.push(
-      [r.id, r.zone_id, r.zone_name, r.name, r.type, r.set_identifier, r.ttl, r.values.join("; "), alias, routing, r.observed_at, r.deleted_at]
+      [
+        r.id,
+        r.zone_id,
+        r.zone_name,
+        r.name,
+        r.type,
+        r.set_identifier,
+        r.ttl,
+        r.values.join("; "),
+        alias,
+        routing,
+        r.observed_at,
+        r.deleted_at,
+      ]
         .map(csvCell)
         .join(","),
     );
@@ -199,7 +244,13 @@ function recordsCsv(rows) {
 function stats() {
   const live = data.records.filter((r) => r.deleted_at === null);
   const byType = {};
-  const zones = ZONES.map((z) => ({ zone_id: z.zone_id, zone_name: z.zone_name, private_zone: z.private_zone, records: 0, by_type: {} }));
+  const zones = ZONES.map((z) => ({
+    zone_id: z.zone_id,
+    zone_name: z.zone_name,
+    private_zone: z.private_zone,
+    records: 0,
+    by_type: {},
+  }));
   for (const r of live) {
     byType[r.type] = (byType[r.type] ?? 0) + 1;
     const z = zones.find((x) => x.zone_id === r.zone_id);
@@ -219,14 +270,19 @@ function stats() {
 }
 
 function changesNewestFirst() {
-  return [...data.changes].sort((a, b) => b.observed_at.localeCompare(a.observed_at) || b.id - a.id);
+  return [...data.changes].sort(
+    (a, b) => b.observed_at.localeCompare(a.observed_at) || b.id - a.id,
+  );
 }
 
 // ------------------------------------------------------------------ API
 function api(req, res, url) {
   const p = url.searchParams;
   const path = url.pathname;
-  if (req.method !== "GET") return sendJson(res, 405, { error: `${req.method} is not allowed on ${path}; the API is read-only (GET)` });
+  if (req.method !== "GET")
+    return sendJson(res, 405, {
+      error: `${req.method} is not allowed on ${path}; the API is read-only (GET)`,
+    });
   if (path === "/api/stats") return answer(res, path, 200, stats());
   if (path === "/api/zones") {
     const counted = stats().zones;
@@ -246,21 +302,39 @@ function api(req, res, url) {
   }
   if (path === "/api/records.csv") {
     const rows = filterRecords(p);
-    res.writeHead(200, { "Content-Type": "text/csv; charset=utf-8", "Content-Disposition": 'attachment; filename="zonetrail-records.csv"' });
+    res.writeHead(200, {
+      "Content-Type": "text/csv; charset=utf-8",
+      "Content-Disposition": 'attachment; filename="zonetrail-records.csv"',
+    });
     return res.end(recordsCsv(rows));
   }
   if (path === "/api/changes") return answer(res, path, 200, pageOf(changesNewestFirst(), p));
   const m = /^\/api\/records\/([^/]+)(\/history)?$/.exec(path);
   if (m) {
     const route = m[2] ? "/api/records/{id}/history" : "/api/records/{id}";
-    if (!/^\d+$/.test(m[1]) || Number(m[1]) < 1) return answer(res, route, 400, { error: `record id must be a positive whole number, got ${JSON.stringify(m[1])}` });
+    if (!/^\d+$/.test(m[1]) || Number(m[1]) < 1)
+      return answer(res, route, 400, {
+        error: `record id must be a positive whole number, got ${JSON.stringify(m[1])}`,
+      });
     const id = Number(m[1]);
     const r = data.records.find((x) => x.id === id);
     if (!r) return answer(res, route, 404, { error: `no record set has id ${id}` });
     if (!m[2]) return answer(res, route, 200, r);
     const hist = changesNewestFirst()
       .filter((c) => c.record_id === id)
-      .map(({ id: cid, action, source, actor, actor_role, event_id, observed_at, before, after }) => ({ id: cid, action, source, actor, actor_role, event_id, observed_at, before, after }));
+      .map(
+        ({ id: cid, action, source, actor, actor_role, event_id, observed_at, before, after }) => ({
+          id: cid,
+          action,
+          source,
+          actor,
+          actor_role,
+          event_id,
+          observed_at,
+          before,
+          after,
+        }),
+      );
     return answer(res, route, 200, pageOf(hist, p));
   }
   return sendJson(res, 404, { error: `no API route ${path}` });
@@ -283,14 +357,34 @@ function addLiveChange(res) {
     ttl: 60,
     values: [`203.0.113.${100 + n}`],
     alias_target: null,
-    routing: { weight: null, region: null, failover: null, geo_location: null, geoproximity_location: null, cidr_routing: null, multivalue_answer: null, health_check_id: null, traffic_policy_instance_id: null },
+    routing: {
+      weight: null,
+      region: null,
+      failover: null,
+      geo_location: null,
+      geoproximity_location: null,
+      cidr_routing: null,
+      multivalue_answer: null,
+      health_check_id: null,
+      traffic_policy_instance_id: null,
+    },
     first_seen_at: iso(now),
     observed_at: iso(now),
     deleted_at: null,
   };
   data.records.push(r);
-  const { id: _i, zone_id: _z, zone_name: _n, private_zone: _p, first_seen_at: _f, observed_at: _o, deleted_at: _d, ...after } = r;
-  const actor = "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com";
+  const {
+    id: _i,
+    zone_id: _z,
+    zone_name: _n,
+    private_zone: _p,
+    first_seen_at: _f,
+    observed_at: _o,
+    deleted_at: _d,
+    ...after
+  } = r;
+  const actor =
+    "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com";
   const c = {
     id: Math.max(...data.changes.map((x) => x.id)) + 1,
     action: "create",
@@ -332,10 +426,13 @@ function serveStatic(req, res, url) {
     if (extname(url.pathname)) return sendJson(res, 404, { error: `not found: ${url.pathname}` });
     file = join(DIST, "index.html");
   }
-  if (!existsSync(file)) return sendJson(res, 500, { error: `web/dist is not built (${DIST}); run npm run build` });
+  if (!existsSync(file))
+    return sendJson(res, 500, { error: `web/dist is not built (${DIST}); run npm run build` });
   res.writeHead(200, {
     "Content-Type": MIME[extname(file)] ?? "application/octet-stream",
-    "Cache-Control": file.includes(`${join(DIST, "assets")}`) ? "public, max-age=31536000, immutable" : "no-cache",
+    "Cache-Control": file.includes(`${join(DIST, "assets")}`)
+      ? "public, max-age=31536000, immutable"
+      : "no-cache",
   });
   createReadStream(file).pipe(res);
 }
@@ -344,8 +441,10 @@ function serveStatic(req, res, url) {
 const server = createServer(async (req, res) => {
   const url = new URL(req.url ?? "/", `http://${req.headers.host ?? "localhost"}`);
   try {
-    if (DELAY_MS && url.pathname.startsWith("/api/")) await new Promise((r) => setTimeout(r, DELAY_MS));
-    if (url.pathname === "/healthz") return answer(res, "/healthz", 200, { status: "ok", name_index: "ready" });
+    if (DELAY_MS && url.pathname.startsWith("/api/"))
+      await new Promise((r) => setTimeout(r, DELAY_MS));
+    if (url.pathname === "/healthz")
+      return answer(res, "/healthz", 200, { status: "ok", name_index: "ready" });
     if (url.pathname === "/__fixture/change" && req.method === "POST") return addLiveChange(res);
     if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return api(req, res, url);
     return serveStatic(req, res, url);

@@ -25,10 +25,13 @@ export const CLIENT_ID = "dashboard-client";
 /** A non-ASCII name: the dashboard must decode the ID token's claims as UTF-8. */
 export const USER = { sub: "user-0001", name: "Zoë Ångström", email: "zoe@example.com" };
 
-const b64url = (v) => Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
+const b64url = (v) =>
+  Buffer.from(typeof v === "string" ? v : JSON.stringify(v)).toString("base64url");
 
 function listen(server) {
-  return new Promise((resolve) => server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`)));
+  return new Promise((resolve) =>
+    server.listen(0, "127.0.0.1", () => resolve(`http://127.0.0.1:${server.address().port}`)),
+  );
 }
 
 async function readBody(req) {
@@ -38,7 +41,11 @@ async function readBody(req) {
 }
 
 function sendJson(res, status, body, headers = {}) {
-  res.writeHead(status, { "Content-Type": "application/json; charset=utf-8", "Cache-Control": "no-store", ...headers });
+  res.writeHead(status, {
+    "Content-Type": "application/json; charset=utf-8",
+    "Cache-Control": "no-store",
+    ...headers,
+  });
   res.end(JSON.stringify(body));
 }
 
@@ -70,12 +77,35 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
   const issue = (nonce, authTime) => {
     const iat = Math.floor(Date.now() / 1000);
     const jti = `t${++serial}`;
-    const id_token = jwt({ iss: state.issuer, aud: CLIENT_ID, iat, exp: iat + idTtl, auth_time: authTime, jti, token_use: "id", ...USER, ...(nonce ? { nonce } : {}) });
-    const access_token = jwt({ iss: state.issuer, client_id: CLIENT_ID, sub: USER.sub, iat, exp: iat + accessTtl, jti: `${jti}-access`, scope: "openid email", token_use: "access" });
+    const id_token = jwt({
+      iss: state.issuer,
+      aud: CLIENT_ID,
+      iat,
+      exp: iat + idTtl,
+      auth_time: authTime,
+      jti,
+      token_use: "id",
+      ...USER,
+      ...(nonce ? { nonce } : {}),
+    });
+    const access_token = jwt({
+      iss: state.issuer,
+      client_id: CLIENT_ID,
+      sub: USER.sub,
+      iat,
+      exp: iat + accessTtl,
+      jti: `${jti}-access`,
+      scope: "openid email",
+      token_use: "access",
+    });
     return { jti, body: { id_token, access_token, expires_in: accessTtl, token_type: "Bearer" } };
   };
 
-  const cors = { "Access-Control-Allow-Origin": "*", "Access-Control-Allow-Headers": "*", "Access-Control-Allow-Methods": "GET, POST" };
+  const cors = {
+    "Access-Control-Allow-Origin": "*",
+    "Access-Control-Allow-Headers": "*",
+    "Access-Control-Allow-Methods": "GET, POST",
+  };
   const issuer = createServer(async (req, res) => {
     const url = new URL(req.url ?? "/", state.issuer);
     const p = url.searchParams;
@@ -104,7 +134,12 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
         );
       }
       if (url.pathname === "/jwks") {
-        return sendJson(res, 200, { keys: [{ ...publicKey.export({ format: "jwk" }), kid, use: "sig", alg: "RS256" }] }, cors);
+        return sendJson(
+          res,
+          200,
+          { keys: [{ ...publicKey.export({ format: "jwk" }), kid, use: "sig", alg: "RS256" }] },
+          cors,
+        );
       }
       if (url.pathname === "/authorize" && req.method === "GET") {
         const params = Object.fromEntries(p);
@@ -112,7 +147,8 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
         const problem =
           (params.client_id !== CLIENT_ID && "unknown client_id") ||
           (params.response_type !== "code" && "response_type must be code") ||
-          (params.redirect_uri !== `${state.site}/` && `redirect_uri ${params.redirect_uri} is not registered`) ||
+          (params.redirect_uri !== `${state.site}/` &&
+            `redirect_uri ${params.redirect_uri} is not registered`) ||
           (!(params.scope ?? "").split(" ").includes("openid") && "scope must include openid") ||
           (params.code_challenge_method !== "S256" && "code_challenge_method must be S256") ||
           (!params.code_challenge && "code_challenge is missing") ||
@@ -123,7 +159,11 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
           return res.end(`stand-in issuer: ${problem}`);
         }
         const code = randomBytes(12).toString("hex");
-        codes.set(code, { challenge: params.code_challenge, redirect_uri: params.redirect_uri, nonce: state.wrongNonce ? "not-the-nonce-sent" : params.nonce });
+        codes.set(code, {
+          challenge: params.code_challenge,
+          redirect_uri: params.redirect_uri,
+          nonce: state.wrongNonce ? "not-the-nonce-sent" : params.nonce,
+        });
         const back = new URL(params.redirect_uri);
         back.searchParams.set("code", code);
         back.searchParams.set("state", params.state);
@@ -135,13 +175,28 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
         const grant = form.get("grant_type");
         const entry = { grant, at: Date.now() };
         state.log.token.push(entry);
-        if (form.get("client_id") !== CLIENT_ID) return sendJson(res, 401, { error: "invalid_client" }, cors);
+        if (form.get("client_id") !== CLIENT_ID)
+          return sendJson(res, 401, { error: "invalid_client" }, cors);
         if (grant === "authorization_code") {
           const pending = codes.get(form.get("code") ?? "");
           codes.delete(form.get("code") ?? "");
-          const challenge = createHash("sha256").update(form.get("code_verifier") ?? "").digest("base64url");
-          if (!pending || pending.challenge !== challenge || pending.redirect_uri !== form.get("redirect_uri")) {
-            return sendJson(res, 400, { error: "invalid_grant", error_description: "code, PKCE verifier or redirect_uri does not match" }, cors);
+          const challenge = createHash("sha256")
+            .update(form.get("code_verifier") ?? "")
+            .digest("base64url");
+          if (
+            !pending ||
+            pending.challenge !== challenge ||
+            pending.redirect_uri !== form.get("redirect_uri")
+          ) {
+            return sendJson(
+              res,
+              400,
+              {
+                error: "invalid_grant",
+                error_description: "code, PKCE verifier or redirect_uri does not match",
+              },
+              cors,
+            );
           }
           const authTime = Math.floor(Date.now() / 1000);
           const { jti, body } = issue(pending.nonce, authTime);
@@ -153,7 +208,12 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
         if (grant === "refresh_token") {
           if (state.failRefresh || !refreshTokens.has(form.get("refresh_token") ?? "")) {
             entry.refused = true;
-            return sendJson(res, 400, { error: "invalid_grant", error_description: "refresh token refused" }, cors);
+            return sendJson(
+              res,
+              400,
+              { error: "invalid_grant", error_description: "refresh token refused" },
+              cors,
+            );
           }
           // Like Cognito: new ID and access tokens, the same refresh token (not returned).
           const { jti, body } = issue(null, refreshTokens.get(form.get("refresh_token")));
@@ -166,7 +226,9 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
         state.log.logout.push(Object.fromEntries(p));
         if (p.get("client_id") !== CLIENT_ID || !p.get("logout_uri")) {
           res.writeHead(400, { "Content-Type": "text/plain; charset=utf-8" });
-          return res.end("stand-in issuer: /logout needs client_id and logout_uri (Cognito's parameters)");
+          return res.end(
+            "stand-in issuer: /logout needs client_id and logout_uri (Cognito's parameters)",
+          );
         }
         res.writeHead(302, { Location: p.get("logout_uri") });
         return res.end();
@@ -212,13 +274,25 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
       if (url.pathname === "/config.json") {
         return sendJson(res, 200, {
           apiBase: "",
-          auth: { authority: state.issuer, clientId: CLIENT_ID, scopes: ["openid", "email"], endSessionEndpoint: `${state.issuer}/logout` },
+          auth: {
+            authority: state.issuer,
+            clientId: CLIENT_ID,
+            scopes: ["openid", "email"],
+            endSessionEndpoint: `${state.issuer}/logout`,
+          },
         });
       }
       const body = req.method === "GET" || req.method === "HEAD" ? undefined : await readBody(req);
       if (url.pathname.startsWith("/api/")) {
         const check = checkBearer(req.headers.authorization);
-        state.log.api.push({ at: Date.now(), path: url.pathname, ok: check.ok, reason: check.reason, jti: check.claims?.jti, exp: check.claims?.exp });
+        state.log.api.push({
+          at: Date.now(),
+          path: url.pathname,
+          ok: check.ok,
+          reason: check.reason,
+          jti: check.claims?.jti,
+          exp: check.claims?.exp,
+        });
         if (!check.ok) return sendJson(res, 401, { error: `Unauthorized (${check.reason})` });
       }
       return proxy(req, res, body);
@@ -230,7 +304,10 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
 
   state.issuer = await listen(issuer);
   state.site = await listen(site);
-  state.close = () => Promise.all([issuer, site].map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))));
+  state.close = () =>
+    Promise.all(
+      [issuer, site].map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+    );
   return state;
 }
 
@@ -241,10 +318,17 @@ if (process.argv[1] === fileURLToPath(import.meta.url)) {
   };
   const api = arg("--api");
   if (!api) {
-    console.error("usage: node e2e/oidc-stand-in.mjs --api http://127.0.0.1:PORT [--access-ttl 15] [--id-ttl 10]");
+    console.error(
+      "usage: node e2e/oidc-stand-in.mjs --api http://127.0.0.1:PORT [--access-ttl 15] [--id-ttl 10]",
+    );
     process.exit(2);
   }
-  const s = await startOidcStandIn({ api, accessTtl: Number(arg("--access-ttl", 15)), idTtl: Number(arg("--id-ttl", 10)) });
+  const s = await startOidcStandIn({
+    api,
+    accessTtl: Number(arg("--access-ttl", 15)),
+    idTtl: Number(arg("--id-ttl", 10)),
+  });
   console.log(`oidc stand-in: dashboard on ${s.site}/ (issuer ${s.issuer}, user ${USER.name})`);
-  for (const sig of ["SIGINT", "SIGTERM"]) process.on(sig, () => s.close().then(() => process.exit(0)));
+  for (const sig of ["SIGINT", "SIGTERM"])
+    process.on(sig, () => s.close().then(() => process.exit(0)));
 }

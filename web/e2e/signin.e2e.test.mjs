@@ -41,7 +41,9 @@ describe("sign-in with an OpenID Connect issuer (oidc-client-ts)", () => {
   const codeGrants = () => oidc.log.token.filter((t) => t.grant === "authorization_code" && t.jti);
 
   before(async () => {
-    fixture = spawn(process.execPath, [join(here, "fixture-server.mjs"), "--port", "0"], { stdio: ["ignore", "pipe", "inherit"] });
+    fixture = spawn(process.execPath, [join(here, "fixture-server.mjs"), "--port", "0"], {
+      stdio: ["ignore", "pipe", "inherit"],
+    });
     const api = await new Promise((resolve, reject) => {
       const t = setTimeout(() => reject(new Error("the fixture server did not start")), 10_000);
       fixture.stdout.on("data", (d) => {
@@ -57,13 +59,26 @@ describe("sign-in with an OpenID Connect issuer (oidc-client-ts)", () => {
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       headless: true,
-      args: ["--no-sandbox", "--disable-gpu", "--no-first-run", "--disable-background-networking", "--disable-component-update", "--disable-sync"],
+      args: [
+        "--no-sandbox",
+        "--disable-gpu",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+      ],
     });
-    const context = await browser.newContext({ viewport: { width: 1440, height: 900 }, acceptDownloads: true });
+    const context = await browser.newContext({
+      viewport: { width: 1440, height: 900 },
+      acceptDownloads: true,
+    });
     page = await context.newPage();
     page.errors = [];
     page.on("pageerror", (e) => page.errors.push(e.message));
-    page.on("request", (r) => r.isNavigationRequest() && r.frame() === page.mainFrame() && visited.push(r.url()));
+    page.on(
+      "request",
+      (r) => r.isNavigationRequest() && r.frame() === page.mainFrame() && visited.push(r.url()),
+    );
   });
 
   after(async () => {
@@ -90,14 +105,34 @@ describe("sign-in with an OpenID Connect issuer (oidc-client-ts)", () => {
 
     const final = new URL(page.url());
     assert.equal(final.searchParams.get("type"), "A", "the filter survives the sign-in round trip");
-    assert.ok(!final.searchParams.has("code") && !final.searchParams.has("state"), "the code and state leave the URL");
-    assert.equal(await page.locator(".user").getByText(USER.name).count(), 1, "the header shows the name, decoded as UTF-8");
+    assert.ok(
+      !final.searchParams.has("code") && !final.searchParams.has("state"),
+      "the code and state leave the URL",
+    );
+    assert.equal(
+      await page.locator(".user").getByText(USER.name).count(),
+      1,
+      "the header shows the name, decoded as UTF-8",
+    );
 
     assert.ok(oidc.log.api.length > 0);
-    assert.deepEqual(oidc.log.api.filter((c) => !c.ok), [], "every API call carries a valid token");
-    assert.ok(await page.evaluate((key) => sessionStorage.getItem(key) !== null, `oidc.user:${oidc.issuer}:${CLIENT_ID}`), "tokens are kept in sessionStorage");
+    assert.deepEqual(
+      oidc.log.api.filter((c) => !c.ok),
+      [],
+      "every API call carries a valid token",
+    );
+    assert.ok(
+      await page.evaluate(
+        (key) => sessionStorage.getItem(key) !== null,
+        `oidc.user:${oidc.issuer}:${CLIENT_ID}`,
+      ),
+      "tokens are kept in sessionStorage",
+    );
 
-    const [download] = await Promise.all([page.waitForEvent("download"), page.getByTestId("csv-export").click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      page.getByTestId("csv-export").click(),
+    ]);
     assert.match(readFileSync(await download.path(), "utf8"), /www\.example\.com\..*blue/);
     const csv = oidc.log.api.filter((c) => c.path === "/api/records.csv");
     assert.ok(csv.length === 1 && csv[0].ok, "the CSV export sends the token");
@@ -114,14 +149,31 @@ describe("sign-in with an OpenID Connect issuer (oidc-client-ts)", () => {
     // Both first tokens (ID and access) have expired by then.
     const expiredAt = Math.max(first.exp * 1000, codeGrants()[0].at + ACCESS_TTL * 1000);
     // The dashboard polls every 5 s: wait for calls well after that.
-    await until("API calls after the first tokens expired", () => apiCallsSince(expiredAt + 1000).length >= 2, 30_000);
+    await until(
+      "API calls after the first tokens expired",
+      () => apiCallsSince(expiredAt + 1000).length >= 2,
+      30_000,
+    );
 
     const later = apiCallsSince(expiredAt);
-    assert.ok(later.every((c) => c.jti !== first.jti), "calls after its expiry carry a new token");
+    assert.ok(
+      later.every((c) => c.jti !== first.jti),
+      "calls after its expiry carry a new token",
+    );
     const refreshes = oidc.log.token.filter((t) => t.grant === "refresh_token");
-    assert.ok(refreshes.length > 0 && refreshes.every((t) => !t.refused), "renewed with the refresh token");
-    assert.ok(later.every((c) => refreshes.some((r) => r.jti === c.jti)), `the new tokens are the renewed ones: ${JSON.stringify({ later, tokens: oidc.log.token })}`);
-    assert.deepEqual(oidc.log.api.filter((c) => !c.ok), [], "no call carried an expired or invalid token");
+    assert.ok(
+      refreshes.length > 0 && refreshes.every((t) => !t.refused),
+      "renewed with the refresh token",
+    );
+    assert.ok(
+      later.every((c) => refreshes.some((r) => r.jti === c.jti)),
+      `the new tokens are the renewed ones: ${JSON.stringify({ later, tokens: oidc.log.token })}`,
+    );
+    assert.deepEqual(
+      oidc.log.api.filter((c) => !c.ok),
+      [],
+      "no call carried an expired or invalid token",
+    );
     assert.equal(authorizeCount(), 1, "still signed in: no trip to the sign-in page");
     assert.equal(await page.locator(".user").getByText(USER.name).count(), 1);
     assert.ok((await page.locator(ROWS).count()) > 0);
@@ -131,15 +183,31 @@ describe("sign-in with an OpenID Connect issuer (oidc-client-ts)", () => {
     const before = authorizeCount();
     oidc.failRefresh = true;
     try {
-      await until("a new sign-in after the refused renewal", () => authorizeCount() > before, 30_000);
+      await until(
+        "a new sign-in after the refused renewal",
+        () => authorizeCount() > before,
+        30_000,
+      );
     } finally {
       oidc.failRefresh = false;
     }
-    assert.ok(oidc.log.token.some((t) => t.refused), "the renewal was tried and refused");
-    const signedIn = await until("the new code grant", () => codeGrants().length > 1 && codeGrants().at(-1));
-    await until("an API call with the new sign-in's token", () => oidc.log.api.some((c) => c.jti === signedIn.jti));
+    assert.ok(
+      oidc.log.token.some((t) => t.refused),
+      "the renewal was tried and refused",
+    );
+    const signedIn = await until(
+      "the new code grant",
+      () => codeGrants().length > 1 && codeGrants().at(-1),
+    );
+    await until("an API call with the new sign-in's token", () =>
+      oidc.log.api.some((c) => c.jti === signedIn.jti),
+    );
     await page.waitForSelector(ROWS);
-    assert.deepEqual(oidc.log.api.filter((c) => !c.ok), [], "no call carried an expired or invalid token");
+    assert.deepEqual(
+      oidc.log.api.filter((c) => !c.ok),
+      [],
+      "no call carried an expired or invalid token",
+    );
     assert.equal(new URL(page.url()).searchParams.get("type"), "A", "the filter survives");
   });
 
@@ -150,9 +218,16 @@ describe("sign-in with an OpenID Connect issuer (oidc-client-ts)", () => {
     const out = oidc.log.logout[0];
     assert.equal(out.client_id, CLIENT_ID);
     assert.equal(out.logout_uri, `${oidc.site}/`);
-    assert.equal(out.post_logout_redirect_uri, `${oidc.site}/`, "the standard parameter is sent too");
+    assert.equal(
+      out.post_logout_redirect_uri,
+      `${oidc.site}/`,
+      "the standard parameter is sent too",
+    );
     assert.ok(out.id_token_hint, "the standard id_token_hint is sent too");
-    assert.ok(visited.some((u) => u.startsWith(`${oidc.issuer}/logout?`)), "the browser went to the override, not discovery's (it has none)");
+    assert.ok(
+      visited.some((u) => u.startsWith(`${oidc.issuer}/logout?`)),
+      "the browser went to the override, not discovery's (it has none)",
+    );
     // Back on the dashboard with no tokens: it starts a new sign-in.
     await until("a new sign-in after the logout", () => authorizeCount() > before);
     await page.waitForSelector(ROWS);
@@ -171,7 +246,11 @@ describe("sign-in with an OpenID Connect issuer (oidc-client-ts)", () => {
       oidc.wrongNonce = false;
     }
     assert.match((await other.locator(".fatal").textContent()) ?? "", /sign-in failed: nonce/);
-    assert.equal(new URL(other.url()).search, "", "the spent code leaves the URL: a reload starts afresh");
+    assert.equal(
+      new URL(other.url()).search,
+      "",
+      "the spent code leaves the URL: a reload starts afresh",
+    );
     assert.equal(oidc.log.api.length, calls, "no API call without a valid sign-in");
     await context.close();
   });

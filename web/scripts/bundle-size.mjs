@@ -22,6 +22,10 @@ for (const f of files.sort()) {
   const g = gzipSync(b, { level: 9 }).length;
   raw += b.length;
   gz += g;
-  console.log(`${relative(dist, f).padEnd(36)} ${(b.length / 1024).toFixed(1).padStart(7)} kB  gzip ${(g / 1024).toFixed(1).padStart(6)} kB`);
+  console.log(
+    `${relative(dist, f).padEnd(36)} ${(b.length / 1024).toFixed(1).padStart(7)} kB  gzip ${(g / 1024).toFixed(1).padStart(6)} kB`,
+  );
 }
-console.log(`${"BUNDLE TOTAL (html+js+css)".padEnd(36)} ${(raw / 1024).toFixed(1).padStart(7)} kB  gzip ${(gz / 1024).toFixed(1).padStart(6)} kB`);
+console.log(
+  `${"BUNDLE TOTAL (html+js+css)".padEnd(36)} ${(raw / 1024).toFixed(1).padStart(7)} kB  gzip ${(gz / 1024).toFixed(1).padStart(6)} kB`,
+);

@@ -19,7 +19,13 @@ const TABS: Array<[View, string]> = [
 ];
 
 function isTyping(el: Element | null): boolean {
-  return !!el && (el.tagName === "INPUT" || el.tagName === "TEXTAREA" || el.tagName === "SELECT" || (el as HTMLElement).isContentEditable);
+  return (
+    !!el &&
+    (el.tagName === "INPUT" ||
+      el.tagName === "TEXTAREA" ||
+      el.tagName === "SELECT" ||
+      (el as HTMLElement).isContentEditable)
+  );
 }
 
 export function App({ auth }: { auth: Auth | null }) {
@@ -42,7 +48,8 @@ export function App({ auth }: { auth: Auth | null }) {
 
   // The zone list; fetched again when the stats start counting a different number of zones.
   useEffect(() => {
-    if (zoneCount !== null && !zonesLoading && zoneCount !== listedCount.current) setZonesEpoch((e) => e + 1);
+    if (zoneCount !== null && !zonesLoading && zoneCount !== listedCount.current)
+      setZonesEpoch((e) => e + 1);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [zoneCount]);
   useEffect(() => {
@@ -62,7 +69,10 @@ export function App({ auth }: { auth: Auth | null }) {
     return () => c.abort();
   }, [api, zonesEpoch]);
 
-  const zones = useMemo(() => mergeZones(listedZones, live.stats?.zones ?? []), [listedZones, live.stats]);
+  const zones = useMemo(
+    () => mergeZones(listedZones, live.stats?.zones ?? []),
+    [listedZones, live.stats],
+  );
 
   // A dot on the Changes tab when changes arrived while looking elsewhere.
   useEffect(() => {
@@ -79,7 +89,14 @@ export function App({ auth }: { auth: Auth | null }) {
   // "/" jumps to search, like most dashboards.
   useEffect(() => {
     const onKey = (e: KeyboardEvent) => {
-      if (e.key === "/" && !e.ctrlKey && !e.metaKey && !e.altKey && !isTyping(document.activeElement) && url.record === null) {
+      if (
+        e.key === "/" &&
+        !e.ctrlKey &&
+        !e.metaKey &&
+        !e.altKey &&
+        !isTyping(document.activeElement) &&
+        url.record === null
+      ) {
         e.preventDefault();
         if (url.view !== "records") navigate({ view: "records" });
         setTimeout(() => searchRef.current?.focus(), 0);
@@ -90,19 +107,29 @@ export function App({ auth }: { auth: Auth | null }) {
   }, [url.view, url.record, navigate]);
 
   useEffect(() => {
-    const parts = [filters.q && `“${filters.q}”`, filters.name, filters.value && `→ ${filters.value}`, filters.type].filter(Boolean);
+    const parts = [
+      filters.q && `“${filters.q}”`,
+      filters.name,
+      filters.value && `→ ${filters.value}`,
+      filters.type,
+    ].filter(Boolean);
     const view = url.view === "records" ? parts.join(" ") : url.view;
     document.title = view ? `${view} · zonetrail` : "zonetrail — DNS inventory";
   }, [url.view, filters.q, filters.name, filters.value, filters.type]);
 
   const selectedZone = zones.find((z) => z.zone_id === url.zone);
-  const chartCounts = selectedZone && Object.keys(selectedZone.by_type).length ? selectedZone.by_type : (live.stats?.by_type ?? {});
+  const chartCounts =
+    selectedZone && Object.keys(selectedZone.by_type).length
+      ? selectedZone.by_type
+      : (live.stats?.by_type ?? {});
   const csvUrl = api.csvUrl(filters);
 
   const onCsvClick = auth
     ? (e: MouseEvent) => {
         e.preventDefault();
-        api.download(csvUrl, "zonetrail-records.csv").catch((err: Error) => alert(`CSV export failed: ${err.message}`));
+        api
+          .download(csvUrl, "zonetrail-records.csv")
+          .catch((err: Error) => alert(`CSV export failed: ${err.message}`));
       }
     : undefined;
 
@@ -120,7 +147,16 @@ export function App({ auth }: { auth: Auth | null }) {
           href="./"
           onClick={(e) => {
             e.preventDefault();
-            navigate({ view: "records", zone: "", type: "", name: "", q: "", value: "", include_deleted: false, record: null });
+            navigate({
+              view: "records",
+              zone: "",
+              type: "",
+              name: "",
+              q: "",
+              value: "",
+              include_deleted: false,
+              record: null,
+            });
           }}
         >
           <svg viewBox="0 0 24 24" aria-hidden="true" class="logo">
@@ -128,7 +164,12 @@ export function App({ auth }: { auth: Auth | null }) {
             <circle cx="12" cy="6" r="2.6" />
             <circle cx="19" cy="12" r="2.6" />
             <circle cx="12" cy="18" r="2.6" opacity="0.5" />
-            <path d="M5 12L12 6L19 12L12 18Z" fill="none" stroke="currentColor" stroke-width="1.2" />
+            <path
+              d="M5 12L12 6L19 12L12 18Z"
+              fill="none"
+              stroke="currentColor"
+              stroke-width="1.2"
+            />
           </svg>
           zonetrail
         </a>
@@ -145,7 +186,9 @@ export function App({ auth }: { auth: Auth | null }) {
               }}
             >
               {label}
-              {v === "changes" && unseenChanges && <span class="new-dot" aria-label="new changes" />}
+              {v === "changes" && unseenChanges && (
+                <span class="new-dot" aria-label="new changes" />
+              )}
             </a>
           ))}
         </nav>
@@ -173,13 +216,27 @@ export function App({ auth }: { auth: Auth | null }) {
                 ) : zonesLoading && !zones.length ? (
                   <p class="muted small">Loading…</p>
                 ) : (
-                  <ZoneList zones={zones} selected={url.zone} total={live.stats?.total_records ?? null} navigate={navigate} filters={url} />
+                  <ZoneList
+                    zones={zones}
+                    selected={url.zone}
+                    total={live.stats?.total_records ?? null}
+                    navigate={navigate}
+                    filters={url}
+                  />
                 )}
               </section>
               <section class="panel">
-                <h2>By type{selectedZone ? <span class="muted"> · {zoneLabel(selectedZone)}</span> : null}</h2>
+                <h2>
+                  By type
+                  {selectedZone ? <span class="muted"> · {zoneLabel(selectedZone)}</span> : null}
+                </h2>
                 {live.stats ? (
-                  <TypeChart byType={chartCounts} selected={url.type} navigate={navigate} zone={url.zone} />
+                  <TypeChart
+                    byType={chartCounts}
+                    selected={url.type}
+                    navigate={navigate}
+                    zone={url.zone}
+                  />
                 ) : (
                   <p class="muted small">{live.error ? "Counts unavailable." : "Loading…"}</p>
                 )}
@@ -206,8 +263,18 @@ export function App({ auth }: { auth: Auth | null }) {
             </div>
           </div>
         )}
-        {url.view === "changes" && <ChangeFeed marker={live.marker} now={now} onOpen={openRecord} />}
-        {url.view === "zones" && <ZonesView zones={zones} stats={live.stats} navigate={navigate} now={now} loading={zonesLoading} />}
+        {url.view === "changes" && (
+          <ChangeFeed marker={live.marker} now={now} onOpen={openRecord} />
+        )}
+        {url.view === "zones" && (
+          <ZonesView
+            zones={zones}
+            stats={live.stats}
+            navigate={navigate}
+            now={now}
+            loading={zonesLoading}
+          />
+        )}
       </main>
       {url.record !== null && (
         <RecordDrawer
@@ -216,7 +283,16 @@ export function App({ auth }: { auth: Auth | null }) {
           now={now}
           onClose={() => navigate({ record: null })}
           onFindValue={(value) =>
-            navigate({ view: "records", zone: "", type: "", name: "", q: "", value, include_deleted: false, record: null })
+            navigate({
+              view: "records",
+              zone: "",
+              type: "",
+              name: "",
+              q: "",
+              value,
+              include_deleted: false,
+              record: null,
+            })
           }
         />
       )}

@@ -12,7 +12,10 @@ export function useApi(): Api {
   return api;
 }
 
-export type Navigate = (patch: Partial<UrlState>, opts?: { field?: string; replace?: boolean }) => void;
+export type Navigate = (
+  patch: Partial<UrlState>,
+  opts?: { field?: string; replace?: boolean },
+) => void;
 
 /** The URL is the state: read it, write it with pushState, follow Back and Forward. */
 export function useUrlState(): [UrlState, Navigate] {
@@ -74,7 +77,13 @@ export const LIVE_POLL_MS = 5000;
  * changed: it moves on every create, update or delete, whatever the stats report.
  */
 export function useLive(api: Api, intervalMs = LIVE_POLL_MS): Live {
-  const [live, setLive] = useState<Live>({ stats: null, error: null, marker: null, newestChangeAt: null, polledAt: null });
+  const [live, setLive] = useState<Live>({
+    stats: null,
+    error: null,
+    marker: null,
+    newestChangeAt: null,
+    polledAt: null,
+  });
 
   useEffect(() => {
     let timer: ReturnType<typeof setTimeout> | undefined;
@@ -87,7 +96,10 @@ export function useLive(api: Api, intervalMs = LIVE_POLL_MS): Live {
       ctrl = new AbortController();
       // Each answer counts on its own: stats failing must not stop change detection.
       const signal = ctrl.signal;
-      const [stats, head] = await Promise.allSettled([api.stats(signal), api.changes(null, 1, signal)]);
+      const [stats, head] = await Promise.allSettled([
+        api.stats(signal),
+        api.changes(null, 1, signal),
+      ]);
       if (signal.aborted) return;
       const failed = [stats, head].find((r): r is PromiseRejectedResult => r.status === "rejected");
       if (failed && isAbort(failed.reason)) return;
@@ -97,7 +109,8 @@ export function useLive(api: Api, intervalMs = LIVE_POLL_MS): Live {
           stats: stats.status === "fulfilled" ? stats.value : l.stats,
           error: failed ? (failed.reason as Error).message : null,
           marker: head.status === "fulfilled" ? (top?.id ?? null) : l.marker,
-          newestChangeAt: head.status === "fulfilled" ? (top?.observed_at ?? null) : l.newestChangeAt,
+          newestChangeAt:
+            head.status === "fulfilled" ? (top?.observed_at ?? null) : l.newestChangeAt,
           polledAt: failed ? l.polledAt : Date.now(),
         };
       });

@@ -18,9 +18,19 @@ interface FeedState {
 }
 
 /** The account-wide change feed, newest first; new changes slide in at the top as they arrive. */
-export function ChangeFeed(props: { marker: number | null; now: number; onOpen: (id: number) => void }) {
+export function ChangeFeed(props: {
+  marker: number | null;
+  now: number;
+  onOpen: (id: number) => void;
+}) {
   const api = useApi();
-  const [st, setSt] = useState<FeedState>({ items: [], cursor: null, status: "loading", error: null, loadingMore: false });
+  const [st, setSt] = useState<FeedState>({
+    items: [],
+    cursor: null,
+    status: "loading",
+    error: null,
+    loadingMore: false,
+  });
   const [fresh, setFresh] = useState<Set<number>>(new Set());
   const stRef = useRef(st);
   stRef.current = st;
@@ -38,7 +48,13 @@ export function ChangeFeed(props: { marker: number | null; now: number; onOpen: 
             setTimeout(() => setFresh(new Set()), 2500);
             setSt({ ...cur, items: [...added, ...cur.items] });
           } else {
-            setSt({ items: page.items, cursor: page.next_cursor, status: "ready", error: null, loadingMore: false });
+            setSt({
+              items: page.items,
+              cursor: page.next_cursor,
+              status: "ready",
+              error: null,
+              loadingMore: false,
+            });
           }
         },
         (e) => {
@@ -66,7 +82,12 @@ export function ChangeFeed(props: { marker: number | null; now: number; onOpen: 
       (page) =>
         setSt((cur) => {
           const known = new Set(cur.items.map((c) => c.id));
-          return { ...cur, items: [...cur.items, ...page.items.filter((c) => !known.has(c.id))], cursor: page.next_cursor, loadingMore: false };
+          return {
+            ...cur,
+            items: [...cur.items, ...page.items.filter((c) => !known.has(c.id))],
+            cursor: page.next_cursor,
+            loadingMore: false,
+          };
         }),
       (e) => setSt((cur) => ({ ...cur, loadingMore: false, error: (e as Error).message })),
     );
@@ -84,33 +105,39 @@ export function ChangeFeed(props: { marker: number | null; now: number; onOpen: 
         <ErrorBox message={st.error} onRetry={() => load(new AbortController().signal, false)} />
       ) : st.items.length === 0 ? (
         <Empty>
-          <strong>No changes yet.</strong> Changes appear here as CloudTrail events and sweeps record them.
+          <strong>No changes yet.</strong> Changes appear here as CloudTrail events and sweeps
+          record them.
         </Empty>
       ) : (
         <ol class="feed-list" data-testid="change-feed">
           {st.items.map((c) => {
             const id = c.record_id;
             return (
-              <li key={c.id} class={`feed-item action-${c.action}${fresh.has(c.id) ? " flash" : ""}`}>
+              <li
+                key={c.id}
+                class={`feed-item action-${c.action}${fresh.has(c.id) ? " flash" : ""}`}
+              >
                 <div class="feed-when">
                   <TimeAgo ts={c.observed_at} now={props.now} />
-                  <span class="small muted">{formatUtc(c.observed_at).replace(/\.\d+/, "").replace(" UTC", "")}</span>
+                  <span class="small muted">
+                    {formatUtc(c.observed_at).replace(/\.\d+/, "").replace(" UTC", "")}
+                  </span>
                 </div>
                 <div class="feed-body">
-                <div class="feed-title">
-                  <a
-                    href={recordHref(id)}
-                    onClick={(e) => {
-                      if (e.metaKey || e.ctrlKey || e.shiftKey) return;
-                      e.preventDefault();
-                      props.onOpen(id);
-                    }}
-                  >
-                    <ChangeTitle c={c} />
-                  </a>
-                </div>
-                <EntryHead entry={c} now={props.now} compact />
-                <Diff entry={c} />
+                  <div class="feed-title">
+                    <a
+                      href={recordHref(id)}
+                      onClick={(e) => {
+                        if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+                        e.preventDefault();
+                        props.onOpen(id);
+                      }}
+                    >
+                      <ChangeTitle c={c} />
+                    </a>
+                  </div>
+                  <EntryHead entry={c} now={props.now} compact />
+                  <Diff entry={c} />
                 </div>
               </li>
             );

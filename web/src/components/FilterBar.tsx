@@ -9,8 +9,23 @@ import { zoneLabel } from "../lib/zones.ts";
 // The `type` filter's choices, keyed by type so that tsc fails when they and the API's
 // document differ.
 const DOCUMENTED_TYPES: Record<RecordType, true> = {
-  A: true, AAAA: true, CAA: true, CNAME: true, DS: true, HTTPS: true, MX: true, NAPTR: true, NS: true, PTR: true,
-  SOA: true, SPF: true, SRV: true, SSHFP: true, SVCB: true, TLSA: true, TXT: true,
+  A: true,
+  AAAA: true,
+  CAA: true,
+  CNAME: true,
+  DS: true,
+  HTTPS: true,
+  MX: true,
+  NAPTR: true,
+  NS: true,
+  PTR: true,
+  SOA: true,
+  SPF: true,
+  SRV: true,
+  SSHFP: true,
+  SVCB: true,
+  TLSA: true,
+  TXT: true,
 };
 export const RECORD_TYPES = Object.keys(DOCUMENTED_TYPES);
 
@@ -88,11 +103,18 @@ export function FilterBar(props: {
   searchRef: RefObject<HTMLInputElement | null>;
 }) {
   const { filters: f, navigate } = props;
-  const types = [...new Set([...RECORD_TYPES, ...Object.keys(props.byType), ...(f.type ? [f.type] : [])])].sort();
+  const types = [
+    ...new Set([...RECORD_TYPES, ...Object.keys(props.byType), ...(f.type ? [f.type] : [])]),
+  ].sort();
   const zoneKnown = !f.zone || props.zones.some((z) => z.zone_id === f.zone);
 
   return (
-    <form class="filters" role="search" aria-label="Filter records" onSubmit={(e) => e.preventDefault()}>
+    <form
+      class="filters"
+      role="search"
+      aria-label="Filter records"
+      onSubmit={(e) => e.preventDefault()}
+    >
       <TextFilter
         id="f-q"
         field="q"
@@ -125,7 +147,11 @@ export function FilterBar(props: {
       />
       <div class="field">
         <label for="f-type">Type</label>
-        <select id="f-type" value={f.type} onChange={(e) => navigate({ type: e.currentTarget.value, record: null })}>
+        <select
+          id="f-type"
+          value={f.type}
+          onChange={(e) => navigate({ type: e.currentTarget.value, record: null })}
+        >
           <option value="">All types</option>
           {types.map((t) => (
             <option value={t} key={t}>
@@ -137,7 +163,11 @@ export function FilterBar(props: {
       </div>
       <div class="field">
         <label for="f-zone">Zone</label>
-        <select id="f-zone" value={f.zone} onChange={(e) => navigate({ zone: e.currentTarget.value, record: null })}>
+        <select
+          id="f-zone"
+          value={f.zone}
+          onChange={(e) => navigate({ zone: e.currentTarget.value, record: null })}
+        >
           <option value="">All zones</option>
           {!zoneKnown && <option value={f.zone}>{f.zone}</option>}
           {props.zones.map((z) => (

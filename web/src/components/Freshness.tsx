@@ -12,8 +12,14 @@ export function Freshness({ live, now }: { live: Live; now: number }) {
     `Last sweep: ${formatUtc(s?.last_sweep_at)}`,
     `Last CloudTrail event: ${formatUtc(s?.last_event_at)}`,
     `Last change: ${formatUtc(lastChange)}`,
-    s?.freshness_lag_seconds != null ? `Since the last sweep: ${formatDuration(s.freshness_lag_seconds)}` : null,
-    live.error ? `Polling failed: ${live.error}` : live.polledAt ? `Checked ${timeAgo(new Date(live.polledAt).toISOString(), now)}` : null,
+    s?.freshness_lag_seconds != null
+      ? `Since the last sweep: ${formatDuration(s.freshness_lag_seconds)}`
+      : null,
+    live.error
+      ? `Polling failed: ${live.error}`
+      : live.polledAt
+        ? `Checked ${timeAgo(new Date(live.polledAt).toISOString(), now)}`
+        : null,
   ]
     .filter(Boolean)
     .join("\n");

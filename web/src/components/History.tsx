@@ -12,19 +12,25 @@ function DiffRow({ c }: { c: FieldChange }) {
           <ul class="set-diff">
             {c.removed.map((v) => (
               <li class="del" key={`-${v}`}>
-                <span class="sign" aria-label="removed">−</span>
+                <span class="sign" aria-label="removed">
+                  −
+                </span>
                 {v}
               </li>
             ))}
             {c.added.map((v) => (
               <li class="add" key={`+${v}`}>
-                <span class="sign" aria-label="added">+</span>
+                <span class="sign" aria-label="added">
+                  +
+                </span>
                 {v}
               </li>
             ))}
             {c.kept.map((v) => (
               <li class="kept" key={`=${v}`}>
-                <span class="sign" aria-label="unchanged">·</span>
+                <span class="sign" aria-label="unchanged">
+                  ·
+                </span>
                 {v}
               </li>
             ))}
@@ -71,7 +77,10 @@ export function Who({ entry }: { entry: ChangeView }) {
       {entry.actor ? (
         <>
           by{" "}
-          <span class="actor mono" title={entry.actor_role ? `${entry.actor}\nrole: ${entry.actor_role}` : entry.actor}>
+          <span
+            class="actor mono"
+            title={entry.actor_role ? `${entry.actor}\nrole: ${entry.actor_role}` : entry.actor}
+          >
             {label}
           </span>
           <CopyButton text={entry.actor} label="actor ARN" />
@@ -83,7 +92,15 @@ export function Who({ entry }: { entry: ChangeView }) {
   );
 }
 
-export function EntryHead({ entry, now, compact }: { entry: ChangeView; now: number; compact?: boolean }) {
+export function EntryHead({
+  entry,
+  now,
+  compact,
+}: {
+  entry: ChangeView;
+  now: number;
+  compact?: boolean;
+}) {
   return (
     <div class="entry-head">
       {!compact && <ActionBadge action={entry.action} />}
@@ -116,7 +133,8 @@ export function Timeline({ entries, now }: { entries: ChangeView[]; now: number 
 export function ChangeTitle({ c }: { c: FeedItem }) {
   return (
     <span class="change-title">
-      <ActionBadge action={c.action} /> <span class="mono name">{c.name}</span> <TypeBadge type={c.type} />
+      <ActionBadge action={c.action} /> <span class="mono name">{c.name}</span>{" "}
+      <TypeBadge type={c.type} />
       {c.set_identifier && <span class="mono setid"> {c.set_identifier}</span>}
       <span class="muted zone mono"> in {c.zone_name ?? c.zone_id}</span>
     </span>

@@ -14,7 +14,8 @@ interface Loaded {
   historyError: string | null;
 }
 
-const FOCUSABLE = 'a[href],button:not([disabled]),input:not([disabled]),select,textarea,[tabindex]:not([tabindex="-1"])';
+const FOCUSABLE =
+  'a[href],button:not([disabled]),input:not([disabled]),select,textarea,[tabindex]:not([tabindex="-1"])';
 
 function byNewest(a: ChangeView, b: ChangeView): number {
   return b.observed_at.localeCompare(a.observed_at) || b.id - a.id;
@@ -78,7 +79,8 @@ function Details({ r, now, onFind }: { r: RecordView; now: number; onFind: (v: s
             <CopyButton text={r.alias_target.dns_name} label="alias target" />
             <PointsHere value={r.alias_target.dns_name} onFind={onFind} />
             <div class="muted small">
-              zone {r.alias_target.hosted_zone_id} · evaluate target health: {r.alias_target.evaluate_target_health ? "yes" : "no"}
+              zone {r.alias_target.hosted_zone_id} · evaluate target health:{" "}
+              {r.alias_target.evaluate_target_health ? "yes" : "no"}
             </div>
           </dd>
         </>
@@ -100,17 +102,20 @@ function Details({ r, now, onFind }: { r: RecordView; now: number; onFind: (v: s
       )}
       <dt>First seen</dt>
       <dd>
-        <TimeAgo ts={r.first_seen_at} now={now} /> <span class="muted small">{formatUtc(r.first_seen_at)}</span>
+        <TimeAgo ts={r.first_seen_at} now={now} />{" "}
+        <span class="muted small">{formatUtc(r.first_seen_at)}</span>
       </dd>
       <dt>Observed</dt>
       <dd>
-        <TimeAgo ts={r.observed_at} now={now} /> <span class="muted small">{formatUtc(r.observed_at)}</span>
+        <TimeAgo ts={r.observed_at} now={now} />{" "}
+        <span class="muted small">{formatUtc(r.observed_at)}</span>
       </dd>
       {r.deleted_at && (
         <>
           <dt>Deleted</dt>
           <dd class="deleted-time">
-            <TimeAgo ts={r.deleted_at} now={now} /> <span class="small">{formatUtc(r.deleted_at)}</span>
+            <TimeAgo ts={r.deleted_at} now={now} />{" "}
+            <span class="small">{formatUtc(r.deleted_at)}</span>
           </dd>
         </>
       )}
@@ -127,7 +132,12 @@ export function RecordDrawer(props: {
 }) {
   const api = useApi();
   const { id, marker, onClose } = props;
-  const [data, setData] = useState<Loaded>({ record: null, history: null, error: null, historyError: null });
+  const [data, setData] = useState<Loaded>({
+    record: null,
+    history: null,
+    error: null,
+    historyError: null,
+  });
   const panel = useRef<HTMLDivElement>(null);
   const closeBtn = useRef<HTMLButtonElement>(null);
   const loadedId = useRef<number | null>(null);
@@ -135,14 +145,16 @@ export function RecordDrawer(props: {
   // Load the record and its history; again, quietly, when a change arrives.
   useEffect(() => {
     const c = new AbortController();
-    if (loadedId.current !== id) setData({ record: null, history: null, error: null, historyError: null });
+    if (loadedId.current !== id)
+      setData({ record: null, history: null, error: null, historyError: null });
     loadedId.current = id;
     api.record(id, c.signal).then(
       (record) => setData((d) => ({ ...d, record, error: null })),
       (e) => !isAbort(e) && setData((d) => ({ ...d, error: (e as Error).message })),
     );
     api.history(id, c.signal).then(
-      (page) => setData((d) => ({ ...d, history: [...page.items].sort(byNewest), historyError: null })),
+      (page) =>
+        setData((d) => ({ ...d, history: [...page.items].sort(byNewest), historyError: null })),
       (e) => !isAbort(e) && setData((d) => ({ ...d, historyError: (e as Error).message })),
     );
     return () => c.abort();
@@ -166,7 +178,9 @@ export function RecordDrawer(props: {
       return;
     }
     if (e.key !== "Tab" || !panel.current) return;
-    const items = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter((el) => el.offsetParent !== null);
+    const items = [...panel.current.querySelectorAll<HTMLElement>(FOCUSABLE)].filter(
+      (el) => el.offsetParent !== null,
+    );
     const first = items[0];
     const last = items[items.length - 1];
     if (!first || !last) return;
@@ -210,14 +224,27 @@ export function RecordDrawer(props: {
               </div>
             )}
           </div>
-          <button type="button" class="icon-btn" ref={closeBtn} onClick={onClose} aria-label="Close record (Esc)" title="Close (Esc)">
+          <button
+            type="button"
+            class="icon-btn"
+            ref={closeBtn}
+            onClick={onClose}
+            aria-label="Close record (Esc)"
+            title="Close (Esc)"
+          >
             <svg viewBox="0 0 16 16" aria-hidden="true">
               <path d="M4 4l8 8M12 4l-8 8" stroke="currentColor" stroke-width="1.6" />
             </svg>
           </button>
         </header>
         <div class="drawer-body">
-          {data.error ? <ErrorBox message={data.error} /> : r ? <Details r={r} now={props.now} onFind={props.onFindValue} /> : <Spinner label="Loading record" />}
+          {data.error ? (
+            <ErrorBox message={data.error} />
+          ) : r ? (
+            <Details r={r} now={props.now} onFind={props.onFindValue} />
+          ) : (
+            <Spinner label="Loading record" />
+          )}
           <h3>History</h3>
           {data.historyError ? (
             <ErrorBox message={data.historyError} />

@@ -19,7 +19,15 @@ interface TableState {
   moreError: string | null;
 }
 
-const INITIAL: TableState = { rows: [], cursor: null, pages: 0, status: "loading", error: null, loadingMore: false, moreError: null };
+const INITIAL: TableState = {
+  rows: [],
+  cursor: null,
+  pages: 0,
+  status: "loading",
+  error: null,
+  loadingMore: false,
+  moreError: null,
+};
 
 let firstRowsMarked = false;
 
@@ -67,7 +75,9 @@ function answers(r: RecordView) {
         ))}
         {more > 0 && <li class="more">+{more} more</li>}
       </ul>
-      {r.values.length > 0 && <CopyButton text={r.values.join("\n")} label="values" tabbable={false} />}
+      {r.values.length > 0 && (
+        <CopyButton text={r.values.join("\n")} label="values" tabbable={false} />
+      )}
     </div>
   );
 }
@@ -79,7 +89,8 @@ function routing(r: RecordView) {
     <span class="routing" title={`${routingPolicy(r.routing)} routing`}>
       {parts.map(([k, v]) => (
         <span class="chip" key={k} title={`${k}: ${v}`}>
-          <span class="chip-k">{k === "health check" ? "hc" : k}</span> {k === "health check" ? v.slice(0, 8) : v}
+          <span class="chip-k">{k === "health check" ? "hc" : k}</span>{" "}
+          {k === "health check" ? v.slice(0, 8) : v}
         </span>
       ))}
     </span>
@@ -91,7 +102,9 @@ function moveBetweenRows(e: KeyboardEvent) {
   const link = (e.target as HTMLElement).closest<HTMLElement>(".name-link");
   const row = link?.closest("tr");
   if (!row) return;
-  const next = (e.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling)?.querySelector<HTMLElement>(".name-link");
+  const next = (
+    e.key === "ArrowDown" ? row.nextElementSibling : row.previousElementSibling
+  )?.querySelector<HTMLElement>(".name-link");
   if (next) {
     e.preventDefault();
     next.focus();
@@ -132,13 +145,23 @@ export function RecordsTable(props: {
           performance.mark("zt:records-response");
           if (silent) {
             const before = new Map(stRef.current.rows.map((r) => [r.id, r.observed_at]));
-            const changed = page.items.filter((r) => before.get(r.id) !== r.observed_at).map((r) => r.id);
+            const changed = page.items
+              .filter((r) => before.get(r.id) !== r.observed_at)
+              .map((r) => r.id);
             if (changed.length) {
               setFlash(new Set(changed));
               setTimeout(() => setFlash(new Set()), 2500);
             }
           }
-          setSt({ rows: page.items, cursor: page.next_cursor, pages: 1, status: "ready", error: null, loadingMore: false, moreError: null });
+          setSt({
+            rows: page.items,
+            cursor: page.next_cursor,
+            pages: 1,
+            status: "ready",
+            error: null,
+            loadingMore: false,
+            moreError: null,
+          });
         },
         (e) => {
           if (isAbort(e) || c.signal.aborted) return;
@@ -198,7 +221,9 @@ export function RecordsTable(props: {
   useLayoutEffect(() => {
     if (!firstRowsMarked && st.status === "ready" && st.rows.length > 0) {
       firstRowsMarked = true;
-      requestAnimationFrame(() => requestAnimationFrame(() => performance.mark("zonetrail:rows-visible")));
+      requestAnimationFrame(() =>
+        requestAnimationFrame(() => performance.mark("zonetrail:rows-visible")),
+      );
     }
   }, [st]);
 
@@ -215,7 +240,9 @@ export function RecordsTable(props: {
   const countText =
     st.status === "ready"
       ? `${st.rows.length.toLocaleString("en-US")}${st.cursor ? "+" : ""} record${st.rows.length === 1 && !st.cursor ? "" : "s"}` +
-        (!filtered && props.totalRecords !== null && st.cursor ? ` of ${props.totalRecords.toLocaleString("en-US")}` : "")
+        (!filtered && props.totalRecords !== null && st.cursor
+          ? ` of ${props.totalRecords.toLocaleString("en-US")}`
+          : "")
       : "";
 
   return (
@@ -244,7 +271,9 @@ export function RecordsTable(props: {
       ) : st.status === "ready" && st.rows.length === 0 ? (
         <Empty>
           <strong>No records match.</strong>
-          {filtered ? " Loosen a filter, or include deleted records." : " The inventory is empty: has a sweep run yet?"}
+          {filtered
+            ? " Loosen a filter, or include deleted records."
+            : " The inventory is empty: has a sweep run yet?"}
         </Empty>
       ) : (
         <div class={`table-wrap${st.status === "loading" && st.rows.length ? " stale" : ""}`}>
@@ -265,7 +294,9 @@ export function RecordsTable(props: {
                 <th scope="col">Type</th>
                 <th scope="col">Set id</th>
                 <th scope="col">Routing</th>
-                <th scope="col" class="num">TTL</th>
+                <th scope="col" class="num">
+                  TTL
+                </th>
                 <th scope="col">Values / alias target</th>
                 <th scope="col">Observed</th>
               </tr>
@@ -329,13 +360,9 @@ export function RecordsTable(props: {
                       <td class="mono setid" title={r.set_identifier ?? undefined}>
                         {r.set_identifier ?? ""}
                       </td>
-                      <td>
-                        {routing(r)}
-                      </td>
+                      <td>{routing(r)}</td>
                       <td class="num mono">{r.ttl ?? <span class="muted">—</span>}</td>
-                      <td class="c-values mono">
-                        {answers(r)}
-                      </td>
+                      <td class="c-values mono">{answers(r)}</td>
                       <td class="c-time">
                         {r.deleted_at ? (
                           <span class="deleted-time">
@@ -355,7 +382,13 @@ export function RecordsTable(props: {
         <div class="table-foot">
           {st.moreError && <ErrorBox message={st.moreError} onRetry={loadMore} />}
           {st.cursor ? (
-            <button type="button" class="btn" onClick={loadMore} disabled={st.loadingMore} data-testid="load-more">
+            <button
+              type="button"
+              class="btn"
+              onClick={loadMore}
+              disabled={st.loadingMore}
+              data-testid="load-more"
+            >
               {st.loadingMore ? <Spinner label="Loading more" /> : null} Load more
             </button>
           ) : (

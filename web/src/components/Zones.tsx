@@ -62,7 +62,13 @@ export function TypeChart(props: {
           >
             <title>{`${type}: ${formatCount(n)} (${((100 * n) / total).toFixed(1)}%)`}</title>
             <rect class="bar-hit" x="0" y={y - gap / 2} width={W} height={barH + gap} />
-            <text class="bar-label" x={labelW - 8} y={y + barH / 2} dominant-baseline="central" text-anchor="end">
+            <text
+              class="bar-label"
+              x={labelW - 8}
+              y={y + barH / 2}
+              dominant-baseline="central"
+              text-anchor="end"
+            >
               {type}
             </text>
             <rect class="bar-fill" x={labelW} y={y} width={w} height={barH} rx="3" />
@@ -77,7 +83,13 @@ export function TypeChart(props: {
 }
 
 /** The sidebar's zone list: each zone with its record count, a link that filters by it. */
-export function ZoneList(props: { zones: ZoneStats[]; selected: string; total: number | null; navigate: Navigate; filters: UrlState }) {
+export function ZoneList(props: {
+  zones: ZoneStats[];
+  selected: string;
+  total: number | null;
+  navigate: Navigate;
+  filters: UrlState;
+}) {
   const keep = { type: props.filters.type, include_deleted: props.filters.include_deleted };
   return (
     <nav aria-label="Zones" class="zone-list">
@@ -105,7 +117,12 @@ export function ZoneList(props: { zones: ZoneStats[]; selected: string; total: n
                 <span class="lock" aria-label="private zone" title="Private zone">
                   <svg viewBox="0 0 16 16" aria-hidden="true">
                     <rect x="3.5" y="7" width="9" height="6.5" rx="1.2" fill="currentColor" />
-                    <path d="M5.5 7V5.2a2.5 2.5 0 0 1 5 0V7" fill="none" stroke="currentColor" stroke-width="1.4" />
+                    <path
+                      d="M5.5 7V5.2a2.5 2.5 0 0 1 5 0V7"
+                      fill="none"
+                      stroke="currentColor"
+                      stroke-width="1.4"
+                    />
                   </svg>
                 </span>
               )}
@@ -140,7 +157,13 @@ function TopTypes({ byType }: { byType: Record<string, number> }) {
   );
 }
 
-export function ZonesView(props: { zones: ZoneStats[]; stats: Stats | null; navigate: Navigate; now: number; loading: boolean }) {
+export function ZonesView(props: {
+  zones: ZoneStats[];
+  stats: Stats | null;
+  navigate: Navigate;
+  now: number;
+  loading: boolean;
+}) {
   const s = props.stats;
   return (
     <section class="zones-view" aria-labelledby="zones-heading">
@@ -183,7 +206,9 @@ export function ZonesView(props: { zones: ZoneStats[]; stats: Stats | null; navi
                     <th scope="col">Zone</th>
                     <th scope="col">Id</th>
                     <th scope="col">Visibility</th>
-                    <th scope="col" class="num">Records</th>
+                    <th scope="col" class="num">
+                      Records
+                    </th>
                     <th scope="col">By type</th>
                   </tr>
                 </thead>
@@ -191,7 +216,10 @@ export function ZonesView(props: { zones: ZoneStats[]; stats: Stats | null; navi
                   {props.zones.map((z) => (
                     <tr key={z.zone_id}>
                       <td class="mono">
-                        <a href={hrefFor({ zone: z.zone_id })} onClick={follow(props.navigate, { zone: z.zone_id })}>
+                        <a
+                          href={hrefFor({ zone: z.zone_id })}
+                          onClick={follow(props.navigate, { zone: z.zone_id })}
+                        >
                           {zoneLabel(z)}
                         </a>
                       </td>
@@ -199,7 +227,13 @@ export function ZonesView(props: { zones: ZoneStats[]; stats: Stats | null; navi
                         {z.zone_id}
                         <CopyButton text={z.zone_id} label="zone id" />
                       </td>
-                      <td>{z.private_zone ? <span class="badge private">private</span> : <span class="muted">public</span>}</td>
+                      <td>
+                        {z.private_zone ? (
+                          <span class="badge private">private</span>
+                        ) : (
+                          <span class="muted">public</span>
+                        )}
+                      </td>
                       <td class="num mono">{formatCount(z.records)}</td>
                       <td>
                         <TopTypes byType={z.by_type} />
@@ -213,7 +247,11 @@ export function ZonesView(props: { zones: ZoneStats[]; stats: Stats | null; navi
         </div>
         <div class="panel">
           <h2>Records by type</h2>
-          {s ? <TypeChart byType={s.by_type} selected="" navigate={props.navigate} width={340} /> : <Spinner />}
+          {s ? (
+            <TypeChart byType={s.by_type} selected="" navigate={props.navigate} width={340} />
+          ) : (
+            <Spinner />
+          )}
         </div>
       </div>
     </section>

@@ -3,8 +3,22 @@ import { formatUtc, timeAgo } from "../lib/time.ts";
 
 const COPY_ICON = (
   <svg viewBox="0 0 16 16" aria-hidden="true">
-    <rect x="5" y="5" width="8.5" height="8.5" rx="1.5" fill="none" stroke="currentColor" stroke-width="1.3" />
-    <path d="M3 10.5V3.5A1 1 0 0 1 4 2.5h6.5" fill="none" stroke="currentColor" stroke-width="1.3" />
+    <rect
+      x="5"
+      y="5"
+      width="8.5"
+      height="8.5"
+      rx="1.5"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="1.3"
+    />
+    <path
+      d="M3 10.5V3.5A1 1 0 0 1 4 2.5h6.5"
+      fill="none"
+      stroke="currentColor"
+      stroke-width="1.3"
+    />
   </svg>
 );
 
@@ -31,7 +45,15 @@ async function copyText(text: string): Promise<boolean> {
  * A copy button. Stateless on purpose (the "copied" tick is a class on the element):
  * a records page holds a couple of hundred of them, and the first render must stay fast.
  */
-export function CopyButton({ text, label, tabbable = true }: { text: string; label: string; tabbable?: boolean }) {
+export function CopyButton({
+  text,
+  label,
+  tabbable = true,
+}: {
+  text: string;
+  label: string;
+  tabbable?: boolean;
+}) {
   const copy = async (e: MouseEvent) => {
     e.stopPropagation();
     e.preventDefault();
@@ -131,11 +153,28 @@ export function SourceBadge({ source }: { source: string }) {
 }
 
 /** The CSV export: a plain link carrying the table's filters (`onClick` adds auth when needed). */
-export function CsvLink({ href, onClick }: { href: string; onClick?: ((e: MouseEvent) => void) | undefined }) {
+export function CsvLink({
+  href,
+  onClick,
+}: {
+  href: string;
+  onClick?: ((e: MouseEvent) => void) | undefined;
+}) {
   return (
-    <a class="btn" href={href} download="zonetrail-records.csv" data-testid="csv-export" onClick={onClick}>
+    <a
+      class="btn"
+      href={href}
+      download="zonetrail-records.csv"
+      data-testid="csv-export"
+      onClick={onClick}
+    >
       <svg viewBox="0 0 16 16" aria-hidden="true">
-        <path d="M8 2v8m-3.5-3.5L8 10l3.5-3.5M3 13.5h10" fill="none" stroke="currentColor" stroke-width="1.5" />
+        <path
+          d="M8 2v8m-3.5-3.5L8 10l3.5-3.5M3 13.5h10"
+          fill="none"
+          stroke="currentColor"
+          stroke-width="1.5"
+        />
       </svg>
       Export CSV
     </a>

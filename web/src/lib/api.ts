@@ -6,7 +6,11 @@ import type { ZoneView } from "./schemas.ts";
 import { filterParams, type RecordFilters } from "./urlState.ts";
 
 /** The JSON a path answers with 200, as the API documents it. */
-export type Ok<P extends keyof paths> = paths[P]["get"]["responses"][200]["content"] extends { "application/json": infer T } ? T : never;
+export type Ok<P extends keyof paths> = paths[P]["get"]["responses"][200]["content"] extends {
+  "application/json": infer T;
+}
+  ? T
+  : never;
 
 export class ApiError extends Error {
   constructor(
@@ -27,7 +31,8 @@ export async function errorMessage(res: Response): Promise<string> {
   const text = await res.text().catch(() => "");
   try {
     const body = JSON.parse(text) as unknown;
-    if (body && typeof body === "object" && "error" in body && typeof body.error === "string") return body.error;
+    if (body && typeof body === "object" && "error" in body && typeof body.error === "string")
+      return body.error;
   } catch {
     // not JSON: fall through
   }
@@ -79,7 +84,12 @@ export class Api {
     }
   }
 
-  records(f: RecordFilters, cursor: string | null, signal?: AbortSignal, limit = PAGE_SIZE): Promise<Ok<"/api/records">> {
+  records(
+    f: RecordFilters,
+    cursor: string | null,
+    signal?: AbortSignal,
+    limit = PAGE_SIZE,
+  ): Promise<Ok<"/api/records">> {
     const p = filterParams(f);
     p.set("limit", String(limit));
     if (cursor) p.set("cursor", cursor);
@@ -91,7 +101,12 @@ export class Api {
    * names per request, so a page may come back empty with a `next_cursor`: follow it, a
    * bounded number of times, so the caller never shows "no match" while the scan goes on.
    */
-  async recordsNonEmpty(f: RecordFilters, cursor: string | null, signal?: AbortSignal, maxHops = 20): Promise<Ok<"/api/records">> {
+  async recordsNonEmpty(
+    f: RecordFilters,
+    cursor: string | null,
+    signal?: AbortSignal,
+    maxHops = 20,
+  ): Promise<Ok<"/api/records">> {
     let page = await this.records(f, cursor, signal);
     for (let hop = 1; hop < maxHops && page.items.length === 0 && page.next_cursor; hop++) {
       page = await this.records(f, page.next_cursor, signal);
@@ -100,7 +115,11 @@ export class Api {
   }
 
   record(id: number, signal?: AbortSignal): Promise<Ok<"/api/records/{id}">> {
-    return this.get<Ok<"/api/records/{id}">>(`/api/records/${encodeURIComponent(id)}`, undefined, signal);
+    return this.get<Ok<"/api/records/{id}">>(
+      `/api/records/${encodeURIComponent(id)}`,
+      undefined,
+      signal,
+    );
   }
 
   history(id: number, signal?: AbortSignal): Promise<Ok<"/api/records/{id}/history">> {

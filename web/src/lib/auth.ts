@@ -31,7 +31,9 @@ export function isSigninCallback(href: string): boolean {
 
 /** Where to go back to after sign-in: a path of this origin only. */
 export function returnPath(state: unknown, fallback: string): string {
-  return typeof state === "string" && state.startsWith("/") && !state.startsWith("//") ? state : fallback;
+  return typeof state === "string" && state.startsWith("/") && !state.startsWith("//")
+    ? state
+    : fallback;
 }
 
 /** A display name from the ID token's claims (the library decodes them as UTF-8). */
@@ -48,15 +50,24 @@ export function displayName(claims: Record<string, unknown> | undefined): string
  * moment it was received (the two clocks need not agree). It may end before the access token,
  * whose `expires_in` is what the library's `expires_at` counts.
  */
-export function idTokenExpiresAt(claims: Record<string, unknown> | undefined, receivedAt: number): number | null {
+export function idTokenExpiresAt(
+  claims: Record<string, unknown> | undefined,
+  receivedAt: number,
+): number | null {
   const exp = claims?.exp;
   const iat = claims?.iat;
-  return typeof exp === "number" && typeof iat === "number" ? receivedAt + (exp - iat) * 1000 : null;
+  return typeof exp === "number" && typeof iat === "number"
+    ? receivedAt + (exp - iat) * 1000
+    : null;
 }
 
 /** The token may be sent at `now`: it holds past the margin by both expiries we know of. */
-export function usableUntil(accessExpiresAtS: number | undefined, idExpiresAtMs: number | null): number {
-  const access = accessExpiresAtS === undefined ? Number.POSITIVE_INFINITY : accessExpiresAtS * 1000;
+export function usableUntil(
+  accessExpiresAtS: number | undefined,
+  idExpiresAtMs: number | null,
+): number {
+  const access =
+    accessExpiresAtS === undefined ? Number.POSITIVE_INFINITY : accessExpiresAtS * 1000;
   return Math.min(access, idExpiresAtMs ?? Number.POSITIVE_INFINITY) - EXPIRY_MARGIN_MS;
 }
 
@@ -93,7 +104,9 @@ export class Auth {
       response_type: "code",
       scope: cfg.scopes.join(" "),
       // Cognito's discovery document names no standard end-session endpoint: config.json does.
-      metadataSeed: cfg.endSessionEndpoint ? { end_session_endpoint: cfg.endSessionEndpoint } : undefined,
+      metadataSeed: cfg.endSessionEndpoint
+        ? { end_session_endpoint: cfg.endSessionEndpoint }
+        : undefined,
       userStore: new WebStorageStateStore({ store }),
       // Renew with the refresh token before the access token expires (never an iframe: no
       // silent_redirect_uri is set, so an issuer without refresh tokens signs in again).
@@ -114,13 +127,19 @@ export class Auth {
     // A renewal without a new ID token keeps the old one, and the old one's expiry.
     if (this.idExpiresAt(user) !== null) return;
     const at = idTokenExpiresAt(user.profile, Date.now());
-    if (at !== null) this.store.setItem(ID_TOKEN_EXPIRY_KEY, JSON.stringify({ token: user.id_token, at }));
+    if (at !== null)
+      this.store.setItem(ID_TOKEN_EXPIRY_KEY, JSON.stringify({ token: user.id_token, at }));
   }
 
   private idExpiresAt(user: User): number | null {
     try {
-      const saved = JSON.parse(this.store.getItem(ID_TOKEN_EXPIRY_KEY) ?? "null") as { token?: string; at?: number } | null;
-      return saved && saved.token === user.id_token && typeof saved.at === "number" ? saved.at : null;
+      const saved = JSON.parse(this.store.getItem(ID_TOKEN_EXPIRY_KEY) ?? "null") as {
+        token?: string;
+        at?: number;
+      } | null;
+      return saved && saved.token === user.id_token && typeof saved.at === "number"
+        ? saved.at
+        : null;
     } catch {
       return null;
     }
@@ -148,7 +167,9 @@ export class Auth {
       this.user = user;
       history.replaceState(null, "", returnPath(user.state, this.base));
       if (!this.usable(user)) {
-        throw new Error("sign-in failed: the issuer's tokens expire within seconds of being issued");
+        throw new Error(
+          "sign-in failed: the issuer's tokens expire within seconds of being issued",
+        );
       }
       return true;
     }
@@ -185,7 +206,10 @@ export class Auth {
     this.leaving = true;
     try {
       // The library sends a nonce only when given one, and then checks the ID token carries it.
-      await this.manager.signinRedirect({ nonce: randomNonce(), state: this.loc.pathname + this.loc.search });
+      await this.manager.signinRedirect({
+        nonce: randomNonce(),
+        state: this.loc.pathname + this.loc.search,
+      });
     } catch (e) {
       this.leaving = false;
       throw e;

@@ -29,7 +29,9 @@ function httpUrl(value: unknown, key: string): string {
     url = null;
   }
   if (!url || (url.protocol !== "https:" && url.protocol !== "http:")) {
-    throw new Error(`config.json: auth.${key} must be an http(s) URL, got ${JSON.stringify(value)}`);
+    throw new Error(
+      `config.json: auth.${key} must be an http(s) URL, got ${JSON.stringify(value)}`,
+    );
   }
   return String(value);
 }
@@ -41,16 +43,28 @@ export function parseConfig(raw: unknown): RuntimeConfig {
   let auth: AuthConfig | null = null;
   if (o.auth && typeof o.auth === "object") {
     const a = o.auth as Record<string, unknown>;
-    if (typeof a.authority !== "string" || typeof a.clientId !== "string" || !a.authority || !a.clientId) {
-      throw new Error("config.json: auth needs at least `authority` (the OIDC issuer URL) and `clientId`");
+    if (
+      typeof a.authority !== "string" ||
+      typeof a.clientId !== "string" ||
+      !a.authority ||
+      !a.clientId
+    ) {
+      throw new Error(
+        "config.json: auth needs at least `authority` (the OIDC issuer URL) and `clientId`",
+      );
     }
-    const scopes = Array.isArray(a.scopes) ? a.scopes.filter((s): s is string => typeof s === "string" && s !== "") : [];
+    const scopes = Array.isArray(a.scopes)
+      ? a.scopes.filter((s): s is string => typeof s === "string" && s !== "")
+      : [];
     auth = {
       authority: httpUrl(a.authority, "authority"),
       clientId: a.clientId,
       // Without `openid` the issuer sends no ID token: there would be nobody to show or send.
       scopes: scopes.includes("openid") ? scopes : ["openid", ...scopes],
-      endSessionEndpoint: a.endSessionEndpoint == null || a.endSessionEndpoint === "" ? null : httpUrl(a.endSessionEndpoint, "endSessionEndpoint"),
+      endSessionEndpoint:
+        a.endSessionEndpoint == null || a.endSessionEndpoint === ""
+          ? null
+          : httpUrl(a.endSessionEndpoint, "endSessionEndpoint"),
     };
   }
   return { apiBase, auth };

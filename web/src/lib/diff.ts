@@ -19,7 +19,11 @@ const ROUTING_LABELS: Array<[keyof Routing, string]> = [
   ["traffic_policy_instance_id", "traffic policy"],
 ];
 
-function routingValue(r: Routing | null | undefined, key: keyof Routing, label: string): string | null {
+function routingValue(
+  r: Routing | null | undefined,
+  key: keyof Routing,
+  label: string,
+): string | null {
   if (!r || r[key] === null || r[key] === undefined || r[key] === false) return null;
   // Reuse the display formatting of one member by asking for the parts of a routing
   // object holding only that member.
@@ -27,7 +31,12 @@ function routingValue(r: Routing | null | undefined, key: keyof Routing, label: 
   return routingParts(only).find(([l]) => l === label)?.[1] ?? String(r[key]);
 }
 
-function scalar(field: string, before: string | null, after: string | null, out: FieldChange[]): void {
+function scalar(
+  field: string,
+  before: string | null,
+  after: string | null,
+  out: FieldChange[],
+): void {
   if (before !== after) out.push({ kind: "scalar", field, before, after });
 }
 
@@ -39,7 +48,10 @@ function str(v: unknown): string | null {
  * The fields that differ between `before` and `after`. Either side may be null (a create
  * has no before, a delete no after): then every field the other side has is listed.
  */
-export function diffRecords(before: RecordContent | null, after: RecordContent | null): FieldChange[] {
+export function diffRecords(
+  before: RecordContent | null,
+  after: RecordContent | null,
+): FieldChange[] {
   const b: Partial<RecordContent> = before ?? {};
   const a: Partial<RecordContent> = after ?? {};
   const out: FieldChange[] = [];
@@ -69,7 +81,11 @@ export function diffRecords(before: RecordContent | null, after: RecordContent |
     a.alias_target ? formatAlias(a.alias_target) : null,
     out,
   );
-  if (b.alias_target && a.alias_target && b.alias_target.hosted_zone_id !== a.alias_target.hosted_zone_id) {
+  if (
+    b.alias_target &&
+    a.alias_target &&
+    b.alias_target.hosted_zone_id !== a.alias_target.hosted_zone_id
+  ) {
     scalar("alias zone", b.alias_target.hosted_zone_id, a.alias_target.hosted_zone_id, out);
   }
 

@@ -1,6 +1,13 @@
 // Short, readable text for Route 53 fields. Each function has a full-length counterpart in
 // a tooltip where it shortens.
-import type { AliasTarget, CidrRouting, GeoLocation, GeoProximityLocation, RecordContent, Routing } from "./schemas.ts";
+import type {
+  AliasTarget,
+  CidrRouting,
+  GeoLocation,
+  GeoProximityLocation,
+  RecordContent,
+  Routing,
+} from "./schemas.ts";
 
 export function formatGeo(g: GeoLocation): string {
   if (g.country_code === "*") return "default";
@@ -28,7 +35,8 @@ export function routingParts(r: Routing | null | undefined): Array<[string, stri
   if (r.region) out.push(["region", r.region]);
   if (r.failover) out.push(["failover", r.failover]);
   if (r.geo_location) out.push(["geo", formatGeo(r.geo_location)]);
-  if (r.geoproximity_location) out.push(["geoproximity", formatGeoproximity(r.geoproximity_location)]);
+  if (r.geoproximity_location)
+    out.push(["geoproximity", formatGeoproximity(r.geoproximity_location)]);
   if (r.cidr_routing) out.push(["cidr", formatCidr(r.cidr_routing)]);
   if (r.multivalue_answer) out.push(["multivalue", "yes"]);
   if (r.health_check_id) out.push(["health check", r.health_check_id]);

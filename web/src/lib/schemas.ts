@@ -34,4 +34,7 @@ export type Stats = Schemas["Stats"];
 export type ErrorBody = Schemas["ErrorBody"];
 
 /** The record types the `type` filter accepts. */
-export type RecordType = Exclude<NonNullable<paths["/api/records"]["get"]["parameters"]["query"]>["type"], "" | undefined>;
+export type RecordType = Exclude<
+  NonNullable<paths["/api/records"]["get"]["parameters"]["query"]>["type"],
+  "" | undefined
+>;

@@ -63,7 +63,11 @@ export function formatDuration(seconds: number): string {
 /** How fresh the inventory is, from its last sweep (scheduled every 3 h). */
 export type Freshness = "fresh" | "stale" | "old" | "unknown";
 
-export function sweepFreshness(lastSweepAt: string | null, now: number, intervalSeconds = 3 * 3600): Freshness {
+export function sweepFreshness(
+  lastSweepAt: string | null,
+  now: number,
+  intervalSeconds = 3 * 3600,
+): Freshness {
   const age = ageSeconds(lastSweepAt, now);
   if (age === null) return "unknown";
   if (age <= intervalSeconds * 1.25) return "fresh";

@@ -1,11 +1,25 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { appBaseUrl, displayName, EXPIRY_MARGIN_MS, idTokenExpiresAt, isSigninCallback, returnPath, usableUntil } from "../lib/auth.ts";
+import {
+  appBaseUrl,
+  displayName,
+  EXPIRY_MARGIN_MS,
+  idTokenExpiresAt,
+  isSigninCallback,
+  returnPath,
+  usableUntil,
+} from "../lib/auth.ts";
 
 describe("sign-in URLs", () => {
   it("redirects back to the dashboard's own URL, without its filters", () => {
-    assert.equal(appBaseUrl("https://dash.example.com/?type=A&name=www#x"), "https://dash.example.com/");
-    assert.equal(appBaseUrl("https://dash.example.com/ops/index.html?view=changes"), "https://dash.example.com/ops/");
+    assert.equal(
+      appBaseUrl("https://dash.example.com/?type=A&name=www#x"),
+      "https://dash.example.com/",
+    );
+    assert.equal(
+      appBaseUrl("https://dash.example.com/ops/index.html?view=changes"),
+      "https://dash.example.com/ops/",
+    );
   });
 
   it("knows the issuer's answer from the dashboard's own query", () => {
@@ -25,8 +39,14 @@ describe("sign-in URLs", () => {
 
 describe("claims", () => {
   it("shows the name, else the e-mail, else the user name", () => {
-    assert.equal(displayName({ name: "Zoë Ångström", email: "zoe@example.com", sub: "1" }), "Zoë Ångström");
-    assert.equal(displayName({ email: "oncall@example.com", "cognito:username": "u", sub: "1" }), "oncall@example.com");
+    assert.equal(
+      displayName({ name: "Zoë Ångström", email: "zoe@example.com", sub: "1" }),
+      "Zoë Ångström",
+    );
+    assert.equal(
+      displayName({ email: "oncall@example.com", "cognito:username": "u", sub: "1" }),
+      "oncall@example.com",
+    );
     assert.equal(displayName({ "cognito:username": "oncall", sub: "1" }), "oncall");
     assert.equal(displayName({ name: " ", sub: "abc" }), "abc");
     assert.equal(displayName(undefined), null);

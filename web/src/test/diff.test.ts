@@ -27,7 +27,12 @@ const blue: RecordContent = {
 
 describe("record diff", () => {
   it("shows an update as the fields that changed", () => {
-    const after = { ...blue, ttl: 60, values: ["192.0.2.10", "192.0.2.11"], routing: { ...NONE, weight: 70 } };
+    const after = {
+      ...blue,
+      ttl: 60,
+      values: ["192.0.2.10", "192.0.2.11"],
+      routing: { ...NONE, weight: 70 },
+    };
     assert.deepEqual(diffRecords(blue, after), [
       { kind: "scalar", field: "ttl", before: "300", after: "60" },
       { kind: "set", field: "values", added: ["192.0.2.11"], removed: [], kept: ["192.0.2.10"] },
@@ -47,10 +52,22 @@ describe("record diff", () => {
       created.map((c) => c.field),
       ["ttl", "values", "weight"],
     );
-    assert.deepEqual(created[1], { kind: "set", field: "values", added: ["192.0.2.10"], removed: [], kept: [] });
+    assert.deepEqual(created[1], {
+      kind: "set",
+      field: "values",
+      added: ["192.0.2.10"],
+      removed: [],
+      kept: [],
+    });
     const deleted = diffRecords(blue, null);
     assert.deepEqual(deleted[0], { kind: "scalar", field: "ttl", before: "300", after: null });
-    assert.deepEqual(deleted[1], { kind: "set", field: "values", added: [], removed: ["192.0.2.10"], kept: [] });
+    assert.deepEqual(deleted[1], {
+      kind: "set",
+      field: "values",
+      added: [],
+      removed: ["192.0.2.10"],
+      kept: [],
+    });
   });
 
   it("shows alias retargeting and routing members in Route 53's terms", () => {
@@ -58,16 +75,36 @@ describe("record diff", () => {
       ...blue,
       ttl: null,
       values: [],
-      alias_target: { hosted_zone_id: "Z35SXDOTRQ7X7K", dns_name: "old-lb.elb.amazonaws.com.", evaluate_target_health: false },
-      routing: { ...NONE, geo_location: { continent_code: "EU", country_code: null, subdivision_code: null } },
+      alias_target: {
+        hosted_zone_id: "Z35SXDOTRQ7X7K",
+        dns_name: "old-lb.elb.amazonaws.com.",
+        evaluate_target_health: false,
+      },
+      routing: {
+        ...NONE,
+        geo_location: { continent_code: "EU", country_code: null, subdivision_code: null },
+      },
     };
     const b: RecordContent = {
       ...a,
-      alias_target: { hosted_zone_id: "Z35SXDOTRQ7X7K", dns_name: "new-lb.elb.amazonaws.com.", evaluate_target_health: true },
-      routing: { ...NONE, geo_location: { continent_code: null, country_code: "DE", subdivision_code: null }, health_check_id: "hc-1" },
+      alias_target: {
+        hosted_zone_id: "Z35SXDOTRQ7X7K",
+        dns_name: "new-lb.elb.amazonaws.com.",
+        evaluate_target_health: true,
+      },
+      routing: {
+        ...NONE,
+        geo_location: { continent_code: null, country_code: "DE", subdivision_code: null },
+        health_check_id: "hc-1",
+      },
     };
     assert.deepEqual(diffRecords(a, b), [
-      { kind: "scalar", field: "alias", before: "old-lb.elb.amazonaws.com.", after: "new-lb.elb.amazonaws.com. (eval health)" },
+      {
+        kind: "scalar",
+        field: "alias",
+        before: "old-lb.elb.amazonaws.com.",
+        after: "new-lb.elb.amazonaws.com. (eval health)",
+      },
       { kind: "scalar", field: "geo", before: "EU", after: "DE" },
       { kind: "scalar", field: "health check", before: null, after: "hc-1" },
     ]);
@@ -75,6 +112,8 @@ describe("record diff", () => {
 
   it("reports an identity change, which should never happen, rather than hide it", () => {
     const d = diffRecords(blue, { ...blue, set_identifier: "green" });
-    assert.deepEqual(d, [{ kind: "scalar", field: "set identifier", before: "blue", after: "green" }]);
+    assert.deepEqual(d, [
+      { kind: "scalar", field: "set identifier", before: "blue", after: "green" },
+    ]);
   });
 });

@@ -1,6 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
-import { actorLabel, recordAnswers, relativeName, routingParts, routingPolicy, shortActor } from "../lib/format.ts";
+import {
+  actorLabel,
+  recordAnswers,
+  relativeName,
+  routingParts,
+  routingPolicy,
+  shortActor,
+} from "../lib/format.ts";
 import type { RecordContent, Routing } from "../lib/schemas.ts";
 
 const NONE: Routing = {
@@ -17,14 +24,22 @@ const NONE: Routing = {
 
 describe("actor", () => {
   it("shortens ARNs to who it was", () => {
-    assert.equal(shortActor("arn:aws:sts::123456789012:assumed-role/OpsAdmin/alice@example.com"), "OpsAdmin/alice@example.com");
     assert.equal(
-      shortActor("arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com"),
+      shortActor("arn:aws:sts::123456789012:assumed-role/OpsAdmin/alice@example.com"),
+      "OpsAdmin/alice@example.com",
+    );
+    assert.equal(
+      shortActor(
+        "arn:aws:sts::123456789012:assumed-role/AWSReservedSSO_OpsAdmin_0123456789abcdef/alice@example.com",
+      ),
       "OpsAdmin/alice@example.com",
     );
     assert.equal(shortActor("arn:aws:iam::123456789012:user/bob"), "user/bob");
     assert.equal(shortActor("arn:aws:iam::123456789012:root"), "root (123456789012)");
-    assert.equal(shortActor("arn:aws-us-gov:sts::123456789012:assumed-role/Deploy/ci"), "Deploy/ci");
+    assert.equal(
+      shortActor("arn:aws-us-gov:sts::123456789012:assumed-role/Deploy/ci"),
+      "Deploy/ci",
+    );
     assert.equal(shortActor("route53.amazonaws.com"), "route53.amazonaws.com");
     assert.equal(shortActor(null), "");
   });
@@ -46,12 +61,36 @@ describe("routing", () => {
       ["failover", "PRIMARY"],
       ["health check", "abc"],
     ]);
-    assert.deepEqual(routingParts({ ...NONE, geo_location: { continent_code: null, country_code: "US", subdivision_code: "WA" } }), [["geo", "US/WA"]]);
-    assert.deepEqual(routingParts({ ...NONE, geo_location: { continent_code: null, country_code: "*", subdivision_code: null } }), [["geo", "default"]]);
-    assert.deepEqual(routingParts({ ...NONE, cidr_routing: { collection_id: "c-1", location_name: "office" } }), [["cidr", "c-1/office"]]);
-    assert.deepEqual(routingParts({ ...NONE, geoproximity_location: { aws_region: "us-east-1", local_zone_group: null, coordinates: null, bias: 10 } }), [
-      ["geoproximity", "us-east-1 bias 10"],
-    ]);
+    assert.deepEqual(
+      routingParts({
+        ...NONE,
+        geo_location: { continent_code: null, country_code: "US", subdivision_code: "WA" },
+      }),
+      [["geo", "US/WA"]],
+    );
+    assert.deepEqual(
+      routingParts({
+        ...NONE,
+        geo_location: { continent_code: null, country_code: "*", subdivision_code: null },
+      }),
+      [["geo", "default"]],
+    );
+    assert.deepEqual(
+      routingParts({ ...NONE, cidr_routing: { collection_id: "c-1", location_name: "office" } }),
+      [["cidr", "c-1/office"]],
+    );
+    assert.deepEqual(
+      routingParts({
+        ...NONE,
+        geoproximity_location: {
+          aws_region: "us-east-1",
+          local_zone_group: null,
+          coordinates: null,
+          bias: 10,
+        },
+      }),
+      [["geoproximity", "us-east-1 bias 10"]],
+    );
     assert.deepEqual(routingParts(null), []);
   });
 
@@ -72,10 +111,27 @@ describe("names and answers", () => {
   });
 
   it("answers with values or the alias target", () => {
-    const a: RecordContent = { name: "a.example.", type: "A", set_identifier: null, ttl: 60, values: ["1.2.3.4"], alias_target: null, routing: NONE };
+    const a: RecordContent = {
+      name: "a.example.",
+      type: "A",
+      set_identifier: null,
+      ttl: 60,
+      values: ["1.2.3.4"],
+      alias_target: null,
+      routing: NONE,
+    };
     assert.deepEqual(recordAnswers(a), ["1.2.3.4"]);
     assert.deepEqual(
-      recordAnswers({ ...a, ttl: null, values: [], alias_target: { hosted_zone_id: "Z", dns_name: "lb.example.", evaluate_target_health: false } }),
+      recordAnswers({
+        ...a,
+        ttl: null,
+        values: [],
+        alias_target: {
+          hosted_zone_id: "Z",
+          dns_name: "lb.example.",
+          evaluate_target_health: false,
+        },
+      }),
       ["ALIAS lb.example."],
     );
   });

@@ -27,7 +27,10 @@ describe("url state", () => {
       record: 42,
     };
     const qs = serializeUrlState(s);
-    assert.equal(qs, "?zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&include_deleted=true&record=42");
+    assert.equal(
+      qs,
+      "?zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&include_deleted=true&record=42",
+    );
     assert.deepEqual(parseUrlState(qs), s);
   });
 
@@ -47,7 +50,14 @@ describe("url state", () => {
   });
 
   it("gives API parameters with the API's names, without empty ones", () => {
-    const p = filterParams({ zone: "", type: "A", name: " www.example.com ", q: "", value: "", include_deleted: false });
+    const p = filterParams({
+      zone: "",
+      type: "A",
+      name: " www.example.com ",
+      q: "",
+      value: "",
+      include_deleted: false,
+    });
     assert.equal(p.toString(), "type=A&name=www.example.com");
   });
 

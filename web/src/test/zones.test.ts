@@ -3,7 +3,12 @@ import { describe, it } from "node:test";
 import type { ZoneStats, ZoneView } from "../lib/schemas.ts";
 import { mergeZones, zoneLabel } from "../lib/zones.ts";
 
-const listed = (zone_id: string, zone_name: string, records: number, private_zone = false): ZoneView => ({
+const listed = (
+  zone_id: string,
+  zone_name: string,
+  records: number,
+  private_zone = false,
+): ZoneView => ({
   zone_id,
   zone_name,
   private_zone,
@@ -33,11 +38,14 @@ describe("zones", () => {
   });
 
   it("names a zone not observed yet by its id", () => {
-    const unseen: ZoneStats = { zone_id: "Z9", zone_name: null, private_zone: null, records: 2, by_type: { A: 2 } };
+    const unseen: ZoneStats = {
+      zone_id: "Z9",
+      zone_name: null,
+      private_zone: null,
+      records: 2,
+      by_type: { A: 2 },
+    };
     assert.equal(zoneLabel(unseen), "Z9");
-    assert.deepEqual(
-      mergeZones([listed("Z1", "zz.", 1)], [unseen]).map(zoneLabel),
-      ["Z9", "zz."],
-    );
+    assert.deepEqual(mergeZones([listed("Z1", "zz.", 1)], [unseen]).map(zoneLabel), ["Z9", "zz."]);
   });
 });
