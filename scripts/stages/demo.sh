@@ -13,7 +13,7 @@ port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0));
 log=$(mktemp "${TMPDIR:-/tmp}/zonetrail-demo-stage.XXXXXX")
 demo=
 # If this stage is stopped early, stop the demo too (it stops its own moto and zonetrail).
-trap '[[ -z $demo ]] || kill -TERM "$demo" 2>/dev/null; rm -f "$log"' EXIT
+trap '[[ -z $demo ]] || kill -TERM "$demo" 2>/dev/null || true; rm -f "$log"' EXIT
 
 say "scripts/demo --for 25 --port $port --interval 2"
 scripts/demo --for 25 --port "$port" --interval 2 </dev/null >"$log" 2>&1 &
