@@ -76,7 +76,9 @@ function conform(doc, schema, value, at, errors) {
   if (s.enum && value !== null && !s.enum.includes(value))
     errors.push(`${at}: ${JSON.stringify(value)} is not one of ${s.enum.join(", ")}`);
   if (kind === "array")
-    value.forEach((item, i) => conform(doc, s.items, item, `${at}[${i}]`, errors));
+    value.forEach((item, i) => {
+      conform(doc, s.items, item, `${at}[${i}]`, errors);
+    });
   if (kind === "object") {
     if (s.properties) conformObject(doc, s.properties, value, at, errors);
     else if (s.additionalProperties)

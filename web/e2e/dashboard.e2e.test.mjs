@@ -117,7 +117,7 @@ async function waitForRows(page, pred, what) {
 
 /** Make a record change arrive: the fixture's hook, or the real path (LIVE_CMD). */
 async function makeChange() {
-  if (FIXTURE) return (await fetch(BASE + "/__fixture/change", { method: "POST" })).json();
+  if (FIXTURE) return (await fetch(`${BASE}/__fixture/change`, { method: "POST" })).json();
   const [cmd, ...args] = LIVE_CMD.split(" ");
   const out = execFileSync(cmd, args, { encoding: "utf8", stdio: ["ignore", "pipe", "inherit"] });
   return JSON.parse(out);
@@ -146,7 +146,7 @@ describe("zonetrail dashboard", () => {
     for (let i = 0; i < 3; i++) {
       const page = await openPage();
       const t0 = Date.now();
-      await page.goto(BASE + "/");
+      await page.goto(`${BASE}/`);
       await page.waitForSelector(ROWS, { state: "visible" });
       const wall = Date.now() - t0;
       await page.waitForFunction(
@@ -191,7 +191,7 @@ describe("zonetrail dashboard", () => {
 
   it("filters by type and name, keeps the filter in the URL, and follows Back/Forward", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/");
+    await page.goto(`${BASE}/`);
     await page.waitForSelector(ROWS);
     const all = await rowsOf(page);
     assert.ok(all.length > 2, "the unfiltered table shows more than the two www records");
@@ -254,7 +254,7 @@ describe("zonetrail dashboard", () => {
 
   it("searches names as you type", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/");
+    await page.goto(`${BASE}/`);
     await page.waitForSelector(ROWS);
     await page.keyboard.press("/");
     await waitUntil(
@@ -272,7 +272,7 @@ describe("zonetrail dashboard", () => {
 
   it("opens a record's history in a drawer with a diff, deep-linked, closed with Esc", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/?type=A&name=www.example.com");
+    await page.goto(`${BASE}/?type=A&name=www.example.com`);
     await waitForRows(page, closeTo("www.example.com."), "www rows");
     const blue = page.locator(ROWS).filter({ has: page.locator(".setid", { hasText: /^blue$/ }) });
     await blue.locator(".name-link").click();
@@ -352,7 +352,7 @@ describe("zonetrail dashboard", () => {
 
   it("moves between rows and opens one with the keyboard alone", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/?type=A&name=www.example.com");
+    await page.goto(`${BASE}/?type=A&name=www.example.com`);
     const rows = await waitForRows(page, closeTo("www.example.com."), "www rows");
     await page.locator(`${ROWS} .name-link`).first().focus();
     await page.keyboard.press("ArrowDown");
@@ -376,10 +376,10 @@ describe("zonetrail dashboard", () => {
 
   it("finds what points at a record's value, from the drawer", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/?type=A&name=www.example.com");
+    await page.goto(`${BASE}/?type=A&name=www.example.com`);
     await waitForRows(page, closeTo("www.example.com."), "www rows");
     const blueId = (await rowsOf(page)).find((r) => r.set === "blue").id;
-    await page.goto(BASE + `/?record=${blueId}`);
+    await page.goto(`${BASE}/?record=${blueId}`);
     const drawer = page.getByRole("dialog");
     const value = (
       (await drawer.locator(".value-list li span").first().textContent()) ?? ""
@@ -404,7 +404,7 @@ describe("zonetrail dashboard", () => {
 
   it("exports the filtered rows as CSV", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/?type=A&name=www.example.com");
+    await page.goto(`${BASE}/?type=A&name=www.example.com`);
     await waitForRows(page, closeTo("www.example.com."), "www rows");
     const link = page.getByTestId("csv-export");
     const href = await link.getAttribute("href");
@@ -431,7 +431,7 @@ describe("zonetrail dashboard", () => {
 
   it("shows how fresh the inventory is, ticking live", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/");
+    await page.goto(`${BASE}/`);
     const fresh = page.getByTestId("freshness");
     await fresh.filter({ hasText: /swept|never swept/ }).waitFor();
     const text = (await fresh.textContent()) ?? "";
@@ -449,7 +449,7 @@ describe("zonetrail dashboard", () => {
 
   it("lists zones with counts and charts records by type; a bar filters the table", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/?view=zones");
+    await page.goto(`${BASE}/?view=zones`);
     const table = page.getByTestId("zones-table");
     await table.waitFor();
     const row = table.locator("tr", { hasText: "example.com." }).first();
@@ -469,7 +469,7 @@ describe("zonetrail dashboard", () => {
 
   it("shows the change feed, and changes arriving live", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/");
+    await page.goto(`${BASE}/`);
     await page.waitForSelector(ROWS);
     await page.getByRole("link", { name: /^Changes/ }).click();
     await page.waitForURL(/view=changes/);
@@ -492,7 +492,7 @@ describe("zonetrail dashboard", () => {
         /last change (just now|\d s ago)/,
       );
       // The records table picks it up too, without a reload.
-      await page.goto(BASE + "/?name=live-*");
+      await page.goto(`${BASE}/?name=live-*`);
       await waitForRows(page, (r) => r.name.startsWith("live-"), "live record in the table");
       const { record: second } = await makeChange();
       await waitForRows(page, () => true, "any");
@@ -508,27 +508,27 @@ describe("zonetrail dashboard", () => {
 
   it("shows the API's error message, and an empty state", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/?type=NOTATYPE");
+    await page.goto(`${BASE}/?type=NOTATYPE`);
     const alert = page.locator(".records [role=alert]");
     await alert.waitFor();
     const msg = ((await alert.locator(".error-message").textContent()) ?? "").trim();
     console.log(`ERROR STATE: ${msg}`);
     assert.ok(msg.length > 0, "the error message is shown");
-    await page.goto(BASE + "/?name=no-such-name.zonetrail.invalid");
+    await page.goto(`${BASE}/?name=no-such-name.zonetrail.invalid`);
     await page.locator(".records .empty").waitFor();
     await page.context().close();
   });
 
   it("labels every control", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/");
+    await page.goto(`${BASE}/`);
     await page.waitForSelector(ROWS);
     const unlabelled = await page.$$eval("input, select, button, a[href]", (els) =>
       els
         .filter((el) => {
           const h = el;
           const name = h.getAttribute("aria-label") || h.labels?.[0]?.textContent || h.textContent;
-          return !name || !name.trim();
+          return !name?.trim();
         })
         .map((el) => el.outerHTML.slice(0, 80)),
     );
@@ -538,20 +538,20 @@ describe("zonetrail dashboard", () => {
 
   it("saves screenshots of the dashboard", async () => {
     const page = await openPage();
-    await page.goto(BASE + "/");
+    await page.goto(`${BASE}/`);
     await page.waitForSelector(ROWS);
     await page.waitForTimeout(300);
     await page.screenshot({ path: join(RESULTS, "dashboard.png"), fullPage: true });
-    await page.goto(BASE + "/?view=changes");
+    await page.goto(`${BASE}/?view=changes`);
     await page.getByTestId("change-feed").waitFor();
     await page.screenshot({ path: join(RESULTS, "dashboard-changes.png") });
-    await page.goto(BASE + "/?view=zones");
+    await page.goto(`${BASE}/?view=zones`);
     await page.getByTestId("zones-table").waitFor();
     await page.screenshot({ path: join(RESULTS, "dashboard-zones.png") });
     await page.context().close();
 
     const dark = await openPage({ colorScheme: "dark" });
-    await dark.goto(BASE + "/?type=A&name=www.example.com");
+    await dark.goto(`${BASE}/?type=A&name=www.example.com`);
     await dark.waitForSelector(ROWS);
     await dark.locator(ROWS).first().locator(".name-link").click();
     await dark.locator('[data-testid="history"] > li').first().waitFor();

@@ -302,7 +302,9 @@ export function buildData(now) {
 
   // Newest first, ids in time order.
   changes.sort((a, b) => a.observed_at.localeCompare(b.observed_at));
-  changes.forEach((c, i) => (c.id = i + 1));
+  changes.forEach((c, i) => {
+    c.id = i + 1;
+  });
 
   return { records, changes, sweepAt, lastEventAt: now - 3_000 };
 }

@@ -238,7 +238,7 @@ function recordsCsv(rows) {
         .join(","),
     );
   }
-  return lines.join("\n") + "\n";
+  return `${lines.join("\n")}\n`;
 }
 
 function stats() {
@@ -257,6 +257,7 @@ function stats() {
     z.records++;
     z.by_type[r.type] = (z.by_type[r.type] ?? 0) + 1;
   }
+  // biome-ignore lint/complexity/useMathMinMax: these are RFC 3339 strings, which compare as text; Math.max would make them NaN
   const newest = data.changes.reduce((m, c) => (c.observed_at > m ? c.observed_at : m), "");
   return {
     zones,
@@ -418,7 +419,7 @@ const MIME = {
   ".ico": "image/x-icon",
 };
 
-function serveStatic(req, res, url) {
+function serveStatic(_req, res, url) {
   let file = normalize(join(DIST, decodeURIComponent(url.pathname)));
   if (!file.startsWith(DIST)) return sendJson(res, 403, { error: "forbidden" });
   if (!existsSync(file) || statSync(file).isDirectory()) {

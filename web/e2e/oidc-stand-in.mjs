@@ -306,7 +306,13 @@ export async function startOidcStandIn({ api, accessTtl = 15, idTtl = 10 }) {
   state.site = await listen(site);
   state.close = () =>
     Promise.all(
-      [issuer, site].map((s) => new Promise((r) => (s.closeAllConnections(), s.close(r)))),
+      [issuer, site].map(
+        (s) =>
+          new Promise((r) => {
+            s.closeAllConnections();
+            s.close(r);
+          }),
+      ),
     );
   return state;
 }

@@ -187,7 +187,7 @@ export function App({ auth }: { auth: Auth | null }) {
             >
               {label}
               {v === "changes" && unseenChanges && (
-                <span class="new-dot" aria-label="new changes" />
+                <span class="new-dot" role="img" aria-label="new changes" />
               )}
             </a>
           ))}

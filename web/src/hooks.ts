@@ -1,6 +1,6 @@
 import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
-import { Api, isAbort } from "./lib/api.ts";
+import { type Api, isAbort } from "./lib/api.ts";
 import type { Stats } from "./lib/schemas.ts";
 import { parseUrlState, serializeUrlState, shouldReplace, type UrlState } from "./lib/urlState.ts";
 

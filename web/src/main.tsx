@@ -48,4 +48,6 @@ async function start(root: HTMLElement): Promise<void> {
   }
 }
 
-void start(document.getElementById("app")!);
+const root = document.getElementById("app");
+if (!root) throw new Error("index.html has no #app element to render the dashboard into");
+void start(root);

@@ -109,6 +109,7 @@ export function FilterBar(props: {
   const zoneKnown = !f.zone || props.zones.some((z) => z.zone_id === f.zone);
 
   return (
+    // biome-ignore lint/a11y/useSemanticElements: <search> is not yet in every browser the dashboard supports; a form with role=search is the landmark they all know
     <form
       class="filters"
       role="search"

@@ -12,7 +12,7 @@ function DiffRow({ c }: { c: FieldChange }) {
           <ul class="set-diff">
             {c.removed.map((v) => (
               <li class="del" key={`-${v}`}>
-                <span class="sign" aria-label="removed">
+                <span class="sign" role="img" aria-label="removed">
                   −
                 </span>
                 {v}
@@ -20,7 +20,7 @@ function DiffRow({ c }: { c: FieldChange }) {
             ))}
             {c.added.map((v) => (
               <li class="add" key={`+${v}`}>
-                <span class="sign" aria-label="added">
+                <span class="sign" role="img" aria-label="added">
                   +
                 </span>
                 {v}
@@ -28,7 +28,7 @@ function DiffRow({ c }: { c: FieldChange }) {
             ))}
             {c.kept.map((v) => (
               <li class="kept" key={`=${v}`}>
-                <span class="sign" aria-label="unchanged">
+                <span class="sign" role="img" aria-label="unchanged">
                   ·
                 </span>
                 {v}
@@ -45,7 +45,7 @@ function DiffRow({ c }: { c: FieldChange }) {
       <td>
         {c.before !== null && <span class={c.after === null ? "del gone" : "del"}>{c.before}</span>}
         {c.before !== null && c.after !== null && (
-          <span class="arrow" aria-label="changed to">
+          <span class="arrow" role="img" aria-label="changed to">
             {" → "}
           </span>
         )}

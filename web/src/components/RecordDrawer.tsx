@@ -195,11 +195,12 @@ export function RecordDrawer(props: {
 
   const r = data.record;
   return (
-    <div class="drawer-layer" onKeyDown={onKeyDown}>
+    <div class="drawer-layer">
       <div class="backdrop" onClick={onClose} aria-hidden="true" />
       <div
         class="drawer"
         role="dialog"
+        onKeyDown={onKeyDown}
         aria-modal="true"
         aria-labelledby="drawer-title"
         ref={panel}

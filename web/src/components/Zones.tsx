@@ -114,7 +114,7 @@ export function ZoneList(props: {
             >
               <span class="zname mono">{zoneLabel(z)}</span>
               {z.private_zone && (
-                <span class="lock" aria-label="private zone" title="Private zone">
+                <span class="lock" role="img" aria-label="private zone" title="Private zone">
                   <svg viewBox="0 0 16 16" aria-hidden="true">
                     <rect x="3.5" y="7" width="9" height="6.5" rx="1.2" fill="currentColor" />
                     <path

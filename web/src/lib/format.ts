@@ -103,7 +103,7 @@ export function actorLabel(actor: string | null | undefined, source: string): st
 /** Route 53 names with the trailing dot; a display that drops the zone suffix when asked. */
 export function relativeName(name: string, zoneName: string | null | undefined): string {
   if (!zoneName || name === zoneName) return name;
-  return name.endsWith("." + zoneName) ? name.slice(0, -zoneName.length - 1) : name;
+  return name.endsWith(`.${zoneName}`) ? name.slice(0, -zoneName.length - 1) : name;
 }
 
 export function formatCount(n: number | null | undefined): string {

@@ -45,7 +45,7 @@ export function formatUtc(ts: string | null | undefined): string {
   const d = new Date(ms);
   const frac = /\.(\d+)/.exec(ts.slice(19))?.[1];
   const secs = `${pad(d.getUTCHours())}:${pad(d.getUTCMinutes())}:${pad(d.getUTCSeconds())}`;
-  return `${formatDate(ms)} ${secs}${frac && /[1-9]/.test(frac) ? "." + frac : ""} UTC`;
+  return `${formatDate(ms)} ${secs}${frac && /[1-9]/.test(frac) ? `.${frac}` : ""} UTC`;
 }
 
 /** "2 s", "4 min", "3 h 5 min": a duration in seconds, short. */
