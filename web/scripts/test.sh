@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# The web stage of the test command: install, type-check and build the dashboard, run its
-# unit tests, then its end-to-end tests in headless Chromium.
+# The web stage of the test command: install, check formatting and lint (Biome), type-check
+# and build the dashboard, run its unit tests, then its end-to-end tests in headless Chromium.
 #
 # The e2e runs against, in this order:
 #   - ZONETRAIL_E2E_URL when set (a running `zonetrail up`/`serve` on a seeded database);
@@ -23,6 +23,9 @@ npm ci --no-audit --no-fund --loglevel=error
 
 step "API types (src/lib/api-types.ts is generated from src/lib/openapi.json)"
 scripts/gen-api-types.sh --check
+
+step "format and lint (biome ci: formatting, lint, biome.json)"
+npx --no-install biome ci --colors=off .
 
 step "build (tsc --noEmit, vite build)"
 npm run --silent build
