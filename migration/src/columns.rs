@@ -55,3 +55,18 @@ pub fn table(manager: &SchemaManager, name: impl IntoTableRef) -> TableCreateSta
     }
     t
 }
+
+/// Alter a table. On SQLite the statement runs in a transaction that reads the schema first:
+/// a pooled connection that has not read since another one altered the table parses
+/// `DROP COLUMN` against its stale schema and answers "no such column" (SQLite checks the
+/// schema's version only when a statement runs, and an `ALTER` fails while it is prepared).
+pub async fn alter(manager: &SchemaManager<'_>, stmt: TableAlterStatement) -> Result<(), DbErr> {
+    use sea_orm_migration::sea_orm::{ConnectionTrait, DatabaseBackend, TransactionTrait};
+    if manager.get_database_backend() != DatabaseBackend::Sqlite {
+        return manager.alter_table(stmt).await;
+    }
+    let txn = manager.get_connection().begin().await?;
+    txn.execute_unprepared("SELECT COUNT(*) FROM sqlite_master").await?;
+    txn.execute(&stmt).await?;
+    txn.commit().await
+}

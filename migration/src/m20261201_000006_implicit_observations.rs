@@ -35,7 +35,8 @@ impl MigrationTrait for Migration {
             blob.blob();
         }
         if !m.has_column("observation_origins", "observations").await? {
-            m.alter_table(
+            crate::columns::alter(
+                m,
                 Table::alter()
                     .table(ObservationOrigins::Table)
                     .add_column(
@@ -49,13 +50,15 @@ impl MigrationTrait for Migration {
             .await?;
         }
         if !m.has_column("observation_origins", "observed").await? {
-            m.alter_table(
+            crate::columns::alter(
+                m,
                 Table::alter().table(ObservationOrigins::Table).add_column(blob.null()).to_owned(),
             )
             .await?;
         }
         if !m.has_column("record_sets", "observation_origin_id").await? {
-            m.alter_table(
+            crate::columns::alter(
+                m,
                 Table::alter()
                     .table(RecordSets::Table)
                     .add_column(
@@ -86,30 +89,30 @@ impl MigrationTrait for Migration {
         // Blob observations become rows again before the blobs go, so nothing is lost.
         crate::observation_blob::materialize(manager).await?;
         manager.drop_table(Table::drop().table(ZoneLocks::Table).if_exists().to_owned()).await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(RecordSets::Table)
-                    .drop_column(RecordSets::ObservationOriginId)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ObservationOrigins::Table)
-                    .drop_column(ObservationOrigins::Observed)
-                    .to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(ObservationOrigins::Table)
-                    .drop_column(ObservationOrigins::Observations)
-                    .to_owned(),
-            )
-            .await?;
+        crate::columns::alter(
+            manager,
+            Table::alter()
+                .table(RecordSets::Table)
+                .drop_column(RecordSets::ObservationOriginId)
+                .to_owned(),
+        )
+        .await?;
+        crate::columns::alter(
+            manager,
+            Table::alter()
+                .table(ObservationOrigins::Table)
+                .drop_column(ObservationOrigins::Observed)
+                .to_owned(),
+        )
+        .await?;
+        crate::columns::alter(
+            manager,
+            Table::alter()
+                .table(ObservationOrigins::Table)
+                .drop_column(ObservationOrigins::Observations)
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 }

@@ -22,24 +22,24 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.has_column("observation_origins", "observed").await? {
             crate::observation_blob::materialize(manager).await?;
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(ObservationOrigins::Table)
-                        .drop_column(ObservationOrigins::Observed)
-                        .to_owned(),
-                )
-                .await?;
+            crate::columns::alter(
+                manager,
+                Table::alter()
+                    .table(ObservationOrigins::Table)
+                    .drop_column(ObservationOrigins::Observed)
+                    .to_owned(),
+            )
+            .await?;
         }
         if manager.has_column("record_sets", "observation_origin_id").await? {
-            manager
-                .alter_table(
-                    Table::alter()
-                        .table(RecordSets::Table)
-                        .drop_column(RecordSets::ObservationOriginId)
-                        .to_owned(),
-                )
-                .await?;
+            crate::columns::alter(
+                manager,
+                Table::alter()
+                    .table(RecordSets::Table)
+                    .drop_column(RecordSets::ObservationOriginId)
+                    .to_owned(),
+            )
+            .await?;
         }
         Ok(())
     }
@@ -53,21 +53,19 @@ impl MigrationTrait for Migration {
         } else {
             blob.blob();
         }
-        manager
-            .alter_table(
-                Table::alter().table(ObservationOrigins::Table).add_column(blob.null()).to_owned(),
-            )
-            .await?;
-        manager
-            .alter_table(
-                Table::alter()
-                    .table(RecordSets::Table)
-                    .add_column(
-                        ColumnDef::new(RecordSets::ObservationOriginId).big_integer().null(),
-                    )
-                    .to_owned(),
-            )
-            .await?;
+        crate::columns::alter(
+            manager,
+            Table::alter().table(ObservationOrigins::Table).add_column(blob.null()).to_owned(),
+        )
+        .await?;
+        crate::columns::alter(
+            manager,
+            Table::alter()
+                .table(RecordSets::Table)
+                .add_column(ColumnDef::new(RecordSets::ObservationOriginId).big_integer().null())
+                .to_owned(),
+        )
+        .await?;
         Ok(())
     }
 }
