@@ -111,14 +111,14 @@ async fn a_refused_password_is_told_apart_from_other_failures() {
     let host = host.trim_end_matches('/');
 
     let wrong = DbSettings {
-        url: format!("mysql://{user}:not-the-password@{host}/mysql"),
+        url: format!("mysql://{user}:not-the-password@{host}/mysql").into(),
         max_connections: 1,
     };
     let err = wrong.connect().await.expect_err("a wrong password must be refused");
     assert!(is_access_denied(&err), "not recognised as a refused password: {err:?}");
 
     let unknown_db = DbSettings {
-        url: format!("{}/zt_no_such_database", server.trim_end_matches('/')),
+        url: format!("{}/zt_no_such_database", server.trim_end_matches('/')).into(),
         max_connections: 1,
     };
     let err = unknown_db.connect().await.expect_err("an unknown database must be refused");
