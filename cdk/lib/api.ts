@@ -31,7 +31,9 @@ export class Api extends Construct {
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
 
-    const authorizer = new HttpJwtAuthorizer('Jwt', props.auth.issuer, { jwtAudience: props.auth.audience });
+    const authorizer = new HttpJwtAuthorizer('Jwt', props.auth.issuer, {
+      jwtAudience: props.auth.audience,
+    });
     const integration = new HttpLambdaIntegration('ApiLambda', props.handler);
 
     this.httpApi = new apigwv2.HttpApi(this, 'Http', {

@@ -23,11 +23,15 @@ export function buildApp(app: App): ZonetrailApp {
   const main = new ZonetrailStack(app, config.stackName, { env, config, description });
   let forwarder: CaptureForwarderStack | undefined;
   if (config.region !== ROUTE53_EVENTS_REGION) {
-    forwarder = new CaptureForwarderStack(app, `${config.stackName}-Capture-${ROUTE53_EVENTS_REGION}`, {
-      env: { account: config.account, region: ROUTE53_EVENTS_REGION },
-      targetRegion: config.region,
-      description: `zonetrail: forwards Route 53 change events from ${ROUTE53_EVENTS_REGION} to ${config.region}`,
-    });
+    forwarder = new CaptureForwarderStack(
+      app,
+      `${config.stackName}-Capture-${ROUTE53_EVENTS_REGION}`,
+      {
+        env: { account: config.account, region: ROUTE53_EVENTS_REGION },
+        targetRegion: config.region,
+        description: `zonetrail: forwards Route 53 change events from ${ROUTE53_EVENTS_REGION} to ${config.region}`,
+      },
+    );
     // The main region's rule should exist before events are forwarded to it.
     forwarder.addStackDependency(main);
   }

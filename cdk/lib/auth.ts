@@ -71,7 +71,11 @@ export class Auth extends Construct {
     });
     const plusReason =
       'Threat protection needs the Plus feature plan, billed per active user; an internal dashboard with admin-created users and required MFA does not warrant it.';
-    acknowledgeNag(this.userPool, { id: 'AwsSolutions-COG3', reason: plusReason }, { id: 'AwsSolutions-COG8', reason: plusReason });
+    acknowledgeNag(
+      this.userPool,
+      { id: 'AwsSolutions-COG3', reason: plusReason },
+      { id: 'AwsSolutions-COG8', reason: plusReason },
+    );
 
     this.client = this.userPool.addClient('Dashboard', {
       generateSecret: false,
@@ -88,7 +92,9 @@ export class Auth extends Construct {
       refreshTokenValidity: Duration.hours(12),
     });
 
-    const domain = this.userPool.addDomain('SignIn', { cognitoDomain: { domainPrefix: props.cognitoDomainPrefix } });
+    const domain = this.userPool.addDomain('SignIn', {
+      cognitoDomain: { domainPrefix: props.cognitoDomainPrefix },
+    });
 
     const region = Stack.of(this).region;
     this.settings = {

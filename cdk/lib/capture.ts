@@ -64,19 +64,33 @@ export class Capture extends Construct {
     this.changeRule = new events.Rule(this, 'Route53Changes', {
       description: 'zonetrail: Route 53 zone and record changes (via CloudTrail) to ingest',
       eventPattern: ROUTE53_CHANGE_PATTERN,
-      targets: [new targets.LambdaFunction(props.ingest, { retryAttempts: 8, maxEventAge: Duration.hours(6) })],
+      targets: [
+        new targets.LambdaFunction(props.ingest, {
+          retryAttempts: 8,
+          maxEventAge: Duration.hours(6),
+        }),
+      ],
     });
 
     this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
       description: 'zonetrail: full sweep of every hosted zone',
       schedule: SWEEP_SCHEDULE,
-      targets: [new targets.LambdaFunction(props.ingest, { retryAttempts: 2, maxEventAge: Duration.hours(1) })],
+      targets: [
+        new targets.LambdaFunction(props.ingest, {
+          retryAttempts: 2,
+          maxEventAge: Duration.hours(1),
+        }),
+      ],
     });
 
     // One message at a time: each continuation may use the whole function timeout, and two
     // concurrent sweeps already share Route 53's five requests per second.
     props.ingest.addEventSource(
-      new SqsEventSource(props.sweepQueue, { batchSize: 1, reportBatchItemFailures: true, maxConcurrency: 2 }),
+      new SqsEventSource(props.sweepQueue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: 2,
+      }),
     );
   }
 
@@ -88,7 +102,9 @@ export class Capture extends Construct {
       versioned: true,
       serverAccessLogsBucket: accessLogs,
       serverAccessLogsPrefix: 'trail/',
-      lifecycleRules: [{ expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) }],
+      lifecycleRules: [
+        { expiration: Duration.days(365), noncurrentVersionExpiration: Duration.days(30) },
+      ],
       removalPolicy: RemovalPolicy.RETAIN,
     });
     const trail = new cloudtrail.Trail(this, 'Trail', {
@@ -103,11 +119,13 @@ export class Capture extends Construct {
       trail,
       {
         id: 'CKV_AWS_35',
-        reason: 'Trail logs are encrypted with S3-managed keys in a private, TLS-only bucket; zonetrail reads events from EventBridge, not these files.',
+        reason:
+          'Trail logs are encrypted with S3-managed keys in a private, TLS-only bucket; zonetrail reads events from EventBridge, not these files.',
       },
       {
         id: 'CKV_AWS_252',
-        reason: 'No one subscribes to log-file delivery notifications; changes reach zonetrail through EventBridge.',
+        reason:
+          'No one subscribes to log-file delivery notifications; changes reach zonetrail through EventBridge.',
       },
     );
     return trail;
@@ -130,12 +148,22 @@ export class CaptureForwarderStack extends Stack {
   constructor(scope: Construct, id: string, props: CaptureForwarderStackProps) {
     super(scope, id, props);
     if (this.region !== ROUTE53_EVENTS_REGION) {
-      throw new Error(`CaptureForwarderStack must be deployed to ${ROUTE53_EVENTS_REGION}, not ${this.region}`);
+      throw new Error(
+        `CaptureForwarderStack must be deployed to ${ROUTE53_EVENTS_REGION}, not ${this.region}`,
+      );
     }
     const mainBus = events.EventBus.fromEventBusArn(
       this,
       'MainRegionDefaultBus',
-      Arn.format({ service: 'events', region: props.targetRegion, resource: 'event-bus', resourceName: 'default' }, this),
+      Arn.format(
+        {
+          service: 'events',
+          region: props.targetRegion,
+          resource: 'event-bus',
+          resourceName: 'default',
+        },
+        this,
+      ),
     );
     this.forwardRule = new events.Rule(this, 'ForwardRoute53Changes', {
       description: `zonetrail: forward Route 53 change events to the default bus in ${props.targetRegion}`,

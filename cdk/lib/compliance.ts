@@ -39,7 +39,9 @@ function cfnResourceOf(scope: IConstruct): CfnResource {
 /** Skip checkov checks on one resource, each with its reason. */
 export function skipCheckov(scope: IConstruct, ...skips: Exception[]): void {
   const resource = cfnResourceOf(scope);
-  const existing = (resource.getMetadata('checkov') as { skip?: { id: string; comment: string }[] } | undefined)?.skip ?? [];
+  const existing =
+    (resource.getMetadata('checkov') as { skip?: { id: string; comment: string }[] } | undefined)
+      ?.skip ?? [];
   const merged = [...existing];
   for (const s of skips) {
     if (!s.reason.trim()) throw new Error(`checkov skip ${s.id} needs a reason`);
@@ -65,7 +67,8 @@ export class CheckovExceptions implements IAspect {
         },
         {
           id: 'CKV_AWS_173',
-          reason: 'Environment variables hold names, URLs and ARNs, never secrets; Lambda encrypts them at rest with an AWS-managed key.',
+          reason:
+            'Environment variables hold names, URLs and ARNs, never secrets; Lambda encrypts them at rest with an AWS-managed key.',
         },
         {
           id: 'CKV_AWS_115',
@@ -76,20 +79,23 @@ export class CheckovExceptions implements IAspect {
       if (!(node instanceof lambda.CfnFunction && node.vpcConfig)) {
         skipCheckov(node, {
           id: 'CKV_AWS_117',
-          reason: 'Calls only public AWS APIs (Route 53, SQS, S3, CloudFront, Lambda, CloudWatch Logs); only functions that talk to the database run in the VPC.',
+          reason:
+            'Calls only public AWS APIs (Route 53, SQS, S3, CloudFront, Lambda, CloudWatch Logs); only functions that talk to the database run in the VPC.',
         });
       }
     }
     if (node instanceof logs.CfnLogGroup) {
       skipCheckov(node, {
         id: 'CKV_AWS_158',
-        reason: 'CloudWatch Logs encrypts every log group at rest; a customer-managed key would add cost and key-policy coupling for no reader we exclude.',
+        reason:
+          'CloudWatch Logs encrypts every log group at rest; a customer-managed key would add cost and key-policy coupling for no reader we exclude.',
       });
     }
     if (node instanceof sqs.CfnQueue && node.sqsManagedSseEnabled) {
       skipCheckov(node, {
         id: 'CKV_AWS_27',
-        reason: "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled); checkov's check only recognises KmsMasterKeyId.",
+        reason:
+          "Encrypted at rest with SQS-managed keys (SqsManagedSseEnabled); checkov's check only recognises KmsMasterKeyId.",
       });
     }
   }
@@ -104,7 +110,8 @@ export class CheckovExceptions implements IAspect {
 export function acknowledgeCdkHelpers(stack: Stack, deployedBuckets: s3.IBucket[]): void {
   const basicExecution = {
     id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-    reason: 'The AWS-managed basic execution policy only lets the helper write its own CloudWatch logs.',
+    reason:
+      'The AWS-managed basic execution policy only lets the helper write its own CloudWatch logs.',
   };
   const unconstrainedWrites = (helper: IConstruct, reason: string) => {
     for (const policy of helper.node.findAll().filter((c) => c instanceof iam.CfnPolicy)) {
@@ -113,31 +120,47 @@ export function acknowledgeCdkHelpers(stack: Stack, deployedBuckets: s3.IBucket[
   };
   for (const child of stack.node.children) {
     if (child.node.id.startsWith('LogRetention')) {
-      unconstrainedWrites(child, "aws-cdk-lib's log-retention helper sets the retention of log groups that RDS names at deploy time.");
+      unconstrainedWrites(
+        child,
+        "aws-cdk-lib's log-retention helper sets the retention of log groups that RDS names at deploy time.",
+      );
       acknowledgeNag(child, basicExecution, {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: "aws-cdk-lib's log-retention helper sets the retention of the log groups RDS creates at deploy time; their names are not known to the policy beforehand.",
+        reason:
+          "aws-cdk-lib's log-retention helper sets the retention of the log groups RDS creates at deploy time; their names are not known to the policy beforehand.",
       });
     }
     if (child.node.id.startsWith('Custom::CDKBucketDeployment')) {
-      const qualifier = stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') ?? DefaultStackSynthesizer.DEFAULT_QUALIFIER;
+      const qualifier =
+        stack.node.tryGetContext('@aws-cdk/core:bootstrapQualifier') ??
+        DefaultStackSynthesizer.DEFAULT_QUALIFIER;
       const assetBucket = `arn:${stack.partition}:s3:::cdk-${qualifier}-assets-${stack.account}-${stack.region}/*`;
-      const copy = "aws-cdk-lib's bucket-deployment helper copies the dashboard from the CDK asset bucket into the site bucket; aws-cdk-lib scopes these object-level actions to those two buckets.";
+      const copy =
+        "aws-cdk-lib's bucket-deployment helper copies the dashboard from the CDK asset bucket into the site bucket; aws-cdk-lib scopes these object-level actions to those two buckets.";
       unconstrainedWrites(child, `${copy} CloudFront invalidations cannot be limited by resource.`);
       acknowledgeNag(
         child,
         basicExecution,
-        ...['Action::s3:GetBucket*', 'Action::s3:GetObject*', 'Action::s3:List*', 'Action::s3:Abort*', 'Action::s3:DeleteObject*', `Resource::${assetBucket}`].map(
-          (finding) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason: copy }),
-        ),
-        ...deployedBuckets.map((bucket) => bucketObjectsFinding(stack, bucket)).map((finding) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason: copy })),
+        ...[
+          'Action::s3:GetBucket*',
+          'Action::s3:GetObject*',
+          'Action::s3:List*',
+          'Action::s3:Abort*',
+          'Action::s3:DeleteObject*',
+          `Resource::${assetBucket}`,
+        ].map((finding) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason: copy })),
+        ...deployedBuckets
+          .map((bucket) => bucketObjectsFinding(stack, bucket))
+          .map((finding) => ({ id: `AwsSolutions-IAM5[${finding}]`, reason: copy })),
         {
           id: 'AwsSolutions-IAM5[Resource::*]',
-          reason: 'CloudFront invalidations (cloudfront:CreateInvalidation, GetInvalidation) after a deploy cannot be limited by resource in the helper aws-cdk-lib generates.',
+          reason:
+            'CloudFront invalidations (cloudfront:CreateInvalidation, GetInvalidation) after a deploy cannot be limited by resource in the helper aws-cdk-lib generates.',
         },
         {
           id: 'AwsSolutions-L1',
-          reason: "The helper's runtime is chosen by aws-cdk-lib for its bundled handler and moves with aws-cdk-lib upgrades.",
+          reason:
+            "The helper's runtime is chosen by aws-cdk-lib for its bundled handler and moves with aws-cdk-lib upgrades.",
         },
       );
     }
@@ -147,6 +170,7 @@ export function acknowledgeCdkHelpers(stack: Stack, deployedBuckets: s3.IBucket[
 /** `Resource::<LogicalId.Arn>/*`: how cdk-nag names a bucket's objects in a finding. */
 function bucketObjectsFinding(stack: Stack, bucket: s3.IBucket): string {
   const resource = bucket.node.defaultChild;
-  if (!resource || !CfnResource.isCfnResource(resource)) throw new Error(`${bucket.node.path} is not a bucket of this app`);
+  if (!resource || !CfnResource.isCfnResource(resource))
+    throw new Error(`${bucket.node.path} is not a bucket of this app`);
   return `Resource::<${stack.getLogicalId(resource)}.Arn>/*`;
 }

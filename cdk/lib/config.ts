@@ -102,7 +102,10 @@ export function apiEnvironment(p: {
   };
 }
 
-export function migrateEnvironment(p: { db: DatabaseEnvironment; rustLog: string }): Record<string, string> {
+export function migrateEnvironment(p: {
+  db: DatabaseEnvironment;
+  rustLog: string;
+}): Record<string, string> {
   return { ...common(p.rustLog), ...database(p.db) };
 }
 
@@ -176,7 +179,9 @@ class ContextReader {
     if (v === undefined || v === null || v === '') return fallback;
     const n = Number(v);
     if (!Number.isFinite(n) || n < min || n > max) {
-      throw new Error(`context ${key}: expected a number from ${min} to ${max}, got ${JSON.stringify(v)}`);
+      throw new Error(
+        `context ${key}: expected a number from ${min} to ${max}, got ${JSON.stringify(v)}`,
+      );
     }
     return n;
   }
@@ -191,11 +196,16 @@ class ContextReader {
 }
 
 /** The retention periods CloudWatch Logs accepts. */
-const LOG_RETENTION_DAYS = [1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288, 3653];
+const LOG_RETENTION_DAYS = [
+  1, 3, 5, 7, 14, 30, 60, 90, 120, 150, 180, 365, 400, 545, 731, 1096, 1827, 2192, 2557, 2922, 3288,
+  3653,
+];
 
 function logRetention(days: number): number {
   if (!LOG_RETENTION_DAYS.includes(days)) {
-    throw new Error(`context logRetentionDays: CloudWatch Logs accepts one of ${LOG_RETENTION_DAYS.join(', ')}; got ${days}`);
+    throw new Error(
+      `context logRetentionDays: CloudWatch Logs accepts one of ${LOG_RETENTION_DAYS.join(', ')}; got ${days}`,
+    );
   }
   return days;
 }
@@ -207,7 +217,9 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
 
   const lambdaCode = ctx.string('lambdaCode') ?? 'rust';
   if (lambdaCode !== 'rust' && lambdaCode !== 'placeholder') {
-    throw new Error(`context lambdaCode: expected "rust" or "placeholder", got ${JSON.stringify(lambdaCode)}`);
+    throw new Error(
+      `context lambdaCode: expected "rust" or "placeholder", got ${JSON.stringify(lambdaCode)}`,
+    );
   }
 
   const existingTrail = ctx.string('existingTrail');
@@ -215,7 +227,10 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
   let oidc: OidcConfig | undefined;
   if (issuer) {
     const audience = ctx.list('oidcAudience');
-    if (!audience) throw new Error('context oidcIssuer needs oidcAudience (the client id(s) tokens are issued to)');
+    if (!audience)
+      throw new Error(
+        'context oidcIssuer needs oidcAudience (the client id(s) tokens are issued to)',
+      );
     oidc = {
       issuer: issuer.replace(/\/+$/, ''),
       audience,
@@ -229,12 +244,15 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
   const siteDomainName = ctx.string('siteDomainName');
   const siteCertificateArn = ctx.string('siteCertificateArn');
   if (Boolean(siteDomainName) !== Boolean(siteCertificateArn)) {
-    throw new Error('context siteDomainName and siteCertificateArn go together (an ACM certificate in us-east-1)');
+    throw new Error(
+      'context siteDomainName and siteCertificateArn go together (an ACM certificate in us-east-1)',
+    );
   }
 
   const dbMinCapacity = ctx.number('dbMinCapacity', 0.5, 0, 256);
   const dbMaxCapacity = ctx.number('dbMaxCapacity', 4, 1, 256);
-  if (dbMaxCapacity < dbMinCapacity) throw new Error('context dbMaxCapacity must be at least dbMinCapacity');
+  if (dbMaxCapacity < dbMinCapacity)
+    throw new Error('context dbMaxCapacity must be at least dbMinCapacity');
 
   return {
     account,
@@ -242,7 +260,8 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
     stackName: ctx.string('stackName') ?? 'Zonetrail',
     lambdaCode,
     availabilityZones: ctx.list('availabilityZones'),
-    existingTrail: existingTrail && existingTrail.toLowerCase() !== 'false' ? existingTrail : undefined,
+    existingTrail:
+      existingTrail && existingTrail.toLowerCase() !== 'false' ? existingTrail : undefined,
     oidc,
     authDomainPrefix: ctx.string('authDomainPrefix') ?? `zonetrail-${account}`,
     siteDomainName,

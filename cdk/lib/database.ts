@@ -10,7 +10,9 @@ import { DATABASE_NAME, DatabaseEnvironment } from './config';
 import { Network } from './network';
 
 /** Aurora MySQL 3 (MySQL 8.0) on the 3.10 long-term-support line; auto-pause needs 3.08+. */
-export const AURORA_ENGINE = rds.DatabaseClusterEngine.auroraMysql({ version: rds.AuroraMysqlEngineVersion.VER_3_10_4 });
+export const AURORA_ENGINE = rds.DatabaseClusterEngine.auroraMysql({
+  version: rds.AuroraMysqlEngineVersion.VER_3_10_4,
+});
 
 /** The generated admin user; the Lambdas use it through the proxy (single-user rotation). */
 export const ADMIN_USER = 'zonetrail_admin';
@@ -66,14 +68,17 @@ export class Database extends Construct {
 
     const clusterSecurityGroup = new ec2.SecurityGroup(this, 'ClusterSecurityGroup', {
       vpc,
-      description: 'zonetrail Aurora cluster: MySQL from the proxy, the clients and the rotation function',
+      description:
+        'zonetrail Aurora cluster: MySQL from the proxy, the clients and the rotation function',
       allowAllOutbound: false,
     });
 
     this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
       engine: AURORA_ENGINE,
       parameterGroup,
-      credentials: rds.Credentials.fromGeneratedSecret(ADMIN_USER, { excludeCharacters: PASSWORD_EXCLUDED }),
+      credentials: rds.Credentials.fromGeneratedSecret(ADMIN_USER, {
+        excludeCharacters: PASSWORD_EXCLUDED,
+      }),
       defaultDatabaseName: DATABASE_NAME,
       writer: rds.ClusterInstance.serverlessV2('Writer', { autoMinorVersionUpgrade: true }),
       serverlessV2MinCapacity: props.minCapacity,
@@ -97,39 +102,48 @@ export class Database extends Construct {
       this.cluster,
       {
         id: 'AwsSolutions-RDS11',
-        reason: 'A non-default port hides nothing here: the cluster has no route from outside the VPC and its security group admits only named clients.',
+        reason:
+          'A non-default port hides nothing here: the cluster has no route from outside the VPC and its security group admits only named clients.',
       },
       {
         id: 'AwsSolutions-RDS14',
-        reason: 'Backtrack is not needed: the inventory is rebuilt by the 3-hourly sweep, and automated backups give point-in-time restore.',
+        reason:
+          'Backtrack is not needed: the inventory is rebuilt by the 3-hourly sweep, and automated backups give point-in-time restore.',
       },
     );
     if (!props.deletionProtection) {
       acknowledgeNag(this.cluster, {
         id: 'AwsSolutions-RDS10',
-        reason: 'Turned off on purpose with context deletionProtection=false, the step before deleting the stack (docs/deploy.md); a snapshot is still taken on delete.',
+        reason:
+          'Turned off on purpose with context deletionProtection=false, the step before deleting the stack (docs/deploy.md); a snapshot is still taken on delete.',
       });
       skipCheckov(this.cluster, {
         id: 'CKV_AWS_139',
-        reason: 'Turned off on purpose with context deletionProtection=false, the step before deleting the stack (docs/deploy.md); a snapshot is still taken on delete.',
+        reason:
+          'Turned off on purpose with context deletionProtection=false, the step before deleting the stack (docs/deploy.md); a snapshot is still taken on delete.',
       });
     }
     skipCheckov(
       this.cluster,
       {
         id: 'CKV_AWS_327',
-        reason: 'Storage is encrypted with the AWS-managed RDS key; a customer-managed key adds cost and no reader we exclude.',
+        reason:
+          'Storage is encrypted with the AWS-managed RDS key; a customer-managed key adds cost and no reader we exclude.',
       },
       {
         id: 'CKV_AWS_326',
-        reason: 'Backtrack is not needed: the inventory is rebuilt by the 3-hourly sweep, and automated backups give point-in-time restore.',
+        reason:
+          'Backtrack is not needed: the inventory is rebuilt by the 3-hourly sweep, and automated backups give point-in-time restore.',
       },
     );
 
-    for (const instance of this.cluster.node.findAll().filter((c) => c instanceof rds.CfnDBInstance)) {
+    for (const instance of this.cluster.node
+      .findAll()
+      .filter((c) => c instanceof rds.CfnDBInstance)) {
       skipCheckov(instance, {
         id: 'CKV_AWS_118',
-        reason: 'Enhanced monitoring (per-second OS metrics, billed as logs) is off; the dashboard uses the standard RDS metrics: capacity, connections.',
+        reason:
+          'Enhanced monitoring (per-second OS metrics, billed as logs) is off; the dashboard uses the standard RDS metrics: capacity, connections.',
       });
     }
 
@@ -141,17 +155,21 @@ export class Database extends Construct {
       vpcSubnets: isolatedSubnets,
       endpoint: secretsManagerEndpoint,
     });
-    const generatedSecret = this.cluster.node.findAll().find((c) => c instanceof secretsmanager.CfnSecret);
+    const generatedSecret = this.cluster.node
+      .findAll()
+      .find((c) => c instanceof secretsmanager.CfnSecret);
     if (!generatedSecret) throw new Error('the cluster has no generated secret');
     skipCheckov(generatedSecret, {
       id: 'CKV_AWS_149',
-      reason: 'Encrypted with the AWS-managed Secrets Manager key; readers are limited by IAM to the three database functions and the proxy.',
+      reason:
+        'Encrypted with the AWS-managed Secrets Manager key; readers are limited by IAM to the three database functions and the proxy.',
     });
 
     if (props.useProxy) {
       const proxySecurityGroup = new ec2.SecurityGroup(this, 'ProxySecurityGroup', {
         vpc,
-        description: 'zonetrail RDS Proxy: MySQL from the Lambdas, out to the cluster and Secrets Manager',
+        description:
+          'zonetrail RDS Proxy: MySQL from the Lambdas, out to the cluster and Secrets Manager',
         allowAllOutbound: false,
       });
       this.proxy = new rds.DatabaseProxy(this, 'Proxy', {
@@ -166,7 +184,10 @@ export class Database extends Construct {
         maxConnectionsPercent: 90,
       });
       // The proxy reads the credentials from Secrets Manager at connection time.
-      secretsManagerEndpoint.connections.allowDefaultPortFrom(this.proxy, 'RDS Proxy reads the database secret');
+      secretsManagerEndpoint.connections.allowDefaultPortFrom(
+        this.proxy,
+        'RDS Proxy reads the database secret',
+      );
       this.clientConnections = this.proxy.connections;
       this.clientEndpoint = this.proxy.endpoint;
     } else {
@@ -186,7 +207,14 @@ export class Database extends Construct {
    */
   grantClient(fn: lambda.Function): void {
     this.secret.grantRead(fn);
-    this.network.secretsManagerEndpoint.connections.allowDefaultPortFrom(fn, `${fn.node.id} reads the database secret`);
-    this.clientConnections.allowFrom(fn, ec2.Port.tcp(MYSQL_PORT), `${fn.node.id} connects to the database`);
+    this.network.secretsManagerEndpoint.connections.allowDefaultPortFrom(
+      fn,
+      `${fn.node.id} reads the database secret`,
+    );
+    this.clientConnections.allowFrom(
+      fn,
+      ec2.Port.tcp(MYSQL_PORT),
+      `${fn.node.id} connects to the database`,
+    );
   }
 }

@@ -68,7 +68,8 @@ export class Functions extends Construct {
     this.ingest = zonetrailFunction(this, 'Ingest', {
       ...common,
       binaryName: 'ingest-lambda',
-      description: 'zonetrail ingest: Route 53 sweeps and CloudTrail change events onto the records queue',
+      description:
+        'zonetrail ingest: Route 53 sweeps and CloudTrail change events onto the records queue',
       environment: ingestEnvironment({
         queueUrl: queues.records.queueUrl,
         sweepQueueUrl: queues.sweep.queueUrl,
@@ -87,7 +88,11 @@ export class Functions extends Construct {
       ...inVpc,
       binaryName: 'writer-lambda',
       description: 'zonetrail writer: applies queued batches to Aurora',
-      environment: writerEnvironment({ db: database.environment, maxConnections: LAMBDA_DB_POOL_SIZE, rustLog: config.rustLog }),
+      environment: writerEnvironment({
+        db: database.environment,
+        maxConnections: LAMBDA_DB_POOL_SIZE,
+        rustLog: config.rustLog,
+      }),
       timeout: WRITER_TIMEOUT,
       memorySize: 512,
     });
@@ -143,19 +148,24 @@ export class Functions extends Construct {
     for (const fn of [this.ingest, this.writer, this.api, this.migrate]) {
       acknowledgeNag(fn, {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-        reason: 'The AWS-managed basic execution policy only lets the function write its own CloudWatch logs.',
+        reason:
+          'The AWS-managed basic execution policy only lets the function write its own CloudWatch logs.',
       });
     }
     for (const fn of [this.writer, this.api, this.migrate]) {
       acknowledgeNag(fn, {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        reason: 'The AWS-managed VPC access policy only manages the network interfaces Lambda needs to place the function in the VPC.',
+        reason:
+          'The AWS-managed VPC access policy only manages the network interfaces Lambda needs to place the function in the VPC.',
       });
     }
   }
 
   private grantRoute53Read(fn: lambda.Function): void {
-    const hostedZones = Arn.format({ service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: '*' }, Stack.of(this));
+    const hostedZones = Arn.format(
+      { service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: '*' },
+      Stack.of(this),
+    );
     fn.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'Route53ListZones',
@@ -174,11 +184,13 @@ export class Functions extends Construct {
       fn,
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
-        reason: 'route53:ListHostedZones has no resource type in IAM: it can only be granted on "*". It lists zones, nothing more.',
+        reason:
+          'route53:ListHostedZones has no resource type in IAM: it can only be granted on "*". It lists zones, nothing more.',
       },
       {
         id: `AwsSolutions-IAM5[Resource::${hostedZones}]`,
-        reason: 'A sweep reads every hosted zone of the account by design; the grant is read-only and limited to hosted zones.',
+        reason:
+          'A sweep reads every hosted zone of the account by design; the grant is read-only and limited to hosted zones.',
       },
     );
   }

@@ -30,13 +30,33 @@ export interface OperationsProps {
 const FIVE_MINUTES = Duration.minutes(5);
 
 /** A metric the writer emits (EMF, `Stage=writer`). */
-export function writerMetric(name: WriterMetric, statistic: string, period: Duration = FIVE_MINUTES): cw.Metric {
-  return new cw.Metric({ namespace: METRIC_NAMESPACE, metricName: name, dimensionsMap: { [STAGE_DIMENSION]: 'writer' }, statistic, period });
+export function writerMetric(
+  name: WriterMetric,
+  statistic: string,
+  period: Duration = FIVE_MINUTES,
+): cw.Metric {
+  return new cw.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { [STAGE_DIMENSION]: 'writer' },
+    statistic,
+    period,
+  });
 }
 
 /** A metric ingest emits (EMF, `Stage=ingest`). */
-export function ingestMetric(name: IngestMetric, statistic: string, period: Duration = FIVE_MINUTES): cw.Metric {
-  return new cw.Metric({ namespace: METRIC_NAMESPACE, metricName: name, dimensionsMap: { [STAGE_DIMENSION]: 'ingest' }, statistic, period });
+export function ingestMetric(
+  name: IngestMetric,
+  statistic: string,
+  period: Duration = FIVE_MINUTES,
+): cw.Metric {
+  return new cw.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { [STAGE_DIMENSION]: 'ingest' },
+    statistic,
+    period,
+  });
 }
 
 /**
@@ -60,32 +80,50 @@ export class Operations extends Construct {
       removalPolicy: RemovalPolicy.DESTROY,
       pendingWindow: Duration.days(7),
     });
-    key.grant(new iam.ServicePrincipal('cloudwatch.amazonaws.com'), 'kms:Decrypt', 'kms:GenerateDataKey*');
-    this.topic = new sns.Topic(this, 'Alarms', { displayName: 'zonetrail alarms', masterKey: key, enforceSSL: true });
+    key.grant(
+      new iam.ServicePrincipal('cloudwatch.amazonaws.com'),
+      'kms:Decrypt',
+      'kms:GenerateDataKey*',
+    );
+    this.topic = new sns.Topic(this, 'Alarms', {
+      displayName: 'zonetrail alarms',
+      masterKey: key,
+      enforceSSL: true,
+    });
     if (props.alarmEmail) {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
 
     const recordsDlq = this.alarm('RecordsDlqNotEmpty', {
-      description: 'Record batches failed 5 times and wait in the DLQ. Fix the cause, then replay: zonetrail drain --queue-url <RecordsDlqUrl>.',
-      metric: props.recordsDlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
+      description:
+        'Record batches failed 5 times and wait in the DLQ. Fix the cause, then replay: zonetrail drain --queue-url <RecordsDlqUrl>.',
+      metric: props.recordsDlq.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
       threshold: 0,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
     const sweepDlq = this.alarm('SweepDlqNotEmpty', {
-      description: 'Sweep continuations failed 5 times and wait in the sweep DLQ; the next scheduled sweep starts afresh.',
-      metric: props.sweepDlq.metricApproximateNumberOfMessagesVisible({ statistic: 'Maximum', period: FIVE_MINUTES }),
+      description:
+        'Sweep continuations failed 5 times and wait in the sweep DLQ; the next scheduled sweep starts afresh.',
+      metric: props.sweepDlq.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
       threshold: 0,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
     });
     const writerErrors = this.alarm('WriterErrors', {
-      description: 'The writer failed whole invocations (crash, timeout, no database). Failed messages alone do not count here.',
+      description:
+        'The writer failed whole invocations (crash, timeout, no database). Failed messages alone do not count here.',
       metric: props.writer.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
       threshold: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
     const ingestErrors = this.alarm('IngestErrors', {
-      description: 'Ingest failed: a sweep, a sweep continuation or a change event could not be read from Route 53 or queued.',
+      description:
+        'Ingest failed: a sweep, a sweep continuation or a change event could not be read from Route 53 or queued.',
       metric: props.ingest.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
       threshold: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -104,7 +142,8 @@ export class Operations extends Construct {
       evaluationPeriods: 3,
     });
     const apiErrors = this.alarm('ApiErrors', {
-      description: 'The api function failed whole invocations (crash, timeout); the dashboard sees 5xx.',
+      description:
+        'The api function failed whole invocations (crash, timeout); the dashboard sees 5xx.',
       metric: props.api.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
       threshold: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
@@ -118,19 +157,34 @@ export class Operations extends Construct {
     const lambdaWidgets = (title: string, fn: lambda.IFunction) => [
       new cw.GraphWidget({
         title: `${title}: invocations and errors`,
-        left: [fn.metricInvocations({ period: FIVE_MINUTES }), fn.metricErrors({ period: FIVE_MINUTES }), fn.metricThrottles({ period: FIVE_MINUTES })],
+        left: [
+          fn.metricInvocations({ period: FIVE_MINUTES }),
+          fn.metricErrors({ period: FIVE_MINUTES }),
+          fn.metricThrottles({ period: FIVE_MINUTES }),
+        ],
         ...wide,
       }),
       new cw.GraphWidget({
         title: `${title}: duration`,
-        left: [fn.metricDuration({ statistic: 'p50', period: FIVE_MINUTES }), fn.metricDuration({ statistic: 'Maximum', period: FIVE_MINUTES })],
+        left: [
+          fn.metricDuration({ statistic: 'p50', period: FIVE_MINUTES }),
+          fn.metricDuration({ statistic: 'Maximum', period: FIVE_MINUTES }),
+        ],
         ...wide,
       }),
     ];
     this.dashboard.addWidgets(
       new cw.AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [recordsDlq, sweepDlq, writerErrors, ingestErrors, sweepFailed, freshness, apiErrors],
+        alarms: [
+          recordsDlq,
+          sweepDlq,
+          writerErrors,
+          ingestErrors,
+          sweepFailed,
+          freshness,
+          apiErrors,
+        ],
         width: 24,
         height: 3,
       }),
@@ -138,7 +192,10 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       new cw.GraphWidget({
         title: 'Freshness lag (s)',
-        left: [writerMetric(WriterMetric.freshnessLagSeconds, 'Maximum'), writerMetric(WriterMetric.freshnessLagSeconds, 'p50')],
+        left: [
+          writerMetric(WriterMetric.freshnessLagSeconds, 'Maximum'),
+          writerMetric(WriterMetric.freshnessLagSeconds, 'p50'),
+        ],
         leftAnnotations: [{ value: props.freshnessLagAlarmSeconds, label: 'alarm' }],
         ...wide,
       }),
@@ -156,12 +213,18 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       new cw.GraphWidget({
         title: 'Sweeps: zones',
-        left: [ingestMetric(IngestMetric.zonesSwept, 'Sum'), ingestMetric(IngestMetric.zonesFailed, 'Sum')],
+        left: [
+          ingestMetric(IngestMetric.zonesSwept, 'Sum'),
+          ingestMetric(IngestMetric.zonesFailed, 'Sum'),
+        ],
         ...wide,
       }),
       new cw.GraphWidget({
         title: 'Sweeps: Route 53 requests',
-        left: [ingestMetric(IngestMetric.route53Calls, 'Sum'), ingestMetric(IngestMetric.route53Retries, 'Sum')],
+        left: [
+          ingestMetric(IngestMetric.route53Calls, 'Sum'),
+          ingestMetric(IngestMetric.route53Retries, 'Sum'),
+        ],
         right: [ingestMetric(IngestMetric.messagesSent, 'Sum')],
         ...wide,
       }),
@@ -170,20 +233,38 @@ export class Operations extends Construct {
       new cw.GraphWidget({
         title: 'Queues: messages waiting',
         left: [
-          props.recordsQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'records' }),
-          props.sweepQueue.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'sweep' }),
+          props.recordsQueue.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            label: 'records',
+          }),
+          props.sweepQueue.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            label: 'sweep',
+          }),
         ],
         right: [
-          props.recordsDlq.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'records DLQ' }),
-          props.sweepDlq.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label: 'sweep DLQ' }),
+          props.recordsDlq.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            label: 'records DLQ',
+          }),
+          props.sweepDlq.metricApproximateNumberOfMessagesVisible({
+            period: FIVE_MINUTES,
+            label: 'sweep DLQ',
+          }),
         ],
         ...wide,
       }),
       new cw.GraphWidget({
         title: 'Queues: age of oldest message (s)',
         left: [
-          props.recordsQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, label: 'records' }),
-          props.sweepQueue.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, label: 'sweep' }),
+          props.recordsQueue.metricApproximateAgeOfOldestMessage({
+            period: FIVE_MINUTES,
+            label: 'records',
+          }),
+          props.sweepQueue.metricApproximateAgeOfOldestMessage({
+            period: FIVE_MINUTES,
+            label: 'sweep',
+          }),
         ],
         ...wide,
       }),
@@ -193,9 +274,18 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(...lambdaWidgets('api', props.api));
 
     const dbMetrics = [
-      props.cluster.metric('ServerlessDatabaseCapacity', { statistic: 'Maximum', period: FIVE_MINUTES, label: 'ACU' }),
+      props.cluster.metric('ServerlessDatabaseCapacity', {
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+        label: 'ACU',
+      }),
     ];
-    const connectionMetrics = [props.cluster.metricDatabaseConnections({ period: FIVE_MINUTES, label: 'database connections' })];
+    const connectionMetrics = [
+      props.cluster.metricDatabaseConnections({
+        period: FIVE_MINUTES,
+        label: 'database connections',
+      }),
+    ];
     if (props.proxy) {
       connectionMetrics.push(
         new cw.Metric({
@@ -216,12 +306,18 @@ export class Operations extends Construct {
       new cw.GraphWidget({
         title: 'API requests',
         left: [props.httpApi.metricCount({ period: FIVE_MINUTES })],
-        right: [props.httpApi.metricClientError({ period: FIVE_MINUTES }), props.httpApi.metricServerError({ period: FIVE_MINUTES })],
+        right: [
+          props.httpApi.metricClientError({ period: FIVE_MINUTES }),
+          props.httpApi.metricServerError({ period: FIVE_MINUTES }),
+        ],
         ...wide,
       }),
       new cw.GraphWidget({
         title: 'API latency (ms)',
-        left: [props.httpApi.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }), props.httpApi.metricLatency({ statistic: 'p99', period: FIVE_MINUTES })],
+        left: [
+          props.httpApi.metricLatency({ statistic: 'p50', period: FIVE_MINUTES }),
+          props.httpApi.metricLatency({ statistic: 'p99', period: FIVE_MINUTES }),
+        ],
         ...wide,
       }),
     );

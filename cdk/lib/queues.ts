@@ -47,7 +47,8 @@ export class Queues extends Construct {
     });
     acknowledgeNag(dlq, {
       id: 'AwsSolutions-SQS3',
-      reason: 'This is a dead-letter queue; an operator replays it with `zonetrail drain --queue-url`.',
+      reason:
+        'This is a dead-letter queue; an operator replays it with `zonetrail drain --queue-url`.',
     });
     const queue = new sqs.Queue(this, name, {
       encryption: sqs.QueueEncryption.SQS_MANAGED,

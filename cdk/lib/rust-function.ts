@@ -32,7 +32,11 @@ export interface ZonetrailFunctionProps {
  * One zonetrail Lambda: arm64, `provided.al2023`, JSON logs in a log group of its own.
  * Built by cargo-lambda from the workspace at synth time, unless `code` is `placeholder`.
  */
-export function zonetrailFunction(scope: Construct, id: string, props: ZonetrailFunctionProps): lambda.Function {
+export function zonetrailFunction(
+  scope: Construct,
+  id: string,
+  props: ZonetrailFunctionProps,
+): lambda.Function {
   const logGroup = new logs.LogGroup(scope, `${id}Logs`, {
     retention: props.logRetentionDays as logs.RetentionDays,
     removalPolicy: RemovalPolicy.DESTROY,

@@ -71,10 +71,17 @@ export class Site extends Construct {
     const headers = new cloudfront.ResponseHeadersPolicy(this, 'SecurityHeaders', {
       comment: 'zonetrail dashboard security headers',
       securityHeadersBehavior: {
-        strictTransportSecurity: { accessControlMaxAge: Duration.days(365), includeSubdomains: true, override: true },
+        strictTransportSecurity: {
+          accessControlMaxAge: Duration.days(365),
+          includeSubdomains: true,
+          override: true,
+        },
         contentTypeOptions: { override: true },
         frameOptions: { frameOption: cloudfront.HeadersFrameOption.DENY, override: true },
-        referrerPolicy: { referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN, override: true },
+        referrerPolicy: {
+          referrerPolicy: cloudfront.HeadersReferrerPolicy.STRICT_ORIGIN_WHEN_CROSS_ORIGIN,
+          override: true,
+        },
         xssProtection: { protection: true, modeBlock: true, override: true },
         contentSecurityPolicy: {
           contentSecurityPolicy: [
@@ -111,7 +118,9 @@ export class Site extends Construct {
       domainNames: props.domainName ? [props.domainName] : undefined,
       certificate,
       // Only a custom certificate lets the viewer TLS policy be chosen.
-      minimumProtocolVersion: certificate ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021 : undefined,
+      minimumProtocolVersion: certificate
+        ? cloudfront.SecurityPolicyProtocol.TLS_V1_2_2021
+        : undefined,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
       priceClass: cloudfront.PriceClass.PRICE_CLASS_100,
       enableLogging: true,
@@ -131,26 +140,31 @@ export class Site extends Construct {
       this.distribution,
       {
         id: 'AwsSolutions-CFR1',
-        reason: 'An internal dashboard behind sign-in; where its users are is not ours to restrict. Add a geo restriction if policy asks for one.',
+        reason:
+          'An internal dashboard behind sign-in; where its users are is not ours to restrict. Add a geo restriction if policy asks for one.',
       },
       {
         id: 'AwsSolutions-CFR2',
-        reason: 'The distribution serves static files only; the data sits behind the API, which checks a JWT on every request. WAF would add a fixed monthly cost.',
+        reason:
+          'The distribution serves static files only; the data sits behind the API, which checks a JWT on every request. WAF would add a fixed monthly cost.',
       },
     );
     if (!certificate) {
       acknowledgeNag(this.distribution, {
         id: 'AwsSolutions-CFR4',
-        reason: 'With the default *.cloudfront.net certificate CloudFront fixes the viewer TLS policy; pass siteDomainName and siteCertificateArn to enforce TLS 1.2.',
+        reason:
+          'With the default *.cloudfront.net certificate CloudFront fixes the viewer TLS policy; pass siteDomainName and siteCertificateArn to enforce TLS 1.2.',
       });
       skipCheckov(this.distribution, {
         id: 'CKV_AWS_174',
-        reason: 'With the default *.cloudfront.net certificate CloudFront fixes the viewer TLS policy; pass siteDomainName and siteCertificateArn to enforce TLS 1.2.',
+        reason:
+          'With the default *.cloudfront.net certificate CloudFront fixes the viewer TLS policy; pass siteDomainName and siteCertificateArn to enforce TLS 1.2.',
       });
     }
     skipCheckov(this.distribution, {
       id: 'CKV_AWS_68',
-      reason: 'The distribution serves static files only; the data sits behind the API, which checks a JWT on every request. WAF would add a fixed monthly cost.',
+      reason:
+        'The distribution serves static files only; the data sits behind the API, which checks a JWT on every request. WAF would add a fixed monthly cost.',
     });
   }
 

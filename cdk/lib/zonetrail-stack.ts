@@ -37,7 +37,10 @@ export class ZonetrailStack extends Stack {
 
     const accessLogs = new AccessLogs(this, 'AccessLogs');
     this.network = new Network(this, 'Network', { logRetentionDays: config.logRetentionDays });
-    this.queues = new Queues(this, 'Queues', { writerTimeout: WRITER_TIMEOUT, ingestTimeout: INGEST_TIMEOUT });
+    this.queues = new Queues(this, 'Queues', {
+      writerTimeout: WRITER_TIMEOUT,
+      ingestTimeout: INGEST_TIMEOUT,
+    });
     this.database = new Database(this, 'Database', {
       network: this.network,
       minCapacity: config.dbMinCapacity,
@@ -47,7 +50,9 @@ export class ZonetrailStack extends Stack {
       logRetentionDays: config.logRetentionDays,
     });
 
-    const oidcOrigins = config.oidc ? [new URL(config.oidc.issuer).origin, new URL(config.oidc.domain).origin] : [];
+    const oidcOrigins = config.oidc
+      ? [new URL(config.oidc.issuer).origin, new URL(config.oidc.domain).origin]
+      : [];
     this.site = new Site(this, 'Site', {
       accessLogs: accessLogs.bucket,
       domainName: config.siteDomainName,
@@ -110,7 +115,8 @@ export class ZonetrailStack extends Stack {
 
     new CfnOutput(this, 'DashboardUrl', { value: this.site.url });
     new CfnOutput(this, 'ApiUrl', { value: this.api.url });
-    if (this.auth.userPool) new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
+    if (this.auth.userPool)
+      new CfnOutput(this, 'UserPoolId', { value: this.auth.userPool.userPoolId });
     new CfnOutput(this, 'RecordsQueueUrl', { value: this.queues.records.queueUrl });
     new CfnOutput(this, 'RecordsDlqUrl', { value: this.queues.recordsDlq.queueUrl });
     new CfnOutput(this, 'SweepQueueUrl', { value: this.queues.sweep.queueUrl });

@@ -57,13 +57,26 @@ export function synth(context: Record<string, unknown> = {}): Synthesized {
   return result;
 }
 
-export type Resource = { Type: string; Properties: Record<string, any>; DependsOn?: string[]; Metadata?: Record<string, any> };
+export type Resource = {
+  Type: string;
+  Properties: Record<string, any>;
+  DependsOn?: string[];
+  Metadata?: Record<string, any>;
+};
 
 /** The one resource of `type` whose logical id starts with `prefix`. */
-export function resourceByPrefix(template: Template, type: string, prefix: string): [string, Resource] {
-  const matches = Object.entries(template.findResources(type) as Record<string, Resource>).filter(([id]) => id.startsWith(prefix));
+export function resourceByPrefix(
+  template: Template,
+  type: string,
+  prefix: string,
+): [string, Resource] {
+  const matches = Object.entries(template.findResources(type) as Record<string, Resource>).filter(
+    ([id]) => id.startsWith(prefix),
+  );
   if (matches.length !== 1) {
-    throw new Error(`expected one ${type} with logical id ${prefix}*, found ${matches.map(([id]) => id).join(', ') || 'none'}`);
+    throw new Error(
+      `expected one ${type} with logical id ${prefix}*, found ${matches.map(([id]) => id).join(', ') || 'none'}`,
+    );
   }
   return matches[0];
 }
@@ -79,9 +92,9 @@ export function lambdaFunction(template: Template, name: FunctionName): [string,
 export function roleStatements(template: Template, name: FunctionName): any[] {
   const [, fn] = lambdaFunction(template, name);
   const roleId = fn.Properties.Role['Fn::GetAtt'][0];
-  const policies = Object.values(template.findResources('AWS::IAM::Policy') as Record<string, Resource>).filter((p) =>
-    (p.Properties.Roles as any[]).some((r) => r.Ref === roleId),
-  );
+  const policies = Object.values(
+    template.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+  ).filter((p) => (p.Properties.Roles as any[]).some((r) => r.Ref === roleId));
   return policies.flatMap((p) => p.Properties.PolicyDocument.Statement as any[]);
 }
 

@@ -7,13 +7,23 @@ describe('api and auth', () => {
   const { template } = synth();
   const routes = (t = template) =>
     Object.fromEntries(
-      Object.values(t.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map((r) => [r.Properties.RouteKey, r.Properties]),
+      Object.values(t.findResources('AWS::ApiGatewayV2::Route') as Record<string, Resource>).map(
+        (r) => [r.Properties.RouteKey, r.Properties],
+      ),
     );
 
   it('checks a Cognito JWT on every /api route', () => {
     const [poolId] = resourceByPrefix(template, 'AWS::Cognito::UserPool', 'AuthUsers');
-    const [clientId] = resourceByPrefix(template, 'AWS::Cognito::UserPoolClient', 'AuthUsersDashboard');
-    const [authorizerId, authorizer] = resourceByPrefix(template, 'AWS::ApiGatewayV2::Authorizer', 'Api');
+    const [clientId] = resourceByPrefix(
+      template,
+      'AWS::Cognito::UserPoolClient',
+      'AuthUsersDashboard',
+    );
+    const [authorizerId, authorizer] = resourceByPrefix(
+      template,
+      'AWS::ApiGatewayV2::Authorizer',
+      'Api',
+    );
     assert.equal(authorizer.Properties.AuthorizerType, 'JWT');
     assert.deepEqual(authorizer.Properties.IdentitySource, ['$request.header.Authorization']);
     assert.deepEqual(authorizer.Properties.JwtConfiguration.Audience.map(refTarget), [clientId]);
@@ -45,11 +55,16 @@ describe('api and auth', () => {
     const [, api] = resourceByPrefix(template, 'AWS::ApiGatewayV2::Api', 'ApiHttp');
     const origin = { 'Fn::Join': ['', ['https://', { 'Fn::GetAtt': [distId, 'DomainName'] }]] };
     assert.deepEqual(api.Properties.CorsConfiguration.AllowOrigins, [origin]);
-    assert.deepEqual(api.Properties.CorsConfiguration.AllowHeaders, ['authorization', 'content-type']);
+    assert.deepEqual(api.Properties.CorsConfiguration.AllowHeaders, [
+      'authorization',
+      'content-type',
+    ]);
     const [, stage] = resourceByPrefix(template, 'AWS::ApiGatewayV2::Stage', 'ApiDefaultStage');
     assert.equal(stage.Properties.StageName, '$default');
     assert.equal(stage.Properties.AutoDeploy, true);
-    assert.ok(refTarget(stage.Properties.AccessLogSettings.DestinationArn)!.startsWith('ApiAccessLogs'));
+    assert.ok(
+      refTarget(stage.Properties.AccessLogSettings.DestinationArn)!.startsWith('ApiAccessLogs'),
+    );
     assert.match(stage.Properties.AccessLogSettings.Format, /\$context\.requestId/);
     const [, fn] = lambdaFunction(template, 'Api');
     assert.deepEqual(fn.Properties.Environment.Variables[RustEnv.corsOrigin], origin);
@@ -61,15 +76,23 @@ describe('api and auth', () => {
       AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       MfaConfiguration: 'ON',
       EnabledMfas: ['SOFTWARE_TOKEN_MFA'],
-      Policies: { PasswordPolicy: { MinimumLength: 14, RequireSymbols: true, RequireNumbers: true } },
+      Policies: {
+        PasswordPolicy: { MinimumLength: 14, RequireSymbols: true, RequireNumbers: true },
+      },
     });
-    const [, client] = resourceByPrefix(template, 'AWS::Cognito::UserPoolClient', 'AuthUsersDashboard');
+    const [, client] = resourceByPrefix(
+      template,
+      'AWS::Cognito::UserPoolClient',
+      'AuthUsersDashboard',
+    );
     const p = client.Properties;
     assert.equal(p.GenerateSecret, false, 'a browser app holds no secret');
     assert.deepEqual(p.AllowedOAuthFlows, ['code']);
     assert.deepEqual(p.AllowedOAuthScopes.sort(), ['email', 'openid']);
     assert.equal(p.ExplicitAuthFlows, undefined, 'no password flows outside the hosted pages');
-    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', { Domain: 'zonetrail-111111111111' });
+    template.hasResourceProperties('AWS::Cognito::UserPoolDomain', {
+      Domain: 'zonetrail-111111111111',
+    });
   });
 
   it('uses an existing OIDC issuer from context instead of Cognito', () => {
@@ -81,7 +104,10 @@ describe('api and auth', () => {
     t.resourceCountIs('AWS::Cognito::UserPool', 0);
     t.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'JWT',
-      JwtConfiguration: { Issuer: 'https://login.example.com/realms/ops', Audience: ['zonetrail-dashboard'] },
+      JwtConfiguration: {
+        Issuer: 'https://login.example.com/realms/ops',
+        Audience: ['zonetrail-dashboard'],
+      },
     });
     assert.equal(routes(t)['GET /api/{proxy+}'].AuthorizationType, 'JWT');
   });

@@ -20,7 +20,8 @@ const EXPECTED_PATTERN = {
 
 describe('change capture', () => {
   const { template, forwarderTemplate, forwarder, main } = synth();
-  const rules = () => Object.values(template.findResources('AWS::Events::Rule') as Record<string, Resource>);
+  const rules = () =>
+    Object.values(template.findResources('AWS::Events::Rule') as Record<string, Resource>);
 
   it('sends Route 53 CloudTrail events on the main bus to ingest', () => {
     const [ingestId] = lambdaFunction(template, 'Ingest');
@@ -48,8 +49,12 @@ describe('change capture', () => {
 
   it('lets EventBridge invoke ingest for both rules', () => {
     const [ingestId] = lambdaFunction(template, 'Ingest');
-    const permissions = Object.values(template.findResources('AWS::Lambda::Permission') as Record<string, Resource>).filter(
-      (p) => refTarget(p.Properties.FunctionName) === ingestId && p.Properties.Principal === 'events.amazonaws.com',
+    const permissions = Object.values(
+      template.findResources('AWS::Lambda::Permission') as Record<string, Resource>,
+    ).filter(
+      (p) =>
+        refTarget(p.Properties.FunctionName) === ingestId &&
+        p.Properties.Principal === 'events.amazonaws.com',
     );
     assert.equal(permissions.length, 2);
   });
@@ -66,7 +71,9 @@ describe('change capture', () => {
   it('creates no trail when context says the account has one', () => {
     const { template: t } = synth({ existingTrail: 'organization-trail' });
     t.resourceCountIs('AWS::CloudTrail::Trail', 0);
-    const pattern = Object.values(t.findResources('AWS::Events::Rule')).find((r) => r.Properties.EventPattern);
+    const pattern = Object.values(t.findResources('AWS::Events::Rule')).find(
+      (r) => r.Properties.EventPattern,
+    );
     assert.deepEqual(pattern?.Properties.EventPattern, EXPECTED_PATTERN);
   });
 
@@ -75,7 +82,9 @@ describe('change capture', () => {
     assert.equal(forwarder.region, 'us-east-1');
     assert.equal(forwarder.account, ACCOUNT);
     assert.ok(forwarder.dependencies.includes(main), 'deployed after the main stack');
-    const fwdRules = Object.values(forwarderTemplate.findResources('AWS::Events::Rule') as Record<string, Resource>);
+    const fwdRules = Object.values(
+      forwarderTemplate.findResources('AWS::Events::Rule') as Record<string, Resource>,
+    );
     assert.equal(fwdRules.length, 1);
     assert.deepEqual(fwdRules[0].Properties.EventPattern, EXPECTED_PATTERN);
     const [target] = fwdRules[0].Properties.Targets;
@@ -83,15 +92,23 @@ describe('change capture', () => {
     assert.ok(target.RoleArn, 'cross-region targets need a role');
 
     const roleId = refTarget(target.RoleArn)!;
-    const policies = Object.values(forwarderTemplate.findResources('AWS::IAM::Policy') as Record<string, Resource>).filter((p) =>
-      p.Properties.Roles.some((r: any) => r.Ref === roleId),
-    );
+    const policies = Object.values(
+      forwarderTemplate.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+    ).filter((p) => p.Properties.Roles.some((r: any) => r.Ref === roleId));
     const statements = policies.flatMap((p) => p.Properties.PolicyDocument.Statement);
-    assert.deepEqual(statements.map((s: any) => s.Action), ['events:PutEvents']);
-    assert.deepEqual(statements.map((s: any) => s.Resource), [`arn:aws:events:${MAIN_REGION}:${ACCOUNT}:event-bus/default`]);
+    assert.deepEqual(
+      statements.map((s: any) => s.Action),
+      ['events:PutEvents'],
+    );
+    assert.deepEqual(
+      statements.map((s: any) => s.Resource),
+      [`arn:aws:events:${MAIN_REGION}:${ACCOUNT}:event-bus/default`],
+    );
     // Nothing else lives in us-east-1.
     assert.deepEqual(
-      [...new Set(Object.values(forwarderTemplate.toJSON().Resources).map((r: any) => r.Type))].sort(),
+      [
+        ...new Set(Object.values(forwarderTemplate.toJSON().Resources).map((r: any) => r.Type)),
+      ].sort(),
       ['AWS::Events::Rule', 'AWS::IAM::Policy', 'AWS::IAM::Role'],
     );
   });
@@ -99,7 +116,9 @@ describe('change capture', () => {
   it('needs no forwarder when the main stack is in us-east-1', () => {
     const { forwarder: none, template: t } = synth({ region: 'us-east-1' });
     assert.equal(none, undefined);
-    const pattern = Object.values(t.findResources('AWS::Events::Rule')).find((r) => r.Properties.EventPattern);
+    const pattern = Object.values(t.findResources('AWS::Events::Rule')).find(
+      (r) => r.Properties.EventPattern,
+    );
     assert.deepEqual(pattern?.Properties.EventPattern, EXPECTED_PATTERN);
   });
 });

@@ -13,12 +13,16 @@ import { synth } from '../helpers';
 const VARIANTS: Record<string, Record<string, unknown>> = {
   default: {},
   'us-east-1': { region: 'us-east-1' },
-  'existing OIDC provider': { oidcIssuer: 'https://login.example.com/realms/ops', oidcAudience: 'zonetrail-dashboard' },
+  'existing OIDC provider': {
+    oidcIssuer: 'https://login.example.com/realms/ops',
+    oidcAudience: 'zonetrail-dashboard',
+  },
   'no proxy, auto-pause': { dbProxy: 'false', dbMinCapacity: '0' },
   'existing trail': { existingTrail: 'true' },
   'custom domain': {
     siteDomainName: 'zonetrail.example.com',
-    siteCertificateArn: 'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000',
+    siteCertificateArn:
+      'arn:aws:acm:us-east-1:111111111111:certificate/00000000-0000-0000-0000-000000000000',
   },
 };
 
@@ -43,8 +47,13 @@ describe('policy checks', () => {
       const { app } = synth(context);
       const reportFile = path.join(app.outdir, 'validation-report.json');
       if (fs.existsSync(reportFile)) {
-        const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as { pluginReports: { violations: unknown[] }[] };
-        assert.deepEqual(report.pluginReports.flatMap((r) => r.violations), []);
+        const report = JSON.parse(fs.readFileSync(reportFile, 'utf8')) as {
+          pluginReports: { violations: unknown[] }[];
+        };
+        assert.deepEqual(
+          report.pluginReports.flatMap((r) => r.violations),
+          [],
+        );
       }
     });
   }
@@ -60,14 +69,18 @@ describe('policy checks', () => {
     const saved = quiet.map((k) => console[k]);
     quiet.forEach((k) => (console[k] = () => undefined));
     try {
-      assert.throws(() => Template.fromStack(stack), (e: Error) => ((message = e.message), /Validation failed/.test(e.message)));
+      assert.throws(
+        () => Template.fromStack(stack),
+        (e: Error) => ((message = e.message), /Validation failed/.test(e.message)),
+      );
     } finally {
       quiet.forEach((k, i) => (console[k] = saved[i]));
     }
     const reportFile = message.match(/found in: (\S+\.json)/)?.[1];
     assert.ok(reportFile, message);
     const report = fs.readFileSync(reportFile, 'utf8');
-    for (const rule of ['AwsSolutions-SQS2', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4']) assert.ok(report.includes(rule), rule);
+    for (const rule of ['AwsSolutions-SQS2', 'AwsSolutions-SQS3', 'AwsSolutions-SQS4'])
+      assert.ok(report.includes(rule), rule);
   });
 
   it('gives every cdk-nag acknowledgement a reason, each naming one finding', () => {
@@ -89,7 +102,10 @@ describe('policy checks', () => {
         for (const s of r.Metadata?.checkov?.skip ?? []) {
           skips += 1;
           assert.match(s.id, /^CKV2?_AWS_\d+$/, id);
-          assert.ok(typeof s.comment === 'string' && s.comment.length >= 40, `${id}: ${s.id} has a reason`);
+          assert.ok(
+            typeof s.comment === 'string' && s.comment.length >= 40,
+            `${id}: ${s.id} has a reason`,
+          );
         }
       }
     }

@@ -3,7 +3,12 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
-import { LAMBDA_HTTP_IGNORE_STAGE_IN_PATH, OFFLINE_ACCOUNT, readConfig, RustEnv } from '../../lib/config';
+import {
+  LAMBDA_HTTP_IGNORE_STAGE_IN_PATH,
+  OFFLINE_ACCOUNT,
+  readConfig,
+  RustEnv,
+} from '../../lib/config';
 import { WORKSPACE_MANIFEST } from '../../lib/rust-function';
 import { FunctionName, lambdaFunction, synth } from '../helpers';
 
@@ -34,9 +39,29 @@ describe('configuration', () => {
 
   it('gives each Lambda exactly the variables its binary reads', () => {
     const expected: Record<FunctionName, string[]> = {
-      Ingest: [RustEnv.queueUrl, RustEnv.sweepQueueUrl, RustEnv.route53Rps, RustEnv.maxMessageBytes, RustEnv.rustLog],
-      Writer: [RustEnv.dbSecretArn, RustEnv.dbHost, RustEnv.dbName, RustEnv.dbMaxConnections, RustEnv.rustLog],
-      Api: [RustEnv.dbSecretArn, RustEnv.dbHost, RustEnv.dbName, RustEnv.dbMaxConnections, RustEnv.corsOrigin, RustEnv.rustLog, LAMBDA_HTTP_IGNORE_STAGE_IN_PATH],
+      Ingest: [
+        RustEnv.queueUrl,
+        RustEnv.sweepQueueUrl,
+        RustEnv.route53Rps,
+        RustEnv.maxMessageBytes,
+        RustEnv.rustLog,
+      ],
+      Writer: [
+        RustEnv.dbSecretArn,
+        RustEnv.dbHost,
+        RustEnv.dbName,
+        RustEnv.dbMaxConnections,
+        RustEnv.rustLog,
+      ],
+      Api: [
+        RustEnv.dbSecretArn,
+        RustEnv.dbHost,
+        RustEnv.dbName,
+        RustEnv.dbMaxConnections,
+        RustEnv.corsOrigin,
+        RustEnv.rustLog,
+        LAMBDA_HTTP_IGNORE_STAGE_IN_PATH,
+      ],
       Migrate: [RustEnv.dbSecretArn, RustEnv.dbHost, RustEnv.dbName, RustEnv.rustLog],
     };
     const contract = contractVariables();
@@ -45,7 +70,10 @@ describe('configuration', () => {
       const env = Object.keys(fn.Properties.Environment.Variables);
       assert.deepEqual(env.sort(), [...vars].sort(), name);
       for (const v of env) {
-        assert.ok(contract.has(v) || v === LAMBDA_HTTP_IGNORE_STAGE_IN_PATH, `${name}: ${v} is in docs/contracts.md`);
+        assert.ok(
+          contract.has(v) || v === LAMBDA_HTTP_IGNORE_STAGE_IN_PATH,
+          `${name}: ${v} is in docs/contracts.md`,
+        );
       }
     }
     const [, ingest] = lambdaFunction(template, 'Ingest');
@@ -84,7 +112,18 @@ describe('configuration', () => {
   it('synthesizes offline: a dummy account unless context or the CLI names one', () => {
     const app = new App();
     assert.equal(readConfig(app.node, {}).account, OFFLINE_ACCOUNT);
-    assert.equal(readConfig(app.node, { CDK_DEFAULT_ACCOUNT: '222222222222', CDK_DEFAULT_REGION: 'eu-central-1' }).region, 'eu-central-1');
-    assert.equal(readConfig(new App({ context: { account: '333333333333' } }).node, { CDK_DEFAULT_ACCOUNT: '222222222222' }).account, '333333333333');
+    assert.equal(
+      readConfig(app.node, {
+        CDK_DEFAULT_ACCOUNT: '222222222222',
+        CDK_DEFAULT_REGION: 'eu-central-1',
+      }).region,
+      'eu-central-1',
+    );
+    assert.equal(
+      readConfig(new App({ context: { account: '333333333333' } }).node, {
+        CDK_DEFAULT_ACCOUNT: '222222222222',
+      }).account,
+      '333333333333',
+    );
   });
 });

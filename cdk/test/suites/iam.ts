@@ -1,9 +1,24 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { asArray, FunctionName, lambdaFunction, refTarget, Resource, resourceByPrefix, roleStatements, synth } from '../helpers';
+import {
+  asArray,
+  FunctionName,
+  lambdaFunction,
+  refTarget,
+  Resource,
+  resourceByPrefix,
+  roleStatements,
+  synth,
+} from '../helpers';
 
 const SEND = ['sqs:SendMessage', 'sqs:GetQueueAttributes', 'sqs:GetQueueUrl'];
-const CONSUME = ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'];
+const CONSUME = [
+  'sqs:ReceiveMessage',
+  'sqs:ChangeMessageVisibility',
+  'sqs:GetQueueUrl',
+  'sqs:DeleteMessage',
+  'sqs:GetQueueAttributes',
+];
 const READ_SECRET = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
 
 describe('least privilege', () => {
@@ -17,7 +32,8 @@ describe('least privilege', () => {
       assert.equal(s.Condition, undefined);
       for (const action of asArray<string>(s.Action)) {
         const set = out.get(action) ?? new Set<string>();
-        for (const r of asArray<any>(s.Resource)) set.add(typeof r === 'string' ? r : refTarget(r) ?? JSON.stringify(r));
+        for (const r of asArray<any>(s.Resource))
+          set.add(typeof r === 'string' ? r : (refTarget(r) ?? JSON.stringify(r)));
         out.set(action, set);
       }
     }
@@ -28,7 +44,15 @@ describe('least privilege', () => {
     const g = grants('Ingest');
     assert.deepEqual(
       [...g.keys()].sort(),
-      [...new Set(['route53:ListHostedZones', 'route53:GetHostedZone', 'route53:ListResourceRecordSets', ...SEND, ...CONSUME])].sort(),
+      [
+        ...new Set([
+          'route53:ListHostedZones',
+          'route53:GetHostedZone',
+          'route53:ListResourceRecordSets',
+          ...SEND,
+          ...CONSUME,
+        ]),
+      ].sort(),
     );
     // ListHostedZones has no resource type in IAM: "*" is the only way to grant it.
     assert.deepEqual([...g.get('route53:ListHostedZones')!], ['*']);
@@ -37,18 +61,30 @@ describe('least privilege', () => {
     }
     const queues = (prefixes: string[]) => (ids: Set<string>) =>
       [...ids].every((id) => prefixes.some((p) => id.startsWith(p) && !id.startsWith(`${p}Dlq`)));
-    assert.ok(queues(['QueuesRecords', 'QueuesSweep'])(g.get('sqs:SendMessage')!), 'sends to the records and sweep queues only');
-    assert.ok(queues(['QueuesSweep'])(g.get('sqs:ReceiveMessage')!), 'consumes the sweep queue only');
+    assert.ok(
+      queues(['QueuesRecords', 'QueuesSweep'])(g.get('sqs:SendMessage')!),
+      'sends to the records and sweep queues only',
+    );
+    assert.ok(
+      queues(['QueuesSweep'])(g.get('sqs:ReceiveMessage')!),
+      'consumes the sweep queue only',
+    );
   });
 
   it('lets the writer read the database secret and consume the records queue, nothing more', () => {
     const g = grants('Writer');
     assert.deepEqual([...g.keys()].sort(), [...new Set([...READ_SECRET, ...CONSUME])].sort());
-    const [secretId] = resourceByPrefix(template, 'AWS::SecretsManager::SecretTargetAttachment', 'DatabaseClusterSecretAttachment');
+    const [secretId] = resourceByPrefix(
+      template,
+      'AWS::SecretsManager::SecretTargetAttachment',
+      'DatabaseClusterSecretAttachment',
+    );
     assert.deepEqual([...g.get('secretsmanager:GetSecretValue')!], [secretId]);
     const consumed = [...g.get('sqs:ReceiveMessage')!];
     assert.equal(consumed.length, 1);
-    assert.ok(consumed[0].startsWith('QueuesRecords') && !consumed[0].startsWith('QueuesRecordsDlq'));
+    assert.ok(
+      consumed[0].startsWith('QueuesRecords') && !consumed[0].startsWith('QueuesRecordsDlq'),
+    );
   });
 
   for (const name of ['Api', 'Migrate'] as const) {
@@ -61,16 +97,28 @@ describe('least privilege', () => {
   it('gives the database functions only the basic and VPC execution policies', () => {
     for (const name of ['Ingest', 'Writer', 'Api', 'Migrate'] as const) {
       const [, fn] = lambdaFunction(template, name);
-      const role = template.findResources('AWS::IAM::Role')[refTarget(fn.Properties.Role)!] as Resource;
+      const role = template.findResources('AWS::IAM::Role')[
+        refTarget(fn.Properties.Role)!
+      ] as Resource;
       const managed = (role.Properties.ManagedPolicyArns as any[]).map((a) => JSON.stringify(a));
-      const expected = name === 'Ingest' ? ['AWSLambdaBasicExecutionRole'] : ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'];
+      const expected =
+        name === 'Ingest'
+          ? ['AWSLambdaBasicExecutionRole']
+          : ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'];
       assert.equal(managed.length, expected.length, name);
-      expected.forEach((p) => assert.ok(managed.some((m) => m.includes(`service-role/${p}`)), `${name}: ${p}`));
+      expected.forEach((p) =>
+        assert.ok(
+          managed.some((m) => m.includes(`service-role/${p}`)),
+          `${name}: ${p}`,
+        ),
+      );
     }
   });
 
   it('grants no wildcard action anywhere in the app', () => {
-    for (const [id, policy] of Object.entries(template.findResources('AWS::IAM::Policy') as Record<string, Resource>)) {
+    for (const [id, policy] of Object.entries(
+      template.findResources('AWS::IAM::Policy') as Record<string, Resource>,
+    )) {
       for (const s of policy.Properties.PolicyDocument.Statement) {
         for (const action of asArray<string>(s.Action)) {
           assert.ok(action !== '*' && !action.endsWith(':*'), `${id}: ${action}`);

@@ -7,7 +7,8 @@ import { lambdaFunction, refTarget, Resource, resourceByPrefix, synth } from '..
 
 describe('operations', () => {
   const { template } = synth();
-  const alarms = () => Object.entries(template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>);
+  const alarms = () =>
+    Object.entries(template.findResources('AWS::CloudWatch::Alarm') as Record<string, Resource>);
   const alarm = (name: string): Resource => {
     const found = alarms().filter(([id]) => id.startsWith(`Operations${name}`));
     assert.equal(found.length, 1, name);
@@ -48,17 +49,28 @@ describe('operations', () => {
     const failed = alarm('SweepFailed').Properties;
     assert.equal(failed.Namespace, METRIC_NAMESPACE);
     assert.equal(failed.MetricName, IngestMetric.zonesFailed);
-    assert.deepEqual(failed.Dimensions, [{ Name: 'Stage', Value: 'ingest' }], 'as ingest/src/metrics.rs emits it');
+    assert.deepEqual(
+      failed.Dimensions,
+      [{ Name: 'Stage', Value: 'ingest' }],
+      'as ingest/src/metrics.rs emits it',
+    );
     assert.equal(failed.Statistic, 'Sum');
     const lag = alarm('FreshnessLag').Properties;
     assert.equal(lag.Namespace, 'zonetrail');
     assert.equal(lag.MetricName, 'FreshnessLagSeconds');
-    assert.deepEqual(lag.Dimensions, [{ Name: 'Stage', Value: 'writer' }], 'as writer/src/metrics.rs emits it');
+    assert.deepEqual(
+      lag.Dimensions,
+      [{ Name: 'Stage', Value: 'writer' }],
+      'as writer/src/metrics.rs emits it',
+    );
     assert.equal(lag.Statistic, 'Maximum');
     assert.equal(lag.Threshold, 900);
     assert.equal(lag.EvaluationPeriods, 3);
     const { template: t } = synth({ freshnessLagAlarmSeconds: '1800' });
-    t.hasResourceProperties('AWS::CloudWatch::Alarm', { MetricName: 'FreshnessLagSeconds', Threshold: 1800 });
+    t.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      MetricName: 'FreshnessLagSeconds',
+      Threshold: 1800,
+    });
   });
 
   it('sends every alarm to an encrypted topic that CloudWatch may use', () => {
@@ -68,7 +80,11 @@ describe('operations', () => {
     assert.equal(key.Properties.EnableKeyRotation, true);
     const statements = key.Properties.KeyPolicy.Statement as any[];
     assert.ok(
-      statements.some((s) => s.Principal?.Service === 'cloudwatch.amazonaws.com' && [s.Action].flat().includes('kms:GenerateDataKey*')),
+      statements.some(
+        (s) =>
+          s.Principal?.Service === 'cloudwatch.amazonaws.com' &&
+          [s.Action].flat().includes('kms:GenerateDataKey*'),
+      ),
       'CloudWatch may encrypt to the topic',
     );
     assert.equal(alarms().length, 7);
@@ -79,32 +95,61 @@ describe('operations', () => {
 
   it('subscribes an e-mail address when context gives one', () => {
     const { template: t } = synth({ alarmEmail: 'ops@example.com' });
-    t.hasResourceProperties('AWS::SNS::Subscription', { Protocol: 'email', Endpoint: 'ops@example.com' });
+    t.hasResourceProperties('AWS::SNS::Subscription', {
+      Protocol: 'email',
+      Endpoint: 'ops@example.com',
+    });
   });
 
   it('reads the metrics under the names and Stage the Rust functions emit', () => {
     const sources = (crate: string): string => {
       const dir = path.join(__dirname, '..', '..', '..', crate, 'src');
-      assert.ok(fs.existsSync(dir), `the ${crate} crate's sources (${dir}) emit the metrics this app reads`);
+      assert.ok(
+        fs.existsSync(dir),
+        `the ${crate} crate's sources (${dir}) emit the metrics this app reads`,
+      );
       const walk = (d: string): string[] =>
-        fs.readdirSync(d, { withFileTypes: true }).flatMap((e) => (e.isDirectory() ? walk(path.join(d, e.name)) : e.name.endsWith('.rs') ? [path.join(d, e.name)] : []));
-      return walk(dir).map((f) => fs.readFileSync(f, 'utf8')).join('\n');
+        fs
+          .readdirSync(d, { withFileTypes: true })
+          .flatMap((e) =>
+            e.isDirectory()
+              ? walk(path.join(d, e.name))
+              : e.name.endsWith('.rs')
+                ? [path.join(d, e.name)]
+                : [],
+          );
+      return walk(dir)
+        .map((f) => fs.readFileSync(f, 'utf8'))
+        .join('\n');
     };
     for (const [crate, names] of [
       ['writer', Object.values(WriterMetric)],
       ['ingest', Object.values(IngestMetric)],
     ] as const) {
       const code = sources(crate);
-      assert.ok(code.includes(`"${METRIC_NAMESPACE}"`), `${crate} emits namespace ${METRIC_NAMESPACE}`);
+      assert.ok(
+        code.includes(`"${METRIC_NAMESPACE}"`),
+        `${crate} emits namespace ${METRIC_NAMESPACE}`,
+      );
       assert.ok(code.includes(`"Stage": "${crate}"`), `${crate} emits Stage=${crate}`);
       for (const name of names) assert.ok(code.includes(`"${name}"`), `${crate} emits ${name}`);
     }
   });
 
   it('draws one dashboard of the pipeline', () => {
-    const [, dashboard] = resourceByPrefix(template, 'AWS::CloudWatch::Dashboard', 'OperationsDashboard');
+    const [, dashboard] = resourceByPrefix(
+      template,
+      'AWS::CloudWatch::Dashboard',
+      'OperationsDashboard',
+    );
     const body = JSON.stringify(dashboard.Properties.DashboardBody);
-    for (const needle of ['FreshnessLagSeconds', 'ApproximateAgeOfOldestMessage', 'ServerlessDatabaseCapacity', 'ClientConnections', 'AWS/ApiGateway']) {
+    for (const needle of [
+      'FreshnessLagSeconds',
+      'ApproximateAgeOfOldestMessage',
+      'ServerlessDatabaseCapacity',
+      'ClientConnections',
+      'AWS/ApiGateway',
+    ]) {
       assert.ok(body.includes(needle), needle);
     }
   });

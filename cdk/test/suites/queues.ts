@@ -9,9 +9,9 @@ describe('queues', () => {
 
   /** A work queue (not its DLQ) by logical-id prefix. */
   const workQueue = (prefix: string): [string, Resource] => {
-    const found = Object.entries(template.findResources('AWS::SQS::Queue') as Record<string, Resource>).filter(
-      ([id]) => id.startsWith(prefix) && !id.startsWith(`${prefix}Dlq`),
-    );
+    const found = Object.entries(
+      template.findResources('AWS::SQS::Queue') as Record<string, Resource>,
+    ).filter(([id]) => id.startsWith(prefix) && !id.startsWith(`${prefix}Dlq`));
     assert.equal(found.length, 1, prefix);
     return found[0];
   };
@@ -26,7 +26,10 @@ describe('queues', () => {
       Properties: {
         PolicyDocument: {
           Statement: Match.arrayWith([
-            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+            Match.objectLike({
+              Effect: 'Deny',
+              Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+            }),
           ]),
         },
       },
@@ -65,9 +68,9 @@ describe('queues', () => {
 
   it('feeds the writer in batches of 10 with partial batch failures and a concurrency cap', () => {
     const [writerId] = lambdaFunction(template, 'Writer');
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter(
-      (m) => m.Properties.FunctionName.Ref === writerId,
-    );
+    const mappings = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping'),
+    ).filter((m) => m.Properties.FunctionName.Ref === writerId);
     assert.equal(mappings.length, 1);
     const m = mappings[0].Properties;
     assert.ok(refTarget(m.EventSourceArn)!.startsWith('QueuesRecords'));
@@ -87,9 +90,9 @@ describe('queues', () => {
 
   it('feeds ingest from the sweep queue one message at a time, with partial batch failures', () => {
     const [ingestId] = lambdaFunction(template, 'Ingest');
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).filter(
-      (m) => m.Properties.FunctionName.Ref === ingestId,
-    );
+    const mappings = Object.values(
+      template.findResources('AWS::Lambda::EventSourceMapping'),
+    ).filter((m) => m.Properties.FunctionName.Ref === ingestId);
     assert.equal(mappings.length, 1);
     const m = mappings[0].Properties;
     assert.ok(refTarget(m.EventSourceArn)!.startsWith('QueuesSweep'));
