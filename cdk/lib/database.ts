@@ -1,13 +1,13 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { acknowledgeNag, skipCheckov } from './compliance';
-import { DATABASE_NAME, DatabaseEnvironment } from './config';
-import { Network } from './network';
+import { DATABASE_NAME, type DatabaseEnvironment } from './config';
+import type { Network } from './network';
 
 /** Aurora MySQL 3 (MySQL 8.0) on the 3.10 long-term-support line; auto-pause needs 3.08+. */
 export const AURORA_ENGINE = rds.DatabaseClusterEngine.auroraMysql({
@@ -96,7 +96,9 @@ export class Database extends Construct {
       cloudwatchLogsExports: ['audit', 'error', 'general', 'slowquery'],
       cloudwatchLogsRetention: props.logRetentionDays as logs.RetentionDays,
     });
-    this.secret = this.cluster.secret!;
+    // A cluster with generated credentials always has its secret.
+    if (!this.cluster.secret) throw new Error('the Aurora cluster has no credentials secret');
+    this.secret = this.cluster.secret;
 
     acknowledgeNag(
       this.cluster,

@@ -6,7 +6,7 @@ import { App, Stack, Validations } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { IConstruct } from 'constructs';
+import type { IConstruct } from 'constructs';
 import { synth } from '../helpers';
 
 /** Every context variant the tests synthesize: cdk-nag must pass on each. */
@@ -67,14 +67,19 @@ describe('policy checks', () => {
     // The validation report goes to the console; this failure is the expected one.
     const quiet = ['error', 'warn', 'log'] as const;
     const saved = quiet.map((k) => console[k]);
-    quiet.forEach((k) => (console[k] = () => undefined));
+    for (const k of quiet) console[k] = () => undefined;
     try {
       assert.throws(
         () => Template.fromStack(stack),
-        (e: Error) => ((message = e.message), /Validation failed/.test(e.message)),
+        (e: Error) => {
+          message = e.message;
+          return /Validation failed/.test(e.message);
+        },
       );
     } finally {
-      quiet.forEach((k, i) => (console[k] = saved[i]));
+      quiet.forEach((k, i) => {
+        console[k] = saved[i];
+      });
     }
     const reportFile = message.match(/found in: (\S+\.json)/)?.[1];
     assert.ok(reportFile, message);

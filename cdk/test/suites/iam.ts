@@ -2,10 +2,10 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import {
   asArray,
-  FunctionName,
+  type FunctionName,
   lambdaFunction,
   refTarget,
-  Resource,
+  type Resource,
   resourceByPrefix,
   roleStatements,
   synth,
@@ -106,12 +106,12 @@ describe('least privilege', () => {
           ? ['AWSLambdaBasicExecutionRole']
           : ['AWSLambdaBasicExecutionRole', 'AWSLambdaVPCAccessExecutionRole'];
       assert.equal(managed.length, expected.length, name);
-      expected.forEach((p) =>
+      for (const p of expected) {
         assert.ok(
           managed.some((m) => m.includes(`service-role/${p}`)),
           `${name}: ${p}`,
-        ),
-      );
+        );
+      }
     }
   });
 
