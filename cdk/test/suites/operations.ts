@@ -3,7 +3,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { describe, it } from 'node:test';
 import { IngestMetric, METRIC_NAMESPACE, WriterMetric } from '../../lib/metrics';
-import { lambdaFunction, refTarget, Resource, resourceByPrefix, synth } from '../helpers';
+import { lambdaFunction, refTarget, type Resource, resourceByPrefix, synth } from '../helpers';
 
 describe('operations', () => {
   const { template } = synth();
@@ -127,11 +127,12 @@ describe('operations', () => {
       ['ingest', Object.values(IngestMetric)],
     ] as const) {
       const code = sources(crate);
+      // Both go through the one encoder, model/src/emf.rs, which names the namespace.
       assert.ok(
-        code.includes(`"${METRIC_NAMESPACE}"`),
-        `${crate} emits namespace ${METRIC_NAMESPACE}`,
+        sources('model').includes(`pub const NAMESPACE: &str = "${METRIC_NAMESPACE}";`),
+        `model/src/emf.rs emits namespace ${METRIC_NAMESPACE}`,
       );
-      assert.ok(code.includes(`"Stage": "${crate}"`), `${crate} emits Stage=${crate}`);
+      assert.ok(code.includes(`EmfLine::new("${crate}")`), `${crate} emits Stage=${crate}`);
       for (const name of names) assert.ok(code.includes(`"${name}"`), `${crate} emits ${name}`);
     }
   });
