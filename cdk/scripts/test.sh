@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# The CDK app's test stage: dependencies, type check, template assertions (with cdk-nag),
+# The CDK app's test stage: dependencies, type check, formatting and lint (Biome), template
+# assertions (with cdk-nag),
 # an offline `cdk synth`, then cfn-lint and checkov on the synthesized templates.
 # Runs from any directory, needs no AWS credentials and never calls AWS; exits non-zero on
 # the first failure.
@@ -55,6 +56,12 @@ started=$SECONDS
 step "tsc --noEmit"
 node_modules/.bin/tsc --noEmit -p . || fail "type check"
 step "type check passed in $(elapsed "$started")"
+
+# --- 2b. Formatting and lint (Biome, biome.jsonc) -------------------------------------------------
+started=$SECONDS
+step "biome ci"
+node_modules/.bin/biome ci --colors=off . >&2 || fail "formatting or lint (run: npx biome check --write .)"
+step "biome ci passed in $(elapsed "$started")"
 
 # --- 3. Template assertions, cdk-nag included ---------------------------------------------------
 started=$SECONDS
