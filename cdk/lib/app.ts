@@ -1,7 +1,7 @@
-import { App, Validations } from 'aws-cdk-lib';
+import { type App, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CaptureForwarderStack, ROUTE53_EVENTS_REGION } from './capture';
-import { readConfig, ZonetrailConfig } from './config';
+import { readConfig, type ZonetrailConfig } from './config';
 import { ZonetrailStack } from './zonetrail-stack';
 
 export interface ZonetrailApp {

@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './compliance';
-import { OidcConfig } from './config';
+import type { OidcConfig } from './config';
 
 /** What the API's JWT authorizer checks and what the dashboard's `config.json` carries. */
 export interface AuthSettings {

@@ -7,13 +7,19 @@
  * - checkov, which reads the synthesized templates: a skip is resource metadata
  *   `{"checkov": {"skip": [{"id", "comment"}]}}`, the comment being the reason.
  */
-import { CfnResource, DefaultStackSynthesizer, IAspect, Stack, Validations } from 'aws-cdk-lib';
+import {
+  CfnResource,
+  DefaultStackSynthesizer,
+  type IAspect,
+  type Stack,
+  Validations,
+} from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as s3 from 'aws-cdk-lib/aws-s3';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
-import { IConstruct } from 'constructs';
+import type { IConstruct } from 'constructs';
 
 export interface Exception {
   readonly id: string;

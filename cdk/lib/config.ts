@@ -6,7 +6,7 @@
  * - `readConfig`: the context parameters (`cdk deploy -c name=value` or cdk.json), with their
  *   defaults. docs/deploy.md has the table.
  */
-import { Node } from 'constructs';
+import type { Node } from 'constructs';
 
 /** Every environment variable the Rust binaries read (docs/contracts.md, "Environment variables"). */
 export const RustEnv = {

@@ -1,6 +1,6 @@
 import { Arn, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
@@ -10,11 +10,11 @@ import {
   ingestEnvironment,
   migrateEnvironment,
   writerEnvironment,
-  ZonetrailConfig,
+  type ZonetrailConfig,
 } from './config';
-import { Database } from './database';
-import { Network } from './network';
-import { Queues } from './queues';
+import type { Database } from './database';
+import type { Network } from './network';
+import type { Queues } from './queues';
 import { zonetrailFunction } from './rust-function';
 
 /** A sweep paces itself and continues a zone through the sweep queue before this runs out. */

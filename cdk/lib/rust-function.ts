@@ -1,10 +1,10 @@
 import * as path from 'node:path';
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { RustFunction } from 'cargo-lambda-cdk';
-import { Construct } from 'constructs';
-import { LambdaCodeSource } from './config';
+import type { Construct } from 'constructs';
+import type { LambdaCodeSource } from './config';
 
 /** The workspace manifest: cargo-lambda builds `--bin NAME` from the workspace root. */
 export const WORKSPACE_MANIFEST = path.join(__dirname, '..', '..', 'Cargo.toml');

@@ -1,11 +1,11 @@
-import { Aspects, CfnOutput, Fn, Stack, StackProps } from 'aws-cdk-lib';
-import { Construct } from 'constructs';
+import { Aspects, CfnOutput, Fn, Stack, type StackProps } from 'aws-cdk-lib';
+import type { Construct } from 'constructs';
 import { AccessLogs } from './access-logs';
 import { Api } from './api';
 import { Auth } from './auth';
 import { Capture } from './capture';
 import { acknowledgeCdkHelpers, CheckovExceptions } from './compliance';
-import { ZonetrailConfig } from './config';
+import type { ZonetrailConfig } from './config';
 import { Database } from './database';
 import { Functions, INGEST_TIMEOUT, WRITER_TIMEOUT } from './functions';
 import { Network } from './network';

@@ -3,7 +3,7 @@ import * as os from 'node:os';
 import * as path from 'node:path';
 import { App } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import { buildApp, ZonetrailApp } from '../lib/app';
+import { buildApp, type ZonetrailApp } from '../lib/app';
 
 export const ACCOUNT = '111111111111';
 export const MAIN_REGION = 'eu-west-1';

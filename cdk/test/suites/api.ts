@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { LAMBDA_HTTP_IGNORE_STAGE_IN_PATH, RustEnv } from '../../lib/config';
-import { lambdaFunction, refTarget, Resource, resourceByPrefix, synth } from '../helpers';
+import { lambdaFunction, refTarget, type Resource, resourceByPrefix, synth } from '../helpers';
 
 describe('api and auth', () => {
   const { template } = synth();

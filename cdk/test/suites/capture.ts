@@ -1,7 +1,7 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { ROUTE53_CHANGE_EVENTS } from '../../lib/capture';
-import { ACCOUNT, lambdaFunction, MAIN_REGION, refTarget, Resource, synth } from '../helpers';
+import { ACCOUNT, lambdaFunction, MAIN_REGION, refTarget, type Resource, synth } from '../helpers';
 
 const EXPECTED_PATTERN = {
   source: ['aws.route53'],

@@ -10,7 +10,7 @@ import {
   RustEnv,
 } from '../../lib/config';
 import { WORKSPACE_MANIFEST } from '../../lib/rust-function';
-import { FunctionName, lambdaFunction, synth } from '../helpers';
+import { type FunctionName, lambdaFunction, synth } from '../helpers';
 
 const CONTRACTS = path.join(__dirname, '..', '..', '..', 'docs', 'contracts.md');
 

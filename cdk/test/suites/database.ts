@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { RustEnv } from '../../lib/config';
-import { lambdaFunction, refTarget, Resource, resourceByPrefix, synth } from '../helpers';
+import { lambdaFunction, refTarget, type Resource, resourceByPrefix, synth } from '../helpers';
 
 describe('database', () => {
   const { template } = synth();

@@ -2,7 +2,7 @@ import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { Match } from 'aws-cdk-lib/assertions';
 import { MAX_RECEIVE_COUNT, VISIBILITY_TIMEOUT_FACTOR } from '../../lib/queues';
-import { lambdaFunction, refTarget, Resource, synth } from '../helpers';
+import { lambdaFunction, refTarget, type Resource, synth } from '../helpers';
 
 describe('queues', () => {
   const { template } = synth();
