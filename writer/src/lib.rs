@@ -201,10 +201,8 @@ const CONFLICT_ATTEMPTS: u32 = 6;
 
 /// A few milliseconds of jitter, so that two conflicting messages do not retry in step.
 fn rand_millis(max: u64) -> u64 {
-    use std::hash::{BuildHasher, Hasher};
-    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
-    h.write_u64(max);
-    h.finish() % max.max(1)
+    use rand::Rng;
+    rand::rng().random_range(0..max.max(1))
 }
 
 async fn apply_once<C>(
