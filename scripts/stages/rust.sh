@@ -121,7 +121,7 @@ if cargo nextest --version >/dev/null 2>&1; then
   say "tests: cargo nextest run ${nextest_args[*]}"
   # Build first, then run: the two show apart in the step times.
   rc=0
-  cargo nextest run "${nextest_args[@]}" --no-run || rc=$?
+  cargo nextest run --workspace --no-run || rc=$?
   step_done "nextest build"
   if ((rc == 0)); then
     cargo nextest run "${nextest_args[@]}" || rc=$?
