@@ -195,12 +195,12 @@ export function RecordDrawer(props: {
 
   const r = data.record;
   return (
-    <div class="drawer-layer">
+    // biome-ignore lint/a11y/noStaticElementInteractions: the layer only catches Esc and Tab wherever focus is in the drawer or its backdrop (the focus trap); the dialog inside it is the interactive element
+    <div class="drawer-layer" onKeyDown={onKeyDown}>
       <div class="backdrop" onClick={onClose} aria-hidden="true" />
       <div
         class="drawer"
         role="dialog"
-        onKeyDown={onKeyDown}
         aria-modal="true"
         aria-labelledby="drawer-title"
         ref={panel}
