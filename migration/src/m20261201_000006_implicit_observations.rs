@@ -18,7 +18,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{is_mysql, table};
+use crate::columns::table;
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -27,13 +27,7 @@ pub struct Migration;
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         let m = manager;
-        let mut blob = ColumnDef::new(ObservationOrigins::Observed);
-        if is_mysql(m) {
-            // A 1 MiB message of 3,000 record sets makes ~150 kB.
-            blob.custom(Alias::new("MEDIUMBLOB"));
-        } else {
-            blob.blob();
-        }
+        let mut blob = crate::columns::blob(m, ObservationOrigins::Observed);
         if !m.has_column("observation_origins", "observations").await? {
             crate::columns::alter(
                 m,
@@ -89,28 +83,18 @@ impl MigrationTrait for Migration {
         // Blob observations become rows again before the blobs go, so nothing is lost.
         crate::observation_blob::materialize(manager).await?;
         manager.drop_table(Table::drop().table(ZoneLocks::Table).if_exists().to_owned()).await?;
-        crate::columns::alter(
+        crate::columns::drop_column(manager, RecordSets::Table, RecordSets::ObservationOriginId)
+            .await?;
+        crate::columns::drop_column(
             manager,
-            Table::alter()
-                .table(RecordSets::Table)
-                .drop_column(RecordSets::ObservationOriginId)
-                .to_owned(),
+            ObservationOrigins::Table,
+            ObservationOrigins::Observed,
         )
         .await?;
-        crate::columns::alter(
+        crate::columns::drop_column(
             manager,
-            Table::alter()
-                .table(ObservationOrigins::Table)
-                .drop_column(ObservationOrigins::Observed)
-                .to_owned(),
-        )
-        .await?;
-        crate::columns::alter(
-            manager,
-            Table::alter()
-                .table(ObservationOrigins::Table)
-                .drop_column(ObservationOrigins::Observations)
-                .to_owned(),
+            ObservationOrigins::Table,
+            ObservationOrigins::Observations,
         )
         .await?;
         Ok(())

@@ -22,22 +22,18 @@ impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
         if manager.has_column("observation_origins", "observed").await? {
             crate::observation_blob::materialize(manager).await?;
-            crate::columns::alter(
+            crate::columns::drop_column(
                 manager,
-                Table::alter()
-                    .table(ObservationOrigins::Table)
-                    .drop_column(ObservationOrigins::Observed)
-                    .to_owned(),
+                ObservationOrigins::Table,
+                ObservationOrigins::Observed,
             )
             .await?;
         }
         if manager.has_column("record_sets", "observation_origin_id").await? {
-            crate::columns::alter(
+            crate::columns::drop_column(
                 manager,
-                Table::alter()
-                    .table(RecordSets::Table)
-                    .drop_column(RecordSets::ObservationOriginId)
-                    .to_owned(),
+                RecordSets::Table,
+                RecordSets::ObservationOriginId,
             )
             .await?;
         }
@@ -47,12 +43,7 @@ impl MigrationTrait for Migration {
     /// The columns come back empty: every observation stays a row, which the blob-keeping
     /// writer reads as well.
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        let mut blob = ColumnDef::new(ObservationOrigins::Observed);
-        if crate::columns::is_mysql(manager) {
-            blob.custom(Alias::new("MEDIUMBLOB"));
-        } else {
-            blob.blob();
-        }
+        let mut blob = crate::columns::blob(manager, ObservationOrigins::Observed);
         crate::columns::alter(
             manager,
             Table::alter().table(ObservationOrigins::Table).add_column(blob.null()).to_owned(),
