@@ -21,6 +21,13 @@ export const RustEnv = {
   maxMessageBytes: 'ZONETRAIL_MAX_MESSAGE_BYTES',
   corsOrigin: 'ZONETRAIL_CORS_ORIGIN',
   webDir: 'ZONETRAIL_WEB_DIR',
+  accountId: 'ZONETRAIL_ACCOUNT_ID',
+  accounts: 'ZONETRAIL_ACCOUNTS',
+  accountsExclude: 'ZONETRAIL_ACCOUNTS_EXCLUDE',
+  ous: 'ZONETRAIL_OUS',
+  roleName: 'ZONETRAIL_ROLE_NAME',
+  externalId: 'ZONETRAIL_EXTERNAL_ID',
+  sweepConcurrency: 'ZONETRAIL_SWEEP_CONCURRENCY',
   rustLog: 'RUST_LOG',
 } as const;
 
@@ -60,10 +67,28 @@ function database(db: DatabaseEnvironment): Record<string, string> {
   };
 }
 
+/**
+ * Which accounts ingest sweeps, for `ingest-lambda`. Nothing in `self` mode: the binary's
+ * defaults are today's single-account behaviour.
+ */
+function accountsEnvironment(o: OrganizationsConfig): Record<string, string> {
+  if (o.accounts === 'self') return {};
+  const env: Record<string, string> = {
+    [RustEnv.accounts]: o.accounts === 'org' ? 'org' : o.accounts.join(','),
+    [RustEnv.roleName]: o.roleName,
+    [RustEnv.sweepConcurrency]: String(o.sweepConcurrency),
+  };
+  if (o.accountsExclude) env[RustEnv.accountsExclude] = o.accountsExclude.join(',');
+  if (o.ous) env[RustEnv.ous] = o.ous.join(',');
+  if (o.externalId) env[RustEnv.externalId] = o.externalId;
+  return env;
+}
+
 export function ingestEnvironment(p: {
   queueUrl: string;
   sweepQueueUrl: string;
   route53Rps: number;
+  organizations: OrganizationsConfig;
   rustLog: string;
 }): Record<string, string> {
   return {
@@ -72,18 +97,22 @@ export function ingestEnvironment(p: {
     [RustEnv.sweepQueueUrl]: p.sweepQueueUrl,
     [RustEnv.route53Rps]: String(p.route53Rps),
     [RustEnv.maxMessageBytes]: String(MAX_MESSAGE_BYTES),
+    ...accountsEnvironment(p.organizations),
   };
 }
 
+/** `accountId`: the deploying account; messages and old zones without an account are its own. */
 export function writerEnvironment(p: {
   db: DatabaseEnvironment;
   maxConnections: number;
+  accountId: string;
   rustLog: string;
 }): Record<string, string> {
   return {
     ...common(p.rustLog),
     ...database(p.db),
     [RustEnv.dbMaxConnections]: String(p.maxConnections),
+    [RustEnv.accountId]: p.accountId,
   };
 }
 
@@ -104,9 +133,10 @@ export function apiEnvironment(p: {
 
 export function migrateEnvironment(p: {
   db: DatabaseEnvironment;
+  accountId: string;
   rustLog: string;
 }): Record<string, string> {
-  return { ...common(p.rustLog), ...database(p.db) };
+  return { ...common(p.rustLog), ...database(p.db), [RustEnv.accountId]: p.accountId };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -125,6 +155,29 @@ export interface OidcConfig {
   /** `auth.endSessionEndpoint` in config.json: only for a provider whose discovery document has none. */
   readonly endSessionEndpoint?: string;
 }
+
+/**
+ * Several accounts (docs/deploy.md, "Several accounts"): which ones ingest sweeps, and how it
+ * reaches them. `accounts: 'self'` (the default) is the single-account deployment.
+ */
+export interface OrganizationsConfig {
+  /** `self`, `org` (every account of the organization), or explicit account ids. */
+  readonly accounts: 'self' | 'org' | string[];
+  /** `o-...`; required unless `accounts` is `self` (the central bus admits its accounts). */
+  readonly organizationId?: string;
+  /** The read-only role ingest assumes in each member account. */
+  readonly roleName: string;
+  readonly externalId?: string;
+  /** Account ids and OU ids (`ou-...`) left out. */
+  readonly accountsExclude?: string[];
+  /** With `org`: only accounts under these OUs. */
+  readonly ous?: string[];
+  /** Accounts swept at once. */
+  readonly sweepConcurrency: number;
+}
+
+export const DEFAULT_MEMBER_ROLE_NAME = 'zonetrail-readonly';
+export const DEFAULT_SWEEP_CONCURRENCY = 8;
 
 export interface ZonetrailConfig {
   readonly account: string;
@@ -149,6 +202,7 @@ export interface ZonetrailConfig {
   readonly freshnessLagAlarmSeconds: number;
   readonly logRetentionDays: number;
   readonly rustLog: string;
+  readonly organizations: OrganizationsConfig;
 }
 
 /** Used only when neither context nor the CLI's profile names an account: synth stays offline. */
@@ -208,6 +262,107 @@ function logRetention(days: number): number {
     );
   }
   return days;
+}
+
+const ACCOUNT_ID = /^\d{12}$/;
+const OU_ID = /^ou-[0-9a-z]{4,32}-[a-z0-9]{8,32}$/;
+const ORGANIZATION_ID = /^o-[a-z0-9]{10,32}$/;
+/** IAM's role-name characters and length. */
+const ROLE_NAME = /^[\w+=,.@-]{1,64}$/;
+/** STS's ExternalId characters and length. */
+const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
+
+function readOrganizations(ctx: ContextReader): OrganizationsConfig {
+  const raw = ctx.list('accounts');
+  const single = raw?.length === 1 ? raw[0].toLowerCase() : undefined;
+  let accounts: OrganizationsConfig['accounts'];
+  if (!raw || single === 'self') accounts = 'self';
+  else if (single === 'org') accounts = 'org';
+  else {
+    for (const id of raw) {
+      if (!ACCOUNT_ID.test(id)) {
+        throw new Error(
+          `context accounts: ${JSON.stringify(id)} is not a 12-digit AWS account id (expected "self", "org", or comma-separated account ids)`,
+        );
+      }
+    }
+    accounts = [...new Set(raw)];
+  }
+
+  const accountsExclude = ctx.list('accountsExclude');
+  for (const id of accountsExclude ?? []) {
+    if (!ACCOUNT_ID.test(id) && !OU_ID.test(id)) {
+      throw new Error(
+        `context accountsExclude: ${JSON.stringify(id)} is neither a 12-digit account id nor an OU id (ou-xxxx-xxxxxxxx)`,
+      );
+    }
+    if (OU_ID.test(id) && accounts !== 'org') {
+      throw new Error(
+        `context accountsExclude: OU ${id} can only be excluded when accounts is "org"`,
+      );
+    }
+  }
+  const ous = ctx.list('ous');
+  for (const id of ous ?? []) {
+    if (!OU_ID.test(id)) {
+      throw new Error(
+        `context ous: ${JSON.stringify(id)} is not an OU id (ou- then 4 to 32 of [0-9a-z], a dash, 8 to 32 of [a-z0-9])`,
+      );
+    }
+  }
+  if (ous && accounts !== 'org') throw new Error('context ous: only with accounts=org');
+
+  const organizationId = ctx.string('organizationId');
+  if (organizationId !== undefined && !ORGANIZATION_ID.test(organizationId)) {
+    throw new Error(
+      `context organizationId: ${JSON.stringify(organizationId)} is not an organization id (o- then 10 to 32 of [a-z0-9])`,
+    );
+  }
+  const roleName = ctx.string('roleName');
+  if (roleName !== undefined && !ROLE_NAME.test(roleName)) {
+    throw new Error(
+      `context roleName: ${JSON.stringify(roleName)} is not an IAM role name (1 to 64 of letters, digits and +=,.@_-)`,
+    );
+  }
+  const externalId = ctx.string('externalId');
+  if (externalId !== undefined && !EXTERNAL_ID.test(externalId)) {
+    throw new Error(
+      'context externalId: expected 2 to 1224 of letters, digits and +=,.@:/_- (the value is not shown)',
+    );
+  }
+  const sweepConcurrency = ctx.number('sweepConcurrency', DEFAULT_SWEEP_CONCURRENCY, 1, 64);
+  if (!Number.isInteger(sweepConcurrency)) {
+    throw new Error(`context sweepConcurrency: expected a whole number, got ${sweepConcurrency}`);
+  }
+
+  if (accounts === 'self') {
+    const stray = [
+      'organizationId',
+      'roleName',
+      'externalId',
+      'accountsExclude',
+      'sweepConcurrency',
+    ].filter((k) => ctx.string(k) !== undefined);
+    if (stray.length > 0) {
+      throw new Error(
+        `context ${stray.join(', ')}: only with accounts=org or a list of accounts (accounts is "self")`,
+      );
+    }
+  } else if (!organizationId) {
+    throw new Error(
+      'context accounts: several accounts need organizationId (o-...), the organization whose accounts may send events to the central bus',
+    );
+  }
+
+  return {
+    accounts,
+    organizationId,
+    roleName: roleName ?? DEFAULT_MEMBER_ROLE_NAME,
+    externalId,
+    accountsExclude,
+    ous,
+    sweepConcurrency,
+  };
 }
 
 export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): ZonetrailConfig {
@@ -278,5 +433,6 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
     freshnessLagAlarmSeconds: ctx.number('freshnessLagAlarmSeconds', 900, 60, 86_400),
     logRetentionDays: logRetention(ctx.number('logRetentionDays', 365, 1, 3653)),
     rustLog: ctx.string('rustLog') ?? 'info',
+    organizations: readOrganizations(ctx),
   };
 }

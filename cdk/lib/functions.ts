@@ -1,4 +1,4 @@
-import { Arn, Duration, Stack } from 'aws-cdk-lib';
+import { Arn, Aws, Duration, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
@@ -74,6 +74,7 @@ export class Functions extends Construct {
         queueUrl: queues.records.queueUrl,
         sweepQueueUrl: queues.sweep.queueUrl,
         route53Rps: config.route53Rps,
+        organizations: config.organizations,
         rustLog: config.rustLog,
       }),
       timeout: INGEST_TIMEOUT,
@@ -91,6 +92,7 @@ export class Functions extends Construct {
       environment: writerEnvironment({
         db: database.environment,
         maxConnections: LAMBDA_DB_POOL_SIZE,
+        accountId: Aws.ACCOUNT_ID,
         rustLog: config.rustLog,
       }),
       timeout: WRITER_TIMEOUT,
@@ -128,7 +130,11 @@ export class Functions extends Construct {
       ...inVpc,
       binaryName: 'migrate-lambda',
       description: 'zonetrail schema migrations, run at deploy',
-      environment: migrateEnvironment({ db: database.environment, rustLog: config.rustLog }),
+      environment: migrateEnvironment({
+        db: database.environment,
+        accountId: Aws.ACCOUNT_ID,
+        rustLog: config.rustLog,
+      }),
       timeout: MIGRATE_TIMEOUT,
       memorySize: 256,
     });

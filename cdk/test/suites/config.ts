@@ -51,6 +51,7 @@ describe('configuration', () => {
         RustEnv.dbHost,
         RustEnv.dbName,
         RustEnv.dbMaxConnections,
+        RustEnv.accountId,
         RustEnv.rustLog,
       ],
       Api: [
@@ -62,7 +63,13 @@ describe('configuration', () => {
         RustEnv.rustLog,
         LAMBDA_HTTP_IGNORE_STAGE_IN_PATH,
       ],
-      Migrate: [RustEnv.dbSecretArn, RustEnv.dbHost, RustEnv.dbName, RustEnv.rustLog],
+      Migrate: [
+        RustEnv.dbSecretArn,
+        RustEnv.dbHost,
+        RustEnv.dbName,
+        RustEnv.accountId,
+        RustEnv.rustLog,
+      ],
     };
     const contract = contractVariables();
     for (const [name, vars] of Object.entries(expected) as [FunctionName, string[]][]) {
@@ -79,6 +86,13 @@ describe('configuration', () => {
     const [, ingest] = lambdaFunction(template, 'Ingest');
     assert.equal(ingest.Properties.Environment.Variables[RustEnv.route53Rps], '4');
     assert.equal(ingest.Properties.Environment.Variables[RustEnv.maxMessageBytes], '262144');
+    // Messages without an account id, and zones from before accounts, are the deploying account's.
+    for (const name of ['Writer', 'Migrate'] as const) {
+      const [, fn] = lambdaFunction(template, name);
+      assert.deepEqual(fn.Properties.Environment.Variables[RustEnv.accountId], {
+        Ref: 'AWS::AccountId',
+      });
+    }
   });
 
   it('builds every function for arm64 on provided.al2023 with JSON logs', () => {
