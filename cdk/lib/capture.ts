@@ -39,6 +39,8 @@ export interface CaptureProps {
   /** Set when the account already has a trail that logs management write events. */
   readonly existingTrail?: string;
   readonly accessLogs: s3.IBucket;
+  /** The central bus member accounts forward their Route 53 events to (several accounts). */
+  readonly memberBus?: events.IEventBus;
 }
 
 /**
@@ -52,6 +54,8 @@ export interface CaptureProps {
 export class Capture extends Construct {
   readonly trail?: cloudtrail.Trail;
   readonly changeRule: events.Rule;
+  /** The same pattern on the member accounts' bus, when there is one. */
+  readonly memberChangeRule?: events.Rule;
   readonly sweepSchedule: events.Rule;
 
   constructor(scope: Construct, id: string, props: CaptureProps) {
@@ -71,6 +75,21 @@ export class Capture extends Construct {
         }),
       ],
     });
+
+    if (props.memberBus) {
+      this.memberChangeRule = new events.Rule(this, 'MemberRoute53Changes', {
+        description:
+          'zonetrail: Route 53 changes in member accounts (forwarded to the central bus) to ingest',
+        eventBus: props.memberBus,
+        eventPattern: ROUTE53_CHANGE_PATTERN,
+        targets: [
+          new targets.LambdaFunction(props.ingest, {
+            retryAttempts: 8,
+            maxEventAge: Duration.hours(6),
+          }),
+        ],
+      });
+    }
 
     this.sweepSchedule = new events.Rule(this, 'SweepSchedule', {
       description: 'zonetrail: full sweep of every hosted zone',

@@ -10,6 +10,7 @@ import { Database } from './database';
 import { Functions, INGEST_TIMEOUT, WRITER_TIMEOUT } from './functions';
 import { Network } from './network';
 import { Operations } from './operations';
+import { CentralAccess } from './organizations';
 import { Queues } from './queues';
 import { dashboardConnectSources, Site } from './site';
 
@@ -28,6 +29,8 @@ export class ZonetrailStack extends Stack {
   readonly api: Api;
   readonly capture: Capture;
   readonly operations: Operations;
+  /** Present when ingest reaches other accounts (`accounts` is not `self`). */
+  readonly central?: CentralAccess;
   private readonly zones?: string[];
 
   constructor(scope: Construct, id: string, props: ZonetrailStackProps) {
@@ -88,11 +91,18 @@ export class ZonetrailStack extends Stack {
       },
     });
 
+    if (config.organizations.accounts !== 'self') {
+      this.central = new CentralAccess(this, 'Organization', {
+        config,
+        ingest: this.functions.ingest,
+      });
+    }
     this.capture = new Capture(this, 'Capture', {
       ingest: this.functions.ingest,
       sweepQueue: this.queues.sweep,
       existingTrail: config.existingTrail,
       accessLogs: accessLogs.bucket,
+      memberBus: this.central?.bus,
     });
 
     this.operations = new Operations(this, 'Operations', {
