@@ -1,7 +1,9 @@
-import { type App, Validations } from 'aws-cdk-lib';
+import { type App, Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { CaptureForwarderStack, ROUTE53_EVENTS_REGION } from './capture';
 import { readConfig, type ZonetrailConfig } from './config';
+import { MemberStack } from './member-stack';
+import { ingestRoleName, memberBusArn } from './organizations';
 import { ZonetrailStack } from './zonetrail-stack';
 
 export interface ZonetrailApp {
@@ -9,7 +11,15 @@ export interface ZonetrailApp {
   readonly main: ZonetrailStack;
   /** Present when the main stack is not in us-east-1. */
   readonly forwarder?: CaptureForwarderStack;
+  /** The member accounts' template, when `accounts` is not `self`. */
+  readonly member?: MemberStack;
 }
+
+/**
+ * The stage holding the member template: its stacks are not top-level, so `cdk deploy --all`
+ * leaves them out (they go to member accounts through a StackSet; see docs/deploy.md).
+ */
+export const MEMBER_STAGE = 'Member';
 
 /**
  * The stacks of one deployment, from the app's context. `bin/app.ts` calls this for `cdk`;
@@ -36,6 +46,22 @@ export function buildApp(app: App): ZonetrailApp {
     forwarder.addStackDependency(main);
   }
 
+  let member: MemberStack | undefined;
+  const o = config.organizations;
+  if (o.accounts !== 'self') {
+    const stage = new Stage(app, MEMBER_STAGE);
+    member = new MemberStack(stage, `${config.stackName}Member`, {
+      stackName: `${config.stackName}Member`,
+      description: 'zonetrail member account: read-only Route 53 role and change-event forwarding',
+      centralAccountId: config.account,
+      centralIngestRoleName: ingestRoleName(config),
+      centralEventBusArn: memberBusArn(config),
+      roleName: o.roleName,
+      externalId: o.externalId,
+    });
+    Validations.of(stage).addPlugins(new AwsSolutionsChecks(stage));
+  }
+
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { config, main, forwarder };
+  return { config, main, forwarder, member };
 }

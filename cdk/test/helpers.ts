@@ -16,6 +16,8 @@ export interface Synthesized extends ZonetrailApp {
   readonly app: App;
   readonly template: Template;
   readonly forwarderTemplate?: Template;
+  /** The member accounts' StackSet template, when `accounts` is not `self`. */
+  readonly memberTemplate?: Template;
 }
 
 const cache = new Map<string, Synthesized>();
@@ -52,6 +54,7 @@ export function synth(context: Record<string, unknown> = {}): Synthesized {
     app,
     template: Template.fromStack(built.main),
     forwarderTemplate: built.forwarder ? Template.fromStack(built.forwarder) : undefined,
+    memberTemplate: built.member ? Template.fromStack(built.member) : undefined,
   };
   cache.set(key, result);
   return result;
