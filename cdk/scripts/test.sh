@@ -71,6 +71,7 @@ step "template assertions passed in $(elapsed "$started")"
 
 # --- 4. Offline synth, without building Rust ---------------------------------------------------
 # A region other than us-east-1, so that both stacks (main + us-east-1 forwarder) are checked;
+# then the same with accounts=org, which adds the member template;
 # `lambdaCode=placeholder` stands a stub in for the Rust binaries. cdk-nag runs here too.
 started=$SECONDS
 out=$CDK_DIR/cdk.out
@@ -80,6 +81,17 @@ node_modules/.bin/cdk synth --quiet --no-notices --output "$out" \
   -c lambdaCode=placeholder -c account=111111111111 -c region=eu-west-1 >&2 || fail "cdk synth"
 templates=("$out"/*.template.json)
 [[ ${#templates[@]} -eq 2 ]] || fail "expected 2 templates in $out, found ${#templates[@]}"
+# Again with several accounts (docs/deploy.md, "Several accounts"): the central stack's
+# Organizations parts, and the member template for the StackSet (a stage: assembly-Member/).
+org_out=$out/organization
+node_modules/.bin/cdk synth --quiet --no-notices --output "$org_out" \
+  -c lambdaCode=placeholder -c account=111111111111 -c region=eu-west-1 \
+  -c accounts=org -c organizationId=o-exampleorg1 -c ous=ou-ab12-cd34ef56 \
+  -c externalId=zonetrail-offline-check >&2 || fail "cdk synth (accounts=org)"
+org_templates=("$org_out"/*.template.json "$org_out"/assembly-Member/*.template.json)
+[[ ${#org_templates[@]} -eq 3 ]] ||
+  fail "expected 3 templates (main, forwarder, member) in $org_out, found ${#org_templates[@]}"
+templates+=("${org_templates[@]}")
 step "synthesized ${#templates[@]} templates in $(elapsed "$started")"
 
 # --- Python linters: reuse the harness's venvs, else pinned venvs of our own --------------------

@@ -11,5 +11,6 @@ import './suites/operations';
 import './suites/iam';
 import './suites/config';
 import './suites/compliance';
+import './suites/organizations';
 
 after(removeAssemblies);

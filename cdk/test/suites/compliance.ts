@@ -19,6 +19,13 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
   },
   'no proxy, auto-pause': { dbProxy: 'false', dbMinCapacity: '0' },
   'existing trail': { existingTrail: 'true' },
+  organization: {
+    accounts: 'org',
+    organizationId: 'o-exampleorg1',
+    ous: 'ou-ab12-cd34ef56',
+    externalId: 'zonetrail-check',
+  },
+  'account list': { accounts: '222222222222,333333333333', organizationId: 'o-exampleorg1' },
   'custom domain': {
     siteDomainName: 'zonetrail.example.com',
     siteCertificateArn:
