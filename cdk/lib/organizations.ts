@@ -146,12 +146,13 @@ export class CentralAccess extends Construct {
             { service: 'events', resource: 'event-bus', resourceName: memberBusName(config) },
             stack,
           ),
+          // As in EventBridge's own example: events:source is multivalued (one per entry).
           Condition: {
             StringEquals: {
               'aws:PrincipalOrgID': o.organizationId,
-              'events:source': 'aws.route53',
               'events:detail-type': 'AWS API Call via CloudTrail',
             },
+            'ForAllValues:StringEquals': { 'events:source': ['aws.route53'] },
           },
         },
       ],

@@ -188,9 +188,9 @@ describe('several accounts (Organizations)', () => {
           Condition: {
             StringEquals: {
               'aws:PrincipalOrgID': ORG_ID,
-              'events:source': 'aws.route53',
               'events:detail-type': 'AWS API Call via CloudTrail',
             },
+            'ForAllValues:StringEquals': { 'events:source': ['aws.route53'] },
           },
         },
       ]);
