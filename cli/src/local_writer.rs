@@ -37,7 +37,7 @@ async fn apply_one(db: &DatabaseConnection, body: &str, stats: &mut WriterStats)
                 stats.applied += 1;
                 stats.upserted += applied.records_upserted();
                 stats.tombstoned += applied.records_tombstoned();
-                tracing::debug!(kind = applied.kind, zone = %applied.zone_id, "applied");
+                tracing::debug!(kind = applied.kind, zone = ?applied.zone_id, "applied");
                 return;
             }
             // The in-process queue is FIFO: a sweep's pages come before its sweep_done, so an

@@ -35,7 +35,11 @@ pub fn check_event(event: &Value) {
         "an event observation is the end of its second"
     );
     for message in &plan.messages {
-        assert_eq!(message.zone_id(), &plan.zone_id, "a message for another zone than the event's");
+        assert_eq!(
+            message.zone_id(),
+            Some(&plan.zone_id),
+            "a message for another zone than the event's"
+        );
         if let Message::Records(records) = message {
             for upsert in &records.upserts {
                 assert_eq!(

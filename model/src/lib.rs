@@ -4,6 +4,7 @@
 //! [`RecordKey`] can only hold values that follow Route 53's rules, so the ingest, the
 //! writer and the API never re-check them.
 
+mod account;
 pub mod db;
 pub mod emf;
 pub mod entity;
@@ -15,9 +16,10 @@ pub mod telemetry;
 pub mod testing;
 mod zone;
 
+pub use account::{AccountId, AccountIdError};
 pub use message::{
-    Envelope, Message, MessageError, Origin, RecordsMessage, SweepDone, ZoneChange, ZoneMessage,
-    split_records,
+    AccountState, AccountStatus, Envelope, Message, MessageError, Origin, RecordsMessage,
+    SweepDone, ZoneChange, ZoneMessage, ZonesListed, split_records,
 };
 pub use name::{NameError, RecordName};
 pub use record::{

@@ -2,10 +2,16 @@
 //!
 //! Every message is a JSON object with `"v": 1`, a `kind` and `observed_at`. The ingest
 //! produces them, the writer applies them; nothing else is shared between the two stages.
+//!
+//! Every message names the AWS account it is about in `account_id`. The field was added to
+//! v1 without a version change: a message without it belongs to the default account (the
+//! credentials' own; the writer's `ZONETRAIL_ACCOUNT_ID`).
 
 use serde::{Deserialize, Serialize};
 
-use crate::{HostedZone, RecordKey, RecordName, RecordSet, RecordType, Timestamp, ZoneId};
+use crate::{
+    AccountId, HostedZone, RecordKey, RecordName, RecordSet, RecordType, Timestamp, ZoneId,
+};
 
 pub const VERSION: u32 = 1;
 
@@ -53,6 +59,9 @@ impl DeletedKey {
 /// Record sets of one zone observed present (`upserts`) and/or absent (`deletes`).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordsMessage {
+    /// The account that owns the zone; `None`: the default account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
     pub zone_id: ZoneId,
     pub observed_at: Timestamp,
     pub origin: Origin,
@@ -73,6 +82,9 @@ pub enum ZoneChange {
 /// A hosted zone observed present or deleted.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZoneMessage {
+    /// The account that owns the zone; `None`: the default account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
     pub zone_id: ZoneId,
     pub observed_at: Timestamp,
     pub origin: Origin,
@@ -82,6 +94,9 @@ pub struct ZoneMessage {
 /// One zone's sweep has sent all its pages.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SweepDone {
+    /// The account that owns the zone; `None`: the default account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
     pub zone_id: ZoneId,
     pub sweep_id: String,
     pub started_at: Timestamp,
@@ -91,12 +106,77 @@ pub struct SweepDone {
     pub record_sets: u64,
 }
 
+/// One account's complete list of hosted zones, as a sweep listed them. The writer tombstones
+/// every live zone of the account that is missing from `zone_ids` and was not observed after
+/// `started_at`, with its records. A sweep that could not list every zone of an account sends
+/// none: failing to read an account never deletes its inventory.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZonesListed {
+    pub account_id: AccountId,
+    pub sweep_id: String,
+    /// Taken before the first ListHostedZones call of the listing.
+    pub started_at: Timestamp,
+    /// When the last page of the listing was read.
+    pub observed_at: Timestamp,
+    pub zone_ids: Vec<ZoneId>,
+}
+
+/// How reading an account went.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AccountState {
+    /// Every zone was listed and swept.
+    Ok,
+    /// Assume-role was refused, or Route 53 answered AccessDenied.
+    AccessDenied,
+    /// Anything else: throttled out, a zone that failed, a network error.
+    Error,
+}
+
+impl AccountState {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            AccountState::Ok => "ok",
+            AccountState::AccessDenied => "access_denied",
+            AccountState::Error => "error",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "ok" => Some(AccountState::Ok),
+            "access_denied" => Some(AccountState::AccessDenied),
+            "error" => Some(AccountState::Error),
+            _ => None,
+        }
+    }
+}
+
+/// The outcome of one account's sweep (or of an attempt to reach it). The writer keeps the
+/// latest per account by `observed_at`; an older status delivered late changes nothing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountStatus {
+    pub account_id: AccountId,
+    /// The account's name in AWS Organizations, when it gives one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    pub sweep_id: String,
+    /// When the attempt ended.
+    pub observed_at: Timestamp,
+    pub status: AccountState,
+    /// Why, for `access_denied` and `error`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Message {
     Records(RecordsMessage),
     Zone(ZoneMessage),
     SweepDone(SweepDone),
+    ZonesListed(ZonesListed),
+    AccountStatus(AccountStatus),
 }
 
 /// The message on the wire: `{"v": 1, "kind": ..., ...}`.
@@ -118,11 +198,24 @@ pub enum MessageError {
 }
 
 impl Message {
-    pub fn zone_id(&self) -> &ZoneId {
+    /// The zone a message is about; `None` for the account-wide kinds.
+    pub fn zone_id(&self) -> Option<&ZoneId> {
         match self {
-            Message::Records(m) => &m.zone_id,
-            Message::Zone(m) => &m.zone_id,
-            Message::SweepDone(m) => &m.zone_id,
+            Message::Records(m) => Some(&m.zone_id),
+            Message::Zone(m) => Some(&m.zone_id),
+            Message::SweepDone(m) => Some(&m.zone_id),
+            Message::ZonesListed(_) | Message::AccountStatus(_) => None,
+        }
+    }
+
+    /// The account a message names; `None`: the default account.
+    pub fn account_id(&self) -> Option<&AccountId> {
+        match self {
+            Message::Records(m) => m.account_id.as_ref(),
+            Message::Zone(m) => m.account_id.as_ref(),
+            Message::SweepDone(m) => m.account_id.as_ref(),
+            Message::ZonesListed(m) => Some(&m.account_id),
+            Message::AccountStatus(m) => Some(&m.account_id),
         }
     }
 
@@ -131,6 +224,8 @@ impl Message {
             Message::Records(m) => m.observed_at,
             Message::Zone(m) => m.observed_at,
             Message::SweepDone(m) => m.observed_at,
+            Message::ZonesListed(m) => m.observed_at,
+            Message::AccountStatus(m) => m.observed_at,
         }
     }
 
@@ -139,6 +234,8 @@ impl Message {
             Message::Records(_) => "records",
             Message::Zone(_) => "zone",
             Message::SweepDone(_) => "sweep_done",
+            Message::ZonesListed(_) => "zones_listed",
+            Message::AccountStatus(_) => "account_status",
         }
     }
 
@@ -229,6 +326,7 @@ mod tests {
 
     fn message(n: usize, values: usize) -> RecordsMessage {
         RecordsMessage {
+            account_id: None,
             zone_id: ZoneId::parse("Z0123456789ABC").unwrap(),
             observed_at: Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
             origin: Origin::Sweep { sweep_id: "s1".into(), page: 3 },
@@ -270,6 +368,7 @@ mod tests {
         let zone = ZoneId::parse("Z1").unwrap();
         let kinds = [
             Message::Zone(ZoneMessage {
+                account_id: Some(AccountId::parse("111122223333").unwrap()),
                 zone_id: zone.clone(),
                 observed_at: at,
                 origin: Origin::Event {
@@ -281,17 +380,51 @@ mod tests {
                 change: ZoneChange::Deleted,
             }),
             Message::SweepDone(SweepDone {
-                zone_id: zone,
+                account_id: None,
+                zone_id: zone.clone(),
                 sweep_id: "s".into(),
                 started_at: at,
                 observed_at: at,
                 pages: 2,
                 record_sets: 600,
             }),
+            Message::ZonesListed(ZonesListed {
+                account_id: AccountId::parse("111122223333").unwrap(),
+                sweep_id: "s".into(),
+                started_at: at,
+                observed_at: at,
+                zone_ids: vec![zone],
+            }),
+            Message::AccountStatus(AccountStatus {
+                account_id: AccountId::parse("111122223333").unwrap(),
+                account_name: Some("network".into()),
+                sweep_id: "s".into(),
+                observed_at: at,
+                status: AccountState::AccessDenied,
+                error: Some("AssumeRole refused".into()),
+            }),
         ];
         for m in kinds {
             assert_eq!(Message::from_json(&m.to_json()).unwrap(), m);
         }
+    }
+
+    #[test]
+    fn account_id_is_optional_and_checked() {
+        // A v1 message from before accounts: no account_id, the default account.
+        let old = r#"{"v":1,"kind":"sweep_done","zone_id":"Z1","sweep_id":"s","started_at":"2026-01-02T03:04:05Z","observed_at":"2026-01-02T03:04:05Z","pages":0,"record_sets":0}"#;
+        assert_eq!(Message::from_json(old).unwrap().account_id(), None);
+        let with = old.replace(r#""zone_id""#, r#""account_id":"012345678901","zone_id""#);
+        assert_eq!(
+            Message::from_json(&with).unwrap().account_id().unwrap().as_str(),
+            "012345678901"
+        );
+        let bad = old.replace(r#""zone_id""#, r#""account_id":"12345","zone_id""#);
+        let err = Message::from_json(&bad).unwrap_err().to_string();
+        assert!(err.contains("\"12345\" is not an AWS account id"), "{err}");
+        // Serialising without an account leaves the field out, as before.
+        let json = Message::Records(message(1, 1)).to_json();
+        assert!(!json.contains("account_id"));
     }
 
     #[test]
@@ -358,6 +491,7 @@ mod tests {
         #[test]
         fn records_messages_round_trip(upserts in prop::collection::vec(arb_record(), 0..20), micros in 0i64..4_000_000_000_000_000, page in 0u32..10_000) {
             let m = Message::Records(RecordsMessage {
+                account_id: None,
                 zone_id: ZoneId::parse("Z0123").unwrap(),
                 observed_at: Utc.timestamp_micros(micros).unwrap(),
                 origin: Origin::Sweep { sweep_id: "sweep".into(), page },
@@ -370,6 +504,7 @@ mod tests {
         #[test]
         fn split_round_trips(upserts in prop::collection::vec(arb_record(), 1..60), limit in 1_500usize..20_000) {
             let m = RecordsMessage {
+                account_id: None,
                 zone_id: ZoneId::parse("Z0123").unwrap(),
                 observed_at: Utc.timestamp_micros(1).unwrap(),
                 origin: Origin::Sweep { sweep_id: "sweep".into(), page: 1 },

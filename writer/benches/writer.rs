@@ -84,6 +84,7 @@ fn sweep(
     let mut bodies = Vec::new();
     for (p, chunk) in records.chunks(per_page).enumerate() {
         let m = RecordsMessage {
+            account_id: None,
             zone_id: zone.clone(),
             observed_at: start + Duration::milliseconds(250 * (p as i64 + 1)),
             origin: Origin::Sweep { sweep_id: sweep_id.into(), page: p as u32 },
@@ -93,6 +94,7 @@ fn sweep(
         bodies.push(Message::Records(m).to_json());
     }
     let done = Message::SweepDone(SweepDone {
+        account_id: None,
         zone_id: zone.clone(),
         sweep_id: sweep_id.into(),
         started_at: start,
@@ -247,6 +249,7 @@ async fn decision(n: usize, late_events: usize, late_sweeps: usize) {
         let events: Vec<String> = (0..late_events)
             .map(|i| {
                 Message::Records(RecordsMessage {
+                    account_id: None,
                     zone_id: zone.clone(),
                     observed_at: t0 - Duration::hours(1) + Duration::milliseconds(i as i64),
                     origin: Origin::Event {
@@ -294,6 +297,7 @@ async fn run(n: usize) {
         let db = fresh_db().await;
         let records: Vec<RecordSet> = (0..20_000).map(|i| record(i, 0)).collect();
         let full = RecordsMessage {
+            account_id: None,
             zone_id: zone.clone(),
             observed_at: now - Duration::hours(1),
             origin: Origin::Sweep { sweep_id: "mem".into(), page: 0 },
@@ -340,6 +344,7 @@ async fn run(n: usize) {
     // Page sizes: Route 53's 300, and as many as fit the queue's 1 MiB limit.
     let per_mib = split_records(
         RecordsMessage {
+            account_id: None,
             zone_id: zone.clone(),
             observed_at: now,
             origin: Origin::Sweep { sweep_id: "x".repeat(36), page: 99_999 },

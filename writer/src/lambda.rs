@@ -117,7 +117,7 @@ where
                 metrics.freshness_lag_seconds.push(lag.max(0.0));
                 tracing::info!(
                     kind = applied.kind,
-                    zone = %applied.zone_id,
+                    zone = ?applied.zone_id,
                     created = applied.counts.created,
                     updated = applied.counts.updated,
                     tombstoned = applied.counts.tombstoned,

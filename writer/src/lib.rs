@@ -126,7 +126,8 @@ pub const HORIZON_DAYS: i64 = sequence::HORIZON.num_days();
 pub struct Applied {
     /// `records`, `zone` or `sweep_done`.
     pub kind: &'static str,
-    pub zone_id: ZoneId,
+    /// `None` for the account-wide kinds (`zones_listed`, `account_status`).
+    pub zone_id: Option<ZoneId>,
     pub observed_at: Timestamp,
     pub counts: Counts,
     /// For `sweep_done`: `true` when this delivery reconciled the sweep, `false` when it had
@@ -226,7 +227,7 @@ where
     let txn = db.begin_with_options(txn_options).await?;
     let mut applied = Applied {
         kind: message.kind(),
-        zone_id: message.zone_id().clone(),
+        zone_id: message.zone_id().cloned(),
         observed_at: message.observed_at(),
         counts: Counts::default(),
         reconciled: None,
@@ -268,6 +269,12 @@ async fn run(
             sweep::SweepStatus::AlreadyReconciled => applied.reconciled = Some(false),
             sweep::SweepStatus::Incomplete(retry) => return Ok(Some(retry)),
         },
+        Message::ZonesListed(_) | Message::AccountStatus(_) => {
+            return Err(ApplyError::Invalid(format!(
+                "this writer does not apply {} messages yet",
+                message.kind()
+            )));
+        }
     }
     Ok(None)
 }

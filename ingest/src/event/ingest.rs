@@ -66,6 +66,7 @@ async fn apply(state: &State, plan: EventPlan) -> Result<EventOutcome, EventErro
                         reason,
                     })?;
                 messages.push(Message::Zone(ZoneMessage {
+                    account_id: None,
                     zone_id: zone_id.clone(),
                     observed_at,
                     origin,

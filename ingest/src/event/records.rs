@@ -28,6 +28,7 @@ pub(super) fn change_resource_record_sets(call: &Call<'_>) -> Result<EventPlan, 
         Ok(changes) => {
             let (upserts, deletes) = final_state(changes);
             plan.messages.push(Message::Records(RecordsMessage {
+                account_id: None,
                 zone_id,
                 observed_at: call.observed_at,
                 origin: call.origin.clone(),

@@ -61,6 +61,7 @@ pub(super) fn create_hosted_zone(call: &Call<'_>) -> Result<EventPlan, DecodeErr
 
     let mut plan = call.plan(id.clone());
     plan.messages.push(Message::Zone(ZoneMessage {
+        account_id: None,
         zone_id: id.clone(),
         observed_at: call.observed_at,
         origin: call.origin.clone(),
@@ -77,6 +78,7 @@ pub(super) fn delete_hosted_zone(call: &Call<'_>) -> Result<EventPlan, DecodeErr
     let zone_id = call.zone_id("id")?;
     let mut plan = call.plan(zone_id.clone());
     plan.messages.push(Message::Zone(ZoneMessage {
+        account_id: None,
         zone_id,
         observed_at: call.observed_at,
         origin: call.origin.clone(),

@@ -205,6 +205,7 @@ impl<'a> Sweeper<'a> {
         let zone_id = zone.id.clone();
         self.progress.report(ProgressEvent::ZoneStarted { zone: zone.clone() });
         let message = Message::Zone(ZoneMessage {
+            account_id: None,
             zone_id: zone_id.clone(),
             observed_at,
             origin: Origin::Sweep { sweep_id: sweep_id.to_owned(), page: 0 },

@@ -5,6 +5,9 @@ use sea_orm::entity::prelude::*;
 pub struct Model {
     #[sea_orm(primary_key, auto_increment = false)]
     pub id: String,
+    /// The AWS account that owns the zone; `None` for a zone written before accounts existed
+    /// and not observed since.
+    pub account_id: Option<String>,
     pub name: String,
     pub private_zone: bool,
     pub comment: Option<String>,

@@ -1,4 +1,5 @@
 //! sea-orm entities for the tables the `migration` crate creates.
+pub mod accounts;
 pub mod hosted_zones;
 pub mod observation_origins;
 pub mod record_changes;

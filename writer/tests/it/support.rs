@@ -87,6 +87,7 @@ pub fn event(
     deletes: Vec<DeletedKey>,
 ) -> Message {
     Message::Records(RecordsMessage {
+        account_id: None,
         zone_id: zone.clone(),
         observed_at: at,
         origin: Origin::Event {
@@ -108,6 +109,7 @@ pub fn page(
     upserts: Vec<RecordSet>,
 ) -> Message {
     Message::Records(RecordsMessage {
+        account_id: None,
         zone_id: zone.clone(),
         observed_at: at,
         origin: Origin::Sweep { sweep_id: sweep.into(), page },
@@ -125,6 +127,7 @@ pub fn done(
     record_sets: u64,
 ) -> Message {
     Message::SweepDone(SweepDone {
+        account_id: None,
         zone_id: zone.clone(),
         sweep_id: sweep.into(),
         started_at: started,
@@ -136,6 +139,7 @@ pub fn done(
 
 pub fn zone_present(zone: &ZoneId, at: Timestamp, comment: &str) -> Message {
     Message::Zone(ZoneMessage {
+        account_id: None,
         zone_id: zone.clone(),
         observed_at: at,
         origin: Origin::Sweep { sweep_id: "zones".into(), page: 0 },
@@ -152,6 +156,7 @@ pub fn zone_present(zone: &ZoneId, at: Timestamp, comment: &str) -> Message {
 
 pub fn zone_deleted(zone: &ZoneId, at: Timestamp, id: &str) -> Message {
     Message::Zone(ZoneMessage {
+        account_id: None,
         zone_id: zone.clone(),
         observed_at: at,
         origin: Origin::Event {
@@ -318,6 +323,7 @@ pub fn for_zone(m: &Message, zone: &ZoneId) -> Message {
             }
         }
         Message::SweepDone(d) => d.zone_id = zone.clone(),
+        Message::ZonesListed(_) | Message::AccountStatus(_) => {}
     }
     m
 }
