@@ -58,6 +58,9 @@ pub struct IngestConfig {
     /// Largest queue message body (`ZONETRAIL_MAX_MESSAGE_BYTES`).
     pub max_message_bytes: usize,
     pub sweep: SweepSettings,
+    /// Which accounts, and how to reach them (`ZONETRAIL_ACCOUNTS` and the rest; see
+    /// [`crate::accounts`]).
+    pub scope: crate::accounts::ScopeSettings,
 }
 
 impl Default for IngestConfig {
@@ -67,6 +70,7 @@ impl Default for IngestConfig {
             sweep_queue_url: None,
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             sweep: SweepSettings::default(),
+            scope: crate::accounts::ScopeSettings::default(),
         }
     }
 }
@@ -83,6 +87,7 @@ impl IngestConfig {
         let mut config = Self {
             queue_url: non_empty("ZONETRAIL_QUEUE_URL"),
             sweep_queue_url: non_empty("ZONETRAIL_SWEEP_QUEUE_URL"),
+            scope: crate::accounts::ScopeSettings::from_lookup(&lookup)?,
             ..Self::default()
         };
         if let Some(raw) = non_empty("ZONETRAIL_ROUTE53_RPS") {

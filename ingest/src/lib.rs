@@ -11,6 +11,7 @@
 //! Callers build a [`State`] once and call [`sweep_all`], [`sweep_zone`], [`ingest_event`]
 //! or [`lambda::handle`].
 
+pub mod accounts;
 pub mod config;
 pub mod event;
 pub mod lambda;
@@ -24,6 +25,9 @@ mod state;
 #[cfg(feature = "fake-route53")]
 pub mod fake_route53;
 
+pub use accounts::{
+    Account, Accounts, AccountsError, AccountsSetting, OuId, ScopeSettings, is_access_denied,
+};
 pub use config::{ConfigError, IngestConfig, SweepSettings};
 pub use event::{DecodeError, EventError, EventOutcome, ingest_event};
 pub use queue::{MemoryQueue, MemoryReceiver, Queue, QueueError, SqsQueue};

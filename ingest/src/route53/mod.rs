@@ -44,6 +44,16 @@ pub enum CallError {
     GaveUp { operation: String, attempts: u32, last: String },
     #[error("{operation} failed: {message}")]
     Rejected { operation: String, message: String },
+    /// The account cannot be read (Route 53 or assume-role refused): status `access_denied`.
+    #[error("{operation}: access denied ({message})")]
+    AccessDenied { operation: String, message: String },
+}
+
+impl CallError {
+    /// Whether the account cannot be read (see [`crate::accounts::is_access_denied`]).
+    pub fn is_access_denied(&self) -> bool {
+        matches!(self, Self::AccessDenied { .. })
+    }
 }
 
 /// Paces and retries the Route 53 calls of one sweep, and counts them.
@@ -121,6 +131,12 @@ impl Route53 {
                 }
                 Failure::Fatal(message) => {
                     return Err(CallError::Rejected { operation: operation.to_owned(), message });
+                }
+                Failure::AccessDenied(message) => {
+                    return Err(CallError::AccessDenied {
+                        operation: operation.to_owned(),
+                        message,
+                    });
                 }
             }
         }

@@ -19,6 +19,10 @@ pub enum Failure {
     Retryable(String),
     /// The hosted zone does not exist (any more).
     NotFound(String),
+    /// The account cannot be read: Route 53 answered AccessDenied (or 403), or the credentials
+    /// for it could not be had because assume-role was refused. Not retried; the account's
+    /// status is `access_denied`.
+    AccessDenied(String),
     /// Anything else: retrying would get the same answer.
     Fatal(String),
 }
@@ -28,6 +32,18 @@ where
     E: ProvideErrorMetadata + std::error::Error + 'static,
 {
     let describe = || DisplayErrorContext(err).to_string();
+    // Credentials that could not be had (an assume-role refused) surface before anything is
+    // sent, as a dispatch or construction failure with a CredentialsError source: another
+    // attempt would be refused again.
+    if matches!(err, SdkError::DispatchFailure(_) | SdkError::ConstructionFailure(_))
+        && let Some(credentials) = credentials_error(err)
+    {
+        return if crate::accounts::credentials_refused(credentials) {
+            Failure::AccessDenied(describe())
+        } else {
+            Failure::Fatal(describe())
+        };
+    }
     match err {
         SdkError::TimeoutError(_) | SdkError::DispatchFailure(_) | SdkError::ResponseError(_) => {
             Failure::Retryable(describe())
@@ -39,12 +55,28 @@ where
                 Failure::Retryable(format!("{} (HTTP {status})", describe()))
             } else if code == "NoSuchHostedZone" {
                 Failure::NotFound(describe())
+            } else if crate::accounts::denied_code(code, status) {
+                Failure::AccessDenied(describe())
             } else {
                 Failure::Fatal(describe())
             }
         }
         _ => Failure::Fatal(describe()),
     }
+}
+
+/// The credentials failure somewhere in `err`'s source chain, if any.
+fn credentials_error<'a>(
+    err: &'a (dyn std::error::Error + 'static),
+) -> Option<&'a aws_credential_types::provider::error::CredentialsError> {
+    let mut next = err.source();
+    while let Some(source) = next {
+        if let Some(found) = source.downcast_ref() {
+            return Some(found);
+        }
+        next = source.source();
+    }
+    None
 }
 
 /// Full jitter (AWS Architecture Blog, "Exponential Backoff And Jitter"): the `retry`-th
@@ -97,7 +129,7 @@ mod tests {
     fn a_missing_zone_and_a_bad_request_are_not_retried() {
         assert!(matches!(answer(404, "NoSuchHostedZone"), Failure::NotFound(_)));
         assert!(matches!(answer(400, "InvalidInput"), Failure::Fatal(_)));
-        assert!(matches!(answer(403, "AccessDenied"), Failure::Fatal(_)));
+        assert!(matches!(answer(403, "AccessDenied"), Failure::AccessDenied(_)));
     }
 
     #[test]
