@@ -19,6 +19,8 @@ ACTORS = [
      "agent": "APN/1.0 HashiCorp/1.0 Terraform/1.9.8 (+https://www.terraform.io) terraform-provider-aws/5.80.0"},
     {"type": "AssumedRole", "role": "AWSReservedSSO_NetworkAdmin_4f2a1b9c0d3e", "session": "bob@acme-corp.com",
      "agent": "AWS Internal"},
+    {"type": "AssumedRole", "role": "AWSReservedSSO_PlatformEngineer_9c1d7e3b5a2f", "session": "carol@acme-corp.com",
+     "agent": "aws-cli/2.22.4 Python/3.12.6 Darwin/24.1.0 exe/arm64"},
     {"type": "AssumedRole", "role": "external-dns-prod", "session": "1732290000123456789",
      "agent": "aws-sdk-go-v2/1.32.6 os/linux lang/go#1.23.4 md/GOOS#linux md/GOARCH#amd64 api/route53#1.46.3"},
     {"type": "AssumedRole", "role": "certbot-dns01", "session": "i-0abc123def4567890",
@@ -34,14 +36,14 @@ def actor(name):
     raise KeyError(name)
 
 
-def user_identity(who, now):
+def user_identity(who, now, account=ACCOUNT_ID):
     key = "ASIA" + uuid.uuid4().hex[:16].upper()
     if who["type"] == "IAMUser":
         return {
             "type": "IAMUser",
             "principalId": "AIDA" + uuid.uuid4().hex[:17].upper(),
-            "arn": f"arn:aws:iam::{ACCOUNT_ID}:user/{who['name']}",
-            "accountId": ACCOUNT_ID,
+            "arn": f"arn:aws:iam::{account}:user/{who['name']}",
+            "accountId": account,
             "accessKeyId": "AKIA" + uuid.uuid4().hex[:16].upper(),
             "userName": who["name"],
         }
@@ -50,15 +52,15 @@ def user_identity(who, now):
     return {
         "type": "AssumedRole",
         "principalId": f"{role_id}:{who['session']}",
-        "arn": f"arn:aws:sts::{ACCOUNT_ID}:assumed-role/{who['role']}/{who['session']}",
-        "accountId": ACCOUNT_ID,
+        "arn": f"arn:aws:sts::{account}:assumed-role/{who['role']}/{who['session']}",
+        "accountId": account,
         "accessKeyId": key,
         "sessionContext": {
             "sessionIssuer": {
                 "type": "Role",
                 "principalId": role_id,
-                "arn": f"arn:aws:iam::{ACCOUNT_ID}:role/{who['role']}",
-                "accountId": ACCOUNT_ID,
+                "arn": f"arn:aws:iam::{account}:role/{who['role']}",
+                "accountId": account,
                 "userName": who["role"],
             },
             "webIdFederationData": {},
@@ -82,11 +84,13 @@ def submitted_at(now):
     return f"{now.strftime('%b')} {now.day}, {now.year} {hour}:{now.strftime('%M:%S')} {'AM' if now.hour < 12 else 'PM'}"
 
 
-def change_event(zone_id, change_batch, who, change_info=None, now=None):
+def change_event(zone_id, change_batch, who, change_info=None, now=None, account=ACCOUNT_ID):
     """The EventBridge event for one successful ChangeResourceRecordSets call.
 
     `change_batch` is the boto3 `ChangeBatch` that was sent; `change_info` the call's
-    `ChangeInfo` answer (its id appears in responseElements).
+    `ChangeInfo` answer (its id appears in responseElements). `account` is the zone's account:
+    the caller's, the CloudTrail recipient's and the envelope's (a member account's event
+    reaches the central bus with its own account in the envelope).
     """
     now = now or datetime.datetime.now(datetime.timezone.utc)
     event_time = now.strftime("%Y-%m-%dT%H:%M:%SZ")
@@ -95,7 +99,7 @@ def change_event(zone_id, change_batch, who, change_info=None, now=None):
     change_id = (change_info or {}).get("Id") or f"/change/C{uuid.uuid4().hex[:12].upper()}"
     detail = {
         "eventVersion": "1.09",
-        "userIdentity": user_identity(who, now),
+        "userIdentity": user_identity(who, now, account),
         "eventTime": event_time,
         "eventSource": "route53.amazonaws.com",
         "eventName": "ChangeResourceRecordSets",
@@ -121,7 +125,7 @@ def change_event(zone_id, change_batch, who, change_info=None, now=None):
         "eventType": "AwsApiCall",
         "apiVersion": "2013-04-01",
         "managementEvent": True,
-        "recipientAccountId": ACCOUNT_ID,
+        "recipientAccountId": account,
         "eventCategory": "Management",
     }
     return {
@@ -129,7 +133,7 @@ def change_event(zone_id, change_batch, who, change_info=None, now=None):
         "id": str(uuid.uuid4()),
         "detail-type": "AWS API Call via CloudTrail",
         "source": "aws.route53",
-        "account": ACCOUNT_ID,
+        "account": account,
         "time": event_time,
         "region": "us-east-1",
         "resources": [],

@@ -5,6 +5,10 @@ of the emulator, then the matching CloudTrail event posted to `zonetrail up`'s
 Usage: drive.py --endpoint AWS_URL --api ZONETRAIL_URL [--interval S] [--count N]
                 [--latency-report] [--quiet]
 
+When the emulator holds an AWS Organization (seed.py --organization) and zonetrail's
+/api/accounts lists its member accounts, some changes are made in those accounts (through the
+role Organizations creates in each), and their events carry the member's account id.
+
 One status line per change. With --count it stops after N changes; with --latency-report it
 ends with event-to-visible percentiles and a machine-readable `RESULT ...` line. SIGINT or
 SIGTERM stop it between two changes, so no change is left half made.
@@ -50,6 +54,17 @@ class Api:
         except urllib.error.HTTPError as e:
             return e.code, json.loads(e.read() or b"{}")
 
+    def accounts(self):
+        """The ids of the accounts zonetrail lists (GET /api/accounts), or None when this
+        zonetrail has no such route."""
+        try:
+            with urllib.request.urlopen(f"{self.base}/api/accounts", timeout=10) as resp:
+                return [a["account_id"] for a in json.loads(resp.read())["items"]]
+        except urllib.error.HTTPError as e:
+            if e.code == 404:
+                return None
+            raise
+
     def records(self, zone_id, name, rtype):
         query = urllib.parse.urlencode({"zone": zone_id, "name": name, "type": rtype, "limit": 100})
         with urllib.request.urlopen(f"{self.base}/api/records?{query}", timeout=10) as resp:
@@ -68,15 +83,17 @@ def matches(item, want):
     return all(checks[k] == v for k, v in want.items())
 
 
-def visible(api, zone_id, expect):
-    """True when every expected key shows its expected state (None: absent)."""
+def visible(api, zone_id, expect, account=None):
+    """True when every expected key shows its expected state (None: absent), in the zone's
+    account when the API gives one."""
     by_key = collections.defaultdict(list)
     for (name, rtype, set_id), want in expect.items():
         by_key[(name, rtype)].append((set_id, want))
     for (name, rtype), wants in by_key.items():
         items = api.records(zone_id, name, rtype)
         for set_id, want in wants:
-            found = [i for i in items if i.get("set_identifier") == set_id]
+            found = [i for i in items if i.get("set_identifier") == set_id
+                     and (account is None or i.get("account_id", account) == account)]
             if want is None:
                 if found:
                     return False
@@ -103,43 +120,91 @@ def key(record):
     return (record["Name"].lower(), record["Type"], record.get("SetIdentifier"))
 
 
+def client_args(endpoint, credentials=None):
+    """boto3 client arguments: the emulator's dummy keys (the management account), or an
+    assumed role's credentials (that role's account)."""
+    keys = {"aws_access_key_id": "testing", "aws_secret_access_key": "testing"}
+    if credentials:
+        keys = {"aws_access_key_id": credentials["AccessKeyId"], "aws_secret_access_key": credentials["SecretAccessKey"],
+                "aws_session_token": credentials["SessionToken"]}
+    return {"endpoint_url": endpoint, "region_name": "us-east-1", **keys}
+
+
 class Driver:
     def __init__(self, endpoint, api, rand):
-        self.route53 = boto3.client("route53", endpoint_url=endpoint, region_name="us-east-1",
-                                    aws_access_key_id="testing", aws_secret_access_key="testing")
+        self.route53 = boto3.client("route53", **client_args(endpoint))
         self.api = api
         self.rand = rand
-        self.zones = {}
-        marker = {}
-        while True:
-            out = self.route53.list_hosted_zones(**marker)
-            for z in out["HostedZones"]:
-                self.zones[z["Name"].lower()] = z["Id"].removeprefix("/hostedzone/")
-            if not out.get("IsTruncated"):
-                break
-            marker = {"Marker": out["NextMarker"]}
+        self.zones = self.list_zones(self.route53)
         for needed in ("acme-corp.com.", "dev.acme-corp.com.", "internal.acme-corp.com."):
             if needed not in self.zones:
                 raise SystemExit(f"error: zone {needed} not found at {endpoint}: run seed.py first")
         self.main = self.zones["acme-corp.com."]
         self.dev = self.zones["dev.acme-corp.com."]
         self.internal = self.zones["internal.acme-corp.com."]
-        self.simple = {zid: self.simple_records(zid) for zid in (self.main, self.internal)}
+        self.simple = {zid: self.simple_records(self.route53, zid) for zid in (self.main, self.internal)}
         self.challenges = collections.deque()
-        self.previews = collections.deque(r["Name"] for r in self.simple_records(self.dev)
+        self.previews = collections.deque(r["Name"] for r in self.simple_records(self.route53, self.dev)
                                           if r["Name"].startswith("pr-") and r["Type"] == "CNAME")
         self.next_preview = 5000
         self.touched = {}
+        # Each zone's account and the client that writes it.
+        self.account_of = {zid: cloudtrail.ACCOUNT_ID for zid in self.zones.values()}
+        self.clients = {cloudtrail.ACCOUNT_ID: self.route53}
+        self.member_simple, self.payments_api = [], None
+        self.members = self.member_accounts(endpoint)
         self.kinds = [self.weighted_shift, self.acme_challenge, self.ttl_change, self.failover_flip,
                       self.preview_env, self.challenge_cleanup, self.ttl_change, self.preview_teardown,
                       self.geo_move]
+        if self.members:
+            # A member account's change every few turns, the first one early.
+            self.kinds[2:2] = [self.member_ttl_change]
+            self.kinds[7:7] = [self.payments_shift]
         self.turn = 0
+
+    def list_zones(self, route53):
+        zones, marker = {}, {}
+        while True:
+            out = route53.list_hosted_zones(**marker)
+            for z in out["HostedZones"]:
+                zones[z["Name"].lower()] = z["Id"].removeprefix("/hostedzone/")
+            if not out.get("IsTruncated"):
+                return zones
+            marker = {"Marker": out["NextMarker"]}
+
+    def member_accounts(self, endpoint):
+        """The organization's member accounts that zonetrail inventories (its /api/accounts
+        lists them), each reached through the role Organizations creates in it: {id: name}.
+        None when the emulator has no organization or zonetrail lists no other account."""
+        listed = self.api.accounts()
+        org = boto3.client("organizations", **client_args(endpoint))
+        try:
+            accounts = {a["Id"]: a["Name"] for page in org.get_paginator("list_accounts").paginate()
+                        for a in page["Accounts"] if a["Status"] == "ACTIVE"}
+        except org.exceptions.AWSOrganizationsNotInUseException:
+            return {}
+        members = {i: n for i, n in accounts.items() if i != cloudtrail.ACCOUNT_ID and i in (listed or ())}
+        sts = boto3.client("sts", **client_args(endpoint))
+        for account_id in members:
+            credentials = sts.assume_role(RoleArn=f"arn:aws:iam::{account_id}:role/OrganizationAccountAccessRole",
+                                          RoleSessionName="zonetrail-demo-driver")["Credentials"]
+            route53 = boto3.client("route53", **client_args(endpoint, credentials))
+            self.clients[account_id] = route53
+            for name, zone_id in self.list_zones(route53).items():
+                self.account_of[zone_id] = account_id
+                self.member_simple += [(zone_id, r) for r in self.simple_records(route53, zone_id)]
+                if name == "payments.acme-corp.com.":
+                    self.payments_api = zone_id
+        return members
+
+    def client(self, zone_id):
+        return self.clients[self.account_of[zone_id]]
 
     # ---- reading Route 53 ------------------------------------------------------------
 
-    def simple_records(self, zone_id):
+    def simple_records(self, route53, zone_id):
         out, seen = [], set()
-        for page in self.route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
+        for page in route53.get_paginator("list_resource_record_sets").paginate(HostedZoneId=zone_id):
             for r in page["ResourceRecordSets"]:
                 if key(r) in seen:  # the emulator repeats a group that straddles two pages
                     continue
@@ -150,7 +215,7 @@ class Driver:
         return out
 
     def record_sets(self, zone_id, name, rtype):
-        out = self.route53.list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=name,
+        out = self.client(zone_id).list_resource_record_sets(HostedZoneId=zone_id, StartRecordName=name,
                                                       StartRecordType=rtype, MaxItems="100")
         return [r for r in out["ResourceRecordSets"] if r["Name"].lower() == name and r["Type"] == rtype]
 
@@ -210,6 +275,41 @@ class Driver:
         batch = {"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]}
         who = cloudtrail.actor(self.rand.choice(["alice", "AWSReservedSSO_NetworkAdmin_4f2a1b9c0d3e"]))
         return zone_id, batch, who, f"TTL change      {record['Name']} {record['Type']}  {old}→{ttl} s"
+
+    def payments_shift(self):
+        """A canary step on the payments account's API (weighted, blue/green)."""
+        if self.payments_api is None:
+            return self.member_ttl_change()
+        name = "api.payments.acme-corp.com."
+        sets = {r["SetIdentifier"]: r for r in self.record_sets(self.payments_api, name, "A")}
+        blue, green = sets["payments-blue"], sets["payments-green"]
+        step = 25 if green["Weight"] < 100 else -100
+        old = (blue["Weight"], green["Weight"])
+        blue = {**blue, "Weight": blue["Weight"] - step}
+        green = {**green, "Weight": green["Weight"] + step}
+        batch = {"Comment": "payments canary step",
+                 "Changes": [{"Action": "UPSERT", "ResourceRecordSet": blue}, {"Action": "UPSERT", "ResourceRecordSet": green}]}
+        account = self.members[self.account_of[self.payments_api]]
+        text = f"weighted shift  {name} A  blue {old[0]}→{blue['Weight']}, green {old[1]}→{green['Weight']}  [{account}]"
+        return self.payments_api, batch, cloudtrail.actor("TerraformDeploy"), text
+
+    def member_ttl_change(self):
+        """A TTL change in one of the member accounts' zones, by that team's SSO admin."""
+        for _ in range(20):
+            zone_id, record = self.rand.choice(self.member_simple)
+            if not record["Name"].startswith("_") and not self.recently_touched([key(record)]):
+                break
+        current = self.record_sets(zone_id, record["Name"].lower(), record["Type"])
+        if not current:
+            return self.preview_env()
+        record = current[0]
+        ttl = self.rand.choice([r for r in (30, 60, 300, 900, 3600) if r != record["TTL"]])
+        old = record["TTL"]
+        record = {**record, "TTL": ttl}
+        batch = {"Changes": [{"Action": "UPSERT", "ResourceRecordSet": record}]}
+        account = self.members[self.account_of[zone_id]]
+        who = cloudtrail.actor("AWSReservedSSO_PlatformEngineer_9c1d7e3b5a2f")
+        return zone_id, batch, who, f"TTL change      {record['Name']} {record['Type']}  {old}→{ttl} s  [{account}]"
 
     def failover_flip(self):
         name = "app.acme-corp.com."
@@ -273,20 +373,21 @@ class Driver:
 
     def step(self):
         zone_id, batch, who, text = self.plan()
-        out = self.route53.change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
+        account = self.account_of[zone_id]
+        out = self.client(zone_id).change_resource_record_sets(HostedZoneId=zone_id, ChangeBatch=batch)
         now = time.monotonic()
         expect = {}
         for change in batch["Changes"]:
             record = change["ResourceRecordSet"]
             self.touched[key(record)] = now
             expect[key(record)] = None if change["Action"] == "DELETE" else expected(record)
-        event = cloudtrail.change_event(zone_id, batch, who, out["ChangeInfo"])
+        event = cloudtrail.change_event(zone_id, batch, who, out["ChangeInfo"], account=account)
         started = time.perf_counter()
         status, body = self.api.post_event(event)
         if status != 202:
             return text, who, None, f"POST /local/events answered {status}: {body.get('error', body)}"
         deadline = started + VISIBLE_TIMEOUT_S
-        while not visible(self.api, zone_id, expect):
+        while not visible(self.api, zone_id, expect, account):
             if time.perf_counter() > deadline:
                 return text, who, None, f"not visible after {VISIBLE_TIMEOUT_S:.0f} s"
             time.sleep(0.003)
@@ -324,6 +425,10 @@ def main():
         signal.signal(sig, lambda *_: stop.set())
 
     driver = Driver(args.endpoint, Api(args.api), random.Random(args.seed))
+    if driver.members and not args.quiet:
+        others = ", ".join(f"{name} ({account_id})" for account_id, name in sorted(driver.members.items()))
+        print(f"changes in {len(driver.members) + 1} accounts: the management account {cloudtrail.ACCOUNT_ID} and {others}",
+              flush=True)
     latencies, failures, made = [], 0, 0
     while not stop.is_set() and (args.count == 0 or made < args.count):
         text, who, ms, error = driver.step()

@@ -7,15 +7,22 @@ multivalue, simple), aliases to CloudFront, load balancers, S3 and to records of
 zone, wildcards, and A/AAAA/CNAME/TXT/MX/SRV/CAA/NS/PTR records. Each zone's apex SOA and NS
 are rewritten as Route 53 shows them (the emulator's are not; see apex_like_route53).
 
-Usage: seed.py --endpoint http://127.0.0.1:PORT [--summary FILE]
-Prints one line per zone and writes a JSON summary (zone ids, record set counts) for the
-demo's change driver.
+With --organization, the emulator's default account (123456789012) also becomes the
+management account of an AWS Organization with two member accounts, payments-prod (OU prod)
+and data-staging (OU staging), each with a public and a private zone of its own, written
+through the role Organizations creates in them. payments-prod's private zone is named like
+one of the management account's (internal.acme-corp.com): two accounts, two zones.
+
+Usage: seed.py --endpoint http://127.0.0.1:PORT [--summary FILE] [--organization]
+Prints one line per zone and writes a JSON summary (zone ids, accounts, record set counts) for
+the demo's change driver.
 """
 
 import argparse
 import json
 import random
 import sys
+import time
 import uuid
 import zlib
 
@@ -25,6 +32,15 @@ import boto3
 CLOUDFRONT_ZONE = "Z2FDTNDATAQYW2"
 ELB_ZONES = {"us-east-1": "Z35SXDOTRQ7X7K", "eu-west-1": "Z32O12XQLNTSW2", "ap-southeast-2": "Z1GM3OXH4ZPM65"}
 S3_WEBSITE_ZONE_US_EAST_1 = "Z3AQBSTGFYJSTF"
+# The emulator's account for its dummy keys: the demo's management (and network) account.
+MANAGEMENT_ACCOUNT = "123456789012"
+# The role Organizations creates in every account it creates, for the management account's
+# administrators: the seed writes the member accounts' zones through it. (zonetrail reads them
+# through its own read-only role; the emulator lets any role be assumed.)
+ADMIN_ROLE = "OrganizationAccountAccessRole"
+# The member accounts: name, organizational unit, and the Seeder methods that write their zones.
+MEMBER_ACCOUNTS = [("payments-prod", "prod", ("payments_public", "payments_internal")),
+                   ("data-staging", "staging", ("analytics_public", "data_private"))]
 # The apex NS of every private hosted zone (Route 53 answers private zones itself; these are
 # what it shows).
 PRIVATE_ZONE_NAME_SERVERS = ["ns-1536.awsdns-00.co.uk.", "ns-0.awsdns-00.com.", "ns-1024.awsdns-00.org.",
@@ -55,14 +71,26 @@ def elb(name, region):
     return f"dualstack.{name}-{zlib.crc32(name.encode()):010d}.{region}.elb.amazonaws.com."
 
 
+def client_args(endpoint, credentials=None):
+    """boto3 client arguments: the emulator's dummy keys (its default account, 123456789012),
+    or the temporary credentials of an assumed role (the role's account)."""
+    if credentials is None:
+        return dict(endpoint_url=endpoint, region_name="us-east-1",
+                    aws_access_key_id="testing", aws_secret_access_key="testing")
+    return dict(endpoint_url=endpoint, region_name="us-east-1",
+                aws_access_key_id=credentials["AccessKeyId"], aws_secret_access_key=credentials["SecretAccessKey"],
+                aws_session_token=credentials["SessionToken"])
+
+
 class Seeder:
-    def __init__(self, endpoint):
-        kw = dict(endpoint_url=endpoint, region_name="us-east-1",
-                  aws_access_key_id="testing", aws_secret_access_key="testing")
+    def __init__(self, endpoint, account_id=MANAGEMENT_ACCOUNT, account_name=None, credentials=None, seed=20261122):
+        kw = client_args(endpoint, credentials)
         self.route53 = boto3.client("route53", **kw)
         self.ec2 = {region: boto3.client("ec2", **{**kw, "region_name": region})
                     for region in ("us-east-1", "eu-west-1")}
-        self.rand = random.Random(20261122)
+        self.rand = random.Random(seed)
+        self.account_id = account_id
+        self.account_name = account_name
         self.zones = []
 
     def vpc(self, region, cidr, name):
@@ -107,8 +135,10 @@ class Seeder:
                 HostedZoneId=zone_id,
                 ChangeBatch={"Comment": "demo seed", "Changes": [{"Action": "CREATE", "ResourceRecordSet": r} for r in batch]})
         count = self.route53.get_hosted_zone(Id=zone_id)["HostedZone"]["ResourceRecordSetCount"]
-        self.zones.append({"id": zone_id, "name": name, "private": private, "record_sets": count})
-        print(f"  {'private' if private else 'public '} {name:<28} {zone_id}  {count:>5} record sets", flush=True)
+        self.zones.append({"id": zone_id, "name": name, "private": private, "record_sets": count,
+                           "account_id": self.account_id, "account_name": self.account_name})
+        print(f"  {self.account_id}  {'private' if private else 'public '} {name:<28} {zone_id}  {count:>5} record sets",
+              flush=True)
 
     # ---- the zones -------------------------------------------------------------------
 
@@ -289,14 +319,159 @@ class Seeder:
         self.write(zone_id, z, True, r)
         return zone_id
 
+    # ---- the member accounts' zones ------------------------------------------------------
+
+    def payments_public(self):
+        z = "payments.acme-corp.com."
+        zone_id, _ = self.zone(z, "Payments API and hosted checkout (delegated from acme-corp.com)")
+        r = [
+            alias(z, "A", ELB_ZONES["us-east-1"], elb("payments-edge", "us-east-1"), True),
+            rr(z, "TXT", ['"v=spf1 include:amazonses.com -all"', '"stripe-verification=7c1f9a2e4b6d8f0a"'], ttl=3600),
+            rr(z, "CAA", ['0 issue "amazon.com"'], ttl=3600),
+            rr("_dmarc." + z, "TXT", ['"v=DMARC1; p=reject; rua=mailto:dmarc@acme-corp.com"'], ttl=3600),
+            # Weighted blue/green, as on the main zone's API.
+            alias("api." + z, "A", ELB_ZONES["us-east-1"], elb("payments-api-blue", "us-east-1"), True,
+                  SetIdentifier="payments-blue", Weight=100),
+            alias("api." + z, "A", ELB_ZONES["us-east-1"], elb("payments-api-green", "us-east-1"), True,
+                  SetIdentifier="payments-green", Weight=0),
+            alias("checkout." + z, "A", CLOUDFRONT_ZONE, "d3p5a7y9m1e3n5.cloudfront.net."),
+            alias("checkout." + z, "AAAA", CLOUDFRONT_ZONE, "d3p5a7y9m1e3n5.cloudfront.net."),
+            # Card-network webhooks land in the nearest region.
+            alias("webhooks." + z, "A", ELB_ZONES["us-east-1"], elb("payments-hooks-use1", "us-east-1"), True,
+                  SetIdentifier="hooks-use1", Region="us-east-1"),
+            alias("webhooks." + z, "A", ELB_ZONES["eu-west-1"], elb("payments-hooks-euw1", "eu-west-1"), True,
+                  SetIdentifier="hooks-euw1", Region="eu-west-1"),
+            rr("status." + z, "CNAME", ["acmepayments.statuspage.io."], ttl=300),
+            rr("3ds." + z, "A", ["198.51.100.140", "198.51.100.141"], ttl=60),
+            rr("sftp." + z, "A", ["198.51.100.150"], ttl=300),
+        ]
+        # One endpoint per merchant integration, with its ACM validation record.
+        for i in range(60):
+            host = f"m-{self.rand.choice(WORDS)}-{1000 + i}.{z}"
+            r.append(rr(host, "CNAME", ["api.payments.acme-corp.com."], ttl=300))
+            if i % 3 == 0:
+                token = uuid.UUID(int=self.rand.getrandbits(128)).hex
+                r.append(rr(f"_{token}.{host}", "CNAME", [f"_{token[::-1]}.mhbtsbpdnt.acm-validations.aws."], ttl=300))
+        self.write(zone_id, z, False, r)
+        return zone_id
+
+    def payments_internal(self, vpcs):
+        """The payments VPC's own internal.acme-corp.com: the same name as the network account's
+        private zone, with other records (split horizon: which answer a host gets depends on its VPC)."""
+        z = "internal.acme-corp.com."
+        zone_id, _ = self.zone(z, "Service discovery for the payments VPC", vpcs)
+        r = [rr("vault." + z, "A", ["10.32.0.10", "10.32.0.11", "10.32.0.12"], ttl=60),
+             rr("ledger-db." + z, "CNAME", ["payments-ledger.cluster-p4q5r6s7.us-east-1.rds.amazonaws.com."], ttl=30,
+                SetIdentifier="ledger-use1", Failover="PRIMARY"),
+             rr("ledger-db." + z, "CNAME", ["payments-ledger.cluster-p9q8r7s6.us-west-2.rds.amazonaws.com."], ttl=30,
+                SetIdentifier="ledger-usw2", Failover="SECONDARY"),
+             rr("hsm." + z, "A", ["10.32.9.4", "10.32.9.5"], ttl=300),
+             rr("tokenizer." + z, "A", ["10.32.4.20"], ttl=60, SetIdentifier="tokenizer-a", Weight=50),
+             rr("tokenizer." + z, "A", ["10.32.4.21"], ttl=60, SetIdentifier="tokenizer-b", Weight=50),
+             rr("_kafka._tcp." + z, "SRV", [f"0 100 9092 kafka-{k}.internal.acme-corp.com." for k in (1, 2, 3)], ttl=300)]
+        r += [rr(f"kafka-{k}." + z, "A", [f"10.32.5.{10 + k}"], ttl=300) for k in (1, 2, 3)]
+        # The same service names as in the network account's zone, with this VPC's addresses.
+        for team in ("payments", "ledger", "billing", "checkout"):
+            for env in ("prod", "staging"):
+                base = f"{team}.{env}.use1.{z}"
+                third = self.rand.randrange(2, 250)
+                r.append(rr(base, "A", [f"10.32.{third}.{self.rand.randrange(2, 250)}" for _ in range(3)], ttl=60))
+                r.append(rr(f"_grpc._tcp.{base}", "SRV", [f"0 50 8443 {base}"], ttl=60))
+                for k in range(1, 7):
+                    r.append(rr(f"{team}-worker-{k}.{env}.use1.{z}", "A",
+                                [f"10.32.{third}.{self.rand.randrange(2, 250)}"], ttl=60))
+        self.write(zone_id, z, True, r)
+        return zone_id
+
+    def analytics_public(self):
+        z = "acme-analytics.com."
+        zone_id, _ = self.zone(z, "Customer-facing analytics (staging)")
+        r = [alias(z, "A", CLOUDFRONT_ZONE, "d5a7n9l1y3t5c7.cloudfront.net."),
+             alias("www." + z, "A", zone_id, z),
+             rr(z, "TXT", ['"v=spf1 -all"'], ttl=3600),
+             rr(z, "MX", ["0 ."], ttl=3600),
+             alias("dashboards." + z, "A", ELB_ZONES["us-east-1"], elb("superset-staging", "us-east-1"), True),
+             alias("api." + z, "A", ELB_ZONES["us-east-1"], elb("analytics-api-staging", "us-east-1"), True),
+             rr("embed." + z, "CNAME", ["dashboards.acme-analytics.com."], ttl=300),
+             rr("*.sandbox." + z, "CNAME", ["dashboards.acme-analytics.com."], ttl=60)]
+        for word in WORDS[:20]:
+            r.append(rr(f"{word}.customers.{z}", "CNAME", ["embed.acme-analytics.com."], ttl=300))
+        self.write(zone_id, z, False, r)
+        return zone_id
+
+    def data_private(self, vpcs):
+        z = "data.staging.acme-corp.io."
+        zone_id, _ = self.zone(z, "Data platform, staging VPC", vpcs)
+        r = [rr("airflow." + z, "A", ["10.96.1.10"], ttl=60),
+             rr("airflow-db." + z, "CNAME", ["airflow-staging.c7d8e9f0.us-east-1.rds.amazonaws.com."], ttl=60),
+             rr("trino." + z, "A", ["10.96.2.10"], ttl=60),
+             rr("jupyter." + z, "A", ["10.96.3.10", "10.96.3.11"], ttl=60),
+             rr("warehouse." + z, "CNAME", ["acme-staging.abc123xyz.us-east-1.redshift.amazonaws.com."], ttl=300),
+             rr("schema-registry." + z, "A", ["10.96.4.10"], ttl=300),
+             rr("_kafka._tcp." + z, "SRV", [f"0 100 9092 broker-{k}.data.staging.acme-corp.io." for k in range(1, 7)], ttl=300)]
+        r += [rr(f"broker-{k}." + z, "A", [f"10.96.5.{10 + k}"], ttl=300) for k in range(1, 7)]
+        r += [rr(f"trino-worker-{k}." + z, "A", [f"10.96.2.{20 + k}"], ttl=60) for k in range(1, 25)]
+        r += [rr(f"spark-{k}." + z, "A", [f"10.96.6.{10 + k}"], ttl=60) for k in range(1, 17)]
+        self.write(zone_id, z, True, r)
+        return zone_id
+
+
+class Organization:
+    """The demo's AWS Organization: the emulator's default account is the management account;
+    the member accounts are created once (a second seed against the same emulator finds them)."""
+
+    def __init__(self, endpoint):
+        self.endpoint = endpoint
+        kw = client_args(endpoint)
+        self.org = boto3.client("organizations", **kw)
+        self.sts = boto3.client("sts", **kw)
+
+    def create(self):
+        try:
+            self.org.create_organization(FeatureSet="ALL")
+        except self.org.exceptions.AlreadyInOrganizationException:
+            pass
+        root = self.org.list_roots()["Roots"][0]["Id"]
+        ous = {ou["Name"]: ou["Id"]
+               for page in self.org.get_paginator("list_organizational_units_for_parent").paginate(ParentId=root)
+               for ou in page["OrganizationalUnits"]}
+        accounts = {a["Name"]: a["Id"] for page in self.org.get_paginator("list_accounts").paginate()
+                    for a in page["Accounts"]}
+        members = []
+        for name, ou, zones in MEMBER_ACCOUNTS:
+            if ou not in ous:
+                ous[ou] = self.org.create_organizational_unit(ParentId=root, Name=ou)["OrganizationalUnit"]["Id"]
+            if name not in accounts:
+                accounts[name] = self.create_account(name)
+                self.org.move_account(AccountId=accounts[name], SourceParentId=root, DestinationParentId=ous[ou])
+            members.append((accounts[name], name, zones))
+        return members
+
+    def create_account(self, name):
+        status = self.org.create_account(Email=f"aws+{name}@acme-corp.com", AccountName=name)["CreateAccountStatus"]
+        for _ in range(60):
+            if status["State"] == "SUCCEEDED":
+                return status["AccountId"]
+            if status["State"] == "FAILED":
+                raise SystemExit(f"error: CreateAccount {name} failed: {status.get('FailureReason')}")
+            time.sleep(1)
+            status = self.org.describe_create_account_status(CreateAccountRequestId=status["Id"])["CreateAccountStatus"]
+        raise SystemExit(f"error: CreateAccount {name} still {status['State']} after 60 s")
+
+    def credentials(self, account_id):
+        role = f"arn:aws:iam::{account_id}:role/{ADMIN_ROLE}"
+        return self.sts.assume_role(RoleArn=role, RoleSessionName="zonetrail-demo-seed")["Credentials"]
+
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--endpoint", required=True, help="the emulator's URL, e.g. http://127.0.0.1:5000")
     parser.add_argument("--summary", help="write a JSON summary of the seeded zones here")
+    parser.add_argument("--organization", action="store_true",
+                        help="also create an AWS Organization with two member accounts and their zones")
     args = parser.parse_args()
 
-    seeder = Seeder(args.endpoint)
+    seeder = Seeder(args.endpoint, account_name="management" if args.organization else None)
     prod = [seeder.vpc("us-east-1", "10.0.0.0/16", "prod-use1"), seeder.vpc("eu-west-1", "10.64.0.0/16", "prod-euw1")]
     staging = [seeder.vpc("us-east-1", "10.128.0.0/16", "staging-use1")]
 
@@ -306,12 +481,39 @@ def main():
     seeder.internal(prod)
     seeder.reverse(prod)
     seeder.staging(staging)
+    seeders = [seeder]
 
-    total = sum(z["record_sets"] for z in seeder.zones)
-    print(f"  seeded {len(seeder.zones)} zones, {total} record sets", flush=True)
+    if args.organization:
+        org = Organization(args.endpoint)
+        members = org.create()
+        # The emulator names the management account "master" in Organizations.
+        names = {a["Id"]: a["Name"] for page in org.org.get_paginator("list_accounts").paginate() for a in page["Accounts"]}
+        seeder.account_name = names.get(MANAGEMENT_ACCOUNT, seeder.account_name)
+        for z in seeder.zones:
+            z["account_name"] = seeder.account_name
+        for n, (account_id, name, zones) in enumerate(members):
+            member = Seeder(args.endpoint, account_id, name, org.credentials(account_id), seed=20261122 + n + 1)
+            # Each account has its own VPCs (the CIDRs follow the private zones' addresses).
+            vpc = member.vpc("us-east-1", f"10.{32 + 64 * n}.0.0/16", f"{name}-use1")
+            for method in zones:
+                if method.endswith(("_internal", "_private")):
+                    getattr(member, method)([vpc])
+                else:
+                    getattr(member, method)()
+            seeders.append(member)
+
+    zones = [z for s in seeders for z in s.zones]
+    total = sum(z["record_sets"] for z in zones)
+    accounts = [{"id": s.account_id, "name": s.account_name, "zones": len(s.zones),
+                 "record_sets": sum(z["record_sets"] for z in s.zones)} for s in seeders]
+    plural = "account" if len(accounts) == 1 else "accounts"
+    print(f"  seeded {len(zones)} zones in {len(accounts)} {plural}, {total} record sets", flush=True)
+    if args.organization:
+        for a in accounts:
+            print(f"    {a['id']}  {a['name']:<14} {a['zones']:>2} zones  {a['record_sets']:>5} record sets", flush=True)
     if args.summary:
         with open(args.summary, "w") as f:
-            json.dump({"zones": seeder.zones, "record_sets": total,
+            json.dump({"zones": zones, "record_sets": total, "accounts": accounts,
                        "main_zone": com_id, "dev_zone": dev_id}, f, indent=2)
     return 0
 
