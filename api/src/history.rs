@@ -9,19 +9,22 @@ use sea_orm::sea_query::{Cond, Expr, ExprTrait, JoinType, Order, Query, SelectSt
 use sea_orm::{ConnectionTrait, FromQueryResult};
 use serde::{Deserialize, Serialize};
 use utoipa::{IntoParams, ToSchema};
-use zonetrail_model::entity::{hosted_zones, record_changes, record_sets};
-use zonetrail_model::{Timestamp, ZoneId};
+use zonetrail_model::entity::{accounts, hosted_zones, record_changes, record_sets};
+use zonetrail_model::{AccountId, Timestamp, ZoneId};
 
 use crate::cursor::Scope;
 use crate::error::ErrorBody;
 use crate::extract::{ApiPath, ApiQuery, parse_id};
-use crate::page::{limit_schema, parse_limit, parse_zone, zone_schema};
+use crate::page::{
+    account_schema, limit_schema, parse_account, parse_limit, parse_zone, zone_schema,
+};
 use crate::records::view::{RecordContent, parse_content};
 use crate::{ApiError, ApiResult, AppState, timestamp};
 
 const RC: &str = "rc";
 const RS: &str = "rs";
 const HZ: &str = "hz";
+const AC: &str = "ac";
 
 /// One change of a record set.
 #[derive(Debug, Serialize, ToSchema)]
@@ -59,6 +62,12 @@ pub struct FeedItem {
     pub record_id: i64,
     pub zone_id: String,
     pub zone_name: Option<String>,
+    /// The AWS account that owns the zone (twelve digits); `null` when not known.
+    #[schema(example = "123456789012")]
+    pub account_id: Option<String>,
+    /// The account's name in AWS Organizations; `null` when not known.
+    #[schema(example = "production")]
+    pub account_name: Option<String>,
     pub name: String,
     #[serde(rename = "type")]
     pub record_type: String,
@@ -95,6 +104,9 @@ pub struct FeedParams {
     /// Only changes in this hosted zone.
     #[param(schema_with = zone_schema, example = "Z0123456789ABC")]
     pub zone: Option<String>,
+    /// Only changes in this AWS account's zones (twelve digits).
+    #[param(schema_with = account_schema, example = "123456789012")]
+    pub account: Option<String>,
     /// Only changes seen by this path.
     #[param(schema_with = source_schema)]
     pub source: Option<String>,
@@ -184,6 +196,8 @@ struct FeedRow {
     record_type: Option<String>,
     set_identifier: Option<String>,
     zone_name: Option<String>,
+    account_id: Option<String>,
+    account_name: Option<String>,
 }
 
 impl ChangeRow {
@@ -334,6 +348,7 @@ pub async fn change_feed(
     ApiQuery(params): ApiQuery<FeedParams>,
 ) -> ApiResult<Json<FeedList>> {
     let zone = parse_zone(params.zone.as_deref())?;
+    let account = parse_account(params.account.as_deref())?;
     let source = match params.source.as_deref().filter(|s| !s.is_empty()) {
         Some(s) if SOURCES.contains(&s) => Some(s),
         Some(s) => {
@@ -355,6 +370,7 @@ pub async fn change_feed(
     let scope = Scope::new(&[
         ("list", Some("changes")),
         ("zone", zone.as_ref().map(ZoneId::as_str)),
+        ("account", account.as_ref().map(AccountId::as_str)),
         ("source", source),
         ("since", since_text.as_deref()),
     ]);
@@ -366,6 +382,8 @@ pub async fn change_feed(
         .expr_as(Expr::col((RS, record_sets::Column::RecordType)), "record_type")
         .expr_as(Expr::col((RS, record_sets::Column::SetIdentifier)), "set_identifier")
         .expr_as(Expr::col((HZ, hosted_zones::Column::Name)), "zone_name")
+        .expr_as(Expr::col((HZ, hosted_zones::Column::AccountId)), "account_id")
+        .expr_as(Expr::col((AC, accounts::Column::Name)), "account_name")
         .join_as(
             JoinType::LeftJoin,
             record_sets::Entity,
@@ -377,9 +395,25 @@ pub async fn change_feed(
             hosted_zones::Entity,
             HZ,
             Expr::col((HZ, hosted_zones::Column::Id)).equals((RC, record_changes::Column::ZoneId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            accounts::Entity,
+            AC,
+            Expr::col((AC, accounts::Column::AccountId))
+                .equals((HZ, hosted_zones::Column::AccountId)),
         );
     if let Some(zone) = &zone {
         s.and_where(Expr::col((RC, record_changes::Column::ZoneId)).eq(zone.as_str()));
+    }
+    if let Some(account) = &account {
+        // The account's zones, deleted ones too (their changes stay in the feed); a few, so
+        // the feed's index still serves the order.
+        let zones = crate::accounts::zones_of(&state.db, account, false).await?;
+        if zones.is_empty() {
+            return Ok(Json(FeedList { items: Vec::new(), next_cursor: None }));
+        }
+        s.and_where(Expr::col((RC, record_changes::Column::ZoneId)).is_in(zones));
     }
     if let Some(source) = source {
         s.and_where(Expr::col((RC, record_changes::Column::Source)).eq(source));
@@ -438,6 +472,8 @@ impl FeedEntry {
             record_id,
             zone_id,
             zone_name: self.record.zone_name,
+            account_id: self.record.account_id,
+            account_name: self.record.account_name,
             name,
             record_type,
             set_identifier,

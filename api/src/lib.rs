@@ -3,6 +3,7 @@
 //! tests drive directly. The routes and JSON are docs/design.md's "Read API"; `/api/openapi.json`
 //! documents them.
 
+pub mod accounts;
 pub mod config;
 pub mod counts;
 mod cursor;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/api/stats", get(stats::stats))
         .route("/api/zones", get(zones::list_zones))
+        .route("/api/accounts", get(accounts::list_accounts))
         .route("/api/records", get(records::list_records))
         .route("/api/records.csv", get(records::csv::export_csv))
         .route("/api/records/{id}", get(records::get_record))

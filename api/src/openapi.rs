@@ -11,7 +11,7 @@ use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::{RefOr, Responses};
 use utoipa::{Modify, OpenApi};
 
-use crate::{error, health, history, records, stats, zones};
+use crate::{accounts, error, health, history, records, stats, zones};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -23,6 +23,7 @@ use crate::{error, health, history, records, stats, zones};
         health::healthz,
         stats::stats,
         zones::list_zones,
+        accounts::list_accounts,
         records::list_records,
         records::get_record,
         records::csv::export_csv,
@@ -35,7 +36,7 @@ use crate::{error, health, history, records, stats, zones};
     tags(
         (name = "records", description = "Record sets: list, filter, look up, export"),
         (name = "history", description = "Change history of one record set, and the account-wide feed"),
-        (name = "inventory", description = "Zones and counts"),
+        (name = "inventory", description = "Accounts, zones and counts"),
         (name = "meta", description = "Health and this document"),
     )
 )]

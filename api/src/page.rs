@@ -2,7 +2,7 @@
 //! described (for the OpenAPI document) in one place.
 
 use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
-use zonetrail_model::ZoneId;
+use zonetrail_model::{AccountId, ZoneId};
 
 use crate::ApiError;
 
@@ -72,6 +72,26 @@ pub fn zone_schema() -> impl Into<RefOr<Schema>> {
         ))
 }
 
+/// `account`: an AWS account id, twelve digits; empty means any account.
+pub fn parse_account(raw: Option<&str>) -> Result<Option<AccountId>, ApiError> {
+    match raw.map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(_) => AccountId::parse(raw.unwrap_or_default())
+            .map(Some)
+            .map_err(|e| ApiError::bad_request(format!("account: {e}"))),
+    }
+}
+
+/// `account` in the OpenAPI document; the pattern is exactly what [`parse_account`] accepts.
+pub fn account_schema() -> impl Into<RefOr<Schema>> {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(r"^\s*([0-9]{12})?\s*$"))
+        .description(Some(
+            "AWS account id (twelve digits, e.g. 123456789012): only the hosted zones of that account. Empty: every account. Anything else is a 400.",
+        ))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -101,5 +121,19 @@ mod tests {
         assert_eq!(parse_zone(Some(" /hostedzone/z1 ")).unwrap().unwrap().as_str(), "Z1");
         assert!(parse_zone(Some("")).unwrap().is_none());
         assert!(parse_zone(Some("Z1; --")).is_err());
+    }
+
+    #[test]
+    fn accounts() {
+        assert_eq!(
+            parse_account(Some(" 123456789012 ")).unwrap().unwrap().as_str(),
+            "123456789012"
+        );
+        assert!(parse_account(Some("")).unwrap().is_none());
+        assert!(parse_account(None).unwrap().is_none());
+        for bad in ["12345", "abc", "1234567890123", "12345678901a", "123456789012; --"] {
+            let e = parse_account(Some(bad)).unwrap_err().to_string();
+            assert!(e.contains("account") && e.contains(bad), "{bad:?}: {e}");
+        }
     }
 }

@@ -4,14 +4,25 @@ use axum::Json;
 use axum::extract::State;
 use sea_orm::sea_query::{Alias, Expr, ExprTrait, Order, Query};
 use sea_orm::{ConnectionTrait, FromQueryResult};
-use serde::Serialize;
-use std::collections::{BTreeMap, HashMap};
-use utoipa::ToSchema;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, HashMap, HashSet};
+use utoipa::{IntoParams, ToSchema};
 use zonetrail_model::Timestamp;
 use zonetrail_model::entity::{hosted_zones, record_changes, sweeps};
 
+use crate::accounts::{AccountSummary, account_views, summarize, zones_of};
 use crate::error::ErrorBody;
+use crate::extract::ApiQuery;
+use crate::page::{account_schema, parse_account};
 use crate::{ApiResult, AppState, timestamp};
+
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct StatsParams {
+    /// Only this AWS account (twelve digits): its zones, their counts, its sweep and changes.
+    #[param(schema_with = account_schema, example = "123456789012")]
+    pub account: Option<String>,
+}
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct Stats {
@@ -23,15 +34,21 @@ pub struct Stats {
     pub by_type: BTreeMap<String, i64>,
     /// Live record sets, all zones.
     pub total_records: i64,
-    /// When the most recent zone sweep finished.
+    /// How many accounts there are and how their latest sweeps went (`/api/accounts` has
+    /// each); with `account`, that one account.
+    pub accounts: AccountSummary,
+    /// When the most recent zone sweep finished (with `account`: when a sweep of that account
+    /// last completed).
     #[serde(serialize_with = "timestamp::serialize_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_sweep_at: Option<Timestamp>,
-    /// Time of the most recent CloudTrail event that changed a record.
+    /// Time of the most recent CloudTrail event that changed a record (with `account`: in
+    /// that account's zones).
     #[serde(serialize_with = "timestamp::serialize_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_event_at: Option<Timestamp>,
-    /// Time of the most recent change from any source.
+    /// Time of the most recent change from any source (with `account`: in that account's
+    /// zones).
     #[serde(serialize_with = "timestamp::serialize_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_change_at: Option<Timestamp>,
@@ -70,14 +87,27 @@ struct At {
     get,
     path = "/api/stats",
     tag = "inventory",
+    params(StatsParams),
     responses(
         (status = 200, description = "Counts and freshness", body = Stats),
+        (status = 400, description = "A bad parameter", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
-pub async fn stats(State(state): State<AppState>) -> ApiResult<Json<Stats>> {
+pub async fn stats(
+    State(state): State<AppState>,
+    ApiQuery(params): ApiQuery<StatsParams>,
+) -> ApiResult<Json<Stats>> {
+    let account = parse_account(params.account.as_deref())?;
     let db = &state.db;
     let counts = state.counts.get(db).await?;
+    // With `account`: its zones, deleted ones too (a deleted zone's records are tombstones,
+    // but a zone can be marked deleted before its records are).
+    let account_zones: Option<HashSet<String>> = match &account {
+        Some(a) => Some(zones_of(db, a, false).await?.into_iter().collect()),
+        None => None,
+    };
+    let in_scope = |zone: &str| account_zones.as_ref().is_none_or(|zs| zs.contains(zone));
 
     let mut zq = Query::select();
     zq.columns([
@@ -87,6 +117,9 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<Json<Stats>> {
     ])
     .from(hosted_zones::Entity)
     .and_where(Expr::col(hosted_zones::Column::DeletedAt).is_null());
+    if let Some(a) = &account {
+        zq.and_where(Expr::col(hosted_zones::Column::AccountId).eq(a.as_str()));
+    }
     let zones = db
         .query_all(&zq)
         .await?
@@ -111,7 +144,7 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<Json<Stats>> {
         .collect();
     let mut by_type = BTreeMap::new();
     let mut total_records = 0;
-    for c in counts.iter() {
+    for c in counts.iter().filter(|c| in_scope(&c.zone_id)) {
         let zone = by_zone.entry(c.zone_id.clone()).or_insert_with(|| ZoneStats {
             zone_id: c.zone_id.clone(),
             zone_name: None,
@@ -127,19 +160,49 @@ pub async fn stats(State(state): State<AppState>) -> ApiResult<Json<Stats>> {
     let mut zones: Vec<ZoneStats> = by_zone.into_values().collect();
     zones.sort_by(|a, b| (&a.zone_name, &a.zone_id).cmp(&(&b.zone_name, &b.zone_id)));
 
-    let last_sweep_at = latest(db, sweeps::Entity, sweeps::Column::FinishedAt, None).await?;
-    let last_event_at = latest(
-        db,
-        record_changes::Entity,
-        record_changes::Column::ObservedAt,
-        Some((record_changes::Column::Source, "event")),
-    )
-    .await?;
-    let last_change_at =
-        latest(db, record_changes::Entity, record_changes::Column::ObservedAt, None).await?;
+    let accounts = account_views(db, account.as_ref()).await?;
+    let (last_sweep_at, last_event_at, last_change_at) = match &account_zones {
+        None => (
+            latest(db, sweeps::Entity, sweeps::Column::FinishedAt, None, None).await?,
+            latest(
+                db,
+                record_changes::Entity,
+                record_changes::Column::ObservedAt,
+                Some((record_changes::Column::Source, "event")),
+                None,
+            )
+            .await?,
+            latest(db, record_changes::Entity, record_changes::Column::ObservedAt, None, None)
+                .await?,
+        ),
+        Some(zones) => {
+            let zones: Vec<String> = zones.iter().cloned().collect();
+            let zone_filter = Some((record_changes::Column::ZoneId, zones.as_slice()));
+            (
+                accounts.first().and_then(|a| a.last_success_at),
+                latest(
+                    db,
+                    record_changes::Entity,
+                    record_changes::Column::ObservedAt,
+                    Some((record_changes::Column::Source, "event")),
+                    zone_filter,
+                )
+                .await?,
+                latest(
+                    db,
+                    record_changes::Entity,
+                    record_changes::Column::ObservedAt,
+                    None,
+                    zone_filter,
+                )
+                .await?,
+            )
+        }
+    };
     let freshness_lag_seconds =
         last_sweep_at.map(|t| std::cmp::max((chrono::Utc::now() - t).num_seconds(), 0));
     Ok(Json(Stats {
+        accounts: summarize(&accounts),
         zones,
         by_type,
         total_records,
@@ -157,6 +220,7 @@ async fn latest<E, C>(
     table: E,
     col: C,
     filter: Option<(C, &str)>,
+    zones: Option<(C, &[String])>,
 ) -> ApiResult<Option<Timestamp>>
 where
     E: sea_orm::EntityTrait,
@@ -166,6 +230,12 @@ where
     q.expr_as(Expr::col(col), Alias::new("at")).from(table).and_where(Expr::col(col).is_not_null());
     if let Some((c, v)) = filter {
         q.and_where(Expr::col(c).eq(v));
+    }
+    if let Some((c, zones)) = zones {
+        if zones.is_empty() {
+            return Ok(None);
+        }
+        q.and_where(Expr::col(c).is_in(zones.iter().cloned()));
     }
     q.order_by(col, Order::Desc).limit(1);
     Ok(match db.query_one(&q).await? {

@@ -7,12 +7,12 @@ use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use utoipa::{IntoParams, ToSchema};
 use zonetrail_model::entity::hosted_zones;
-use zonetrail_model::{Timestamp, Vpc};
+use zonetrail_model::{AccountId, Timestamp, Vpc};
 
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
-use crate::page::parse_flag;
-use crate::{ApiResult, AppState, timestamp};
+use crate::page::{account_schema, parse_account, parse_flag};
+use crate::{ApiResult, AppState, accounts, timestamp};
 
 #[derive(Debug, Serialize, ToSchema)]
 pub struct ZoneView {
@@ -20,6 +20,13 @@ pub struct ZoneView {
     pub zone_id: String,
     #[schema(example = "example.com.")]
     pub zone_name: String,
+    /// The AWS account that owns the zone (twelve digits); `null` for a zone recorded before
+    /// zonetrail knew accounts, until its account's next sweep.
+    #[schema(example = "123456789012")]
+    pub account_id: Option<String>,
+    /// The account's name in AWS Organizations; `null` when not known.
+    #[schema(example = "production")]
+    pub account_name: Option<String>,
     pub private_zone: bool,
     pub comment: Option<String>,
     /// The VPCs a private zone is associated with; `[]` for a public zone.
@@ -58,6 +65,9 @@ pub struct ZoneParams {
     /// Include deleted zones.
     #[param(value_type = Option<bool>)]
     pub include_deleted: Option<String>,
+    /// Only the zones of this AWS account (twelve digits).
+    #[param(schema_with = account_schema, example = "123456789012")]
+    pub account: Option<String>,
 }
 
 /// The hosted zones, by name.
@@ -67,7 +77,7 @@ pub struct ZoneParams {
     tag = "inventory",
     params(ZoneParams),
     responses(
-        (status = 200, description = "Every zone", body = ZoneList),
+        (status = 200, description = "Every zone (of the account, with `account`)", body = ZoneList),
         (status = 400, description = "A bad parameter", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
@@ -77,11 +87,13 @@ pub async fn list_zones(
     ApiQuery(params): ApiQuery<ZoneParams>,
 ) -> ApiResult<Json<ZoneList>> {
     let include_deleted = parse_flag("include_deleted", params.include_deleted.as_deref())?;
+    let account = parse_account(params.account.as_deref())?;
+    let account_names = accounts::names(&state.db).await?;
     let mut records: HashMap<String, i64> = HashMap::new();
     for c in state.counts.get(&state.db).await?.iter() {
         *records.entry(c.zone_id.clone()).or_default() += c.n;
     }
-    let items = zone_rows(&state.db, include_deleted)
+    let items = zone_rows(&state.db, include_deleted, account.as_ref())
         .await?
         .into_iter()
         .map(|z| {
@@ -93,6 +105,8 @@ pub async fn list_zones(
                 records: records.get(&z.id).copied().unwrap_or(0),
                 zone_id: z.id,
                 zone_name: z.name,
+                account_name: z.account_id.as_ref().and_then(|a| account_names.get(a)).cloned(),
+                account_id: z.account_id,
                 private_zone: z.private_zone,
                 comment: z.comment,
                 vpcs: vpcs.into_iter().map(|v| VpcView { region: v.region, id: v.id }).collect(),
@@ -108,12 +122,16 @@ pub async fn list_zones(
 async fn zone_rows(
     db: &impl ConnectionTrait,
     include_deleted: bool,
+    account: Option<&AccountId>,
 ) -> ApiResult<Vec<hosted_zones::Model>> {
     let mut q = hosted_zones::Entity::find()
         .order_by_asc(hosted_zones::Column::Name)
         .order_by_asc(hosted_zones::Column::Id);
     if !include_deleted {
         q = q.filter(hosted_zones::Column::DeletedAt.is_null());
+    }
+    if let Some(account) = account {
+        q = q.filter(hosted_zones::Column::AccountId.eq(account.as_str()));
     }
     Ok(q.all(db).await?)
 }

@@ -26,6 +26,7 @@ const PAGE: u64 = 1000;
 
 const HEADER: &[&str] = &[
     "id",
+    "account_id",
     "zone_id",
     "zone_name",
     "name",
@@ -47,7 +48,7 @@ const HEADER: &[&str] = &[
     tag = "records",
     params(RecordParams),
     responses(
-        (status = 200, description = "CSV with a header row: id, zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at", content_type = "text/csv", body = String),
+        (status = 200, description = "CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at", content_type = "text/csv", body = String),
         (status = 400, description = "A bad filter or limit", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
@@ -110,6 +111,7 @@ fn write_record(out: &mut String, r: &RecordView) {
         out,
         [
             r.id.to_string(),
+            r.account_id.clone().unwrap_or_default(),
             r.zone_id.clone(),
             r.zone_name.clone().unwrap_or_default(),
             c.name.clone(),

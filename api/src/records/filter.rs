@@ -5,11 +5,13 @@
 use serde::Deserialize;
 use utoipa::IntoParams;
 use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
-use zonetrail_model::{RecordName, RecordType, ZoneId, lookup_key};
+use zonetrail_model::{AccountId, RecordName, RecordType, ZoneId, lookup_key};
 
 use crate::ApiError;
 use crate::cursor::Scope;
-use crate::page::{limit_schema, parse_flag, parse_zone, zone_schema};
+use crate::page::{
+    account_schema, limit_schema, parse_account, parse_flag, parse_zone, zone_schema,
+};
 
 /// The longest `name` and `q` accepted (a stored name is at most 1024 characters).
 const MAX_Q: usize = 1024;
@@ -24,6 +26,9 @@ pub struct RecordParams {
     /// Hosted zone id, with or without `/hostedzone/`.
     #[param(schema_with = zone_schema, example = "Z0123456789ABC")]
     pub zone: Option<String>,
+    /// Only the record sets of this AWS account's zones (twelve digits).
+    #[param(schema_with = account_schema, example = "123456789012")]
+    pub account: Option<String>,
     /// Record type, as Route 53 spells it; a type Route 53 does not have is a 400.
     #[serde(rename = "type")]
     #[param(rename = "type", schema_with = record_type_schema)]
@@ -81,6 +86,10 @@ pub struct RecordFilter {
     /// The filters can match no record (e.g. `name` is not a DNS name): answer an empty page.
     pub matches_nothing: bool,
     pub zone: Option<ZoneId>,
+    pub account: Option<AccountId>,
+    /// The account's zones, once looked up (`query::list_records` does): several zones, read
+    /// with `zone_id IN (...)`. (An account with one zone becomes a `zone` filter.)
+    pub zones: Option<Vec<String>>,
     pub record_type: Option<RecordType>,
     pub name: Option<NameFilter>,
     /// Lower-case, in the stored names' spelling.
@@ -94,6 +103,7 @@ impl RecordFilter {
     pub fn parse(p: &RecordParams) -> Result<Self, ApiError> {
         let mut f = Self {
             zone: parse_zone(p.zone.as_deref())?,
+            account: parse_account(p.account.as_deref())?,
             include_deleted: parse_flag("include_deleted", p.include_deleted.as_deref())?,
             ..Self::default()
         };
@@ -136,6 +146,7 @@ impl RecordFilter {
         Scope::new(&[
             ("list", Some("records")),
             ("zone", self.zone.as_ref().map(ZoneId::as_str)),
+            ("account", self.account.as_ref().map(AccountId::as_str)),
             ("type", self.record_type.as_ref().map(RecordType::as_str)),
             ("name_mode", name_mode),
             ("name", name),
@@ -264,6 +275,9 @@ mod tests {
             assert!(parse(|p| p.record_type = Some(t.into())).is_err(), "{t:?}");
         }
         assert!(parse(|p| p.zone = Some("' OR 1=1 --".into())).is_err());
+        for a in ["12345", "abc", "1234567890123"] {
+            assert!(parse(|p| p.account = Some(a.into())).is_err(), "{a:?}");
+        }
         assert!(parse(|p| p.include_deleted = Some("maybe".into())).is_err());
         assert!(parse(|p| p.value = Some("x".repeat(256))).is_err());
         assert!(parse(|p| p.q = Some("x".repeat(1025))).is_err());

@@ -31,7 +31,8 @@ use sea_orm::sea_query::{
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use serde::{Deserialize, Serialize};
 use std::sync::Arc;
-use zonetrail_model::entity::{hosted_zones, record_sets, record_values};
+use zonetrail_model::ZoneId;
+use zonetrail_model::entity::{accounts, hosted_zones, record_sets, record_values};
 
 use super::filter::{NameFilter, RecordFilter};
 pub use super::view::RecordRow;
@@ -42,6 +43,12 @@ use crate::{ApiError, ApiResult};
 const RS: &str = "rs";
 const HZ: &str = "hz";
 const RV: &str = "rv";
+const AC: &str = "ac";
+
+/// An account with at most this many zones is listed by walking each zone's index and
+/// merging the pages; one with more, by walking the unzoned index and keeping its zones'
+/// rows (see [`list_records`]).
+const MERGE_ZONES: usize = 16;
 
 /// Above every character a stored name holds (printable ASCII): `p..p\x7f` bounds every
 /// name that starts with `p` in binary collation.
@@ -178,6 +185,25 @@ pub async fn list_records(
     if filter.matches_nothing {
         return Ok(RecordPage { items: Vec::new(), next_cursor: None });
     }
+    // The account filter becomes a zone filter: one zone, or a list of them.
+    let resolved;
+    let filter = match &filter.account {
+        None => filter,
+        Some(account) => {
+            let zones = crate::accounts::zones_of(db, account, false).await?;
+            let mut f = filter.clone();
+            match (&filter.zone, zones.as_slice()) {
+                (Some(z), _) if zones.iter().any(|id| id == z.as_str()) => {}
+                (Some(_), _) | (None, []) => {
+                    return Ok(RecordPage { items: Vec::new(), next_cursor: None });
+                }
+                (None, [one]) => f.zone = Some(stored_zone(one)?),
+                (None, _) => f.zones = Some(zones),
+            }
+            resolved = f;
+            &resolved
+        }
+    };
     let indexed = match (&filter.q, walk, &filter.name, names) {
         (Some(q), Walk::Name, None, Some(names)) => {
             indexed_substring_page(db, names, filter, q, after.as_ref(), limit).await?
@@ -190,7 +216,26 @@ pub async fn list_records(
             substring_page(db, filter, walk, after, limit, std::cmp::max(budget.q_scan, 1)).await?
         }
         _ => {
-            let mut rows = page_rows(db, filter, walk, after.as_ref(), None, limit + 1).await?;
+            let mut rows = match &filter.zones {
+                // A few zones: each zone's index in order, merged.
+                Some(zones) if zones.len() <= MERGE_ZONES && walk != Walk::Value => {
+                    let mut rows = Vec::new();
+                    for zone in zones {
+                        let f = RecordFilter {
+                            zone: Some(stored_zone(zone)?),
+                            zones: None,
+                            ..filter.clone()
+                        };
+                        rows.extend(
+                            page_rows(db, &f, walk, after.as_ref(), None, limit + 1).await?,
+                        );
+                    }
+                    rows.sort_by(|a, b| (sort_key(walk, a), a.id).cmp(&(sort_key(walk, b), b.id)));
+                    rows.truncate(limit as usize + 1);
+                    rows
+                }
+                _ => page_rows(db, filter, walk, after.as_ref(), None, limit + 1).await?,
+            };
             let full = rows.len() as u64 > limit;
             rows.truncate(limit as usize);
             let next = if full {
@@ -237,7 +282,8 @@ async fn indexed_substring_page(
             return Ok(None);
         };
         let ids: Vec<i64> = found.hits.iter().map(|h| h.id).collect();
-        let mut by_id = rows_by_ids(db, &ids, filter.include_deleted).await?;
+        let mut by_id =
+            rows_by_ids(db, &ids, filter.include_deleted, filter.zones.as_deref()).await?;
         for hit in &found.hits {
             if let Some(row) = by_id.remove(&hit.id) {
                 rows.push(row);
@@ -260,6 +306,7 @@ async fn rows_by_ids(
     db: &impl ConnectionTrait,
     ids: &[i64],
     include_deleted: bool,
+    zones: Option<&[String]>,
 ) -> ApiResult<std::collections::HashMap<i64, RecordRow>> {
     let mut out = std::collections::HashMap::with_capacity(ids.len());
     if ids.is_empty() {
@@ -270,6 +317,9 @@ async fn rows_by_ids(
     select.from_as(record_sets::Entity, RS);
     join_zone(&mut select);
     select.and_where(Expr::col((RS, record_sets::Column::Id)).is_in(ids.iter().copied()));
+    if let Some(zones) = zones {
+        select.and_where(Expr::col((RS, record_sets::Column::ZoneId)).is_in(zones.iter().cloned()));
+    }
     if !include_deleted {
         select.and_where(Expr::col((RS, record_sets::Column::DeletedAt)).is_null());
     }
@@ -344,6 +394,9 @@ async fn page_rows(
     }
     join_zone(&mut select);
     apply_index_filters(&mut select, filter);
+    if let Some(zones) = &filter.zones {
+        select.and_where(Expr::col((RS, record_sets::Column::ZoneId)).is_in(zones.iter().cloned()));
+    }
     if let Some(q) = &filter.q {
         select.and_where(
             Expr::col((RS, record_sets::Column::Name))
@@ -381,7 +434,9 @@ fn select_record_columns(select: &mut SelectStatement) {
             (RS, record_sets::Column::DeletedAt),
         ])
         .expr_as(Expr::col((HZ, hosted_zones::Column::Name)), "zone_name")
-        .expr_as(Expr::col((HZ, hosted_zones::Column::PrivateZone)), "private_zone");
+        .expr_as(Expr::col((HZ, hosted_zones::Column::PrivateZone)), "private_zone")
+        .expr_as(Expr::col((HZ, hosted_zones::Column::AccountId)), "account_id")
+        .expr_as(Expr::col((AC, accounts::Column::Name)), "account_name");
 }
 
 fn join_zone(select: &mut SelectStatement) {
@@ -391,6 +446,19 @@ fn join_zone(select: &mut SelectStatement) {
         HZ,
         Expr::col((HZ, hosted_zones::Column::Id)).equals((RS, record_sets::Column::ZoneId)),
     );
+    select.join_as(
+        JoinType::LeftJoin,
+        accounts::Entity,
+        AC,
+        Expr::col((AC, accounts::Column::AccountId)).equals((HZ, hosted_zones::Column::AccountId)),
+    );
+}
+
+/// A zone id as `hosted_zones` stores it.
+fn stored_zone(id: &str) -> ApiResult<ZoneId> {
+    ZoneId::parse(id).map_err(|e| {
+        sea_orm::DbErr::Custom(format!("hosted_zones.id {id:?} is not a zone id: {e}")).into()
+    })
 }
 
 fn sort_key(walk: Walk, row: &RecordRow) -> String {

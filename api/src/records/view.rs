@@ -26,6 +26,12 @@ pub struct RecordView {
     #[schema(example = "example.com.")]
     pub zone_name: Option<String>,
     pub private_zone: Option<bool>,
+    /// The AWS account that owns the record's zone (twelve digits); `null` when not known.
+    #[schema(example = "123456789012")]
+    pub account_id: Option<String>,
+    /// The account's name in AWS Organizations; `null` when not known.
+    #[schema(example = "production")]
+    pub account_name: Option<String>,
     #[serde(flatten)]
     pub content: RecordContent,
     /// When zonetrail first saw the record set; `null` for a deletion seen before any creation.
@@ -151,6 +157,8 @@ pub struct RecordRow {
     pub deleted_at: Option<Timestamp>,
     pub zone_name: Option<String>,
     pub private_zone: Option<bool>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
 }
 
 impl RecordRow {
@@ -198,6 +206,16 @@ impl RecordRow {
             Some(false) => b"false",
             None => b"null",
         });
+        out.extend_from_slice(b",\"account_id\":");
+        match &self.account_id {
+            Some(a) => string(out, a),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.extend_from_slice(b",\"account_name\":");
+        match &self.account_name {
+            Some(a) => string(out, a),
+            None => out.extend_from_slice(b"null"),
+        }
         let inner = content[1..content.len() - 1].trim();
         if !inner.is_empty() {
             out.push(b',');
@@ -226,6 +244,8 @@ impl RecordRow {
             deleted_at: self.deleted_at,
             zone_name: self.zone_name.clone(),
             private_zone: self.private_zone,
+            account_id: self.account_id.clone(),
+            account_name: self.account_name.clone(),
         }
     }
 
@@ -248,6 +268,8 @@ impl RecordRow {
             zone_id: self.zone_id,
             zone_name: self.zone_name,
             private_zone: self.private_zone,
+            account_id: self.account_id,
+            account_name: self.account_name,
             content,
             first_seen_at: self.first_seen_at,
             observed_at: self.observed_at,
@@ -430,6 +452,8 @@ mod tests {
             deleted_at: deleted.then_some(at),
             zone_name: zone_name.map(str::to_owned),
             private_zone: zone_name.map(|_| true),
+            account_id: zone_name.map(|_| "123456789012".to_owned()),
+            account_name: zone_name.map(|_| "prod \"eu\"".to_owned()),
         };
         let full = serde_json::to_string(&every_member()).unwrap();
         let bare = serde_json::to_string(&RecordSet {

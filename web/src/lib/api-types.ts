@@ -4,6 +4,23 @@
  */
 
 export interface paths {
+    "/api/accounts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every AWS account in scope. */
+        get: operations["list_accounts"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/changes": {
         parameters: {
             query?: never;
@@ -164,6 +181,79 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        AccountList: {
+            /** @description Every account, by name (unnamed last), then id. */
+            items: components["schemas"]["AccountView"][];
+        };
+        /** @description The accounts' states in one line, for the dashboard's freshness area (`/api/stats`). */
+        AccountSummary: {
+            /**
+             * Format: int64
+             * @description Accounts whose role was refused: their data is stale.
+             */
+            access_denied: number;
+            /**
+             * Format: int64
+             * @description Accounts whose latest sweep failed otherwise: their data is stale.
+             */
+            error: number;
+            /**
+             * Format: int64
+             * @description Accounts whose latest sweep completed.
+             */
+            ok: number;
+            /**
+             * Format: int64
+             * @description Accounts listed by `/api/accounts` (with the `account` filter: 1, or 0 if unknown).
+             */
+            total: number;
+        };
+        /** @description One AWS account. */
+        AccountView: {
+            /**
+             * @description Twelve digits.
+             * @example 123456789012
+             */
+            account_id: string;
+            /**
+             * Format: date-time
+             * @description When a sweep of the account was last attempted.
+             */
+            last_attempt_at: string | null;
+            /**
+             * @description The last failure's message (kept after a later success; compare `last_error_at` with
+             *     `last_success_at`).
+             * @example AccessDenied: not authorized to perform sts:AssumeRole
+             */
+            last_error: string | null;
+            /** Format: date-time */
+            last_error_at: string | null;
+            /**
+             * Format: date-time
+             * @description When a sweep of the account last completed.
+             */
+            last_success_at: string | null;
+            /**
+             * @description The account's name in AWS Organizations; `null` when not known.
+             * @example production
+             */
+            name: string | null;
+            /**
+             * Format: int64
+             * @description Live record sets in those zones (at most `counts_max_age` old, like `/api/stats`).
+             */
+            records: number;
+            /**
+             * @description How the latest sweep of the account went: `ok`; `access_denied` (its role could not be assumed or refused a read: its inventory is kept but no longer refreshed); `error` (another failure). `null`: no sweep has reported on the account yet.
+             * @enum {string|null}
+             */
+            status: "ok" | "access_denied" | "error" | null;
+            /**
+             * Format: int64
+             * @description Live hosted zones of the account.
+             */
+            zones: number;
+        };
         AliasTargetView: {
             dns_name: string;
             evaluate_target_health: boolean;
@@ -223,6 +313,16 @@ export interface components {
         };
         /** @description A change in the account-wide feed: the history entry and which record set it belongs to. */
         FeedItem: components["schemas"]["ChangeView"] & {
+            /**
+             * @description The AWS account that owns the zone (twelve digits); `null` when not known.
+             * @example 123456789012
+             */
+            account_id: string | null;
+            /**
+             * @description The account's name in AWS Organizations; `null` when not known.
+             * @example production
+             */
+            account_name: string | null;
             name: string;
             /** Format: int64 */
             record_id: number;
@@ -309,6 +409,16 @@ export interface components {
         /** @description A record set as the inventory knows it. */
         RecordView: components["schemas"]["RecordContent"] & {
             /**
+             * @description The AWS account that owns the record's zone (twelve digits); `null` when not known.
+             * @example 123456789012
+             */
+            account_id: string | null;
+            /**
+             * @description The account's name in AWS Organizations; `null` when not known.
+             * @example production
+             */
+            account_name: string | null;
+            /**
              * Format: date-time
              * @description Set when the record set was deleted (a tombstone).
              */
@@ -356,6 +466,11 @@ export interface components {
         };
         Stats: {
             /**
+             * @description How many accounts there are and how their latest sweeps went (`/api/accounts` has
+             *     each); with `account`, that one account.
+             */
+            accounts: components["schemas"]["AccountSummary"];
+            /**
              * @description Live record sets by type, all zones. Counts are at most `counts_max_age` old (30 s by
              *     default); the timestamps below are read on every request.
              * @example {
@@ -375,17 +490,20 @@ export interface components {
             freshness_lag_seconds: number | null;
             /**
              * Format: date-time
-             * @description Time of the most recent change from any source.
+             * @description Time of the most recent change from any source (with `account`: in that account's
+             *     zones).
              */
             last_change_at: string | null;
             /**
              * Format: date-time
-             * @description Time of the most recent CloudTrail event that changed a record.
+             * @description Time of the most recent CloudTrail event that changed a record (with `account`: in
+             *     that account's zones).
              */
             last_event_at: string | null;
             /**
              * Format: date-time
-             * @description When the most recent zone sweep finished.
+             * @description When the most recent zone sweep finished (with `account`: when a sweep of that account
+             *     last completed).
              */
             last_sweep_at: string | null;
             /**
@@ -428,6 +546,17 @@ export interface components {
             zone_name: string | null;
         };
         ZoneView: {
+            /**
+             * @description The AWS account that owns the zone (twelve digits); `null` for a zone recorded before
+             *     zonetrail knew accounts, until its account's next sweep.
+             * @example 123456789012
+             */
+            account_id: string | null;
+            /**
+             * @description The account's name in AWS Organizations; `null` when not known.
+             * @example production
+             */
+            account_name: string | null;
             comment: string | null;
             /**
              * Format: date-time
@@ -463,10 +592,40 @@ export interface components {
 }
 export type $defs = Record<string, never>;
 export interface operations {
+    list_accounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Every account, by name then id */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AccountList"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     change_feed: {
         parameters: {
             query?: {
                 zone?: string;
+                account?: string;
                 source?: "" | "event" | "sweep" | "reconcile";
                 since?: string;
                 /** @description `next_cursor` of the previous page of the same query; any other value is a 400. */
@@ -532,6 +691,7 @@ export interface operations {
         parameters: {
             query?: {
                 zone?: string;
+                account?: string;
                 type?: "" | "A" | "AAAA" | "CAA" | "CNAME" | "DS" | "HTTPS" | "MX" | "NAPTR" | "NS" | "PTR" | "SOA" | "SPF" | "SRV" | "SSHFP" | "SVCB" | "TLSA" | "TXT";
                 /**
                  * @description Name filter. `www.example.com` matches that name exactly; `api-*` matches names that
@@ -599,6 +759,7 @@ export interface operations {
         parameters: {
             query?: {
                 zone?: string;
+                account?: string;
                 type?: "" | "A" | "AAAA" | "CAA" | "CNAME" | "DS" | "HTTPS" | "MX" | "NAPTR" | "NS" | "PTR" | "SOA" | "SPF" | "SRV" | "SSHFP" | "SVCB" | "TLSA" | "TXT";
                 /**
                  * @description Name filter. `www.example.com` matches that name exactly; `api-*` matches names that
@@ -633,7 +794,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV with a header row: id, zone_id, zone_name, name, type, set_identifier, ttl, values (joined with "; "), alias_target, routing (a summary), observed_at, deleted_at */
+            /** @description CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with "; "), alias_target, routing (a summary), observed_at, deleted_at */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -768,7 +929,9 @@ export interface operations {
     };
     stats: {
         parameters: {
-            query?: never;
+            query?: {
+                account?: string;
+            };
             header?: never;
             path?: never;
             cookie?: never;
@@ -782,6 +945,15 @@ export interface operations {
                 };
                 content: {
                     "application/json": components["schemas"]["Stats"];
+                };
+            };
+            /** @description A bad parameter */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
                 };
             };
             /** @description The database is unavailable */
@@ -800,6 +972,7 @@ export interface operations {
             query?: {
                 /** @description Include deleted zones. */
                 include_deleted?: boolean;
+                account?: string;
             };
             header?: never;
             path?: never;
@@ -807,7 +980,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description Every zone */
+            /** @description Every zone (of the account, with `account`) */
             200: {
                 headers: {
                     [name: string]: unknown;
