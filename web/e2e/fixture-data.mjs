@@ -4,6 +4,11 @@
 // weighted A records `www.example.com.` `blue` (weight 70) and `green` (weight 30), and a
 // record with history — plus enough around it to page, filter and chart.
 // Timestamps are relative to `now` so "swept 12 min ago" reads true whenever it runs.
+//
+// Three AWS accounts (issue 16): network-prod holds the zones above; workload-payments, whose
+// role the last sweep was refused (access_denied: its inventory is kept, stale), holds a
+// second private `internal.example.com.` — two zones with one name — and payments.example.com.;
+// 345678901234, with no name (an account listed by id), holds sandbox.example.org.
 
 const ROUTING_NONE = {
   weight: null,
@@ -17,10 +22,24 @@ const ROUTING_NONE = {
   traffic_policy_instance_id: null,
 };
 
+export const NETWORK = "123456789012";
+export const PAYMENTS = "210987654321";
+export const SANDBOX = "345678901234";
+
+/** The accounts in scope; their status times are set by buildData, relative to `now`. */
+export const ACCOUNTS = [
+  { account_id: NETWORK, name: "network-prod" },
+  { account_id: PAYMENTS, name: "workload-payments" },
+  { account_id: SANDBOX, name: null },
+];
+
+const accountName = (id) => ACCOUNTS.find((a) => a.account_id === id)?.name ?? null;
+
 export const ZONES = [
   {
     zone_id: "Z0123456789ABC",
     zone_name: "example.com.",
+    account_id: NETWORK,
     private_zone: false,
     comment: null,
     vpcs: [],
@@ -28,6 +47,7 @@ export const ZONES = [
   {
     zone_id: "Z04INTERNAL7Q2",
     zone_name: "internal.example.com.",
+    account_id: NETWORK,
     private_zone: true,
     comment: "service discovery",
     vpcs: [{ region: "us-east-1", id: "vpc-0a1b2c3d4e5f67890" }],
@@ -35,11 +55,36 @@ export const ZONES = [
   {
     zone_id: "Z3EXAMPLENET55",
     zone_name: "example.net.",
+    account_id: NETWORK,
     private_zone: false,
     comment: null,
     vpcs: [],
   },
-];
+  {
+    zone_id: "Z07PAYINTERNAL",
+    zone_name: "internal.example.com.",
+    account_id: PAYMENTS,
+    private_zone: true,
+    comment: "payments service discovery",
+    vpcs: [{ region: "eu-west-1", id: "vpc-0f9e8d7c6b5a43210" }],
+  },
+  {
+    zone_id: "Z09PAYMENTSAPI",
+    zone_name: "payments.example.com.",
+    account_id: PAYMENTS,
+    private_zone: false,
+    comment: null,
+    vpcs: [],
+  },
+  {
+    zone_id: "Z0SANDBOXORG11",
+    zone_name: "sandbox.example.org.",
+    account_id: SANDBOX,
+    private_zone: false,
+    comment: null,
+    vpcs: [],
+  },
+].map((z) => ({ ...z, account_name: accountName(z.account_id) }));
 
 /** The members of a record set's content: what a change's `before` and `after` hold. */
 const CONTENT = ["name", "type", "set_identifier", "ttl", "values", "alias_target", "routing"];
@@ -79,6 +124,8 @@ export function buildData(now) {
       zone_id: z.zone_id,
       zone_name: z.zone_name,
       private_zone: z.private_zone,
+      account_id: z.account_id,
+      account_name: z.account_name,
       name,
       type,
       set_identifier: opts.set ?? null,
@@ -114,6 +161,8 @@ export function buildData(now) {
       record_id: r.id,
       zone_id: r.zone_id,
       zone_name: r.zone_name,
+      account_id: r.account_id,
+      account_name: r.account_name,
       name: r.name,
       type: r.type,
       set_identifier: r.set_identifier,
@@ -126,6 +175,11 @@ export function buildData(now) {
   const EX = "Z0123456789ABC";
   const INT = "Z04INTERNAL7Q2";
   const NET = "Z3EXAMPLENET55";
+  const PAY_INT = "Z07PAYINTERNAL";
+  const PAY = "Z09PAYMENTSAPI";
+  const SBX = "Z0SANDBOXORG11";
+  // workload-payments was last read two days ago; its records are as they were then.
+  const paymentsReadAt = now - 2 * day - 3 * hour;
 
   // --- example.com. -------------------------------------------------------
   add(EX, "example.com.", "NS", {
@@ -275,6 +329,51 @@ export function buildData(now) {
   add(NET, "legacy.example.net.", "A", { ttl: 300, values: ["192.0.2.10"] });
   add(NET, "cdn.example.net.", "CNAME", { ttl: 300, values: ["d111111abcdef8.cloudfront.net."] });
 
+  // --- internal.example.com. of workload-payments (private; last read 2 days ago) ---
+  add(PAY_INT, "internal.example.com.", "NS", {
+    ttl: 172800,
+    values: ["ns-0.awsdns-00.com.", "ns-512.awsdns-00.net."],
+    observed: paymentsReadAt,
+  });
+  add(PAY_INT, "internal.example.com.", "SOA", {
+    ttl: 900,
+    values: ["ns-1536.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"],
+    observed: paymentsReadAt,
+  });
+  add(PAY_INT, "ledger.internal.example.com.", "A", {
+    ttl: 60,
+    values: ["10.40.1.20"],
+    observed: paymentsReadAt,
+  });
+
+  // --- payments.example.com. (workload-payments) ------------------------
+  add(PAY, "payments.example.com.", "NS", {
+    ttl: 172800,
+    values: ["ns-2048.awsdns-00.co.uk.", "ns-700.awsdns-00.net."],
+    observed: paymentsReadAt,
+  });
+  add(PAY, "payments.example.com.", "SOA", {
+    ttl: 900,
+    values: ["ns-2048.awsdns-00.co.uk. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"],
+    observed: paymentsReadAt,
+  });
+  add(PAY, "checkout.payments.example.com.", "CNAME", {
+    ttl: 60,
+    values: ["checkout-prod-alb-55667788.eu-west-1.elb.amazonaws.com."],
+    observed: paymentsReadAt,
+  });
+
+  // --- sandbox.example.org. (345678901234, no name) ---------------------
+  add(SBX, "sandbox.example.org.", "NS", {
+    ttl: 172800,
+    values: ["ns-300.awsdns-00.com.", "ns-1300.awsdns-00.org."],
+  });
+  add(SBX, "sandbox.example.org.", "SOA", {
+    ttl: 900,
+    values: ["ns-300.awsdns-00.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"],
+  });
+  add(SBX, "try.sandbox.example.org.", "A", { ttl: 300, values: ["203.0.113.77"] });
+
   // --- history --------------------------------------------------------------
   // www blue: created by hand days ago, then re-weighted and given a second address.
   const blueV1 = state(blue, {
@@ -306,5 +405,25 @@ export function buildData(now) {
     c.id = i + 1;
   });
 
-  return { records, changes, sweepAt, lastEventAt: now - 3_000 };
+  // How the last sweep of each account went.
+  const accounts = ACCOUNTS.map((a) => ({
+    ...a,
+    status: "ok",
+    last_success_at: iso(sweepAt),
+    last_attempt_at: iso(sweepAt),
+    last_error: null,
+    last_error_at: null,
+  }));
+  Object.assign(
+    accounts.find((a) => a.account_id === PAYMENTS),
+    {
+      status: "access_denied",
+      last_success_at: iso(paymentsReadAt),
+      last_error:
+        "AccessDenied: User: arn:aws:sts::123456789012:assumed-role/zonetrail-ingest-us-east-1/sweep is not authorized to perform: sts:AssumeRole on resource: arn:aws:iam::210987654321:role/zonetrail-readonly",
+      last_error_at: iso(sweepAt),
+    },
+  );
+
+  return { records, changes, accounts, sweepAt, lastEventAt: now - 3_000 };
 }

@@ -143,6 +143,21 @@ function flag(p, name) {
 }
 const withDot = (s) => (s.endsWith(".") ? s : `${s}.`);
 
+/** `account`, as the API reads it: twelve digits, or empty for every account. */
+function parseAccount(p) {
+  const raw = p.get("account");
+  const v = (raw ?? "").trim();
+  if (!v) return null;
+  if (!/^[0-9]{12}$/.test(v))
+    throw new BadRequest(`account: not an AWS account id (twelve digits): ${JSON.stringify(raw)}`);
+  return v;
+}
+
+/** The zone ids of an account (every zone when `account` is null). */
+function zonesOf(account) {
+  return new Set(ZONES.filter((z) => !account || z.account_id === account).map((z) => z.zone_id));
+}
+
 /** The `/api/records` filters, as the API reads them. */
 function filterRecords(p, { withoutQ = false } = {}) {
   const rawZone = p.get("zone")?.trim() ?? "";
@@ -156,8 +171,10 @@ function filterRecords(p, { withoutQ = false } = {}) {
     throw new BadRequest(`zone: not a hosted zone id: ${JSON.stringify(rawZone)}`);
   const zone = rawZone.replace(/^\/?hostedzone\//, "").toUpperCase();
   const includeDeleted = flag(p, "include_deleted");
+  const account = parseAccount(p);
   return data.records
     .filter((r) => includeDeleted || r.deleted_at === null)
+    .filter((r) => !account || r.account_id === account)
     .filter((r) => !zone || r.zone_id === zone)
     .filter((r) => !type || r.type === type)
     .filter((r) => {
@@ -197,6 +214,7 @@ function csvCell(v) {
 function recordsCsv(rows) {
   const head = [
     "id",
+    "account_id",
     "zone_id",
     "zone_name",
     "name",
@@ -222,6 +240,7 @@ function recordsCsv(rows) {
     lines.push(
       [
         r.id,
+        r.account_id,
         r.zone_id,
         r.zone_name,
         r.name,
@@ -241,10 +260,12 @@ function recordsCsv(rows) {
   return `${lines.join("\n")}\n`;
 }
 
-function stats() {
-  const live = data.records.filter((r) => r.deleted_at === null);
+function stats(account = null) {
+  const live = data.records.filter(
+    (r) => r.deleted_at === null && (!account || r.account_id === account),
+  );
   const byType = {};
-  const zones = ZONES.map((z) => ({
+  const zones = ZONES.filter((z) => !account || z.account_id === account).map((z) => ({
     zone_id: z.zone_id,
     zone_name: z.zone_name,
     private_zone: z.private_zone,
@@ -257,23 +278,63 @@ function stats() {
     z.records++;
     z.by_type[r.type] = (z.by_type[r.type] ?? 0) + 1;
   }
-  // biome-ignore lint/complexity/useMathMinMax: these are RFC 3339 strings, which compare as text; Math.max would make them NaN
-  const newest = data.changes.reduce((m, c) => (c.observed_at > m ? c.observed_at : m), "");
+  const ids = zonesOf(account);
+  const newest = data.changes
+    .filter((c) => ids.has(c.zone_id))
+    // biome-ignore lint/complexity/useMathMinMax: these are RFC 3339 strings, which compare as text; Math.max would make them NaN
+    .reduce((m, c) => (c.observed_at > m ? c.observed_at : m), "");
+  // With `account`: that account's summary, and when a sweep of it last completed.
+  const listed = data.accounts.filter((a) => !account || a.account_id === account);
+  const count = (status) => listed.filter((a) => a.status === status).length;
+  const newestEvent = data.changes
+    .filter((c) => ids.has(c.zone_id) && c.source === "event")
+    // biome-ignore lint/complexity/useMathMinMax: RFC 3339 strings compare as text
+    .reduce((m, c) => (c.observed_at > m ? c.observed_at : m), "");
   return {
     zones,
     by_type: byType,
     total_records: live.length,
-    last_sweep_at: iso(data.sweepAt),
-    last_event_at: iso(data.lastEventAt),
+    accounts: {
+      total: listed.length,
+      ok: count("ok"),
+      access_denied: count("access_denied"),
+      error: count("error"),
+    },
+    last_sweep_at: account ? (listed[0]?.last_success_at ?? null) : iso(data.sweepAt),
+    last_event_at: account ? newestEvent || null : iso(data.lastEventAt),
     last_change_at: newest || null,
     freshness_lag_seconds: 2,
   };
 }
 
-function changesNewestFirst() {
-  return [...data.changes].sort(
-    (a, b) => b.observed_at.localeCompare(a.observed_at) || b.id - a.id,
-  );
+function changesNewestFirst(account = null) {
+  const ids = zonesOf(account);
+  return data.changes
+    .filter((c) => ids.has(c.zone_id))
+    .sort((a, b) => b.observed_at.localeCompare(a.observed_at) || b.id - a.id);
+}
+
+/** `/api/accounts`: every account, by name (unnamed last), then id, with its live counts. */
+function accounts() {
+  const live = data.records.filter((r) => r.deleted_at === null);
+  return data.accounts
+    .map((a) => ({
+      account_id: a.account_id,
+      name: a.name,
+      zones: ZONES.filter((z) => z.account_id === a.account_id).length,
+      records: live.filter((r) => r.account_id === a.account_id).length,
+      status: a.status,
+      last_success_at: a.last_success_at,
+      last_attempt_at: a.last_attempt_at,
+      last_error: a.last_error,
+      last_error_at: a.last_error_at,
+    }))
+    .sort(
+      (a, b) =>
+        Number(a.name === null) - Number(b.name === null) ||
+        (a.name ?? "").localeCompare(b.name ?? "") ||
+        a.account_id.localeCompare(b.account_id),
+    );
 }
 
 // ------------------------------------------------------------------ API
@@ -284,10 +345,12 @@ function api(req, res, url) {
     return sendJson(res, 405, {
       error: `${req.method} is not allowed on ${path}; the API is read-only (GET)`,
     });
-  if (path === "/api/stats") return answer(res, path, 200, stats());
+  if (path === "/api/stats") return answer(res, path, 200, stats(parseAccount(p)));
+  if (path === "/api/accounts") return answer(res, path, 200, { items: accounts() });
   if (path === "/api/zones") {
+    const account = parseAccount(p);
     const counted = stats().zones;
-    const items = ZONES.map((z) => ({
+    const items = ZONES.filter((z) => !account || z.account_id === account).map((z) => ({
       ...z,
       record_count: null,
       records: counted.find((c) => c.zone_id === z.zone_id)?.records ?? 0,
@@ -309,7 +372,8 @@ function api(req, res, url) {
     });
     return res.end(recordsCsv(rows));
   }
-  if (path === "/api/changes") return answer(res, path, 200, pageOf(changesNewestFirst(), p));
+  if (path === "/api/changes")
+    return answer(res, path, 200, pageOf(changesNewestFirst(parseAccount(p)), p));
   const m = /^\/api\/records\/([^/]+)(\/history)?$/.exec(path);
   if (m) {
     const route = m[2] ? "/api/records/{id}/history" : "/api/records/{id}";
@@ -352,6 +416,8 @@ function addLiveChange(res) {
     zone_id: zone.zone_id,
     zone_name: zone.zone_name,
     private_zone: false,
+    account_id: zone.account_id,
+    account_name: zone.account_name,
     name: `live-${n}.example.com.`,
     type: "A",
     set_identifier: null,
@@ -379,6 +445,8 @@ function addLiveChange(res) {
     zone_id: _z,
     zone_name: _n,
     private_zone: _p,
+    account_id: _a,
+    account_name: _an,
     first_seen_at: _f,
     observed_at: _o,
     deleted_at: _d,
@@ -399,6 +467,8 @@ function addLiveChange(res) {
     record_id: r.id,
     zone_id: r.zone_id,
     zone_name: r.zone_name,
+    account_id: r.account_id,
+    account_name: r.account_name,
     name: r.name,
     type: r.type,
     set_identifier: null,
