@@ -2,8 +2,8 @@
 // and the error shape (`{"error": "..."}` with a 4xx status). Every answer's type is the
 // OpenAPI document's own (api-types.ts, generated): nothing is guessed or adapted here.
 import type { paths } from "./api-types.ts";
-import type { ZoneView } from "./schemas.ts";
-import { filterParams, type RecordFilters } from "./urlState.ts";
+import type { AccountView, ZoneView } from "./schemas.ts";
+import { accountParams, filterParams, type RecordFilters } from "./urlState.ts";
 
 /** The JSON a path answers with 200, as the API documents it. */
 export type Ok<P extends keyof paths> = paths[P]["get"]["responses"][200]["content"] extends {
@@ -130,19 +130,31 @@ export class Api {
     );
   }
 
-  changes(cursor: string | null, limit: number, signal?: AbortSignal): Promise<Ok<"/api/changes">> {
-    const p = new URLSearchParams({ limit: String(limit) });
+  /** The change feed, newest first; of one account when `account` is an account id. */
+  changes(
+    cursor: string | null,
+    limit: number,
+    signal?: AbortSignal,
+    account = "",
+  ): Promise<Ok<"/api/changes">> {
+    const p = accountParams(account);
+    p.set("limit", String(limit));
     if (cursor) p.set("cursor", cursor);
     return this.get<Ok<"/api/changes">>("/api/changes", p, signal);
   }
 
-  /** Every zone (one page holds them all). */
-  async zones(signal?: AbortSignal): Promise<ZoneView[]> {
-    return (await this.get<Ok<"/api/zones">>("/api/zones", undefined, signal)).items;
+  /** Every zone (one page holds them all), or every zone of one account. */
+  async zones(signal?: AbortSignal, account = ""): Promise<ZoneView[]> {
+    return (await this.get<Ok<"/api/zones">>("/api/zones", accountParams(account), signal)).items;
   }
 
-  stats(signal?: AbortSignal): Promise<Ok<"/api/stats">> {
-    return this.get<Ok<"/api/stats">>("/api/stats", undefined, signal);
+  stats(signal?: AbortSignal, account = ""): Promise<Ok<"/api/stats">> {
+    return this.get<Ok<"/api/stats">>("/api/stats", accountParams(account), signal);
+  }
+
+  /** Every account in scope, with its counts and whether the last sweep could read it. */
+  async accounts(signal?: AbortSignal): Promise<AccountView[]> {
+    return (await this.get<Ok<"/api/accounts">>("/api/accounts", undefined, signal)).items;
   }
 
   /** The CSV export of the current filter: a plain link, usable without JavaScript. */

@@ -30,6 +30,11 @@ export type ZoneView = Schemas["ZoneView"];
 export type ZoneStats = Schemas["ZoneStats"];
 export type Stats = Schemas["Stats"];
 
+/** An account of `/api/accounts`: its counts and whether the last sweep could read it. */
+export type AccountView = Schemas["AccountView"];
+/** The accounts' states in one line (`/api/stats`). */
+export type AccountSummary = Schemas["AccountSummary"];
+
 /** The body of every error answer. */
 export type ErrorBody = Schemas["ErrorBody"];
 

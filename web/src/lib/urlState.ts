@@ -6,6 +6,8 @@ export type View = "records" | "changes" | "zones";
 export const VIEWS: readonly View[] = ["records", "changes", "zones"];
 
 export interface RecordFilters {
+  /** An AWS account id (12 digits), or "" for every account. */
+  account: string;
   zone: string;
   type: string;
   name: string;
@@ -21,6 +23,7 @@ export interface UrlState extends RecordFilters {
 }
 
 export const EMPTY_FILTERS: RecordFilters = {
+  account: "",
   zone: "",
   type: "",
   name: "",
@@ -32,6 +35,24 @@ export const EMPTY_FILTERS: RecordFilters = {
 export const DEFAULT_STATE: UrlState = { ...EMPTY_FILTERS, view: "records", record: null };
 
 const TEXT_KEYS = ["zone", "type", "name", "q", "value"] as const;
+
+/** An AWS account id as the API takes it: exactly 12 digits. */
+export function isAccountId(v: string): boolean {
+  return /^\d{12}$/.test(v);
+}
+
+/** The `account` query parameter, or "" when absent or not an account id (never sent on). */
+export function parseAccount(v: string | null): string {
+  const t = (v ?? "").trim();
+  return isAccountId(t) ? t : "";
+}
+
+/** Only the account, as the query of the endpoints that filter by nothing else. */
+export function accountParams(account: string): URLSearchParams {
+  const p = new URLSearchParams();
+  if (isAccountId(account)) p.set("account", account);
+  return p;
+}
 
 function truthy(v: string | null): boolean {
   return v !== null && ["1", "true", "yes", "on"].includes(v.toLowerCase());
@@ -46,6 +67,7 @@ export function parseUrlState(search: string): UrlState {
     view: VIEWS.includes(view as View) ? (view as View) : "records",
     record: Number.isSafeInteger(record) && record > 0 ? record : null,
     include_deleted: truthy(p.get("include_deleted")),
+    account: parseAccount(p.get("account")),
   };
   for (const k of TEXT_KEYS) state[k] = (p.get(k) ?? "").trim();
   state.type = state.type.toUpperCase();
@@ -54,7 +76,7 @@ export function parseUrlState(search: string): UrlState {
 
 /** The records filter as API query parameters; empty filters are left out. */
 export function filterParams(f: RecordFilters): URLSearchParams {
-  const p = new URLSearchParams();
+  const p = accountParams(f.account);
   for (const k of TEXT_KEYS) {
     const v = f[k].trim();
     if (v) p.set(k, v);
@@ -75,6 +97,7 @@ export function serializeUrlState(s: UrlState): string {
 
 export function filtersOf(s: RecordFilters): RecordFilters {
   return {
+    account: s.account,
     zone: s.zone,
     type: s.type,
     name: s.name,

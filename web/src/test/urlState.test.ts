@@ -1,10 +1,13 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import {
+  accountParams,
   DEFAULT_STATE,
   filterKey,
   filterParams,
   hasFilters,
+  isAccountId,
+  parseAccount,
   parseUrlState,
   serializeUrlState,
   shouldReplace,
@@ -18,6 +21,7 @@ describe("url state", () => {
   it("round-trips every filter through the query string", () => {
     const s = {
       view: "records" as const,
+      account: "123456789012",
       zone: "Z0123456789ABC",
       type: "A",
       name: "*.prod.example.com",
@@ -29,7 +33,7 @@ describe("url state", () => {
     const qs = serializeUrlState(s);
     assert.equal(
       qs,
-      "?zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&include_deleted=true&record=42",
+      "?account=123456789012&zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&include_deleted=true&record=42",
     );
     assert.deepEqual(parseUrlState(qs), s);
   });
@@ -51,6 +55,7 @@ describe("url state", () => {
 
   it("gives API parameters with the API's names, without empty ones", () => {
     const p = filterParams({
+      account: "",
       zone: "",
       type: "A",
       name: " www.example.com ",
@@ -59,6 +64,42 @@ describe("url state", () => {
       include_deleted: false,
     });
     assert.equal(p.toString(), "type=A&name=www.example.com");
+  });
+
+  it("takes an account id of exactly twelve digits, and ignores anything else", () => {
+    assert.equal(parseUrlState("?account=123456789012").account, "123456789012");
+    assert.equal(parseUrlState("?account=%20123456789012%20").account, "123456789012");
+    for (const bad of [
+      "12345678901",
+      "1234567890123",
+      "12345678901a",
+      "123456789012;--",
+      "-12345678901",
+      "１２３４５６７８９０１２",
+      "",
+    ]) {
+      const s = parseUrlState(`?account=${encodeURIComponent(bad)}&type=A`);
+      assert.equal(s.account, "", `account=${bad} is ignored`);
+      assert.equal(s.type, "A", "the other filters stand");
+      assert.equal(filterParams(s).has("account"), false, `account=${bad} is not sent`);
+      assert.equal(serializeUrlState(s), "?type=A", `account=${bad} leaves the URL`);
+    }
+    assert.equal(isAccountId("123456789012"), true);
+    assert.equal(isAccountId("12345678901"), false);
+    assert.equal(parseAccount(null), "");
+  });
+
+  it("sends the account alone to the endpoints that filter by nothing else", () => {
+    assert.equal(accountParams("123456789012").toString(), "account=123456789012");
+    assert.equal(accountParams("").toString(), "");
+    assert.equal(accountParams("not-an-id").toString(), "");
+    const s = parseUrlState("?account=210987654321&type=MX&name=www");
+    assert.equal(filterParams(s).toString(), "account=210987654321&type=MX&name=www");
+    assert.equal(hasFilters(parseUrlState("?account=210987654321")), true);
+    assert.notEqual(
+      filterKey(parseUrlState("?account=210987654321")),
+      filterKey(parseUrlState("?account=123456789012")),
+    );
   });
 
   it("keys the query by its filters only", () => {

@@ -1,16 +1,20 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 import type { ZoneStats, ZoneView } from "../lib/schemas.ts";
-import { mergeZones, zoneLabel } from "../lib/zones.ts";
+import { mergeZones, zoneLabel, zoneLabelAmong } from "../lib/zones.ts";
 
 const listed = (
   zone_id: string,
   zone_name: string,
   records: number,
   private_zone = false,
+  account_id: string | null = "123456789012",
+  account_name: string | null = "network-prod",
 ): ZoneView => ({
   zone_id,
   zone_name,
+  account_id,
+  account_name,
   private_zone,
   comment: null,
   vpcs: [],
@@ -47,5 +51,28 @@ describe("zones", () => {
     };
     assert.equal(zoneLabel(unseen), "Z9");
     assert.deepEqual(mergeZones([listed("Z1", "zz.", 1)], [unseen]).map(zoneLabel), ["Z9", "zz."]);
+  });
+
+  it("keeps each listed zone's account, and names the account where two zones share a name", () => {
+    const zones = mergeZones(
+      [
+        listed("Z1", "internal.example.com.", 3, true),
+        listed("Z2", "internal.example.com.", 2, true, "210987654321", "payments"),
+        listed("Z3", "sandbox.example.org.", 1, false, "345678901234", null),
+        listed("Z4", "other.example.", 1, false, "345678901234", null),
+      ],
+      [{ zone_id: "Z9", zone_name: "new.example.", private_zone: false, records: 1, by_type: {} }],
+    );
+    const byId = new Map(zones.map((z) => [z.zone_id, z]));
+    const get = (id: string) => {
+      const z = byId.get(id);
+      assert.ok(z, id);
+      return z;
+    };
+    assert.equal(byId.get("Z2")?.account_id, "210987654321");
+    assert.equal(byId.get("Z9")?.account_id, null, "a zone only the stats know: account unknown");
+    assert.equal(zoneLabelAmong(get("Z1"), zones), "internal.example.com. · network-prod");
+    assert.equal(zoneLabelAmong(get("Z2"), zones), "internal.example.com. · payments");
+    assert.equal(zoneLabelAmong(get("Z3"), zones), "sandbox.example.org.");
   });
 });
