@@ -5,7 +5,8 @@ import { Freshness } from "./components/Freshness.tsx";
 import { RecordDrawer } from "./components/RecordDrawer.tsx";
 import { RecordsTable } from "./components/RecordsTable.tsx";
 import { TypeChart, ZoneList, ZonesView } from "./components/Zones.tsx";
-import { useApi, useLive, useNow, useUrlState } from "./hooks.ts";
+import { useAccounts, useApi, useLive, useNow, useUrlState } from "./hooks.ts";
+import { accountShort, isUnreadable } from "./lib/accounts.ts";
 import { isAbort } from "./lib/api.ts";
 import type { Auth } from "./lib/auth.ts";
 import type { ZoneView } from "./lib/schemas.ts";
@@ -31,7 +32,18 @@ function isTyping(el: Element | null): boolean {
 export function App({ auth }: { auth: Auth | null }) {
   const api = useApi();
   const [url, navigate] = useUrlState();
-  const live = useLive(api);
+  const live = useLive(api, url.account);
+  // Every account, whatever the filter; fetched again when a sweep reports on one (the stats'
+  // sweep time or account summary moves).
+  const summary = live.stats?.accounts;
+  const accounts = useAccounts(
+    api,
+    `${live.stats?.last_sweep_at ?? ""} ${summary ? Object.values(summary).join("/") : ""}`,
+  );
+  const unreadable = useMemo(
+    () => new Set(accounts.items.filter(isUnreadable).map((a) => a.account_id)),
+    [accounts.items],
+  );
   const now = useNow(1000);
   const [listedZones, setListedZones] = useState<ZoneView[]>([]);
   const [zonesLoading, setZonesLoading] = useState(true);
@@ -54,7 +66,7 @@ export function App({ auth }: { auth: Auth | null }) {
   }, [zoneCount]);
   useEffect(() => {
     const c = new AbortController();
-    api.zones(c.signal).then(
+    api.zones(c.signal, url.account).then(
       (z) => {
         setListedZones(z);
         setZonesLoading(false);
@@ -67,12 +79,18 @@ export function App({ auth }: { auth: Auth | null }) {
       },
     );
     return () => c.abort();
-  }, [api, zonesEpoch]);
+  }, [api, zonesEpoch, url.account]);
 
   const zones = useMemo(
     () => mergeZones(listedZones, live.stats?.zones ?? []),
     [listedZones, live.stats],
   );
+
+  // Another account's feed has another head: no dot for that.
+  useEffect(() => {
+    feedMarker.current = null;
+    setUnseenChanges(false);
+  }, [url.account]);
 
   // A dot on the Changes tab when changes arrived while looking elsewhere.
   useEffect(() => {
@@ -107,7 +125,9 @@ export function App({ auth }: { auth: Auth | null }) {
   }, [url.view, url.record, navigate]);
 
   useEffect(() => {
+    const acct = accounts.items.find((a) => a.account_id === filters.account);
     const parts = [
+      filters.account && accountShort(filters.account, acct?.name ?? null),
       filters.q && `“${filters.q}”`,
       filters.name,
       filters.value && `→ ${filters.value}`,
@@ -115,7 +135,15 @@ export function App({ auth }: { auth: Auth | null }) {
     ].filter(Boolean);
     const view = url.view === "records" ? parts.join(" ") : url.view;
     document.title = view ? `${view} · zonetrail` : "zonetrail — DNS inventory";
-  }, [url.view, filters.q, filters.name, filters.value, filters.type]);
+  }, [
+    url.view,
+    filters.account,
+    filters.q,
+    filters.name,
+    filters.value,
+    filters.type,
+    accounts.items,
+  ]);
 
   const selectedZone = zones.find((z) => z.zone_id === url.zone);
   const chartCounts =
@@ -149,6 +177,7 @@ export function App({ auth }: { auth: Auth | null }) {
             e.preventDefault();
             navigate({
               view: "records",
+              account: "",
               zone: "",
               type: "",
               name: "",
@@ -193,7 +222,7 @@ export function App({ auth }: { auth: Auth | null }) {
           ))}
         </nav>
         <div class="spacer" />
-        <Freshness live={live} now={now} />
+        <Freshness live={live} now={now} accounts={accounts.items} url={url} navigate={navigate} />
         {auth && (
           <div class="user">
             {user && <span class="muted small">{user}</span>}
@@ -236,6 +265,7 @@ export function App({ auth }: { auth: Auth | null }) {
                     selected={url.type}
                     navigate={navigate}
                     zone={url.zone}
+                    account={url.account}
                   />
                 ) : (
                   <p class="muted small">{live.error ? "Counts unavailable." : "Loading…"}</p>
@@ -246,6 +276,7 @@ export function App({ auth }: { auth: Auth | null }) {
               <FilterBar
                 filters={filters}
                 zones={zones}
+                accounts={accounts.items}
                 byType={live.stats?.by_type ?? {}}
                 navigate={navigate}
                 searchRef={searchRef}
@@ -259,16 +290,28 @@ export function App({ auth }: { auth: Auth | null }) {
                 totalRecords={live.stats?.total_records ?? null}
                 csvUrl={csvUrl}
                 onCsvClick={onCsvClick}
+                multiAccount={accounts.items.length > 1}
+                unreadable={unreadable}
               />
             </div>
           </div>
         )}
         {url.view === "changes" && (
-          <ChangeFeed marker={live.marker} now={now} onOpen={openRecord} />
+          <ChangeFeed
+            key={url.account}
+            marker={live.marker}
+            now={now}
+            onOpen={openRecord}
+            account={url.account}
+            accounts={accounts.items}
+            onAccount={(account) => navigate({ account, zone: "", record: null })}
+          />
         )}
         {url.view === "zones" && (
           <ZonesView
             zones={zones}
+            accounts={accounts.items}
+            account={url.account}
             stats={live.stats}
             navigate={navigate}
             now={now}
@@ -282,9 +325,11 @@ export function App({ auth }: { auth: Auth | null }) {
           marker={live.marker}
           now={now}
           onClose={() => navigate({ record: null })}
+          accounts={accounts.items}
           onFindValue={(value) =>
             navigate({
               view: "records",
+              account: "",
               zone: "",
               type: "",
               name: "",

@@ -1,7 +1,7 @@
 import { createContext } from "preact";
 import { useCallback, useContext, useEffect, useRef, useState } from "preact/hooks";
 import { type Api, isAbort } from "./lib/api.ts";
-import type { Stats } from "./lib/schemas.ts";
+import type { AccountView, Stats } from "./lib/schemas.ts";
 import { parseUrlState, serializeUrlState, shouldReplace, type UrlState } from "./lib/urlState.ts";
 
 export const ApiContext = createContext<Api | null>(null);
@@ -21,6 +21,16 @@ export type Navigate = (
 export function useUrlState(): [UrlState, Navigate] {
   const [state, setState] = useState(() => parseUrlState(location.search));
   const last = useRef<{ field: string | null; at: number }>({ field: null, at: 0 });
+
+  // A malformed `?account=` (not 12 digits) is ignored, and taken out of the address bar so
+  // the link that is copied is the view that is shown.
+  useEffect(() => {
+    const raw = new URLSearchParams(location.search).get("account");
+    if (raw !== null && raw.trim() !== parseUrlState(location.search).account) {
+      const qs = serializeUrlState(parseUrlState(location.search));
+      history.replaceState(null, "", location.pathname + qs + location.hash);
+    }
+  }, []);
 
   useEffect(() => {
     const onPop = () => {
@@ -76,7 +86,7 @@ export const LIVE_POLL_MS = 5000;
  * visible. The head of the change feed is what tells the rest of the page that something
  * changed: it moves on every create, update or delete, whatever the stats report.
  */
-export function useLive(api: Api, intervalMs = LIVE_POLL_MS): Live {
+export function useLive(api: Api, account = "", intervalMs = LIVE_POLL_MS): Live {
   const [live, setLive] = useState<Live>({
     stats: null,
     error: null,
@@ -97,8 +107,8 @@ export function useLive(api: Api, intervalMs = LIVE_POLL_MS): Live {
       // Each answer counts on its own: stats failing must not stop change detection.
       const signal = ctrl.signal;
       const [stats, head] = await Promise.allSettled([
-        api.stats(signal),
-        api.changes(null, 1, signal),
+        api.stats(signal, account),
+        api.changes(null, 1, signal, account),
       ]);
       if (signal.aborted) return;
       const failed = [stats, head].find((r): r is PromiseRejectedResult => r.status === "rejected");
@@ -128,9 +138,47 @@ export function useLive(api: Api, intervalMs = LIVE_POLL_MS): Live {
       ctrl?.abort();
       document.removeEventListener("visibilitychange", onVisible);
     };
-  }, [api, intervalMs]);
+  }, [api, account, intervalMs]);
 
   return live;
+}
+
+export interface Accounts {
+  items: AccountView[];
+  /** Set when `/api/accounts` failed (an API without accounts answers 404). */
+  error: string | null;
+  loaded: boolean;
+}
+
+export const ACCOUNTS_POLL_MS = 60_000;
+
+/**
+ * `/api/accounts`, every account whatever the filter: on load, every minute, and at once when
+ * `trigger` changes (the stats' sweep time and account summary: a sweep reported on an account).
+ */
+export function useAccounts(api: Api, trigger: string, intervalMs = ACCOUNTS_POLL_MS): Accounts {
+  const [st, setSt] = useState<Accounts>({ items: [], error: null, loaded: false });
+  useEffect(() => {
+    const c = new AbortController();
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const poll = () => {
+      clearTimeout(timer);
+      api.accounts(c.signal).then(
+        (items) => setSt({ items, error: null, loaded: true }),
+        (e) => {
+          if (isAbort(e)) return;
+          setSt((s) => ({ ...s, error: (e as Error).message, loaded: true }));
+        },
+      );
+      timer = setTimeout(poll, intervalMs);
+    };
+    poll();
+    return () => {
+      clearTimeout(timer);
+      c.abort();
+    };
+  }, [api, trigger, intervalMs]);
+  return st;
 }
 
 /** A value that follows `value` after `ms` without change. */

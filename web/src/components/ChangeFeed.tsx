@@ -1,7 +1,8 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { useApi } from "../hooks.ts";
 import { isAbort } from "../lib/api.ts";
-import type { FeedItem } from "../lib/schemas.ts";
+import type { AccountView, FeedItem } from "../lib/schemas.ts";
+import { AccountSelect } from "./Accounts.tsx";
 import { formatUtc } from "../lib/time.ts";
 import { Empty, ErrorBox, Spinner, TimeAgo } from "./common.tsx";
 import { ChangeTitle, Diff, EntryHead } from "./History.tsx";
@@ -17,12 +18,19 @@ interface FeedState {
   loadingMore: boolean;
 }
 
-/** The account-wide change feed, newest first; new changes slide in at the top as they arrive. */
+/**
+ * The change feed of every account (or of one: `account`), newest first; new changes slide in
+ * at the top as they arrive. Give it a `key` of the account, so another account starts afresh.
+ */
 export function ChangeFeed(props: {
   marker: number | null;
   now: number;
   onOpen: (id: number) => void;
+  account: string;
+  accounts: AccountView[];
+  onAccount: (account: string) => void;
 }) {
+  const { account } = props;
   const api = useApi();
   const [st, setSt] = useState<FeedState>({
     items: [],
@@ -37,7 +45,7 @@ export function ChangeFeed(props: {
 
   const load = useCallback(
     (signal: AbortSignal, merge: boolean) => {
-      api.changes(null, FEED_PAGE, signal).then(
+      api.changes(null, FEED_PAGE, signal, account).then(
         (page) => {
           const cur = stRef.current;
           if (merge && cur.status === "ready" && cur.items.length) {
@@ -63,7 +71,7 @@ export function ChangeFeed(props: {
         },
       );
     },
-    [api],
+    [api, account],
   );
 
   const first = useRef(true);
@@ -78,7 +86,7 @@ export function ChangeFeed(props: {
     const s = stRef.current;
     if (!s.cursor || s.loadingMore) return;
     setSt({ ...s, loadingMore: true });
-    api.changes(s.cursor, FEED_PAGE).then(
+    api.changes(s.cursor, FEED_PAGE, undefined, account).then(
       (page) =>
         setSt((cur) => {
           const known = new Set(cur.items.map((c) => c.id));
@@ -98,6 +106,15 @@ export function ChangeFeed(props: {
       <div class="table-head">
         <h2 id="feed-heading">Change feed</h2>
         <span class="count muted">newest first · live</span>
+        <span class="table-head-end">
+          <AccountSelect
+            id="feed-account"
+            accounts={props.accounts}
+            value={account}
+            onChange={props.onAccount}
+            compact
+          />
+        </span>
       </div>
       {st.status === "loading" ? (
         <Spinner label="Loading changes" />

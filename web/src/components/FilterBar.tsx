@@ -2,9 +2,10 @@ import type { RefObject } from "preact";
 import { useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import type { Navigate } from "../hooks.ts";
 import { formatCount } from "../lib/format.ts";
-import type { RecordType, ZoneStats } from "../lib/schemas.ts";
+import type { AccountView, RecordType } from "../lib/schemas.ts";
 import { EMPTY_FILTERS, hasFilters, type RecordFilters } from "../lib/urlState.ts";
-import { zoneLabel } from "../lib/zones.ts";
+import { type ZoneRow, zoneLabelAmong } from "../lib/zones.ts";
+import { AccountSelect } from "./Accounts.tsx";
 
 // The `type` filter's choices, keyed by type so that tsc fails when they and the API's
 // document differ.
@@ -97,7 +98,8 @@ function TextFilter(props: {
 
 export function FilterBar(props: {
   filters: RecordFilters;
-  zones: ZoneStats[];
+  zones: ZoneRow[];
+  accounts: AccountView[];
   byType: Record<string, number>;
   navigate: Navigate;
   searchRef: RefObject<HTMLInputElement | null>;
@@ -162,6 +164,12 @@ export function FilterBar(props: {
           ))}
         </select>
       </div>
+      <AccountSelect
+        id="f-account"
+        accounts={props.accounts}
+        value={f.account}
+        onChange={(account) => navigate({ account, zone: "", record: null })}
+      />
       <div class="field">
         <label for="f-zone">Zone</label>
         <select
@@ -173,7 +181,7 @@ export function FilterBar(props: {
           {!zoneKnown && <option value={f.zone}>{f.zone}</option>}
           {props.zones.map((z) => (
             <option value={z.zone_id} key={z.zone_id}>
-              {zoneLabel(z)}
+              {zoneLabelAmong(z, props.zones)}
               {z.private_zone ? " (private)" : ""}
               {` · ${formatCount(z.records)}`}
             </option>

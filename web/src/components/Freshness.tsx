@@ -1,8 +1,29 @@
-import type { Live } from "../hooks.ts";
+import type { Live, Navigate } from "../hooks.ts";
+import type { AccountView } from "../lib/schemas.ts";
 import { formatDuration, formatUtc, sweepFreshness, timeAgo } from "../lib/time.ts";
+import type { UrlState } from "../lib/urlState.ts";
+import { AccountAlert } from "./Accounts.tsx";
 
-/** "swept 12 min ago · last change 3 s ago", coloured by how old the last sweep is. */
-export function Freshness({ live, now }: { live: Live; now: number }) {
+/**
+ * "swept 12 min ago · last change 3 s ago", coloured by how old the last sweep is; and, in red
+ * beside it, the accounts the last sweep could not read (their data is stale).
+ */
+export function Freshness(props: {
+  live: Live;
+  now: number;
+  accounts: AccountView[];
+  url: UrlState;
+  navigate: Navigate;
+}) {
+  return (
+    <div class="freshness-area">
+      <FreshnessPill live={props.live} now={props.now} />
+      <AccountAlert accounts={props.accounts} url={props.url} navigate={props.navigate} />
+    </div>
+  );
+}
+
+function FreshnessPill({ live, now }: { live: Live; now: number }) {
   const s = live.stats;
   const lastChange = s?.last_change_at ?? live.newestChangeAt;
   let level = sweepFreshness(s?.last_sweep_at ?? null, now);

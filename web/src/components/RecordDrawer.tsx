@@ -2,8 +2,9 @@ import { useEffect, useRef, useState } from "preact/hooks";
 import { useApi } from "../hooks.ts";
 import { isAbort } from "../lib/api.ts";
 import { routingParts, routingPolicy } from "../lib/format.ts";
-import { formatUtc } from "../lib/time.ts";
-import type { ChangeView, RecordView } from "../lib/schemas.ts";
+import { isUnreadable, statusText } from "../lib/accounts.ts";
+import { formatUtc, timeAgo } from "../lib/time.ts";
+import type { AccountView, ChangeView, RecordView } from "../lib/schemas.ts";
 import { CopyButton, ErrorBox, Spinner, TimeAgo, TypeBadge } from "./common.tsx";
 import { Timeline } from "./History.tsx";
 
@@ -50,10 +51,40 @@ function PointsHere({ value, onFind }: { value: string; onFind: (v: string) => v
   );
 }
 
-function Details({ r, now, onFind }: { r: RecordView; now: number; onFind: (v: string) => void }) {
+function Details({
+  r,
+  now,
+  onFind,
+  accounts,
+}: {
+  r: RecordView;
+  now: number;
+  onFind: (v: string) => void;
+  accounts: AccountView[];
+}) {
   const routing = routingParts(r.routing);
+  const acct = accounts.find((a) => a.account_id === r.account_id) ?? null;
   return (
     <dl class="details">
+      <dt>Account</dt>
+      <dd data-testid="drawer-account">
+        {r.account_id ? (
+          <>
+            {r.account_name && <span>{r.account_name} </span>}
+            <span class={r.account_name ? "mono muted" : "mono"}>{r.account_id}</span>
+            <CopyButton text={r.account_id} label="account id" />
+            {acct && isUnreadable(acct) && (
+              <div class="account-problem small">
+                This account cannot be read ({statusText(acct.status)}
+                {acct.last_success_at ? `; last read ${timeAgo(acct.last_success_at, now)}` : ""}
+                ): this record may be stale.
+              </div>
+            )}
+          </>
+        ) : (
+          <span class="muted">not known</span>
+        )}
+      </dd>
       <dt>Zone</dt>
       <dd class="mono">
         {r.zone_name} <span class="muted">{r.zone_id}</span>
@@ -129,6 +160,7 @@ export function RecordDrawer(props: {
   now: number;
   onClose: () => void;
   onFindValue: (value: string) => void;
+  accounts: AccountView[];
 }) {
   const api = useApi();
   const { id, marker, onClose } = props;
@@ -242,7 +274,7 @@ export function RecordDrawer(props: {
           {data.error ? (
             <ErrorBox message={data.error} />
           ) : r ? (
-            <Details r={r} now={props.now} onFind={props.onFindValue} />
+            <Details r={r} now={props.now} onFind={props.onFindValue} accounts={props.accounts} />
           ) : (
             <Spinner label="Loading record" />
           )}

@@ -1,6 +1,7 @@
 import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preact/hooks";
 import { useApi } from "../hooks.ts";
 import { isAbort } from "../lib/api.ts";
+import { accountShort } from "../lib/accounts.ts";
 import { formatAlias, relativeName, routingParts, routingPolicy } from "../lib/format.ts";
 import type { RecordView } from "../lib/schemas.ts";
 import { filterKey, hasFilters, type RecordFilters } from "../lib/urlState.ts";
@@ -97,6 +98,21 @@ function routing(r: RecordView) {
   );
 }
 
+/** The record's account: its name (or id), red when the last sweep could not read it. */
+function account(r: RecordView, unreadable: ReadonlySet<string>) {
+  const bad = r.account_id !== null && unreadable.has(r.account_id);
+  const full = r.account_name ? `${r.account_name} (${r.account_id})` : (r.account_id ?? "unknown");
+  return (
+    <td
+      class={`c-account${bad ? " bad" : ""}`}
+      title={`Account ${full}${bad ? ": cannot be read, so this record may be stale" : ""}`}
+    >
+      {bad && <span class="visually-hidden">Account cannot be read: </span>}
+      <span class="acct-name">{accountShort(r.account_id, r.account_name)}</span>
+    </td>
+  );
+}
+
 function moveBetweenRows(e: KeyboardEvent) {
   if (e.key !== "ArrowDown" && e.key !== "ArrowUp") return;
   const link = (e.target as HTMLElement).closest<HTMLElement>(".name-link");
@@ -120,6 +136,10 @@ export function RecordsTable(props: {
   totalRecords: number | null;
   csvUrl: string;
   onCsvClick?: ((e: MouseEvent) => void) | undefined;
+  /** Whether more than one account is in scope (then each row names its account). */
+  multiAccount: boolean;
+  /** The accounts the last sweep could not read. */
+  unreadable: ReadonlySet<string>;
 }) {
   const api = useApi();
   const { filters, marker } = props;
@@ -237,6 +257,9 @@ export function RecordsTable(props: {
   }, [st.rows.length, shown]);
 
   const filtered = hasFilters(filters);
+  const first = st.rows[0];
+  const showAccount = props.multiAccount || st.rows.some((r) => r.account_id !== first?.account_id);
+  const columns = showAccount ? 8 : 7;
   const countText =
     st.status === "ready"
       ? `${st.rows.length.toLocaleString("en-US")}${st.cursor ? "+" : ""} record${st.rows.length === 1 && !st.cursor ? "" : "s"}` +
@@ -281,6 +304,7 @@ export function RecordsTable(props: {
             {/* Fixed layout: one layout pass for the page, and columns that do not jump as rows change. */}
             <colgroup>
               <col class="w-name" />
+              {showAccount && <col class="w-account" />}
               <col class="w-type" />
               <col class="w-set" />
               <col class="w-routing" />
@@ -291,6 +315,7 @@ export function RecordsTable(props: {
             <thead>
               <tr>
                 <th scope="col">Name</th>
+                {showAccount && <th scope="col">Account</th>}
                 <th scope="col">Type</th>
                 <th scope="col">Set id</th>
                 <th scope="col">Routing</th>
@@ -308,7 +333,7 @@ export function RecordsTable(props: {
                 ? Array.from({ length: 8 }, (_, i) => (
                     // biome-ignore lint/a11y/noAriaHiddenOnFocusable: a placeholder row holds nothing focusable (the tbody's key handler moves between real rows only); screen readers should skip it
                     <tr class="skeleton" key={`s${i}`} aria-hidden="true">
-                      <td colSpan={7}>
+                      <td colSpan={columns}>
                         <span />
                       </td>
                     </tr>
@@ -355,6 +380,7 @@ export function RecordsTable(props: {
                           )}
                         </div>
                       </td>
+                      {showAccount && account(r, props.unreadable)}
                       <td>
                         <TypeBadge type={r.type} />
                       </td>

@@ -1,9 +1,11 @@
 import type { Navigate } from "../hooks.ts";
+import { type AccountGroup, accountLabel, groupByAccount, isUnreadable } from "../lib/accounts.ts";
 import { formatCount } from "../lib/format.ts";
-import type { Stats, ZoneStats } from "../lib/schemas.ts";
+import type { AccountView, Stats } from "../lib/schemas.ts";
 import { formatUtc } from "../lib/time.ts";
 import { EMPTY_FILTERS, serializeUrlState, type UrlState } from "../lib/urlState.ts";
-import { zoneLabel } from "../lib/zones.ts";
+import { type ZoneRow, zoneLabel, zoneLabelAmong } from "../lib/zones.ts";
+import { AccountProblem, AccountSelect, AccountStatusBadge, countsText } from "./Accounts.tsx";
 import { CopyButton, Empty, Spinner, TimeAgo } from "./common.tsx";
 
 function hrefFor(patch: Partial<UrlState>): string {
@@ -24,6 +26,7 @@ export function TypeChart(props: {
   selected: string;
   navigate: Navigate;
   zone?: string;
+  account?: string;
   width?: number;
 }) {
   const entries = Object.entries(props.byType)
@@ -51,7 +54,11 @@ export function TypeChart(props: {
         const y = i * (barH + gap);
         const w = Math.max(2, ((W - labelW - countW) * n) / max);
         const active = props.selected === type;
-        const patch = { type: active ? "" : type, zone: props.zone ?? "" };
+        const patch = {
+          type: active ? "" : type,
+          zone: props.zone ?? "",
+          account: props.account ?? "",
+        };
         return (
           <a
             key={type}
@@ -84,13 +91,17 @@ export function TypeChart(props: {
 
 /** The sidebar's zone list: each zone with its record count, a link that filters by it. */
 export function ZoneList(props: {
-  zones: ZoneStats[];
+  zones: ZoneRow[];
   selected: string;
   total: number | null;
   navigate: Navigate;
   filters: UrlState;
 }) {
-  const keep = { type: props.filters.type, include_deleted: props.filters.include_deleted };
+  const keep = {
+    type: props.filters.type,
+    include_deleted: props.filters.include_deleted,
+    account: props.filters.account,
+  };
   return (
     <nav aria-label="Zones" class="zone-list">
       <ul>
@@ -100,7 +111,7 @@ export function ZoneList(props: {
             onClick={follow(props.navigate, { ...keep, zone: "" })}
             aria-current={props.selected === "" ? "true" : undefined}
           >
-            <span class="zname">All zones</span>
+            <span class="zname">{props.filters.account ? "All its zones" : "All zones"}</span>
             <span class="zcount">{formatCount(props.total)}</span>
           </a>
         </li>
@@ -110,9 +121,9 @@ export function ZoneList(props: {
               href={hrefFor({ ...keep, zone: z.zone_id })}
               onClick={follow(props.navigate, { ...keep, zone: z.zone_id })}
               aria-current={props.selected === z.zone_id ? "true" : undefined}
-              title={`${zoneLabel(z)} (${z.zone_id})${z.private_zone ? ", private" : ""}`}
+              title={`${zoneLabel(z)} (${z.zone_id})${z.private_zone ? ", private" : ""}${z.account_id ? `, account ${z.account_name ? `${z.account_name} (${z.account_id})` : z.account_id}` : ""}`}
             >
-              <span class="zname mono">{zoneLabel(z)}</span>
+              <span class="zname mono">{zoneLabelAmong(z, props.zones)}</span>
               {z.private_zone && (
                 <span class="lock" role="img" aria-label="private zone" title="Private zone">
                   <svg viewBox="0 0 16 16" aria-hidden="true">
@@ -157,17 +168,116 @@ function TopTypes({ byType }: { byType: Record<string, number> }) {
   );
 }
 
+function ZoneRowView(props: { z: ZoneRow; navigate: Navigate }) {
+  const { z } = props;
+  const patch = { zone: z.zone_id, account: z.account_id ?? "" };
+  return (
+    <tr>
+      <td class="mono">
+        <a href={hrefFor(patch)} onClick={follow(props.navigate, patch)}>
+          {zoneLabel(z)}
+        </a>
+      </td>
+      <td class="mono">
+        {z.zone_id}
+        <CopyButton text={z.zone_id} label="zone id" />
+      </td>
+      <td>
+        {z.private_zone ? (
+          <span class="badge private">private</span>
+        ) : (
+          <span class="muted">public</span>
+        )}
+      </td>
+      <td class="num mono">{formatCount(z.records)}</td>
+      <td>
+        <TopTypes byType={z.by_type} />
+      </td>
+    </tr>
+  );
+}
+
+/** An account's heading row in the zones table: name, id, counts, status, and why it is stale. */
+function AccountHead(props: {
+  g: AccountGroup<ZoneRow>;
+  navigate: Navigate;
+  now: number;
+  filtered: boolean;
+}) {
+  const { g } = props;
+  const a = g.account;
+  const zones = a?.zones ?? g.zones.length;
+  const records = a?.records ?? g.zones.reduce((n, z) => n + z.records, 0);
+  const id = g.account_id;
+  const only: Partial<UrlState> = { view: "zones", account: id ?? "", record: null };
+  return (
+    <tr class="account-head">
+      <th scope="rowgroup" colSpan={5}>
+        <div class="account-line">
+          {id === null ? (
+            <span class="account-name">Zones of no known account</span>
+          ) : (
+            <>
+              {props.filtered ? (
+                <span class="account-name">{g.name ?? id}</span>
+              ) : (
+                <a
+                  class="account-name"
+                  href={serializeUrlState({
+                    ...EMPTY_FILTERS,
+                    view: "zones",
+                    record: null,
+                    account: id,
+                  })}
+                  onClick={(e) => {
+                    if (e.metaKey || e.ctrlKey || e.shiftKey) return;
+                    e.preventDefault();
+                    props.navigate(only);
+                  }}
+                  title={`Only account ${accountLabel({ account_id: id, name: g.name })}`}
+                >
+                  {g.name ?? id}
+                </a>
+              )}
+              {g.name && <span class="mono muted small">{id}</span>}
+              <CopyButton text={id} label="account id" />
+            </>
+          )}
+          <span class="muted small">{countsText(zones, records)}</span>
+          <AccountStatusBadge account={a} />
+          {a?.last_success_at && !isUnreadable(a) && (
+            <span class="muted small">
+              swept <TimeAgo ts={a.last_success_at} now={props.now} />
+            </span>
+          )}
+        </div>
+        {a && <AccountProblem account={a} now={props.now} />}
+      </th>
+    </tr>
+  );
+}
+
 export function ZonesView(props: {
-  zones: ZoneStats[];
+  zones: ZoneRow[];
+  accounts: AccountView[];
+  account: string;
   stats: Stats | null;
   navigate: Navigate;
   now: number;
   loading: boolean;
 }) {
   const s = props.stats;
+  // With an account filter, that account alone; otherwise every account, even one with no zone.
+  const listed = props.account
+    ? props.accounts.filter((a) => a.account_id === props.account)
+    : props.accounts;
+  const groups = groupByAccount(props.zones, listed, (z) => z.account_name);
+  // One group of zones with no account (an API or inventory without accounts): no heading.
+  const headings = !(groups.length === 1 && groups[0]?.account_id === null);
+  const unreadable = props.accounts.filter(isUnreadable).length;
   return (
     <section class="zones-view" aria-labelledby="zones-heading">
-      <div class="cards">
+      <div class={`cards${props.accounts.length ? " five" : ""}`}>
         <div class="card">
           <span class="card-k">Records</span>
           <span class="card-v">{formatCount(s?.total_records)}</span>
@@ -176,6 +286,15 @@ export function ZonesView(props: {
           <span class="card-k">Hosted zones</span>
           <span class="card-v">{formatCount(props.zones.length)}</span>
         </div>
+        {props.accounts.length > 0 && (
+          <div class={`card${unreadable ? " card-bad" : ""}`} data-testid="accounts-card">
+            <span class="card-k">AWS accounts</span>
+            <span class="card-v">
+              {formatCount(props.accounts.length)}
+              {unreadable > 0 && <span class="card-note"> · {unreadable} cannot be read</span>}
+            </span>
+          </div>
+        )}
         <div class="card">
           <span class="card-k">Last sweep</span>
           <span class="card-v small-v" title={formatUtc(s?.last_sweep_at)}>
@@ -193,14 +312,29 @@ export function ZonesView(props: {
         <div>
           <div class="table-head">
             <h2 id="zones-heading">Hosted zones</h2>
+            {headings && (
+              <span class="muted small">
+                by account
+                {props.account ? "" : ` · ${formatCount(groups.length)}`}
+              </span>
+            )}
+            <span class="table-head-end">
+              <AccountSelect
+                id="zones-account"
+                accounts={props.accounts}
+                value={props.account}
+                onChange={(account) => props.navigate({ account, zone: "", record: null })}
+                compact
+              />
+            </span>
           </div>
           {props.loading && !props.zones.length ? (
             <Spinner label="Loading zones" />
-          ) : !props.zones.length ? (
+          ) : !groups.length ? (
             <Empty>No hosted zones yet.</Empty>
           ) : (
             <div class="table-wrap">
-              <table class="grid" data-testid="zones-table">
+              <table class="grid zones-table" data-testid="zones-table">
                 <thead>
                   <tr>
                     <th scope="col">Zone</th>
@@ -212,35 +346,34 @@ export function ZonesView(props: {
                     <th scope="col">By type</th>
                   </tr>
                 </thead>
-                <tbody>
-                  {props.zones.map((z) => (
-                    <tr key={z.zone_id}>
-                      <td class="mono">
-                        <a
-                          href={hrefFor({ zone: z.zone_id })}
-                          onClick={follow(props.navigate, { zone: z.zone_id })}
-                        >
-                          {zoneLabel(z)}
-                        </a>
-                      </td>
-                      <td class="mono">
-                        {z.zone_id}
-                        <CopyButton text={z.zone_id} label="zone id" />
-                      </td>
-                      <td>
-                        {z.private_zone ? (
-                          <span class="badge private">private</span>
-                        ) : (
-                          <span class="muted">public</span>
-                        )}
-                      </td>
-                      <td class="num mono">{formatCount(z.records)}</td>
-                      <td>
-                        <TopTypes byType={z.by_type} />
-                      </td>
-                    </tr>
-                  ))}
-                </tbody>
+                {groups.map((g) => (
+                  <tbody
+                    key={g.account_id ?? "none"}
+                    class={`account-group${g.account && isUnreadable(g.account) ? " unreadable" : ""}`}
+                    data-account-id={g.account_id ?? ""}
+                    data-testid="account-group"
+                  >
+                    {headings && (
+                      <AccountHead
+                        g={g}
+                        navigate={props.navigate}
+                        now={props.now}
+                        filtered={!!props.account}
+                      />
+                    )}
+                    {g.zones.length === 0 ? (
+                      <tr>
+                        <td colSpan={5} class="muted">
+                          No hosted zones recorded for this account.
+                        </td>
+                      </tr>
+                    ) : (
+                      g.zones.map((z) => (
+                        <ZoneRowView key={z.zone_id} z={z} navigate={props.navigate} />
+                      ))
+                    )}
+                  </tbody>
+                ))}
               </table>
             </div>
           )}
@@ -248,7 +381,13 @@ export function ZonesView(props: {
         <div class="panel">
           <h2>Records by type</h2>
           {s ? (
-            <TypeChart byType={s.by_type} selected="" navigate={props.navigate} width={340} />
+            <TypeChart
+              byType={s.by_type}
+              selected=""
+              navigate={props.navigate}
+              width={340}
+              account={props.account}
+            />
           ) : (
             <Spinner />
           )}
