@@ -766,7 +766,12 @@ describe("accounts", { skip: !FIXTURE && "needs the fixture's three accounts" },
 
   it("filters the change feed by account", async () => {
     const page = await openPage();
-    await page.goto(`${BASE}/?view=changes&account=${NETWORK}`);
+    await page.goto(`${BASE}/?view=changes`);
+    await page.getByTestId("change-feed").waitFor();
+    // Every account's feed names each change's account.
+    await page.locator(".feed-account", { hasText: "network-prod" }).first().waitFor();
+    await page.selectOption("#feed-account", NETWORK);
+    await page.waitForURL((u) => u.searchParams.get("account") === NETWORK);
     await page.getByTestId("change-feed").waitFor();
     assert.equal(await page.inputValue("#feed-account"), NETWORK);
     await page.selectOption("#feed-account", SANDBOX);

@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useRef, useState } from "preact/hooks";
 import { useApi } from "../hooks.ts";
+import { accountShort } from "../lib/accounts.ts";
 import { isAbort } from "../lib/api.ts";
 import type { AccountView, FeedItem } from "../lib/schemas.ts";
 import { AccountSelect } from "./Accounts.tsx";
@@ -152,6 +153,14 @@ export function ChangeFeed(props: {
                     >
                       <ChangeTitle c={c} />
                     </a>
+                    {props.accounts.length > 1 && !account && (
+                      <span
+                        class="feed-account muted small"
+                        title={`Account ${c.account_name ? `${c.account_name} (${c.account_id})` : (c.account_id ?? "not known")}`}
+                      >
+                        {accountShort(c.account_id, c.account_name)}
+                      </span>
+                    )}
                   </div>
                   <EntryHead entry={c} now={props.now} compact />
                   <Diff entry={c} />
