@@ -1,6 +1,7 @@
 //! Integration tests of the ingest, through the real AWS SDK: moto (`ZONETRAIL_TEST_AWS_ENDPOINT`)
 //! for Route 53 and SQS, and our own fake Route 53 where moto is wrong.
 
+mod accounts;
 mod events;
 mod lambda;
 mod sqs;
