@@ -230,7 +230,7 @@ pub async fn list_records(
                             page_rows(db, &f, walk, after.as_ref(), None, limit + 1).await?,
                         );
                     }
-                    rows.sort_by(|a, b| (sort_key(walk, a), a.id).cmp(&(sort_key(walk, b), b.id)));
+                    rows.sort_by_key(|r| (sort_key(walk, r), r.id));
                     rows.truncate(limit as usize + 1);
                     rows
                 }

@@ -68,6 +68,12 @@ backend_test! {
             "/api/records.csv?type=BOGUS",
             "/api/records.csv?limit=false",
             "/api/records.csv?limit=0",
+            &format!("/api/records?account={INJECTION}"),
+            &format!("/api/changes?account={INJECTION}"),
+            &format!("/api/zones?account={INJECTION}"),
+            &format!("/api/stats?account={INJECTION}"),
+            &format!("/api/records.csv?account={INJECTION}"),
+            "/api/records?account=1234567890123",
         ] {
             assert_error(&app, Method::GET, uri, StatusCode::BAD_REQUEST).await;
         }

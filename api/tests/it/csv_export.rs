@@ -6,7 +6,7 @@ use api::fixture::synthetic::{self, Spec};
 use crate::support::*;
 
 /// Split RFC 4180 text into records of fields (quoted fields may hold commas, quotes, newlines).
-fn parse_csv(text: &str) -> Vec<Vec<String>> {
+pub fn parse_csv(text: &str) -> Vec<Vec<String>> {
     let mut rows = Vec::new();
     let mut row = Vec::new();
     let mut field = String::new();
@@ -44,16 +44,16 @@ backend_test! {
         let rows = parse_csv(&reply.text());
         assert_eq!(
             rows[0],
-            ["id", "zone_id", "zone_name", "name", "type", "set_identifier", "ttl", "values", "alias_target", "routing", "observed_at", "deleted_at"]
+            ["id", "account_id", "zone_id", "zone_name", "name", "type", "set_identifier", "ttl", "values", "alias_target", "routing", "observed_at", "deleted_at"]
         );
-        let mut names: Vec<&str> = rows[1..].iter().map(|r| r[3].as_str()).collect();
+        let mut names: Vec<&str> = rows[1..].iter().map(|r| r[4].as_str()).collect();
         names.sort();
         assert_eq!(names, ["*.prod.example.com.", "api.example.com.", "cdn.example.com.", "db.prod.example.com.", "www.example.com.", "www.example.com."]);
-        let blue = rows.iter().find(|r| r[5] == "blue").unwrap();
-        assert_eq!(blue[..10], [&app.ids.get("www_blue").to_string(), Z1, "example.com.", "www.example.com.", "A", "blue", "60", "192.0.2.10", "", "weight=70 health_check=hc-1"]);
-        assert_eq!(blue[10], T_UPDATE);
-        let cdn = rows.iter().find(|r| r[3] == "cdn.example.com.").unwrap();
-        assert_eq!(cdn[8], "d123.cloudfront.net. (Z2FDTNDATAQYW2)");
+        let blue = rows.iter().find(|r| r[6] == "blue").unwrap();
+        assert_eq!(blue[..11], [&app.ids.get("www_blue").to_string(), ACCOUNT_PROD, Z1, "example.com.", "www.example.com.", "A", "blue", "60", "192.0.2.10", "", "weight=70 health_check=hc-1"]);
+        assert_eq!(blue[11], T_UPDATE);
+        let cdn = rows.iter().find(|r| r[4] == "cdn.example.com.").unwrap();
+        assert_eq!(cdn[9], "d123.cloudfront.net. (Z2FDTNDATAQYW2)");
     }
 }
 
@@ -65,7 +65,7 @@ backend_test! {
         assert!(text.contains(r#","""v=spf1, """"quoted"""" ~all""","#), "{text}");
         let rows = parse_csv(&text);
         assert_eq!(rows.len(), 2);
-        assert_eq!(rows[1][7], r#""v=spf1, ""quoted"" ~all""#);
+        assert_eq!(rows[1][8], r#""v=spf1, ""quoted"" ~all""#);
     }
 }
 

@@ -3,6 +3,7 @@
 #[macro_use]
 mod support;
 
+mod accounts;
 mod bad_input;
 mod csv_export;
 mod filters;

@@ -11,19 +11,19 @@ backend_test! {
         let paths = doc["paths"].as_object().unwrap();
         for path in [
             "/healthz", "/api/stats", "/api/zones", "/api/records", "/api/records/{id}", "/api/records/{id}/history", "/api/changes",
-            "/api/records.csv", "/api/openapi.json",
+            "/api/records.csv", "/api/openapi.json", "/api/accounts",
         ] {
             assert!(paths[path]["get"].is_object(), "{path} is documented");
         }
         let params: Vec<&str> = paths["/api/records"]["get"]["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-        for p in ["zone", "type", "name", "q", "value", "include_deleted", "cursor", "limit"] {
+        for p in ["zone", "account", "type", "name", "q", "value", "include_deleted", "cursor", "limit"] {
             assert!(params.contains(&p), "/api/records documents {p}: {params:?}");
         }
         let types = &paths["/api/records"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "type").unwrap()["schema"]["enum"];
         assert!(types.as_array().unwrap().iter().any(|t| t == "AAAA"));
         assert_eq!(paths["/api/records"]["get"]["responses"]["400"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
         let schemas = doc["components"]["schemas"].as_object().unwrap();
-        for schema in ["ErrorBody", "RecordView", "RecordList", "ChangeView", "FeedItem", "Stats", "ZoneList"] {
+        for schema in ["ErrorBody", "RecordView", "RecordList", "ChangeView", "FeedItem", "Stats", "ZoneList", "AccountList", "AccountView", "AccountSummary"] {
             assert!(schemas.contains_key(schema), "schema {schema}");
         }
     }
@@ -39,6 +39,8 @@ backend_test! {
         let mut uris = vec![
             ("/healthz", "/healthz".to_string()),
             ("/api/stats", "/api/stats".to_string()),
+            ("/api/stats", format!("/api/stats?account={ACCOUNT_PROD}")),
+            ("/api/accounts", "/api/accounts".to_string()),
             ("/api/zones", "/api/zones?include_deleted=true".to_string()),
             ("/api/records", "/api/records?include_deleted=true&limit=1000".to_string()),
             ("/api/records/{id}/history", format!("/api/records/{blue}/history")),
@@ -74,6 +76,7 @@ backend_test! {
             ("/api/records/{id}/history", "400", "/api/records/0/history"),
             ("/api/records/{id}/history", "404", "/api/records/999999/history"),
             ("/api/changes", "400", "/api/changes?source=nope"),
+            ("/api/stats", "400", "/api/stats?account=12345"),
         ];
         let error_body = json!({"$ref": "#/components/schemas/ErrorBody"});
         for (path, item) in doc["paths"].as_object().unwrap() {

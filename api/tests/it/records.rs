@@ -28,6 +28,7 @@ backend_test! {
             record,
             json!({
                 "id": id, "zone_id": Z1, "zone_name": "example.com.", "private_zone": false,
+                "account_id": ACCOUNT_PROD, "account_name": "production",
                 "name": "www.example.com.", "type": "A", "set_identifier": "blue",
                 "ttl": 60, "values": ["192.0.2.10"],
                 "alias_target": null,

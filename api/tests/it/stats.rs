@@ -35,10 +35,11 @@ backend_test! {
         let app = TestApp { state: api::AppState::new(db.conn.clone(), api::ApiConfig::default()), db, ids: Ids::default() };
         assert_eq!(
             app.ok("/api/stats").await,
-            json!({"zones": [], "by_type": {}, "total_records": 0, "last_sweep_at": null, "last_event_at": null,
+            json!({"zones": [], "by_type": {}, "total_records": 0, "accounts": {"total": 0, "ok": 0, "access_denied": 0, "error": 0}, "last_sweep_at": null, "last_event_at": null,
                    "last_change_at": null, "freshness_lag_seconds": null})
         );
         assert_eq!(app.ok("/api/zones").await, json!({"items": [], "next_cursor": null}));
+        assert_eq!(app.ok("/api/accounts").await, json!({"items": []}));
         assert_eq!(app.ok("/api/records").await, json!({"items": [], "next_cursor": null}));
         assert_eq!(app.ok("/api/changes").await, json!({"items": [], "next_cursor": null}));
     }
@@ -53,7 +54,8 @@ backend_test! {
         assert_eq!(items.len(), 2);
         assert_eq!(
             items[0],
-            json!({"zone_id": Z1, "zone_name": "example.com.", "private_zone": false, "comment": "public", "vpcs": [],
+            json!({"zone_id": Z1, "zone_name": "example.com.", "account_id": ACCOUNT_PROD, "account_name": "production",
+                   "private_zone": false, "comment": "public", "vpcs": [],
                    "record_count": 14, "records": 10, "observed_at": T_SWEEP, "deleted_at": null})
         );
         assert_eq!(items[1]["vpcs"], json!([{"region": "eu-west-1", "id": "vpc-0abc"}]));
