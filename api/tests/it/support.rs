@@ -2,8 +2,8 @@
 //! the API router over it, driven with `tower::ServiceExt::oneshot` as a client would.
 
 use api::fixture::{
-    ChangeSeed, RecordSeed, SweepSeed, ZoneSeed, insert_changes, insert_records, insert_sweeps,
-    insert_zones,
+    AccountSeed, ChangeSeed, RecordSeed, SweepSeed, ZoneSeed, insert_accounts, insert_changes,
+    insert_records, insert_sweeps, insert_zones,
 };
 use api::{ApiConfig, AppState};
 use axum::body::Body;
@@ -22,6 +22,12 @@ use zonetrail_model::{
 
 pub const Z1: &str = "Z1EXAMPLE";
 pub const Z2: &str = "Z2INTERNAL";
+/// Z1's account, named `production`, swept fine.
+pub const ACCOUNT_PROD: &str = "111122223333";
+/// Z2's account: no `accounts` row (no sweep has reported on it).
+pub const ACCOUNT_NET: &str = "444455556666";
+/// An account with no zones whose role is refused.
+pub const ACCOUNT_DENIED: &str = "777788889999";
 
 pub fn at(s: &str) -> Timestamp {
     chrono::DateTime::parse_from_rfc3339(s).unwrap().with_timezone(&chrono::Utc)
@@ -137,6 +143,7 @@ async fn seed_fixture(db: &TestDb) -> Ids {
                     vpcs: vec![],
                     record_count: Some(14),
                 },
+                account_id: Some(ACCOUNT_PROD.into()),
                 observed_at: t_sweep,
                 deleted_at: None,
             },
@@ -149,8 +156,36 @@ async fn seed_fixture(db: &TestDb) -> Ids {
                     vpcs: vec![Vpc { region: "eu-west-1".into(), id: "vpc-0abc".into() }],
                     record_count: None,
                 },
+                account_id: Some(ACCOUNT_NET.into()),
                 observed_at: t_sweep,
                 deleted_at: None,
+            },
+        ],
+    )
+    .await
+    .unwrap();
+    insert_accounts(
+        &db.conn,
+        &[
+            AccountSeed {
+                account_id: ACCOUNT_PROD.into(),
+                name: Some("production".into()),
+                status: Some("ok".into()),
+                last_attempt_at: Some(at(T_SWEEP)),
+                last_success_at: Some(at(T_SWEEP_END)),
+                last_error: None,
+                last_error_at: None,
+                first_seen_at: at(T_CREATE),
+            },
+            AccountSeed {
+                account_id: ACCOUNT_DENIED.into(),
+                name: Some("audit".into()),
+                status: Some("access_denied".into()),
+                last_attempt_at: Some(at(T_SWEEP)),
+                last_success_at: None,
+                last_error: Some("AccessDenied: not authorized to perform sts:AssumeRole".into()),
+                last_error_at: Some(at(T_SWEEP)),
+                first_seen_at: at(T_SWEEP),
             },
         ],
     )
