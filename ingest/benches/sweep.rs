@@ -74,9 +74,14 @@ async fn scenario(zones: usize) -> bool {
         }
         bytes
     });
-    let state = State::new(&sdk, config, Arc::new(queue));
+    let state = State::own_account(
+        &sdk,
+        config,
+        Arc::new(queue),
+        zonetrail_model::AccountId::parse("123456789012").unwrap(),
+    );
     let started = Instant::now();
-    let report = sweep_all(&state, &NoProgress).await.expect("sweep");
+    let report = sweep_all(&state, &NoProgress).await.expect("sweep").total;
     let elapsed = started.elapsed();
     drop(state);
     let bytes = consumer.await.unwrap();

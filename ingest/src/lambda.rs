@@ -7,7 +7,9 @@ use serde_json::{Value, json};
 
 use crate::event::{CLOUDTRAIL_DETAIL_TYPE, EventOutcome, TargetedSweep, ingest_event};
 use crate::metrics::sweep_emf;
-use crate::sweep::{Deadline, NoProgress, SweepOutcome, SweepReport, SweepTask, run_sweep};
+use crate::sweep::{
+    Deadline, NoProgress, SweepOutcome, SweepReport, SweepTask, new_sweep_id, run_sweep,
+};
 use crate::{EventError, State, SweepError};
 
 /// EventBridge's schedule events carry this detail-type.
@@ -33,6 +35,16 @@ pub enum HandlerError {
     ZonesFailed { sweep_id: String, failed: usize, zone_id: String, error: String },
     #[error("SQS message {message_id}: {reason}")]
     BadTask { message_id: String, reason: String },
+    #[error("the scheduled sweep could not list the accounts in scope, so nothing was swept: {0}")]
+    Accounts(#[from] crate::AccountsError),
+    #[error(
+        "the scheduled sweep covers {accounts} accounts, but ZONETRAIL_SWEEP_QUEUE_URL is not set, so it cannot write one sweep task per account"
+    )]
+    NoSweepQueueForAccounts { accounts: usize },
+    #[error(
+        "sweep {sweep_id}: writing the accounts' sweep tasks to the sweep queue failed: {source}"
+    )]
+    FanOut { sweep_id: String, source: crate::QueueError },
 }
 
 /// Dispatch one invocation. SQS batches answer with `batchItemFailures`, so only the failed
@@ -51,15 +63,7 @@ pub async fn handle(
         return Ok(serde_json::to_value(handle_sqs(state, batch, deadline).await)?);
     }
     match payload.get("detail-type").and_then(Value::as_str) {
-        Some(SCHEDULE_DETAIL_TYPE) => {
-            // Zone failures are logged and counted, not retried here: the next scheduled
-            // sweep tries those zones again, while a failed invocation would repeat them all.
-            let ran = run_task(state, SweepTask::full(), deadline).await?;
-            let report = ran.report;
-            Ok(
-                json!({"sweep_id": report.sweep_id, "zones_swept": report.zones_swept, "zones_failed": report.failures.len(), "record_sets": report.record_sets, "handed_over": ran.handed_over}),
-            )
-        }
+        Some(SCHEDULE_DETAIL_TYPE) => Ok(scheduled(state, deadline).await?),
         Some(CLOUDTRAIL_DETAIL_TYPE) => {
             Ok(summary(ingest_event(state, &payload).await.map_err(HandlerError::from)?))
         }
@@ -68,6 +72,66 @@ pub async fn handle(
             None => "a payload without detail-type".into(),
         })
         .into()),
+    }
+}
+
+/// The scheduled sweep. With only the own account in scope it runs here (handing over a
+/// continuation when time runs short); with several it fans out: one sweep task per account on
+/// the sweep queue, each run (and continued) by its own invocation, so accounts are swept in
+/// parallel and one account's failure never stops another's.
+async fn scheduled(state: &State, deadline: Option<Deadline>) -> Result<Value, HandlerError> {
+    let accounts = state.in_scope().await?;
+    let sweep_id = new_sweep_id();
+    if let [only] = accounts.as_slice()
+        && &only.id == state.self_account()
+    {
+        // Zone failures are logged and counted, not retried here: the next scheduled
+        // sweep tries those zones again, while a failed invocation would repeat them all.
+        let task = SweepTask::full()
+            .with_sweep_id(sweep_id)
+            .in_account(only.id.clone(), only.name.clone());
+        let ran = match run_task(state, task, deadline).await {
+            Ok(ran) => ran,
+            // The account_status is sent and the error logged; the next schedule tries again.
+            Err(HandlerError::Sweep(e)) if !matches!(e, SweepError::Queue { .. }) => {
+                return Ok(
+                    json!({"sweep_id": e_sweep_id(&e), "accounts_failed": 1, "error": e.to_string()}),
+                );
+            }
+            Err(e) => return Err(e),
+        };
+        let report = ran.report;
+        return Ok(
+            json!({"sweep_id": report.sweep_id, "zones_swept": report.zones_swept, "zones_failed": report.failures.len(), "record_sets": report.record_sets, "handed_over": ran.handed_over}),
+        );
+    }
+    let Some(sweep_queue) = &state.sweep_queue else {
+        return Err(HandlerError::NoSweepQueueForAccounts { accounts: accounts.len() });
+    };
+    let bodies = accounts
+        .iter()
+        .map(|account| {
+            SweepTask::full()
+                .with_sweep_id(sweep_id.clone())
+                .in_account(account.id.clone(), account.name.clone())
+                .to_json()
+        })
+        .collect();
+    sweep_queue
+        .send_bodies(bodies)
+        .await
+        .map_err(|source| HandlerError::FanOut { sweep_id: sweep_id.clone(), source })?;
+    tracing::info!(%sweep_id, accounts = accounts.len(), "one sweep task per account queued");
+    Ok(json!({"sweep_id": sweep_id, "accounts_queued": accounts.len()}))
+}
+
+fn e_sweep_id(e: &SweepError) -> &str {
+    match e {
+        SweepError::ListZones { sweep_id, .. }
+        | SweepError::ListingStuck { sweep_id, .. }
+        | SweepError::BadZone { sweep_id, .. }
+        | SweepError::Queue { sweep_id, .. }
+        | SweepError::Accounts { sweep_id, .. } => sweep_id,
     }
 }
 
@@ -160,7 +224,18 @@ async fn handle_message(
         message_id: message_id.to_owned(),
         reason: e.to_string(),
     })?;
-    let run = run_task(state, task, deadline).await?;
+    let full = task.is_full();
+    let run = match run_task(state, task, deadline).await {
+        Ok(run) => run,
+        // An account that cannot be listed (access denied, throttled out) has its
+        // account_status sent and its error logged; the next scheduled sweep tries it again.
+        // Retrying the message now would most likely be refused the same way.
+        Err(HandlerError::Sweep(e)) if full && !matches!(e, SweepError::Queue { .. }) => {
+            tracing::error!(error = %e, "account not swept; the next scheduled sweep tries again");
+            return Ok(());
+        }
+        Err(e) => return Err(e),
+    };
     // A task that finished with a failed zone goes back to the queue, so SQS retries it (and
     // after its maximum receives parks it in the DLQ). Once the rest is handed over, retrying
     // this message would start a second chain of continuations, so it counts as done.

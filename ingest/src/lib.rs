@@ -31,8 +31,8 @@ pub use accounts::{
 pub use config::{ConfigError, IngestConfig, SweepSettings};
 pub use event::{DecodeError, EventError, EventOutcome, ingest_event};
 pub use queue::{MemoryQueue, MemoryReceiver, Queue, QueueError, SqsQueue};
-pub use state::State;
+pub use state::{State, StateError};
 pub use sweep::{
-    Deadline, Progress, ProgressEvent, SweepError, SweepOutcome, SweepReport, SweepTask, run_sweep,
-    sweep_all, sweep_zone,
+    AccountReport, Deadline, Progress, ProgressEvent, SweepAllReport, SweepError, SweepOutcome,
+    SweepReport, SweepTask, run_sweep, sweep_all, sweep_zone,
 };

@@ -3,7 +3,24 @@
 
 use zonetrail_model::emf::{EmfLine, Unit};
 
+use zonetrail_model::{AccountId, AccountState};
+
 use crate::sweep::SweepReport;
+
+/// One EMF line for an account whose sweep did not end `ok`: `AccountsAccessDenied` for an
+/// `access_denied` status, `AccountsFailed` for `error` (EmfLine has the one dimension
+/// `Stage`, so the status is in the metric's name), with the account and status as properties.
+pub fn account_failed_emf(account: &AccountId, status: AccountState) -> String {
+    let name = match status {
+        AccountState::AccessDenied => "AccountsAccessDenied",
+        _ => "AccountsFailed",
+    };
+    EmfLine::new("ingest")
+        .property("status", status.as_str())
+        .property("account_id", account.as_str())
+        .metric(name, Unit::Count, 1)
+        .to_line(chrono::Utc::now())
+}
 
 /// One EMF line for a sweep run.
 pub fn sweep_emf(report: &SweepReport, paused: bool) -> String {
@@ -28,6 +45,17 @@ pub fn sweep_emf(report: &SweepReport, paused: bool) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_failed_account_is_counted_by_status() {
+        let account = AccountId::parse("111122223333").unwrap();
+        let line: serde_json::Value =
+            serde_json::from_str(&account_failed_emf(&account, AccountState::AccessDenied))
+                .unwrap();
+        assert_eq!(line["AccountsAccessDenied"], 1);
+        assert_eq!(line["status"], "access_denied");
+        assert_eq!(line["account_id"], "111122223333");
+    }
 
     #[test]
     fn emf_line_declares_and_carries_each_metric() {

@@ -2,7 +2,7 @@
 
 use chrono::{DateTime, Utc};
 use serde_json::Value;
-use zonetrail_model::{Origin, Timestamp, ZoneId};
+use zonetrail_model::{AccountId, Origin, Timestamp, ZoneId};
 
 use super::fields::{Obj, kind};
 use super::{
@@ -19,6 +19,7 @@ const DISASSOCIATE_VPC: &str = "DisassociateVPCFromHostedZone";
 
 /// The common members of a CloudTrail record, already checked.
 pub(super) struct Call<'a> {
+    pub account_id: Option<AccountId>,
     pub event_id: String,
     pub event_name: String,
     pub observed_at: Timestamp,
@@ -30,6 +31,7 @@ pub(super) struct Call<'a> {
 impl Call<'_> {
     pub(super) fn plan(&self, zone_id: ZoneId) -> EventPlan {
         EventPlan {
+            account_id: self.account_id.clone(),
             event_id: self.event_id.clone(),
             event_name: self.event_name.clone(),
             zone_id,
@@ -129,7 +131,9 @@ pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
         },
         None => None,
     };
+    let account_id = account(&envelope, &detail)?;
     let call = Call {
+        account_id,
         origin: Origin::Event {
             event_id: event_id.clone(),
             event_name: event_name.clone(),
@@ -149,6 +153,24 @@ pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
         _ => zones::vpc_association(&call)?,
     };
     Ok(Decoded::Plan(plan))
+}
+
+/// The account the event happened in: the EventBridge envelope's `account` (for an event
+/// forwarded from a member account's bus, still the member's), else CloudTrail's
+/// `recipientAccountId`. A value that is not an account id is an error; none at all is `None`.
+fn account(envelope: &Obj<'_>, detail: &Obj<'_>) -> Result<Option<AccountId>, DecodeError> {
+    let (path, raw) = match envelope.str("account")? {
+        Some(raw) => ("account".to_owned(), raw),
+        None => match detail.str("recipientAccountId")? {
+            Some(raw) => (detail.at("recipientAccountId"), raw),
+            None => return Ok(None),
+        },
+    };
+    AccountId::parse(raw).map(Some).map_err(|source| DecodeError::BadAccount {
+        path,
+        value: raw.to_owned(),
+        reason: source.to_string(),
+    })
 }
 
 /// `eventTime` (or the envelope's `time`) as the end of its second: CloudTrail keeps whole

@@ -2,7 +2,7 @@
 
 use chrono::Utc;
 use serde_json::Value;
-use zonetrail_model::{Message, ZoneChange, ZoneId, ZoneMessage, to_micros};
+use zonetrail_model::{AccountId, Message, ZoneChange, ZoneId, ZoneMessage, to_micros};
 
 use super::{Decoded, EventError, EventPlan, FollowUp, IgnoreReason, decode_event};
 use crate::State;
@@ -34,24 +34,70 @@ pub enum TargetedSweep {
     Ran(SweepReport),
 }
 
-/// Decode one EventBridge event and queue what it means. A malformed event sends nothing.
+/// Decode one EventBridge event and queue what it means. A malformed event (an account id
+/// that is not one included) sends nothing; an event of an account out of scope, or of no
+/// account at all, is logged and ignored.
 pub async fn ingest_event(state: &State, event: &Value) -> Result<EventOutcome, EventError> {
-    match decode_event(event)? {
+    let decoded = decode_event(event).inspect_err(|error| {
+        tracing::error!(%error, "malformed event rejected; nothing sent");
+    })?;
+    match decoded {
         Decoded::Ignored { event_id, event_name, reason } => {
-            tracing::info!(event_id = ?event_id, event_name = ?event_name, %reason, "event ignored");
-            Ok(EventOutcome::Ignored { event_id, event_name, reason })
+            Ok(ignored(event_id, event_name, reason))
         }
-        Decoded::Plan(plan) => apply(state, plan).await,
+        Decoded::Plan(plan) => {
+            let Some(account) = plan.account_id.clone() else {
+                return Ok(ignored(
+                    Some(plan.event_id),
+                    Some(plan.event_name),
+                    IgnoreReason::NoAccount,
+                ));
+            };
+            if !state.contains(&account).await {
+                return Ok(ignored(
+                    Some(plan.event_id),
+                    Some(plan.event_name),
+                    IgnoreReason::OutOfScope(account),
+                ));
+            }
+            apply(state, account, plan).await
+        }
     }
 }
 
-async fn apply(state: &State, plan: EventPlan) -> Result<EventOutcome, EventError> {
+fn ignored(
+    event_id: Option<String>,
+    event_name: Option<String>,
+    reason: IgnoreReason,
+) -> EventOutcome {
+    tracing::info!(event_id = ?event_id, event_name = ?event_name, %reason, "event ignored");
+    EventOutcome::Ignored { event_id, event_name, reason }
+}
+
+/// Every message of the event names its account.
+fn in_account(message: &mut Message, account: &AccountId) {
+    let slot = match message {
+        Message::Records(m) => &mut m.account_id,
+        Message::Zone(m) => &mut m.account_id,
+        Message::SweepDone(m) => &mut m.account_id,
+        Message::ZonesListed(_) | Message::AccountStatus(_) => return,
+    };
+    *slot = Some(account.clone());
+}
+
+async fn apply(
+    state: &State,
+    account: AccountId,
+    plan: EventPlan,
+) -> Result<EventOutcome, EventError> {
     let EventPlan { event_id, event_name, zone_id, origin, messages, follow_up, .. } = plan;
-    let span = tracing::info_span!("event", %event_id, %event_name, %zone_id);
+    let span =
+        tracing::info_span!("event", %event_id, %event_name, %zone_id, account_id = %account);
     let _enter = span.enter();
     let mut messages = messages;
+    messages.iter_mut().for_each(|m| in_account(m, &account));
     if follow_up == Some(FollowUp::RefreshZone) {
-        let route53 = Route53::new(state.route53.clone(), &state.config.sweep);
+        let route53 = Route53::new(state.route53_for(&account), &state.config.sweep);
         let id = zone_id.to_string();
         match route53.call("GetHostedZone", |c| c.get_hosted_zone().id(id.clone()).send()).await {
             Ok(out) => {
@@ -66,7 +112,7 @@ async fn apply(state: &State, plan: EventPlan) -> Result<EventOutcome, EventErro
                         reason,
                     })?;
                 messages.push(Message::Zone(ZoneMessage {
-                    account_id: None,
+                    account_id: Some(account.clone()),
                     zone_id: zone_id.clone(),
                     observed_at,
                     origin,
@@ -90,7 +136,7 @@ async fn apply(state: &State, plan: EventPlan) -> Result<EventOutcome, EventErro
     }
     let sweep = match follow_up {
         Some(FollowUp::SweepZone { reason }) => {
-            Some(targeted_sweep(state, &event_id, &zone_id, &reason).await?)
+            Some(targeted_sweep(state, &account, &event_id, &zone_id, &reason).await?)
         }
         _ => None,
     };
@@ -100,13 +146,14 @@ async fn apply(state: &State, plan: EventPlan) -> Result<EventOutcome, EventErro
 
 async fn targeted_sweep(
     state: &State,
+    account: &AccountId,
     event_id: &str,
     zone_id: &ZoneId,
     reason: &str,
 ) -> Result<TargetedSweep, EventError> {
     match &state.sweep_queue {
         Some(sweep_queue) => {
-            let task = SweepTask::zone(zone_id.clone());
+            let task = SweepTask::zone(zone_id.clone()).in_account(account.clone(), None);
             tracing::info!(sweep_id = %task.sweep_id, reason, "queueing a targeted sweep");
             sweep_queue
                 .send_bodies(vec![task.to_json()])
@@ -116,13 +163,14 @@ async fn targeted_sweep(
         }
         None => {
             tracing::info!(reason, "running a targeted sweep");
-            let report = sweep_zone(state, zone_id, &NoProgress).await.map_err(|source| {
-                EventError::Sweep {
-                    event_id: event_id.to_owned(),
-                    zone_id: zone_id.clone(),
-                    source,
-                }
-            })?;
+            let report =
+                sweep_zone(state, account, zone_id, &NoProgress).await.map_err(|source| {
+                    EventError::Sweep {
+                        event_id: event_id.to_owned(),
+                        zone_id: zone_id.clone(),
+                        source,
+                    }
+                })?;
             if let Some(failure) = report.failures.first() {
                 return Err(EventError::ZoneSweepFailed {
                     event_id: event_id.to_owned(),

@@ -10,7 +10,9 @@ mod ingest;
 mod records;
 mod zones;
 
-use zonetrail_model::{Message, NameError, Origin, Timestamp, TypeError, ZoneId, ZoneIdError};
+use zonetrail_model::{
+    AccountId, Message, NameError, Origin, Timestamp, TypeError, ZoneId, ZoneIdError,
+};
 
 pub use decode::decode_event;
 pub use ingest::{EventOutcome, TargetedSweep, ingest_event};
@@ -41,6 +43,8 @@ pub enum DecodeError {
     BadType { path: String, value: String, source: TypeError },
     #[error("{path} is not an RFC 3339 time ({value:?})")]
     BadTime { path: String, value: String },
+    #[error("{path} is not an AWS account id ({value:?}): {reason}")]
+    BadAccount { path: String, value: String, reason: String },
     #[error("{path} is {value:?}; expected CREATE, UPSERT or DELETE")]
     BadAction { path: String, value: String },
     #[error("{path} is {value}; expected {expected}")]
@@ -56,6 +60,10 @@ pub enum IgnoreReason {
     ReadOnly,
     /// A Route 53 call that does not change zones or records (health checks, tags, ...).
     Unsupported,
+    /// Neither the envelope's `account` nor `recipientAccountId` says whose zone it is.
+    NoAccount,
+    /// The account is not in scope (`ZONETRAIL_ACCOUNTS`, less the exclusions).
+    OutOfScope(AccountId),
 }
 
 impl std::fmt::Display for IgnoreReason {
@@ -67,6 +75,12 @@ impl std::fmt::Display for IgnoreReason {
             IgnoreReason::ReadOnly => f.write_str("a read-only call"),
             IgnoreReason::Unsupported => {
                 f.write_str("a call that changes no hosted zone or record")
+            }
+            IgnoreReason::NoAccount => f.write_str(
+                "the event names no account (neither account nor detail.recipientAccountId)",
+            ),
+            IgnoreReason::OutOfScope(account) => {
+                write!(f, "account {account} is not in scope")
             }
         }
     }
@@ -84,6 +98,8 @@ pub enum FollowUp {
 /// What an event means for the inventory.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct EventPlan {
+    /// The account whose zone changed; `None` when the event does not say.
+    pub account_id: Option<AccountId>,
     pub event_id: String,
     pub event_name: String,
     pub zone_id: ZoneId,

@@ -13,6 +13,9 @@ pub struct Faults {
     /// Ignore `StartRecordIdentifier`, as moto does: a page boundary inside a weighted group
     /// then hands back the cursor it was given.
     pub ignore_start_identifier: bool,
+    /// Refuse every call as Route 53 refuses a role without `route53:List*`/`Get*`: HTTP 403
+    /// `AccessDenied`. Run one fake per account to refuse one account and serve the others.
+    pub access_denied: bool,
 }
 
 /// Route 53's account-wide quota: `rps` requests a second, with room for `burst` at once.

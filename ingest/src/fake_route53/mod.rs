@@ -269,6 +269,14 @@ impl Inner {
             return Some(error(StatusCode::BAD_REQUEST, "Sender", "Throttling", "Rate exceeded"));
         }
         let faults = lock(&self.faults).clone();
+        if faults.access_denied {
+            return Some(error(
+                StatusCode::FORBIDDEN,
+                "Sender",
+                "AccessDenied",
+                "User: arn:aws:sts::000000000000:assumed-role/zonetrail-readonly/zonetrail is not authorized to perform: route53:ListHostedZones",
+            ));
+        }
         let roll: f64 = lock(&self.rng).random();
         let mut threshold = faults.throttle;
         if roll < threshold {

@@ -1,12 +1,25 @@
 //! What a sweep tells its caller while it runs (the CLI draws a progress bar from it).
 
-use zonetrail_model::{HostedZone, ZoneId};
+use zonetrail_model::{AccountId, AccountState, HostedZone, ZoneId};
 
 #[derive(Debug, Clone)]
 pub enum ProgressEvent {
-    /// Another page of hosted zones was listed; `listed` counts all so far.
+    /// The accounts in scope are known: `accounts` of them will be swept.
+    AccountsListed {
+        accounts: u64,
+    },
+    /// One account's sweep ended (`ok`, `access_denied` or `error`).
+    AccountFinished {
+        account_id: AccountId,
+        status: AccountState,
+        error: Option<String>,
+    },
+    /// Another page of hosted zones was listed; `listed` counts all so far (of one account:
+    /// accounts swept at once each report their own count).
     ZonesListed {
         listed: u64,
+        /// Zones on this page.
+        page: u64,
         more: bool,
     },
     /// A zone's sweep began; `record_count` is Route 53's count of its record sets.

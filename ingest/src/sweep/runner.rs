@@ -1,9 +1,12 @@
 //! The sweep loop: zones one after another, listing hosted zones a page at a time.
 
 use chrono::Utc;
-use zonetrail_model::{HostedZone, Message, Origin, ZoneChange, ZoneId, ZoneMessage, to_micros};
+use zonetrail_model::{
+    AccountId, AccountState, AccountStatus, HostedZone, Message, Origin, ZoneChange, ZoneId,
+    ZoneMessage, ZonesListed, to_micros,
+};
 
-use super::task::{Remaining, SweepTask, ZoneProgress};
+use super::task::{ListingProgress, Remaining, SweepTask, ZoneProgress};
 use super::{
     Deadline, Progress, ProgressEvent, SweepError, SweepOutcome, SweepReport, ZoneFailure,
 };
@@ -12,6 +15,9 @@ use crate::queue::Queue;
 use crate::route53::{CallError, Route53, convert};
 
 pub(super) struct Sweeper<'a> {
+    /// The account swept: every message names it.
+    pub(super) account: AccountId,
+    /// This account's own client and token bucket: accounts swept at once never share one.
     pub(super) r53: Route53,
     pub(super) queue: &'a dyn Queue,
     pub(super) record_page_size: i32,
@@ -34,13 +40,15 @@ pub(super) enum ZoneEnd {
 impl<'a> Sweeper<'a> {
     pub(super) fn new(
         state: &'a State,
+        account: AccountId,
         deadline: Option<Deadline>,
         progress: &'a dyn Progress,
         sweep_id: &str,
     ) -> Self {
         let settings = &state.config.sweep;
         Self {
-            r53: Route53::new(state.route53.clone(), settings),
+            r53: Route53::new(state.route53_for(&account), settings),
+            account,
             queue: state.queue.as_ref(),
             record_page_size: settings.record_page_size.clamp(1, 300),
             zone_page_size: settings.zone_page_size.clamp(1, 100),
@@ -56,8 +64,119 @@ impl<'a> Sweeper<'a> {
     }
 
     pub(super) async fn run(mut self, mut task: SweepTask) -> Result<SweepOutcome, SweepError> {
-        let span = tracing::info_span!("sweep", sweep_id = %task.sweep_id);
+        let span =
+            tracing::info_span!("sweep", sweep_id = %task.sweep_id, account_id = %self.account);
         let _enter = span.enter();
+        let full = task.is_full();
+        if full && task.listing.is_none() {
+            // Before the first ListHostedZones call: the writer spares every zone observed
+            // after this instant, so earlier is the safe side.
+            let now = to_micros(Utc::now());
+            task.listing = Some(ListingProgress {
+                started_at: now,
+                observed_at: now,
+                listed: Vec::new(),
+                failed_zones: 0,
+                first_failure: None,
+            });
+        }
+        let account_name = task.account_name.clone();
+        let sweep_id = task.sweep_id.clone();
+        match self.run_task(task).await {
+            Ok(SweepOutcome::Finished((report, listing))) if full => {
+                self.account_done(&sweep_id, account_name, listing, report).await
+            }
+            Ok(SweepOutcome::Finished((report, _))) => Ok(SweepOutcome::Finished(report)),
+            Ok(SweepOutcome::Paused { report, rest }) => Ok(SweepOutcome::Paused { report, rest }),
+            Err(e) => {
+                if full && !matches!(e, SweepError::Queue { .. }) {
+                    let (status, reason) = match &e {
+                        SweepError::ListZones { source, .. }
+                            if crate::accounts::is_access_denied(source) =>
+                        {
+                            (AccountState::AccessDenied, source.to_string())
+                        }
+                        other => (AccountState::Error, other.to_string()),
+                    };
+                    tracing::error!(account_id = %self.account, status = status.as_str(), reason = %reason, "account not swept; its inventory is left as it was");
+                    println!("{}", crate::metrics::account_failed_emf(&self.account, status));
+                    // Best effort: the sweep's own error is what the caller needs to see.
+                    if let Err(send) =
+                        self.send_status(&sweep_id, account_name, status, Some(reason)).await
+                    {
+                        tracing::error!(error = %send, "the account_status could not be queued");
+                    }
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// A full sweep ran to its end: the account's complete list of zones, then how it went.
+    async fn account_done(
+        &mut self,
+        sweep_id: &str,
+        account_name: Option<String>,
+        listing: Option<ListingProgress>,
+        report: SweepReport,
+    ) -> Result<SweepOutcome, SweepError> {
+        let Some(listing) = listing else {
+            return Ok(SweepOutcome::Finished(report));
+        };
+        let total = listing.listed.len();
+        let listed = Message::ZonesListed(ZonesListed {
+            account_id: self.account.clone(),
+            sweep_id: sweep_id.to_owned(),
+            started_at: listing.started_at,
+            observed_at: listing.observed_at,
+            zone_ids: listing.listed,
+        });
+        self.queue
+            .send(vec![listed])
+            .await
+            .map_err(|source| SweepError::Queue { sweep_id: sweep_id.to_owned(), source })?;
+        let (status, error) = match listing.failed_zones {
+            0 => (AccountState::Ok, None),
+            n => (
+                AccountState::Error,
+                Some(format!(
+                    "{n} of {total} zones failed: {}",
+                    listing.first_failure.unwrap_or_default()
+                )),
+            ),
+        };
+        if let Some(reason) = &error {
+            tracing::error!(account_id = %self.account, reason = %reason, "account swept with failed zones");
+            println!("{}", crate::metrics::account_failed_emf(&self.account, status));
+        }
+        self.send_status(sweep_id, account_name, status, error)
+            .await
+            .map_err(|source| SweepError::Queue { sweep_id: sweep_id.to_owned(), source })?;
+        Ok(SweepOutcome::Finished(report))
+    }
+
+    async fn send_status(
+        &self,
+        sweep_id: &str,
+        account_name: Option<String>,
+        status: AccountState,
+        error: Option<String>,
+    ) -> Result<(), crate::QueueError> {
+        let message = Message::AccountStatus(AccountStatus {
+            account_id: self.account.clone(),
+            account_name,
+            sweep_id: sweep_id.to_owned(),
+            observed_at: to_micros(Utc::now()),
+            status,
+            error,
+        });
+        self.queue.send(vec![message]).await
+    }
+
+    async fn run_task(
+        &mut self,
+        mut task: SweepTask,
+    ) -> Result<SweepOutcome<(SweepReport, Option<ListingProgress>)>, SweepError> {
         loop {
             if let Some(current) = task.current.take()
                 && let ZoneEnd::Paused(progress) =
@@ -67,7 +186,11 @@ impl<'a> Sweeper<'a> {
                 return Ok(self.paused(task));
             }
             match std::mem::replace(&mut task.then, Remaining::Nothing) {
-                Remaining::Nothing => return Ok(SweepOutcome::Finished(self.finish_report())),
+                Remaining::Nothing => {
+                    let report = self.finish_report();
+                    let listing = task.listing.take().map(|l| self.note_failures(l, &report));
+                    return Ok(SweepOutcome::Finished((report, listing)));
+                }
                 Remaining::Zone { zone_id } => {
                     if self.out_of_time() {
                         task.then = Remaining::Zone { zone_id };
@@ -95,7 +218,7 @@ impl<'a> Sweeper<'a> {
         &mut self,
         task: &mut SweepTask,
         marker: Option<String>,
-    ) -> Result<Option<SweepOutcome>, SweepError> {
+    ) -> Result<Option<SweepOutcome<(SweepReport, Option<ListingProgress>)>>, SweepError> {
         let page_size = self.zone_page_size;
         let out = self
             .r53
@@ -117,9 +240,19 @@ impl<'a> Sweeper<'a> {
             });
         }
         let zones = out.hosted_zones();
+        if let Some(listing) = task.listing.as_mut() {
+            listing.observed_at = listed_at;
+            for zone in zones {
+                // A zone id that does not parse fails the sweep below (BadZone).
+                if let Ok(id) = ZoneId::parse(zone.id()) {
+                    listing.listed.push(id);
+                }
+            }
+        }
         self.listed += zones.len() as u64;
         self.progress.report(ProgressEvent::ZonesListed {
             listed: self.listed,
+            page: zones.len() as u64,
             more: next_marker.is_some(),
         });
         task.then = next_marker
@@ -130,8 +263,10 @@ impl<'a> Sweeper<'a> {
             let rest = zones.get(i + 1).map(|z| bare_id(z.id())).or_else(|| next_marker.clone());
             task.then = rest.map_or(Remaining::Nothing, |m| Remaining::Listing { marker: Some(m) });
             if self.out_of_time() {
-                // Resume the listing at this zone: nothing of it has been sent yet.
+                // Resume the listing at this zone: nothing of it has been sent yet. The next
+                // invocation lists it (and the rest of this page) again.
                 task.then = Remaining::Listing { marker: Some(bare_id(listed.id())) };
+                unlist(task, zones.len() - i);
                 return Ok(Some(self.paused(task.clone())));
             }
             let zone = match convert::hosted_zone(listed, &[]) {
@@ -156,6 +291,10 @@ impl<'a> Sweeper<'a> {
             let started = self.start_zone(&task.sweep_id, zone, observed_at).await?;
             if let ZoneEnd::Paused(progress) = self.continue_zone(&task.sweep_id, started).await? {
                 task.current = Some(progress);
+                // The listing resumes at the next zone, which it lists again.
+                if task.then != Remaining::Nothing {
+                    unlist(task, zones.len() - i - 1);
+                }
                 return Ok(Some(self.paused(task.clone())));
             }
         }
@@ -205,7 +344,7 @@ impl<'a> Sweeper<'a> {
         let zone_id = zone.id.clone();
         self.progress.report(ProgressEvent::ZoneStarted { zone: zone.clone() });
         let message = Message::Zone(ZoneMessage {
-            account_id: None,
+            account_id: Some(self.account.clone()),
             zone_id: zone_id.clone(),
             observed_at,
             origin: Origin::Sweep { sweep_id: sweep_id.to_owned(), page: 0 },
@@ -247,9 +386,32 @@ impl<'a> Sweeper<'a> {
         std::mem::take(&mut self.report)
     }
 
-    fn paused(&mut self, rest: SweepTask) -> SweepOutcome {
+    fn paused<T>(&mut self, mut rest: SweepTask) -> SweepOutcome<T> {
         tracing::info!(sweep_id = %rest.sweep_id, "out of time; handing the rest of the sweep to a continuation");
-        SweepOutcome::Paused { report: self.finish_report(), rest }
+        let report = self.finish_report();
+        rest.listing = rest.listing.take().map(|l| self.note_failures(l, &report));
+        if rest.account_id.is_none() {
+            rest.account_id = Some(self.account.clone());
+        }
+        SweepOutcome::Paused { report, rest }
+    }
+
+    /// Carry this run's failed zones into the listing's tally.
+    fn note_failures(&self, mut listing: ListingProgress, report: &SweepReport) -> ListingProgress {
+        listing.failed_zones += report.failures.len() as u32;
+        if listing.first_failure.is_none() {
+            listing.first_failure =
+                report.failures.first().map(|f| format!("{}: {}", f.zone_id, f.error));
+        }
+        listing
+    }
+}
+
+/// Take the last `n` listed ids back off: the resumed listing lists those zones again.
+fn unlist(task: &mut SweepTask, n: usize) {
+    if let Some(listing) = task.listing.as_mut() {
+        let keep = listing.listed.len().saturating_sub(n);
+        listing.listed.truncate(keep);
     }
 }
 

@@ -2,7 +2,7 @@
 //! on the sweep queue and the next invocation carries on from it.
 
 use serde::{Deserialize, Serialize};
-use zonetrail_model::{Timestamp, ZoneId};
+use zonetrail_model::{AccountId, Timestamp, ZoneId};
 
 pub const TASK_VERSION: u32 = 1;
 
@@ -11,6 +11,17 @@ pub const TASK_VERSION: u32 = 1;
 pub struct SweepTask {
     pub v: u32,
     pub sweep_id: String,
+    /// The account whose zones this task reads; absent (a task queued by a build before
+    /// several accounts): the credentials' own account.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_id: Option<AccountId>,
+    /// The account's name in AWS Organizations, for its `account_status`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account_name: Option<String>,
+    /// A full sweep's listing so far: set when the first ListHostedZones call is made, and
+    /// carried across invocations so one complete `zones_listed` is sent at the end.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listing: Option<ListingProgress>,
     /// A zone whose sweep has started (its `zone` message is sent): where it resumes.
     #[serde(default)]
     pub current: Option<ZoneProgress>,
@@ -31,6 +42,23 @@ pub enum Remaining {
     Listing {
         marker: Option<String>,
     },
+}
+
+/// What a full sweep has listed and how its zones went, so far.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListingProgress {
+    /// Taken before the first ListHostedZones call.
+    pub started_at: Timestamp,
+    /// When the latest ListHostedZones page was read.
+    pub observed_at: Timestamp,
+    /// Every zone id ListHostedZones returned so far, in its order.
+    #[serde(default)]
+    pub listed: Vec<ZoneId>,
+    /// Zones whose sweep failed so far, and the first failure.
+    #[serde(default)]
+    pub failed_zones: u32,
+    #[serde(default)]
+    pub first_failure: Option<String>,
 }
 
 /// One zone's sweep in progress.
@@ -75,9 +103,31 @@ impl SweepTask {
         Self {
             v: TASK_VERSION,
             sweep_id: new_sweep_id(),
+            account_id: None,
+            account_name: None,
+            listing: None,
             current: None,
             then: Remaining::Listing { marker: None },
         }
+    }
+
+    /// The same task for `account` (a name, when Organizations gives one).
+    pub fn in_account(mut self, account_id: AccountId, account_name: Option<String>) -> Self {
+        self.account_id = Some(account_id);
+        self.account_name = account_name;
+        self
+    }
+
+    /// The same task under another sweep id (one sweep over several accounts shares it).
+    pub fn with_sweep_id(mut self, sweep_id: String) -> Self {
+        self.sweep_id = sweep_id;
+        self
+    }
+
+    /// A full sweep of an account: its `zones_listed` and `account_status` are sent at the end.
+    pub fn is_full(&self) -> bool {
+        self.listing.is_some()
+            || matches!(self.then, Remaining::Listing { marker: None }) && self.current.is_none()
     }
 
     /// One hosted zone.
@@ -85,6 +135,9 @@ impl SweepTask {
         Self {
             v: TASK_VERSION,
             sweep_id: new_sweep_id(),
+            account_id: None,
+            account_name: None,
+            listing: None,
             current: None,
             then: Remaining::Zone { zone_id },
         }
@@ -120,6 +173,15 @@ mod tests {
         let task = SweepTask {
             v: 1,
             sweep_id: new_sweep_id(),
+            account_id: Some(zonetrail_model::AccountId::parse("111122223333").unwrap()),
+            account_name: Some("workload".into()),
+            listing: Some(ListingProgress {
+                started_at: chrono::Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 0).unwrap(),
+                observed_at: chrono::Utc.with_ymd_and_hms(2026, 11, 22, 1, 0, 1).unwrap(),
+                listed: vec![ZoneId::parse("Z1").unwrap()],
+                failed_zones: 1,
+                first_failure: Some("Z0: throttled".into()),
+            }),
             current: Some(ZoneProgress {
                 zone_id: ZoneId::parse("Z1").unwrap(),
                 started_at: chrono::Utc.with_ymd_and_hms(2026, 11, 22, 1, 2, 3).unwrap(),
@@ -137,6 +199,18 @@ mod tests {
         };
         assert_eq!(SweepTask::from_json(&task.to_json()).unwrap(), task);
         assert!(task.sweep_id.len() <= 64);
+    }
+
+    #[test]
+    fn a_task_from_an_older_build_belongs_to_the_own_account() {
+        let task = SweepTask::from_json(
+            r#"{"v":1,"sweep_id":"s","then":{"kind":"listing","marker":"Z2"}}"#,
+        )
+        .unwrap();
+        assert_eq!(task.account_id, None);
+        assert_eq!(task.listing, None);
+        let bad = r#"{"v":1,"sweep_id":"s","account_id":"12345","then":{"kind":"nothing"}}"#;
+        assert!(matches!(SweepTask::from_json(bad), Err(TaskError::Malformed(_))));
     }
 
     #[test]

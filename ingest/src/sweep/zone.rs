@@ -88,7 +88,7 @@ impl Sweeper<'_> {
                 }
                 None => {
                     let done = Message::SweepDone(SweepDone {
-                        account_id: None,
+                        account_id: Some(self.account.clone()),
                         zone_id: zone.zone_id.clone(),
                         sweep_id: sweep_id.to_owned(),
                         started_at: zone.started_at,
@@ -176,7 +176,7 @@ impl Sweeper<'_> {
         observed_at: zonetrail_model::Timestamp,
     ) -> Result<u32, QueuePageError> {
         let whole = RecordsMessage {
-            account_id: None,
+            account_id: Some(self.account.clone()),
             zone_id: zone.zone_id.clone(),
             observed_at,
             origin: Origin::Sweep { sweep_id: sweep_id.to_owned(), page: WIDEST_PAGE },

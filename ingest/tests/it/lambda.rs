@@ -10,7 +10,7 @@ use zonetrail_ingest::{IngestConfig, MemoryQueue, State, SweepTask, lambda};
 use zonetrail_model::Message;
 
 use crate::sqs::{create_queue, receive_all};
-use crate::support::{Collector, fake, fast_config, memory_state, moto_sdk, sdk_for};
+use crate::support::{Collector, fake, fast_config, memory_state, moto_sdk, own_account, sdk_for};
 use crate::sweep_fake::a;
 
 fn context(deadline_in: Duration) -> Context {
@@ -54,7 +54,8 @@ async fn state_with_sweep_queue(
         }
         messages
     });
-    let mut state = State::new(&route53_sdk, config.clone(), Arc::new(queue));
+    let mut state =
+        State::own_account(&route53_sdk, config.clone(), Arc::new(queue), own_account());
     // The sweep queue lives in moto.
     state.sweep_queue = Some(zonetrail_ingest::SqsQueue::new(
         aws_sdk_sqs::Client::new(&moto_sdk().await),
@@ -126,6 +127,7 @@ async fn a_cloudtrail_event_is_applied_and_an_incomplete_one_queues_a_targeted_s
     let event = |changes: Value| {
         json!({
             "version": "0", "id": "x", "detail-type": "AWS API Call via CloudTrail", "source": "aws.route53", "time": "2026-11-22T10:00:00Z",
+            "account": "123456789012",
             "detail": {"eventID": "e-1", "eventName": "ChangeResourceRecordSets", "eventTime": "2026-11-22T10:00:00Z", "eventSource": "route53.amazonaws.com",
                        "requestParameters": {"hostedZoneId": zone.as_str(), "changeBatch": changes}}
         })
@@ -148,6 +150,11 @@ async fn a_cloudtrail_event_is_applied_and_an_incomplete_one_queues_a_targeted_s
     assert_eq!(tasks.len(), 1);
     let task = SweepTask::from_json(&tasks[0]).unwrap();
     assert_eq!(task.sweep_id, sweep_id);
+    assert_eq!(
+        task.account_id,
+        Some(own_account()),
+        "the targeted sweep keeps the event's account"
+    );
 
     // The next invocation, from the sweep queue, runs it.
     let answer = lambda::handle(
@@ -161,6 +168,46 @@ async fn a_cloudtrail_event_is_applied_and_an_incomplete_one_queues_a_targeted_s
     let sent = collector.messages().await;
     assert_eq!(sent.upserts(&zone).len(), 1, "the event's record");
     assert_eq!(sent.done(&zone).len(), 1, "the targeted sweep finished");
+}
+
+#[tokio::test]
+async fn the_schedule_fans_out_one_sweep_task_per_account() {
+    let fake = fake(FakeConfig::default()).await;
+    let sqs = aws_sdk_sqs::Client::new(&moto_sdk().await);
+    let sweep_queue = create_queue(&sqs).await;
+    let (mut state, collector) =
+        state_with_sweep_queue(fake.endpoint(), &sweep_queue, fast_config()).await;
+    let accounts = ["123456789012", "111111111111", "222222222222"]
+        .map(|a| zonetrail_model::AccountId::parse(a).unwrap());
+    let settings = zonetrail_ingest::ScopeSettings {
+        accounts: zonetrail_ingest::AccountsSetting::List(accounts.to_vec()),
+        ..Default::default()
+    };
+    state.accounts = zonetrail_ingest::Accounts::resolved(
+        &sdk_for(fake.endpoint()).await,
+        settings,
+        own_account(),
+        "aws",
+    );
+    let answer =
+        lambda::handle(&state, LambdaEvent::new(schedule(), context(Duration::from_secs(60))))
+            .await
+            .unwrap();
+    assert_eq!(answer["accounts_queued"], 3, "{answer}");
+    let mut tasks: Vec<SweepTask> = receive_all(&sqs, &sweep_queue)
+        .await
+        .iter()
+        .map(|body| SweepTask::from_json(body).unwrap())
+        .collect();
+    tasks.sort_by(|a, b| a.account_id.cmp(&b.account_id));
+    let got: Vec<_> = tasks.iter().map(|t| t.account_id.clone().unwrap()).collect();
+    let mut want = accounts.to_vec();
+    want.sort();
+    assert_eq!(got, want);
+    assert!(tasks.iter().all(|t| t.is_full() && t.sweep_id == answer["sweep_id"]));
+    drop(state);
+    // Nothing was swept inline.
+    assert!(collector.messages().await.0.is_empty());
 }
 
 #[tokio::test]

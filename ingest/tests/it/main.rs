@@ -6,5 +6,6 @@ mod events;
 mod lambda;
 mod sqs;
 mod support;
+mod sweep_accounts;
 mod sweep_fake;
 mod sweep_moto;

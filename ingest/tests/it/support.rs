@@ -8,7 +8,10 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use tokio::task::JoinHandle;
 use zonetrail_ingest::fake_route53::{FakeConfig, FakeRoute53};
 use zonetrail_ingest::{IngestConfig, MemoryQueue, State};
-use zonetrail_model::{Message, RecordSet, RecordsMessage, SweepDone, ZoneId, ZoneMessage};
+use zonetrail_model::{
+    AccountId, AccountStatus, Message, RecordSet, RecordsMessage, SweepDone, ZoneId, ZoneMessage,
+    ZonesListed,
+};
 
 pub async fn sdk_for(endpoint: &str) -> SdkConfig {
     aws_config::defaults(BehaviorVersion::latest())
@@ -33,6 +36,11 @@ pub async fn moto_route53() -> (SdkConfig, zonetrail_ingest::fake_route53::MotoC
     .await
     .expect("start the moto proxy");
     (sdk_for(proxy.endpoint()).await, proxy)
+}
+
+/// The account moto's credentials (and the tests' fake Route 53) belong to.
+pub fn own_account() -> zonetrail_model::AccountId {
+    zonetrail_model::AccountId::parse("123456789012").unwrap()
 }
 
 /// A name no other test (or run) uses.
@@ -72,7 +80,7 @@ pub fn memory_state(sdk: &SdkConfig, config: IngestConfig) -> (State, Collector)
         }
         messages
     });
-    (State::new(sdk, config, Arc::new(queue)), Collector(task))
+    (State::own_account(sdk, config, Arc::new(queue), own_account()), Collector(task))
 }
 
 pub struct Collector(JoinHandle<Vec<Message>>);
@@ -127,6 +135,28 @@ impl Sent {
             .iter()
             .filter_map(|m| match m {
                 Message::SweepDone(d) if &d.zone_id == zone => Some(d),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The `zones_listed` messages of `account`.
+    pub fn zones_listed(&self, account: &AccountId) -> Vec<&ZonesListed> {
+        self.0
+            .iter()
+            .filter_map(|m| match m {
+                Message::ZonesListed(l) if &l.account_id == account => Some(l),
+                _ => None,
+            })
+            .collect()
+    }
+
+    /// The `account_status` messages of `account`.
+    pub fn statuses(&self, account: &AccountId) -> Vec<&AccountStatus> {
+        self.0
+            .iter()
+            .filter_map(|m| match m {
+                Message::AccountStatus(s) if &s.account_id == account => Some(s),
                 _ => None,
             })
             .collect()

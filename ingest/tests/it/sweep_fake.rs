@@ -10,7 +10,7 @@ use zonetrail_model::{
     RecordSet, RecordType, Routing, Vpc, ZoneChange,
 };
 
-use crate::support::{fake, fast_config, memory_state, sdk_for};
+use crate::support::{fake, fast_config, memory_state, own_account, sdk_for};
 
 pub fn a(name: &str, value: &str) -> RecordSet {
     RecordSet {
@@ -46,7 +46,7 @@ async fn a_weighted_group_split_by_a_page_boundary_arrives_exactly_once() {
     let mut config = fast_config();
     config.sweep.record_page_size = 2;
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, config);
-    let report = sweep_zone(&state, &zone, &NoProgress).await.unwrap();
+    let report = sweep_zone(&state, &own_account(), &zone, &NoProgress).await.unwrap();
     drop(state);
     let sent = collector.messages().await;
 
@@ -79,7 +79,7 @@ async fn escaped_and_upper_case_names_are_stored_decoded_and_lower_case() {
         fake.add_raw(&zone, name, a("placeholder.example", "192.0.2.1"));
     }
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, fast_config());
-    sweep_zone(&state, &zone, &NoProgress).await.unwrap();
+    sweep_zone(&state, &own_account(), &zone, &NoProgress).await.unwrap();
     drop(state);
     let sent = collector.messages().await;
     let names: std::collections::BTreeSet<String> =
@@ -178,7 +178,7 @@ async fn every_routing_member_survives_the_round_trip() {
     ];
     fake.add_record_sets(&zone, records.clone());
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, fast_config());
-    sweep_zone(&state, &zone, &NoProgress).await.unwrap();
+    sweep_zone(&state, &own_account(), &zone, &NoProgress).await.unwrap();
     drop(state);
     let got = collector.messages().await.unique_upserts(&zone);
     for record in records {
@@ -210,7 +210,7 @@ async fn throttling_and_server_errors_are_retried_and_no_page_is_lost() {
     config.sweep.record_page_size = 20;
     config.sweep.max_attempts = 20;
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, config);
-    let report = sweep_zone(&state, &zone, &NoProgress).await.unwrap();
+    let report = sweep_zone(&state, &own_account(), &zone, &NoProgress).await.unwrap();
     drop(state);
     let sent = collector.messages().await;
 
@@ -245,7 +245,8 @@ async fn a_cursor_that_does_not_advance_fails_the_zone_instead_of_looping() {
     let report = tokio::time::timeout(Duration::from_secs(20), sweep_all(&state, &NoProgress))
         .await
         .expect("the sweep ends")
-        .unwrap();
+        .unwrap()
+        .total;
     drop(state);
     let sent = collector.messages().await;
 
@@ -285,7 +286,7 @@ async fn a_full_sweep_lists_every_zone_across_pages_and_reads_private_vpcs() {
             listed.lock().unwrap().push(n);
         }
     };
-    let report = sweep_all(&state, &progress).await.unwrap();
+    let report = sweep_all(&state, &progress).await.unwrap().total;
     drop(state);
     let sent = collector.messages().await;
 
@@ -324,6 +325,7 @@ async fn a_sweep_out_of_time_hands_over_and_the_continuation_finishes_it() {
     );
     let mut config = fast_config();
     config.sweep.record_page_size = 7;
+    config.sweep.zone_page_size = 1;
     config.sweep.route53_rps = 20.0;
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, config);
 
@@ -355,6 +357,19 @@ async fn a_sweep_out_of_time_hands_over_and_the_continuation_finishes_it() {
     sent.assert_pages_complete(&first);
     sent.assert_pages_complete(&second);
     assert_eq!(sent.zones(&first).len(), 1, "a zone message is sent once, not per invocation");
+    // However many invocations listed them, the account's list arrives once and complete.
+    let listed = sent.zones_listed(&own_account());
+    assert_eq!(listed.len(), 1, "one zones_listed per sweep");
+    let mut ids = listed[0].zone_ids.clone();
+    ids.sort();
+    let mut want = vec![first.clone(), second.clone()];
+    want.sort();
+    assert_eq!(ids, want);
+    let statuses = sent.statuses(&own_account());
+    assert_eq!(statuses.len(), 1);
+    assert_eq!(statuses[0].status, zonetrail_model::AccountState::Ok);
+    // Every message names the account.
+    assert!(sent.0.iter().all(|m| m.account_id() == Some(&own_account())));
 }
 
 #[tokio::test]
@@ -371,7 +386,7 @@ async fn calls_are_paced_under_the_configured_rate() {
     config.sweep.route53_rps = 10.0;
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, config);
     let started = Instant::now();
-    let report = sweep_zone(&state, &zone, &NoProgress).await.unwrap();
+    let report = sweep_zone(&state, &own_account(), &zone, &NoProgress).await.unwrap();
     let elapsed = started.elapsed();
     drop(state);
     collector.messages().await.assert_pages_complete(&zone);
@@ -387,7 +402,7 @@ async fn a_deleted_zone_is_reported_vanished_and_sends_nothing() {
     let zone = fake.create_zone(ZoneSpec::public("gone.example"));
     fake.delete_zone(&zone);
     let (state, collector) = memory_state(&sdk_for(fake.endpoint()).await, fast_config());
-    let report = sweep_zone(&state, &zone, &NoProgress).await.unwrap();
+    let report = sweep_zone(&state, &own_account(), &zone, &NoProgress).await.unwrap();
     drop(state);
     assert_eq!(report.zones_vanished, 1);
     assert!(collector.messages().await.0.is_empty());

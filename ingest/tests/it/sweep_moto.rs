@@ -9,7 +9,7 @@ use zonetrail_ingest::sweep::NoProgress;
 use zonetrail_ingest::{sweep_all, sweep_zone};
 use zonetrail_model::{RecordSet, Vpc, ZoneChange, ZoneId};
 
-use crate::support::{fast_config, memory_state, moto_route53, unique};
+use crate::support::{fast_config, memory_state, moto_route53, own_account, unique};
 
 pub async fn create_zone(
     client: &aws_sdk_route53::Client,
@@ -74,7 +74,7 @@ async fn a_zone_of_2500_record_sets_arrives_whole_once_each() {
     create_records(&client, &zone, records).await;
 
     let (state, collector) = memory_state(&sdk, fast_config());
-    let report = sweep_zone(&state, &zone, &NoProgress).await.unwrap();
+    let report = sweep_zone(&state, &own_account(), &zone, &NoProgress).await.unwrap();
     drop(state);
     let sent = collector.messages().await;
     let got = sent.unique_upserts(&zone);
@@ -152,7 +152,7 @@ async fn routing_policies_and_aliases_keep_every_field_and_their_own_key() {
     create_records(&client, &zone, records).await;
 
     let (state, collector) = memory_state(&sdk, fast_config());
-    sweep_zone(&state, &zone, &NoProgress).await.unwrap();
+    sweep_zone(&state, &own_account(), &zone, &NoProgress).await.unwrap();
     drop(state);
     let sent = collector.messages().await;
     let got = sent.unique_upserts(&zone);
@@ -223,7 +223,7 @@ async fn a_full_sweep_finds_public_and_private_zones_including_two_of_the_same_n
     .await;
 
     let (state, collector) = memory_state(&sdk, fast_config());
-    let report = sweep_all(&state, &NoProgress).await.unwrap();
+    let report = sweep_all(&state, &NoProgress).await.unwrap().total;
     drop(state);
     let sent = collector.messages().await;
     // moto is shared by parallel tests: judge only our two zones.
