@@ -7,7 +7,7 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{alter, is_mysql, table, timestamp};
+use crate::columns::{alter, is_mysql, json_text, table, timestamp};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -59,12 +59,33 @@ impl MigrationTrait for Migration {
                     .col(ColumnDef::new(Accounts::LastError).text().null())
                     .col(timestamp(manager, Accounts::LastErrorAt).null())
                     .col(timestamp(manager, Accounts::FirstSeenAt).not_null())
+                    // When the stored name was observed (the newest status that had one).
+                    .col(timestamp(manager, Accounts::NameObservedAt).null())
+                    .to_owned(),
+            )
+            .await?;
+        // Every `zones_listed` the writer applied (within its horizon): a zone the writer
+        // learns of later still gets the absences of the listings that left it out, so the
+        // result does not depend on delivery order.
+        manager
+            .create_table(
+                table(manager, ZoneListings::Table)
+                    .col(account_id(manager, ZoneListings::AccountId).not_null())
+                    .col(ColumnDef::new(ZoneListings::SweepId).string_len(64).not_null())
+                    .col(timestamp(manager, ZoneListings::StartedAt).not_null())
+                    .col(timestamp(manager, ZoneListings::ObservedAt).not_null())
+                    // JSON array of the listed zone ids, sorted.
+                    .col(json_text(manager, ZoneListings::ZoneIds).not_null())
+                    .primary_key(
+                        Index::create().col(ZoneListings::AccountId).col(ZoneListings::SweepId),
+                    )
                     .to_owned(),
             )
             .await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
+        manager.drop_table(Table::drop().table(ZoneListings::Table).to_owned()).await?;
         manager.drop_table(Table::drop().table(Accounts::Table).to_owned()).await?;
         manager
             .drop_index(
@@ -94,4 +115,15 @@ enum Accounts {
     LastError,
     LastErrorAt,
     FirstSeenAt,
+    NameObservedAt,
+}
+
+#[derive(DeriveIden)]
+enum ZoneListings {
+    Table,
+    AccountId,
+    SweepId,
+    StartedAt,
+    ObservedAt,
+    ZoneIds,
 }

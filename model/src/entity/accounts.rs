@@ -16,6 +16,8 @@ pub struct Model {
     pub last_error: Option<String>,
     pub last_error_at: Option<DateTimeUtc>,
     pub first_seen_at: DateTimeUtc,
+    /// When `name` was observed: the newest status that carried a name.
+    pub name_observed_at: Option<DateTimeUtc>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
