@@ -28,7 +28,7 @@ pub(crate) async fn apply(
     absence: &Arc<OriginRow>,
     absences: &[Arc<OriginRow>],
     page_origins: &[PageOrigin],
-    options: ApplyOptions,
+    options: &ApplyOptions,
 ) -> Result<Counts, ApplyError> {
     let at = absence.observed_at;
     let horizon = horizon(absences);
@@ -41,7 +41,7 @@ pub(crate) async fn apply(
         let q = q.filter(record_sets::Column::ObservedAt.gte(at));
         match (&absence.kind, &absence.sweep_id) {
             // A record whose newest sweep observation is from this sweep was seen by it.
-            (OriginKind::Reconcile, Some(sweep_id)) => q.filter(
+            (OriginKind::Reconcile | OriginKind::ZoneListed, Some(sweep_id)) => q.filter(
                 record_sets::Column::LastSweepId
                     .is_null()
                     .or(record_sets::Column::LastSweepId.ne(sweep_id.as_str())),

@@ -1,6 +1,8 @@
 //! Settings of the writer, read once at start-up (never inside a handler). The database's
 //! settings are the model's (`zonetrail_model::db::DbSettings`).
 
+use zonetrail_model::AccountId;
+
 /// Messages of one batch applied at once unless `ZONETRAIL_WRITER_CONCURRENCY` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
 
@@ -15,11 +17,14 @@ pub struct WriterConfig {
     /// How many messages of one SQS batch are applied at once, each on its own connection
     /// (`ZONETRAIL_WRITER_CONCURRENCY`); the handler caps it at the pool's size.
     pub concurrency: usize,
+    /// The account of messages without `account_id`, and of zones stored before accounts
+    /// (`ZONETRAIL_ACCOUNT_ID`, twelve digits; optional: unset leaves them without one).
+    pub account_id: Option<AccountId>,
 }
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { concurrency: DEFAULT_CONCURRENCY }
+        Self { concurrency: DEFAULT_CONCURRENCY, account_id: None }
     }
 }
 
@@ -41,6 +46,12 @@ impl WriterConfig {
                 },
             )?;
         }
+        const ACCOUNT: &str = "ZONETRAIL_ACCOUNT_ID";
+        if let Some(value) = lookup(ACCOUNT).filter(|v| !v.trim().is_empty()) {
+            config.account_id = Some(AccountId::parse(&value).map_err(|e| {
+                ConfigError::Invalid { var: ACCOUNT, value: value.clone(), reason: e.to_string() }
+            })?);
+        }
         Ok(config)
     }
 }
@@ -59,6 +70,22 @@ mod tests {
     fn concurrency_defaults_to_four_and_reads_the_variable() {
         assert_eq!(read(&[]).unwrap().concurrency, DEFAULT_CONCURRENCY);
         assert_eq!(read(&[("ZONETRAIL_WRITER_CONCURRENCY", "8")]).unwrap().concurrency, 8);
+    }
+
+    #[test]
+    fn the_default_account_is_optional_and_must_be_twelve_digits() {
+        assert_eq!(read(&[]).unwrap().account_id, None);
+        assert_eq!(read(&[("ZONETRAIL_ACCOUNT_ID", "")]).unwrap().account_id, None);
+        assert_eq!(
+            read(&[("ZONETRAIL_ACCOUNT_ID", "012345678901")]).unwrap().account_id,
+            Some(AccountId::parse("012345678901").unwrap())
+        );
+        for bad in ["12345", "1234567890123", "12345678901x", "arn:aws:iam::123456789012:root"] {
+            let err = read(&[("ZONETRAIL_ACCOUNT_ID", bad)]).unwrap_err();
+            let text = err.to_string();
+            assert!(text.starts_with("ZONETRAIL_ACCOUNT_ID="), "{text}");
+            assert!(text.contains("not an AWS account id"), "{text}");
+        }
     }
 
     #[test]

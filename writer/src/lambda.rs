@@ -21,7 +21,7 @@ use zonetrail_model::db::DbSettings;
 pub use crate::config::DEFAULT_CONCURRENCY;
 use crate::config::WriterConfig;
 use crate::metrics::BatchMetrics;
-use crate::{ApplyError, apply_body};
+use crate::{ApplyError, ApplyOptions, apply_body_with};
 
 /// What the handler keeps between invocations: the database pool, made once at init.
 pub struct State {
@@ -30,6 +30,8 @@ pub struct State {
     pub emit_metrics: bool,
     /// How many messages of a batch are applied at once (at most the pool's size).
     pub concurrency: usize,
+    /// How messages are applied: the default account (`ZONETRAIL_ACCOUNT_ID`).
+    pub options: ApplyOptions,
 }
 
 impl State {
@@ -41,7 +43,13 @@ impl State {
         let concurrency = config.concurrency.min(settings.max_connections.max(1) as usize);
         tracing::info!(database = ?settings, concurrency, "connecting");
         let db = settings.connect().await?;
-        Ok(Self { db, emit_metrics: true, concurrency })
+        if let Some(account) = &config.account_id {
+            let filled = crate::backfill_default_account(&db, account).await?;
+            tracing::info!(account = %account, zones = filled, "zones without an account given the default account");
+        }
+        let options =
+            ApplyOptions { default_account: config.account_id, ..ApplyOptions::default() };
+        Ok(Self { db, emit_metrics: true, concurrency, options })
     }
 }
 
@@ -51,7 +59,8 @@ pub async fn handle(
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
     let (response, metrics) =
-        apply_batch(&state.db, &event.payload.records, state.concurrency).await?;
+        apply_batch_with(&state.db, &event.payload.records, state.concurrency, &state.options)
+            .await?;
     if state.emit_metrics {
         println!("{}", metrics.emf_line(Utc::now()));
     }
@@ -63,6 +72,7 @@ async fn apply_message<'a, C>(
     db: &C,
     message: &'a SqsMessage,
     outage: &AtomicBool,
+    options: &ApplyOptions,
 ) -> (&'a SqsMessage, tracing::Span, Result<crate::Applied, Option<ApplyError>>)
 where
     C: ConnectionTrait + TransactionTrait,
@@ -74,7 +84,9 @@ where
     } else {
         match message.body.as_deref() {
             None => Err(Some(ApplyError::Invalid("the SQS message has no body".into()))),
-            Some(body) => apply_body(db, body).instrument(span.clone()).await.map_err(Some),
+            Some(body) => {
+                apply_body_with(db, body, options).instrument(span.clone()).await.map_err(Some)
+            }
         }
     };
     if let Err(Some(e)) = &result
@@ -97,13 +109,27 @@ pub async fn apply_batch<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    apply_batch_with(db, messages, concurrency, &ApplyOptions::default()).await
+}
+
+/// [`apply_batch`] with options (the writer's default account among them).
+pub async fn apply_batch_with<C>(
+    db: &C,
+    messages: &[SqsMessage],
+    concurrency: usize,
+    options: &ApplyOptions,
+) -> Result<(SqsBatchResponse, BatchMetrics), Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let mut response = SqsBatchResponse::default();
     let mut metrics = BatchMetrics::default();
     let outage = AtomicBool::new(false);
     let mut unreportable = 0usize;
     let outage = &outage;
     // Futures do nothing until polled: `buffered` starts them in order, a few at a time.
-    let tries: Vec<_> = messages.iter().map(|message| apply_message(db, message, outage)).collect();
+    let tries: Vec<_> =
+        messages.iter().map(|message| apply_message(db, message, outage, options)).collect();
     let results: Vec<_> = futures::stream::iter(tries).buffered(concurrency.max(1)).collect().await;
     for (message, span, result) in results {
         let _entered = span.enter();
@@ -117,7 +143,7 @@ where
                 metrics.freshness_lag_seconds.push(lag.max(0.0));
                 tracing::info!(
                     kind = applied.kind,
-                    zone = ?applied.zone_id,
+                    zone = applied.zone_id.as_ref().map(|z| z.as_str()).unwrap_or("-"),
                     created = applied.counts.created,
                     updated = applied.counts.updated,
                     tombstoned = applied.counts.tombstoned,

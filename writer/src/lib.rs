@@ -22,6 +22,8 @@
 //!   set of messages it no longer depends on order. The start is the conservative time: the
 //!   record was gone by the time the sweep reached its place, and anything observed after the
 //!   start wins over the sweep.
+//! - each **listing that left the zone out** (`zones_listed` of the zone's account): absent,
+//!   at the listing's start, like a reconciled sweep with no pages (see `account`).
 //!
 //! Maximal stretches of equal state are **runs**. Then, whatever the delivery order:
 //!
@@ -60,8 +62,8 @@
 //! `sequence` is pure: origins as values, observation order, runs and history of one record.
 //! `origin` and `store` are the queries (origins and zone locks; records, their observations
 //! and history); `keyplan` decides what one record needs written, `plan` writes a message's
-//! worth in a handful of statements; `records`, `sweep` and `zone` apply the three message
-//! kinds. [`config`] holds the settings, read once at start-up.
+//! worth in a handful of statements; `records`, `sweep` and `zone` apply the zone-scoped
+//! message kinds, `account` the account-wide ones and a zone's account. [`config`] holds the settings, read once at start-up.
 //!
 //! # Bounded storage
 //!
@@ -92,6 +94,7 @@
 //! message is tried again, as after a deadlock or a lock wait timeout ([`apply_with`]).
 
 mod absence;
+mod account;
 pub mod config;
 mod error;
 mod keyplan;
@@ -113,8 +116,9 @@ use sea_orm::{
     ConnectionTrait, DatabaseBackend, IsolationLevel, SqliteTransactionMode, TransactionOptions,
     TransactionSession, TransactionTrait,
 };
-use zonetrail_model::{Message, Timestamp, ZoneId};
+use zonetrail_model::{AccountId, Message, Timestamp, ZoneId};
 
+pub use account::backfill_default_account;
 pub use error::ApplyError;
 pub use plan::Counts;
 
@@ -148,11 +152,14 @@ impl Applied {
 }
 
 /// How [`apply_with`] works; [`apply`] uses the default.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ApplyOptions {
     /// Rebuild every touched record from its stored observations instead of taking the fast
     /// path. Same result, slower: the tests use it to check that both paths agree.
     pub always_rebuild: bool,
+    /// The account of a message without `account_id` (`ZONETRAIL_ACCOUNT_ID`); `None`: such
+    /// a message leaves its zone's account unknown.
+    pub default_account: Option<AccountId>,
 }
 
 /// Apply one message in one transaction.
@@ -163,7 +170,7 @@ pub async fn apply<C>(db: &C, message: &Message) -> Result<Applied, ApplyError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    apply_with(db, message, ApplyOptions::default()).await
+    apply_with(db, message, &ApplyOptions::default()).await
 }
 
 /// [`apply`] with options.
@@ -176,7 +183,7 @@ where
 pub async fn apply_with<C>(
     db: &C,
     message: &Message,
-    options: ApplyOptions,
+    options: &ApplyOptions,
 ) -> Result<Applied, ApplyError>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -209,7 +216,7 @@ fn rand_millis(max: u64) -> u64 {
 async fn apply_once<C>(
     db: &C,
     message: &Message,
-    options: ApplyOptions,
+    options: &ApplyOptions,
 ) -> Result<Applied, ApplyError>
 where
     C: ConnectionTrait + TransactionTrait,
@@ -255,28 +262,45 @@ async fn run(
     txn: &impl ConnectionTrait,
     message: &Message,
     now: Timestamp,
-    options: ApplyOptions,
+    options: &ApplyOptions,
     applied: &mut Applied,
 ) -> Result<Option<ApplyError>, ApplyError> {
+    // A zone-scoped message may give its zone an account (see `account`): hold the account's
+    // lock shared, before any zone lock, and note the zone's account before the message.
+    let account = message.account_id().or(options.default_account.as_ref());
+    let before = match (message.zone_id(), account) {
+        (Some(zone_id), Some(account)) => {
+            origin::lock_account(txn, account.as_str(), origin::ZoneLock::Shared).await?;
+            Some((zone_id, account::stored_account(txn, zone_id).await?))
+        }
+        _ => None,
+    };
+    let mut retry = None;
     match message {
         Message::Records(m) => applied.counts = records::apply(txn, m, now, options).await?,
-        Message::Zone(m) => applied.counts = zone::apply(txn, m, now, options).await?,
+        Message::Zone(m) => {
+            let account = account.map(AccountId::as_str);
+            applied.counts = zone::apply(txn, m, now, options, account).await?
+        }
         Message::SweepDone(d) => match sweep::apply(txn, d, now, options).await? {
             sweep::SweepStatus::Reconciled(counts) => {
                 applied.counts = counts;
                 applied.reconciled = Some(true);
             }
             sweep::SweepStatus::AlreadyReconciled => applied.reconciled = Some(false),
-            sweep::SweepStatus::Incomplete(retry) => return Ok(Some(retry)),
+            sweep::SweepStatus::Incomplete(e) => retry = Some(e),
         },
-        Message::ZonesListed(_) | Message::AccountStatus(_) => {
-            return Err(ApplyError::Invalid(format!(
-                "this writer does not apply {} messages yet",
-                message.kind()
-            )));
+        Message::ZonesListed(l) => {
+            applied.counts = account::zones_listed(txn, l, now, options).await?
         }
+        Message::AccountStatus(s) => account::status(txn, s, now).await?,
     }
-    Ok(None)
+    if let Some((zone_id, before)) = before {
+        let more = account::settle_zone(txn, zone_id, account, &before, options).await?;
+        applied.counts.tombstoned += more.tombstoned;
+        applied.counts.history_rows += more.history_rows;
+    }
+    Ok(retry)
 }
 
 /// Decode a queue message body and [`apply`] it. A body that does not decode is poison; the
@@ -285,9 +309,21 @@ pub async fn apply_body<C>(db: &C, body: &str) -> Result<Applied, ApplyError>
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    apply_body_with(db, body, &ApplyOptions::default()).await
+}
+
+/// [`apply_body`] with options (the writer's default account among them).
+pub async fn apply_body_with<C>(
+    db: &C,
+    body: &str,
+    options: &ApplyOptions,
+) -> Result<Applied, ApplyError>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
     let message = Message::from_json(body).map_err(|e| {
         tracing::error!(reason = %e, bytes = body.len(), "message cannot be decoded; it will go to the dead-letter queue");
         ApplyError::Decode(e)
     })?;
-    apply(db, &message).await
+    apply_with(db, &message, options).await
 }

@@ -70,7 +70,11 @@ pub(crate) async fn zone_absences(
     db: &impl ConnectionTrait,
     zone_id: &ZoneId,
 ) -> Result<Vec<Arc<OriginRow>>, DbErr> {
-    let kinds = [OriginKind::Reconcile.as_str(), OriginKind::ZoneDeleted.as_str()];
+    let kinds = [
+        OriginKind::Reconcile.as_str(),
+        OriginKind::ZoneDeleted.as_str(),
+        OriginKind::ZoneListed.as_str(),
+    ];
     let absences = || {
         origins::Entity::find().filter(C::ZoneId.eq(zone_id.as_str())).filter(C::Kind.is_in(kinds))
     };
@@ -185,11 +189,26 @@ pub(crate) async fn lock_zone(
     zone_id: &ZoneId,
     how: ZoneLock,
 ) -> Result<(), DbErr> {
+    lock_key(db, zone_id.as_str(), how).await
+}
+
+/// The lock of an account's set of zones, a `zone_locks` row named `account/<id>` (no zone id
+/// has a slash): a `zones_listed` holds it exclusive, a message that may give a zone its
+/// account shared. Always taken before any zone lock.
+pub(crate) async fn lock_account(
+    db: &impl ConnectionTrait,
+    account_id: &str,
+    how: ZoneLock,
+) -> Result<(), DbErr> {
+    lock_key(db, &format!("account/{account_id}"), how).await
+}
+
+async fn lock_key(db: &impl ConnectionTrait, key: &str, how: ZoneLock) -> Result<(), DbErr> {
     if db.get_database_backend() != sea_orm::DatabaseBackend::MySql {
         return Ok(());
     }
     let select = || {
-        let q = zone_locks::Entity::find_by_id(zone_id.as_str().to_owned());
+        let q = zone_locks::Entity::find_by_id(key.to_owned());
         match how {
             ZoneLock::Shared => q.lock_shared(),
             ZoneLock::Exclusive => q.lock_exclusive(),
@@ -199,7 +218,7 @@ pub(crate) async fn lock_zone(
         return Ok(());
     }
     // The zone's first message: make the row (a concurrent first message waits here for it).
-    let row = zone_locks::ActiveModel { zone_id: Set(zone_id.as_str().to_owned()) };
+    let row = zone_locks::ActiveModel { zone_id: Set(key.to_owned()) };
     zone_locks::Entity::insert(row)
         .on_conflict(
             OnConflict::column(zone_locks::Column::ZoneId)

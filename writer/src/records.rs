@@ -19,7 +19,7 @@ pub(crate) async fn apply(
     db: &impl ConnectionTrait,
     m: &RecordsMessage,
     now: Timestamp,
-    options: ApplyOptions,
+    options: &ApplyOptions,
 ) -> Result<Counts, ApplyError> {
     validate::observed_at(m.observed_at, now)?;
     validate::origin(&m.origin)?;

@@ -22,6 +22,9 @@ pub(crate) enum OriginKind {
     Reconcile,
     /// The zone was deleted: every record of it was absent from then on.
     ZoneDeleted,
+    /// A `zones_listed` left the zone out: the zone, and every record of it not observed in
+    /// the listing's window [start, end], was absent at the listing's start.
+    ZoneListed,
 }
 
 impl OriginKind {
@@ -30,6 +33,7 @@ impl OriginKind {
             Self::Records => "records",
             Self::Reconcile => "reconcile",
             Self::ZoneDeleted => "zone_deleted",
+            Self::ZoneListed => "zone_listed",
         }
     }
 
@@ -38,6 +42,7 @@ impl OriginKind {
             "records" => Self::Records,
             "reconcile" => Self::Reconcile,
             "zone_deleted" => Self::ZoneDeleted,
+            "zone_listed" => Self::ZoneListed,
             _ => return None,
         })
     }
@@ -190,6 +195,21 @@ impl NewOrigin {
             },
         }
     }
+
+    /// The absence a `zones_listed` observes for a zone it left out: at the listing's start,
+    /// for the zone and its records not observed in its window [start, end].
+    pub(crate) fn listed(
+        zone_id: &ZoneId,
+        account_id: &str,
+        sweep_id: &str,
+        started_at: Timestamp,
+        done_at: Timestamp,
+    ) -> Self {
+        let mut new = Self::reconcile(zone_id, sweep_id, started_at, done_at);
+        new.row.key = format!("{zone_id}/listed/{account_id}/{sweep_id}");
+        new.row.kind = OriginKind::ZoneListed;
+        new
+    }
 }
 
 /// A short digest of the keys a records message lists, so that each part of a split page or
@@ -286,7 +306,7 @@ pub(crate) fn absence_applies(absence: &OriginRow, record_observations: &[Obs]) 
     match absence.kind {
         OriginKind::Records => false,
         OriginKind::ZoneDeleted => true,
-        OriginKind::Reconcile => {
+        OriginKind::Reconcile | OriginKind::ZoneListed => {
             let sweep_id = absence.sweep_id.as_deref().unwrap_or_default();
             let end = absence.window_end.unwrap_or(absence.observed_at);
             !record_observations.iter().any(|o| {
@@ -300,7 +320,7 @@ pub(crate) fn absence_applies(absence: &OriginRow, record_observations: &[Obs]) 
 
 /// True when a new record observation at `at` could change whether this absence applies.
 pub(crate) fn in_window(absence: &OriginRow, at: Timestamp) -> bool {
-    absence.kind == OriginKind::Reconcile
+    matches!(absence.kind, OriginKind::Reconcile | OriginKind::ZoneListed)
         && absence.observed_at <= at
         && at <= absence.window_end.unwrap_or(absence.observed_at)
 }

@@ -32,7 +32,7 @@ pub(crate) async fn apply(
     db: &impl ConnectionTrait,
     d: &SweepDone,
     now: Timestamp,
-    options: ApplyOptions,
+    options: &ApplyOptions,
 ) -> Result<SweepStatus, ApplyError> {
     validate::sweep_done(d, now)?;
     let existing = sweeps::Entity::find()

@@ -5,7 +5,8 @@ use chrono::Duration;
 use std::collections::HashMap;
 use std::sync::Arc;
 use zonetrail_model::{
-    Origin, RecordKey, RecordSet, RecordsMessage, SweepDone, Timestamp, ZoneMessage,
+    AccountStatus, Origin, RecordKey, RecordSet, RecordsMessage, SweepDone, Timestamp, ZoneMessage,
+    ZonesListed,
 };
 
 use crate::error::ApplyError;
@@ -183,6 +184,35 @@ pub(crate) fn zone(m: &ZoneMessage, now: Timestamp) -> Result<(), ApplyError> {
         && zone.id != m.zone_id
     {
         return Err(invalid(format!("zone message for {} describes zone {}", m.zone_id, zone.id)));
+    }
+    Ok(())
+}
+
+/// The width of `accounts.name`.
+const ACCOUNT_NAME_MAX: usize = 255;
+
+pub(crate) fn zones_listed(l: &ZonesListed, now: Timestamp) -> Result<(), ApplyError> {
+    sweep_id_ok(&l.sweep_id)?;
+    observed_at(l.observed_at, now)?;
+    if l.started_at > l.observed_at {
+        return Err(invalid(format!(
+            "zones_listed started_at {} is after its observed_at {}",
+            l.started_at, l.observed_at
+        )));
+    }
+    Ok(())
+}
+
+pub(crate) fn account_status(s: &AccountStatus, now: Timestamp) -> Result<(), ApplyError> {
+    sweep_id_ok(&s.sweep_id)?;
+    observed_at(s.observed_at, now)?;
+    if let Some(name) = &s.account_name
+        && name.chars().count() > ACCOUNT_NAME_MAX
+    {
+        return Err(invalid(format!(
+            "account_name must have at most {ACCOUNT_NAME_MAX} characters, got {}",
+            name.chars().count()
+        )));
     }
     Ok(())
 }

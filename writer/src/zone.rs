@@ -25,7 +25,8 @@ pub(crate) async fn apply(
     db: &impl ConnectionTrait,
     m: &ZoneMessage,
     now: Timestamp,
-    options: ApplyOptions,
+    options: &ApplyOptions,
+    account: Option<&str>,
 ) -> Result<Counts, ApplyError> {
     validate::zone(m, now)?;
     let at = to_micros(m.observed_at);
@@ -33,7 +34,7 @@ pub(crate) async fn apply(
         ZoneChange::Present(zone) => {
             origin::lock_zone(db, &m.zone_id, ZoneLock::Shared).await?;
             let absences = origin::zone_absences(db, &m.zone_id).await?;
-            update_row(db, &m.zone_id, Some((zone, at)), &absences).await?;
+            update_row(db, &m.zone_id, Some((zone, at)), &absences, account).await?;
             Ok(Counts::default())
         }
         ZoneChange::Deleted => {
@@ -44,7 +45,7 @@ pub(crate) async fn apply(
             )
             .await?;
             let absences = origin::zone_absences(db, &m.zone_id).await?;
-            update_row(db, &m.zone_id, None, &absences).await?;
+            update_row(db, &m.zone_id, None, &absences, account).await?;
             absence::apply(db, &m.zone_id, &deletion, &absences, &[], options).await
         }
     }
@@ -81,11 +82,14 @@ fn canonical(zone: &HostedZone) -> String {
     serde_json::to_string(&zone.clone().normalize()).expect("a HostedZone always serialises")
 }
 
-async fn update_row(
+/// Bring the zone's row in line with its newest description and its absences. A row it
+/// creates gets `account` (a stored row keeps its own: see [`crate::account`]).
+pub(crate) async fn update_row(
     db: &impl ConnectionTrait,
     id: &ZoneId,
     present: Option<(&HostedZone, Timestamp)>,
     absences: &[Arc<OriginRow>],
+    account: Option<&str>,
 ) -> Result<(), ApplyError> {
     use hosted_zones::Column as C;
     let select = Query::select()
@@ -107,8 +111,6 @@ async fn update_row(
         Some(r) => Some(ZoneRow::from_query_result(&r, "")?),
         None => None,
     };
-    let deleted =
-        absences.iter().filter(|a| a.kind == OriginKind::ZoneDeleted).map(|a| a.observed_at).max();
 
     let (description, present_at, first_seen_at) = match (&row, present) {
         (None, None) => return Ok(()), // a zone never described: its records carry the deletion
@@ -128,7 +130,18 @@ async fn update_row(
             }
         }
     };
-    let deleted_at = deleted.filter(|d| *d >= present_at);
+    // A deletion wins over a description observed at or before it; a listing that left the
+    // zone out only over one observed before its start (one observed in its window or later
+    // was seen by something at least as new as the listing).
+    let deleted_at = absences
+        .iter()
+        .filter(|a| match a.kind {
+            OriginKind::ZoneDeleted => a.observed_at >= present_at,
+            OriginKind::ZoneListed => a.observed_at > present_at,
+            _ => false,
+        })
+        .map(|a| a.observed_at)
+        .max();
     let observed_at = deleted_at.map_or(present_at, |d| Ord::max(d, present_at));
     let vpcs = serde_json::to_string(&description.vpcs).expect("VPCs always serialise");
     let q = Query::insert()
@@ -144,6 +157,7 @@ async fn update_row(
             C::FirstSeenAt.into_iden(),
             C::DeletedAt.into_iden(),
             HostedZonesExt::PresentObservedAt.into_iden(),
+            C::AccountId.into_iden(),
         ])
         .values_panic([
             id.as_str().into(),
@@ -156,6 +170,7 @@ async fn update_row(
             first_seen_at.into(),
             deleted_at.into(),
             present_at.into(),
+            account.map(str::to_owned).into(),
         ])
         .on_conflict(
             OnConflict::column(C::Id)

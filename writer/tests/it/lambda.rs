@@ -54,15 +54,28 @@ async fn a_poison_message_never_holds_back_the_others(backend: Backend) {
         ("m4", Some(ambiguous)),
         ("m5", None),
         ("m6", Some(incomplete)),
+        // An account id that is not twelve digits: a decode error, like m2.
+        (
+            "m7",
+            Some(
+                event(&zone, t(5), "e5", vec![rec("d", None, "192.0.2.4")], vec![])
+                    .to_json()
+                    .replacen("{\"v\":1,", "{\"v\":1,\"account_id\":\"1234\",", 1),
+            ),
+        ),
     ]);
-    let state =
-        State { db: db.conn.clone(), emit_metrics: false, concurrency: DEFAULT_CONCURRENCY };
+    let state = State {
+        db: db.conn.clone(),
+        emit_metrics: false,
+        concurrency: DEFAULT_CONCURRENCY,
+        options: Default::default(),
+    };
     let response = handle(&state, LambdaEvent::new(event, Context::default()))
         .await
         .expect("the handler reports failures, it does not fail");
     assert_eq!(
         serde_json::to_value(&response).unwrap(),
-        json!({"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m4"}, {"itemIdentifier": "m5"}, {"itemIdentifier": "m6"}]})
+        json!({"batchItemFailures": [{"itemIdentifier": "m2"}, {"itemIdentifier": "m4"}, {"itemIdentifier": "m5"}, {"itemIdentifier": "m6"}, {"itemIdentifier": "m7"}]})
     );
     let snap = snapshot(&db.conn, &zone).await;
     assert_eq!(snap.record("a", None).deleted_at, None);
@@ -333,7 +346,7 @@ async fn messages_of_one_zone_applied_at_once_end_as_in_order(backend: Backend) 
     };
     let mut in_order = messages(&reference);
     in_order.sort_by_key(|m| (m.observed_at(), matches!(m, Message::SweepDone(_))));
-    deliver(&test.conn, &in_order, zonetrail_writer::ApplyOptions::default()).await.unwrap();
+    deliver(&test.conn, &in_order, &zonetrail_writer::ApplyOptions::default()).await.unwrap();
     let want = snapshot(&test.conn, &reference).await;
 
     // Shuffled, some twice, in batches of 10 applied 4 messages at a time, 3 batches at once;

@@ -1,6 +1,7 @@
 //! Integration tests of the writer against real databases: SQLite and MariaDB
 //! (`ZONETRAIL_TEST_MYSQL_URL`). Every case runs on both.
 
+mod accounts;
 mod lambda;
 mod migration;
 mod property;

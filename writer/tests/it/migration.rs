@@ -1,3 +1,5 @@
+//! Migrations `m20261202_000007` and `m20261202_000008` (accounts, at the end).
+//!
 //! Migration `m20261202_000007`: the observations that migration 6's writer kept in its
 //! origins' blobs become `record_observations` rows again, and the writer then carries on as if
 //! they had always been rows.
@@ -197,11 +199,54 @@ async fn down_and_up_again(backend: Backend) {
         ok(&db.conn, &m).await;
     }
     let rows = observation_rows(&db.conn).await;
-    migration::Migrator::down(&db.conn, Some(1)).await.expect("migration 7 down");
+    migration::Migrator::down(&db.conn, Some(2)).await.expect("migrations 8 and 7 down");
     let schema = SchemaManager::new(&db.conn);
     assert!(schema.has_column("observation_origins", "observed").await.unwrap());
-    migration::Migrator::up(&db.conn, None).await.expect("migration 7 again");
+    migration::Migrator::up(&db.conn, None).await.expect("migrations 7 and 8 again");
     assert_eq!(observation_rows(&db.conn).await, rows);
 }
 
-on_both_backends!(blobs_become_rows, down_and_up_again);
+/// Migration 8 on a database with zones: they have no account until the writer's start-up
+/// backfill gives them the default one; then a listing of that account applies to them, and
+/// the migration goes down and up again with the data.
+async fn accounts_apply_on_a_database_with_data(backend: Backend) {
+    let db = database(backend).await;
+    migration::Migrator::up(&db.conn, Some(7)).await.expect("migrations 1 to 7");
+    let (zone, other) = (fresh_zone(), fresh_zone());
+    for z in [&zone, &other] {
+        ok(&db.conn, &zone_present(z, t(0), "before accounts")).await;
+        for m in before(z) {
+            ok(&db.conn, &m).await;
+        }
+    }
+    let before_state = snapshot(&db.conn, &zone).await;
+    migration::Migrator::up(&db.conn, None).await.expect("migration 8");
+    let schema = SchemaManager::new(&db.conn);
+    assert!(schema.has_column("hosted_zones", "account_id").await.unwrap());
+    assert!(schema.has_table("accounts").await.unwrap());
+    assert_eq!(snapshot(&db.conn, &zone).await, before_state, "state and history unchanged");
+    assert_eq!(zone_account(&db.conn, &zone).await, None);
+
+    let default = fresh_account();
+    let filled = zonetrail_writer::backfill_default_account(&db.conn, &default).await.unwrap();
+    assert!(filled >= 2, "both zones filled, got {filled}");
+    for z in [&zone, &other] {
+        assert_eq!(zone_account(&db.conn, z).await.as_deref(), Some(default.as_str()));
+    }
+    assert_eq!(zonetrail_writer::backfill_default_account(&db.conn, &default).await.unwrap(), 0);
+    // The default account's listing: `other` is gone, `zone` is listed.
+    let at = t(3 * 86_400);
+    ok(&db.conn, &listed(&default, "L1", at, at, &[&zone])).await;
+    assert_eq!(snapshot(&db.conn, &zone).await, before_state);
+    let gone = snapshot(&db.conn, &other).await;
+    assert_eq!(gone.zone.as_ref().unwrap().4, Some(at));
+    assert!(gone.records.values().all(|r| r.deleted_at.is_some()));
+
+    migration::Migrator::down(&db.conn, Some(1)).await.expect("migration 8 down");
+    assert!(!schema.has_column("hosted_zones", "account_id").await.unwrap());
+    assert!(!schema.has_table("zone_listings").await.unwrap());
+    migration::Migrator::up(&db.conn, None).await.expect("migration 8 again");
+    assert_eq!(snapshot(&db.conn, &zone).await, before_state);
+}
+
+on_both_backends!(blobs_become_rows, down_and_up_again, accounts_apply_on_a_database_with_data);

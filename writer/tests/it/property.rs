@@ -5,7 +5,7 @@ use proptest::prelude::*;
 use proptest::test_runner::{Config, TestCaseError, TestRunner};
 use sea_orm::DatabaseConnection;
 use zonetrail_model::testing::Backend;
-use zonetrail_model::{Message, ZoneId};
+use zonetrail_model::{AccountId, Message, ZoneId};
 use zonetrail_writer::ApplyOptions;
 
 use crate::support::*;
@@ -38,6 +38,13 @@ enum Step {
         at: i64,
         comment: u8,
     },
+    /// A `zones_listed` of the zone's account, started at `start`, its last page read
+    /// `offset` seconds later; it lists the zone or leaves it out.
+    Listed {
+        start: i64,
+        offset: i64,
+        lists_zone: bool,
+    },
 }
 
 fn step() -> impl Strategy<Value = Step> {
@@ -49,6 +56,8 @@ fn step() -> impl Strategy<Value = Step> {
             .prop_map(|(start, offset, pages, late_done)| Step::Sweep { start, offset, pages, late_done }),
         1 => (0i64..40, 0u8..2).prop_map(|(at, comment)| Step::ZonePresent { at, comment }),
         1 => (0i64..40).prop_map(|at| Step::ZoneDeleted { at }),
+        2 => (0i64..40, 0i64..3, proptest::bool::weighted(0.3))
+            .prop_map(|(start, offset, lists_zone)| Step::Listed { start, offset, lists_zone }),
     ]
 }
 
@@ -61,7 +70,13 @@ fn scenario() -> impl Strategy<Value = (Vec<Step>, bool, bool)> {
 
 /// The messages of a scenario, sorted in delivery-in-order: by time, a sweep's pages before
 /// its `sweep_done`.
-fn messages(steps: &[Step], delete_zone_at_end: bool, spread: bool, zone: &ZoneId) -> Vec<Message> {
+fn messages(
+    steps: &[Step],
+    delete_zone_at_end: bool,
+    spread: bool,
+    zone: &ZoneId,
+    account: &AccountId,
+) -> Vec<Message> {
     let mut out: Vec<(i64, u8, Message)> = Vec::new();
     let mut end = 0;
     for (i, s) in steps.iter().enumerate() {
@@ -103,6 +118,13 @@ fn messages(steps: &[Step], delete_zone_at_end: bool, spread: bool, zone: &ZoneI
             Step::ZonePresent { at, comment } => {
                 out.push((*at, 0, zone_present(zone, t(*at), &format!("c{comment}"))))
             }
+            Step::Listed { start, offset, lists_zone } => {
+                let other = ZoneId::parse("ZOTHERZONE").unwrap();
+                let zones: Vec<&ZoneId> =
+                    if *lists_zone { vec![zone, &other] } else { vec![&other] };
+                let end = start + offset;
+                out.push((end, 1, listed(account, &format!("L{i}"), t(*start), t(end), &zones)));
+            }
         }
     }
     for (at, _, _) in &out {
@@ -112,7 +134,7 @@ fn messages(steps: &[Step], delete_zone_at_end: bool, spread: bool, zone: &ZoneI
         out.push((end + 1, 0, zone_deleted(zone, t(end + 1), "zone-gone")));
     }
     out.sort_by_key(|(at, rank, _)| (*at, *rank));
-    out.into_iter().map(|(_, _, m)| m).collect()
+    out.into_iter().map(|(_, _, m)| with_account(m, account)).collect()
 }
 
 fn shifted(s: &Step, by: i64) -> Step {
@@ -123,6 +145,9 @@ fn shifted(s: &Step, by: i64) -> Step {
         }
         Step::ZoneDeleted { at } => Step::ZoneDeleted { at: at + by },
         Step::ZonePresent { at, comment } => Step::ZonePresent { at: at + by, comment },
+        Step::Listed { start, offset, lists_zone } => {
+            Step::Listed { start: start + by, offset, lists_zone }
+        }
     }
 }
 
@@ -156,23 +181,27 @@ async fn run_case(
     seeds: &[u64],
 ) -> Result<(), TestCaseError> {
     let reference_zone = fresh_zone();
-    let in_order = messages(steps, delete_zone, spread, &reference_zone);
-    deliver(db, &in_order, ApplyOptions::default()).await.map_err(TestCaseError::fail)?;
+    let in_order = messages(steps, delete_zone, spread, &reference_zone, &fresh_account());
+    deliver(db, &in_order, &ApplyOptions::default()).await.map_err(TestCaseError::fail)?;
     let want = snapshot(db, &reference_zone).await;
     // The same order again with every record rebuilt from its observations: the fast path
     // must agree with the full evaluation.
     let mut runs: Vec<(Option<u64>, ApplyOptions)> =
-        vec![(None, ApplyOptions { always_rebuild: true })];
+        vec![(None, ApplyOptions { always_rebuild: true, ..ApplyOptions::default() })];
     runs.extend(seeds.iter().map(|s| (Some(*s), ApplyOptions::default())));
-    runs.push((seeds.first().map(|s| s ^ 0x9e37), ApplyOptions { always_rebuild: true }));
+    runs.push((
+        seeds.first().map(|s| s ^ 0x9e37),
+        ApplyOptions { always_rebuild: true, ..ApplyOptions::default() },
+    ));
     for (seed, options) in runs {
+        // Its own zone and its own account: a listing is account-wide.
         let zone = fresh_zone();
-        let order = match seed {
-            Some(seed) => disorder(&in_order, seed),
-            None => in_order.clone(),
+        let ours = messages(steps, delete_zone, spread, &zone, &fresh_account());
+        let shuffled = match seed {
+            Some(seed) => disorder(&ours, seed),
+            None => ours,
         };
-        let shuffled: Vec<Message> = order.iter().map(|m| for_zone(m, &zone)).collect();
-        deliver(db, &shuffled, options).await.map_err(TestCaseError::fail)?;
+        deliver(db, &shuffled, &options).await.map_err(TestCaseError::fail)?;
         let got = snapshot(db, &zone).await;
         if got != want {
             let order: Vec<String> = shuffled

@@ -357,13 +357,13 @@ async fn replay_adds_no_history(backend: Backend) {
         done(&zone, "s2", t(10), t(12), 1, 1),
         event(&zone, t(20), "e2", vec![], vec![del("a", None)]),
     ];
-    deliver(&db.conn, &messages, Default::default()).await.unwrap();
+    deliver(&db.conn, &messages, &Default::default()).await.unwrap();
     let before = snapshot(&db.conn, &zone).await;
     assert_eq!(before.history_len(), 5);
-    deliver(&db.conn, &messages, Default::default()).await.unwrap();
+    deliver(&db.conn, &messages, &Default::default()).await.unwrap();
     let mut reversed = messages.clone();
     reversed.reverse();
-    deliver(&db.conn, &reversed, Default::default()).await.unwrap();
+    deliver(&db.conn, &reversed, &Default::default()).await.unwrap();
     assert_eq!(snapshot(&db.conn, &zone).await, before);
 }
 

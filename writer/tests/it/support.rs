@@ -2,15 +2,16 @@
 
 use chrono::{DateTime, TimeZone, Utc};
 use migration::MigratorTrait;
-use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
+use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder, QuerySelect};
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::atomic::{AtomicU64, Ordering};
 use zonetrail_model::entity::{hosted_zones, record_changes, record_sets, record_values};
 use zonetrail_model::message::DeletedKey;
 use zonetrail_model::testing::{Backend, TestDb, database};
 use zonetrail_model::{
-    HostedZone, Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing,
-    SweepDone, Timestamp, ZoneChange, ZoneId, ZoneMessage,
+    AccountId, AccountState, AccountStatus, HostedZone, Message, Origin, RecordName, RecordSet,
+    RecordType, RecordsMessage, Routing, SweepDone, Timestamp, ZoneChange, ZoneId, ZoneMessage,
+    ZonesListed,
 };
 use zonetrail_writer::{Applied, ApplyError, ApplyOptions, apply, apply_with};
 
@@ -179,7 +180,7 @@ pub async fn ok(db: &DatabaseConnection, m: &Message) -> Applied {
 pub async fn deliver(
     db: &DatabaseConnection,
     messages: &[Message],
-    options: ApplyOptions,
+    options: &ApplyOptions,
 ) -> Result<(), String> {
     let mut queue: std::collections::VecDeque<&Message> = messages.iter().collect();
     let mut budget = messages.len() * 4 + 8;
@@ -303,27 +304,78 @@ pub async fn snapshot(db: &DatabaseConnection, zone: &ZoneId) -> Snapshot {
             },
         );
     }
-    let zone_row = hosted_zones::Entity::find_by_id(zone.as_str().to_owned())
+    // Named columns: the migration tests take snapshots at older schemas too.
+    use hosted_zones::Column as Z;
+    let zone_row: Option<ZoneRow> = hosted_zones::Entity::find_by_id(zone.as_str().to_owned())
+        .select_only()
+        .columns([Z::Name, Z::Comment, Z::ObservedAt, Z::FirstSeenAt, Z::DeletedAt])
+        .into_tuple()
         .one(db)
         .await
-        .unwrap()
-        .map(|z| (z.name, z.comment, z.observed_at, z.first_seen_at, z.deleted_at));
+        .unwrap();
     Snapshot { records, zone: zone_row }
 }
 
-/// The same messages for another zone (the property test runs every order in its own zone).
-pub fn for_zone(m: &Message, zone: &ZoneId) -> Message {
-    let mut m = m.clone();
+/// An account id no other test uses.
+pub fn fresh_account() -> AccountId {
+    static N: AtomicU64 = AtomicU64::new(0);
+    let n = N.fetch_add(1, Ordering::Relaxed);
+    let pid = u64::from(std::process::id()) % 1_000_000;
+    AccountId::parse(&format!("{:06}{:06}", pid, n % 1_000_000)).unwrap()
+}
+
+/// The message with this account (zone-scoped kinds; the account-wide kinds have their own).
+pub fn with_account(m: Message, account: &AccountId) -> Message {
+    let mut m = m;
     match &mut m {
-        Message::Records(r) => r.zone_id = zone.clone(),
-        Message::Zone(z) => {
-            z.zone_id = zone.clone();
-            if let ZoneChange::Present(h) = &mut z.change {
-                h.id = zone.clone();
-            }
-        }
-        Message::SweepDone(d) => d.zone_id = zone.clone(),
-        Message::ZonesListed(_) | Message::AccountStatus(_) => {}
+        Message::Records(r) => r.account_id = Some(account.clone()),
+        Message::Zone(z) => z.account_id = Some(account.clone()),
+        Message::SweepDone(d) => d.account_id = Some(account.clone()),
+        Message::ZonesListed(l) => l.account_id = account.clone(),
+        Message::AccountStatus(s) => s.account_id = account.clone(),
     }
     m
+}
+
+pub fn listed(
+    account: &AccountId,
+    sweep: &str,
+    started: Timestamp,
+    finished: Timestamp,
+    zones: &[&ZoneId],
+) -> Message {
+    Message::ZonesListed(ZonesListed {
+        account_id: account.clone(),
+        sweep_id: sweep.into(),
+        started_at: started,
+        observed_at: finished,
+        zone_ids: zones.iter().map(|z| (*z).clone()).collect(),
+    })
+}
+
+pub fn status(
+    account: &AccountId,
+    sweep: &str,
+    at: Timestamp,
+    state: AccountState,
+    name: Option<&str>,
+    error: Option<&str>,
+) -> Message {
+    Message::AccountStatus(AccountStatus {
+        account_id: account.clone(),
+        account_name: name.map(str::to_owned),
+        sweep_id: sweep.into(),
+        observed_at: at,
+        status: state,
+        error: error.map(str::to_owned),
+    })
+}
+
+/// The zone's stored account.
+pub async fn zone_account(db: &DatabaseConnection, zone: &ZoneId) -> Option<String> {
+    hosted_zones::Entity::find_by_id(zone.as_str().to_owned())
+        .one(db)
+        .await
+        .unwrap()
+        .and_then(|z| z.account_id)
 }
