@@ -54,7 +54,8 @@ pub struct ChangeView {
     pub after: Option<RecordContent>,
 }
 
-/// A change in the account-wide feed: the history entry and which record set it belongs to.
+/// A change in the feed: the history entry, which record set it belongs to, and its zone's
+/// account.
 #[derive(Debug, Serialize, ToSchema)]
 pub struct FeedItem {
     #[serde(flatten)]
@@ -331,7 +332,7 @@ async fn record_exists(db: &impl ConnectionTrait, id: i64) -> ApiResult<bool> {
     Ok(db.query_one(&s).await?.is_some())
 }
 
-/// Every change in the account, newest first.
+/// Every change, in every account (or the one `account` names), newest first.
 #[utoipa::path(
     get,
     path = "/api/changes",

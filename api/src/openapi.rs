@@ -17,7 +17,7 @@ use crate::{accounts, error, health, history, records, stats, zones};
 #[openapi(
     info(
         title = "zonetrail",
-        description = "Read API of the zonetrail inventory: every DNS record set in every Route 53 hosted zone of an AWS account, with its change history.\n\nLists answer `{\"items\": [...], \"next_cursor\": \"...\" | null}`; pass `next_cursor` back as `cursor` for the next page. Every member of every object is always present: `null` where there is no value, `[]` for no values.\n\nErrors answer `{\"error\": \"...\"}` (`ErrorBody`): 400 for bad input, 404 for an unknown id or path, 405 for a method other than GET, 503 when the database is unavailable; nothing a caller sends produces a 500. Deployed on AWS, API Gateway's JWT authorizer answers 401 `{\"message\": \"Unauthorized\"}` before the API sees a request without a valid token.\n\n`zonetrail up` also accepts `POST /local/events` (EventBridge JSON, from loopback only); that is the local stand-in for the EventBridge rule, not part of this read API."
+        description = "Read API of the zonetrail inventory: every DNS record set in every Route 53 hosted zone of one or more AWS accounts, with its change history.\n\nLists answer `{\"items\": [...], \"next_cursor\": \"...\" | null}`; pass `next_cursor` back as `cursor` for the next page. Every member of every object is always present: `null` where there is no value, `[]` for no values.\n\nErrors answer `{\"error\": \"...\"}` (`ErrorBody`): 400 for bad input, 404 for an unknown id or path, 405 for a method other than GET, 503 when the database is unavailable; nothing a caller sends produces a 500. Deployed on AWS, API Gateway's JWT authorizer answers 401 `{\"message\": \"Unauthorized\"}` before the API sees a request without a valid token.\n\n`zonetrail up` also accepts `POST /local/events` (EventBridge JSON, from loopback only); that is the local stand-in for the EventBridge rule, not part of this read API."
     ),
     paths(
         health::healthz,
@@ -35,7 +35,7 @@ use crate::{accounts, error, health, history, records, stats, zones};
     modifiers(&EveryMemberRequired),
     tags(
         (name = "records", description = "Record sets: list, filter, look up, export"),
-        (name = "history", description = "Change history of one record set, and the account-wide feed"),
+        (name = "history", description = "Change history of one record set, and the feed of every change"),
         (name = "inventory", description = "Accounts, zones and counts"),
         (name = "meta", description = "Health and this document"),
     )

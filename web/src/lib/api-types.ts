@@ -28,7 +28,7 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Every change in the account, newest first. */
+        /** Every change, in every account (or the one `account` names), newest first. */
         get: operations["change_feed"];
         put?: never;
         post?: never;
@@ -311,7 +311,10 @@ export interface components {
              */
             error: string;
         };
-        /** @description A change in the account-wide feed: the history entry and which record set it belongs to. */
+        /**
+         * @description A change in the feed: the history entry, which record set it belongs to, and its zone's
+         *     account.
+         */
         FeedItem: components["schemas"]["ChangeView"] & {
             /**
              * @description The AWS account that owns the zone (twelve digits); `null` when not known.
