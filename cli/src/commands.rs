@@ -22,15 +22,17 @@ impl Pipeline {
     async fn start(db: &DbArgs, queue: &QueueArgs, route53: &Route53Args) -> anyhow::Result<Self> {
         let config: IngestConfig = route53.ingest_config(queue)?;
         let sdk = aws_sdk_config().await;
+        let accounts = route53.accounts(&sdk).await?;
         let (queue, receiver) = build_queue(&sdk, &config);
         let writer = match receiver {
             Some(receiver) => {
                 let conn = db.connect_and_migrate().await?;
-                Some(tokio::spawn(local_writer::run(conn, receiver)))
+                let own = accounts.self_account().clone();
+                Some(tokio::spawn(local_writer::run(conn, receiver, own)))
             }
             None => None,
         };
-        Ok(Self { ingest: State::new(&sdk, config, queue), writer })
+        Ok(Self { ingest: State::new(&sdk, config, queue, accounts), writer })
     }
 
     /// Close the in-process queue and wait until the writer has applied everything in it.
@@ -51,9 +53,10 @@ pub async fn sweep(db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow
     let bar = SweepBar::new(std::io::stderr().is_terminal());
     let result = sweep_all(&pipeline.ingest, &bar).await;
     bar.finish();
-    let report = result?;
+    let all = result?;
     let written = pipeline.finish().await?;
     let secs = started.elapsed().as_secs_f64();
+    let report = &all.total;
     let destination = match (&written, &queue.queue_url) {
         (Some(w), _) => format!(
             "applied: {} upserted, {} tombstoned, {} messages failed",
@@ -78,10 +81,31 @@ pub async fn sweep(db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow
             format!("; {} zones FAILED", report.failures.len())
         },
     );
+    for account in &all.accounts {
+        println!(
+            "account {} {}: {} · {} zones, {} record sets{}",
+            account.account_id,
+            account.account_name.as_deref().map_or_else(|| "-".to_owned(), |n| format!("({n})")),
+            account.status.as_str(),
+            account.report.zones_swept,
+            account.report.record_sets,
+            account.error.as_deref().map_or_else(String::new, |e| format!(" · {e}")),
+        );
+    }
     for failure in &report.failures {
         eprintln!("error: zone {}: {}", failure.zone_id, failure.error);
     }
-    let failed = !report.failures.is_empty() || written.is_some_and(|w| w.failed > 0);
+    for account in all.failed_accounts() {
+        eprintln!(
+            "error: account {} ({}): {}",
+            account.account_id,
+            account.status.as_str(),
+            account.error.as_deref().unwrap_or("")
+        );
+    }
+    let failed = !report.failures.is_empty()
+        || all.failed_accounts().next().is_some()
+        || written.is_some_and(|w| w.failed > 0);
     Ok(if failed { ExitCode::FAILURE } else { ExitCode::SUCCESS })
 }
 

@@ -9,7 +9,9 @@ use secrecy::{ExposeSecret, SecretString};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use zonetrail_ingest::{IngestConfig, MemoryQueue, MemoryReceiver, Queue, SqsQueue};
+use zonetrail_ingest::{
+    Accounts, IngestConfig, MemoryQueue, MemoryReceiver, Queue, ScopeSettings, SqsQueue,
+};
 use zonetrail_model::db::{DEFAULT_DATABASE_URL, DbSettings, redact};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -70,6 +72,26 @@ pub struct Route53Args {
     /// everything else in the account.
     #[arg(long = "route53-rps", env = "ZONETRAIL_ROUTE53_RPS", default_value = "4")]
     pub route53_rps: String,
+
+    /// Which accounts to sweep: `self` (the credentials' own), `org` (every ACTIVE account of
+    /// the organization) or comma-separated 12-digit account ids.
+    #[arg(long, env = "ZONETRAIL_ACCOUNTS", default_value = "self")]
+    pub accounts: String,
+    /// Account ids and OU ids (`ou-…`, with their child OUs) to leave out.
+    #[arg(long = "accounts-exclude", env = "ZONETRAIL_ACCOUNTS_EXCLUDE")]
+    pub accounts_exclude: Option<String>,
+    /// With `--accounts org`: only the accounts under these OUs (comma-separated `ou-…`).
+    #[arg(long, env = "ZONETRAIL_OUS")]
+    pub ous: Option<String>,
+    /// The role assumed in every other account.
+    #[arg(long = "role-name", env = "ZONETRAIL_ROLE_NAME")]
+    pub role_name: Option<String>,
+    /// The ExternalId the role's trust policy asks for.
+    #[arg(long = "external-id", env = "ZONETRAIL_EXTERNAL_ID")]
+    pub external_id: Option<String>,
+    /// Accounts swept at once, each under its own Route 53 rate.
+    #[arg(long = "sweep-concurrency", env = "ZONETRAIL_SWEEP_CONCURRENCY")]
+    pub sweep_concurrency: Option<String>,
 }
 
 impl Route53Args {
@@ -84,6 +106,26 @@ impl Route53Args {
             "ZONETRAIL_QUEUE_URL" => url.clone(),
             _ => None,
         })?)
+    }
+
+    /// The accounts in scope, validated by the ingest's own rules.
+    pub fn scope(&self) -> anyhow::Result<ScopeSettings> {
+        Ok(ScopeSettings::from_lookup(|var| match var {
+            "ZONETRAIL_ACCOUNTS" => Some(self.accounts.clone()),
+            "ZONETRAIL_ACCOUNTS_EXCLUDE" => self.accounts_exclude.clone(),
+            "ZONETRAIL_OUS" => self.ous.clone(),
+            "ZONETRAIL_ROLE_NAME" => self.role_name.clone(),
+            "ZONETRAIL_EXTERNAL_ID" => self.external_id.clone(),
+            "ZONETRAIL_SWEEP_CONCURRENCY" => self.sweep_concurrency.clone(),
+            _ => None,
+        })?)
+    }
+
+    /// The accounts in scope and the way into each: the own account from
+    /// `sts:GetCallerIdentity`.
+    pub async fn accounts(&self, sdk: &aws_config::SdkConfig) -> anyhow::Result<Accounts> {
+        let scope = self.scope()?;
+        Ok(Accounts::new(sdk, scope).await?)
     }
 }
 

@@ -4,7 +4,8 @@
 use sea_orm::DatabaseConnection;
 use std::time::Duration;
 use zonetrail_ingest::MemoryReceiver;
-use zonetrail_writer::{ApplyError, apply_body};
+use zonetrail_model::AccountId;
+use zonetrail_writer::{ApplyError, ApplyOptions, apply_body_with};
 
 #[derive(Debug, Default, Clone)]
 pub struct WriterStats {
@@ -20,19 +21,40 @@ pub struct WriterStats {
 const MAX_ATTEMPTS: u32 = 8;
 
 /// Apply every message until the queue closes (every sender dropped) and is empty, so that
-/// nothing sent is lost on shutdown.
-pub async fn run(db: DatabaseConnection, mut receiver: MemoryReceiver) -> WriterStats {
+/// nothing sent is lost on shutdown. `default_account` (the credentials' own) is the account
+/// of zones stored before accounts were known, and of a message that names none.
+pub async fn run(
+    db: DatabaseConnection,
+    mut receiver: MemoryReceiver,
+    default_account: AccountId,
+) -> WriterStats {
+    match zonetrail_writer::backfill_default_account(&db, &default_account).await {
+        Ok(0) => {}
+        Ok(n) => {
+            tracing::info!(zones = n, account_id = %default_account, "zones without an account now belong to the own account")
+        }
+        Err(e) => {
+            tracing::error!(error = %e, "could not fill in the default account of older zones")
+        }
+    }
+    let options =
+        ApplyOptions { default_account: Some(default_account), ..ApplyOptions::default() };
     let mut stats = WriterStats::default();
     while let Some(body) = receiver.recv().await {
-        apply_one(&db, &body, &mut stats).await;
+        apply_one(&db, &body, &options, &mut stats).await;
     }
     stats
 }
 
-async fn apply_one(db: &DatabaseConnection, body: &str, stats: &mut WriterStats) {
+async fn apply_one(
+    db: &DatabaseConnection,
+    body: &str,
+    options: &ApplyOptions,
+    stats: &mut WriterStats,
+) {
     let mut attempt = 1;
     loop {
-        match apply_body(db, body).await {
+        match apply_body_with(db, body, options).await {
             Ok(applied) => {
                 stats.applied += 1;
                 stats.upserted += applied.records_upserted();

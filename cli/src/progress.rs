@@ -13,6 +13,9 @@ pub struct SweepBar {
 
 #[derive(Default)]
 struct Counts {
+    accounts: u64,
+    accounts_done: u64,
+    accounts_failed: u64,
     zones_listed: u64,
     listing_done: bool,
     zones_done: u64,
@@ -53,8 +56,22 @@ impl SweepBar {
         };
         self.bar.set_length(c.expected.max(c.record_sets));
         self.bar.set_position(c.record_sets);
+        let accounts = if c.accounts > 1 {
+            format!(
+                "accounts {}/{}{} · ",
+                c.accounts_done,
+                c.accounts,
+                if c.accounts_failed > 0 {
+                    format!(" ({} failed)", c.accounts_failed)
+                } else {
+                    String::new()
+                }
+            )
+        } else {
+            String::new()
+        };
         self.bar.set_message(format!(
-            "zones {}/{}{} · pages {} · {:.0} record sets/s",
+            "{accounts}zones {}/{}{} · pages {} · {:.0} record sets/s",
             c.zones_done,
             total_zones,
             if c.zones_failed > 0 {
@@ -72,9 +89,18 @@ impl Progress for SweepBar {
     fn report(&self, event: ProgressEvent) {
         let mut c = self.counts.lock().expect("progress lock");
         match event {
-            ProgressEvent::ZonesListed { listed, more } => {
-                c.zones_listed = listed;
-                c.listing_done = !more;
+            ProgressEvent::AccountsListed { accounts } => c.accounts = accounts,
+            ProgressEvent::AccountFinished { account_id, status, error } => {
+                c.accounts_done += 1;
+                c.listing_done = c.accounts_done >= c.accounts;
+                if status != zonetrail_model::AccountState::Ok {
+                    c.accounts_failed += 1;
+                    self.bar.suspend(|| tracing::error!(account = %account_id, status = status.as_str(), error = error.as_deref().unwrap_or(""), "account not swept completely"));
+                }
+            }
+            ProgressEvent::ZonesListed { page, .. } => {
+                // Accounts list at once, each counting its own: add up the pages.
+                c.zones_listed += page;
             }
             ProgressEvent::ZoneStarted { zone } => {
                 c.expected += zone.record_count.unwrap_or(0).max(0) as u64

@@ -32,15 +32,17 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     let conn = o.db.connect_and_migrate().await?;
     let config = o.route53.ingest_config(&o.queue)?;
     let sdk = aws_sdk_config().await;
+    let accounts = o.route53.accounts(&sdk).await?;
+    let own = accounts.self_account().clone();
     let (queue, receiver) = build_queue(&sdk, &config);
-    let ingest = Arc::new(State::new(&sdk, config, queue));
+    let ingest = Arc::new(State::new(&sdk, config, queue, accounts));
     let (stop, stopped) = watch::channel(false);
 
     let writer = match receiver {
         Some(receiver) => {
             let conn = conn.clone();
             tokio::spawn(async move {
-                let stats = local_writer::run(conn, receiver).await;
+                let stats = local_writer::run(conn, receiver, own).await;
                 tracing::info!(
                     applied = stats.applied,
                     failed = stats.failed,
@@ -131,7 +133,15 @@ async fn sweep_loop(
         tracing::info!("sweep starting");
         tokio::select! {
             result = sweep_all(&ingest, &NoProgress) => match result {
-                Ok(r) => tracing::info!(zones = r.zones_swept, record_sets = r.record_sets, pages = r.route53_pages, failed_zones = r.failures.len(), "sweep finished"),
+                Ok(all) => {
+                    for a in &all.accounts {
+                        if let Some(error) = &a.error {
+                            tracing::error!(account_id = %a.account_id, status = a.status.as_str(), %error, "account not swept completely");
+                        }
+                    }
+                    let r = &all.total;
+                    tracing::info!(accounts = all.accounts.len(), accounts_failed = all.failed_accounts().count(), zones = r.zones_swept, record_sets = r.record_sets, pages = r.route53_pages, failed_zones = r.failures.len(), "sweep finished")
+                }
                 Err(e) => tracing::error!(error = %e, "sweep failed; the next one retries"),
             },
             _ = stopped.wait_for(|s| *s) => return,

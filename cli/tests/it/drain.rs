@@ -71,8 +71,12 @@ async fn duplicates_converge(backend: Backend) {
     ];
     for (i, changes) in calls.iter().enumerate() {
         account.change(&zone.id, changes).await;
-        let (event, _) =
-            change_event(&zone.id, changes, if i % 2 == 0 { ACTOR_ROLE } else { ACTOR_USER });
+        let (event, _) = change_event(
+            &account.id,
+            &zone.id,
+            changes,
+            if i % 2 == 0 { ACTOR_ROLE } else { ACTOR_USER },
+        );
         let path = dir.join(format!("event-{i}.json"));
         std::fs::write(&path, event.to_string()).unwrap();
         let out = enqueue.run(&["ingest-event", path.to_str().unwrap()]).await;
@@ -91,6 +95,8 @@ async fn duplicates_converge(backend: Backend) {
     }
     assert_eq!(kinds.get("zone"), Some(&1), "{kinds:?}");
     assert_eq!(kinds.get("sweep_done"), Some(&1), "{kinds:?}");
+    assert_eq!(kinds.get("zones_listed"), Some(&1), "one list for the account: {kinds:?}");
+    assert_eq!(kinds.get("account_status"), Some(&1), "one status for the account: {kinds:?}");
     assert!(
         kinds.get("records").is_some_and(|n| *n >= 4 + 3),
         "four events and three sweep pages: {kinds:?}"

@@ -55,7 +55,7 @@ async fn ingest_event(backend: Backend) {
     let before = zone.find("www", "A", None);
     let after = before.clone().with_ttl(60).with_values(&["192.0.2.99"]);
     account.change(&zone.id, &[("UPSERT", &after)]).await;
-    let (event, event_id) = change_event(&zone.id, &[("UPSERT", &after)], ACTOR_ROLE);
+    let (event, event_id) = change_event(&account.id, &zone.id, &[("UPSERT", &after)], ACTOR_ROLE);
     let applied = zonetrail
         .run(&["ingest-event", &write_event(&dir, "upsert.json", &event.to_string())])
         .await;
@@ -86,7 +86,7 @@ async fn ingest_event(backend: Backend) {
     // From standard input, too.
     let txt = Rec::simple(&zone.host("_stdin"), "TXT", 300, &["\"from stdin\""]);
     account.change(&zone.id, &[("CREATE", &txt)]).await;
-    let (event, _) = change_event(&zone.id, &[("CREATE", &txt)], ACTOR_ROLE);
+    let (event, _) = change_event(&account.id, &zone.id, &[("CREATE", &txt)], ACTOR_ROLE);
     zonetrail
         .run_with_stdin(&["ingest-event", "-"], Some(&event.to_string()))
         .await
@@ -101,15 +101,21 @@ async fn ingest_event(backend: Backend) {
     let changes_before = api.changes().await.len();
     let blue = zone.find("api", "A", Some("api-blue"));
     let shifted = blue.clone().weight(5);
-    let (mut mixed, _) =
-        change_event(&zone.id, &[("UPSERT", &shifted), ("UPSERT", &after)], ACTOR_ROLE);
+    let (mut mixed, _) = change_event(
+        &account.id,
+        &zone.id,
+        &[("UPSERT", &shifted), ("UPSERT", &after)],
+        ACTOR_ROLE,
+    );
     mixed["detail"]["requestParameters"]["changeBatch"]["changes"][1]["action"] = json!("MERGE");
-    let (mut bad_name, _) = change_event(&zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
+    let (mut bad_name, _) =
+        change_event(&account.id, &zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
     bad_name["detail"]["requestParameters"]["changeBatch"]["changes"][0]["resourceRecordSet"]["name"] =
         json!("bad..name.events.e2e.example.");
-    let (mut wrong_source, _) = change_event(&zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
+    let (mut wrong_source, _) =
+        change_event(&account.id, &zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
     wrong_source["source"] = json!("aws.ec2");
-    let (mut no_zone, _) = change_event(&zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
+    let (mut no_zone, _) = change_event(&account.id, &zone.id, &[("UPSERT", &shifted)], ACTOR_ROLE);
     no_zone["detail"]["requestParameters"]["hostedZoneId"] = json!(42);
     let cases = [
         ("a batch with an unknown action", mixed.to_string(), "MERGE"),

@@ -9,6 +9,7 @@ mod inventory;
 mod process;
 mod records;
 
+mod accounts;
 mod drain;
 mod ingest_event;
 mod shutdown;

@@ -273,9 +273,15 @@ pub const ACTOR_ROLE: &str =
     "arn:aws:sts::123456789012:assumed-role/TerraformDeploy/ci-pipeline-8812";
 pub const ACTOR_USER: &str = "arn:aws:iam::123456789012:user/alice";
 
-/// The EventBridge event of one successful ChangeResourceRecordSets call, now, by `actor`
-/// (the shape of the samples in ingest/tests/fixtures/). Returns the event and its eventID.
-pub fn change_event(zone_id: &str, changes: &[(&str, &Rec)], actor: &str) -> (Value, String) {
+/// The EventBridge event of one successful ChangeResourceRecordSets call in `account`, now, by
+/// `actor` (the shape of the samples in ingest/tests/fixtures/). Returns the event and its
+/// eventID.
+pub fn change_event(
+    account: &str,
+    zone_id: &str,
+    changes: &[(&str, &Rec)],
+    actor: &str,
+) -> (Value, String) {
     let event_id = format!("e2e-{:016x}", rand::random::<u64>());
     let now = chrono::Utc::now().format("%Y-%m-%dT%H:%M:%SZ").to_string();
     let identity = if actor.contains(":assumed-role/") {
@@ -295,7 +301,7 @@ pub fn change_event(zone_id: &str, changes: &[(&str, &Rec)], actor: &str) -> (Va
     };
     let event = json!({
         "version": "0", "id": format!("eb-{event_id}"), "detail-type": "AWS API Call via CloudTrail", "source": "aws.route53",
-        "account": "123456789012", "time": now, "region": "us-east-1", "resources": [],
+        "account": account, "time": now, "region": "us-east-1", "resources": [],
         "detail": {
             "eventVersion": "1.09", "userIdentity": identity, "eventTime": now,
             "eventSource": "route53.amazonaws.com", "eventName": "ChangeResourceRecordSets", "awsRegion": "us-east-1",
@@ -307,7 +313,7 @@ pub fn change_event(zone_id: &str, changes: &[(&str, &Rec)], actor: &str) -> (Va
             "responseElements": { "changeInfo": { "id": "/change/C0E2E", "status": "PENDING", "submittedAt": "Nov 22, 2026 4:20:01 PM" } },
             "additionalEventData": { "Note": "Do not use to reconstruct hosted zone" },
             "requestID": format!("req-{event_id}"), "eventID": event_id, "readOnly": false, "eventType": "AwsApiCall",
-            "apiVersion": "2013-04-01", "managementEvent": true, "recipientAccountId": "123456789012", "eventCategory": "Management"
+            "apiVersion": "2013-04-01", "managementEvent": true, "recipientAccountId": account, "eventCategory": "Management"
         }
     });
     (event, event_id)

@@ -46,6 +46,7 @@ async fn interrupt_loses_nothing(backend: Backend) {
     let mut posts = tokio::task::JoinSet::new();
     for batch in records.chunks(20) {
         let (event, _) = change_event(
+            &account.id,
             &zone.id,
             &batch.iter().map(|r| ("CREATE", r)).collect::<Vec<_>>(),
             ACTOR_ROLE,

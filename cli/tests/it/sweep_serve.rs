@@ -58,8 +58,13 @@ async fn sweep_then_serve(backend: Backend) {
     );
     assert_eq!(
         sweep.stdout.lines().count(),
-        1,
-        "sweep ends with one summary line: {}",
+        2,
+        "sweep ends with one summary line and one line for the account: {}",
+        sweep.stdout
+    );
+    assert!(
+        sweep.stdout.lines().nth(1).unwrap().starts_with(&format!("account {} ", account.id)),
+        "{}",
         sweep.stdout
     );
 

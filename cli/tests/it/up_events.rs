@@ -73,7 +73,7 @@ async fn posted_events_show_within_a_second(backend: Backend) {
     ];
     for (action, rec, want, actor) in steps {
         account.change(&zone.id, &[(action, rec)]).await;
-        let (event, event_id) = change_event(&zone.id, &[(action, rec)], actor);
+        let (event, event_id) = change_event(&account.id, &zone.id, &[(action, rec)], actor);
         let started = Instant::now();
         let (status, outcome) = api.post_event(&event).await;
         assert_eq!(status, StatusCode::ACCEPTED, "{outcome}");
@@ -95,8 +95,12 @@ async fn posted_events_show_within_a_second(backend: Backend) {
     let (status, body) = api.post_raw(b"{\"detail-type\": ".to_vec()).await;
     assert_eq!(status, StatusCode::BAD_REQUEST, "{body}");
     assert!(body["error"].as_str().is_some_and(|e| e.contains("not JSON")), "{body}");
-    let (mut bad, _) =
-        change_event(&zone.id, &[("UPSERT", &created.clone().with_ttl(5))], ACTOR_ROLE);
+    let (mut bad, _) = change_event(
+        &account.id,
+        &zone.id,
+        &[("UPSERT", &created.clone().with_ttl(5))],
+        ACTOR_ROLE,
+    );
     bad["detail"]["requestParameters"]["changeBatch"]["changes"][0]["action"] =
         serde_json::json!("MERGE");
     let (status, body) = api.post_event(&bad).await;
@@ -132,7 +136,7 @@ async fn events_from_another_machine_are_refused() {
     let up = zonetrail.start(&["up", "--listen", &format!("{ip}:0"), "--no-initial-sweep"]).await;
     let api = Api::new(&up.base());
     let rec = Rec::simple("x.remote.e2e.example.", "A", 60, &["192.0.2.1"]);
-    let (event, _) = change_event(&zone_id, &[("CREATE", &rec)], ACTOR_ROLE);
+    let (event, _) = change_event(&account.id, &zone_id, &[("CREATE", &rec)], ACTOR_ROLE);
     let (status, body) = api.post_event(&event).await;
     assert_eq!(status, StatusCode::FORBIDDEN, "{body}");
     assert!(

@@ -216,10 +216,11 @@ async fn run(name: &str, faults: Faults) {
             backoff_cap: Duration::from_millis(500),
             ..SweepSettings::default()
         };
-        Arc::new(State::new(
+        Arc::new(State::own_account(
             &route53_sdk,
             IngestConfig { sweep, ..IngestConfig::default() },
             delivery.clone(),
+            zonetrail_model::AccountId::parse("123456789012").unwrap(),
         ))
     };
     let (fast, paced) = (ingest(40.0), ingest(zonetrail_ingest::config::DEFAULT_ROUTE53_RPS));
@@ -285,19 +286,19 @@ async fn run(name: &str, faults: Faults) {
     }
 
     // Sweep, change Route 53 (during the second sweep, or before it), sweep again.
-    let first = sweep_all(&fast, &NoProgress).await.expect("the first sweep");
+    let first = sweep_all(&fast, &NoProgress).await.expect("the first sweep").total;
     assert!(first.failures.is_empty(), "the first sweep failed zones: {:?}", first.failures);
     let mutations = corpus::mutations(&mut rng, &truth, 60 * scale);
     let (second, during) = if faults.changes_during_sweep {
         let sweep = {
             let paced = paced.clone();
-            tokio::spawn(async move { sweep_all(&paced, &NoProgress).await })
+            tokio::spawn(async move { sweep_all(&paced, &NoProgress).await.map(|r| r.total) })
         };
         let during = change_route53(&fake, &paced, &mutations, Some(&sweep)).await;
         (sweep.await.unwrap(), during)
     } else {
         change_route53(&fake, &fast, &mutations, None).await;
-        (sweep_all(&fast, &NoProgress).await, 0)
+        (sweep_all(&fast, &NoProgress).await.map(|r| r.total), 0)
     };
     let second = second.expect("the second sweep");
     assert!(second.failures.is_empty(), "the second sweep failed zones: {:?}", second.failures);
