@@ -194,3 +194,133 @@ async fn events_carry_their_account_and_others_are_ignored_or_rejected() {
     assert_eq!(records.len(), 2, "only the two in-scope events sent anything");
     assert!(records.iter().all(|r| r.account_id.as_ref() == Some(&member)));
 }
+
+/// moto's credentials, turned into `account`'s by assuming a role there.
+async fn in_account(base: &aws_config::SdkConfig, account: &str) -> aws_config::SdkConfig {
+    let provider = aws_config::sts::AssumeRoleProvider::builder(format!(
+        "arn:aws:iam::{account}:role/test-admin"
+    ))
+    .session_name("zonetrail-test")
+    .configure(base)
+    .build()
+    .await;
+    base.to_builder()
+        .credentials_provider(aws_credential_types::provider::SharedCredentialsProvider::new(
+            provider,
+        ))
+        .build()
+}
+
+/// An organization in moto (a fresh management account, three member accounts, one of them in
+/// an excluded OU), a zone in each account made with that account's assumed-role credentials:
+/// `sweep_all` over `org` reads each account through its own assumed role and sends each
+/// zone's messages with its account, one `zones_listed` and one `ok` status per account in
+/// scope, and nothing for the excluded one.
+#[tokio::test]
+async fn an_organization_is_swept_account_by_account_minus_an_excluded_ou() {
+    use aws_sdk_organizations::types::OrganizationFeatureSet;
+    let (base, _proxy) = crate::support::moto_route53().await;
+    let management: u64 = rand::random_range(100_000_000_000..1_000_000_000_000);
+    let management = management.to_string();
+    let sdk = in_account(&base, &management).await;
+    let org = aws_sdk_organizations::Client::new(&sdk);
+    org.create_organization()
+        .feature_set(OrganizationFeatureSet::All)
+        .send()
+        .await
+        .expect("CreateOrganization");
+    let root =
+        org.list_roots().send().await.expect("ListRoots").roots()[0].id().unwrap().to_owned();
+    let tag = crate::support::unique("o");
+    let mut members = Vec::new();
+    for name in ["apps", "data", "sandbox"] {
+        let out = org
+            .create_account()
+            .email(format!("{name}-{tag}@example.com"))
+            .account_name(name)
+            .send()
+            .await
+            .expect("CreateAccount");
+        members.push(out.create_account_status().unwrap().account_id().unwrap().to_owned());
+    }
+    let ou = org
+        .create_organizational_unit()
+        .parent_id(&root)
+        .name("sandbox")
+        .send()
+        .await
+        .expect("CreateOrganizationalUnit");
+    let ou = ou.organizational_unit().unwrap().id().unwrap().to_owned();
+    org.move_account()
+        .account_id(&members[2])
+        .source_parent_id(&root)
+        .destination_parent_id(&ou)
+        .send()
+        .await
+        .expect("MoveAccount");
+
+    // One zone per account, all of the same name, each made in its account.
+    let name = format!("{}.example.", crate::support::unique("org"));
+    let mut zones = Vec::new();
+    for account in [&management, &members[0], &members[1], &members[2]] {
+        let out = aws_sdk_route53::Client::new(&in_account(&base, account).await)
+            .create_hosted_zone()
+            .name(&name)
+            .caller_reference(crate::support::unique("ref"))
+            .send()
+            .await
+            .expect("CreateHostedZone");
+        let id = zonetrail_model::ZoneId::parse(out.hosted_zone().unwrap().id()).unwrap();
+        zones.push((id, id_of(account)));
+    }
+
+    let settings = ScopeSettings {
+        accounts: AccountsSetting::Org,
+        exclude_ous: vec![zonetrail_ingest::OuId::parse(&ou).unwrap()],
+        ..ScopeSettings::default()
+    };
+    let accounts = Accounts::new(&sdk, settings).await.expect("the own account");
+    let (queue, mut receiver) = MemoryQueue::new(16, fast_config().max_message_bytes);
+    let collector = Collector::spawn(async move {
+        let mut messages = Vec::new();
+        while let Some(body) = receiver.recv().await {
+            messages.push(Message::from_json(&body).unwrap());
+        }
+        messages
+    });
+    let state = State::new(&sdk, fast_config(), Arc::new(queue), accounts);
+    let report = sweep_all(&state, &NoProgress).await.unwrap();
+    drop(state);
+    let sent = collector.messages().await;
+
+    let mut swept: Vec<_> = report.accounts.iter().map(|a| a.account_id.to_string()).collect();
+    swept.sort();
+    let mut want = vec![management.clone(), members[0].clone(), members[1].clone()];
+    want.sort();
+    assert_eq!(swept, want, "the organization minus the excluded OU");
+    for a in &report.accounts {
+        assert_eq!(a.status, AccountState::Ok, "{}: {:?}", a.account_id, a.error);
+    }
+    let named = report.accounts.iter().find(|a| a.account_id == id_of(&members[0])).unwrap();
+    assert_eq!(named.account_name.as_deref(), Some("apps"));
+    for (zone, account) in &zones[..3] {
+        let zone_messages = sent.zones(zone);
+        assert_eq!(zone_messages.len(), 1, "{zone} of {account}");
+        assert_eq!(zone_messages[0].account_id.as_ref(), Some(account));
+        assert!(sent.done(zone).iter().all(|d| d.account_id.as_ref() == Some(account)));
+        let listed = sent.zones_listed(account);
+        assert_eq!(listed.len(), 1, "{account}");
+        assert!(listed[0].zone_ids.contains(zone));
+        let statuses = sent.statuses(account);
+        assert_eq!(statuses.len(), 1);
+        assert_eq!(statuses[0].status, AccountState::Ok);
+    }
+    let (excluded_zone, excluded) = &zones[3];
+    assert!(sent.zones(excluded_zone).is_empty(), "the excluded OU's account is not read");
+    assert!(sent.zones_listed(excluded).is_empty());
+    assert!(sent.statuses(excluded).is_empty());
+}
+
+fn id_of(account: &str) -> AccountId {
+    AccountId::parse(account).unwrap()
+}
