@@ -6,6 +6,9 @@
 //! memory measured here (VmHWM) is the sweeper's alone. Messages go to the in-process queue,
 //! drained by a consumer that discards them. Targets: at least 95% of the ceiling R × 300
 //! record sets a second, no failed page, peak memory under 64 MiB.
+//!
+//! Issue 16 adds several accounts: 4 accounts, each behind its own fake (its own rate limit R)
+//! with 25,000 record sets, swept at once; target at least 95% of 4 x R x 300.
 
 use std::io::{BufRead, BufReader};
 use std::process::{Command, Stdio};
@@ -36,6 +39,7 @@ fn main() {
     for zones in [1usize, 17] {
         all_met &= runtime.block_on(scenario(zones));
     }
+    all_met &= runtime.block_on(accounts_scenario(4, RECORD_SETS / 4));
     println!(
         "peak memory of the sweeping process (VmHWM): {:.1} MiB (target < 64 MiB; {:.1} MiB before the first sweep)",
         vm_hwm_kib() as f64 / 1024.0,
@@ -43,6 +47,103 @@ fn main() {
     );
     all_met &= vm_hwm_kib() < 64 * 1024;
     println!("all targets met: {}", if all_met { "yes" } else { "NO" });
+}
+
+/// Issue 16: `accounts` accounts, each behind its own fake Route 53 enforcing R, each holding
+/// `per_account` record sets in one zone, swept at once: the ceiling is accounts x R x 300.
+async fn accounts_scenario(accounts: usize, per_account: usize) -> bool {
+    let mut children = Vec::new();
+    let mut endpoints = Vec::new();
+    for _ in 0..accounts {
+        let (child, endpoint) = spawn_fake(1, per_account);
+        children.push(child);
+        endpoints.push(endpoint);
+    }
+    let sdk = bench_sdk(&endpoints[0]).await;
+    let ids: Vec<zonetrail_model::AccountId> = (0..accounts)
+        .map(|i| {
+            zonetrail_model::AccountId::parse(&format!("{:012}", 100_000_000_000u64 + i as u64))
+                .unwrap()
+        })
+        .collect();
+    let mut config = IngestConfig::default();
+    config.sweep.route53_rps = RATE;
+    let (queue, mut receiver) = MemoryQueue::new(16, config.max_message_bytes);
+    let consumer = tokio::spawn(async move {
+        let mut bytes = 0usize;
+        while let Some(body) = receiver.recv().await {
+            bytes += body.len();
+        }
+        bytes
+    });
+    let settings = zonetrail_ingest::ScopeSettings {
+        accounts: zonetrail_ingest::AccountsSetting::List(ids.clone()),
+        ..Default::default()
+    };
+    let scope = zonetrail_ingest::Accounts::resolved(&sdk, settings, ids[0].clone(), "aws");
+    let mut state = State::new(&sdk, config, Arc::new(queue), scope);
+    for (id, endpoint) in ids.iter().zip(&endpoints) {
+        state = state.with_route53(
+            id.clone(),
+            zonetrail_ingest::route53::client(&bench_sdk(endpoint).await),
+        );
+    }
+    let started = Instant::now();
+    let all = sweep_all(&state, &NoProgress).await.expect("sweep");
+    let elapsed = started.elapsed();
+    drop(state);
+    let bytes = consumer.await.unwrap();
+    let mut throttled = 0;
+    for endpoint in &endpoints {
+        throttled += fake_stats(endpoint).await.rate_limited;
+    }
+    for mut child in children {
+        drop(child.stdin.take());
+        let _ = child.wait();
+    }
+    let report = &all.total;
+    let rate = report.record_sets as f64 / elapsed.as_secs_f64();
+    let ceiling = accounts as f64 * RATE * 300.0;
+    let failed = report.failures.len() + all.failed_accounts().count();
+    println!(
+        "{accounts} accounts x {per_account} record sets, each account at R: {} record sets in {:.2} s = {:.0} record sets/s = {:.1}% of the ceiling {ceiling:.0} (target >= 95%) | pages {} failed {} (target 0) | Route 53 calls {} retries {} throttled by the servers {throttled} | {} messages, {:.1} MiB queued",
+        report.record_sets,
+        elapsed.as_secs_f64(),
+        rate,
+        rate / ceiling * 100.0,
+        report.route53_pages,
+        failed,
+        report.route53_calls,
+        report.route53_retries,
+        report.messages,
+        bytes as f64 / 1_048_576.0,
+    );
+    report.record_sets as usize == accounts * per_account && failed == 0 && rate / ceiling >= 0.95
+}
+
+fn spawn_fake(zones: usize, records: usize) -> (std::process::Child, String) {
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .env(ROLE, "fake-route53")
+        .env("BENCH_ZONES", zones.to_string())
+        .env("BENCH_RECORDS", records.to_string())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("start the fake Route 53 process");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let endpoint = lines.next().expect("the fake prints its endpoint").unwrap();
+    (child, endpoint)
+}
+
+async fn bench_sdk(endpoint: &str) -> aws_config::SdkConfig {
+    aws_config::defaults(aws_config::BehaviorVersion::latest())
+        .endpoint_url(endpoint)
+        .region(aws_sdk_route53::config::Region::new("us-east-1"))
+        .credentials_provider(aws_sdk_route53::config::Credentials::new(
+            "bench", "bench", None, None, "bench",
+        ))
+        .load()
+        .await
 }
 
 async fn scenario(zones: usize) -> bool {
@@ -113,6 +214,8 @@ async fn scenario(zones: usize) -> bool {
 /// enforcing `RATE` requests a second; it prints its endpoint and serves until stdin closes.
 fn serve_fake() {
     let zones: usize = std::env::var("BENCH_ZONES").unwrap().parse().unwrap();
+    let total: usize =
+        std::env::var("BENCH_RECORDS").ok().and_then(|v| v.parse().ok()).unwrap_or(RECORD_SETS);
     let runtime =
         tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     runtime.block_on(async {
@@ -124,7 +227,7 @@ fn serve_fake() {
         .unwrap();
         for z in 0..zones {
             let zone = fake.create_zone(ZoneSpec::public(&format!("zone{z}.bench.example")));
-            let share = RECORD_SETS / zones + usize::from(z < RECORD_SETS % zones);
+            let share = total / zones + usize::from(z < total % zones);
             fake.add_record_sets(&zone, (0..share).map(|i| record(z, i)));
         }
         println!("{}", fake.endpoint());
