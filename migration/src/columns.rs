@@ -34,6 +34,17 @@ pub fn dns_name(manager: &SchemaManager, col: impl IntoIden) -> ColumnDef {
     def
 }
 
+/// An AWS account id: 12 ASCII digits.
+pub fn account_id(manager: &SchemaManager, col: impl IntoIden) -> ColumnDef {
+    let mut def = ColumnDef::new(col);
+    if is_mysql(manager) {
+        def.custom(Alias::new("CHAR(12) CHARACTER SET ascii COLLATE ascii_bin"));
+    } else {
+        def.string_len(12);
+    }
+    def
+}
+
 /// A `TEXT` column for JSON documents (portable; the API and writer parse it with serde).
 pub fn json_text(manager: &SchemaManager, col: impl IntoIden) -> ColumnDef {
     let mut def = ColumnDef::new(col);

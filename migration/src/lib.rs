@@ -12,6 +12,7 @@ mod m20261122_000005_drop_zone_observed_index;
 mod m20261201_000006_implicit_observations;
 mod m20261202_000007_observations_as_rows;
 mod m20261202_000008_accounts;
+mod m20261203_000009_backfill;
 pub mod observation_blob;
 
 pub struct Migrator;
@@ -27,6 +28,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261201_000006_implicit_observations::Migration),
             Box::new(m20261202_000007_observations_as_rows::Migration),
             Box::new(m20261202_000008_accounts::Migration),
+            Box::new(m20261203_000009_backfill::Migration),
         ]
     }
 }

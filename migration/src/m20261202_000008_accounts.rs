@@ -7,20 +7,10 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{alter, is_mysql, json_text, table, timestamp};
+use crate::columns::{account_id, alter, json_text, table, timestamp};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
-
-fn account_id(manager: &SchemaManager, col: impl IntoIden) -> ColumnDef {
-    let mut def = ColumnDef::new(col);
-    if is_mysql(manager) {
-        def.custom(Alias::new("CHAR(12) CHARACTER SET ascii COLLATE ascii_bin"));
-    } else {
-        def.string_len(12);
-    }
-    def
-}
 
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {

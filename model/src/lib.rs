@@ -18,8 +18,8 @@ mod zone;
 
 pub use account::{AccountId, AccountIdError};
 pub use message::{
-    AccountState, AccountStatus, Envelope, Message, MessageError, Origin, RecordsMessage,
-    SweepDone, ZoneChange, ZoneMessage, ZonesListed, split_records,
+    AccountState, AccountStatus, BackfillCounts, BackfillProgress, Envelope, Message, MessageError,
+    Origin, RecordsMessage, SweepDone, ZoneChange, ZoneMessage, ZonesListed, split_records,
 };
 pub use name::{NameError, RecordName};
 pub use record::{

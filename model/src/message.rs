@@ -32,7 +32,16 @@ pub enum Origin {
         /// For an assumed role, the role that issued the session.
         #[serde(default)]
         actor_role: Option<String>,
+        /// Read from CloudTrail's event history by `zonetrail backfill` rather than delivered
+        /// live by EventBridge. It is not part of the observation's identity: the same
+        /// CloudTrail event through both paths is one observation, whichever came first.
+        #[serde(default, skip_serializing_if = "is_false")]
+        backfill: bool,
     },
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// A deleted record set, by key within the message's zone.
@@ -69,6 +78,13 @@ pub struct RecordsMessage {
     pub upserts: Vec<RecordSet>,
     #[serde(default)]
     pub deletes: Vec<DeletedKey>,
+    /// The upserts were written with Route 53's `UPSERT` (create or replace): the call does
+    /// not say whether the record existed. When such an upsert is the first thing ever known
+    /// of a record, its history entry is a change whose state before is unknown, never a
+    /// create. Upserts of `CREATE` changes, and of sweeps, leave it false. The ingest never
+    /// mixes the two kinds of upsert in one message.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub before_unknown: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -169,6 +185,51 @@ pub struct AccountStatus {
     pub error: Option<String>,
 }
 
+/// Where one account's CloudTrail backfill has got (see docs/design.md, "Backfill"). A
+/// backfill reads the window [`since`, `until`] of CloudTrail's event history newest first,
+/// so everything in [`read_until`, `until`] has been read and its observations sent before
+/// this message. The writer keeps one row per (`account_id`, `backfill_id`): the most
+/// advanced progress (`pages`, then `done`, then `observed_at`), so order and duplicates do
+/// not matter.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillProgress {
+    pub account_id: AccountId,
+    /// Names one window of one account's backfill.
+    pub backfill_id: String,
+    pub since: Timestamp,
+    pub until: Timestamp,
+    /// The oldest event time read so far (`until` before the first page).
+    pub read_until: Timestamp,
+    /// LookupEvents' `NextToken` for the next page; `None` once `done`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub next_token: Option<String>,
+    /// Every page of the window has been read and sent.
+    pub done: bool,
+    pub pages: u64,
+    /// Events read, and what became of them.
+    pub counts: BackfillCounts,
+    /// When this progress was taken.
+    pub observed_at: Timestamp,
+}
+
+/// What a backfill did with the events it read.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BackfillCounts {
+    /// Events read from LookupEvents.
+    pub events: u64,
+    /// Events that became observations (sent to the writer).
+    pub applied: u64,
+    /// Failed calls (`errorCode`): they changed nothing.
+    pub failed_calls: u64,
+    /// Change events whose `requestParameters` are missing or truncated: reported, never
+    /// guessed.
+    pub incomplete: u64,
+    /// `CloudTrailEvent` not JSON, or not a Route 53 event the decoder accepts.
+    pub malformed: u64,
+    /// Reads, other Route 53 calls, and accounts out of scope.
+    pub ignored: u64,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Message {
@@ -177,6 +238,7 @@ pub enum Message {
     SweepDone(SweepDone),
     ZonesListed(ZonesListed),
     AccountStatus(AccountStatus),
+    BackfillProgress(BackfillProgress),
 }
 
 /// The message on the wire: `{"v": 1, "kind": ..., ...}`.
@@ -204,7 +266,9 @@ impl Message {
             Message::Records(m) => Some(&m.zone_id),
             Message::Zone(m) => Some(&m.zone_id),
             Message::SweepDone(m) => Some(&m.zone_id),
-            Message::ZonesListed(_) | Message::AccountStatus(_) => None,
+            Message::ZonesListed(_) | Message::AccountStatus(_) | Message::BackfillProgress(_) => {
+                None
+            }
         }
     }
 
@@ -216,6 +280,7 @@ impl Message {
             Message::SweepDone(m) => m.account_id.as_ref(),
             Message::ZonesListed(m) => Some(&m.account_id),
             Message::AccountStatus(m) => Some(&m.account_id),
+            Message::BackfillProgress(m) => Some(&m.account_id),
         }
     }
 
@@ -226,6 +291,7 @@ impl Message {
             Message::SweepDone(m) => m.observed_at,
             Message::ZonesListed(m) => m.observed_at,
             Message::AccountStatus(m) => m.observed_at,
+            Message::BackfillProgress(m) => m.observed_at,
         }
     }
 
@@ -236,6 +302,7 @@ impl Message {
             Message::SweepDone(_) => "sweep_done",
             Message::ZonesListed(_) => "zones_listed",
             Message::AccountStatus(_) => "account_status",
+            Message::BackfillProgress(_) => "backfill_progress",
         }
     }
 
@@ -326,6 +393,7 @@ mod tests {
 
     fn message(n: usize, values: usize) -> RecordsMessage {
         RecordsMessage {
+            before_unknown: false,
             account_id: None,
             zone_id: ZoneId::parse("Z0123456789ABC").unwrap(),
             observed_at: Utc.with_ymd_and_hms(2026, 11, 22, 10, 0, 0).unwrap(),
@@ -372,6 +440,7 @@ mod tests {
                 zone_id: zone.clone(),
                 observed_at: at,
                 origin: Origin::Event {
+                    backfill: false,
                     event_id: "e".into(),
                     event_name: "DeleteHostedZone".into(),
                     actor: None,
@@ -490,7 +559,7 @@ mod tests {
     proptest! {
         #[test]
         fn records_messages_round_trip(upserts in prop::collection::vec(arb_record(), 0..20), micros in 0i64..4_000_000_000_000_000, page in 0u32..10_000) {
-            let m = Message::Records(RecordsMessage {
+            let m = Message::Records(RecordsMessage { before_unknown: false,
                 account_id: None,
                 zone_id: ZoneId::parse("Z0123").unwrap(),
                 observed_at: Utc.timestamp_micros(micros).unwrap(),
@@ -503,7 +572,7 @@ mod tests {
 
         #[test]
         fn split_round_trips(upserts in prop::collection::vec(arb_record(), 1..60), limit in 1_500usize..20_000) {
-            let m = RecordsMessage {
+            let m = RecordsMessage { before_unknown: false,
                 account_id: None,
                 zone_id: ZoneId::parse("Z0123").unwrap(),
                 observed_at: Utc.timestamp_micros(1).unwrap(),

@@ -25,6 +25,12 @@ pub struct Model {
     pub actor_role: Option<String>,
     /// Record observations the message made; 0 until it is applied in full.
     pub observations: i64,
+    /// How an event origin arrived: `backfill` (CloudTrail's event history, read by
+    /// `zonetrail backfill`); `NULL` for a live event and for everything else (migration 9).
+    pub via: Option<String>,
+    /// The message's upserts were Route 53 `UPSERT`s: a record first known from it has a
+    /// history entry whose state before is unknown (`RecordsMessage::before_unknown`).
+    pub before_unknown: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -21,6 +21,12 @@ pub struct Model {
     pub before_state: Option<String>,
     pub after_state: Option<String>,
     pub dedup_key: String,
+    /// `backfill` when the entry's event was read from CloudTrail's event history; `NULL`
+    /// otherwise (migration 9).
+    pub via: Option<String>,
+    /// An `update` whose state before is unknown: the record's first known observation was a
+    /// Route 53 `UPSERT`, which does not say what was there (`before_state` is `NULL`).
+    pub before_unknown: bool,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
