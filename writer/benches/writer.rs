@@ -84,6 +84,7 @@ fn sweep(
     let mut bodies = Vec::new();
     for (p, chunk) in records.chunks(per_page).enumerate() {
         let m = RecordsMessage {
+            before_unknown: false,
             account_id: None,
             zone_id: zone.clone(),
             observed_at: start + Duration::milliseconds(250 * (p as i64 + 1)),
@@ -249,10 +250,12 @@ async fn decision(n: usize, late_events: usize, late_sweeps: usize) {
         let events: Vec<String> = (0..late_events)
             .map(|i| {
                 Message::Records(RecordsMessage {
+                    before_unknown: false,
                     account_id: None,
                     zone_id: zone.clone(),
                     observed_at: t0 - Duration::hours(1) + Duration::milliseconds(i as i64),
                     origin: Origin::Event {
+                        backfill: false,
                         event_id: format!("late-event-{i}"),
                         event_name: "ChangeResourceRecordSets".into(),
                         actor: Some("arn:aws:iam::123456789012:user/bench".into()),
@@ -297,6 +300,7 @@ async fn run(n: usize) {
         let db = fresh_db().await;
         let records: Vec<RecordSet> = (0..20_000).map(|i| record(i, 0)).collect();
         let full = RecordsMessage {
+            before_unknown: false,
             account_id: None,
             zone_id: zone.clone(),
             observed_at: now - Duration::hours(1),
@@ -344,6 +348,7 @@ async fn run(n: usize) {
     // Page sizes: Route 53's 300, and as many as fit the queue's 1 MiB limit.
     let per_mib = split_records(
         RecordsMessage {
+            before_unknown: false,
             account_id: None,
             zone_id: zone.clone(),
             observed_at: now,

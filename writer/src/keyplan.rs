@@ -97,8 +97,14 @@ pub(crate) fn plan_fast(
     }
     let before = row_snapshot(row);
     let after = new.content.as_deref().map(snapshot);
-    let (action, _, _) =
-        sequence::transition(Some(&old), &o.state).expect("different states are a change");
+    // From a known state (the row's), never from nothing: `before_unknown` plays no part.
+    let (action, _, _, before_unknown) = sequence::transition(Some(&old), &o.state, &o.origin)
+        .ok_or_else(|| {
+            ApplyError::Inconsistent(format!(
+                "record_sets {}: different states but no transition",
+                row.id
+            ))
+        })?;
     let effect = match (&old, &o.state) {
         (State::Deleted, State::Present(_)) => Effect::Created,
         (State::Present(_), State::Present(_)) => Effect::Updated,
@@ -133,6 +139,7 @@ pub(crate) fn plan_fast(
         action,
         before: if matches!(old, State::Present(_)) { before } else { None },
         after: if present { after } else { None },
+        before_unknown,
     });
     out.values = Some(
         new.content.as_ref().filter(|_| present).map(|c| c.lookup.clone()).unwrap_or_default(),
@@ -253,6 +260,7 @@ pub(crate) fn plan_full(
             action: c.action,
             before: snap(&c.before)?,
             after: snap(&c.after)?,
+            before_unknown: c.before_unknown,
         });
     }
     let (changes_insert, changes_delete) = match row {

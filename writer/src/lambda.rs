@@ -8,15 +8,24 @@
 //! the database cannot be reached, the messages of the batch not yet started are reported
 //! failed without trying them (each try would wait for the pool's timeout); SQS delivers them
 //! again later.
+//!
+//! The function is also invoked directly, synchronously, by the ingest's backfill, which has
+//! no database access of its own: `{"backfill_windows": {"account_id": "123456789012"}}`
+//! answers `{"windows": [...]}`, the account's stored backfill progress
+//! ([`crate::backfill::windows`]), so that a backfill resumes where it stopped and does not
+//! read a finished window again. [`handle_invocation`] tells the two apart.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
 use futures::StreamExt;
 use lambda_runtime::{Error, LambdaEvent};
-use sea_orm::{ConnectionTrait, DatabaseConnection, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use serde::Deserialize;
+use serde_json::Value;
 use std::sync::atomic::{AtomicBool, Ordering};
 use tracing::Instrument;
 use zonetrail_model::db::DbSettings;
+use zonetrail_model::{AccountId, BackfillProgress};
 
 pub use crate::config::DEFAULT_CONCURRENCY;
 use crate::config::WriterConfig;
@@ -65,6 +74,83 @@ pub async fn handle(
         println!("{}", metrics.emf_line(Utc::now()));
     }
     Ok(response)
+}
+
+/// Why a direct invocation was refused or failed.
+#[derive(Debug, thiserror::Error)]
+pub enum InvocationError {
+    /// The payload is neither an SQS batch nor a request the writer answers.
+    #[error("bad invocation payload: {0}")]
+    BadPayload(String),
+    #[error("reading the backfill windows of account {account_id} failed: {source}")]
+    Database { account_id: AccountId, source: DbErr },
+}
+
+/// `{"backfill_windows": {"account_id": "..."}}`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct BackfillWindowsRequest {
+    account_id: String,
+}
+
+/// Every invocation of the writer function: an SQS batch (answered as [`handle`] does) or
+/// a direct request (`{"backfill_windows": {"account_id": "123456789012"}}`, answered
+/// `{"windows": [<BackfillProgress>...]}`). A payload that is neither is an error that says
+/// what was wrong; nothing is applied.
+pub async fn handle_invocation(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
+    let (payload, context) = event.into_parts();
+    let Value::Object(fields) = &payload else {
+        return Err(bad(format!("expected a JSON object, got {}", json_kind(&payload))).into());
+    };
+    if let Some(request) = fields.get("backfill_windows") {
+        if fields.len() > 1 {
+            let others: Vec<&str> =
+                fields.keys().map(String::as_str).filter(|k| *k != "backfill_windows").collect();
+            return Err(bad(format!("backfill_windows comes alone; also got {others:?}")).into());
+        }
+        let windows = backfill_windows(&state.db, request).await?;
+        return Ok(serde_json::json!({ "windows": windows }));
+    }
+    if fields.contains_key("Records") {
+        let batch: SqsEvent =
+            serde_json::from_value(payload).map_err(|e| bad(format!("not an SQS batch: {e}")))?;
+        let response = handle(state, LambdaEvent::new(batch, context)).await?;
+        return Ok(serde_json::to_value(response)?);
+    }
+    let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
+    Err(bad(format!(
+        "expected an SQS batch (Records) or backfill_windows, got an object with keys {keys:?}"
+    ))
+    .into())
+}
+
+/// Answer `backfill_windows`: the request's value, `{"account_id": "123456789012"}`.
+pub async fn backfill_windows(
+    db: &impl ConnectionTrait,
+    request: &Value,
+) -> Result<Vec<BackfillProgress>, InvocationError> {
+    let request = BackfillWindowsRequest::deserialize(request)
+        .map_err(|e| bad(format!("backfill_windows: {e}")))?;
+    let account_id = AccountId::parse(&request.account_id)
+        .map_err(|e| bad(format!("backfill_windows.account_id {:?}: {e}", request.account_id)))?;
+    crate::backfill::windows(db, &account_id)
+        .await
+        .map_err(|source| InvocationError::Database { account_id, source })
+}
+
+fn bad(what: String) -> InvocationError {
+    InvocationError::BadPayload(what)
+}
+
+fn json_kind(v: &Value) -> &'static str {
+    match v {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
 }
 
 /// Apply one message of a batch, unless an outage was seen (then `Err(None)`: not tried).

@@ -36,6 +36,17 @@
 //!   `create` (from nothing or deleted), `update` (content to content) or `delete`, with the
 //!   run's first observation's time, source (event, sweep or reconcile) and actor. Its
 //!   `dedup_key` hashes record, observation and transition, so a replay inserts nothing.
+//! - **before_unknown**: a record's first run start, when the sequence holds nothing before
+//!   it, observed by a records message with `before_unknown` (Route 53 `UPSERT`s, which do not
+//!   say whether the record existed), is an `update` with no state before and
+//!   `record_changes.before_unknown` set, never a `create` by that actor. After a known
+//!   absence (a delete, a reconciled sweep or listing, a zone deletion) an `UPSERT` is a
+//!   `create` like any presence. A late observation that lands before it turns it into a
+//!   plain `update` (or `create`), as it would any run start.
+//! - **via**: `record_changes.via` is its origin's, `backfill` for an event read from
+//!   CloudTrail's event history. It is not part of the origin's key: the same event live and
+//!   backfilled is one origin and one history entry, and the path that stored it first
+//!   decides its `via`.
 //! - `record_values` holds the lookup values of live records only (none for tombstones).
 //!
 //! A late observation therefore lands where it belongs: in-order A@1, B@2, A@3 gives create,
@@ -95,6 +106,7 @@
 
 mod absence;
 mod account;
+pub mod backfill;
 pub mod config;
 mod error;
 mod keyplan;
@@ -294,6 +306,7 @@ async fn run(
             applied.counts = account::zones_listed(txn, l, now, options).await?
         }
         Message::AccountStatus(s) => account::status(txn, s, now).await?,
+        Message::BackfillProgress(p) => backfill::progress(txn, p, now).await?,
     }
     if let Some((zone_id, before)) = before {
         let more = account::settle_zone(txn, zone_id, account, &before, options).await?;

@@ -42,6 +42,8 @@ pub(crate) async fn ensure(
         event_name: Set(r.event_name.clone()),
         actor: Set(r.actor.clone()),
         actor_role: Set(r.actor_role.clone()),
+        via: Set(r.via.clone()),
+        before_unknown: Set(r.before_unknown),
         ..Default::default()
     };
     origins::Entity::insert(row)
@@ -168,6 +170,8 @@ fn decode(r: origins::Model) -> Result<OriginRow, DbErr> {
         actor: r.actor,
         actor_role: r.actor_role,
         observations: r.observations,
+        via: r.via,
+        before_unknown: r.before_unknown,
     })
 }
 

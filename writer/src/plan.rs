@@ -65,11 +65,16 @@ pub(crate) struct ChangeWrite {
     pub action: Action,
     pub before: Option<Snapshot>,
     pub after: Option<Snapshot>,
+    /// An `update` whose state before is unknown (`before` is `None`).
+    pub before_unknown: bool,
 }
 
 impl ChangeWrite {
     /// The same change of the same record from the same observation always has the same key,
-    /// so a replay inserts nothing.
+    /// so a replay inserts nothing. `via` is the origin's, the same for every delivery, so it
+    /// is left out; `before_unknown` needs no place of its own: it is the only `update` with
+    /// no state before, so the action and the empty before already tell it from a `create`
+    /// (and keys stored before migration 9 stay valid).
     pub(crate) fn dedup_key(&self, record_id: i64) -> String {
         let h = |s: &Option<Snapshot>| s.as_ref().map(|s| s.hash.clone()).unwrap_or_default();
         let text = format!(
@@ -460,11 +465,13 @@ async fn insert_changes(
                 C::BeforeState,
                 C::AfterState,
                 C::DedupKey,
+                C::Via,
+                C::BeforeUnknown,
             ])
             .to_owned();
         for (id, c) in chunk {
             let o = &c.origin;
-            let values: [SimpleExpr; 13] = [
+            let values: [SimpleExpr; 15] = [
                 (*id).into(),
                 zone_id.as_str().into(),
                 c.action.as_str().into(),
@@ -478,6 +485,8 @@ async fn insert_changes(
                 c.before.as_ref().map(|s| s.json.to_string()).into(),
                 c.after.as_ref().map(|s| s.json.to_string()).into(),
                 c.dedup_key(*id).into(),
+                o.via.clone().into(),
+                c.before_unknown.into(),
             ];
             q.values_panic(values);
         }

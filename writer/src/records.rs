@@ -24,8 +24,14 @@ pub(crate) async fn apply(
     validate::observed_at(m.observed_at, now)?;
     validate::origin(&m.origin)?;
     let at = to_micros(m.observed_at);
-    let new_origin =
-        NewOrigin::from_message(&m.zone_id, at, &m.origin, OriginKind::Records, &part_digest(m));
+    let new_origin = NewOrigin::from_message(
+        &m.zone_id,
+        at,
+        &m.origin,
+        OriginKind::Records,
+        &part_digest(m),
+        m.before_unknown,
+    );
     // Observations are a set: a message applied before adds nothing. Its origin exists only
     // if it was applied in full, so a redelivery costs one read and writes nothing.
     if origin::find(db, &new_origin.row.key).await?.is_some() {

@@ -92,6 +92,14 @@ pub(crate) struct OriginRow {
     pub actor_role: Option<String>,
     /// Record observations the message made (0 until the message is applied in full).
     pub observations: i64,
+    /// `Some("backfill")` for an event read from CloudTrail's event history; `None` for a
+    /// live event and everything else. Not part of the key: whichever path stored the origin
+    /// first decides it.
+    pub via: Option<String>,
+    /// The records message's upserts were Route 53 `UPSERT`s
+    /// (`RecordsMessage::before_unknown`): a record first known from one of them starts its
+    /// history with an `update` whose state before is unknown, not a `create`.
+    pub before_unknown: bool,
 }
 
 impl OriginRow {
@@ -113,19 +121,26 @@ pub(crate) struct NewOrigin {
 impl NewOrigin {
     /// The origin of a records message (`kind = records`) or of a zone deletion. `part`
     /// tells apart the messages the ingest split one page or event into (they share origin
-    /// and time); see [`part_digest`].
+    /// and time); see [`part_digest`]. `before_unknown` is the records message's (false for
+    /// a zone deletion). Neither it nor `Origin::Event::backfill` is part of the key: the
+    /// same CloudTrail event, live or backfilled, is one origin.
     pub(crate) fn from_message(
         zone_id: &ZoneId,
         observed_at: Timestamp,
         origin: &Origin,
         kind: OriginKind,
         part: &str,
+        before_unknown: bool,
     ) -> Self {
         let at = to_micros(observed_at);
         let micros = format!("{}{part}", at.timestamp_micros());
         let prefix = match kind {
             OriginKind::ZoneDeleted => "zone-deleted/",
             _ => "",
+        };
+        let via = match origin {
+            Origin::Event { backfill: true, .. } => Some(VIA_BACKFILL.to_owned()),
+            _ => None,
         };
         let (key, source, sweep_id, page, event_id, event_name, actor, actor_role) = match origin {
             Origin::Sweep { sweep_id, page } => (
@@ -138,7 +153,7 @@ impl NewOrigin {
                 None,
                 None,
             ),
-            Origin::Event { event_id, event_name, actor, actor_role } => (
+            Origin::Event { event_id, event_name, actor, actor_role, .. } => (
                 format!("{zone_id}/{prefix}event/{event_id}@{micros}"),
                 Source::Event,
                 None,
@@ -165,6 +180,8 @@ impl NewOrigin {
                 actor,
                 actor_role,
                 observations: 0,
+                via,
+                before_unknown,
             },
         }
     }
@@ -192,6 +209,8 @@ impl NewOrigin {
                 actor: None,
                 actor_role: None,
                 observations: 0,
+                via: None,
+                before_unknown: false,
             },
         }
     }
@@ -211,6 +230,9 @@ impl NewOrigin {
         new
     }
 }
+
+/// `observation_origins.via` (and `record_changes.via`) of an event read by the backfill.
+pub(crate) const VIA_BACKFILL: &str = "backfill";
 
 /// A short digest of the keys a records message lists, so that each part of a split page or
 /// event is an origin of its own: then an origin that exists was applied in full (with its
@@ -372,23 +394,41 @@ pub(crate) struct Change {
     pub action: Action,
     pub before: Option<String>,
     pub after: Option<String>,
+    /// An `update` whose state before is unknown (`before` is `None`): see [`transition`].
+    pub before_unknown: bool,
 }
 
-/// The transition from `before` (None: nothing known yet) to `after`, if it is a change.
+/// A transition: action, content hash before and after, and whether the state before is
+/// unknown.
+pub(crate) type Transition = (Action, Option<String>, Option<String>, bool);
+
+/// The transition from `before` (None: nothing known yet) to `after` observed by `origin`,
+/// if it is a change.
+///
+/// From nothing at all, a presence observed by a Route 53 `UPSERT` (`before_unknown`
+/// origin) is an `update` whose state before is unknown: the call does not say whether the
+/// record existed. From a known absence (a delete, a reconciled sweep, a zone deletion) it
+/// is a `create` like any other presence.
 pub(crate) fn transition(
     before: Option<&State>,
     after: &State,
-) -> Option<(Action, Option<String>, Option<String>)> {
+    origin: &OriginRow,
+) -> Option<Transition> {
     match (before, after) {
         (Some(b), a) if b == a => None,
         (None, State::Deleted) => None,
+        (None, State::Present(h)) if origin.before_unknown => {
+            Some((Action::Update, None, Some(h.clone()), true))
+        }
         (None | Some(State::Deleted), State::Present(h)) => {
-            Some((Action::Create, None, Some(h.clone())))
+            Some((Action::Create, None, Some(h.clone()), false))
         }
         (Some(State::Present(b)), State::Present(h)) => {
-            Some((Action::Update, Some(b.clone()), Some(h.clone())))
+            Some((Action::Update, Some(b.clone()), Some(h.clone()), false))
         }
-        (Some(State::Present(b)), State::Deleted) => Some((Action::Delete, Some(b.clone()), None)),
+        (Some(State::Present(b)), State::Deleted) => {
+            Some((Action::Delete, Some(b.clone()), None, false))
+        }
         (Some(State::Deleted), State::Deleted) => None,
     }
 }
@@ -425,8 +465,10 @@ pub(crate) fn evaluate(seq: &[Obs]) -> Evaluation {
     for (index, o) in seq.iter().enumerate() {
         let starts = current != Some(&o.state);
         eval.starts_run.push(starts);
-        if let Some((action, before, after)) = transition(current, &o.state) {
-            eval.changes.push(Change { index, action, before, after });
+        if let Some((action, before, after, before_unknown)) =
+            transition(current, &o.state, &o.origin)
+        {
+            eval.changes.push(Change { index, action, before, after, before_unknown });
         }
         if starts {
             s.deleted_at = match o.state {
@@ -474,6 +516,8 @@ mod tests {
             actor: None,
             actor_role: None,
             observations: 0,
+            via: None,
+            before_unknown: false,
         })
     }
 
@@ -578,6 +622,36 @@ mod tests {
             actions(&seq),
             vec![(1, Action::Create), (10, Action::Delete), (30, Action::Create)]
         );
+    }
+
+    fn upsert(t: i64, h: &str) -> Obs {
+        let mut o = (*origin(&format!("u{t}"), OriginKind::Records, Source::Event, t)).clone();
+        o.before_unknown = true;
+        Obs { at: at(t), state: p(h), origin: Arc::new(o) }
+    }
+
+    fn unknown(seq: &[Obs]) -> Vec<(i64, Action, bool)> {
+        evaluate(seq)
+            .changes
+            .iter()
+            .map(|c| (seq[c.index].at.timestamp() - 1_790_000_000, c.action, c.before_unknown))
+            .collect()
+    }
+
+    #[test]
+    fn an_upsert_from_nothing_is_an_update_whose_before_is_unknown() {
+        let seq = assemble(vec![upsert(1, "a"), upsert(2, "b")], vec![], &[], None);
+        assert_eq!(unknown(&seq), vec![(1, Action::Update, true), (2, Action::Update, false)]);
+        let eval = evaluate(&seq);
+        assert_eq!(eval.changes[0].before, None);
+        // After a known absence it is a create: a delete, a reconciled sweep.
+        let seq = assemble(vec![event(1, State::Deleted), upsert(2, "a")], vec![], &[], None);
+        assert_eq!(unknown(&seq), vec![(2, Action::Create, false)]);
+        let seq = assemble(vec![upsert(30, "a")], vec![], &[reconcile("s", 10, 20)], None);
+        assert_eq!(unknown(&seq), vec![(30, Action::Create, false)]);
+        // A late, older presence makes it a plain update.
+        let seq = assemble(vec![upsert(2, "b"), event(1, p("a"))], vec![], &[], None);
+        assert_eq!(unknown(&seq), vec![(1, Action::Create, false), (2, Action::Update, false)]);
     }
 
     #[test]

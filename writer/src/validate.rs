@@ -5,8 +5,8 @@ use chrono::Duration;
 use std::collections::HashMap;
 use std::sync::Arc;
 use zonetrail_model::{
-    AccountStatus, Origin, RecordKey, RecordSet, RecordsMessage, SweepDone, Timestamp, ZoneMessage,
-    ZonesListed,
+    AccountStatus, BackfillProgress, Origin, RecordKey, RecordSet, RecordsMessage, SweepDone,
+    Timestamp, ZoneMessage, ZonesListed,
 };
 
 use crate::error::ApplyError;
@@ -216,3 +216,32 @@ pub(crate) fn account_status(s: &AccountStatus, now: Timestamp) -> Result<(), Ap
     }
     Ok(())
 }
+
+pub(crate) fn backfill_progress(p: &BackfillProgress, now: Timestamp) -> Result<(), ApplyError> {
+    if p.backfill_id.is_empty() || p.backfill_id.len() > SWEEP_ID_MAX {
+        return Err(invalid(format!(
+            "backfill_id must have 1 to {SWEEP_ID_MAX} characters, got {}",
+            p.backfill_id.len()
+        )));
+    }
+    observed_at(p.observed_at, now)?;
+    if p.since > p.until {
+        return Err(invalid(format!(
+            "backfill window starts ({}) after it ends ({})",
+            p.since, p.until
+        )));
+    }
+    if p.read_until < p.since || p.read_until > p.until {
+        return Err(invalid(format!(
+            "read_until {} is outside the window [{}, {}]",
+            p.read_until, p.since, p.until
+        )));
+    }
+    if p.next_token.as_ref().is_some_and(|t| t.len() > NEXT_TOKEN_MAX) {
+        return Err(invalid(format!("next_token is longer than {NEXT_TOKEN_MAX} bytes")));
+    }
+    Ok(())
+}
+
+/// LookupEvents' tokens are a few hundred bytes; anything this long is not one.
+const NEXT_TOKEN_MAX: usize = 16 * 1024;

@@ -41,7 +41,14 @@ pub(crate) async fn apply(
             origin::lock_zone(db, &m.zone_id, ZoneLock::Exclusive).await?;
             let deletion = origin::ensure(
                 db,
-                &NewOrigin::from_message(&m.zone_id, at, &m.origin, OriginKind::ZoneDeleted, ""),
+                &NewOrigin::from_message(
+                    &m.zone_id,
+                    at,
+                    &m.origin,
+                    OriginKind::ZoneDeleted,
+                    "",
+                    false,
+                ),
             )
             .await?;
             let absences = origin::zone_absences(db, &m.zone_id).await?;

@@ -1,12 +1,14 @@
 //! `writer-lambda`: applies the main queue's batches (SQS event source with
-//! `ReportBatchItemFailures`). The pool is made once here, at init.
+//! `ReportBatchItemFailures`), and answers the backfill's direct
+//! `{"backfill_windows": {...}}` invocations. The pool is made once here, at init.
 use lambda_runtime::{Error, LambdaEvent, service_fn};
-use zonetrail_writer::lambda::{State, handle};
+use zonetrail_writer::lambda::{State, handle_invocation};
 
 #[tokio::main]
 async fn main() -> Result<(), Error> {
     zonetrail_model::telemetry::init_lambda_tracing();
     let state = State::from_env().await?;
     let state = &state;
-    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| handle(state, event))).await
+    lambda_runtime::run(service_fn(move |event: LambdaEvent<_>| handle_invocation(state, event)))
+        .await
 }

@@ -2,6 +2,7 @@
 //! (`ZONETRAIL_TEST_MYSQL_URL`). Every case runs on both.
 
 mod accounts;
+mod backfill;
 mod lambda;
 mod migration;
 mod property;

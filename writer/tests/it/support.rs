@@ -88,10 +88,12 @@ pub fn event(
     deletes: Vec<DeletedKey>,
 ) -> Message {
     Message::Records(RecordsMessage {
+        before_unknown: false,
         account_id: None,
         zone_id: zone.clone(),
         observed_at: at,
         origin: Origin::Event {
+            backfill: false,
             event_id: id.into(),
             event_name: "ChangeResourceRecordSets".into(),
             actor: Some(ACTOR.into()),
@@ -110,6 +112,7 @@ pub fn page(
     upserts: Vec<RecordSet>,
 ) -> Message {
     Message::Records(RecordsMessage {
+        before_unknown: false,
         account_id: None,
         zone_id: zone.clone(),
         observed_at: at,
@@ -161,6 +164,7 @@ pub fn zone_deleted(zone: &ZoneId, at: Timestamp, id: &str) -> Message {
         zone_id: zone.clone(),
         observed_at: at,
         origin: Origin::Event {
+            backfill: false,
             event_id: id.into(),
             event_name: "DeleteHostedZone".into(),
             actor: Some(ACTOR.into()),
@@ -333,6 +337,7 @@ pub fn with_account(m: Message, account: &AccountId) -> Message {
         Message::SweepDone(d) => d.account_id = Some(account.clone()),
         Message::ZonesListed(l) => l.account_id = account.clone(),
         Message::AccountStatus(s) => s.account_id = account.clone(),
+        Message::BackfillProgress(p) => p.account_id = account.clone(),
     }
     m
 }
