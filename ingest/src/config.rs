@@ -7,6 +7,8 @@ pub const SQS_MAX_MESSAGE_BYTES: usize = 1_048_576;
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 262_144;
 /// The account's Route 53 quota is 5 requests/s, shared with everything else in the account.
 pub const DEFAULT_ROUTE53_RPS: f64 = 4.0;
+/// CloudTrail's LookupEvents allows 2 requests/s per account and region.
+pub const DEFAULT_CLOUDTRAIL_RPS: f64 = 2.0;
 
 #[derive(Debug, thiserror::Error)]
 pub enum ConfigError {
@@ -61,6 +63,12 @@ pub struct IngestConfig {
     /// Which accounts, and how to reach them (`ZONETRAIL_ACCOUNTS` and the rest; see
     /// [`crate::accounts`]).
     pub scope: crate::accounts::ScopeSettings,
+    /// LookupEvents requests per second of one account's backfill (`ZONETRAIL_CLOUDTRAIL_RPS`);
+    /// every account has its own bucket, since CloudTrail's limit is per account and region.
+    pub cloudtrail_rps: f64,
+    /// The writer function the Lambda asks for the stored backfill windows
+    /// (`ZONETRAIL_WRITER_FUNCTION`); unset: none are read, so finished windows are read again.
+    pub writer_function: Option<String>,
 }
 
 impl Default for IngestConfig {
@@ -71,6 +79,8 @@ impl Default for IngestConfig {
             max_message_bytes: DEFAULT_MAX_MESSAGE_BYTES,
             sweep: SweepSettings::default(),
             scope: crate::accounts::ScopeSettings::default(),
+            cloudtrail_rps: DEFAULT_CLOUDTRAIL_RPS,
+            writer_function: None,
         }
     }
 }
@@ -88,10 +98,14 @@ impl IngestConfig {
             queue_url: non_empty("ZONETRAIL_QUEUE_URL"),
             sweep_queue_url: non_empty("ZONETRAIL_SWEEP_QUEUE_URL"),
             scope: crate::accounts::ScopeSettings::from_lookup(&lookup)?,
+            writer_function: non_empty("ZONETRAIL_WRITER_FUNCTION"),
             ..Self::default()
         };
         if let Some(raw) = non_empty("ZONETRAIL_ROUTE53_RPS") {
-            config.sweep.route53_rps = parse_rps(&raw)?;
+            config.sweep.route53_rps = parse_rps("ZONETRAIL_ROUTE53_RPS", &raw)?;
+        }
+        if let Some(raw) = non_empty("ZONETRAIL_CLOUDTRAIL_RPS") {
+            config.cloudtrail_rps = parse_rps("ZONETRAIL_CLOUDTRAIL_RPS", &raw)?;
         }
         if let Some(raw) = non_empty("ZONETRAIL_MAX_MESSAGE_BYTES") {
             config.max_message_bytes = parse_message_bytes(&raw)?;
@@ -100,9 +114,9 @@ impl IngestConfig {
     }
 }
 
-fn parse_rps(raw: &str) -> Result<f64, ConfigError> {
+fn parse_rps(var: &'static str, raw: &str) -> Result<f64, ConfigError> {
     let invalid = |reason: &str| ConfigError::Invalid {
-        var: "ZONETRAIL_ROUTE53_RPS",
+        var,
         value: raw.to_owned(),
         reason: reason.to_owned(),
     };
@@ -149,6 +163,8 @@ mod tests {
         assert_eq!(c.max_message_bytes, 262_144);
         assert_eq!(c.queue_url, None);
         assert_eq!(c.sweep.record_page_size, 300);
+        assert_eq!(c.cloudtrail_rps, 2.0);
+        assert_eq!(c.writer_function, None);
     }
 
     #[test]
@@ -158,8 +174,12 @@ mod tests {
             ("ZONETRAIL_MAX_MESSAGE_BYTES", "1048576"),
             ("ZONETRAIL_QUEUE_URL", "https://sqs/q"),
             ("ZONETRAIL_SWEEP_QUEUE_URL", " "),
+            ("ZONETRAIL_CLOUDTRAIL_RPS", "1.5"),
+            ("ZONETRAIL_WRITER_FUNCTION", "zonetrail-writer"),
         ])
         .unwrap();
+        assert_eq!(c.cloudtrail_rps, 1.5);
+        assert_eq!(c.writer_function.as_deref(), Some("zonetrail-writer"));
         assert_eq!(c.sweep.route53_rps, 2.5);
         assert_eq!(c.max_message_bytes, 1_048_576);
         assert_eq!(c.queue_url.as_deref(), Some("https://sqs/q"));
@@ -172,6 +192,8 @@ mod tests {
             ("ZONETRAIL_ROUTE53_RPS", "fast"),
             ("ZONETRAIL_ROUTE53_RPS", "0"),
             ("ZONETRAIL_ROUTE53_RPS", "NaN"),
+            ("ZONETRAIL_CLOUDTRAIL_RPS", "-1"),
+            ("ZONETRAIL_CLOUDTRAIL_RPS", "two"),
             ("ZONETRAIL_MAX_MESSAGE_BYTES", "10"),
             ("ZONETRAIL_MAX_MESSAGE_BYTES", "2000000"),
         ] {

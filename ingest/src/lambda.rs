@@ -2,11 +2,16 @@
 //! sweep queue.
 
 use aws_lambda_events::sqs::{BatchItemFailure, SqsBatchResponse, SqsEvent};
+use futures::StreamExt;
 use lambda_runtime::LambdaEvent;
 use serde_json::{Value, json};
 
+use crate::backfill::{
+    BackfillOutcome, BackfillRequest, BackfillStore, BackfillTask, NoBackfillObserver,
+    NoStoredWindows, WriterFunctionStore, plan_account, run_backfill_task,
+};
 use crate::event::{CLOUDTRAIL_DETAIL_TYPE, EventOutcome, TargetedSweep, ingest_event};
-use crate::metrics::sweep_emf;
+use crate::metrics::{backfill_emf, sweep_emf};
 use crate::sweep::{
     Deadline, NoProgress, SweepOutcome, SweepReport, SweepTask, new_sweep_id, run_sweep,
 };
@@ -45,6 +50,22 @@ pub enum HandlerError {
         "sweep {sweep_id}: writing the accounts' sweep tasks to the sweep queue failed: {source}"
     )]
     FanOut { sweep_id: String, source: crate::QueueError },
+    #[error(
+        "malformed backfill invocation, nothing queued: {0} (expected {{\"backfill\": {{\"since\": \"90d\", \"until\": \"2026-12-01T00:00:00Z\"}}}}, until optional)"
+    )]
+    BadBackfill(String),
+    #[error(
+        "the backfill needs ZONETRAIL_SWEEP_QUEUE_URL to queue one backfill task per account; nothing was read"
+    )]
+    NoSweepQueueForBackfill,
+    #[error("the backfill could not be planned, nothing queued: {0}")]
+    BackfillPlan(String),
+    #[error("writing the accounts' backfill tasks to the sweep queue failed: {0}")]
+    BackfillFanOut(crate::QueueError),
+    #[error("backfill of {account_id}: handing the rest to the sweep queue failed: {source}")]
+    BackfillHandoff { account_id: String, source: crate::QueueError },
+    #[error("backfill of {account_id} failed: {error}")]
+    BackfillFailed { account_id: String, error: String },
 }
 
 /// Dispatch one invocation. SQS batches answer with `batchItemFailures`, so only the failed
@@ -61,6 +82,9 @@ pub async fn handle(
             HandlerError::Unrecognised(format!("an SQS event that does not parse: {e}"))
         })?;
         return Ok(serde_json::to_value(handle_sqs(state, batch, deadline).await)?);
+    }
+    if let Some(spec) = payload.get("backfill") {
+        return Ok(backfill(state, spec).await?);
     }
     match payload.get("detail-type").and_then(Value::as_str) {
         Some(SCHEDULE_DETAIL_TYPE) => Ok(scheduled(state, deadline).await?),
@@ -220,6 +244,13 @@ async fn handle_message(
         ingest_event(state, &value).await?;
         return Ok(());
     }
+    if BackfillTask::is_task(&value) {
+        let task = BackfillTask::from_value(&value).map_err(|e| HandlerError::BadTask {
+            message_id: message_id.to_owned(),
+            reason: e.to_string(),
+        })?;
+        return run_backfill(state, task, deadline).await.map(|_| ());
+    }
     let task = SweepTask::from_json(body).map_err(|e| HandlerError::BadTask {
         message_id: message_id.to_owned(),
         reason: e.to_string(),
@@ -243,6 +274,116 @@ async fn handle_message(
         Some(err) if !run.handed_over => Err(err),
         _ => Ok(()),
     }
+}
+
+/// `{"backfill": {"since": "90d", "until": ...}}` (an operator, or the deploy-time trigger):
+/// plan every account in scope from the stored windows (the writer function's, when
+/// `ZONETRAIL_WRITER_FUNCTION` is set) and put one backfill task per account on the sweep
+/// queue. A bad time, a plan that cannot be made or no sweep queue queues nothing.
+async fn backfill(state: &State, spec: &Value) -> Result<Value, HandlerError> {
+    let (request, warning) = backfill_request(spec).map_err(HandlerError::BadBackfill)?;
+    if let Some(warning) = &warning {
+        tracing::warn!("{warning}");
+    }
+    let Some(sweep_queue) = &state.sweep_queue else {
+        return Err(HandlerError::NoSweepQueueForBackfill);
+    };
+    let store: Box<dyn BackfillStore> = match &state.config.writer_function {
+        Some(function) => Box::new(WriterFunctionStore::from_sdk(state.accounts.sdk(), function)),
+        None => {
+            tracing::warn!(
+                "ZONETRAIL_WRITER_FUNCTION is not set: no stored backfill window is read, so finished windows are read again (the writer dedupes; it only costs reads)"
+            );
+            Box::new(NoStoredWindows)
+        }
+    };
+    let accounts = state.in_scope().await?;
+    let plans: Vec<Result<BackfillTask, String>> = futures::stream::iter(accounts)
+        .map(|account| {
+            let store = store.as_ref();
+            async move {
+                let plan = plan_account(&account.id, &request, store).await?;
+                Ok(BackfillTask::new(account.id, account.name, plan.windows, plan.skipped))
+            }
+        })
+        .buffered(state.sweep_concurrency().max(1))
+        .collect()
+        .await;
+    let tasks =
+        plans.into_iter().collect::<Result<Vec<_>, _>>().map_err(HandlerError::BackfillPlan)?;
+    let windows: usize = tasks.iter().map(|t| t.windows.len()).sum();
+    let skipped: u64 = tasks.iter().map(|t| t.skipped).sum();
+    sweep_queue
+        .send_bodies(tasks.iter().map(BackfillTask::to_json).collect())
+        .await
+        .map_err(HandlerError::BackfillFanOut)?;
+    tracing::info!(
+        accounts = tasks.len(),
+        windows,
+        skipped,
+        "one backfill task per account queued"
+    );
+    Ok(json!({
+        "backfill": {"since": request.since, "until": request.until},
+        "accounts_queued": tasks.len(), "windows": windows, "windows_skipped": skipped,
+        "warning": warning,
+    }))
+}
+
+/// The window of `{"backfill": {...}}`, and the warning of a clamped `since`.
+fn backfill_request(spec: &Value) -> Result<(BackfillRequest, Option<String>), String> {
+    if !spec.is_object() {
+        return Err(format!("backfill is {spec}, not an object"));
+    }
+    let field = |name: &str| match spec.get(name) {
+        None | Some(Value::Null) => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.as_str())),
+        Some(other) => Err(format!("{name} is {other}, not a string")),
+    };
+    let since = field("since")?.ok_or("since is missing")?;
+    BackfillRequest::parse(since, field("until")?, chrono::Utc::now())
+}
+
+/// Run a backfill task until done or out of time; then hand the rest to the sweep queue. An
+/// account that refuses us is logged and done with (retrying would be refused the same way);
+/// any other failure fails the message, so SQS delivers it again (pages read twice are
+/// idempotent).
+async fn run_backfill(
+    state: &State,
+    task: BackfillTask,
+    deadline: Option<Deadline>,
+) -> Result<BackfillOutcome, HandlerError> {
+    let account_id = task.account_id.to_string();
+    let outcome = run_backfill_task(state, task, deadline, &NoBackfillObserver).await;
+    let report = outcome.report();
+    println!("{}", backfill_emf(report, matches!(outcome, BackfillOutcome::Paused { .. })));
+    match (&outcome, report.status) {
+        (BackfillOutcome::Paused { rest, .. }, _) => {
+            let Some(sweep_queue) = &state.sweep_queue else {
+                return Err(HandlerError::BackfillFailed {
+                    account_id,
+                    error: "out of time, and ZONETRAIL_SWEEP_QUEUE_URL is not set".into(),
+                });
+            };
+            sweep_queue.send_bodies(vec![rest.to_json()]).await.map_err(|source| {
+                HandlerError::BackfillHandoff { account_id: account_id.clone(), source }
+            })?;
+            tracing::info!(%account_id, windows = rest.windows.len(), "backfill continuation queued");
+        }
+        (_, zonetrail_model::AccountState::Ok) => {
+            tracing::info!(%account_id, pages = report.pages, events = report.counts.events, "account backfilled");
+        }
+        (_, zonetrail_model::AccountState::AccessDenied) => {
+            tracing::error!(%account_id, error = ?report.error, "account not backfilled: CloudTrail refused us");
+        }
+        (_, zonetrail_model::AccountState::Error) => {
+            return Err(HandlerError::BackfillFailed {
+                account_id,
+                error: report.error.clone().unwrap_or_default(),
+            });
+        }
+    }
+    Ok(outcome)
 }
 
 fn summary(outcome: EventOutcome) -> Value {

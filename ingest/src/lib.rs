@@ -6,12 +6,15 @@
 //! - [`event`]: decoding of CloudTrail events (EventBridge "AWS API Call via CloudTrail")
 //!   into record and zone messages, or a targeted sweep when the event is incomplete.
 //! - [`queue`]: the [`Queue`] seam, with an SQS and an in-process implementation.
+//! - [`backfill`]: the last 90 days of changes from CloudTrail's event history, through the
+//!   same decoder, resumable per window and paced per account.
 //! - [`lambda`]: the one handler the `ingest-lambda` binary runs.
 //!
 //! Callers build a [`State`] once and call [`sweep_all`], [`sweep_zone`], [`ingest_event`]
 //! or [`lambda::handle`].
 
 pub mod accounts;
+pub mod backfill;
 pub mod config;
 pub mod event;
 pub mod lambda;
@@ -23,10 +26,17 @@ mod metrics;
 mod state;
 
 #[cfg(feature = "fake-route53")]
+pub mod fake_cloudtrail;
+#[cfg(feature = "fake-route53")]
 pub mod fake_route53;
 
 pub use accounts::{
     Account, Accounts, AccountsError, AccountsSetting, OuId, ScopeSettings, is_access_denied,
+};
+pub use backfill::{
+    AccountBackfill, BackfillError, BackfillEvent, BackfillObserver, BackfillReport,
+    BackfillRequest, BackfillStore, BackfillTask, BackfillWindow, NoBackfillObserver,
+    NoStoredWindows, backfill_all, parse_time_arg,
 };
 pub use config::{ConfigError, IngestConfig, SweepSettings};
 pub use event::{DecodeError, EventError, EventOutcome, ingest_event};

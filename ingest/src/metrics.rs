@@ -5,6 +5,7 @@ use zonetrail_model::emf::{EmfLine, Unit};
 
 use zonetrail_model::{AccountId, AccountState};
 
+use crate::backfill::AccountBackfill;
 use crate::sweep::SweepReport;
 
 /// One EMF line for an account whose sweep did not end `ok`: `AccountsAccessDenied` for an
@@ -42,6 +43,28 @@ pub fn sweep_emf(report: &SweepReport, paused: bool) -> String {
         .to_line(chrono::Utc::now())
 }
 
+/// One EMF line for an account's backfill run (one invocation's part, in the Lambda).
+pub fn backfill_emf(report: &AccountBackfill, paused: bool) -> String {
+    let c = &report.counts;
+    let metrics = [
+        ("BackfillEventsRead", c.events),
+        ("BackfillEventsApplied", c.applied),
+        ("BackfillEventsIncomplete", c.incomplete),
+        ("BackfillEventsMalformed", c.malformed),
+        ("BackfillFailedCalls", c.failed_calls),
+        ("BackfillPages", report.pages),
+        ("BackfillThrottled", report.throttled),
+    ];
+    let line = EmfLine::new("ingest")
+        .property("account_id", report.account_id.as_str())
+        .property("status", report.status.as_str())
+        .property("paused", paused);
+    metrics
+        .into_iter()
+        .fold(line, |line, (name, value)| line.metric(name, Unit::Count, value))
+        .to_line(chrono::Utc::now())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -65,5 +88,22 @@ mod tests {
         assert_eq!(line["RecordSetsSwept"], 42);
         let declared = &line["_aws"]["CloudWatchMetrics"][0]["Metrics"];
         assert!(declared.as_array().unwrap().iter().any(|m| m["Name"] == "RecordSetsSwept"));
+    }
+
+    #[test]
+    fn a_backfill_line_carries_its_counts() {
+        let mut report = AccountBackfill::new(AccountId::parse("111122223333").unwrap(), None);
+        report.counts.events = 50;
+        report.counts.incomplete = 2;
+        report.throttled = 3;
+        let line: serde_json::Value = serde_json::from_str(&backfill_emf(&report, true)).unwrap();
+        assert_eq!(line["BackfillEventsRead"], 50);
+        assert_eq!(line["BackfillEventsIncomplete"], 2);
+        assert_eq!(line["BackfillThrottled"], 3);
+        assert_eq!(line["paused"], true);
+        let declared = &line["_aws"]["CloudWatchMetrics"][0]["Metrics"];
+        assert!(
+            declared.as_array().unwrap().iter().any(|m| m["Name"] == "BackfillEventsMalformed")
+        );
     }
 }

@@ -20,6 +20,8 @@ pub struct State {
     /// Route 53 clients that replace [`Accounts::route53_for`] for some accounts (tests point
     /// each account at its own fake Route 53).
     route53_overrides: HashMap<AccountId, aws_sdk_route53::Client>,
+    /// The same for CloudTrail (the backfill's LookupEvents).
+    cloudtrail_overrides: HashMap<AccountId, aws_sdk_cloudtrail::Client>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -56,7 +58,14 @@ impl State {
             .sweep_queue_url
             .clone()
             .map(|url| SqsQueue::new(aws_sdk_sqs::Client::new(sdk), url, config.max_message_bytes));
-        Self { config, accounts, queue, sweep_queue, route53_overrides: HashMap::new() }
+        Self {
+            config,
+            accounts,
+            queue,
+            sweep_queue,
+            route53_overrides: HashMap::new(),
+            cloudtrail_overrides: HashMap::new(),
+        }
     }
 
     /// Only the credentials' own account, known beforehand (no call to STS): tests and tools.
@@ -73,6 +82,16 @@ impl State {
     /// Read `account` with `client` instead of the client [`Accounts`] would give.
     pub fn with_route53(mut self, account: AccountId, client: aws_sdk_route53::Client) -> Self {
         self.route53_overrides.insert(account, client);
+        self
+    }
+
+    /// Read `account`'s CloudTrail with `client` instead of [`Accounts::cloudtrail_for`]'s.
+    pub fn with_cloudtrail(
+        mut self,
+        account: AccountId,
+        client: aws_sdk_cloudtrail::Client,
+    ) -> Self {
+        self.cloudtrail_overrides.insert(account, client);
         self
     }
 
@@ -94,6 +113,14 @@ impl State {
         match self.route53_overrides.get(account) {
             Some(client) => client.clone(),
             None => self.accounts.route53_for(account),
+        }
+    }
+
+    /// The CloudTrail client for `account` (its own credentials, in us-east-1).
+    pub fn cloudtrail_for(&self, account: &AccountId) -> aws_sdk_cloudtrail::Client {
+        match self.cloudtrail_overrides.get(account) {
+            Some(client) => client.clone(),
+            None => self.accounts.cloudtrail_for(account),
         }
     }
 

@@ -75,6 +75,8 @@ struct Inner {
     partition: String,
     base: aws_sdk_route53::Client,
     clients: Mutex<HashMap<AccountId, aws_sdk_route53::Client>>,
+    /// Each account's CloudTrail client (the backfill's), the own account's included.
+    cloudtrail: Mutex<HashMap<AccountId, aws_sdk_cloudtrail::Client>>,
     /// `org` mode: the last account list, and when it was read.
     last_scope: tokio::sync::Mutex<Option<(Instant, HashSet<AccountId>)>>,
 }
@@ -124,6 +126,7 @@ impl Accounts {
                 partition: partition.to_owned(),
                 base,
                 clients: Mutex::new(HashMap::new()),
+                cloudtrail: Mutex::new(HashMap::new()),
                 last_scope: tokio::sync::Mutex::new(None),
             }),
         }
@@ -141,6 +144,11 @@ impl Accounts {
 
     pub fn settings(&self) -> &ScopeSettings {
         &self.inner.settings
+    }
+
+    /// The shared configuration everything was built from (the credentials' own account).
+    pub fn sdk(&self) -> &SdkConfig {
+        &self.inner.sdk
     }
 
     /// Every account in scope right now, in a stable order:
@@ -223,25 +231,53 @@ impl Accounts {
         let mut clients = self.inner.clients.lock().unwrap_or_else(|e| e.into_inner());
         clients
             .entry(account.clone())
+            .or_insert_with(|| crate::route53::client(&self.assumed_sdk(account)))
+            .clone()
+    }
+
+    /// The CloudTrail client for `account`, in the partition's Route 53 region (`us-east-1` in
+    /// `aws`: Route 53 is global and CloudTrail records its calls there), whatever region is
+    /// configured. It is built from the shared configuration, so the SDK's own
+    /// `AWS_ENDPOINT_URL_CLOUDTRAIL` applies (unless the configuration was given an endpoint in
+    /// code), with the same credentials as [`Accounts::route53_for`]: the own account's, or an
+    /// assumed role's for another. Kept per account; no call is made here.
+    pub fn cloudtrail_for(&self, account: &AccountId) -> aws_sdk_cloudtrail::Client {
+        let mut clients = self.inner.cloudtrail.lock().unwrap_or_else(|e| e.into_inner());
+        clients
+            .entry(account.clone())
             .or_insert_with(|| {
-                let provider = access::LazyAssumeRole::new(
-                    self.role_arn(account),
-                    self.inner.settings.external_id.clone(),
-                    &self.inner.sdk,
-                );
-                let mut sdk = self
-                    .inner
-                    .sdk
-                    .to_builder()
-                    .credentials_provider(SharedCredentialsProvider::new(provider));
-                if self.inner.sdk.region().is_none() {
-                    sdk = sdk.region(aws_sdk_route53::config::Region::new(access::default_region(
-                        &self.inner.partition,
-                    )));
-                }
-                crate::route53::client(&sdk.build())
+                let sdk = if account == &self.inner.self_account {
+                    self.inner.sdk.clone()
+                } else {
+                    self.assumed_sdk(account)
+                };
+                crate::backfill::cloudtrail_client(
+                    &sdk,
+                    access::default_region(&self.inner.partition),
+                )
             })
             .clone()
+    }
+
+    /// The shared configuration with `account`'s assumed-role credentials (and the
+    /// partition's default region when none is configured).
+    fn assumed_sdk(&self, account: &AccountId) -> SdkConfig {
+        let provider = access::LazyAssumeRole::new(
+            self.role_arn(account),
+            self.inner.settings.external_id.clone(),
+            &self.inner.sdk,
+        );
+        let mut sdk = self
+            .inner
+            .sdk
+            .to_builder()
+            .credentials_provider(SharedCredentialsProvider::new(provider));
+        if self.inner.sdk.region().is_none() {
+            sdk = sdk.region(aws_sdk_route53::config::Region::new(access::default_region(
+                &self.inner.partition,
+            )));
+        }
+        sdk.build()
     }
 
     /// `arn:<partition>:iam::<account>:role/<role name>`.

@@ -139,6 +139,7 @@ pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
             event_name: event_name.clone(),
             actor,
             actor_role,
+            backfill: false,
         },
         event_id,
         event_name,

@@ -75,12 +75,14 @@ fn ignored(
 }
 
 /// Every message of the event names its account.
-fn in_account(message: &mut Message, account: &AccountId) {
+pub(crate) fn in_account(message: &mut Message, account: &AccountId) {
     let slot = match message {
         Message::Records(m) => &mut m.account_id,
         Message::Zone(m) => &mut m.account_id,
         Message::SweepDone(m) => &mut m.account_id,
-        Message::ZonesListed(_) | Message::AccountStatus(_) => return,
+        Message::ZonesListed(_) | Message::AccountStatus(_) | Message::BackfillProgress(_) => {
+            return;
+        }
     };
     *slot = Some(account.clone());
 }

@@ -15,6 +15,7 @@ use zonetrail_model::{
 };
 
 pub use decode::decode_event;
+pub(crate) use ingest::in_account;
 pub use ingest::{EventOutcome, TargetedSweep, ingest_event};
 
 pub const CLOUDTRAIL_DETAIL_TYPE: &str = "AWS API Call via CloudTrail";

@@ -14,7 +14,8 @@ use super::{DecodeError, EventPlan, FollowUp};
 // Short-lived (one per change of an event) and mostly upserts: boxing would only add a move.
 #[allow(clippy::large_enum_variant)]
 enum Change {
-    Upsert(RecordSet),
+    /// A CREATE (`false`) or an UPSERT (`true`: the call does not say what was there).
+    Upsert(RecordSet, bool),
     Delete(DeletedKey),
 }
 
@@ -26,15 +27,26 @@ pub(super) fn change_resource_record_sets(call: &Call<'_>) -> Result<EventPlan, 
     let mut plan = call.plan(zone_id.clone());
     match changes(call)? {
         Ok(changes) => {
-            let (upserts, deletes) = final_state(changes);
-            plan.messages.push(Message::Records(RecordsMessage {
-                account_id: None,
-                zone_id,
-                observed_at: call.observed_at,
-                origin: call.origin.clone(),
-                upserts,
-                deletes,
-            }));
+            let (created, upserted, deletes) = final_state(changes);
+            // One message for what the batch says it created or deleted, one for its UPSERTs
+            // (`before_unknown`); a batch of only one kind makes only that message.
+            let message = |upserts, deletes, before_unknown| {
+                Message::Records(RecordsMessage {
+                    account_id: None,
+                    zone_id: zone_id.clone(),
+                    observed_at: call.observed_at,
+                    origin: call.origin.clone(),
+                    upserts,
+                    deletes,
+                    before_unknown,
+                })
+            };
+            if !created.is_empty() || !deletes.is_empty() || upserted.is_empty() {
+                plan.messages.push(message(created, deletes, false));
+            }
+            if !upserted.is_empty() {
+                plan.messages.push(message(upserted, Vec::new(), true));
+            }
         }
         Err(Incomplete(reason)) => {
             tracing::warn!(event_id = %call.event_id, zone_id = %zone_id, %reason, "incomplete change batch; sweeping the zone instead");
@@ -45,29 +57,44 @@ pub(super) fn change_resource_record_sets(call: &Call<'_>) -> Result<EventPlan, 
 }
 
 /// Route 53 applies a batch in order, all or nothing. Callers "update" with a DELETE and a
-/// CREATE of the same key, so the message carries each key's state after the whole batch.
-fn final_state(changes: Vec<Change>) -> (Vec<RecordSet>, Vec<DeletedKey>) {
+/// CREATE of the same key, so the messages carry each key's state after the whole batch:
+/// the upserts known to create or replace a record (the key's changes include a CREATE or a
+/// DELETE), the upserts of keys only ever UPSERTed, and the deletes.
+fn final_state(changes: Vec<Change>) -> (Vec<RecordSet>, Vec<RecordSet>, Vec<DeletedKey>) {
     type Key = (RecordName, RecordType, Option<String>);
     let mut order: Vec<Key> = Vec::new();
-    let mut last: HashMap<Key, Change> = HashMap::new();
+    // The key's last change, and whether every change of it was an UPSERT.
+    let mut last: HashMap<Key, (Change, bool)> = HashMap::new();
     for change in changes {
-        let key = match &change {
-            Change::Upsert(r) => (r.name.clone(), r.rtype.clone(), r.set_identifier.clone()),
-            Change::Delete(d) => (d.name.clone(), d.rtype.clone(), d.set_identifier.clone()),
+        let (key, upsert) = match &change {
+            Change::Upsert(r, upsert) => {
+                ((r.name.clone(), r.rtype.clone(), r.set_identifier.clone()), *upsert)
+            }
+            Change::Delete(d) => {
+                ((d.name.clone(), d.rtype.clone(), d.set_identifier.clone()), false)
+            }
         };
-        if last.insert(key.clone(), change).is_none() {
-            order.push(key);
+        match last.get_mut(&key) {
+            Some((slot, only_upserts)) => {
+                *slot = change;
+                *only_upserts &= upsert;
+            }
+            None => {
+                last.insert(key.clone(), (change, upsert));
+                order.push(key);
+            }
         }
     }
-    let (mut upserts, mut deletes) = (Vec::new(), Vec::new());
+    let (mut created, mut upserted, mut deletes) = (Vec::new(), Vec::new(), Vec::new());
     for key in order {
         match last.remove(&key) {
-            Some(Change::Upsert(r)) => upserts.push(r),
-            Some(Change::Delete(d)) => deletes.push(d),
+            Some((Change::Upsert(r, _), true)) => upserted.push(r),
+            Some((Change::Upsert(r, _), false)) => created.push(r),
+            Some((Change::Delete(d), _)) => deletes.push(d),
             None => {}
         }
     }
-    (upserts, deletes)
+    (created, upserted, deletes)
 }
 
 fn changes(call: &Call<'_>) -> Result<Result<Vec<Change>, Incomplete>, DecodeError> {
@@ -128,9 +155,11 @@ fn one_change(change: &Obj<'_>) -> Result<Result<Change, Incomplete>, DecodeErro
 
     match action.trim().to_ascii_uppercase().as_str() {
         "DELETE" => Ok(Ok(Change::Delete(DeletedKey { name, rtype, set_identifier }))),
-        "CREATE" | "UPSERT" => {
+        verb @ ("CREATE" | "UPSERT") => {
             let described = format!("{} {} {}", action, name, rtype);
-            Ok(record_set(&rrs, name, rtype, set_identifier, &described)?.map(Change::Upsert))
+            let upsert = verb == "UPSERT";
+            Ok(record_set(&rrs, name, rtype, set_identifier, &described)?
+                .map(|r| Change::Upsert(r, upsert)))
         }
         _ => Err(DecodeError::BadAction { path: change.at("action"), value: action.to_owned() }),
     }

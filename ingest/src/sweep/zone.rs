@@ -182,6 +182,7 @@ impl Sweeper<'_> {
             origin: Origin::Sweep { sweep_id: sweep_id.to_owned(), page: WIDEST_PAGE },
             upserts: records,
             deletes: Vec::new(),
+            before_unknown: false,
         };
         let parts = split_records(whole, self.queue.max_message_bytes())
             .map_err(|e| QueuePageError::Unsendable(e.to_string()))?;

@@ -41,11 +41,55 @@ fn plan(event: &Value) -> zonetrail_ingest::event::EventPlan {
     }
 }
 
-fn records(plan: &zonetrail_ingest::event::EventPlan) -> &zonetrail_model::RecordsMessage {
-    match plan.messages.as_slice() {
-        [Message::Records(r)] => r,
-        other => panic!("expected one records message, got {other:?}"),
+/// The event's records messages as one: a batch's CREATEs and DELETEs and its UPSERTs
+/// (`before_unknown`) are two messages of the same origin and time.
+fn records(plan: &zonetrail_ingest::event::EventPlan) -> zonetrail_model::RecordsMessage {
+    let mut parts = plan.messages.iter().map(|m| match m {
+        Message::Records(r) => r.clone(),
+        other => panic!("expected records messages, got {other:?}"),
+    });
+    let mut whole = parts.next().expect("at least one records message");
+    for part in parts {
+        assert_eq!((&part.origin, part.observed_at), (&whole.origin, whole.observed_at));
+        whole.upserts.extend(part.upserts);
+        whole.deletes.extend(part.deletes);
     }
+    whole
+}
+
+#[test]
+fn upserts_are_sent_apart_from_creates_with_the_state_before_unknown() {
+    let event = change_batch(
+        "Z1PA6795UKMFR9",
+        json!([
+            {"action": "CREATE", "resourceRecordSet": {"name": "new.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.1"}]}},
+            {"action": "UPSERT", "resourceRecordSet": {"name": "up.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.2"}]}},
+            {"action": "DELETE", "resourceRecordSet": {"name": "old.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.3"}]}},
+            {"action": "DELETE", "resourceRecordSet": {"name": "swap.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.4"}]}},
+            {"action": "UPSERT", "resourceRecordSet": {"name": "swap.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.5"}]}}
+        ]),
+    );
+    let plan = plan(&event);
+    let parts: Vec<(bool, Vec<&str>, Vec<&str>)> = plan
+        .messages
+        .iter()
+        .map(|m| match m {
+            Message::Records(r) => (
+                r.before_unknown,
+                r.upserts.iter().map(|u| u.name.as_str()).collect(),
+                r.deletes.iter().map(|d| d.name.as_str()).collect(),
+            ),
+            other => panic!("expected records messages, got {other:?}"),
+        })
+        .collect();
+    // A key the batch also deleted existed before its UPSERT: that is not unknown.
+    assert_eq!(
+        parts,
+        [
+            (false, vec!["new.example.com.", "swap.example.com."], vec!["old.example.com."]),
+            (true, vec!["up.example.com."], vec![]),
+        ]
+    );
 }
 
 #[test]
@@ -67,6 +111,7 @@ fn the_documented_change_batch_creates_both_records() {
     assert_eq!(
         r.origin,
         Origin::Event {
+            backfill: false,
             event_id: "883b14d9-2f84-4005-8bc5-c7bf0cebc116".into(),
             event_name: "ChangeResourceRecordSets".into(),
             actor: Some("arn:aws:iam::111122223333:user/smithj".into()),
@@ -166,7 +211,9 @@ fn every_routing_member_is_read_with_cloudtrail_casing() {
         ]),
     );
     let plan = plan(&event);
-    let up = &records(&plan).upserts;
+    let all = records(&plan);
+    // The batch's CREATE comes first: it is sent apart from the UPSERTs.
+    let up = [&all.upserts[1..], &all.upserts[..1]].concat();
     assert_eq!(up[0].routing.weight, Some(70));
     assert_eq!(up[0].routing.health_check_id.as_deref(), Some("hc-1"));
     assert_eq!(up[0].set_identifier.as_deref(), Some("blue"));

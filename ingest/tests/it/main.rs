@@ -2,7 +2,9 @@
 //! for Route 53 and SQS, and our own fake Route 53 where moto is wrong.
 
 mod accounts;
+mod backfill;
 mod events;
+mod fake_cloudtrail;
 mod lambda;
 mod sqs;
 mod support;

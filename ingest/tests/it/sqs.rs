@@ -68,6 +68,7 @@ async fn a_records_batch_over_the_limit_arrives_split_and_whole() {
     let zone = ZoneId::parse("ZSQSSPLIT").unwrap();
     let upserts: Vec<RecordSet> = (0..120).map(|i| txt(i, 200)).collect();
     let message = Message::Records(RecordsMessage {
+        before_unknown: false,
         account_id: None,
         zone_id: zone.clone(),
         observed_at: zonetrail_model::to_micros(Utc::now()),
