@@ -1,6 +1,8 @@
-//! The one-shot commands: `sweep`, `ingest-event` and `drain`.
+//! The one-shot commands: `sweep`, `ingest-event` and `drain` (and the pipeline `backfill`
+//! shares with them).
 
 use anyhow::{Context, bail};
+use sea_orm::DatabaseConnection;
 use std::io::{IsTerminal, Read};
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -13,30 +15,40 @@ use crate::progress::SweepBar;
 use crate::sqs_consumer::{self, Until};
 
 /// The ingest state and, for the in-process queue, the writer that applies it.
-struct Pipeline {
-    ingest: State,
+pub struct Pipeline {
+    pub ingest: State,
     writer: Option<tokio::task::JoinHandle<WriterStats>>,
+    /// The database the in-process writer applies to (none when messages go to SQS).
+    pub db: Option<DatabaseConnection>,
 }
 
 impl Pipeline {
     async fn start(db: &DbArgs, queue: &QueueArgs, route53: &Route53Args) -> anyhow::Result<Self> {
-        let config: IngestConfig = route53.ingest_config(queue)?;
+        Self::start_with(db, route53.ingest_config(queue)?, route53).await
+    }
+
+    /// With an ingest configuration the caller completed (the backfill's CloudTrail rate).
+    pub async fn start_with(
+        db: &DbArgs,
+        config: IngestConfig,
+        route53: &Route53Args,
+    ) -> anyhow::Result<Self> {
         let sdk = aws_sdk_config().await;
         let accounts = route53.accounts(&sdk).await?;
         let (queue, receiver) = build_queue(&sdk, &config);
-        let writer = match receiver {
+        let (writer, conn) = match receiver {
             Some(receiver) => {
                 let conn = db.connect_and_migrate().await?;
                 let own = accounts.self_account().clone();
-                Some(tokio::spawn(local_writer::run(conn, receiver, own)))
+                (Some(tokio::spawn(local_writer::run(conn.clone(), receiver, own))), Some(conn))
             }
-            None => None,
+            None => (None, None),
         };
-        Ok(Self { ingest: State::new(&sdk, config, queue, accounts), writer })
+        Ok(Self { ingest: State::new(&sdk, config, queue, accounts), writer, db: conn })
     }
 
     /// Close the in-process queue and wait until the writer has applied everything in it.
-    async fn finish(self) -> anyhow::Result<Option<WriterStats>> {
+    pub async fn finish(self) -> anyhow::Result<Option<WriterStats>> {
         drop(self.ingest);
         match self.writer {
             Some(handle) => {

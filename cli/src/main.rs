@@ -1,5 +1,6 @@
 //! `zonetrail`: the operator's command line and the local all-in-one stack.
 
+mod backfill;
 mod commands;
 mod config;
 mod local_events;
@@ -8,7 +9,8 @@ mod progress;
 mod sqs_consumer;
 mod stack;
 
-use clap::{Parser, Subcommand};
+use clap::parser::ValueSource;
+use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -22,8 +24,9 @@ use crate::config::{DbArgs, LogFormat, QueueArgs, Route53Args, WebArgs, parse_du
     version,
     about = "A complete, near-real-time inventory of every Route 53 record, with history.",
     after_help = "Configuration comes from flags or the environment: DATABASE_URL, ZONETRAIL_QUEUE_URL, \
-ZONETRAIL_ROUTE53_RPS, ZONETRAIL_MAX_MESSAGE_BYTES, ZONETRAIL_WEB_DIR, and the AWS SDK's AWS_REGION, \
-AWS_PROFILE and AWS_ENDPOINT_URL (point it at a local AWS emulator)."
+ZONETRAIL_ROUTE53_RPS, ZONETRAIL_CLOUDTRAIL_RPS, ZONETRAIL_MAX_MESSAGE_BYTES, ZONETRAIL_WEB_DIR, and the AWS SDK's AWS_REGION, \
+AWS_PROFILE and AWS_ENDPOINT_URL (point it at a local AWS emulator; AWS_ENDPOINT_URL_CLOUDTRAIL, \
+AWS_ENDPOINT_URL_ROUTE_53 and the like point one service elsewhere)."
 )]
 struct Cli {
     /// Log format: human-readable text or one JSON object a line (on stderr).
@@ -48,6 +51,11 @@ enum Command {
         /// Do not sweep at start (the first sweep runs after one interval).
         #[arg(long)]
         no_initial_sweep: bool,
+        /// After the first sweep, fill record history from CloudTrail's event history back to
+        /// this time, once, as a deploy does: a duration ago (`90d`) or an RFC 3339 time. It
+        /// resumes a backfill left unfinished and skips windows already read. Unset: none.
+        #[arg(long, value_parser = backfill::parse_time, value_name = "SINCE")]
+        backfill: Option<backfill::TimeArg>,
         #[command(flatten)]
         db: DbArgs,
         #[command(flatten)]
@@ -60,6 +68,30 @@ enum Command {
     /// Run one full sweep of every hosted zone, with a progress bar. Without a queue URL the
     /// records are applied before the command exits; with one they are only enqueued.
     Sweep {
+        #[command(flatten)]
+        db: DbArgs,
+        #[command(flatten)]
+        queue: QueueArgs,
+        #[command(flatten)]
+        route53: Route53Args,
+    },
+    /// Fill record history from CloudTrail's event history (LookupEvents: Route 53 calls of
+    /// the last 90 days) for every account in scope, with a progress bar. Resumable: a killed
+    /// backfill continues where it stopped, and a window already read is not read again.
+    /// Without a queue URL the changes are applied before the command exits; with one they
+    /// are only enqueued.
+    Backfill {
+        /// The oldest time to read: a duration ago (`90d`, `36h`, `30m`) or an RFC 3339 time
+        /// (`2026-09-01T00:00:00Z`). CloudTrail keeps 90 days: older is clamped, with a warning.
+        #[arg(long, default_value = "90d", value_parser = backfill::parse_time)]
+        since: backfill::TimeArg,
+        /// The newest time to read, in the same forms as --since; default: now.
+        #[arg(long, value_parser = backfill::parse_time)]
+        until: Option<backfill::TimeArg>,
+        /// LookupEvents requests per second for each account. CloudTrail allows 2 per account
+        /// and region, shared with everything else that reads the event history.
+        #[arg(long = "cloudtrail-rps", env = "ZONETRAIL_CLOUDTRAIL_RPS")]
+        cloudtrail_rps: Option<String>,
         #[command(flatten)]
         db: DbArgs,
         #[command(flatten)]
@@ -108,7 +140,16 @@ enum Command {
 }
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let matches = Cli::command().get_matches();
+    // Whether a database was named (flag or DATABASE_URL) rather than defaulted: a backfill
+    // that enqueues reads its finished windows only from a database it was given.
+    let database_given = matches.subcommand_matches("backfill").is_some_and(|sub| {
+        matches!(sub.value_source("url"), Some(ValueSource::CommandLine | ValueSource::EnvVariable))
+    });
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => e.exit(),
+    };
     zonetrail_model::telemetry::init(cli.log_format == LogFormat::Json);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -117,7 +158,7 @@ fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match runtime.block_on(run(cli.command)) {
+    match runtime.block_on(run(cli.command, database_given)) {
         Ok(code) => code,
         Err(e) => {
             // One clear line: the error and its causes.
@@ -127,13 +168,23 @@ fn main() -> ExitCode {
     }
 }
 
-async fn run(command: Command) -> anyhow::Result<ExitCode> {
+async fn run(command: Command, database_given: bool) -> anyhow::Result<ExitCode> {
     match command {
-        Command::Up { listen, sweep_interval, no_initial_sweep, db, queue, route53, web } => {
+        Command::Up {
+            listen,
+            sweep_interval,
+            no_initial_sweep,
+            backfill,
+            db,
+            queue,
+            route53,
+            web,
+        } => {
             stack::up(stack::UpOptions {
                 listen,
                 sweep_interval,
                 initial_sweep: !no_initial_sweep,
+                backfill,
                 db,
                 queue,
                 route53,
@@ -142,6 +193,18 @@ async fn run(command: Command) -> anyhow::Result<ExitCode> {
             .await
         }
         Command::Sweep { db, queue, route53 } => commands::sweep(db, queue, route53).await,
+        Command::Backfill { since, until, cloudtrail_rps, db, queue, route53 } => {
+            backfill::backfill(backfill::BackfillOptions {
+                since,
+                until,
+                cloudtrail_rps,
+                db,
+                database_given,
+                queue,
+                route53,
+            })
+            .await
+        }
         Command::IngestEvent { file, db, queue, route53 } => {
             commands::ingest_event(file, db, queue, route53).await
         }

@@ -56,20 +56,7 @@ impl SweepBar {
         };
         self.bar.set_length(c.expected.max(c.record_sets));
         self.bar.set_position(c.record_sets);
-        let accounts = if c.accounts > 1 {
-            format!(
-                "accounts {}/{}{} · ",
-                c.accounts_done,
-                c.accounts,
-                if c.accounts_failed > 0 {
-                    format!(" ({} failed)", c.accounts_failed)
-                } else {
-                    String::new()
-                }
-            )
-        } else {
-            String::new()
-        };
+        let accounts = accounts_part(c.accounts, c.accounts_done, c.accounts_failed);
         self.bar.set_message(format!(
             "{accounts}zones {}/{}{} · pages {} · {:.0} record sets/s",
             c.zones_done,
@@ -120,4 +107,13 @@ impl Progress for SweepBar {
         }
         self.redraw(&c);
     }
+}
+
+/// The bar's account part, `accounts 2/3 (1 failed) · `, shown only with more than one account.
+pub(crate) fn accounts_part(accounts: u64, done: u64, failed: u64) -> String {
+    if accounts <= 1 {
+        return String::new();
+    }
+    let failed = if failed > 0 { format!(" ({failed} failed)") } else { String::new() };
+    format!("accounts {done}/{accounts}{failed} · ")
 }

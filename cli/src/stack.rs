@@ -10,9 +10,11 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::watch;
+use zonetrail_ingest::backfill::{BackfillRequest, NoBackfillObserver, backfill_all};
 use zonetrail_ingest::sweep::NoProgress;
 use zonetrail_ingest::{State, sweep_all};
 
+use crate::backfill::{DbStore, TimeArg};
 use crate::config::{DbArgs, QueueArgs, Route53Args, WebArgs, aws_sdk_config, build_queue};
 use crate::local_events::{self, MAX_EVENT_BYTES};
 use crate::local_writer;
@@ -22,6 +24,8 @@ pub struct UpOptions {
     pub listen: SocketAddr,
     pub sweep_interval: Duration,
     pub initial_sweep: bool,
+    /// Backfill history back to this time after the first sweep.
+    pub backfill: Option<TimeArg>,
     pub db: DbArgs,
     pub queue: QueueArgs,
     pub route53: Route53Args,
@@ -64,10 +68,12 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
         }
     };
 
+    let backfill = o.backfill.map(|since| (since, DbStore(conn.clone())));
     let sweeper = tokio::spawn(sweep_loop(
         ingest.clone(),
         o.sweep_interval,
         o.initial_sweep,
+        backfill,
         stopped.clone(),
     ));
 
@@ -119,10 +125,19 @@ async fn sweep_loop(
     ingest: Arc<State>,
     interval: Duration,
     initial: bool,
+    mut backfill: Option<(TimeArg, DbStore)>,
     mut stopped: watch::Receiver<bool>,
 ) {
     let mut first = initial;
     loop {
+        // The backfill runs once, after the first sweep (or at start without one): its
+        // history then ends where the inventory's live coverage begins.
+        if !first && let Some((since, store)) = backfill.take() {
+            tokio::select! {
+                _ = run_backfill(&ingest, &since, &store) => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+        }
         if !first {
             tokio::select! {
                 _ = tokio::time::sleep(interval) => {}
@@ -145,6 +160,40 @@ async fn sweep_loop(
                 Err(e) => tracing::error!(error = %e, "sweep failed; the next one retries"),
             },
             _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+/// `up --backfill`: one backfill of every account in scope, logged rather than drawn.
+async fn run_backfill(ingest: &State, since: &TimeArg, store: &DbStore) {
+    let started = std::time::Instant::now();
+    let request = match BackfillRequest::parse(since.as_str(), None, chrono::Utc::now()) {
+        Ok((request, warning)) => {
+            if let Some(warning) = warning {
+                tracing::warn!(%warning, "backfill window clamped");
+            }
+            request
+        }
+        Err(error) => {
+            tracing::error!(%error, "no window to backfill");
+            return;
+        }
+    };
+    tracing::info!(since = %request.since, until = %request.until, "backfill starting");
+    match backfill_all(ingest, &request, store, &NoBackfillObserver).await {
+        Ok(report) => {
+            for a in &report.accounts {
+                if let Some(error) = &a.error {
+                    tracing::error!(account_id = %a.account_id, %error, "account not backfilled completely");
+                }
+            }
+            tracing::info!(
+                summary = %crate::backfill::summary(&report, started.elapsed()),
+                "backfill finished"
+            );
+        }
+        Err(error) => {
+            tracing::error!(%error, "backfill failed; run `zonetrail backfill` to resume it")
         }
     }
 }

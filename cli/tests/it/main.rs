@@ -10,6 +10,7 @@ mod process;
 mod records;
 
 mod accounts;
+mod backfill;
 mod drain;
 mod ingest_event;
 mod shutdown;

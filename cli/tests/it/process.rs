@@ -61,8 +61,17 @@ impl Zonetrail {
         self
     }
 
+    pub fn without(mut self, key: &str) -> Self {
+        self.env.retain(|(k, _)| k != key);
+        self
+    }
+
     fn command(&self, args: &[&str]) -> Command {
-        let mut c = Command::new(env!("CARGO_BIN_EXE_zonetrail"));
+        self.program(env!("CARGO_BIN_EXE_zonetrail"), args)
+    }
+
+    fn program(&self, program: &str, args: &[&str]) -> Command {
+        let mut c = Command::new(program);
         c.args(args).env_clear().envs(self.env.iter().map(|(k, v)| (k, v))).kill_on_drop(true);
         c
     }
@@ -71,9 +80,23 @@ impl Zonetrail {
         self.run_with_stdin(args, None).await
     }
 
+    /// Another program (`/usr/bin/time`, say) with the binary's environment.
+    pub async fn run_program(&self, program: &str, args: &[&str]) -> Finished {
+        self.finish(self.program(program, args), args, None, Duration::from_secs(300)).await
+    }
+
     pub async fn run_with_stdin(&self, args: &[&str], stdin: Option<&str>) -> Finished {
-        let mut child = self
-            .command(args)
+        self.finish(self.command(args), args, stdin, Duration::from_secs(120)).await
+    }
+
+    async fn finish(
+        &self,
+        mut command: Command,
+        args: &[&str],
+        stdin: Option<&str>,
+        within: Duration,
+    ) -> Finished {
+        let mut child = command
             .stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() })
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -84,9 +107,9 @@ impl Zonetrail {
             pipe.write_all(text.as_bytes()).await.unwrap();
             drop(pipe);
         }
-        let out = tokio::time::timeout(Duration::from_secs(120), child.wait_with_output())
+        let out = tokio::time::timeout(within, child.wait_with_output())
             .await
-            .unwrap_or_else(|_| panic!("zonetrail {args:?} did not finish within 120 s"))
+            .unwrap_or_else(|_| panic!("{args:?} did not finish within {within:?}"))
             .expect("wait for zonetrail");
         Finished {
             status: out.status,
@@ -141,6 +164,69 @@ impl Zonetrail {
             }
         };
         Running { child, addr, stdout, stderr, collectors: vec![collector, err_collector] }
+    }
+}
+
+/// A one-shot command left running, to be killed in the middle of its work.
+pub struct Spawned {
+    child: Child,
+    stdout: Arc<Mutex<String>>,
+    stderr: Arc<Mutex<String>>,
+    collectors: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl Zonetrail {
+    /// Start a one-shot command without waiting for it (to kill it part-way).
+    pub fn spawn(&self, args: &[&str]) -> Spawned {
+        let mut child = self
+            .command(args)
+            .stdin(Stdio::null())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start zonetrail");
+        let stdout = Arc::new(Mutex::new(String::new()));
+        let stderr = Arc::new(Mutex::new(String::new()));
+        let collect = |pipe: Box<dyn tokio::io::AsyncRead + Send + Unpin>,
+                       into: Arc<Mutex<String>>| {
+            tokio::spawn(async move {
+                let mut lines = BufReader::new(pipe).lines();
+                while let Ok(Some(line)) = lines.next_line().await {
+                    into.lock().unwrap().push_str(&(line + "\n"));
+                }
+            })
+        };
+        let collectors = vec![
+            collect(Box::new(child.stdout.take().unwrap()), stdout.clone()),
+            collect(Box::new(child.stderr.take().unwrap()), stderr.clone()),
+        ];
+        Spawned { child, stdout, stderr, collectors }
+    }
+}
+
+impl Spawned {
+    /// Whether the process is still running (it has not exited on its own).
+    pub fn running(&mut self) -> bool {
+        matches!(self.child.try_wait(), Ok(None))
+    }
+
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// `kill -9`: no chance to finish anything, as when a machine dies.
+    pub async fn kill_9(mut self) -> Finished {
+        self.child.start_kill().expect("SIGKILL zonetrail");
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("zonetrail exits after SIGKILL")
+            .expect("wait for zonetrail");
+        for c in self.collectors.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(5), c).await;
+        }
+        let stdout = self.stdout.lock().unwrap().clone();
+        let stderr = self.stderr.lock().unwrap().clone();
+        Finished { status, stdout, stderr }
     }
 }
 

@@ -485,10 +485,12 @@ async fn settle(account: &Account, url: &str, limit: Duration) -> bool {
 /// a bad name, a time in the future. Each names the scenario so it is told apart in the DLQ.
 fn poison_bodies(zone: &zonetrail_model::ZoneId, scenario: &str) -> Vec<String> {
     let valid = Message::Records(zonetrail_model::RecordsMessage {
+        before_unknown: false,
         account_id: None,
         zone_id: zone.clone(),
         observed_at: Utc::now(),
         origin: zonetrail_model::Origin::Event {
+            backfill: false,
             event_id: format!("poison-{scenario}"),
             event_name: "ChangeResourceRecordSets".into(),
             actor: None,
