@@ -18,6 +18,7 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 use zonetrail_model::entity::{accounts, hosted_zones};
 use zonetrail_model::{AccountId, Timestamp};
 
+use crate::coverage::{BackfillView, account_windows};
 use crate::error::ErrorBody;
 use crate::{ApiResult, AppState, timestamp};
 
@@ -57,6 +58,14 @@ pub struct AccountView {
     #[serde(serialize_with = "timestamp::serialize_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub last_error_at: Option<Timestamp>,
+    /// Changes of the account before this time are not known: its first sweep's end, or
+    /// earlier when a CloudTrail backfill covers back from it ([`crate::coverage`]). `null`
+    /// when no sweep has reported on the account yet.
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub history_complete_since: Option<Timestamp>,
+    /// The account's latest CloudTrail backfill window; `null` when none has run.
+    pub backfill: Option<BackfillView>,
 }
 
 fn status_schema() -> impl Into<RefOr<Schema>> {
@@ -139,6 +148,8 @@ pub(crate) async fn account_views(
                 last_attempt_at: a.last_attempt_at,
                 last_error: a.last_error,
                 last_error_at: a.last_error_at,
+                history_complete_since: None,
+                backfill: None,
             },
         );
     }
@@ -157,7 +168,15 @@ pub(crate) async fn account_views(
             last_attempt_at: None,
             last_error: None,
             last_error_at: None,
+            history_complete_since: None,
+            backfill: None,
         });
+    }
+    for w in account_windows(db, only).await? {
+        if let Some(view) = by_id.get_mut(&w.account_id) {
+            view.history_complete_since = w.complete_since;
+            view.backfill = w.backfill;
+        }
     }
     let mut items: Vec<AccountView> = by_id.into_values().collect();
     items.sort_by(|a, b| {

@@ -52,6 +52,15 @@ pub struct ChangeView {
     pub before: Option<RecordContent>,
     /// The record set after the change; `null` for a deletion.
     pub after: Option<RecordContent>,
+    /// `backfill` when the change was read from CloudTrail's event history by
+    /// `zonetrail backfill` (up to 90 days back); `null` for a live event, a sweep or a
+    /// reconcile.
+    #[schema(schema_with = via_schema)]
+    pub via: Option<String>,
+    /// An `update` whose state before is unknown (`before` is `null`): the record's first
+    /// known observation was a Route 53 `UPSERT`, which does not say what was there, so this
+    /// is not a creation.
+    pub before_unknown: bool,
 }
 
 /// A change in the feed: the history entry, which record set it belongs to, and its zone's
@@ -144,6 +153,18 @@ fn change_source_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::S
         .examples(["event"])
 }
 
+fn via_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::SchemaType::from_iter([
+            utoipa::openapi::Type::String,
+            utoipa::openapi::Type::Null,
+        ]))
+        .enum_values(Some([Some("backfill"), None]))
+        .description(Some(
+            "`backfill` when the change was read from CloudTrail's event history by `zonetrail backfill` (up to 90 days back); `null` for a live event, a sweep or a reconcile.",
+        ))
+}
+
 fn source_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
     let mut values = vec![""];
     values.extend(SOURCES);
@@ -189,6 +210,8 @@ struct ChangeRow {
     observed_at: Timestamp,
     before_state: Option<String>,
     after_state: Option<String>,
+    via: Option<String>,
+    before_unknown: bool,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -221,6 +244,8 @@ impl ChangeRow {
                 self.id,
                 "record_changes.after_state",
             ),
+            via: self.via,
+            before_unknown: self.before_unknown,
         }
     }
 }
@@ -239,6 +264,8 @@ fn change_select() -> SelectStatement {
         (RC, record_changes::Column::ObservedAt),
         (RC, record_changes::Column::BeforeState),
         (RC, record_changes::Column::AfterState),
+        (RC, record_changes::Column::Via),
+        (RC, record_changes::Column::BeforeUnknown),
     ])
     .from_as(record_changes::Entity, RC);
     s

@@ -6,6 +6,7 @@
 pub mod accounts;
 pub mod config;
 pub mod counts;
+pub mod coverage;
 mod cursor;
 pub mod error;
 mod extract;

@@ -11,6 +11,7 @@ use zonetrail_model::Timestamp;
 use zonetrail_model::entity::{hosted_zones, record_changes, sweeps};
 
 use crate::accounts::{AccountSummary, account_views, summarize, zones_of};
+use crate::coverage::{HistoryWindow, account_windows, window};
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
 use crate::page::{account_schema, parse_account};
@@ -56,6 +57,15 @@ pub struct Stats {
     /// events were lost (events are best effort; the sweep is the guarantee). `null` before
     /// the first sweep.
     pub freshness_lag_seconds: Option<i64>,
+    /// Changes before this time are not known (`history.complete_since`): the latest, over
+    /// the accounts (with `account`: that one), of the time since which its history is
+    /// complete. `null` when no sweep has reported on any account.
+    #[serde(serialize_with = "timestamp::serialize_option")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    pub history_complete_since: Option<Timestamp>,
+    /// Since when the history is complete, per account, with each account's latest CloudTrail
+    /// backfill window ([`crate::coverage`]).
+    pub history: HistoryWindow,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -199,6 +209,7 @@ pub async fn stats(
             )
         }
     };
+    let history = window(account_windows(db, account.as_ref()).await?);
     let freshness_lag_seconds =
         last_sweep_at.map(|t| std::cmp::max((chrono::Utc::now() - t).num_seconds(), 0));
     Ok(Json(Stats {
@@ -210,6 +221,8 @@ pub async fn stats(
         last_event_at,
         last_change_at,
         freshness_lag_seconds,
+        history_complete_since: history.complete_since,
+        history,
     }))
 }
 

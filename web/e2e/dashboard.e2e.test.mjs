@@ -781,3 +781,75 @@ describe("accounts", { skip: !FIXTURE && "needs the fixture's three accounts" },
     await page.context().close();
   });
 });
+
+// The history window (issue 17). The fixture's accounts were first swept 40 days ago
+// (sandbox: 10), network-prod's CloudTrail backfill is running (12,400 events read, back to
+// 60 days ago), workload-payments' is done; status.example.com.'s primary record was first
+// known from a backfilled Route 53 UPSERT, then changed again (also backfilled).
+describe("history window", { skip: !FIXTURE && "needs the fixture's backfill" }, () => {
+  it("says since when history is complete, and how the backfill is going", async () => {
+    const page = await openPage();
+    await page.goto(`${BASE}/`);
+    const line = page.getByTestId("history-since");
+    await line.waitFor();
+    const stats = await (await page.request.get(`${BASE}/api/stats`)).json();
+    const since = stats.history_complete_since;
+    assert.ok(since, "the fixture has a window");
+    const shown = `${since.slice(0, 10)} ${since.slice(11, 19)} UTC`;
+    assert.match(
+      (await line.textContent()) ?? "",
+      new RegExp(`^History complete since ${shown}`),
+      "the line names the inventory's window",
+    );
+    const title = (await line.getAttribute("title")) ?? "";
+    assert.match(title, /changes before this time are not known/i);
+    assert.match(title, /CloudTrail backfill \(90 days at most\)/);
+    const running = stats.history.accounts.find((a) => a.backfill?.state === "running");
+    const back = `${running.backfill.read_until.slice(0, 10)} ${running.backfill.read_until.slice(11, 19)} UTC`;
+    assert.equal(
+      (await page.getByTestId("backfill-progress").textContent())?.trim(),
+      `backfill running: 12,400 events read, back to ${back}`,
+    );
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it("reads an entry whose state before is unknown as a change, with the backfill badge", async () => {
+    const page = await openPage();
+    await page.goto(`${BASE}/?name=status.example.com&type=A`);
+    await waitForRows(page, closeTo("status.example.com."), "status rows");
+    const primary = page
+      .locator(ROWS)
+      .filter({ has: page.locator(".setid", { hasText: /^primary$/ }) });
+    await primary.locator(".name-link").click();
+    const drawer = page.getByRole("dialog");
+    const entries = drawer.locator('[data-testid="history"] > li');
+    await entries.nth(1).waitFor();
+    assert.equal(await entries.count(), 2);
+    // Oldest last: the UPSERT first known from the backfill.
+    const upsert = entries.nth(1);
+    const note = (await upsert.getByTestId("before-unknown").textContent())?.trim() ?? "";
+    assert.match(
+      note,
+      /^changed; the state before \d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}(\.\d+)? UTC is unknown$/,
+    );
+    const head = (await upsert.locator(".entry-head").textContent()) ?? "";
+    assert.doesNotMatch(head, /create/, "not a creation");
+    assert.match(head, /changed/);
+    assert.equal(await upsert.getByTestId("via-backfill").count(), 1);
+    assert.match(
+      (await upsert.getByTestId("via-backfill").getAttribute("title")) ?? "",
+      /From CloudTrail event history/,
+    );
+    // Only the state after: nothing removed.
+    assert.equal(await upsert.locator('[data-testid="diff"] .del').count(), 0);
+    assert.ok((await upsert.locator('[data-testid="diff"] .add').count()) > 0);
+    // The later backfilled update has a known state before, and the badge too.
+    const later = entries.nth(0);
+    assert.equal(await later.getByTestId("before-unknown").count(), 0);
+    assert.equal(await later.getByTestId("via-backfill").count(), 1);
+    assert.ok((await later.locator('[data-testid="diff"] .del').count()) > 0);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});

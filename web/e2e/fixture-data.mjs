@@ -144,7 +144,7 @@ export function buildData(now) {
     const s = { ...r, ...patch };
     return Object.fromEntries(CONTENT.map((k) => [k, s[k]]));
   };
-  const change = (r, action, source, at, before, after, actor = null) => {
+  const change = (r, action, source, at, before, after, actor = null, mark = {}) => {
     const c = {
       id: 0,
       action,
@@ -158,6 +158,8 @@ export function buildData(now) {
       observed_at: iso(at),
       before,
       after,
+      via: mark.via ?? null,
+      before_unknown: mark.before_unknown ?? false,
       record_id: r.id,
       zone_id: r.zone_id,
       zone_name: r.zone_name,
@@ -256,7 +258,8 @@ export function buildData(now) {
     values: ["198.51.100.20"],
     routing: { region: "eu-west-1" },
   });
-  add(EX, "status.example.com.", "A", {
+  const statusPrimary = add(EX, "status.example.com.", "A", {
+    firstSeen: now - 55 * day,
     set: "primary",
     ttl: 30,
     values: ["203.0.113.5"],
@@ -399,6 +402,24 @@ export function buildData(now) {
   change(api, "create", "event", now - 20 * day, null, apiBefore, ACTOR_BOB);
   change(api, "update", "event", now - 3_000, apiBefore, state(api), ACTOR_ALICE);
 
+  // status primary: first known from a Route 53 UPSERT read by the CloudTrail backfill (the
+  // state before it is unknown), then re-pointed, also read by the backfill.
+  const statusV1 = state(statusPrimary, { values: ["203.0.113.4"] });
+  change(statusPrimary, "update", "event", now - 55 * day, null, statusV1, ACTOR_BOB, {
+    via: "backfill",
+    before_unknown: true,
+  });
+  change(
+    statusPrimary,
+    "update",
+    "event",
+    now - 50 * day,
+    statusV1,
+    state(statusPrimary),
+    ACTOR_ALICE,
+    { via: "backfill" },
+  );
+
   // Newest first, ids in time order.
   changes.sort((a, b) => a.observed_at.localeCompare(b.observed_at));
   changes.forEach((c, i) => {
@@ -406,8 +427,31 @@ export function buildData(now) {
   });
 
   // How the last sweep of each account went.
+  // Each account's first sweep ended 40 days ago (sandbox: 10), and its CloudTrail backfill:
+  // network-prod's still running (read back to 60 days ago), workload-payments' done (90
+  // days back), none for sandbox. So the inventory's history is complete since 10 days ago.
+  const backfill = (state, readUntil) => ({
+    state,
+    since: iso(now - 90 * day),
+    until: iso(now - 40 * day),
+    read_until: iso(readUntil),
+    events: 12_400,
+    applied: 310,
+    failed_calls: 0,
+    incomplete: 2,
+    malformed: 0,
+    pages: 248,
+    updated_at: iso(now - 2 * min),
+  });
   const accounts = ACCOUNTS.map((a) => ({
     ...a,
+    first_seen_at: iso(now - (a.account_id === SANDBOX ? 10 : 40) * day),
+    backfill:
+      a.account_id === NETWORK
+        ? backfill("running", now - 60 * day)
+        : a.account_id === PAYMENTS
+          ? backfill("done", now - 90 * day)
+          : null,
     status: "ok",
     last_success_at: iso(sweepAt),
     last_attempt_at: iso(sweepAt),
@@ -426,4 +470,18 @@ export function buildData(now) {
   );
 
   return { records, changes, accounts, sweepAt, lastEventAt: now - 3_000 };
+}
+
+/**
+ * An account's history window, as the API computes it (api/src/coverage.rs): the start of
+ * its backfill's covered interval ([since, until] when done, [read_until, until] running)
+ * when that interval reaches its first sweep, else the first sweep.
+ */
+export function completeSince(account) {
+  const b = account.backfill;
+  if (!b) return account.first_seen_at;
+  const start = b.state === "done" ? b.since : b.read_until;
+  return start <= account.first_seen_at && account.first_seen_at <= b.until
+    ? start
+    : account.first_seen_at;
 }

@@ -17,7 +17,7 @@ import { createServer } from "node:http";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { answerErrors, DOCUMENT } from "./contract.mjs";
-import { actorRole, buildData, iso, ZONES } from "./fixture-data.mjs";
+import { actorRole, buildData, completeSince, iso, ZONES } from "./fixture-data.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -290,6 +290,23 @@ function stats(account = null) {
     .filter((c) => ids.has(c.zone_id) && c.source === "event")
     // biome-ignore lint/complexity/useMathMinMax: RFC 3339 strings compare as text
     .reduce((m, c) => (c.observed_at > m ? c.observed_at : m), "");
+  const windows = listed
+    .map((a) => ({
+      account_id: a.account_id,
+      complete_since: completeSince(a),
+      backfill: a.backfill,
+    }))
+    .sort((a, b) => a.account_id.localeCompare(b.account_id));
+  const history = {
+    // RFC 3339 strings in UTC compare as text: the latest sorts last.
+    complete_since:
+      windows
+        .map((w) => w.complete_since)
+        .filter(Boolean)
+        .sort()
+        .at(-1) ?? null,
+    accounts: windows,
+  };
   return {
     zones,
     by_type: byType,
@@ -304,6 +321,8 @@ function stats(account = null) {
     last_event_at: account ? newestEvent || null : iso(data.lastEventAt),
     last_change_at: newest || null,
     freshness_lag_seconds: 2,
+    history_complete_since: history.complete_since,
+    history,
   };
 }
 
@@ -328,6 +347,8 @@ function accounts() {
       last_attempt_at: a.last_attempt_at,
       last_error: a.last_error,
       last_error_at: a.last_error_at,
+      history_complete_since: completeSince(a),
+      backfill: a.backfill,
     }))
     .sort(
       (a, b) =>
@@ -388,7 +409,7 @@ function api(req, res, url) {
     const hist = changesNewestFirst()
       .filter((c) => c.record_id === id)
       .map(
-        ({ id: cid, action, source, actor, actor_role, event_id, observed_at, before, after }) => ({
+        ({
           id: cid,
           action,
           source,
@@ -398,6 +419,20 @@ function api(req, res, url) {
           observed_at,
           before,
           after,
+          via,
+          before_unknown,
+        }) => ({
+          id: cid,
+          action,
+          source,
+          actor,
+          actor_role,
+          event_id,
+          observed_at,
+          before,
+          after,
+          via,
+          before_unknown,
         }),
       );
     return answer(res, route, 200, pageOf(hist, p));
@@ -464,6 +499,8 @@ function addLiveChange(res) {
     observed_at: iso(now),
     before: null,
     after,
+    via: null,
+    before_unknown: false,
     record_id: r.id,
     zone_id: r.zone_id,
     zone_name: r.zone_name,

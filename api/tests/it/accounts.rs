@@ -43,11 +43,14 @@ backend_test! {
             json!([
                 {"account_id": ACCOUNT_DENIED, "name": "audit", "zones": 0, "records": 0, "status": "access_denied",
                  "last_success_at": null, "last_attempt_at": T_SWEEP,
-                 "last_error": "AccessDenied: not authorized to perform sts:AssumeRole", "last_error_at": T_SWEEP},
+                 "last_error": "AccessDenied: not authorized to perform sts:AssumeRole", "last_error_at": T_SWEEP,
+                 "history_complete_since": T_SWEEP, "backfill": null},
                 {"account_id": ACCOUNT_PROD, "name": "production", "zones": 1, "records": z1, "status": "ok",
-                 "last_success_at": T_SWEEP_END, "last_attempt_at": T_SWEEP, "last_error": null, "last_error_at": null},
+                 "last_success_at": T_SWEEP_END, "last_attempt_at": T_SWEEP, "last_error": null, "last_error_at": null,
+                 "history_complete_since": T_CREATE, "backfill": null},
                 {"account_id": ACCOUNT_NET, "name": null, "zones": 1, "records": z2, "status": null,
-                 "last_success_at": null, "last_attempt_at": null, "last_error": null, "last_error_at": null},
+                 "last_success_at": null, "last_attempt_at": null, "last_error": null, "last_error_at": null,
+                 "history_complete_since": null, "backfill": null},
             ])
         );
         let stats = app.ok("/api/stats").await;

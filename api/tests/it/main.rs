@@ -8,6 +8,7 @@ mod bad_input;
 mod csv_export;
 mod filters;
 mod history;
+mod history_window;
 mod openapi;
 mod pagination;
 mod records;

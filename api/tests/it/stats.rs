@@ -36,7 +36,8 @@ backend_test! {
         assert_eq!(
             app.ok("/api/stats").await,
             json!({"zones": [], "by_type": {}, "total_records": 0, "accounts": {"total": 0, "ok": 0, "access_denied": 0, "error": 0}, "last_sweep_at": null, "last_event_at": null,
-                   "last_change_at": null, "freshness_lag_seconds": null})
+                   "last_change_at": null, "freshness_lag_seconds": null,
+                   "history_complete_since": null, "history": {"complete_since": null, "accounts": []}})
         );
         assert_eq!(app.ok("/api/zones").await, json!({"items": [], "next_cursor": null}));
         assert_eq!(app.ok("/api/accounts").await, json!({"items": []}));

@@ -354,6 +354,8 @@ async fn seed_fixture(db: &TestDb) -> Ids {
         observed_at: at,
         before,
         after,
+        via: None,
+        before_unknown: false,
     };
     let old = record("old.example.com", RecordType::A, &["192.0.2.99"]);
     insert_changes(

@@ -1,4 +1,5 @@
 import type { Live, Navigate } from "../hooks.ts";
+import { backfillProgress, historyDetail, historyLine } from "../lib/history.ts";
 import type { AccountView } from "../lib/schemas.ts";
 import { formatDuration, formatUtc, sweepFreshness, timeAgo } from "../lib/time.ts";
 import type { UrlState } from "../lib/urlState.ts";
@@ -18,7 +19,33 @@ export function Freshness(props: {
   return (
     <div class="freshness-area">
       <FreshnessPill live={props.live} now={props.now} />
+      <HistorySince live={props.live} />
       <AccountAlert accounts={props.accounts} url={props.url} navigate={props.navigate} />
+    </div>
+  );
+}
+
+/**
+ * "History complete since 2026-10-13 09:30:00 UTC": changes before it are not known. With a
+ * CloudTrail backfill running, how far back it has read.
+ */
+function HistorySince({ live }: { live: Live }) {
+  const s = live.stats;
+  if (!s) return null;
+  const progress = backfillProgress(s.history);
+  return (
+    <div class="history-since" data-testid="history-since" title={historyDetail(s.history)}>
+      <span class="history-line">
+        {historyLine(s.history)}
+        <span class="info" aria-hidden="true">
+          {" ⓘ"}
+        </span>
+      </span>
+      {progress && (
+        <span class="backfill-progress muted small" data-testid="backfill-progress">
+          {progress}
+        </span>
+      )}
     </div>
   );
 }

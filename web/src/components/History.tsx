@@ -1,7 +1,33 @@
 import { diffRecords, type FieldChange } from "../lib/diff.ts";
 import { actorLabel } from "../lib/format.ts";
+import { BACKFILL_TITLE, entryHeadline } from "../lib/history.ts";
 import type { ChangeView, FeedItem } from "../lib/schemas.ts";
 import { ActionBadge, CopyButton, SourceBadge, TimeAgo, TypeBadge } from "./common.tsx";
+
+/** The `backfill` badge: the entry was read from CloudTrail's event history, not seen live. */
+export function ViaBadge({ via }: { via: string | null }) {
+  if (via !== "backfill") return null;
+  return (
+    <span class="badge via-backfill" title={BACKFILL_TITLE} data-testid="via-backfill">
+      backfill
+    </span>
+  );
+}
+
+/**
+ * The entry's action; for an update whose state before is unknown (a record first known from a
+ * Route 53 UPSERT), "changed" and not "created".
+ */
+function EntryAction({ entry }: { entry: ChangeView }) {
+  const { label } = entryHeadline(entry);
+  return entry.before_unknown ? (
+    <span class="badge action-update" title="The state before this change is unknown">
+      {label}
+    </span>
+  ) : (
+    <ActionBadge action={entry.action} />
+  );
+}
 
 function DiffRow({ c }: { c: FieldChange }) {
   if (c.kind === "set") {
@@ -103,8 +129,9 @@ export function EntryHead({
 }) {
   return (
     <div class="entry-head">
-      {!compact && <ActionBadge action={entry.action} />}
+      {!compact && <EntryAction entry={entry} />}
       <SourceBadge source={entry.source} />
+      <ViaBadge via={entry.via} />
       {!compact && <TimeAgo ts={entry.observed_at} now={now} />}
       <Who entry={entry} />
       {entry.event_id && (
@@ -121,8 +148,16 @@ export function Timeline({ entries, now }: { entries: ChangeView[]; now: number 
   return (
     <ol class="timeline" data-testid="history">
       {entries.map((e) => (
-        <li class={`entry action-${e.action}`} key={e.id}>
+        <li
+          class={`entry action-${e.action}${e.before_unknown ? " before-unknown" : ""}`}
+          key={e.id}
+        >
           <EntryHead entry={e} now={now} />
+          {e.before_unknown && (
+            <p class="muted small before-unknown-note" data-testid="before-unknown">
+              {entryHeadline(e).note}
+            </p>
+          )}
           <Diff entry={e} />
         </li>
       ))}

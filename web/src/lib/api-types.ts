@@ -181,6 +181,18 @@ export interface paths {
 export type webhooks = Record<string, never>;
 export interface components {
     schemas: {
+        /** @description One account's history window. */
+        AccountHistory: {
+            /** @example 123456789012 */
+            account_id: string;
+            backfill: null | components["schemas"]["BackfillView"];
+            /**
+             * Format: date-time
+             * @description Changes of the account before this time are not known; `null` when no sweep has
+             *     reported on the account yet.
+             */
+            complete_since: string | null;
+        };
         AccountList: {
             /** @description Every account, by name (unnamed last), then id. */
             items: components["schemas"]["AccountView"][];
@@ -215,6 +227,14 @@ export interface components {
              * @example 123456789012
              */
             account_id: string;
+            backfill: null | components["schemas"]["BackfillView"];
+            /**
+             * Format: date-time
+             * @description Changes of the account before this time are not known: its first sweep's end, or
+             *     earlier when a CloudTrail backfill covers back from it ([`crate::coverage`]). `null`
+             *     when no sweep has reported on the account yet.
+             */
+            history_complete_since: string | null;
             /**
              * Format: date-time
              * @description When a sweep of the account was last attempted.
@@ -259,6 +279,65 @@ export interface components {
             evaluate_target_health: boolean;
             hosted_zone_id: string;
         };
+        /** @description The latest window of an account's CloudTrail backfill (the one with the newest progress). */
+        BackfillView: {
+            /**
+             * Format: int64
+             * @description Events that changed the inventory's history.
+             */
+            applied: number;
+            /**
+             * Format: int64
+             * @description CloudTrail events read.
+             */
+            events: number;
+            /**
+             * Format: int64
+             * @description LookupEvents calls that failed (retried).
+             */
+            failed_calls: number;
+            /**
+             * Format: int64
+             * @description Events that did not say enough to apply (no request parameters, say).
+             */
+            incomplete: number;
+            /**
+             * Format: int64
+             * @description Events that could not be parsed.
+             */
+            malformed: number;
+            /**
+             * Format: int64
+             * @description LookupEvents pages read.
+             */
+            pages: number;
+            /**
+             * Format: date-time
+             * @description Everything in [`read_until`, `until`] has been read: the backfill reads newest first,
+             *     so this moves back towards `since`.
+             */
+            read_until: string;
+            /**
+             * Format: date-time
+             * @description The oldest time the window reads back to (CloudTrail keeps 90 days).
+             */
+            since: string;
+            /**
+             * @description `running` until every event of [`since`, `until`] has been read, then `done`.
+             * @enum {string}
+             */
+            state: "running" | "done";
+            /**
+             * Format: date-time
+             * @description The newest time of the window.
+             */
+            until: string;
+            /**
+             * Format: date-time
+             * @description When this progress was taken.
+             */
+            updated_at: string;
+        };
         /** @description One change of a record set. */
         ChangeView: {
             /**
@@ -276,6 +355,12 @@ export interface components {
             actor_role: string | null;
             after: null | components["schemas"]["RecordContent"];
             before: null | components["schemas"]["RecordContent"];
+            /**
+             * @description An `update` whose state before is unknown (`before` is `null`): the record's first
+             *     known observation was a Route 53 `UPSERT`, which does not say what was there, so this
+             *     is not a creation.
+             */
+            before_unknown: boolean;
             /** @description The CloudTrail event id, for a change seen as an event. */
             event_id: string | null;
             /**
@@ -294,6 +379,11 @@ export interface components {
              * @enum {string}
              */
             source: "event" | "sweep" | "reconcile";
+            /**
+             * @description `backfill` when the change was read from CloudTrail's event history by `zonetrail backfill` (up to 90 days back); `null` for a live event, a sweep or a reconcile.
+             * @enum {string|null}
+             */
+            via: "backfill" | null;
         };
         CidrRoutingView: {
             collection_id: string;
@@ -368,6 +458,17 @@ export interface components {
             items: components["schemas"]["ChangeView"][];
             /** @description Pass as `cursor` to get older changes; `null` on the last page. */
             next_cursor: string | null;
+        };
+        /** @description Since when the history is complete (`/api/stats`'s `history`). */
+        HistoryWindow: {
+            /** @description Each account (with `account`: that one), by id. */
+            accounts: components["schemas"]["AccountHistory"][];
+            /**
+             * Format: date-time
+             * @description The latest of the accounts' `complete_since`: changes before it are not known for
+             *     every account. `null` when no sweep has reported on any account.
+             */
+            complete_since: string | null;
         };
         /**
          * @description A record set's Route 53 content: its key and everything Route 53 holds for it. History
@@ -491,6 +592,18 @@ export interface components {
              *     the first sweep.
              */
             freshness_lag_seconds: number | null;
+            /**
+             * @description Since when the history is complete, per account, with each account's latest CloudTrail
+             *     backfill window ([`crate::coverage`]).
+             */
+            history: components["schemas"]["HistoryWindow"];
+            /**
+             * Format: date-time
+             * @description Changes before this time are not known (`history.complete_since`): the latest, over
+             *     the accounts (with `account`: that one), of the time since which its history is
+             *     complete. `null` when no sweep has reported on any account.
+             */
+            history_complete_since: string | null;
             /**
              * Format: date-time
              * @description Time of the most recent change from any source (with `account`: in that account's

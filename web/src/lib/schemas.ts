@@ -35,6 +35,11 @@ export type AccountView = Schemas["AccountView"];
 /** The accounts' states in one line (`/api/stats`). */
 export type AccountSummary = Schemas["AccountSummary"];
 
+/** Since when the history is complete, per account (`/api/stats`' `history`). */
+export type HistoryWindow = Schemas["HistoryWindow"];
+/** An account's latest CloudTrail backfill window. */
+export type BackfillView = Schemas["BackfillView"];
+
 /** The body of every error answer. */
 export type ErrorBody = Schemas["ErrorBody"];
 

@@ -26,6 +26,8 @@ const account = (
   last_attempt_at: "2026-11-22T10:00:00.000000Z",
   last_error,
   last_error_at: last_error ? "2026-11-22T10:00:00.000000Z" : null,
+  history_complete_since: "2026-11-20T10:00:00.000000Z",
+  backfill: null,
 });
 
 const DENIED =
