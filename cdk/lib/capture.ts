@@ -1,8 +1,8 @@
-import { Arn, Duration, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
+import { Arn, Duration, Names, RemovalPolicy, Stack, type StackProps } from 'aws-cdk-lib';
 import * as cloudtrail from 'aws-cdk-lib/aws-cloudtrail';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
 import * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
@@ -57,6 +57,8 @@ export class Capture extends Construct {
   /** The same pattern on the member accounts' bus, when there is one. */
   readonly memberChangeRule?: events.Rule;
   readonly sweepSchedule: events.Rule;
+  /** The sweep queue's mapping into ingest: sweep continuations and backfill tasks run from it. */
+  readonly sweepQueueMapping: lambda.EventSourceMapping;
 
   constructor(scope: Construct, id: string, props: CaptureProps) {
     super(scope, id);
@@ -111,6 +113,16 @@ export class Capture extends Construct {
         maxConcurrency: 2,
       }),
     );
+    // SqsEventSource keeps its mapping to itself; it is the function's child of this id.
+    const mapping = props.ingest.node.tryFindChild(
+      `SqsEventSource:${Names.nodeUniqueId(props.sweepQueue.node)}`,
+    );
+    if (!(mapping instanceof lambda.EventSourceMapping)) {
+      throw new Error(
+        `no event source mapping from the sweep queue under ${props.ingest.node.path}`,
+      );
+    }
+    this.sweepQueueMapping = mapping;
   }
 
   private createTrail(accessLogs: s3.IBucket): cloudtrail.Trail {

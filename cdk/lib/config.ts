@@ -28,6 +28,8 @@ export const RustEnv = {
   roleName: 'ZONETRAIL_ROLE_NAME',
   externalId: 'ZONETRAIL_EXTERNAL_ID',
   sweepConcurrency: 'ZONETRAIL_SWEEP_CONCURRENCY',
+  cloudtrailRps: 'ZONETRAIL_CLOUDTRAIL_RPS',
+  writerFunction: 'ZONETRAIL_WRITER_FUNCTION',
   rustLog: 'RUST_LOG',
 } as const;
 
@@ -84,10 +86,16 @@ function accountsEnvironment(o: OrganizationsConfig): Record<string, string> {
   return env;
 }
 
+/**
+ * `writerFunction`: the writer's name. The ingest has no database access, so a backfill asks
+ * the writer for the windows already read (docs/contracts.md, "Backfill").
+ */
 export function ingestEnvironment(p: {
   queueUrl: string;
   sweepQueueUrl: string;
   route53Rps: number;
+  cloudtrailRps: number;
+  writerFunction: string;
   organizations: OrganizationsConfig;
   rustLog: string;
 }): Record<string, string> {
@@ -96,6 +104,8 @@ export function ingestEnvironment(p: {
     [RustEnv.queueUrl]: p.queueUrl,
     [RustEnv.sweepQueueUrl]: p.sweepQueueUrl,
     [RustEnv.route53Rps]: String(p.route53Rps),
+    [RustEnv.cloudtrailRps]: String(p.cloudtrailRps),
+    [RustEnv.writerFunction]: p.writerFunction,
     [RustEnv.maxMessageBytes]: String(MAX_MESSAGE_BYTES),
     ...accountsEnvironment(p.organizations),
   };
@@ -199,6 +209,12 @@ export interface ZonetrailConfig {
   readonly deletionProtection: boolean;
   readonly writerMaxConcurrency: number;
   readonly route53Rps: number;
+  /** CloudTrail `LookupEvents` requests per second of one account's backfill. */
+  readonly cloudtrailRps: number;
+  /** Run the first backfill once, when the stack is created (docs/deploy.md, "Backfill"). */
+  readonly backfillOnDeploy: boolean;
+  /** How far back that backfill reads: `90d`, `36h`, `2w` ago, or an RFC 3339 time. */
+  readonly backfillSince: string;
   readonly freshnessLagAlarmSeconds: number;
   readonly logRetentionDays: number;
   readonly rustLog: string;
@@ -262,6 +278,36 @@ function logRetention(days: number): number {
     );
   }
   return days;
+}
+
+/** CloudTrail's event history, which LookupEvents reads, keeps this many days. */
+export const CLOUDTRAIL_HISTORY_DAYS = 90;
+
+const RELATIVE_TIME = /^([1-9]\d*)(h|d|w)$/;
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i;
+const HOURS_PER_UNIT = { h: 1, d: 24, w: 168 } as const;
+
+/**
+ * `backfillSince`: a duration ago (`90d`, `36h`, `2w`) within CloudTrail's 90 days, or an RFC
+ * 3339 time. Checked here so that a typo fails the synth rather than the deploy-time backfill;
+ * an RFC 3339 time older than 90 days at deploy is clamped by the ingest, with a warning.
+ */
+function backfillSince(raw: string | undefined): string {
+  if (raw === undefined) return `${CLOUDTRAIL_HISTORY_DAYS}d`;
+  const relative = RELATIVE_TIME.exec(raw);
+  if (relative) {
+    const hours = Number(relative[1]) * HOURS_PER_UNIT[relative[2] as keyof typeof HOURS_PER_UNIT];
+    if (hours > CLOUDTRAIL_HISTORY_DAYS * 24) {
+      throw new Error(
+        `context backfillSince: ${JSON.stringify(raw)} is older than CloudTrail's ${CLOUDTRAIL_HISTORY_DAYS} days of event history; older history comes from a trail's S3 logs (docs/deploy.md, "Backfill")`,
+      );
+    }
+    return raw;
+  }
+  if (RFC3339.test(raw) && !Number.isNaN(Date.parse(raw))) return raw;
+  throw new Error(
+    `context backfillSince: expected a duration ago (90d, 36h, 2w) or an RFC 3339 time (2026-09-01T00:00:00Z), got ${JSON.stringify(raw)}`,
+  );
 }
 
 const ACCOUNT_ID = /^\d{12}$/;
@@ -430,6 +476,10 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
     writerMaxConcurrency: ctx.number('writerMaxConcurrency', 5, 2, 1000),
     // Route 53 allows 5 requests per second per account, shared with everything else.
     route53Rps: ctx.number('route53Rps', 4, 0.1, 5),
+    // CloudTrail allows LookupEvents 2 requests per second per account and region.
+    cloudtrailRps: ctx.number('cloudtrailRps', 2, 0.1, 2),
+    backfillOnDeploy: ctx.bool('backfillOnDeploy', true),
+    backfillSince: backfillSince(ctx.string('backfillSince')),
     freshnessLagAlarmSeconds: ctx.number('freshnessLagAlarmSeconds', 900, 60, 86_400),
     logRetentionDays: logRetention(ctx.number('logRetentionDays', 365, 1, 3653)),
     rustLog: ctx.string('rustLog') ?? 'info',

@@ -1,7 +1,8 @@
-import { Arn, Aws, Duration, Stack } from 'aws-cdk-lib';
+import { Arn, Aws, Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as iam from 'aws-cdk-lib/aws-iam';
-import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { SqsEventSource } from 'aws-cdk-lib/aws-lambda-event-sources';
+import * as logs from 'aws-cdk-lib/aws-logs';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './compliance';
@@ -38,6 +39,64 @@ export const ROUTE53_READ_ACTIONS = {
   hostedZones: ['route53:GetHostedZone', 'route53:ListResourceRecordSets'],
 } as const;
 
+/**
+ * The CloudTrail read a backfill needs: the event history of the last 90 days. LookupEvents
+ * has no resource type in IAM, so it can only be granted on `*`; it reads, nothing more.
+ */
+export const CLOUDTRAIL_READ_ACTIONS = ['cloudtrail:LookupEvents'] as const;
+
+/** What the deploy-time backfill sends the ingest (docs/contracts.md, "Backfill"). */
+export function backfillPayload(since: string): { backfill: { since: string } } {
+  return { backfill: { since } };
+}
+
+/** The deploy-time backfill's helper: where it finds the function to invoke and what to send. */
+export const BACKFILL_HELPER_ENV = {
+  functionName: 'INGEST_FUNCTION_NAME',
+  payload: 'BACKFILL_PAYLOAD',
+} as const;
+
+/** One asynchronous invoke; the trigger waits for it up to its own 2 minutes. */
+export const BACKFILL_HELPER_TIMEOUT = Duration.seconds(30);
+
+/**
+ * The helper's code (Node.js, the AWS SDK v3 the runtime provides). It fails, and so fails the
+ * deploy, only when Lambda refuses the invocation; what the ingest then does is the ingest's.
+ */
+export const BACKFILL_HELPER_CODE = `const { LambdaClient, InvokeCommand } = require('@aws-sdk/client-lambda');
+const lambda = new LambdaClient({});
+exports.handler = async () => {
+  const functionName = process.env.${BACKFILL_HELPER_ENV.functionName};
+  const payload = process.env.${BACKFILL_HELPER_ENV.payload};
+  if (!functionName || !payload) {
+    throw new Error('${BACKFILL_HELPER_ENV.functionName} and ${BACKFILL_HELPER_ENV.payload} must be set');
+  }
+  const out = await lambda.send(
+    new InvokeCommand({
+      FunctionName: functionName,
+      InvocationType: 'Event',
+      Payload: Buffer.from(payload),
+    }),
+  );
+  if (out.StatusCode !== 202) {
+    throw new Error(\`invoking \${functionName} asynchronously answered \${out.StatusCode}, expected 202\`);
+  }
+  console.log(JSON.stringify({ message: 'backfill started', functionName, payload: JSON.parse(payload) }));
+  return { statusCode: out.StatusCode };
+};
+`;
+
+export interface BackfillOnDeployProps {
+  /** How far back to read: `90d`, or an RFC 3339 time. */
+  readonly since: string;
+  /**
+   * What must exist first: the sweep schedule and the sweep queue's event source mapping (the
+   * backfill tasks run from that queue). The migration trigger is always added.
+   */
+  readonly after: Construct[];
+  readonly logRetentionDays: number;
+}
+
 export interface FunctionsProps {
   readonly config: ZonetrailConfig;
   readonly network: Network;
@@ -49,8 +108,9 @@ export interface FunctionsProps {
 
 /**
  * The four Rust Lambdas of docs/contracts.md, each with its environment and the permissions it
- * uses: ingest (outside the VPC: Route 53 reads, queue sends), writer, api and migrate (in the
- * VPC: the database secret and the database port).
+ * uses: ingest (outside the VPC: Route 53 and CloudTrail reads, queue sends, the writer's
+ * backfill windows), writer, api and migrate (in the VPC: the database secret and the database
+ * port).
  */
 export class Functions extends Construct {
   readonly ingest: lambda.Function;
@@ -65,25 +125,7 @@ export class Functions extends Construct {
     const common = { code: config.lambdaCode, logRetentionDays: config.logRetentionDays };
     const inVpc = { vpc: network.vpc, vpcSubnets: network.isolatedSubnets };
 
-    this.ingest = zonetrailFunction(this, 'Ingest', {
-      ...common,
-      binaryName: 'ingest-lambda',
-      description:
-        'zonetrail ingest: Route 53 sweeps and CloudTrail change events onto the records queue',
-      environment: ingestEnvironment({
-        queueUrl: queues.records.queueUrl,
-        sweepQueueUrl: queues.sweep.queueUrl,
-        route53Rps: config.route53Rps,
-        organizations: config.organizations,
-        rustLog: config.rustLog,
-      }),
-      timeout: INGEST_TIMEOUT,
-      memorySize: 256,
-    });
-    this.grantRoute53Read(this.ingest);
-    queues.records.grantSendMessages(this.ingest);
-    queues.sweep.grantSendMessages(this.ingest);
-
+    // The writer first: the ingest's environment names it.
     this.writer = zonetrailFunction(this, 'Writer', {
       ...common,
       ...inVpc,
@@ -108,6 +150,29 @@ export class Functions extends Construct {
         maxConcurrency: config.writerMaxConcurrency,
       }),
     );
+
+    this.ingest = zonetrailFunction(this, 'Ingest', {
+      ...common,
+      binaryName: 'ingest-lambda',
+      description:
+        'zonetrail ingest: Route 53 sweeps, CloudTrail change events and backfills onto the records queue',
+      environment: ingestEnvironment({
+        queueUrl: queues.records.queueUrl,
+        sweepQueueUrl: queues.sweep.queueUrl,
+        route53Rps: config.route53Rps,
+        cloudtrailRps: config.cloudtrailRps,
+        writerFunction: this.writer.functionName,
+        organizations: config.organizations,
+        rustLog: config.rustLog,
+      }),
+      timeout: INGEST_TIMEOUT,
+      memorySize: 256,
+    });
+    this.grantRoute53Read(this.ingest);
+    this.grantCloudTrailRead(this.ingest);
+    this.grantInvokeWriter(this.ingest);
+    queues.records.grantSendMessages(this.ingest);
+    queues.sweep.grantSendMessages(this.ingest);
 
     this.api = zonetrailFunction(this, 'Api', {
       ...common,
@@ -167,6 +232,85 @@ export class Functions extends Construct {
     }
   }
 
+  /**
+   * Runs the first backfill once, when this is created (not on later deploys): a trigger, like
+   * the migrations, after the migrations, the sweep schedule and the sweep queue's mapping
+   * exist (`after`). A trigger invokes its handler with no payload, and the ingest needs one
+   * (`{"backfill": {"since": ...}}`) to tell a backfill from a sweep, so the trigger's handler
+   * is a small function of its own that invokes the ingest with that payload, both taken from
+   * its environment ({@link BACKFILL_HELPER_ENV}).
+   *
+   * It invokes the ingest asynchronously (`Event`): the ingest only puts one backfill task per
+   * account on the sweep queue and returns, the deploy does not wait for 90 days of history,
+   * and a failed backfill shows in the ingest's errors alarm and logs instead of rolling back
+   * the install. Only a refused invocation fails the deploy. `executeOnHandlerChange: false`:
+   * once, on create; an operator runs it again by hand (docs/deploy.md, "Backfill").
+   */
+  addBackfillOnDeploy(props: BackfillOnDeployProps): triggers.TriggerFunction {
+    const logGroup = new logs.LogGroup(this, 'BackfillOnDeployLogs', {
+      retention: props.logRetentionDays as logs.RetentionDays,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    const backfill = new triggers.TriggerFunction(this, 'BackfillOnDeploy', {
+      description: 'zonetrail: starts the first backfill at deploy (invokes ingest once)',
+      // The latest Node.js (cdk-nag's AwsSolutions-L1); every Node.js runtime since 18 has SDK v3.
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      handler: 'index.handler',
+      code: lambda.Code.fromInline(BACKFILL_HELPER_CODE),
+      environment: {
+        [BACKFILL_HELPER_ENV.functionName]: this.ingest.functionName,
+        [BACKFILL_HELPER_ENV.payload]: JSON.stringify(backfillPayload(props.since)),
+      },
+      timeout: BACKFILL_HELPER_TIMEOUT,
+      memorySize: 128,
+      logGroup,
+      loggingFormat: lambda.LoggingFormat.JSON,
+      executeAfter: [this.migrateTrigger, ...props.after],
+      executeOnHandlerChange: false,
+    });
+    // The unqualified ingest only: no `:*` of versions and aliases as `grantInvoke` would add.
+    backfill.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeIngestForBackfill',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.ingest.functionArn],
+      }),
+    );
+    acknowledgeNag(backfill, {
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason:
+        'The AWS-managed basic execution policy only lets the function write its own CloudWatch logs.',
+    });
+    return backfill;
+  }
+
+  /** LookupEvents, for the backfill (the member role grants the same in other accounts). */
+  private grantCloudTrailRead(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'CloudTrailLookupEvents',
+        actions: [...CLOUDTRAIL_READ_ACTIONS],
+        resources: ['*'],
+      }),
+    );
+  }
+
+  /**
+   * The ingest asks the writer for the stored backfill windows (a synchronous invoke of the
+   * function itself, by name). Only the unqualified function, so no `:*` of versions and
+   * aliases as `grantInvoke` would add.
+   */
+  private grantInvokeWriter(fn: lambda.Function): void {
+    fn.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'InvokeWriterForBackfillWindows',
+        actions: ['lambda:InvokeFunction'],
+        resources: [this.writer.functionArn],
+      }),
+    );
+  }
+
   private grantRoute53Read(fn: lambda.Function): void {
     const hostedZones = Arn.format(
       { service: 'route53', region: '', account: '', resource: 'hostedzone', resourceName: '*' },
@@ -191,7 +335,7 @@ export class Functions extends Construct {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'route53:ListHostedZones has no resource type in IAM: it can only be granted on "*". It lists zones, nothing more.',
+          'route53:ListHostedZones and cloudtrail:LookupEvents have no resource type in IAM: they can only be granted on "*". One lists zones, the other reads the event history for the backfill; both only read.',
       },
       {
         id: `AwsSolutions-IAM5[Resource::${hostedZones}]`,

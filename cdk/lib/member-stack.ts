@@ -18,6 +18,9 @@ import { acknowledgeNag } from './compliance';
 /** What the member role may do: read Route 53, nothing else. */
 export const MEMBER_ROLE_ACTIONS = ['route53:List*', 'route53:Get*'];
 
+/** And read CloudTrail's event history, for the backfill of that account. */
+export const MEMBER_CLOUDTRAIL_ACTIONS = ['cloudtrail:LookupEvents'];
+
 /** The pattern of `ROUTE53_CHANGE_PATTERN`, as CloudFormation JSON (the L1 rule takes it raw). */
 export const MEMBER_EVENT_PATTERN = {
   source: ['aws.route53'],
@@ -96,7 +99,7 @@ export class MemberStack extends Stack {
       default: 'true',
       allowedValues: ['true', 'false'],
       description:
-        'false: RoleName is an existing audit role (route53:List*/Get*, trusting ingest)',
+        'false: RoleName is an existing audit role (route53:List*/Get*, cloudtrail:LookupEvents, trusting ingest)',
     });
 
     new CfnRule(this, 'OnlyInUsEast1', {
@@ -122,7 +125,8 @@ export class MemberStack extends Stack {
     const onlyIngest = { ArnEquals: { 'aws:PrincipalArn': ingestRole } };
     this.readOnlyRole = new iam.CfnRole(this, 'ReadOnlyRole', {
       roleName: roleName.valueAsString,
-      description: 'zonetrail: the central ingest reads the Route 53 zones of this account',
+      description:
+        'zonetrail: the central ingest reads the Route 53 zones and their CloudTrail event history of this account',
       assumeRolePolicyDocument: {
         Version: '2012-10-17',
         Statement: [
@@ -155,6 +159,20 @@ export class MemberStack extends Stack {
             ],
           },
         },
+        {
+          policyName: 'cloudtrail-lookup',
+          policyDocument: {
+            Version: '2012-10-17',
+            Statement: [
+              {
+                Sid: 'CloudTrailLookupEvents',
+                Effect: 'Allow',
+                Action: MEMBER_CLOUDTRAIL_ACTIONS,
+                Resource: '*',
+              },
+            ],
+          },
+        },
       ],
     });
     this.readOnlyRole.cfnOptions.condition = createRole;
@@ -168,7 +186,7 @@ export class MemberStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'route53:ListHostedZones has no resource type in IAM, and the central sweep reads every zone of the account by design; the role only reads.',
+          'route53:ListHostedZones and cloudtrail:LookupEvents have no resource type in IAM, and the central sweep reads every zone of the account by design; the role only reads.',
       },
     );
 

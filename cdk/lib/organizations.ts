@@ -119,11 +119,12 @@ export class CentralAccess extends Construct {
         }),
       );
       // `AwsSolutions-IAM5[Resource::*]` is already acknowledged on ingest for
-      // route53:ListHostedZones; this one says why the Organizations reads share it.
+      // route53:ListHostedZones and cloudtrail:LookupEvents; this one says why the
+      // Organizations reads share it.
       acknowledgeNag(ingest, {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'route53:ListHostedZones and the Organizations list/describe reads (ListAccounts, ListParents, ...) have no useful resource type: "*" is the only way to grant them. All are read-only.',
+          'route53:ListHostedZones, cloudtrail:LookupEvents and the Organizations list/describe reads (ListAccounts, ListParents, ...) have no useful resource type: "*" is the only way to grant them. All are read-only.',
       });
     }
 

@@ -105,6 +105,15 @@ export class ZonetrailStack extends Stack {
       memberBus: this.central?.bus,
     });
 
+    // The first backfill, once, after the first sweep has been scheduled.
+    if (config.backfillOnDeploy) {
+      this.functions.addBackfillOnDeploy({
+        since: config.backfillSince,
+        after: [this.capture.sweepSchedule, this.capture.sweepQueueMapping],
+        logRetentionDays: config.logRetentionDays,
+      });
+    }
+
     this.operations = new Operations(this, 'Operations', {
       ingest: this.functions.ingest,
       writer: this.functions.writer,

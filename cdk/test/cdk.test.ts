@@ -12,5 +12,6 @@ import './suites/iam';
 import './suites/config';
 import './suites/compliance';
 import './suites/organizations';
+import './suites/backfill';
 
 after(removeAssemblies);

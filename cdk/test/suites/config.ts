@@ -44,6 +44,8 @@ describe('configuration', () => {
         RustEnv.sweepQueueUrl,
         RustEnv.route53Rps,
         RustEnv.maxMessageBytes,
+        RustEnv.cloudtrailRps,
+        RustEnv.writerFunction,
         RustEnv.rustLog,
       ],
       Writer: [

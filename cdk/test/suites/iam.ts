@@ -40,7 +40,7 @@ describe('least privilege', () => {
     return out;
   };
 
-  it('lets ingest read Route 53 and use its two queues, nothing more', () => {
+  it('lets ingest read Route 53 and CloudTrail, use its two queues and ask the writer, nothing more', () => {
     const g = grants('Ingest');
     assert.deepEqual(
       [...g.keys()].sort(),
@@ -49,11 +49,17 @@ describe('least privilege', () => {
           'route53:ListHostedZones',
           'route53:GetHostedZone',
           'route53:ListResourceRecordSets',
+          'cloudtrail:LookupEvents',
+          'lambda:InvokeFunction',
           ...SEND,
           ...CONSUME,
         ]),
       ].sort(),
     );
+    // LookupEvents has no resource type in IAM either.
+    assert.deepEqual([...g.get('cloudtrail:LookupEvents')!], ['*']);
+    const [writerId] = lambdaFunction(template, 'Writer');
+    assert.deepEqual([...g.get('lambda:InvokeFunction')!], [writerId], 'the writer only');
     // ListHostedZones has no resource type in IAM: "*" is the only way to grant it.
     assert.deepEqual([...g.get('route53:ListHostedZones')!], ['*']);
     for (const action of ['route53:GetHostedZone', 'route53:ListResourceRecordSets']) {

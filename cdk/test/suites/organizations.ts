@@ -257,14 +257,18 @@ describe('several accounts (Organizations)', () => {
         assert.equal(d('CreateRole'), 'true');
       });
 
-      it('gives the member role route53 List* and Get* only', () => {
+      it('gives the member role route53 List* and Get* and cloudtrail:LookupEvents only', () => {
         const [role] = Object.values(resources).filter((r) => r.Properties.RoleName);
         assert.deepEqual(role.Properties.RoleName, { Ref: 'RoleName' });
         assert.equal(role.Properties.ManagedPolicyArns, undefined);
         const statements = role.Properties.Policies.flatMap((p: any) => p.PolicyDocument.Statement);
         assert.deepEqual(
           statements.map((s: any) => [s.Effect, s.Action, s.Resource]),
-          [['Allow', ['route53:List*', 'route53:Get*'], '*']],
+          [
+            ['Allow', ['route53:List*', 'route53:Get*'], '*'],
+            // The backfill of this account reads its event history, nothing else of CloudTrail.
+            ['Allow', ['cloudtrail:LookupEvents'], '*'],
+          ],
         );
       });
 
