@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Turn the logs of one scripts/bench run into docs/benchmarks.md: a table of figure, target,
-measured value and ratio, with the machine and the date. Reads LOGDIR/{writer,sweep,api,
+measured value and ratio, with the machine and the date. Reads LOGDIR/{writer,sweep,backfill,api,
 latency,lambda}.log and LOGDIR/status.tsv (step, exit status, seconds).
 
     report.py LOGDIR OUT.md
@@ -57,6 +57,26 @@ for line in (text or "").splitlines():
             f"{mib / 64:.2f}", "PASS" if mib < 64 else "FAIL")
 if not found:
     missing("sweep (rate-limited Route 53, R = 20/s)", "cargo bench -p zonetrail-ingest --bench sweep")
+
+# backfill: the rate against CloudTrail's ceiling, and the peak memory
+text = read("backfill")
+found = False
+AREA = "backfill (fake CloudTrail at 2 requests/s x 50 events)"
+for line in (text or "").splitlines():
+    m = re.match(r"^(\d+) events in ([0-9.]+) s = ([0-9.]+) events/s = ([0-9.]+)% of the ceiling.*pages (\d+) \| events lost (\d+)", line)
+    if m:
+        found = True
+        n, secs, rate, pct, pages, lost = m.groups()
+        ok = float(pct) >= 95 and lost == "0"
+        add(AREA, f"{int(n):,} events, {pages} pages, events lost {lost}", "≥ 95 % of 100 events/s",
+            f"{float(rate):.1f} events/s ({pct} %)", f"{float(pct) / 95:.2f}", "PASS" if ok else "FAIL")
+    m = re.match(r"^peak memory of the backfilling process \(VmHWM\): ([0-9.]+) MiB", line)
+    if m:
+        mib = float(m.group(1))
+        add(AREA, "peak memory of the backfilling process (VmHWM)", "< 64 MiB", f"{mib:.1f} MiB",
+            f"{mib / 64:.2f}", "PASS" if mib < 64 else "FAIL")
+if not found:
+    missing(AREA, "cargo bench -p zonetrail-ingest --bench backfill")
 
 # api: its table (filter, load, requests, req/s, p50, p90, p99, target, result and, when
 # printed, CPU per request of MariaDB and of the API and round trips per request), one row per
@@ -183,6 +203,7 @@ with open(out, "w") as f:
     commands = [
         ("writer", "`cargo bench -p zonetrail-writer --bench writer` (100,000 record sets in one zone, one message at a time and 4 at once; baseline: one INSERT ... ON DUPLICATE KEY UPDATE per record)"),
         ("sweep", "`cargo bench -p zonetrail-ingest --bench sweep` (the fake Route 53 in a child process enforcing R = 20 requests/s)"),
+        ("backfill", "`cargo bench -p zonetrail-ingest --bench backfill` (10,000 events in the fake CloudTrail, which enforces LookupEvents' 2 requests/s; the backfill applied to an in-memory queue)"),
         ("api", "`api/bench/run.sh` (1,000,000 generated record sets in MariaDB; the API's name index built first; wrk from a second process over loopback: 1 client, 50 clients with 100 ms think time, 50 closed-loop clients; 20 s per filter and load after a warm-up)"),
         ("latency", "`scripts/bench-latency` (zonetrail up on SQLite, moto; 200 changes, each posted as its CloudTrail event, timed until GET /api/records shows it)"),
         ("lambda", "`scripts/bench lambda`: the four Lambda binaries built as stated in the table; cold init is the time from exec to the first GET /2018-06-01/runtime/invocation/next on a fake Lambda Runtime API on loopback (`scripts/benchmarks/lambda_init.py`), with the database on local MariaDB"),

@@ -4,7 +4,7 @@
 # on SQLite, live changes), then checks that the zones were seeded and swept, that the first
 # screen's values look like Route 53's (no printed Python dict, a real SOA), that the API shows
 # the three accounts as seeded (each swept, the zone name two accounts share, every record
-# set's account), that changes arrived live with none failing, one of them in a member
+# set's account), that the backfill filled sixty days of history, that changes arrived live with none failing, one of them in a member
 # account, and that everything stopped cleanly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
@@ -38,6 +38,7 @@ failures=()
 ((rc == 0)) || failures+=("scripts/demo exited with status $rc")
 grep -q 'seeded 10 zones in 3 accounts' "$log" || failures+=("the zones and accounts were not seeded")
 grep -q 'first sweep done.*from 3 accounts' "$log" || failures+=("the first sweep of the three accounts did not complete")
+grep -q 'backfill done: history complete since' "$log" || failures+=("the backfill from the fake CloudTrail did not complete")
 say "record values: ${checked#ok}"
 [[ $checked == ok* ]] || failures+=("the record values do not look like Route 53's (a Python dict, a bad SOA or NS), or the accounts not as seeded")
 live=$(grep -c 'visible in' "$log" || true)
