@@ -102,3 +102,30 @@ pub async fn drop_column(
 ) -> Result<(), DbErr> {
     alter(manager, Table::alter().table(table).drop_column(column).to_owned()).await
 }
+
+/// An index as (name, table, columns).
+pub type IndexSpec = (&'static str, &'static str, &'static [&'static str]);
+
+/// Create each index if it does not exist.
+pub async fn create_indexes(
+    manager: &SchemaManager<'_>,
+    indexes: &[IndexSpec],
+) -> Result<(), DbErr> {
+    for (name, table, cols) in indexes {
+        let mut idx = Index::create();
+        idx.if_not_exists().name(*name).table(Alias::new(*table));
+        for col in *cols {
+            idx.col(Alias::new(*col));
+        }
+        manager.create_index(idx.to_owned()).await?;
+    }
+    Ok(())
+}
+
+/// Drop each index.
+pub async fn drop_indexes(manager: &SchemaManager<'_>, indexes: &[IndexSpec]) -> Result<(), DbErr> {
+    for (name, table, _) in indexes {
+        manager.drop_index(Index::drop().name(*name).table(Alias::new(*table)).to_owned()).await?;
+    }
+    Ok(())
+}

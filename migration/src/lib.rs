@@ -13,6 +13,7 @@ mod m20261201_000006_implicit_observations;
 mod m20261202_000007_observations_as_rows;
 mod m20261202_000008_accounts;
 mod m20261203_000009_backfill;
+mod m20261203_000010_time_travel_indexes;
 pub mod observation_blob;
 
 pub struct Migrator;
@@ -29,6 +30,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000007_observations_as_rows::Migration),
             Box::new(m20261202_000008_accounts::Migration),
             Box::new(m20261203_000009_backfill::Migration),
+            Box::new(m20261203_000010_time_travel_indexes::Migration),
         ]
     }
 }

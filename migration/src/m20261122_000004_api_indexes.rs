@@ -3,12 +3,14 @@
 
 use sea_orm_migration::prelude::*;
 
+use crate::columns::{IndexSpec, create_indexes, drop_indexes};
+
 #[derive(DeriveMigrationName)]
 pub struct Migration;
 
 /// (name, table, columns). InnoDB and SQLite append the primary key to each, which the
 /// API's keyset order `(…, id)` relies on.
-const INDEXES: &[(&str, &str, &[&str])] = &[
+const INDEXES: &[IndexSpec] = &[
     // Records of one zone in name order (the dashboard's zone view, and `q` within a zone).
     ("idx_record_sets_zone_name", "record_sets", &["zone_id", "name"]),
     // `/api/stats` and `/api/zones` count live records per zone and type from this index alone.
@@ -20,23 +22,10 @@ const INDEXES: &[(&str, &str, &[&str])] = &[
 #[async_trait::async_trait]
 impl MigrationTrait for Migration {
     async fn up(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, cols) in INDEXES {
-            let mut idx = Index::create();
-            idx.if_not_exists().name(*name).table(Alias::new(*table));
-            for col in *cols {
-                idx.col(Alias::new(*col));
-            }
-            manager.create_index(idx.to_owned()).await?;
-        }
-        Ok(())
+        create_indexes(manager, INDEXES).await
     }
 
     async fn down(&self, manager: &SchemaManager) -> Result<(), DbErr> {
-        for (name, table, _) in INDEXES {
-            manager
-                .drop_index(Index::drop().name(*name).table(Alias::new(*table)).to_owned())
-                .await?;
-        }
-        Ok(())
+        drop_indexes(manager, INDEXES).await
     }
 }

@@ -11,10 +11,12 @@ pub mod entity;
 pub mod message;
 mod name;
 mod record;
+pub mod restore;
 pub mod telemetry;
 #[cfg(feature = "testing")]
 pub mod testing;
 mod zone;
+pub mod zonefile;
 
 pub use account::{AccountId, AccountIdError};
 pub use message::{
