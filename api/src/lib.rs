@@ -19,6 +19,7 @@ pub mod records;
 pub mod state;
 pub mod stats;
 mod timestamp;
+pub mod timetravel;
 mod web;
 pub mod zones;
 

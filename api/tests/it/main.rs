@@ -13,4 +13,5 @@ mod openapi;
 mod pagination;
 mod records;
 mod stats;
+mod timetravel;
 mod transport;
