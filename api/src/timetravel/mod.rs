@@ -1,6 +1,6 @@
-//! Time travel (issue 18, first slice): the inventory as it was at any time, and what changed
-//! between two times, read from the history (`record_changes`). Library functions only; the
-//! routes (`as_of=` on `/api/records`, `/api/diff`) come later.
+//! Time travel: the inventory as it was at any time, and what changed between two times, read
+//! from the history (`record_changes`). [`snapshot`] gives a whole zone at one time, for the
+//! restore and the zone file.
 //!
 //! # Semantics
 //!
@@ -36,6 +36,8 @@ use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Val
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zonetrail_model::{AccountId, RecordType, Timestamp, ZoneId, to_micros};
+
+pub mod snapshot;
 
 use crate::records::view::{RecordContent, RoutingView, parse_content};
 use crate::timestamp;
@@ -127,7 +129,7 @@ impl DiffItem {
 
 /// The id of record `rs`'s last change at or before the bound time (one `?`): latest
 /// `observed_at`, a delete after a presence at the same time, then the highest id.
-const LAST_CHANGE: &str = "(SELECT c.id FROM record_changes c \
+pub(crate) const LAST_CHANGE: &str = "(SELECT c.id FROM record_changes c \
      WHERE c.record_id = rs.id AND c.observed_at <= ? \
      ORDER BY c.observed_at DESC, CASE WHEN c.action = 'delete' THEN 1 ELSE 0 END DESC, c.id DESC \
      LIMIT 1)";
