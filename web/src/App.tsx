@@ -1,9 +1,11 @@
 import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ChangeFeed } from "./components/ChangeFeed.tsx";
+import { DiffView } from "./components/DiffView.tsx";
 import { FilterBar } from "./components/FilterBar.tsx";
 import { Freshness } from "./components/Freshness.tsx";
 import { RecordDrawer } from "./components/RecordDrawer.tsx";
 import { RecordsTable } from "./components/RecordsTable.tsx";
+import { AsOfBanner, AsOfControl } from "./components/TimeTravel.tsx";
 import { TypeChart, ZoneList, ZonesView } from "./components/Zones.tsx";
 import { useAccounts, useApi, useLive, useNow, useUrlState } from "./hooks.ts";
 import { accountShort, isUnreadable } from "./lib/accounts.ts";
@@ -17,6 +19,7 @@ const TABS: Array<[View, string]> = [
   ["records", "Records"],
   ["changes", "Changes"],
   ["zones", "Zones"],
+  ["diff", "Diff"],
 ];
 
 function isTyping(el: Element | null): boolean {
@@ -59,14 +62,19 @@ export function App({ auth }: { auth: Auth | null }) {
   listedCount.current = listedZones.length;
 
   // The zone list; fetched again when the stats start counting a different number of zones.
+  // As of a past time, the list is of then: what the stats count now does not move it.
+  const asOf = url.as_of;
   useEffect(() => {
+    if (asOf) return;
     if (zoneCount !== null && !zonesLoading && zoneCount !== listedCount.current)
       setZonesEpoch((e) => e + 1);
     // eslint-disable-next-line react-hooks/exhaustive-deps
   }, [zoneCount]);
   useEffect(() => {
     const c = new AbortController();
-    api.zones(c.signal, url.account).then(
+    // The zones view and the diff view list the zones of now.
+    const at = url.view === "records" ? asOf : "";
+    api.zones(c.signal, url.account, at).then(
       (z) => {
         setListedZones(z);
         setZonesLoading(false);
@@ -79,11 +87,13 @@ export function App({ auth }: { auth: Auth | null }) {
       },
     );
     return () => c.abort();
-  }, [api, zonesEpoch, url.account]);
+  }, [api, zonesEpoch, url.account, asOf, url.view === "records"]);
 
+  // As of a past time, each zone's count is of then (the list's), not the stats' of now.
+  const pastZones = url.view === "records" && !!asOf;
   const zones = useMemo(
-    () => mergeZones(listedZones, live.stats?.zones ?? []),
-    [listedZones, live.stats],
+    () => mergeZones(listedZones, pastZones ? [] : (live.stats?.zones ?? [])),
+    [listedZones, live.stats, pastZones],
   );
 
   // Another account's feed has another head: no dot for that.
@@ -133,6 +143,7 @@ export function App({ auth }: { auth: Auth | null }) {
       filters.value && `→ ${filters.value}`,
       filters.type,
     ].filter(Boolean);
+    if (url.view === "records" && url.as_of) parts.push(`as of ${url.as_of}`);
     const view = url.view === "records" ? parts.join(" ") : url.view;
     document.title = view ? `${view} · zonetrail` : "zonetrail — DNS inventory";
   }, [
@@ -143,6 +154,7 @@ export function App({ auth }: { auth: Auth | null }) {
     filters.value,
     filters.type,
     accounts.items,
+    url.as_of,
   ]);
 
   const selectedZone = zones.find((z) => z.zone_id === url.zone);
@@ -184,6 +196,7 @@ export function App({ auth }: { auth: Auth | null }) {
               q: "",
               value: "",
               include_deleted: false,
+              as_of: "",
               record: null,
             });
           }}
@@ -248,7 +261,7 @@ export function App({ auth }: { auth: Auth | null }) {
                   <ZoneList
                     zones={zones}
                     selected={url.zone}
-                    total={live.stats?.total_records ?? null}
+                    total={pastZones ? null : (live.stats?.total_records ?? null)}
                     navigate={navigate}
                     filters={url}
                   />
@@ -259,7 +272,11 @@ export function App({ auth }: { auth: Auth | null }) {
                   By type
                   {selectedZone ? <span class="muted"> · {zoneLabel(selectedZone)}</span> : null}
                 </h2>
-                {live.stats ? (
+                {pastZones ? (
+                  <p class="muted small">
+                    Counts by type are of now; the table shows the records as of the past time.
+                  </p>
+                ) : live.stats ? (
                   <TypeChart
                     byType={chartCounts}
                     selected={url.type}
@@ -273,6 +290,16 @@ export function App({ auth }: { auth: Auth | null }) {
               </section>
             </aside>
             <div class="content">
+              <AsOfControl asOf={url.as_of} navigate={navigate} />
+              {url.as_of && (
+                <AsOfBanner
+                  asOf={url.as_of}
+                  zone={url.zone}
+                  zoneName={selectedZone?.zone_name ?? null}
+                  navigate={navigate}
+                  withToken={!!auth}
+                />
+              )}
               <FilterBar
                 filters={filters}
                 zones={zones}
@@ -283,11 +310,11 @@ export function App({ auth }: { auth: Auth | null }) {
               />
               <RecordsTable
                 filters={filters}
-                marker={live.marker}
+                marker={url.as_of ? null : live.marker}
                 selected={url.record}
                 now={now}
                 onOpen={openRecord}
-                totalRecords={live.stats?.total_records ?? null}
+                totalRecords={url.as_of ? null : (live.stats?.total_records ?? null)}
                 csvUrl={csvUrl}
                 onCsvClick={onCsvClick}
                 multiAccount={accounts.items.length > 1}
@@ -306,6 +333,9 @@ export function App({ auth }: { auth: Auth | null }) {
             accounts={accounts.items}
             onAccount={(account) => navigate({ account, zone: "", record: null })}
           />
+        )}
+        {url.view === "diff" && (
+          <DiffView url={url} zones={zones} navigate={navigate} onOpen={openRecord} />
         )}
         {url.view === "zones" && (
           <ZonesView
@@ -336,6 +366,7 @@ export function App({ auth }: { auth: Auth | null }) {
               q: "",
               value,
               include_deleted: false,
+              as_of: "",
               record: null,
             })
           }

@@ -24,9 +24,17 @@ export function useUrlState(): [UrlState, Navigate] {
 
   // A malformed `?account=` (not 12 digits) is ignored, and taken out of the address bar so
   // the link that is copied is the view that is shown.
+  // So is a time (`as_of`, `from`, `to`) that is not RFC 3339; one with an offset is written
+  // in UTC.
   useEffect(() => {
-    const raw = new URLSearchParams(location.search).get("account");
-    if (raw !== null && raw.trim() !== parseUrlState(location.search).account) {
+    const raw = new URLSearchParams(location.search);
+    const parsed = parseUrlState(location.search);
+    const account = raw.get("account");
+    const times = (["as_of", "from", "to"] as const).some((k) => {
+      const v = raw.get(k);
+      return v !== null && v.trim() !== parsed[k];
+    });
+    if ((account !== null && account.trim() !== parsed.account) || times) {
       const qs = serializeUrlState(parseUrlState(location.search));
       history.replaceState(null, "", location.pathname + qs + location.hash);
     }

@@ -202,7 +202,7 @@ export function FilterBar(props: {
           type="button"
           class="btn ghost"
           disabled={!hasFilters(f)}
-          onClick={() => navigate({ ...EMPTY_FILTERS, record: null })}
+          onClick={() => navigate({ ...EMPTY_FILTERS, as_of: f.as_of, record: null })}
         >
           Clear
         </button>

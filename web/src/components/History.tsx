@@ -1,7 +1,7 @@
 import { diffRecords, type FieldChange } from "../lib/diff.ts";
 import { actorLabel } from "../lib/format.ts";
 import { BACKFILL_TITLE, entryHeadline } from "../lib/history.ts";
-import type { ChangeView, FeedItem } from "../lib/schemas.ts";
+import type { ChangeView, FeedItem, RecordContent } from "../lib/schemas.ts";
 import { ActionBadge, CopyButton, SourceBadge, TimeAgo, TypeBadge } from "./common.tsx";
 
 /** The `backfill` badge: the entry was read from CloudTrail's event history, not seen live. */
@@ -82,7 +82,18 @@ function DiffRow({ c }: { c: FieldChange }) {
 }
 
 export function Diff({ entry }: { entry: ChangeView }) {
-  const changes = diffRecords(entry.before, entry.after);
+  return <FieldDiff before={entry.before} after={entry.after} />;
+}
+
+/** The fields that differ between two states of a record set (a change, or a diff's item). */
+export function FieldDiff({
+  before,
+  after,
+}: {
+  before: RecordContent | null;
+  after: RecordContent | null;
+}) {
+  const changes = diffRecords(before, after);
   if (!changes.length) return <p class="muted small">No field changed.</p>;
   return (
     <table class="diff mono" data-testid="diff">

@@ -3,20 +3,20 @@ import { type AccountGroup, accountLabel, groupByAccount, isUnreadable } from ".
 import { formatCount } from "../lib/format.ts";
 import type { AccountView, Stats } from "../lib/schemas.ts";
 import { formatUtc } from "../lib/time.ts";
-import { EMPTY_FILTERS, serializeUrlState, type UrlState } from "../lib/urlState.ts";
+import { DEFAULT_STATE, serializeUrlState, type UrlState } from "../lib/urlState.ts";
 import { type ZoneRow, zoneLabel, zoneLabelAmong } from "../lib/zones.ts";
 import { AccountProblem, AccountSelect, AccountStatusBadge, countsText } from "./Accounts.tsx";
 import { CopyButton, Empty, Spinner, TimeAgo } from "./common.tsx";
 
 function hrefFor(patch: Partial<UrlState>): string {
-  return serializeUrlState({ ...EMPTY_FILTERS, view: "records", record: null, ...patch }) || "?";
+  return serializeUrlState({ ...DEFAULT_STATE, ...patch }) || "?";
 }
 
 function follow(navigate: Navigate, patch: Partial<UrlState>) {
   return (e: MouseEvent) => {
     if (e.metaKey || e.ctrlKey || e.shiftKey) return;
     e.preventDefault();
-    navigate({ ...EMPTY_FILTERS, view: "records", record: null, ...patch });
+    navigate({ ...DEFAULT_STATE, ...patch });
   };
 }
 
@@ -101,6 +101,7 @@ export function ZoneList(props: {
     type: props.filters.type,
     include_deleted: props.filters.include_deleted,
     account: props.filters.account,
+    as_of: props.filters.as_of,
   };
   return (
     <nav aria-label="Zones" class="zone-list">
@@ -224,9 +225,8 @@ function AccountHead(props: {
                 <a
                   class="account-name"
                   href={serializeUrlState({
-                    ...EMPTY_FILTERS,
+                    ...DEFAULT_STATE,
                     view: "zones",
-                    record: null,
                     account: id,
                   })}
                   onClick={(e) => {

@@ -22,7 +22,7 @@ const COPY_ICON = (
   </svg>
 );
 
-async function copyText(text: string): Promise<boolean> {
+export async function copyText(text: string): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;
@@ -178,5 +178,46 @@ export function CsvLink({
       </svg>
       Export CSV
     </a>
+  );
+}
+
+/** Save `text` as a file called `filename` (a download the browser starts at once). */
+export function downloadText(filename: string, text: string, type = "application/json"): void {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(new Blob([text], { type }));
+  a.download = filename;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10_000);
+}
+
+/** A copy button with its words on it ("Copy JSON"), saying "Copied" for a moment. */
+export function CopyTextButton({
+  text,
+  children,
+  label,
+}: {
+  text: string;
+  children: ComponentChildren;
+  /** The accessible name, when the words on the button are not enough. */
+  label?: string;
+}) {
+  const copy = async (e: MouseEvent) => {
+    const btn = e.currentTarget as HTMLButtonElement;
+    const ok = await copyText(text);
+    btn.dataset.copied = ok ? "yes" : "failed";
+    const status = btn.querySelector(".copy-status");
+    if (status) status.textContent = ok ? " ✓ copied" : " (copy failed)";
+    setTimeout(() => {
+      delete btn.dataset.copied;
+      if (status) status.textContent = "";
+    }, 1500);
+  };
+  return (
+    <button type="button" class="btn small" onClick={copy} aria-label={label}>
+      {children}
+      <span class="copy-status" aria-live="polite" />
+    </button>
   );
 }

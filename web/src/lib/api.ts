@@ -3,6 +3,7 @@
 // OpenAPI document's own (api-types.ts, generated): nothing is guessed or adapted here.
 import type { paths } from "./api-types.ts";
 import type { AccountView, ZoneView } from "./schemas.ts";
+import { type DiffList, diffParams, type RestoreView } from "./timetravel.ts";
 import { accountParams, filterParams, type RecordFilters } from "./urlState.ts";
 
 /** The JSON a path answers with 200, as the API documents it. */
@@ -143,9 +144,40 @@ export class Api {
     return this.get<Ok<"/api/changes">>("/api/changes", p, signal);
   }
 
-  /** Every zone (one page holds them all), or every zone of one account. */
-  async zones(signal?: AbortSignal, account = ""): Promise<ZoneView[]> {
-    return (await this.get<Ok<"/api/zones">>("/api/zones", accountParams(account), signal)).items;
+  /** Every zone (one page holds them all), or every zone of one account; as of a time. */
+  async zones(signal?: AbortSignal, account = "", asOf = ""): Promise<ZoneView[]> {
+    const p = accountParams(account);
+    if (asOf) p.set("as_of", asOf);
+    return (await this.get<Ok<"/api/zones">>("/api/zones", p, signal)).items;
+  }
+
+  /** What differs between two times (`to` "" is now), of one zone or of every zone. */
+  diff(
+    from: string,
+    to: string,
+    zone: string,
+    cursor: string | null,
+    signal?: AbortSignal,
+    limit = PAGE_SIZE,
+  ): Promise<DiffList> {
+    return this.get<DiffList>("/api/diff", diffParams(from, to, zone, cursor, limit), signal);
+  }
+
+  /** The change batches that take a zone from now back to its state at `to`. */
+  restore(zone: string, to: string, signal?: AbortSignal): Promise<RestoreView> {
+    return this.get<RestoreView>(
+      `/api/zones/${encodeURIComponent(zone)}/restore`,
+      new URLSearchParams({ to }),
+      signal,
+    );
+  }
+
+  /** The zone's RFC 1035 master file, now or as of a time: a plain link. */
+  zoneFileUrl(zone: string, asOf = ""): string {
+    return this.url(
+      `/api/zones/${encodeURIComponent(zone)}/zonefile`,
+      asOf ? new URLSearchParams({ as_of: asOf }) : undefined,
+    );
   }
 
   stats(signal?: AbortSignal, account = ""): Promise<Ok<"/api/stats">> {
@@ -163,8 +195,8 @@ export class Api {
   }
 
   /** Download through fetch, for when a bearer token must be sent (a link cannot send it). */
-  async download(url: string, filename: string): Promise<void> {
-    const res = await fetch(url, { headers: { ...(await this.headers()), Accept: "text/csv" } });
+  async download(url: string, filename: string, accept = "text/csv"): Promise<void> {
+    const res = await fetch(url, { headers: { ...(await this.headers()), Accept: accept } });
     if (!res.ok) throw new ApiError(await errorMessage(res), res.status);
     const blob = await res.blob();
     const a = document.createElement("a");

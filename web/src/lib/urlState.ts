@@ -2,8 +2,8 @@
 // on-call engineer can paste into a ticket. Query parameter names are the API's own,
 // so the records filter *is* the `/api/records` and `/api/records.csv` query.
 
-export type View = "records" | "changes" | "zones";
-export const VIEWS: readonly View[] = ["records", "changes", "zones"];
+export type View = "records" | "changes" | "zones" | "diff";
+export const VIEWS: readonly View[] = ["records", "changes", "zones", "diff"];
 
 export interface RecordFilters {
   /** An AWS account id (12 digits), or "" for every account. */
@@ -14,12 +14,17 @@ export interface RecordFilters {
   q: string;
   value: string;
   include_deleted: boolean;
+  /** The inventory as it was at this time (RFC 3339, UTC), or "" for now (issue 18). */
+  as_of: string;
 }
 
 export interface UrlState extends RecordFilters {
   view: View;
   /** Record id shown in the drawer, if any. */
   record: number | null;
+  /** The diff view's times (RFC 3339, UTC); `to` "" is now. Its zone is `zone`. */
+  from: string;
+  to: string;
 }
 
 export const EMPTY_FILTERS: RecordFilters = {
@@ -30,9 +35,16 @@ export const EMPTY_FILTERS: RecordFilters = {
   q: "",
   value: "",
   include_deleted: false,
+  as_of: "",
 };
 
-export const DEFAULT_STATE: UrlState = { ...EMPTY_FILTERS, view: "records", record: null };
+export const DEFAULT_STATE: UrlState = {
+  ...EMPTY_FILTERS,
+  view: "records",
+  record: null,
+  from: "",
+  to: "",
+};
 
 const TEXT_KEYS = ["zone", "type", "name", "q", "value"] as const;
 
@@ -54,6 +66,26 @@ export function accountParams(account: string): URLSearchParams {
   return p;
 }
 
+const RFC3339 =
+  /^(\d{4})-(\d{2})-(\d{2})[T ](\d{2}):(\d{2})(?::(\d{2})(\.\d{1,9})?)?(Z|[+-]\d{2}:\d{2})$/i;
+
+/**
+ * A time as the API takes it (`as_of`, `from`, `to`): RFC 3339 in UTC, "" when absent or not a
+ * time (never sent on). A time in UTC keeps its precision (the API's microseconds); one with an
+ * offset or without seconds is written in UTC.
+ */
+export function parseTime(v: string | null | undefined): string {
+  const m = RFC3339.exec((v ?? "").trim());
+  if (!m) return "";
+  const [, y = "", mo = "", d = "", h = "", mi = "", s = "00", frac = "", zone = "Z"] = m;
+  if (+mo < 1 || +mo > 12 || +h > 23 || +mi > 59 || +s > 59) return "";
+  // 2026-02-31 is not a day (Date would roll it over into March).
+  if (+d < 1 || new Date(Date.UTC(+y, +mo - 1, +d)).getUTCDate() !== +d) return "";
+  if (zone.toUpperCase() === "Z") return `${y}-${mo}-${d}T${h}:${mi}:${s}${frac}Z`;
+  const ms = Date.parse(`${y}-${mo}-${d}T${h}:${mi}:${s}${frac.slice(0, 4)}${zone}`);
+  return Number.isNaN(ms) ? "" : new Date(ms).toISOString().replace(".000Z", "Z");
+}
+
 function truthy(v: string | null): boolean {
   return v !== null && ["1", "true", "yes", "on"].includes(v.toLowerCase());
 }
@@ -68,6 +100,9 @@ export function parseUrlState(search: string): UrlState {
     record: Number.isSafeInteger(record) && record > 0 ? record : null,
     include_deleted: truthy(p.get("include_deleted")),
     account: parseAccount(p.get("account")),
+    as_of: parseTime(p.get("as_of")),
+    from: parseTime(p.get("from")),
+    to: parseTime(p.get("to")),
   };
   for (const k of TEXT_KEYS) state[k] = (p.get(k) ?? "").trim();
   state.type = state.type.toUpperCase();
@@ -82,6 +117,7 @@ export function filterParams(f: RecordFilters): URLSearchParams {
     if (v) p.set(k, v);
   }
   if (f.include_deleted) p.set("include_deleted", "true");
+  if (f.as_of) p.set("as_of", f.as_of);
   return p;
 }
 
@@ -90,6 +126,10 @@ export function serializeUrlState(s: UrlState): string {
   const p = new URLSearchParams();
   if (s.view !== "records") p.set("view", s.view);
   for (const [k, v] of filterParams(s)) p.set(k, v);
+  if (s.view === "diff") {
+    if (s.from) p.set("from", s.from);
+    if (s.to) p.set("to", s.to);
+  }
   if (s.record !== null) p.set("record", String(s.record));
   const q = p.toString();
   return q ? `?${q}` : "";
@@ -104,6 +144,7 @@ export function filtersOf(s: RecordFilters): RecordFilters {
     q: s.q,
     value: s.value,
     include_deleted: s.include_deleted,
+    as_of: s.as_of,
   };
 }
 
@@ -112,8 +153,9 @@ export function filterKey(f: RecordFilters): string {
   return filterParams(f).toString();
 }
 
+/** Whether any filter narrows the records (the time they are shown at is not a filter). */
 export function hasFilters(f: RecordFilters): boolean {
-  return filterKey(f) !== "";
+  return filterKey({ ...f, as_of: "" }) !== "";
 }
 
 /**

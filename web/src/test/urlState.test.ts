@@ -8,6 +8,7 @@ import {
   hasFilters,
   isAccountId,
   parseAccount,
+  parseTime,
   parseUrlState,
   serializeUrlState,
   shouldReplace,
@@ -28,12 +29,15 @@ describe("url state", () => {
       q: "www",
       value: "192.0.2.10",
       include_deleted: true,
+      as_of: "2026-12-01T09:00:00.123456Z",
       record: 42,
+      from: "",
+      to: "",
     };
     const qs = serializeUrlState(s);
     assert.equal(
       qs,
-      "?account=123456789012&zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&include_deleted=true&record=42",
+      "?account=123456789012&zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&include_deleted=true&as_of=2026-12-01T09%3A00%3A00.123456Z&record=42",
     );
     assert.deepEqual(parseUrlState(qs), s);
   });
@@ -62,6 +66,7 @@ describe("url state", () => {
       q: "",
       value: "",
       include_deleted: false,
+      as_of: "",
     });
     assert.equal(p.toString(), "type=A&name=www.example.com");
   });
@@ -109,6 +114,49 @@ describe("url state", () => {
     assert.notEqual(filterKey(a), filterKey(parseUrlState("?type=MX")));
     assert.equal(hasFilters(parseUrlState("?record=3")), false);
     assert.equal(hasFilters(a), true);
+  });
+
+  it("takes as_of as an RFC 3339 time in UTC, sends it with the records query, and drops anything else", () => {
+    const s = parseUrlState("?as_of=2026-12-01T09:00:00Z&type=A");
+    assert.equal(s.as_of, "2026-12-01T09:00:00Z");
+    assert.equal(filterParams(s).toString(), "type=A&as_of=2026-12-01T09%3A00%3A00Z");
+    assert.equal(serializeUrlState(s), "?type=A&as_of=2026-12-01T09%3A00%3A00Z");
+    // A time is not a filter: Clear has nothing to clear, but the query changes with it.
+    assert.equal(hasFilters(parseUrlState("?as_of=2026-12-01T09:00:00Z")), false);
+    assert.notEqual(filterKey(s), filterKey(parseUrlState("?type=A")));
+    // Kept to the microsecond; an offset or a missing second is written in UTC.
+    assert.equal(parseTime("2026-12-01T09:00:00.123456Z"), "2026-12-01T09:00:00.123456Z");
+    assert.equal(parseTime("2026-12-01T10:30:00+01:30"), "2026-12-01T09:00:00Z");
+    assert.equal(parseTime("2026-12-01t09:00z"), "2026-12-01T09:00:00Z");
+    for (const bad of [
+      "yesterday",
+      "2026-12-01",
+      "2026-02-31T00:00:00Z",
+      "2026-12-01T24:00:00Z",
+      "2026-12-01T09:00:00",
+      "1733043600",
+      "",
+    ]) {
+      const p = parseUrlState(`?as_of=${encodeURIComponent(bad)}&type=A`);
+      assert.equal(p.as_of, "", `as_of=${bad} is ignored`);
+      assert.equal(serializeUrlState(p), "?type=A", `as_of=${bad} leaves the URL`);
+    }
+  });
+
+  it("deep-links the diff view: from, to and the zone", () => {
+    const s = parseUrlState("?view=diff&from=2026-12-01T09:00:00Z&to=2026-12-02T09:00:00Z&zone=Z1");
+    assert.equal(s.view, "diff");
+    assert.equal(s.from, "2026-12-01T09:00:00Z");
+    assert.equal(s.to, "2026-12-02T09:00:00Z");
+    assert.equal(s.zone, "Z1");
+    assert.equal(
+      serializeUrlState(s),
+      "?view=diff&zone=Z1&from=2026-12-01T09%3A00%3A00Z&to=2026-12-02T09%3A00%3A00Z",
+    );
+    assert.deepEqual(parseUrlState(serializeUrlState(s)), s);
+    // Other views leave the diff's times out of the URL.
+    assert.equal(serializeUrlState({ ...s, view: "records" }), "?zone=Z1");
+    assert.equal(parseUrlState("?view=diff&from=nope").from, "");
   });
 
   it("collapses a burst of typing in one field into one history entry", () => {
