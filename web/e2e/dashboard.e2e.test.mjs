@@ -853,3 +853,267 @@ describe("history window", { skip: !FIXTURE && "needs the fixture's backfill" },
     await page.context().close();
   });
 });
+
+// Time travel (issue 18), against the fixture and the real stack alike: both hold www blue's
+// update (weight 50 → 70, + 192.0.2.11) after the first sweep, so a time between the two
+// shows blue at weight 50. The time is read from blue's own history.
+describe("time travel", { skip: !SEEDED && "needs the seed's history" }, () => {
+  /** The API's JSON at `path` (the page's own origin). */
+  async function apiJson(path) {
+    const res = await fetch(`${BASE}${path}`);
+    assert.equal(res.status, 200, `${path} answered ${res.status}: ${await res.clone().text()}`);
+    return res.json();
+  }
+
+  /** A time (ms) between blue's state at weight 50 and its update to 70, in the history window. */
+  async function beforeTheUpdate() {
+    const www = await apiJson("/api/records?type=A&name=www.example.com");
+    const blue = www.items.find((r) => r.set_identifier === "blue");
+    const hist = await apiJson(`/api/records/${blue.id}/history`);
+    const update = hist.items.find((e) => e.after?.routing?.weight === 70);
+    const older = hist.items[hist.items.indexOf(update) + 1];
+    assert.ok(update && older, "blue has its update and the entry before it");
+    const stats = await apiJson("/api/stats");
+    const t1 = Date.parse(update.observed_at);
+    const lo = Math.max(Date.parse(older.observed_at), Date.parse(stats.history_complete_since));
+    assert.ok(t1 - lo > 2000, "the update is more than 2 s after the entry before it");
+    // To the second, as the control takes it, and past the entry before the update.
+    const t = Math.floor((lo + (t1 - lo) / 2) / 1000) * 1000;
+    return { t, iso: new Date(t).toISOString().replace(".000Z", "Z"), blueId: blue.id };
+  }
+
+  async function zoneId(name) {
+    const zones = await apiJson("/api/zones");
+    return zones.items.find((z) => z.zone_name === name).zone_id;
+  }
+
+  const shown = (iso) => `${iso.slice(0, 10)} ${iso.slice(11, 19)} UTC`;
+
+  it("puts the records view in the past with the As of control; Back to now returns", async () => {
+    const { iso } = await beforeTheUpdate();
+    const page = await openPage();
+    const sent = [];
+    page.on("request", (r) => {
+      const u = r.url();
+      if (u.includes("/api/records?") || u.includes("/api/zones?") || u.endsWith("/api/zones"))
+        sent.push(u);
+    });
+    await page.goto(`${BASE}/?type=A&name=www.example.com`);
+    await waitForRows(page, closeTo("www.example.com."), "www rows");
+    const now = await rowsOf(page);
+    assert.match(now.find((r) => r.set === "blue").routing, /weight 70/);
+
+    // A labelled date-and-time input, read as UTC, applied with a named button.
+    const input = page.getByLabel("As of (UTC)");
+    await input.fill(iso.slice(0, 19));
+    sent.length = 0;
+    await page.getByRole("button", { name: "View as of" }).click();
+    await page.waitForURL((u) => u.searchParams.get("as_of") === iso);
+    const banner = page.getByTestId("asof-banner");
+    await banner.waitFor();
+    assert.equal(
+      (
+        await page.getByRole("status").filter({ hasText: "Viewing the inventory" }).textContent()
+      )?.trim(),
+      `Viewing the inventory as of ${shown(iso)}`,
+    );
+    const past = await waitForRows(
+      page,
+      (r) => r.name === "www.example.com." && (r.set !== "blue" || /weight 50/.test(r.routing)),
+      "blue at weight 50",
+    );
+    assert.ok(
+      past.some((r) => r.set === "blue"),
+      "blue was there",
+    );
+    if (FIXTURE) assert.ok(!past.some((r) => r.set === "green"), "green did not exist yet");
+    await waitUntil(
+      page,
+      () => document.querySelectorAll(".zone-list li").length > 1,
+      null,
+      "the zone list as of then",
+    );
+    const asked = sent.filter((u) => u.includes("/api/records?") || u.includes("/api/zones"));
+    assert.ok(
+      asked.some((u) => u.includes("/api/records?")),
+      `asked for records: ${asked}`,
+    );
+    assert.ok(
+      asked.some((u) => u.includes("/api/zones")),
+      `asked for zones: ${asked}`,
+    );
+    for (const u of asked)
+      assert.equal(new URL(u).searchParams.get("as_of"), iso, `${u} carries as_of`);
+    // The CSV export is of then too.
+    const csv = new URL((await page.getByTestId("csv-export").getAttribute("href")) ?? "", BASE);
+    assert.equal(csv.searchParams.get("as_of"), iso);
+
+    await page.getByRole("button", { name: "Back to now" }).click();
+    await page.waitForURL((u) => !u.searchParams.has("as_of"));
+    await banner.waitFor({ state: "detached" });
+    await waitForRows(
+      page,
+      (r) => r.name === "www.example.com." && (r.set !== "blue" || /weight 70/.test(r.routing)),
+      "blue at weight 70 again",
+    );
+    assert.equal(await input.inputValue(), "", "the control is empty again");
+    // Back returns to the past view.
+    await page.goBack();
+    await page.waitForURL((u) => u.searchParams.get("as_of") === iso);
+    await banner.waitFor();
+    await waitForRows(
+      page,
+      (r) => r.set !== "blue" || /weight 50/.test(r.routing),
+      "blue at weight 50 after Back",
+    );
+    assert.equal(await input.inputValue(), iso.slice(0, 19));
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it("loads straight into the past from a link, and shows the API's error for a time before the window", async () => {
+    const { iso } = await beforeTheUpdate();
+    const page = await openPage();
+    await page.goto(`${BASE}/?type=A&name=www.example.com&as_of=${encodeURIComponent(iso)}`);
+    await page.getByTestId("asof-banner").waitFor();
+    await waitForRows(
+      page,
+      (r) => r.name === "www.example.com." && (r.set !== "blue" || /weight 50/.test(r.routing)),
+      "blue at weight 50 from the link",
+    );
+    assert.equal(await page.getByLabel("As of (UTC)").inputValue(), iso.slice(0, 19));
+    assert.match((await page.title()) ?? "", /as of/);
+
+    await page.goto(`${BASE}/?as_of=2001-01-01T00:00:00Z`);
+    const alert = page.locator(".records [role=alert]");
+    await alert.waitFor();
+    const msg = ((await alert.locator(".error-message").textContent()) ?? "").trim();
+    console.log(`AS OF ERROR: ${msg}`);
+    assert.match(msg, /before the history window, which starts at \d{4}-\d{2}-\d{2}T/);
+    // A malformed time is dropped from the URL, never sent.
+    await page.goto(`${BASE}/?as_of=yesterday&type=A`);
+    await page.waitForURL(
+      (u) => !u.searchParams.has("as_of") && u.searchParams.get("type") === "A",
+    );
+    await waitForRows(page, (r) => r.type === "A", "type A, now");
+    assert.equal(await page.getByTestId("asof-banner").count(), 0);
+    await page.context().close();
+  });
+
+  it("lists what was added, removed and changed between two times, with the field diff", async () => {
+    const { iso } = await beforeTheUpdate();
+    const ex = await zoneId("example.com.");
+    const page = await openPage();
+    // Through the tab and the form.
+    await page.goto(`${BASE}/`);
+    await page
+      .getByRole("navigation", { name: "Views" })
+      .getByRole("link", { name: "Diff" })
+      .click();
+    await page.waitForURL((u) => u.searchParams.get("view") === "diff");
+    await page.getByLabel("From (UTC)").fill(iso.slice(0, 19));
+    await page.getByLabel("Zone", { exact: true }).selectOption(ex);
+    await page.getByRole("button", { name: "Compare" }).click();
+    await page.waitForURL(
+      (u) => u.searchParams.get("from") === iso && u.searchParams.get("zone") === ex,
+    );
+    const changed = page.getByTestId("diff-changed");
+    await changed.waitFor();
+    const blue = changed
+      .getByTestId("diff-item")
+      .filter({ hasText: "www.example.com." })
+      .filter({ has: page.locator(".setid", { hasText: /^blue$/ }) });
+    const text = ((await blue.textContent()) ?? "").replace(/\s+/g, " ");
+    assert.match(text, /weight\s*50\s*→\s*70/, "blue's weight 50 → 70");
+    assert.match(text, /\+\s*192\.0\.2\.11/, "and its added value");
+    assert.match(
+      (await page.getByTestId("diff-range").textContent()) ?? "",
+      new RegExp(`example\\.com\\.: from ${shown(iso)}`),
+    );
+    if (FIXTURE) {
+      const added = page.getByTestId("diff-added");
+      assert.match((await added.textContent()) ?? "", /www\.example\.com\.[\s\S]*green/);
+      const removed = page.getByTestId("diff-removed");
+      assert.match((await removed.textContent()) ?? "", /old\.example\.com\./);
+      assert.ok((await removed.locator('[data-testid="diff"] .del').count()) > 0);
+    }
+    await page.screenshot({ path: join(RESULTS, "dashboard-diff.png") });
+
+    // The link loads straight into the same diff; a reversed range shows the API's error.
+    await page.reload();
+    await page.getByTestId("diff-changed").waitFor();
+    assert.equal(await page.getByLabel("From (UTC)").inputValue(), iso.slice(0, 19));
+    const later = new Date(Date.parse(iso) + 1000).toISOString().replace(".000Z", "Z");
+    await page.goto(`${BASE}/?view=diff&from=${later}&to=${iso}`);
+    const alert = page.getByTestId("diff-view").getByRole("alert");
+    await alert.waitFor();
+    console.log(`DIFF ERROR: ${(await alert.textContent())?.trim()}`);
+    assert.match((await alert.textContent()) ?? "", /from .* is after to/);
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it("shows the restore to this point: summary, batches, commands, copy and download", async () => {
+    const { iso } = await beforeTheUpdate();
+    const ex = await zoneId("example.com.");
+    const page = await openPage();
+    await page
+      .context()
+      .grantPermissions(["clipboard-read", "clipboard-write"], { origin: new URL(BASE).origin });
+    await page.goto(`${BASE}/?zone=${ex}&as_of=${encodeURIComponent(iso)}`);
+    await page.getByTestId("asof-banner").waitFor();
+    const zonefile = page.getByTestId("zonefile-link");
+    const href = new URL((await zonefile.getAttribute("href")) ?? "", BASE);
+    assert.equal(href.pathname, `/api/zones/${ex}/zonefile`);
+    assert.equal(href.searchParams.get("as_of"), iso);
+    const file = await fetch(href);
+    assert.equal(file.status, 200);
+    assert.match(await file.text(), /\$ORIGIN example\.com\./);
+
+    await page.getByRole("button", { name: "Restore to this point" }).click();
+    const panel = page.getByTestId("restore-panel");
+    await panel.getByTestId("restore-batch").first().waitFor();
+    const upserts = Number(await panel.getByTestId("restore-upserts").textContent());
+    assert.ok(upserts >= 1, "blue's change is undone by an UPSERT");
+    const nBatches = Number(await panel.getByTestId("restore-batches").textContent());
+    assert.equal(await panel.getByTestId("restore-batch").count(), nBatches);
+    const summary = (await panel.getByTestId("restore-summary").textContent()) ?? "";
+    console.log(`RESTORE: ${summary.trim()}`);
+    if (FIXTURE) assert.match(summary, /^1 create · 1 delete · 2 upserts in 1 batch/);
+
+    const commands = ((await panel.getByTestId("restore-commands").textContent()) ?? "").trim();
+    assert.equal(
+      commands.split("\n")[0],
+      `aws route53 change-resource-record-sets --hosted-zone-id ${ex} --change-batch file://batch-1.json`,
+    );
+    const first = panel.getByTestId("restore-batch").first();
+    const json = JSON.parse((await first.locator("pre").textContent()) ?? "");
+    const up = json.Changes.find(
+      (c) => c.Action === "UPSERT" && c.ResourceRecordSet.SetIdentifier === "blue",
+    );
+    assert.ok(up, `batch 1 upserts blue: ${JSON.stringify(json).slice(0, 300)}`);
+    assert.equal(up.ResourceRecordSet.Weight, 50);
+    assert.deepEqual(up.ResourceRecordSet.ResourceRecords, [{ Value: "192.0.2.10" }]);
+    assert.match(json.Comment ?? "", /\S/, "the batch names its restore point");
+
+    // Copy the commands, then a batch; download batch-1.json.
+    await panel.getByRole("button", { name: "Copy commands" }).click();
+    assert.equal((await page.evaluate(() => navigator.clipboard.readText())).trim(), commands);
+    await first.getByRole("button", { name: "Copy batch 1 JSON" }).click();
+    assert.deepEqual(JSON.parse(await page.evaluate(() => navigator.clipboard.readText())), json);
+    const [download] = await Promise.all([
+      page.waitForEvent("download"),
+      first.getByRole("button", { name: "Download batch-1.json" }).click(),
+    ]);
+    assert.equal(download.suggestedFilename(), "batch-1.json");
+    assert.deepEqual(JSON.parse(readFileSync(await download.path(), "utf8")), json);
+    await page.screenshot({ path: join(RESULTS, "dashboard-restore.png"), fullPage: true });
+
+    // Keyboard: the panel's buttons are reachable with Tab.
+    await panel.getByRole("button", { name: "Close restore" }).focus();
+    await page.keyboard.press("Enter");
+    await panel.waitFor({ state: "detached" });
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});

@@ -158,8 +158,10 @@ function zonesOf(account) {
   return new Set(ZONES.filter((z) => !account || z.account_id === account).map((z) => z.zone_id));
 }
 
-/** The `/api/records` filters, as the API reads them. */
+/** The `/api/records` filters, as the API reads them (as of `as_of` when given). */
 function filterRecords(p, { withoutQ = false } = {}) {
+  const account0 = parseAccount(p);
+  const at = parseAsOf(p, "as_of", account0);
   const rawZone = p.get("zone")?.trim() ?? "";
   const type = p.get("type") ?? "";
   const name = (p.get("name") ?? "").trim().toLowerCase();
@@ -172,7 +174,7 @@ function filterRecords(p, { withoutQ = false } = {}) {
   const zone = rawZone.replace(/^\/?hostedzone\//, "").toUpperCase();
   const includeDeleted = flag(p, "include_deleted");
   const account = parseAccount(p);
-  return data.records
+  return (at === null ? data.records : recordsAt(at))
     .filter((r) => includeDeleted || r.deleted_at === null)
     .filter((r) => !account || r.account_id === account)
     .filter((r) => !zone || r.zone_id === zone)
@@ -204,6 +206,223 @@ function filterRecords(p, { withoutQ = false } = {}) {
         (a.set_identifier ?? "").localeCompare(b.set_identifier ?? "") ||
         a.id - b.id,
     );
+}
+
+// ------------------------------------------------------------------ time travel (issue 18)
+const RFC3339 = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d{1,9})?(Z|[+-]\d{2}:\d{2})$/i;
+
+/** A time parameter as the API reads it (epoch ms), or null when absent. */
+function parseTimeParam(p, name) {
+  const raw = p.get(name);
+  if (raw === null) return null;
+  const ms = RFC3339.test(raw.trim()) ? Date.parse(raw.trim()) : Number.NaN;
+  if (Number.isNaN(ms))
+    throw new BadRequest(
+      `${name} must be an RFC 3339 time such as 2026-11-22T09:00:00Z, got ${JSON.stringify(raw)}`,
+    );
+  return ms;
+}
+
+/** As the API's check_as_of: not in the future, not before the history window. */
+function checkTime(name, ms, account) {
+  const now = Date.now();
+  if (ms > now)
+    throw new BadRequest(
+      `${name} ${iso(ms)} is in the future (now is ${iso(now)}); the inventory as of the future is not known`,
+    );
+  const start = stats(account).history.complete_since;
+  if (start && ms < Date.parse(start))
+    throw new BadRequest(
+      `${name} ${iso(ms)} is before the history window, which starts at ${start}: zonetrail's history is complete only since then (a backfill can extend it up to 90 days back)`,
+    );
+  return ms;
+}
+
+function parseAsOf(p, name, account) {
+  const ms = parseTimeParam(p, name);
+  return ms === null ? null : checkTime(name, ms, account);
+}
+
+const CONTENT_KEYS = ["name", "type", "set_identifier", "ttl", "values", "alias_target", "routing"];
+const contentOf = (r) => Object.fromEntries(CONTENT_KEYS.map((k) => [k, r[k]]));
+
+/**
+ * A record set as it was at `ms`, replaying its history: the state after its last entry at or
+ * before then (a delete: listed with `deleted_at`), or, before its first entry, the state that
+ * entry started from. `null` when it did not exist yet.
+ */
+function recordAt(r, ms) {
+  const hist = data.changes
+    .filter((c) => c.record_id === r.id)
+    .sort((a, b) => a.observed_at.localeCompare(b.observed_at) || a.id - b.id);
+  const upto = hist.filter((c) => Date.parse(c.observed_at) <= ms);
+  const last = upto.at(-1);
+  if (last?.action === "delete")
+    return { ...r, ...last.before, observed_at: last.observed_at, deleted_at: last.observed_at };
+  if (last) return { ...r, ...last.after, observed_at: last.observed_at, deleted_at: null };
+  if (Date.parse(r.first_seen_at) > ms) return null;
+  const first = hist[0];
+  if (first && !first.before) return null;
+  return { ...r, ...(first?.before ?? {}), observed_at: r.first_seen_at, deleted_at: null };
+}
+
+/** Every record set as of `ms` (tombstones of the ones deleted by then included). */
+function recordsAt(ms) {
+  return data.records.map((r) => recordAt(r, ms)).filter(Boolean);
+}
+
+/** The zone of a `{id}` path segment (with or without `/hostedzone/`), or null. */
+function zoneById(raw) {
+  const id = decodeURIComponent(raw)
+    .replace(/^\/?hostedzone\//, "")
+    .toUpperCase();
+  return ZONES.find((z) => z.zone_id === id) ?? null;
+}
+
+const sameContent = (a, b) => JSON.stringify(contentOf(a)) === JSON.stringify(contentOf(b));
+
+/** `/api/diff`: each record set whose state differs between `from` and `to`. */
+function diff(p) {
+  const account = parseAccount(p);
+  const from = parseTimeParam(p, "from");
+  if (from === null) throw new BadRequest("from is required: the time to compare from");
+  const toRaw = parseTimeParam(p, "to");
+  const to = toRaw ?? Date.now();
+  checkTime("from", from, account);
+  if (toRaw !== null) checkTime("to", to, account);
+  if (from > to)
+    throw new BadRequest(`from ${iso(from)} is after to ${iso(to)}: nothing can be compared`);
+  // The record filters (zone, name, type, account), of every record set ever known.
+  const q = new URLSearchParams(p);
+  q.delete("as_of");
+  q.delete("q");
+  q.set("include_deleted", "true");
+  const items = [];
+  for (const r of filterRecords(q)) {
+    const a = recordAt(r, from);
+    const b = recordAt(r, to);
+    const before = a && a.deleted_at === null ? contentOf(a) : null;
+    const after = b && b.deleted_at === null ? contentOf(b) : null;
+    if (!before && !after) continue;
+    if (before && after && sameContent(before, after)) continue;
+    items.push({
+      id: r.id,
+      zone_id: r.zone_id,
+      zone_name: r.zone_name,
+      account_id: r.account_id,
+      account_name: r.account_name,
+      name: r.name,
+      type: r.type,
+      set_identifier: r.set_identifier,
+      kind: before && after ? "changed" : after ? "added" : "removed",
+      before,
+      after,
+    });
+  }
+  return { ...pageOf(items, p), from: iso(from), to: iso(to) };
+}
+
+/** A record set's content as Route 53's ResourceRecordSet. */
+function resourceRecordSet(c) {
+  const o = { Name: c.name, Type: c.type };
+  if (c.set_identifier) o.SetIdentifier = c.set_identifier;
+  const r = c.routing;
+  if (r.weight !== null) o.Weight = r.weight;
+  if (r.region !== null) o.Region = r.region;
+  if (r.failover !== null) o.Failover = r.failover;
+  if (r.geo_location) {
+    const g = r.geo_location;
+    o.GeoLocation = Object.fromEntries(
+      [
+        ["ContinentCode", g.continent_code],
+        ["CountryCode", g.country_code],
+        ["SubdivisionCode", g.subdivision_code],
+      ].filter(([, v]) => v !== null),
+    );
+  }
+  if (r.multivalue_answer) o.MultiValueAnswer = true;
+  if (r.health_check_id !== null) o.HealthCheckId = r.health_check_id;
+  if (c.alias_target)
+    o.AliasTarget = {
+      HostedZoneId: c.alias_target.hosted_zone_id,
+      DNSName: c.alias_target.dns_name,
+      EvaluateTargetHealth: c.alias_target.evaluate_target_health,
+    };
+  else {
+    o.TTL = c.ttl;
+    o.ResourceRecords = c.values.map((Value) => ({ Value }));
+  }
+  return o;
+}
+
+/** `/api/zones/{id}/restore?to=`: the batches that take the zone from now back to `to`. */
+function restore(zone, p) {
+  const to = parseTimeParam(p, "to");
+  if (to === null) throw new BadRequest("to is required: the time to restore the zone to");
+  checkTime("to", to, zone.account_id);
+  const now = Date.now();
+  const changes = [];
+  const summary = { creates: 0, deletes: 0, upserts: 0, batches: 0 };
+  for (const r of data.records.filter((x) => x.zone_id === zone.zone_id)) {
+    // The apex SOA and NS are Route 53's own: never touched.
+    if (r.name === zone.zone_name && (r.type === "SOA" || r.type === "NS")) continue;
+    const cur = recordAt(r, now);
+    const then = recordAt(r, to);
+    const current = cur && cur.deleted_at === null ? contentOf(cur) : null;
+    const target = then && then.deleted_at === null ? contentOf(then) : null;
+    if (current && !target) {
+      changes.push({ Action: "DELETE", ResourceRecordSet: resourceRecordSet(current) });
+      summary.deletes++;
+    } else if (!current && target) {
+      changes.push({ Action: "CREATE", ResourceRecordSet: resourceRecordSet(target) });
+      summary.creates++;
+    } else if (current && target && !sameContent(current, target)) {
+      changes.push({ Action: "UPSERT", ResourceRecordSet: resourceRecordSet(target) });
+      summary.upserts++;
+    }
+  }
+  const batches = changes.length
+    ? [{ Comment: `zonetrail restore of ${zone.zone_name} to ${iso(to)} (1/1)`, Changes: changes }]
+    : [];
+  summary.batches = batches.length;
+  return {
+    zone_id: zone.zone_id,
+    zone_name: zone.zone_name,
+    to: iso(to),
+    summary,
+    batches,
+    commands: batches.map(
+      (_, i) =>
+        `aws route53 change-resource-record-sets --hosted-zone-id ${zone.zone_id} --change-batch file://batch-${i + 1}.json`,
+    ),
+    skipped: [],
+  };
+}
+
+/** The zone's RFC 1035 master file (now or as of `ms`); routing and aliases as comments. */
+function zoneFile(zone, ms) {
+  const rel = (name) =>
+    name === zone.zone_name
+      ? "@"
+      : name.endsWith(`.${zone.zone_name}`)
+        ? name.slice(0, -zone.zone_name.length - 1)
+        : name;
+  const lines = [`$ORIGIN ${zone.zone_name}`, "$TTL 300"];
+  const rows = (ms === null ? data.records : recordsAt(ms))
+    .filter((r) => r.zone_id === zone.zone_id && r.deleted_at === null)
+    .sort((a, b) => a.name.localeCompare(b.name) || a.type.localeCompare(b.type));
+  for (const r of rows) {
+    const routed = r.set_identifier !== null;
+    if (r.alias_target || routed) {
+      const what = r.alias_target
+        ? `alias to ${r.alias_target.dns_name}`
+        : `${r.values.join(", ")} (set ${r.set_identifier})`;
+      lines.push(`; ${rel(r.name)} ${r.type}: ${what}; not expressible in a zone file`);
+      continue;
+    }
+    for (const v of r.values) lines.push(`${rel(r.name)} ${r.ttl} IN ${r.type} ${v}`);
+  }
+  return `${lines.join("\n")}\n`;
 }
 
 function csvCell(v) {
@@ -370,11 +589,16 @@ function api(req, res, url) {
   if (path === "/api/accounts") return answer(res, path, 200, { items: accounts() });
   if (path === "/api/zones") {
     const account = parseAccount(p);
+    const at = parseAsOf(p, "as_of", account);
     const counted = stats().zones;
+    const present = at === null ? null : recordsAt(at).filter((r) => r.deleted_at === null);
     const items = ZONES.filter((z) => !account || z.account_id === account).map((z) => ({
       ...z,
       record_count: null,
-      records: counted.find((c) => c.zone_id === z.zone_id)?.records ?? 0,
+      records:
+        present === null
+          ? (counted.find((c) => c.zone_id === z.zone_id)?.records ?? 0)
+          : present.filter((r) => r.zone_id === z.zone_id).length,
       observed_at: iso(data.sweepAt),
       deleted_at: null,
     }));
@@ -392,6 +616,20 @@ function api(req, res, url) {
       "Content-Disposition": 'attachment; filename="zonetrail-records.csv"',
     });
     return res.end(recordsCsv(rows));
+  }
+  if (path === "/api/diff") return answer(res, path, 200, diff(p));
+  const zm = /^\/api\/zones\/([^/]+)\/(restore|zonefile)$/.exec(path);
+  if (zm) {
+    const route = `/api/zones/{id}/${zm[2]}`;
+    const zone = zoneById(zm[1]);
+    if (!zone) return answer(res, route, 404, { error: `no hosted zone has id ${zm[1]}` });
+    if (zm[2] === "restore") return answer(res, route, 200, restore(zone, p));
+    const at = parseAsOf(p, "as_of", zone.account_id);
+    res.writeHead(200, {
+      "Content-Type": "text/plain; charset=utf-8",
+      "Content-Disposition": `attachment; filename="${zone.zone_name.replace(/\.$/, "")}.zone"`,
+    });
+    return res.end(zoneFile(zone, at));
   }
   if (path === "/api/changes")
     return answer(res, path, 200, pageOf(changesNewestFirst(parseAccount(p)), p));

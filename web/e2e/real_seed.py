@@ -109,6 +109,9 @@ def wait_for(stack, query, needle, what):
 def seed_history(moto, stack):
     # The first sweep must hold blue at weight 50 first, or the event would be its create.
     wait_for(stack, "type=A&name=www.example.com.", '"weight":50', "www blue at weight 50 (the first sweep)")
+    # A few seconds between the first sweep and the update (CloudTrail's event times are to
+    # the second), so the time-travel e2e has a past time, to the second, that shows weight 50.
+    time.sleep(3)
     change(route53(moto), stack, "example.com.",
            upserts([blue(70, ["192.0.2.10", "192.0.2.11"])], "shift traffic to blue"), DEPLOY)
     wait_for(stack, "type=A&name=www.example.com.", "192.0.2.11", "the www blue update")
