@@ -1107,7 +1107,8 @@ describe("time travel", { skip: !SEEDED && "needs the seed's history" }, () => {
     ]);
     assert.equal(download.suggestedFilename(), "batch-1.json");
     assert.deepEqual(JSON.parse(readFileSync(await download.path(), "utf8")), json);
-    await page.screenshot({ path: join(RESULTS, "dashboard-restore.png"), fullPage: true });
+    await panel.scrollIntoViewIfNeeded();
+    await page.screenshot({ path: join(RESULTS, "dashboard-restore.png") });
 
     // Keyboard: the panel's buttons are reachable with Tab.
     await panel.getByRole("button", { name: "Close restore" }).focus();
