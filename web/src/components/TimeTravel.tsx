@@ -14,14 +14,10 @@ import {
   type RestoreView,
   summaryLine,
   toInputValue,
+  zoneFileName,
 } from "../lib/timetravel.ts";
 import { formatUtc } from "../lib/time.ts";
 import { CopyTextButton, downloadText, ErrorBox, Spinner } from "./common.tsx";
-
-/** A zone's file name for its master file: its name without the trailing dot, `.zone`. */
-export function zoneFileName(zoneName: string | null | undefined, zoneId: string): string {
-  return `${(zoneName ?? zoneId).replace(/\.$/, "") || zoneId}.zone`;
-}
 
 /**
  * The "As of" control: a date and time (UTC, to the second) that puts the records view in

@@ -142,3 +142,8 @@ export function diffParams(
   p.set("limit", String(limit));
   return p;
 }
+
+/** The zone's master file's name, as the API's Content-Disposition gives it: example.com.zone. */
+export function zoneFileName(zoneName: string | null | undefined, zoneId: string): string {
+  return `${(zoneName ?? "").replace(/\.$/, "") || zoneId}.zone`;
+}

@@ -12,6 +12,7 @@ import {
   isFuture,
   summaryLine,
   toInputValue,
+  zoneFileName,
 } from "../lib/timetravel.ts";
 
 const ROUTING = {
@@ -149,5 +150,11 @@ describe("time travel", () => {
     ];
     assert.equal(commandsScript(cmds), `${cmds[0]}\n${cmds[1]}\n`);
     assert.equal(commandsScript([]), "");
+  });
+
+  it("names the zone file after the zone, without its trailing dot", () => {
+    assert.equal(zoneFileName("example.com.", "Z1"), "example.com.zone");
+    assert.equal(zoneFileName(null, "Z1"), "Z1.zone");
+    assert.equal(zoneFileName(".", "Z1"), "Z1.zone");
   });
 });
