@@ -11,7 +11,8 @@ use utoipa::openapi::schema::{ArrayItems, Schema};
 use utoipa::openapi::{RefOr, Responses};
 use utoipa::{Modify, OpenApi};
 
-use crate::{accounts, error, health, history, records, stats, zones};
+use crate::timetravel::routes::SPARSE_SCHEMAS;
+use crate::{accounts, error, health, history, records, stats, timetravel, zones};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -29,14 +30,17 @@ use crate::{accounts, error, health, history, records, stats, zones};
         records::csv::export_csv,
         history::record_history,
         history::change_feed,
+        timetravel::routes::diff_route,
+        timetravel::routes::restore_route,
+        timetravel::routes::zonefile_route,
         openapi_json,
     ),
     components(schemas(error::ErrorBody)),
     modifiers(&EveryMemberRequired),
     tags(
         (name = "records", description = "Record sets: list, filter, look up, export"),
-        (name = "history", description = "Change history of one record set, and the feed of every change"),
-        (name = "inventory", description = "Accounts, zones and counts"),
+        (name = "history", description = "Change history of one record set, the feed of every change, and what changed between two times"),
+        (name = "inventory", description = "Accounts, zones and counts; a zone's restore to a past time and its zone file"),
         (name = "meta", description = "Health and this document"),
     )
 )]
@@ -52,7 +56,11 @@ struct EveryMemberRequired;
 impl Modify for EveryMemberRequired {
     fn modify(&self, doc: &mut utoipa::openapi::OpenApi) {
         if let Some(components) = doc.components.as_mut() {
-            components.schemas.values_mut().for_each(require_every_member);
+            components
+                .schemas
+                .iter_mut()
+                .filter(|(name, _)| !SPARSE_SCHEMAS.contains(&name.as_str()))
+                .for_each(|(_, schema)| require_every_member(schema));
         }
         for item in doc.paths.paths.values_mut() {
             if let Some(op) = item.get.as_mut() {

@@ -12,6 +12,7 @@ use zonetrail_model::{AccountId, Timestamp, Vpc};
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
 use crate::page::{account_schema, parse_account, parse_flag};
+use crate::timetravel::routes;
 use crate::{ApiResult, AppState, accounts, timestamp};
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -68,6 +69,12 @@ pub struct ZoneParams {
     /// Only the zones of this AWS account (twelve digits).
     #[param(schema_with = account_schema, example = "123456789012")]
     pub account: Option<String>,
+    /// The zones as they were at this time (RFC 3339): those that existed then (first seen
+    /// at or before it, not yet deleted), each with `records` = its record sets present then;
+    /// with `include_deleted`, also those deleted by then. In the future, or before the history
+    /// window, a 400 that names the window's start.
+    #[param(example = "2026-11-22T09:00:00Z", format = DateTime)]
+    pub as_of: Option<String>,
 }
 
 /// The hosted zones, by name.
@@ -78,7 +85,7 @@ pub struct ZoneParams {
     params(ZoneParams),
     responses(
         (status = 200, description = "Every zone (of the account, with `account`)", body = ZoneList),
-        (status = 400, description = "A bad parameter", body = ErrorBody),
+        (status = 400, description = "A bad parameter, or a bad `as_of` (malformed, in the future, before the history window)", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
@@ -88,13 +95,36 @@ pub async fn list_zones(
 ) -> ApiResult<Json<ZoneList>> {
     let include_deleted = parse_flag("include_deleted", params.include_deleted.as_deref())?;
     let account = parse_account(params.account.as_deref())?;
+    let as_of = match routes::non_empty(params.as_of.as_deref()) {
+        None => None,
+        Some(raw) => {
+            Some(routes::checked_time(&state.db, "as_of", raw, None, account.as_ref()).await?)
+        }
+    };
     let account_names = accounts::names(&state.db).await?;
+    let mut rows =
+        zone_rows(&state.db, include_deleted || as_of.is_some(), account.as_ref()).await?;
     let mut records: HashMap<String, i64> = HashMap::new();
-    for c in state.counts.get(&state.db).await?.iter() {
-        *records.entry(c.zone_id.clone()).or_default() += c.n;
+    match as_of {
+        None => {
+            for c in state.counts.get(&state.db).await?.iter() {
+                *records.entry(c.zone_id.clone()).or_default() += c.n;
+            }
+        }
+        Some(t) => {
+            // The zones that existed at `t` (or, with include_deleted, also those deleted by
+            // then), their deletion shown only when it had happened.
+            rows.retain(|z| {
+                z.first_seen_at <= t && (include_deleted || z.deleted_at.is_none_or(|d| d > t))
+            });
+            for z in &mut rows {
+                z.deleted_at = z.deleted_at.filter(|d| *d <= t);
+            }
+            let ids: Vec<String> = rows.iter().map(|z| z.id.clone()).collect();
+            records = routes::zone_counts_as_of(&state.db, t, &ids).await?;
+        }
     }
-    let items = zone_rows(&state.db, include_deleted, account.as_ref())
-        .await?
+    let items = rows
         .into_iter()
         .map(|z| {
             let vpcs = serde_json::from_str::<Vec<Vpc>>(&z.vpcs).unwrap_or_else(|e| {

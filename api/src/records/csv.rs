@@ -19,6 +19,7 @@ use super::view::{RecordContent, RecordView, RoutingView};
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
 use crate::page::parse_limit;
+use crate::timetravel::routes::records_as_of_page;
 use crate::{ApiResult, AppState, timestamp};
 
 /// Rows read per database round trip.
@@ -49,7 +50,7 @@ const HEADER: &[&str] = &[
     params(RecordParams),
     responses(
         (status = 200, description = "CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at", content_type = "text/csv", body = String),
-        (status = 400, description = "A bad filter or limit", body = ErrorBody),
+        (status = 400, description = "A bad filter, limit or `as_of`", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
@@ -57,6 +58,11 @@ pub async fn export_csv(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<RecordParams>,
 ) -> ApiResult<Response> {
+    if let Some(as_of) =
+        crate::timetravel::routes::non_empty(params.as_of.as_deref()).map(str::to_owned)
+    {
+        return export_csv_as_of(state, params, as_of).await;
+    }
     let filter = RecordFilter::parse(&params)?;
     // A link copied from the list carries its limit; a malformed one is still a bad request.
     parse_limit(params.limit.as_deref())?;
@@ -91,18 +97,63 @@ pub async fn export_csv(
             }
         }
     });
+    Ok(csv_response(head, rest))
+}
+
+/// The CSV of `/api/records.csv?as_of=`: the rows `/api/records?as_of=` lists, page by page.
+async fn export_csv_as_of(
+    state: AppState,
+    params: RecordParams,
+    as_of: String,
+) -> ApiResult<Response> {
+    parse_limit(params.limit.as_deref())?;
+    let (rows, next) = records_as_of_page(&state, &params, &as_of, None, PAGE).await?;
+    let mut head = String::new();
+    write_row(&mut head, HEADER.iter().map(|s| s.to_string()));
+    for row in rows {
+        write_record(&mut head, &row.into_view());
+    }
+    let params = std::sync::Arc::new(params);
+    let rest = futures::stream::unfold(next, move |cursor| {
+        let state = state.clone();
+        let params = params.clone();
+        let as_of = as_of.clone();
+        async move {
+            let cursor = cursor?;
+            match records_as_of_page(&state, &params, &as_of, Some(&cursor), PAGE).await {
+                Ok((rows, next)) => {
+                    let mut chunk = String::new();
+                    for row in rows {
+                        write_record(&mut chunk, &row.into_view());
+                    }
+                    Some((Ok(Bytes::from(chunk)), next))
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "CSV export stopped: reading the next page failed");
+                    Some((Err(std::io::Error::other("reading the next page failed")), None))
+                }
+            }
+        }
+    });
+    Ok(csv_response(head, rest))
+}
+
+fn csv_response(
+    head: String,
+    rest: impl futures::Stream<Item = Result<Bytes, std::io::Error>> + Send + 'static,
+) -> Response {
     // Fused: the compression layer may poll once more after the end.
     let body = futures::stream::once(async move { Ok::<_, std::io::Error>(Bytes::from(head)) })
         .chain(rest)
         .fuse();
-    Ok((
+    (
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8"),
             (header::CONTENT_DISPOSITION, "attachment; filename=\"zonetrail-records.csv\""),
         ],
         Body::from_stream(body),
     )
-        .into_response())
+        .into_response()
 }
 
 fn write_record(out: &mut String, r: &RecordView) {

@@ -56,9 +56,15 @@ pub struct RecordParams {
     /// Page size, from 1 (default 100); more than 1000 is capped to 1000.
     #[param(schema_with = limit_schema)]
     pub limit: Option<String>,
+    /// The inventory as it was at this time (RFC 3339): each record set with its content then
+    /// (`observed_at`: the time of the change that set it); with `include_deleted`, also those
+    /// deleted then (`deleted_at`: the delete's time). In the future, or before the history
+    /// window (`history_complete_since` of `/api/stats`), a 400 that names the window's start.
+    #[param(example = "2026-11-22T09:00:00Z", format = DateTime)]
+    pub as_of: Option<String>,
 }
 
-fn record_type_schema() -> impl Into<RefOr<Schema>> {
+pub(crate) fn record_type_schema() -> impl Into<RefOr<Schema>> {
     let mut names = vec![""];
     names.extend(RecordType::KNOWN_NAMES);
     ObjectBuilder::new()
@@ -137,13 +143,19 @@ impl RecordFilter {
 
     /// What a cursor of this query is bound to.
     pub fn scope(&self) -> Scope {
+        self.scope_with(&[])
+    }
+
+    /// [`Self::scope`] with more parts (a later part of the same name wins nothing: both are
+    /// bound).
+    pub fn scope_with(&self, extra: &[(&str, Option<&str>)]) -> Scope {
         let (name_mode, name) = match &self.name {
             None => (None, None),
             Some(NameFilter::Exact(n)) => (Some("exact"), Some(n.as_str())),
             Some(NameFilter::Prefix(n)) => (Some("prefix"), Some(n.as_str())),
             Some(NameFilter::Below(n)) => (Some("below"), Some(n.as_str())),
         };
-        Scope::new(&[
+        let parts: &[(&str, Option<&str>)] = &[
             ("list", Some("records")),
             ("zone", self.zone.as_ref().map(ZoneId::as_str)),
             ("account", self.account.as_ref().map(AccountId::as_str)),
@@ -153,7 +165,8 @@ impl RecordFilter {
             ("q", self.q.as_deref()),
             ("value", self.value.as_deref()),
             ("include_deleted", Some(if self.include_deleted { "1" } else { "0" })),
-        ])
+        ];
+        Scope::new(&[parts, extra].concat())
     }
 }
 

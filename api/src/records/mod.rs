@@ -35,7 +35,7 @@ pub struct RecordList {
     params(RecordParams),
     responses(
         (status = 200, description = "A page of record sets, in a stable order", body = RecordList),
-        (status = 400, description = "A bad filter, limit or cursor", body = ErrorBody),
+        (status = 400, description = "A bad filter, limit, cursor or `as_of`", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
 )]
@@ -43,6 +43,9 @@ pub async fn list_records(
     State(state): State<AppState>,
     ApiQuery(params): ApiQuery<RecordParams>,
 ) -> ApiResult<Response> {
+    if let Some(as_of) = crate::timetravel::routes::non_empty(params.as_of.as_deref()) {
+        return crate::timetravel::routes::list_records_as_of(&state, &params, as_of).await;
+    }
     let filter = RecordFilter::parse(&params)?;
     let limit = parse_limit(params.limit.as_deref())?;
     let budget = query::Budget { limit, q_scan: state.config.q_scan_budget };

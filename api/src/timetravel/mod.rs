@@ -35,11 +35,13 @@
 use sea_orm::{ConnectionTrait, DbBackend, DbErr, FromQueryResult, Statement, Value};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
-use zonetrail_model::{AccountId, RecordType, Timestamp, ZoneId, to_micros};
+use zonetrail_model::{AccountId, RecordType, Timestamp, ZoneId, lookup_key, to_micros};
 
+pub mod routes;
 pub mod snapshot;
 
-use crate::records::view::{RecordContent, RoutingView, parse_content};
+use crate::records::filter::NameFilter;
+use crate::records::view::{RecordContent, RecordView, RoutingView, parse_content};
 use crate::timestamp;
 
 /// Which record sets to answer: every filter is optional, and they combine.
@@ -48,14 +50,33 @@ pub struct AsOfFilter {
     pub zone: Option<ZoneId>,
     /// The zones of this account (`hosted_zones.account_id`).
     pub account: Option<AccountId>,
-    /// One name exactly, in its stored form (lower-case, trailing dot), as
-    /// [`crate::records::filter::NameFilter::Exact`] holds it.
-    pub name: Option<String>,
+    /// A name filter, as [`crate::records::filter::RecordFilter`] holds it (stored forms). With
+    /// [`NameFilter::Below`], [`records_page`] walks the reversed names (see [`RecordKey`]).
+    pub name: Option<NameFilter>,
     pub record_type: Option<RecordType>,
+    /// Substring of the name (lower-case, the stored names' spelling). Not served by an index:
+    /// [`records_page`] bounds the scan.
+    pub q: Option<String>,
+    /// Also the record sets whose last change at or before the time is a delete
+    /// ([`records_page`] only; [`diff`] ignores it).
+    pub include_deleted: bool,
+}
+
+impl AsOfFilter {
+    /// Walks `rs.reversed_name` instead of `rs.name`.
+    fn reversed(&self) -> bool {
+        matches!(self.name, Some(NameFilter::Below(_)))
+    }
+
+    fn key_column(&self) -> &'static str {
+        if self.reversed() { "rs.reversed_name" } else { "rs.name" }
+    }
 }
 
 /// A keyset position: the `(name, id)` of the last item of the previous page; the next page
-/// starts after it. Both functions order by `(name, id)`, as `/api/records` does.
+/// starts after it. Both functions order by `(name, id)`, as `/api/records` does; with a
+/// [`NameFilter::Below`] filter, [`records_page`] orders by `(reversed name, id)` and `name`
+/// holds the reversed name.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RecordKey {
     pub name: String,
@@ -118,12 +139,15 @@ pub struct DiffItem {
     pub before: Option<RecordContent>,
     /// The content at `to`; `null` when removed.
     pub after: Option<RecordContent>,
+    /// The walk's key: the name, or with a [`NameFilter::Below`] filter the reversed name.
+    #[serde(skip)]
+    pub sort_key: String,
 }
 
 impl DiffItem {
     /// Where the page after this item starts.
     pub fn key(&self) -> RecordKey {
-        RecordKey { name: self.name.clone(), id: self.id }
+        RecordKey { name: self.sort_key.clone(), id: self.id }
     }
 }
 
@@ -138,9 +162,88 @@ pub(crate) const LAST_CHANGE: &str = "(SELECT c.id FROM record_changes c \
 const ZONE_JOIN: &str = "LEFT JOIN hosted_zones hz ON hz.id = rs.zone_id \
      LEFT JOIN accounts ac ON ac.account_id = hz.account_id";
 
+/// A record set at a time, as [`records_page`] reads it: enough for a [`RecordView`] (the
+/// `/api/records` item) and for the keyset.
+#[derive(Debug, Clone, FromQueryResult)]
+pub struct AsOfRow {
+    pub id: i64,
+    pub zone_id: String,
+    pub name: String,
+    pub reversed_name: String,
+    pub record_type: String,
+    pub set_identifier: String,
+    pub first_seen_at: Option<Timestamp>,
+    pub zone_name: Option<String>,
+    pub private_zone: Option<bool>,
+    pub account_id: Option<String>,
+    pub account_name: Option<String>,
+    /// The action of its last change at or before the time.
+    pub action: String,
+    /// That change's `after_state`, or for a delete its `before_state` (what was deleted).
+    pub state: Option<String>,
+    /// That change's time.
+    pub since: Timestamp,
+}
+
+impl AsOfRow {
+    /// Deleted at the time (its last change then is a delete).
+    pub fn deleted(&self) -> bool {
+        self.action == "delete"
+    }
+
+    pub fn content(&self) -> RecordContent {
+        content_or_key(
+            self.state.as_deref(),
+            self.id,
+            &self.name,
+            &self.record_type,
+            &self.set_identifier,
+        )
+    }
+
+    /// The item `/api/records?as_of` shows: the content at the time, `observed_at` the time of
+    /// the change that set it, `deleted_at` that change's time when it is a delete.
+    pub fn into_view(self) -> RecordView {
+        let content = self.content();
+        RecordView {
+            id: self.id,
+            zone_id: self.zone_id,
+            zone_name: self.zone_name,
+            private_zone: self.private_zone,
+            account_id: self.account_id,
+            account_name: self.account_name,
+            content,
+            first_seen_at: self.first_seen_at,
+            observed_at: self.since,
+            deleted_at: (self.action == "delete").then_some(self.since),
+        }
+    }
+
+    fn into_as_of(self) -> RecordAsOf {
+        let content = self.content();
+        RecordAsOf {
+            id: self.id,
+            zone_id: self.zone_id,
+            zone_name: self.zone_name,
+            private_zone: self.private_zone,
+            account_id: self.account_id,
+            account_name: self.account_name,
+            content,
+            since: self.since,
+        }
+    }
+
+    /// Where the page after this item starts, in the walk of `filter`.
+    pub fn key(&self, filter: &AsOfFilter) -> RecordKey {
+        let name = if filter.reversed() { &self.reversed_name } else { &self.name };
+        RecordKey { name: name.clone(), id: self.id }
+    }
+}
+
 /// The record sets live at `as_of`, with their content then, in `(name, id)` order after
 /// `after`, at most `limit`. A full page (`limit` items) may have more after it: ask again
-/// with the last item's [`RecordAsOf::key`].
+/// with the last item's [`RecordAsOf::key`]. (`filter.q` is applied without a bound on the
+/// scan; [`records_page`] bounds it.)
 pub async fn records_as_of(
     db: &impl ConnectionTrait,
     as_of: Timestamp,
@@ -148,59 +251,164 @@ pub async fn records_as_of(
     after: Option<&RecordKey>,
     limit: u64,
 ) -> Result<Vec<RecordAsOf>, DbErr> {
+    let filter = AsOfFilter { include_deleted: false, ..filter.clone() };
+    let rows = as_of_rows(db, as_of, &filter, after, None, limit).await?;
+    Ok(rows.into_iter().map(AsOfRow::into_as_of).collect())
+}
+
+/// One page of `/api/records?as_of`: the record sets matching `filter` (and, when `value` is
+/// given, whose values or alias target at `as_of` equal it, in `lookup_key` form) after
+/// `after`, at most `limit`, and where the next page starts (`None`: the last page).
+///
+/// Without `q` or `value`, this is one indexed query. A `q` or `value` filter cannot use an
+/// index: the walk then examines at most `scan_budget` index entries per call, in growing
+/// windows (as `/api/records` does for `q`), each window read in chunks of one query each; a
+/// page may then hold fewer than `limit` items and still have a next position.
+pub async fn records_page(
+    db: &impl ConnectionTrait,
+    as_of: Timestamp,
+    filter: &AsOfFilter,
+    value: Option<&str>,
+    after: Option<RecordKey>,
+    limit: u64,
+    scan_budget: u64,
+) -> Result<(Vec<AsOfRow>, Option<RecordKey>), DbErr> {
+    if filter.q.is_none() && value.is_none() {
+        let mut rows = as_of_rows(db, as_of, filter, after.as_ref(), None, limit + 1).await?;
+        let full = rows.len() as u64 > limit;
+        rows.truncate(limit as usize);
+        let next = if full { rows.last().map(|r| r.key(filter)) } else { None };
+        return Ok((rows, next));
+    }
+    let budget = scan_budget.max(1);
+    let keep = |r: &AsOfRow| match value {
+        None => true,
+        Some(v) => value_keys(&r.content()).iter().any(|k| k == v),
+    };
+    let mut rows: Vec<AsOfRow> = Vec::new();
+    let mut from = after;
+    let mut scanned = 0;
+    let mut window = std::cmp::max(budget / 16, 1);
+    loop {
+        let size = std::cmp::min(window, budget - scanned);
+        let end = scan_window_end(db, filter, from.as_ref(), size).await?;
+        // The window, in chunks.
+        let mut chunk_from = from.clone();
+        loop {
+            let want = limit + 1 - rows.len() as u64;
+            let chunk =
+                as_of_rows(db, as_of, filter, chunk_from.as_ref(), end.as_ref(), want).await?;
+            let read = chunk.len() as u64;
+            chunk_from = chunk.last().map(|r| r.key(filter));
+            rows.extend(chunk.into_iter().filter(keep));
+            if rows.len() as u64 > limit {
+                rows.truncate(limit as usize);
+                let next = rows.last().map(|r| r.key(filter));
+                return Ok((rows, next));
+            }
+            if read < want {
+                break;
+            }
+        }
+        scanned += size;
+        match end {
+            None => return Ok((rows, None)),
+            Some(end) if scanned >= budget => return Ok((rows, Some(end))),
+            Some(end) => from = Some(end),
+        }
+        window = window.saturating_mul(4);
+    }
+}
+
+/// `lookup_key` forms of what a record set points at: its values (MX and SRV: their target
+/// host) and its alias target, as `record_values` holds them for the live inventory.
+fn value_keys(c: &RecordContent) -> Vec<String> {
+    let mut keys: Vec<String> = c
+        .values
+        .iter()
+        .filter_map(|v| {
+            let target = match c.record_type.as_str() {
+                "MX" | "SRV" => v.split_whitespace().last().unwrap_or(v),
+                _ => v.as_str(),
+            };
+            lookup_key(target)
+        })
+        .collect();
+    if let Some(alias) = &c.alias_target {
+        keys.extend(lookup_key(&alias.dns_name));
+    }
+    keys
+}
+
+/// The key of the `scan`-th `record_sets` index entry after `after` that the index filters
+/// (zone, type, name) select, or `None` if fewer remain: the end of a bounded scan window.
+async fn scan_window_end(
+    db: &impl ConnectionTrait,
+    filter: &AsOfFilter,
+    after: Option<&RecordKey>,
+    scan: u64,
+) -> Result<Option<RecordKey>, DbErr> {
     #[derive(FromQueryResult)]
-    struct Row {
+    struct Key {
+        k: String,
         id: i64,
-        zone_id: String,
-        name: String,
-        record_type: String,
-        set_identifier: String,
-        zone_name: Option<String>,
-        private_zone: Option<bool>,
-        account_id: Option<String>,
-        account_name: Option<String>,
-        after_state: Option<String>,
-        since: Timestamp,
     }
     let backend = db.get_database_backend();
-    let mut values: Vec<Value> = vec![to_micros(as_of).into()];
+    let key = filter.key_column();
+    let mut values: Vec<Value> = Vec::new();
     let mut sql = format!(
-        "SELECT {straight} rs.id, rs.zone_id, rs.name, rs.record_type, rs.set_identifier, \
+        "SELECT {key} AS k, rs.id FROM record_sets rs {hint} WHERE 1 = 1",
+        hint = index_hint(backend, filter),
+    );
+    let index_only = AsOfFilter {
+        zone: filter.zone.clone(),
+        name: filter.name.clone(),
+        record_type: filter.record_type.clone(),
+        ..AsOfFilter::default()
+    };
+    push_filters(&mut sql, &mut values, &index_only, after, None);
+    sql.push_str(&format!(" ORDER BY {key}, rs.id LIMIT 1 OFFSET ?"));
+    values.push((scan.max(1) - 1).into());
+    let row = db.query_one_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
+    row.map(|r| Key::from_query_result(&r, "").map(|k| RecordKey { name: k.k, id: k.id }))
+        .transpose()
+}
+
+/// The rows of [`records_page`]: matching `filter`, after `after` and up to `until`, in the
+/// walk's order, at most `limit`. One query.
+async fn as_of_rows(
+    db: &impl ConnectionTrait,
+    as_of: Timestamp,
+    filter: &AsOfFilter,
+    after: Option<&RecordKey>,
+    until: Option<&RecordKey>,
+    limit: u64,
+) -> Result<Vec<AsOfRow>, DbErr> {
+    let backend = db.get_database_backend();
+    let mut values: Vec<Value> = vec![to_micros(as_of).into()];
+    let key = filter.key_column();
+    let mut sql = format!(
+        "SELECT {straight} rs.id, rs.zone_id, rs.name, rs.reversed_name, rs.record_type, \
+         rs.set_identifier, rs.first_seen_at, \
          hz.name AS zone_name, hz.private_zone, hz.account_id, ac.name AS account_name, \
-         rc.after_state, rc.observed_at AS since \
+         rc.action, \
+         CASE WHEN rc.action = 'delete' THEN rc.before_state ELSE rc.after_state END AS state, \
+         rc.observed_at AS since \
          FROM record_sets rs {hint} \
          JOIN record_changes rc ON rc.id = {LAST_CHANGE} \
          {ZONE_JOIN} \
-         WHERE rc.action <> 'delete'",
+         WHERE 1 = 1",
         straight = straight_join(backend),
         hint = index_hint(backend, filter),
     );
-    push_filters(&mut sql, &mut values, filter, after);
-    sql.push_str(" ORDER BY rs.name, rs.id LIMIT ?");
+    if !filter.include_deleted {
+        sql.push_str(" AND rc.action <> 'delete'");
+    }
+    push_filters(&mut sql, &mut values, filter, after, until);
+    sql.push_str(&format!(" ORDER BY {key}, rs.id LIMIT ?"));
     values.push(limit.into());
     let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
-    rows.iter()
-        .map(|r| {
-            let row = Row::from_query_result(r, "")?;
-            let content = content_or_key(
-                row.after_state.as_deref(),
-                row.id,
-                &row.name,
-                &row.record_type,
-                &row.set_identifier,
-            );
-            Ok(RecordAsOf {
-                id: row.id,
-                zone_id: row.zone_id,
-                zone_name: row.zone_name,
-                private_zone: row.private_zone,
-                account_id: row.account_id,
-                account_name: row.account_name,
-                content,
-                since: row.since,
-            })
-        })
-        .collect()
+    rows.iter().map(|r| AsOfRow::from_query_result(r, "")).collect()
 }
 
 /// The record sets whose state at `to` differs from their state at `from`, in `(name, id)`
@@ -223,6 +431,7 @@ pub async fn diff(
         id: i64,
         zone_id: String,
         name: String,
+        reversed_name: String,
         record_type: String,
         set_identifier: String,
         zone_name: Option<String>,
@@ -246,8 +455,8 @@ pub async fn diff(
     let fa = "COALESCE(f.action, 'delete')";
     let ta = "COALESCE(t.action, 'delete')";
     let mut sql = format!(
-        "SELECT {straight} rs.id, rs.zone_id, rs.name, rs.record_type, rs.set_identifier, \
-         hz.name AS zone_name, hz.account_id, ac.name AS account_name, \
+        "SELECT {straight} rs.id, rs.zone_id, rs.name, rs.reversed_name, rs.record_type, \
+         rs.set_identifier, hz.name AS zone_name, hz.account_id, ac.name AS account_name, \
          {fa} AS from_action, f.after_state AS from_state, \
          {ta} AS to_action, t.after_state AS to_state \
          FROM record_sets rs {hint} \
@@ -262,13 +471,16 @@ pub async fn diff(
         straight = straight_join(backend),
         hint = index_hint(backend, filter),
     );
-    push_filters(&mut sql, &mut values, filter, after);
-    sql.push_str(" ORDER BY rs.name, rs.id LIMIT ?");
+    push_filters(&mut sql, &mut values, filter, after, None);
+    let key = filter.key_column();
+    sql.push_str(&format!(" ORDER BY {key}, rs.id LIMIT ?"));
     values.push(limit.into());
     let rows = db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await?;
     rows.iter()
         .map(|r| {
             let row = Row::from_query_result(r, "")?;
+            let sort_key =
+                if filter.reversed() { row.reversed_name.clone() } else { row.name.clone() };
             let state = |action: &str, json: Option<&str>| {
                 (action != "delete").then(|| {
                     content_or_key(json, row.id, &row.name, &row.record_type, &row.set_identifier)
@@ -293,6 +505,7 @@ pub async fn diff(
                 kind,
                 before,
                 after,
+                sort_key,
             })
         })
         .collect()
@@ -313,22 +526,31 @@ fn index_hint(backend: DbBackend, filter: &AsOfFilter) -> String {
     if backend != DbBackend::MySql {
         return String::new();
     }
-    let index = match (&filter.zone, &filter.record_type, &filter.name) {
-        (Some(_), Some(_), _) => "idx_record_sets_zone_type_name",
-        (Some(_), None, _) => "idx_record_sets_zone_name",
-        (None, _, Some(_)) => "idx_record_sets_name",
-        (None, Some(_), None) => "idx_record_sets_type_name",
-        (None, None, None) => "idx_record_sets_name",
+    let index = if filter.reversed() {
+        "idx_record_sets_reversed_name"
+    } else {
+        match (&filter.zone, &filter.record_type, &filter.name) {
+            (Some(_), Some(_), _) => "idx_record_sets_zone_type_name",
+            (Some(_), None, _) => "idx_record_sets_zone_name",
+            (None, _, Some(_)) => "idx_record_sets_name",
+            (None, Some(_), None) => "idx_record_sets_type_name",
+            (None, None, None) => "idx_record_sets_name",
+        }
     };
     format!("FORCE INDEX ({index})")
 }
 
-/// The key filters and the keyset condition, `AND`ed to `sql`.
+/// Above every character a stored name holds (printable ASCII).
+const AFTER_PRINTABLE: char = '\u{7f}';
+
+/// The filters and the keyset conditions (`(key, id) > after`, `(key, id) <= until`, the key
+/// being the walk's), `AND`ed to `sql`.
 fn push_filters(
     sql: &mut String,
     values: &mut Vec<Value>,
     filter: &AsOfFilter,
     after: Option<&RecordKey>,
+    until: Option<&RecordKey>,
 ) {
     if let Some(zone) = &filter.zone {
         sql.push_str(" AND rs.zone_id = ?");
@@ -338,21 +560,57 @@ fn push_filters(
         sql.push_str(" AND hz.account_id = ?");
         values.push(account.as_str().into());
     }
-    if let Some(name) = &filter.name {
-        sql.push_str(" AND rs.name = ?");
-        values.push(name.as_str().into());
+    match &filter.name {
+        None => {}
+        Some(NameFilter::Exact(name)) => {
+            sql.push_str(" AND rs.name = ?");
+            values.push(name.as_str().into());
+        }
+        Some(NameFilter::Prefix(p)) => {
+            sql.push_str(" AND rs.name >= ? AND rs.name < ?");
+            values.push(p.as_str().into());
+            values.push(format!("{p}{AFTER_PRINTABLE}").into());
+        }
+        Some(NameFilter::Below(reversed_parent)) => {
+            // Strictly below: the parent itself is not.
+            sql.push_str(" AND rs.reversed_name > ? AND rs.reversed_name < ?");
+            values.push(reversed_parent.as_str().into());
+            values.push(format!("{reversed_parent}{AFTER_PRINTABLE}").into());
+        }
     }
     if let Some(t) = &filter.record_type {
         sql.push_str(" AND rs.record_type = ?");
         values.push(t.as_str().into());
     }
-    if let Some(key) = after {
-        // `(name, id) > key`, with a plain range on the name first (see `/api/records`).
-        sql.push_str(" AND rs.name >= ? AND (rs.name > ? OR rs.id > ?)");
-        values.push(key.name.as_str().into());
-        values.push(key.name.as_str().into());
-        values.push(key.id.into());
+    if let Some(q) = &filter.q {
+        sql.push_str(" AND rs.name LIKE ? ESCAPE '!'");
+        values.push(format!("%{}%", escape_like(q)).into());
     }
+    let key = filter.key_column();
+    if let Some(k) = after {
+        // `(key, id) > k`, with a plain range on the key first (see `/api/records`).
+        sql.push_str(&format!(" AND {key} >= ? AND ({key} > ? OR rs.id > ?)"));
+        values.push(k.name.as_str().into());
+        values.push(k.name.as_str().into());
+        values.push(k.id.into());
+    }
+    if let Some(k) = until {
+        sql.push_str(&format!(" AND {key} <= ? AND ({key} < ? OR rs.id <= ?)"));
+        values.push(k.name.as_str().into());
+        values.push(k.name.as_str().into());
+        values.push(k.id.into());
+    }
+}
+
+fn escape_like(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '!' | '%' | '_') {
+            out.push('!');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Stored content, or, if it does not read (see [`parse_content`]), the record's key alone.

@@ -11,19 +11,28 @@ backend_test! {
         let paths = doc["paths"].as_object().unwrap();
         for path in [
             "/healthz", "/api/stats", "/api/zones", "/api/records", "/api/records/{id}", "/api/records/{id}/history", "/api/changes",
-            "/api/records.csv", "/api/openapi.json", "/api/accounts",
+            "/api/records.csv", "/api/openapi.json", "/api/accounts", "/api/diff",
+            "/api/zones/{id}/restore", "/api/zones/{id}/zonefile",
         ] {
             assert!(paths[path]["get"].is_object(), "{path} is documented");
         }
         let params: Vec<&str> = paths["/api/records"]["get"]["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
-        for p in ["zone", "account", "type", "name", "q", "value", "include_deleted", "cursor", "limit"] {
+        for p in ["zone", "account", "type", "name", "q", "value", "include_deleted", "cursor", "limit", "as_of"] {
             assert!(params.contains(&p), "/api/records documents {p}: {params:?}");
+        }
+        let params: Vec<&str> = paths["/api/diff"]["get"]["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        for p in ["from", "to", "zone", "account", "type", "name", "cursor", "limit"] {
+            assert!(params.contains(&p), "/api/diff documents {p}: {params:?}");
+        }
+        for path in ["/api/zones", "/api/records.csv", "/api/zones/{id}/zonefile"] {
+            let params = paths[path]["get"]["parameters"].as_array().unwrap();
+            assert!(params.iter().any(|p| p["name"] == "as_of"), "{path} documents as_of");
         }
         let types = &paths["/api/records"]["get"]["parameters"].as_array().unwrap().iter().find(|p| p["name"] == "type").unwrap()["schema"]["enum"];
         assert!(types.as_array().unwrap().iter().any(|t| t == "AAAA"));
         assert_eq!(paths["/api/records"]["get"]["responses"]["400"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
         let schemas = doc["components"]["schemas"].as_object().unwrap();
-        for schema in ["ErrorBody", "RecordView", "RecordList", "ChangeView", "FeedItem", "Stats", "ZoneList", "AccountList", "AccountView", "AccountSummary"] {
+        for schema in ["ErrorBody", "RecordView", "RecordList", "ChangeView", "FeedItem", "Stats", "ZoneList", "AccountList", "AccountView", "AccountSummary", "DiffList", "DiffItem", "RestoreView", "ChangeBatch", "ResourceRecordSet"] {
             assert!(schemas.contains_key(schema), "schema {schema}");
         }
     }
@@ -77,6 +86,11 @@ backend_test! {
             ("/api/records/{id}/history", "404", "/api/records/999999/history"),
             ("/api/changes", "400", "/api/changes?source=nope"),
             ("/api/stats", "400", "/api/stats?account=12345"),
+            ("/api/diff", "400", "/api/diff?from=yesterday"),
+            ("/api/zones/{id}/restore", "400", "/api/zones/Z1EXAMPLE/restore"),
+            ("/api/zones/{id}/restore", "404", "/api/zones/ZNOSUCHZONE/restore?to=2026-11-22T09:00:00Z"),
+            ("/api/zones/{id}/zonefile", "400", "/api/zones/Z1EXAMPLE/zonefile?as_of=nope"),
+            ("/api/zones/{id}/zonefile", "404", "/api/zones/ZNOSUCHZONE/zonefile"),
         ];
         let error_body = json!({"$ref": "#/components/schemas/ErrorBody"});
         for (path, item) in doc["paths"].as_object().unwrap() {

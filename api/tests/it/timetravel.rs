@@ -1,6 +1,7 @@
 //! Time travel (`api::timetravel`): the inventory as of a time and the diff between two
 //! times, over a history the real writer builds from `records` messages.
 
+use api::records::filter::NameFilter;
 use api::timetravel::{AsOfFilter, DiffItem, DiffKind, RecordAsOf, RecordKey, diff, records_as_of};
 use chrono::TimeZone;
 use proptest::prelude::*;
@@ -447,7 +448,7 @@ backend_test!(
         assert!(everything.len() >= 8);
         // Exact name and type.
         let api = AsOfFilter {
-            name: Some("api.example.com.".into()),
+            name: Some(NameFilter::Exact("api.example.com.".into())),
             record_type: Some(RecordType::A),
             ..by_zone.clone()
         };

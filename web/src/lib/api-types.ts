@@ -38,6 +38,27 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/diff": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * What changed between two times: each record set whose state at `to` differs from its
+         *     state at `from`, in `(name, id)` order (reversed name with `name=*.parent`). A record set
+         *     that changed and changed back is not listed.
+         */
+        get: operations["diff_route"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -152,6 +173,49 @@ export interface paths {
         };
         /** The hosted zones, by name. */
         get: operations["list_zones"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/zones/{id}/restore": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Take a zone back to a past time: the Route 53 change batches (DELETE what was created
+         *     since, CREATE what was deleted, UPSERT what changed; the apex SOA and NS never touched),
+         *     split to Route 53's per-request limits, and the AWS CLI commands that apply them. Nothing
+         *     is applied: this only reads.
+         */
+        get: operations["restore_route"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/zones/{id}/zonefile": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The zone as an RFC 1035 master file (BIND zone file), now or as it was at `as_of`:
+         *     `$ORIGIN` and `$TTL` set; record sets with a routing policy and aliases, which BIND cannot
+         *     express, written as `;` comments.
+         */
+        get: operations["zonefile_route"];
         put?: never;
         post?: never;
         delete?: never;
@@ -338,6 +402,21 @@ export interface components {
              */
             updated_at: string;
         };
+        /** @description One change of a batch. */
+        Change: {
+            /** @enum {string} */
+            Action: "CREATE" | "DELETE" | "UPSERT";
+            ResourceRecordSet: components["schemas"]["ResourceRecordSet"];
+        };
+        /** @description One `ChangeResourceRecordSets` request body, as the AWS CLI's `--change-batch` takes it. */
+        ChangeBatch: {
+            Changes: components["schemas"]["Change"][];
+            /**
+             * @description Names the restore point.
+             * @example zonetrail restore of example.com. to 2026-11-22T09:00:00.000000Z (1/1)
+             */
+            Comment: string;
+        };
         /** @description One change of a record set. */
         ChangeView: {
             /**
@@ -392,6 +471,42 @@ export interface components {
         CoordinatesView: {
             latitude: string;
             longitude: string;
+        };
+        /** @description A record set whose state differs between two times. */
+        DiffItem: {
+            account_id: string | null;
+            account_name: string | null;
+            after: null | components["schemas"]["RecordContent"];
+            before: null | components["schemas"]["RecordContent"];
+            /** Format: int64 */
+            id: number;
+            kind: components["schemas"]["DiffKind"];
+            name: string;
+            set_identifier: string | null;
+            type: string;
+            zone_id: string;
+            zone_name: string | null;
+        };
+        /**
+         * @description How a record set differs between two times.
+         * @enum {string}
+         */
+        DiffKind: "added" | "removed" | "changed";
+        /** @description A page of the record sets whose state differs between two times. */
+        DiffList: {
+            /**
+             * Format: date-time
+             * @description The earlier time.
+             */
+            from: string;
+            items: components["schemas"]["DiffItem"][];
+            /** @description Pass as `cursor` to get the next page; `null` on the last page. */
+            next_cursor: string | null;
+            /**
+             * Format: date-time
+             * @description The later time (now, when `to` was not given).
+             */
+            to: string;
         };
         /** @description The body of every error response. */
         ErrorBody: {
@@ -469,6 +584,35 @@ export interface components {
              *     every account. `null` when no sweep has reported on any account.
              */
             complete_since: string | null;
+        };
+        R53AliasTarget: {
+            DNSName: string;
+            EvaluateTargetHealth: boolean;
+            HostedZoneId: string;
+        };
+        R53CidrRoutingConfig: {
+            CollectionId: string;
+            LocationName: string;
+        };
+        R53Coordinates: {
+            Latitude: string;
+            Longitude: string;
+        };
+        R53GeoLocation: {
+            ContinentCode?: string;
+            CountryCode?: string;
+            SubdivisionCode?: string;
+        };
+        R53GeoProximityLocation: {
+            AWSRegion?: string;
+            /** Format: int32 */
+            Bias?: number;
+            Coordinates?: components["schemas"]["R53Coordinates"];
+            LocalZoneGroup?: string;
+        };
+        R53ResourceRecord: {
+            /** @example 192.0.2.10 */
+            Value: string;
         };
         /**
          * @description A record set's Route 53 content: its key and everything Route 53 holds for it. History
@@ -555,6 +699,66 @@ export interface components {
              */
             zone_name: string | null;
         };
+        /** @description A record set as Route 53's API spells it. Only the members the record set has are sent. */
+        ResourceRecordSet: {
+            AliasTarget?: components["schemas"]["R53AliasTarget"];
+            CidrRoutingConfig?: components["schemas"]["R53CidrRoutingConfig"];
+            Failover?: string;
+            GeoLocation?: components["schemas"]["R53GeoLocation"];
+            GeoProximityLocation?: components["schemas"]["R53GeoProximityLocation"];
+            HealthCheckId?: string;
+            MultiValueAnswer?: boolean;
+            /** @example www.example.com. */
+            Name: string;
+            Region?: string;
+            ResourceRecords?: components["schemas"]["R53ResourceRecord"][];
+            SetIdentifier?: string;
+            /** Format: int64 */
+            TTL?: number;
+            /** @example A */
+            Type: string;
+            /** Format: int64 */
+            Weight?: number;
+        };
+        /** @description How many changes of each kind the restore makes. */
+        RestoreSummaryView: {
+            /** Format: int64 */
+            batches: number;
+            /** Format: int64 */
+            creates: number;
+            /** Format: int64 */
+            deletes: number;
+            /** Format: int64 */
+            upserts: number;
+        };
+        /** @description The Route 53 change batches that take a zone from its current state to its state at `to`. */
+        RestoreView: {
+            /**
+             * @description The requests, in the order to apply them; each is exactly the JSON
+             *     `aws route53 change-resource-record-sets --change-batch file://…` takes. `[]` when the
+             *     zone is as it was.
+             */
+            batches: components["schemas"]["ChangeBatch"][];
+            /**
+             * @description One AWS CLI command per batch, in order; batch N read from `batch-N.json`.
+             * @example [
+             *       "aws route53 change-resource-record-sets --hosted-zone-id Z0123456789ABC --change-batch file://batch-1.json"
+             *     ]
+             */
+            commands: string[];
+            /** @description Record sets left alone (e.g. managed by a traffic policy instance). */
+            skipped: components["schemas"]["SkippedView"][];
+            summary: components["schemas"]["RestoreSummaryView"];
+            /**
+             * Format: date-time
+             * @description The restore point.
+             */
+            to: string;
+            /** @example Z0123456789ABC */
+            zone_id: string;
+            /** @example example.com. */
+            zone_name: string;
+        };
         /** @description Every routing member Route 53 has; each is `null` when the record set does not use it. */
         RoutingView: {
             cidr_routing: null | components["schemas"]["CidrRoutingView"];
@@ -567,6 +771,16 @@ export interface components {
             traffic_policy_instance_id: string | null;
             /** Format: int64 */
             weight: number | null;
+        };
+        /** @description A record set the restore leaves alone, and why. */
+        SkippedView: {
+            /** @example www.example.com. */
+            name: string;
+            /** @example managed by a traffic policy instance */
+            reason: string;
+            set_identifier: string | null;
+            /** @example A */
+            type: string;
         };
         Stats: {
             /**
@@ -783,6 +997,67 @@ export interface operations {
             };
         };
     };
+    diff_route: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The earlier time (RFC 3339), required. Before the history window, or in the future: 400.
+                 * @example 2026-11-22T09:00:00Z
+                 */
+                from?: string;
+                /**
+                 * @description The later time (RFC 3339); default now. Before `from`, or in the future: 400.
+                 * @example 2026-11-23T09:00:00Z
+                 */
+                to?: string;
+                zone?: string;
+                account?: string;
+                /**
+                 * @description Name filter, as `/api/records` takes it: `www.example.com` (exactly), `api-*` (names
+                 *     starting with `api-`), `*.prod.example.com` (every name below `prod.example.com`).
+                 * @example *.prod.example.com
+                 */
+                name?: string;
+                type?: "" | "A" | "AAAA" | "CAA" | "CNAME" | "DS" | "HTTPS" | "MX" | "NAPTR" | "NS" | "PTR" | "SOA" | "SPF" | "SRV" | "SSHFP" | "SVCB" | "TLSA" | "TXT";
+                /** @description `next_cursor` of the previous page of the same query; any other value is a 400. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A page of record sets added, removed or changed between `from` and `to` */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["DiffList"];
+                };
+            };
+            /** @description A missing or bad time (malformed, in the future, before the history window, `from` after `to`), or a bad filter, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     openapi_json: {
         parameters: {
             query?: never;
@@ -835,6 +1110,14 @@ export interface operations {
                 /** @description `next_cursor` of the previous page of the same query; any other value is a 400. */
                 cursor?: string;
                 limit?: number;
+                /**
+                 * @description The inventory as it was at this time (RFC 3339): each record set with its content then
+                 *     (`observed_at`: the time of the change that set it); with `include_deleted`, also those
+                 *     deleted then (`deleted_at`: the delete's time). In the future, or before the history
+                 *     window (`history_complete_since` of `/api/stats`), a 400 that names the window's start.
+                 * @example 2026-11-22T09:00:00Z
+                 */
+                as_of?: string;
             };
             header?: never;
             path?: never;
@@ -851,7 +1134,7 @@ export interface operations {
                     "application/json": components["schemas"]["RecordList"];
                 };
             };
-            /** @description A bad filter, limit or cursor */
+            /** @description A bad filter, limit, cursor or `as_of` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -903,6 +1186,14 @@ export interface operations {
                 /** @description `next_cursor` of the previous page of the same query; any other value is a 400. */
                 cursor?: string;
                 limit?: number;
+                /**
+                 * @description The inventory as it was at this time (RFC 3339): each record set with its content then
+                 *     (`observed_at`: the time of the change that set it); with `include_deleted`, also those
+                 *     deleted then (`deleted_at`: the delete's time). In the future, or before the history
+                 *     window (`history_complete_since` of `/api/stats`), a 400 that names the window's start.
+                 * @example 2026-11-22T09:00:00Z
+                 */
+                as_of?: string;
             };
             header?: never;
             path?: never;
@@ -919,7 +1210,7 @@ export interface operations {
                     "text/csv": string;
                 };
             };
-            /** @description A bad filter or limit */
+            /** @description A bad filter, limit or `as_of` */
             400: {
                 headers: {
                     [name: string]: unknown;
@@ -1089,6 +1380,14 @@ export interface operations {
                 /** @description Include deleted zones. */
                 include_deleted?: boolean;
                 account?: string;
+                /**
+                 * @description The zones as they were at this time (RFC 3339): those that existed then (first seen
+                 *     at or before it, not yet deleted), each with `records` = its record sets present then;
+                 *     with `include_deleted`, also those deleted by then. In the future, or before the history
+                 *     window, a 400 that names the window's start.
+                 * @example 2026-11-22T09:00:00Z
+                 */
+                as_of?: string;
             };
             header?: never;
             path?: never;
@@ -1105,8 +1404,128 @@ export interface operations {
                     "application/json": components["schemas"]["ZoneList"];
                 };
             };
-            /** @description A bad parameter */
+            /** @description A bad parameter, or a bad `as_of` (malformed, in the future, before the history window) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    restore_route: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The restore point (RFC 3339), required: the zone is taken back to its state at this
+                 *     time. In the future or before the history window: 400.
+                 * @example 2026-11-22T09:00:00Z
+                 */
+                to?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Hosted zone id, with or without `/hostedzone/`
+                 * @example Z0123456789ABC
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The restore plan */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RestoreView"];
+                };
+            };
+            /** @description A bad zone id, or a missing or bad `to` (malformed, in the future, before the history window) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No hosted zone has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    zonefile_route: {
+        parameters: {
+            query?: {
+                /**
+                 * @description The zone as it was at this time (RFC 3339); default now. In the future or before the
+                 *     history window: 400.
+                 * @example 2026-11-22T09:00:00Z
+                 */
+                as_of?: string;
+            };
+            header?: never;
+            path: {
+                /**
+                 * @description Hosted zone id, with or without `/hostedzone/`
+                 * @example Z0123456789ABC
+                 */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The zone file, as an attachment named after the zone (`example.com.zone`) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "text/plain": string;
+                };
+            };
+            /** @description A bad zone id or `as_of` (malformed, in the future, before the history window) */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No hosted zone has this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
