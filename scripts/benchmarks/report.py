@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the logs of one scripts/bench run into docs/benchmarks.md: a table of figure, target,
 measured value and ratio, with the machine and the date. Reads LOGDIR/{writer,sweep,backfill,api,
-latency,lambda}.log and LOGDIR/status.tsv (step, exit status, seconds).
+timetravel,latency,lambda}.log and LOGDIR/status.tsv (step, exit status, seconds).
 
     report.py LOGDIR OUT.md
 """
@@ -110,6 +110,24 @@ for line in (text or "").splitlines():
 if not found:
     missing("api (1M record sets, MariaDB)", "api/bench/run.sh")
 
+# timetravel: TIMETRAVEL<TAB>figure<TAB>measured<TAB>unit<TAB>target<TAB>result, one line per
+# figure (api/benches/timetravel.rs)
+text = read("timetravel")
+found = False
+for line in (text or "").splitlines():
+    parts = line.split("\t")
+    if len(parts) == 6 and parts[0] == "TIMETRAVEL":
+        found = True
+        _, figure, measured, unit, target, verdict = parts
+        value = float(measured)
+        bound = re.match(r"^[<>]=? ([0-9.]+)$", target)
+        ratio = f"{value / float(bound.group(1)):.2f}" if bound and float(bound.group(1)) else "-"
+        shown = f"{value:,.0f} {unit}" if unit == "sets/s" else f"{value:,.3f} {unit}" if unit == "s" else f"{value:,.1f} {unit}"
+        add("time travel (1M record sets, 5M history entries, MariaDB)", figure,
+            "-" if target == "-" else f"{target} {unit}", shown, ratio, verdict)
+if not found:
+    missing("time travel (1M record sets, 5M history entries, MariaDB)", "cargo bench -p zonetrail-api --features fixture --bench timetravel")
+
 # latency: RESULT event_to_visible_p99_ms=NN p50_ms=NN max_ms=NN n=200 failed=0 target_p99_ms=500
 text = read("latency")
 m = re.search(r"^RESULT (.*)$", text or "", re.M)
@@ -205,6 +223,7 @@ with open(out, "w") as f:
         ("sweep", "`cargo bench -p zonetrail-ingest --bench sweep` (the fake Route 53 in a child process enforcing R = 20 requests/s)"),
         ("backfill", "`cargo bench -p zonetrail-ingest --bench backfill` (10,000 events in the fake CloudTrail, which enforces LookupEvents' 2 requests/s; the backfill applied to an in-memory queue)"),
         ("api", "`api/bench/run.sh` (1,000,000 generated record sets in MariaDB; the API's name index built first; wrk from a second process over loopback: 1 client, 50 clients with 100 ms think time, 50 closed-loop clients; 20 s per filter and load after a warm-up)"),
+        ("timetravel", "`cargo bench -p zonetrail-api --features fixture --bench timetravel` (1,000,000 generated record sets with 5,000,000 history entries over 95 days in MariaDB, after every migration; as_of pages of 100 by zone and type at random times of the last 90 days, one client; the diff over 90 days and the zone file of a 10,000-record zone; the writer's event messages with migration 10's indexes, without them and with them again)"),
         ("latency", "`scripts/bench-latency` (zonetrail up on SQLite, moto; 200 changes, each posted as its CloudTrail event, timed until GET /api/records shows it)"),
         ("lambda", "`scripts/bench lambda`: the four Lambda binaries built as stated in the table; cold init is the time from exec to the first GET /2018-06-01/runtime/invocation/next on a fake Lambda Runtime API on loopback (`scripts/benchmarks/lambda_init.py`), with the database on local MariaDB"),
     ]
