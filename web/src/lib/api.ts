@@ -3,7 +3,7 @@
 // OpenAPI document's own (api-types.ts, generated): nothing is guessed or adapted here.
 import type { paths } from "./api-types.ts";
 import type { AccountView, ZoneView } from "./schemas.ts";
-import { type DiffList, diffParams, type RestoreView } from "./timetravel.ts";
+import { diffParams } from "./timetravel.ts";
 import { accountParams, filterParams, type RecordFilters } from "./urlState.ts";
 
 /** The JSON a path answers with 200, as the API documents it. */
@@ -159,13 +159,17 @@ export class Api {
     cursor: string | null,
     signal?: AbortSignal,
     limit = PAGE_SIZE,
-  ): Promise<DiffList> {
-    return this.get<DiffList>("/api/diff", diffParams(from, to, zone, cursor, limit), signal);
+  ): Promise<Ok<"/api/diff">> {
+    return this.get<Ok<"/api/diff">>(
+      "/api/diff",
+      diffParams(from, to, zone, cursor, limit),
+      signal,
+    );
   }
 
   /** The change batches that take a zone from now back to its state at `to`. */
-  restore(zone: string, to: string, signal?: AbortSignal): Promise<RestoreView> {
-    return this.get<RestoreView>(
+  restore(zone: string, to: string, signal?: AbortSignal): Promise<Ok<"/api/zones/{id}/restore">> {
+    return this.get<Ok<"/api/zones/{id}/restore">>(
       `/api/zones/${encodeURIComponent(zone)}/restore`,
       new URLSearchParams({ to }),
       signal,

@@ -40,6 +40,15 @@ export type HistoryWindow = Schemas["HistoryWindow"];
 /** An account's latest CloudTrail backfill window. */
 export type BackfillView = Schemas["BackfillView"];
 
+/** A record set whose state differs between two times (`/api/diff`), and a page of them. */
+export type DiffItem = Schemas["DiffItem"];
+export type DiffList = Schemas["DiffList"];
+/** The restore of a zone to a past time (`/api/zones/{id}/restore`). */
+export type RestoreView = Schemas["RestoreView"];
+export type RestoreSummary = Schemas["RestoreSummaryView"];
+/** One Route 53 `ChangeResourceRecordSets` body, exactly the AWS CLI's `--change-batch` JSON. */
+export type ChangeBatch = Schemas["ChangeBatch"];
+
 /** The body of every error answer. */
 export type ErrorBody = Schemas["ErrorBody"];
 

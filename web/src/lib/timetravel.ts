@@ -1,54 +1,11 @@
 // Time travel (issue 18): the inventory as of a past time, the diff between two times, and a
 // restore to a point. Pure helpers, unit-tested: time input conversion, the diff's grouping,
 // the restore's batch files, summary and commands.
-import type { RecordContent } from "./schemas.ts";
+import type { ChangeBatch, DiffItem, RestoreSummary } from "./schemas.ts";
 
-export type DiffKind = "added" | "removed" | "changed";
+export type { ChangeBatch, DiffItem, DiffList, RestoreSummary, RestoreView } from "./schemas.ts";
 
-/** One record set whose state differs between two times (`/api/diff`). */
-export interface DiffItem {
-  id: number;
-  zone_id: string;
-  zone_name: string | null;
-  account_id: string | null;
-  account_name: string | null;
-  name: string;
-  type: string;
-  set_identifier: string | null;
-  kind: DiffKind;
-  before: RecordContent | null;
-  after: RecordContent | null;
-}
-
-export interface DiffList {
-  items: DiffItem[];
-  next_cursor: string | null;
-  from: string;
-  to: string;
-}
-
-/** A Route 53 ChangeBatch, exactly the AWS CLI's `--change-batch` JSON. */
-export interface ChangeBatch {
-  Comment?: string | null;
-  Changes: Array<{ Action: string; ResourceRecordSet: Record<string, unknown> }>;
-}
-
-export interface RestoreSummary {
-  creates: number;
-  deletes: number;
-  upserts: number;
-  batches: number;
-}
-
-export interface RestoreView {
-  zone_id: string;
-  zone_name: string;
-  to: string;
-  summary: RestoreSummary;
-  batches: ChangeBatch[];
-  commands: string[];
-  skipped: Array<{ name: string; type: string; set_identifier: string | null; reason: string }>;
-}
+export type DiffKind = DiffItem["kind"];
 
 function pad(n: number, w = 2): string {
   return String(n).padStart(w, "0");
