@@ -44,6 +44,23 @@ impl DbArgs {
             .with_context(|| format!("connecting to the database {}", self.redacted()))
     }
 
+    /// A connection to a database whose schema is current, without migrating it: a command
+    /// that only reads refuses an older schema, as `serve` does.
+    pub async fn connect_current(&self) -> anyhow::Result<DatabaseConnection> {
+        let conn = self.connect().await?;
+        let pending = migration::Migrator::get_pending_migrations(&conn)
+            .await
+            .with_context(|| format!("reading the schema version of {}", self.redacted()))?;
+        if !pending.is_empty() {
+            anyhow::bail!(
+                "the database {} needs {} migration(s); run `zonetrail migrate` first",
+                self.redacted(),
+                pending.len()
+            );
+        }
+        Ok(conn)
+    }
+
     pub async fn connect_and_migrate(&self) -> anyhow::Result<DatabaseConnection> {
         let conn = self.connect().await?;
         migration::Migrator::up(&conn, None)

@@ -3,12 +3,14 @@
 mod backfill;
 mod commands;
 mod config;
+mod export;
 mod local_events;
 mod local_writer;
 mod progress;
 mod sqs_consumer;
 mod stack;
 
+use clap::error::ErrorKind;
 use clap::parser::ValueSource;
 use clap::{CommandFactory, FromArgMatches, Parser, Subcommand};
 use std::net::SocketAddr;
@@ -120,6 +122,20 @@ enum Command {
         #[command(flatten)]
         db: DbArgs,
     },
+    /// Write a hosted zone from the inventory, now or as it was at a past time, or the
+    /// Route 53 change batches that restore it to a past time. Only reads the database.
+    #[command(after_help = "Examples:
+  zonetrail export --zone Z0123456789ABC --format json                 # as aws route53 list-resource-record-sets prints it
+  zonetrail export --zone Z0123456789ABC --format bind --as-of 2026-11-22T09:00:00Z > example.com.zone
+  zonetrail export --zone Z0123456789ABC --restore-to 2026-11-22T09:00:00Z --dry-run
+  zonetrail export --zone Z0123456789ABC --restore-to 2026-11-22T09:00:00Z > batch.json
+  aws route53 change-resource-record-sets --hosted-zone-id Z0123456789ABC --change-batch file://batch.json
+
+A restore that needs more than one request (Route 53 takes at most 1,000 ResourceRecord elements \
+and 32,000 characters of values per request) needs --out DIR: it writes batch-1.json ... batch-N.json \
+and prints the command that applies each, in order. With no difference it says so on stderr and \
+writes no batch. A time before the account's history window, or in the future, is refused.")]
+    Export(export::ExportArgs),
     /// Apply the database schema.
     Migrate {
         #[command(flatten)]
@@ -150,6 +166,15 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => e.exit(),
     };
+    // Flags of `export` that disagree are usage errors, like clap's own.
+    if let Command::Export(args) = &cli.command
+        && let Err(message) = args.mode()
+    {
+        let mut command = Cli::command();
+        command.build();
+        let export = command.find_subcommand_mut("export").expect("the export subcommand");
+        export.error(ErrorKind::ArgumentConflict, message).exit();
+    }
     zonetrail_model::telemetry::init(cli.log_format == LogFormat::Json);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(rt) => rt,
@@ -209,6 +234,10 @@ async fn run(command: Command, database_given: bool) -> anyhow::Result<ExitCode>
             commands::ingest_event(file, db, queue, route53).await
         }
         Command::Drain { queue_url, db } => commands::drain(queue_url, db).await,
+        Command::Export(args) => {
+            let mode = args.mode().map_err(anyhow::Error::msg)?;
+            export::export(args, mode).await
+        }
         Command::Migrate { db } => {
             db.connect_and_migrate().await?;
             println!("schema is up to date on {}", db.redacted());
