@@ -12,6 +12,7 @@ mod records;
 mod accounts;
 mod backfill;
 mod drain;
+mod export;
 mod ingest_event;
 mod shutdown;
 mod sweep_serve;
