@@ -582,6 +582,24 @@ async fn export_bind_and_bad_input() {
     bind_then.assert_success("export --format bind --as-of");
     assert_eq!(bind_then.stdout, bind.stdout);
 
+    // --out DIR: the same text in `<zone name>.zone` or `.json`, its path on stdout.
+    let dir = temp_dir("bind");
+    for (format, ext) in [("bind", "zone"), ("json", "json")] {
+        let to_dir = zt
+            .run(&["export", "--zone", &zone, "--format", format, "--out", dir.to_str().unwrap()])
+            .await;
+        to_dir.assert_success("export --out");
+        let path = dir.join(format!("bind.e2e.example.{ext}"));
+        assert_eq!(to_dir.stdout.trim(), path.display().to_string());
+        let on_stdout = zt.run(&["export", "--zone", &zone, "--format", format]).await;
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), on_stdout.stdout, "{format}");
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    // A restore with no difference and no --out: said on stderr, nothing on stdout.
+    let none = zt.run(&["export", "--zone", &zone, "--restore-to", &as_of]).await;
+    none.assert_success("a restore with no difference");
+    assert!(none.stdout.is_empty() && none.stderr.contains("no difference"), "{none:?}");
+
     let refused = |out: &Finished, what: &str, mentions: &str| {
         assert!(!out.status.success(), "{what} must fail: {}", out.stdout);
         assert!(out.stdout.is_empty(), "{what}: nothing on stdout: {}", out.stdout);
