@@ -14,4 +14,5 @@ mod pagination;
 mod records;
 mod stats;
 mod timetravel;
+mod timetravel_routes;
 mod transport;
