@@ -62,13 +62,23 @@ impl Modify for EveryMemberRequired {
                 .filter(|(name, _)| !SPARSE_SCHEMAS.contains(&name.as_str()))
                 .for_each(|(_, schema)| require_every_member(schema));
         }
-        for item in doc.paths.paths.values_mut() {
+        for (path, item) in doc.paths.paths.iter_mut() {
             if let Some(op) = item.get.as_mut() {
                 require_in_responses(&mut op.responses);
+                // Query parameters that must be given (their fields are `String`s defaulting
+                // to empty, so that a missing one gets the route's own 400 message).
+                for param in op.parameters.iter_mut().flatten() {
+                    if REQUIRED_QUERY.contains(&(path.as_str(), param.name.as_str())) {
+                        param.required = utoipa::openapi::Required::True;
+                    }
+                }
             }
         }
     }
 }
+
+/// `(path, query parameter)` pairs that are required.
+const REQUIRED_QUERY: &[(&str, &str)] = &[("/api/diff", "from"), ("/api/zones/{id}/restore", "to")];
 
 fn require_in_responses(responses: &mut Responses) {
     for response in responses.responses.values_mut() {

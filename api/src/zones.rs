@@ -73,7 +73,7 @@ pub struct ZoneParams {
     /// at or before it, not yet deleted), each with `records` = its record sets present then;
     /// with `include_deleted`, also those deleted by then. In the future, or before the history
     /// window, a 400 that names the window's start.
-    #[param(example = "2026-11-22T09:00:00Z", format = DateTime)]
+    #[param(schema_with = crate::timetravel::routes::as_of_schema)]
     pub as_of: Option<String>,
 }
 

@@ -60,7 +60,7 @@ pub struct RecordParams {
     /// (`observed_at`: the time of the change that set it); with `include_deleted`, also those
     /// deleted then (`deleted_at`: the delete's time). In the future, or before the history
     /// window (`history_complete_since` of `/api/stats`), a 400 that names the window's start.
-    #[param(example = "2026-11-22T09:00:00Z", format = DateTime)]
+    #[param(schema_with = crate::timetravel::routes::as_of_schema)]
     pub as_of: Option<String>,
 }
 

@@ -158,6 +158,58 @@ pub(crate) async fn zone_counts_as_of(
     Ok(out)
 }
 
+/// A required time parameter in the OpenAPI document: RFC 3339.
+fn time_schema(description: &str) -> utoipa::openapi::Object {
+    use utoipa::openapi::{KnownFormat, ObjectBuilder, SchemaFormat, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .format(Some(SchemaFormat::KnownFormat(KnownFormat::DateTime)))
+        .description(Some(description))
+        .examples(["2026-11-22T09:00:00Z"])
+        .build()
+}
+
+/// An optional time parameter in the OpenAPI document: RFC 3339, or empty (the same as absent).
+fn time_or_empty_schema(description: &str) -> utoipa::openapi::RefOr<utoipa::openapi::Schema> {
+    use utoipa::openapi::{ObjectBuilder, OneOfBuilder, Type};
+    let one_of = OneOfBuilder::new()
+        .item(time_schema("RFC 3339"))
+        .item(ObjectBuilder::new().schema_type(Type::String).max_length(Some(0)))
+        .description(Some(description))
+        .build();
+    utoipa::openapi::RefOr::T(utoipa::openapi::Schema::OneOf(one_of))
+}
+
+/// `as_of` of `/api/records`, `/api/records.csv`, `/api/zones` and the zone file.
+pub(crate) fn as_of_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    time_or_empty_schema(
+        "The inventory as it was at this time (RFC 3339, any offset); empty: now. In the \
+         future, or before the history window (`history_complete_since` of `/api/stats`, of the \
+         zone's or the account's account when the query names one), a 400 that names the \
+         window's start.",
+    )
+}
+
+fn diff_from_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    time_schema(
+        "The earlier time (RFC 3339), required. In the future, or before the history window: \
+         400 (naming the window's start).",
+    )
+}
+
+fn diff_to_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    time_or_empty_schema(
+        "The later time (RFC 3339); empty or absent: now. In the future, or before `from`: 400.",
+    )
+}
+
+fn restore_to_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
+    time_schema(
+        "The restore point (RFC 3339), required: the zone is taken back to its state at this \
+         time. In the future, or before the history window: 400 (naming the window's start).",
+    )
+}
+
 // ---------------------------------------------------------------------------------------
 // /api/diff
 
@@ -165,10 +217,11 @@ pub(crate) async fn zone_counts_as_of(
 #[into_params(parameter_in = Query)]
 pub struct DiffParams {
     /// The earlier time (RFC 3339), required. Before the history window, or in the future: 400.
-    #[param(example = "2026-11-22T09:00:00Z", format = DateTime)]
-    pub from: Option<String>,
+    #[serde(default)]
+    #[param(schema_with = diff_from_schema)]
+    pub from: String,
     /// The later time (RFC 3339); default now. Before `from`, or in the future: 400.
-    #[param(example = "2026-11-23T09:00:00Z", format = DateTime)]
+    #[param(schema_with = diff_to_schema)]
     pub to: Option<String>,
     /// Hosted zone id, with or without `/hostedzone/`.
     #[param(schema_with = zone_schema, example = "Z0123456789ABC")]
@@ -243,7 +296,7 @@ pub async fn diff_route(
     };
     let filter = RecordFilter::parse(&record_params)?;
     let limit = parse_limit(params.limit.as_deref())?;
-    let Some(raw_from) = non_empty(params.from.as_deref()) else {
+    let Some(raw_from) = non_empty(Some(&params.from)) else {
         return Err(ApiError::bad_request(
             "from is required: the earlier time, RFC 3339, such as 2026-11-22T09:00:00Z",
         ));
@@ -298,8 +351,9 @@ pub async fn diff_route(
 pub struct RestoreParams {
     /// The restore point (RFC 3339), required: the zone is taken back to its state at this
     /// time. In the future or before the history window: 400.
-    #[param(example = "2026-11-22T09:00:00Z", format = DateTime)]
-    pub to: Option<String>,
+    #[serde(default)]
+    #[param(schema_with = restore_to_schema)]
+    pub to: String,
 }
 
 /// How many changes of each kind the restore makes.
@@ -357,7 +411,7 @@ pub struct RestoreView {
     path = "/api/zones/{id}/restore",
     tag = "inventory",
     params(
-        ("id" = String, Path, description = "Hosted zone id, with or without `/hostedzone/`", example = "Z0123456789ABC"),
+        ("id" = String, Path, description = "Hosted zone id, with or without `/hostedzone/`", example = "Z0123456789ABC", pattern = r"^\s*(/?hostedzone/)?[A-Za-z0-9]{1,32}\s*$"),
         RestoreParams,
     ),
     responses(
@@ -373,7 +427,7 @@ pub async fn restore_route(
     ApiQuery(params): ApiQuery<RestoreParams>,
 ) -> ApiResult<Json<RestoreView>> {
     let zone = parse_zone_id(&id)?;
-    let Some(raw) = non_empty(params.to.as_deref()) else {
+    let Some(raw) = non_empty(Some(&params.to)) else {
         return Err(ApiError::bad_request(
             "to is required: the restore point, RFC 3339, such as 2026-11-22T09:00:00Z",
         ));
@@ -445,7 +499,7 @@ async fn find_zone(db: &impl ConnectionTrait, zone: &ZoneId) -> ApiResult<hosted
 pub struct ZoneFileParams {
     /// The zone as it was at this time (RFC 3339); default now. In the future or before the
     /// history window: 400.
-    #[param(example = "2026-11-22T09:00:00Z", format = DateTime)]
+    #[param(schema_with = as_of_schema)]
     pub as_of: Option<String>,
 }
 
@@ -457,7 +511,7 @@ pub struct ZoneFileParams {
     path = "/api/zones/{id}/zonefile",
     tag = "inventory",
     params(
-        ("id" = String, Path, description = "Hosted zone id, with or without `/hostedzone/`", example = "Z0123456789ABC"),
+        ("id" = String, Path, description = "Hosted zone id, with or without `/hostedzone/`", example = "Z0123456789ABC", pattern = r"^\s*(/?hostedzone/)?[A-Za-z0-9]{1,32}\s*$"),
         ZoneFileParams,
     ),
     responses(

@@ -999,16 +999,8 @@ export interface operations {
     };
     diff_route: {
         parameters: {
-            query?: {
-                /**
-                 * @description The earlier time (RFC 3339), required. Before the history window, or in the future: 400.
-                 * @example 2026-11-22T09:00:00Z
-                 */
-                from?: string;
-                /**
-                 * @description The later time (RFC 3339); default now. Before `from`, or in the future: 400.
-                 * @example 2026-11-23T09:00:00Z
-                 */
+            query: {
+                from: string;
                 to?: string;
                 zone?: string;
                 account?: string;
@@ -1110,13 +1102,6 @@ export interface operations {
                 /** @description `next_cursor` of the previous page of the same query; any other value is a 400. */
                 cursor?: string;
                 limit?: number;
-                /**
-                 * @description The inventory as it was at this time (RFC 3339): each record set with its content then
-                 *     (`observed_at`: the time of the change that set it); with `include_deleted`, also those
-                 *     deleted then (`deleted_at`: the delete's time). In the future, or before the history
-                 *     window (`history_complete_since` of `/api/stats`), a 400 that names the window's start.
-                 * @example 2026-11-22T09:00:00Z
-                 */
                 as_of?: string;
             };
             header?: never;
@@ -1186,13 +1171,6 @@ export interface operations {
                 /** @description `next_cursor` of the previous page of the same query; any other value is a 400. */
                 cursor?: string;
                 limit?: number;
-                /**
-                 * @description The inventory as it was at this time (RFC 3339): each record set with its content then
-                 *     (`observed_at`: the time of the change that set it); with `include_deleted`, also those
-                 *     deleted then (`deleted_at`: the delete's time). In the future, or before the history
-                 *     window (`history_complete_since` of `/api/stats`), a 400 that names the window's start.
-                 * @example 2026-11-22T09:00:00Z
-                 */
                 as_of?: string;
             };
             header?: never;
@@ -1380,13 +1358,6 @@ export interface operations {
                 /** @description Include deleted zones. */
                 include_deleted?: boolean;
                 account?: string;
-                /**
-                 * @description The zones as they were at this time (RFC 3339): those that existed then (first seen
-                 *     at or before it, not yet deleted), each with `records` = its record sets present then;
-                 *     with `include_deleted`, also those deleted by then. In the future, or before the history
-                 *     window, a 400 that names the window's start.
-                 * @example 2026-11-22T09:00:00Z
-                 */
                 as_of?: string;
             };
             header?: never;
@@ -1426,13 +1397,8 @@ export interface operations {
     };
     restore_route: {
         parameters: {
-            query?: {
-                /**
-                 * @description The restore point (RFC 3339), required: the zone is taken back to its state at this
-                 *     time. In the future or before the history window: 400.
-                 * @example 2026-11-22T09:00:00Z
-                 */
-                to?: string;
+            query: {
+                to: string;
             };
             header?: never;
             path: {
@@ -1487,11 +1453,6 @@ export interface operations {
     zonefile_route: {
         parameters: {
             query?: {
-                /**
-                 * @description The zone as it was at this time (RFC 3339); default now. In the future or before the
-                 *     history window: 400.
-                 * @example 2026-11-22T09:00:00Z
-                 */
                 as_of?: string;
             };
             header?: never;
