@@ -193,9 +193,15 @@ fn zone_json(snapshot: &ZoneSnapshot) -> anyhow::Result<String> {
 
 fn summary_line(plan: &RestorePlan) -> String {
     let s = &plan.summary;
+    let n = |count: usize, one: &str, many: &str| {
+        format!("{count} {}", if count == 1 { one } else { many })
+    };
     format!(
-        "{} creates, {} deletes, {} upserts in {} batches",
-        s.creates, s.deletes, s.upserts, s.batches
+        "{}, {}, {} in {}",
+        n(s.creates, "create", "creates"),
+        n(s.deletes, "delete", "deletes"),
+        n(s.upserts, "upsert", "upserts"),
+        n(s.batches, "batch", "batches")
     )
 }
 

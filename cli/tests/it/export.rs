@@ -389,7 +389,7 @@ async fn restore_after_a_burst(backend: Backend) {
     dry.assert_success("export --dry-run");
     // CREATE www AAAA, the SRV, the canary, home; DELETE evil, junk; UPSERT www A, blue,
     // mail, the apex TXT, cdn.
-    assert!(dry.stdout.contains("4 creates, 2 deletes, 5 upserts in 1 batches"), "{}", dry.stdout);
+    assert!(dry.stdout.contains("4 creates, 2 deletes, 5 upserts in 1 batch"), "{}", dry.stdout);
     assert!(!out_dir.exists(), "--dry-run wrote {}", out_dir.display());
 
     // One batch: on stdout, as the `> batch.json` of the README.
@@ -399,7 +399,7 @@ async fn restore_after_a_burst(backend: Backend) {
     let on_stdout: Value = serde_json::from_str(&single.stdout)
         .unwrap_or_else(|e| panic!("one batch prints as JSON ({e}):\n{}", single.stdout));
     assert!(
-        single.stderr.contains("4 creates, 2 deletes, 5 upserts in 1 batches"),
+        single.stderr.contains("4 creates, 2 deletes, 5 upserts in 1 batch"),
         "{}",
         single.stderr
     );
