@@ -101,10 +101,21 @@ pub(crate) async fn records_as_of_page(
     if filter.matches_nothing {
         return Ok((Vec::new(), None));
     }
+    let mut as_of_filter = as_of_filter(&filter);
+    // An account with one zone (deleted ones too: they may have existed then) is that zone's
+    // filter, walked on the zone's index; one with none matches nothing.
+    if let (Some(account), None) = (&filter.account, &filter.zone) {
+        let zones = crate::accounts::zones_of(&state.db, account, false).await?;
+        match zones.as_slice() {
+            [] => return Ok((Vec::new(), None)),
+            [one] => as_of_filter.zone = ZoneId::parse(one).ok(),
+            _ => {}
+        }
+    }
     let (rows, next) = records_page(
         &state.db,
         as_of,
-        &as_of_filter(&filter),
+        &as_of_filter,
         filter.value.as_deref(),
         after,
         limit,

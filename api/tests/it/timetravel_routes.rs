@@ -342,6 +342,7 @@ backend_test! {
         assert_eq!(filtered("type=TXT", 20).await, ["old.travel.example. TXT=\"x\""]);
         assert!(filtered("type=TXT", 50).await.is_empty());
         assert_eq!(filtered(&format!("account={ACCOUNT}"), 20).await, AT_20);
+        assert!(filtered("account=999999999999", 20).await.is_empty(), "an account with no zone");
         assert_eq!(filtered("name=WWW.travel.example", 20).await, ["www.travel.example. A=192.0.2.1"]);
         assert_eq!(filtered("name=api*", 20).await.len(), 2);
         assert_eq!(filtered("name=*.sub.travel.example", 20).await, ["x.sub.travel.example. A=192.0.2.30"]);
