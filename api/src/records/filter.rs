@@ -146,8 +146,8 @@ impl RecordFilter {
         self.scope_with(&[])
     }
 
-    /// [`Self::scope`] with more parts (a later part of the same name wins nothing: both are
-    /// bound).
+    /// [`Self::scope`] with more parts appended (`as_of`, a diff's times): a cursor is bound
+    /// to them too.
     pub fn scope_with(&self, extra: &[(&str, Option<&str>)]) -> Scope {
         let (name_mode, name) = match &self.name {
             None => (None, None),

@@ -24,7 +24,9 @@
 //!
 //! # Queries
 //!
-//! Each page is one SQL query that walks `record_sets` in the `/api/records` order
+//! Each page is one SQL query ([`records_page`]; with `q` or `value`, which no index serves, a
+//! bounded number of them, each over a bounded window) that walks `record_sets` in the
+//! `/api/records` order
 //! (`name, id`, on the index that serves the filters, see [`crate::records::query`]), and for
 //! each record finds its last change at or before `T` with a correlated subquery on
 //! `idx_record_changes_record` (`record_id, observed_at`, the primary key appended). The
