@@ -5,7 +5,7 @@
 # screen's values look like Route 53's (no printed Python dict, a real SOA), that the API shows
 # the three accounts as seeded (each swept, the zone name two accounts share, every record
 # set's account), that the backfill filled sixty days of history, that changes arrived live with none failing, one of them in a member
-# account, and that everything stopped cleanly.
+# account, that the diff since the driver started and a restore of the most changed zone were answered, and that everything stopped cleanly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -46,6 +46,8 @@ live=$(grep -c 'visible in' "$log" || true)
 member=$(grep -E -c '\[(payments-prod|data-staging)\].*visible in' "$log" || true)
 ((member >= 1)) || failures+=("no change in a member account became visible")
 ! grep -q 'FAILED' "$log" || failures+=("a live change failed")
+grep -q 'time travel: since .* changed' "$log" || failures+=("the diff since the driver started was not shown")
+grep -q 'time travel: putting .* back as it was' "$log" || failures+=("the restore of the most changed zone was not planned")
 grep -q 'zonetrail up stopped cleanly' "$log" || failures+=("zonetrail up did not stop cleanly")
 grep -q 'moto stopped' "$log" || failures+=("moto was not stopped")
 

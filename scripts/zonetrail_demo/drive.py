@@ -65,6 +65,11 @@ class Api:
                 return None
             raise
 
+    def get(self, path, **params):
+        query = urllib.parse.urlencode({k: v for k, v in params.items() if v is not None})
+        with urllib.request.urlopen(f"{self.base}{path}?{query}", timeout=30) as resp:
+            return json.loads(resp.read())
+
     def records(self, zone_id, name, rtype):
         query = urllib.parse.urlencode({"zone": zone_id, "name": name, "type": rtype, "limit": 100})
         with urllib.request.urlopen(f"{self.base}/api/records?{query}", timeout=10) as resp:
@@ -402,6 +407,30 @@ def who_text(who):
     return f"role/{who['role']}"
 
 
+def time_travel(api, since):
+    """What changed since the driver started (GET /api/diff), and what putting the most
+    changed zone back would take (GET /api/zones/{id}/restore)."""
+    kinds, per_zone, cursor = {"added": 0, "removed": 0, "changed": 0}, {}, None
+    while True:
+        page = api.get("/api/diff", **{"from": since, "limit": 1000, "cursor": cursor})
+        for item in page["items"]:
+            kinds[item["kind"]] += 1
+            zone = (item["zone_id"], item.get("zone_name"))
+            per_zone[zone] = per_zone.get(zone, 0) + 1
+        cursor = page.get("next_cursor")
+        if not cursor:
+            break
+    text = ", ".join(f"{n} {kind}" for kind, n in kinds.items())
+    print(f"time travel: since {since}, {text} (GET /api/diff?from={since})", flush=True)
+    if per_zone:
+        (zone_id, zone_name), _ = max(per_zone.items(), key=lambda kv: kv[1])
+        restore = api.get(f"/api/zones/{zone_id}/restore", to=since)
+        s = restore["summary"]
+        print(f"time travel: putting {zone_name} back as it was: {s['creates']} creates, {s['deletes']} deletes, "
+              f"{s['upserts']} upserts in {s['batches']} batch(es) "
+              f"(zonetrail export --zone {zone_id} --restore-to {since} --dry-run)", flush=True)
+
+
 def percentile(values, p):
     ordered = sorted(values)
     rank = max(0, min(len(ordered) - 1, round(p / 100 * len(ordered) + 0.5) - 1))
@@ -429,6 +458,7 @@ def main():
         others = ", ".join(f"{name} ({account_id})" for account_id, name in sorted(driver.members.items()))
         print(f"changes in {len(driver.members) + 1} accounts: the management account {cloudtrail.ACCOUNT_ID} and {others}",
               flush=True)
+    started = datetime.datetime.now(datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
     latencies, failures, made = [], 0, 0
     while not stop.is_set() and (args.count == 0 or made < args.count):
         text, who, ms, error = driver.step()
@@ -455,6 +485,11 @@ def main():
         return 0 if failures == 0 and p99 < args.target_p99_ms else 1
     if not args.quiet:
         print(f"driver stopped after {made} changes ({failures} failed)", flush=True)
+        try:
+            time_travel(driver.api, started)
+        except (OSError, ValueError, KeyError) as e:
+            print(f"time travel FAILED: {e}", flush=True)
+            failures += 1
     return 1 if failures else 0
 
 
