@@ -105,12 +105,11 @@ pub async fn list_zones(
     let mut rows =
         zone_rows(&state.db, include_deleted || as_of.is_some(), account.as_ref()).await?;
     let mut records: HashMap<String, i64> = HashMap::new();
+    for c in state.counts.get(&state.db).await?.iter() {
+        *records.entry(c.zone_id.clone()).or_default() += c.n;
+    }
     match as_of {
-        None => {
-            for c in state.counts.get(&state.db).await?.iter() {
-                *records.entry(c.zone_id.clone()).or_default() += c.n;
-            }
-        }
+        None => {}
         Some(t) => {
             // The zones that existed at `t` (or, with include_deleted, also those deleted by
             // then), their deletion shown only when it had happened.
@@ -121,7 +120,7 @@ pub async fn list_zones(
                 z.deleted_at = z.deleted_at.filter(|d| *d <= t);
             }
             let ids: Vec<String> = rows.iter().map(|z| z.id.clone()).collect();
-            records = routes::zone_counts_as_of(&state.db, t, &ids).await?;
+            records = routes::zone_counts_as_of(&state.db, t, &ids, &records).await?;
         }
     }
     let items = rows

@@ -138,33 +138,51 @@ pub(crate) async fn list_records_as_of(
     Ok(Json(crate::records::RecordList { items, next_cursor }).into_response())
 }
 
-/// The record sets of each zone present at `as_of` (every zone, or those of `zones`).
+/// The record sets of each zone of `zones` present at `as_of`, from `live` (each zone's live
+/// record sets now, the kept counts) and the history since: only record sets with a change
+/// after `as_of` can have been present then and not now, or the other way round, so each
+/// zone's count then is its count now minus, over those record sets, (present now) − (present
+/// at `as_of`). The cost follows the changes since `as_of`, not the size of the inventory.
+/// This relies on the history's invariant (docs/design.md, "History rows"): a live record
+/// set's last change is a create or an update, a deleted one's a delete, or it has none.
 pub(crate) async fn zone_counts_as_of(
     db: &impl ConnectionTrait,
     as_of: Timestamp,
     zones: &[String],
+    live: &HashMap<String, i64>,
 ) -> ApiResult<HashMap<String, i64>> {
     #[derive(FromQueryResult)]
     struct Row {
         zone_id: String,
-        n: i64,
+        delta: i64,
     }
-    let mut out = HashMap::new();
+    let mut out: HashMap<String, i64> =
+        zones.iter().map(|z| (z.clone(), live.get(z).copied().unwrap_or(0))).collect();
     if zones.is_empty() {
         return Ok(out);
     }
     let backend = db.get_database_backend();
     let marks = vec!["?"; zones.len()].join(", ");
     let sql = format!(
-        "SELECT rs.zone_id, COUNT(*) AS n FROM record_sets rs \
-         JOIN record_changes rc ON rc.id = {LAST_CHANGE} \
-         WHERE rc.action <> 'delete' AND rs.zone_id IN ({marks}) GROUP BY rs.zone_id"
+        "SELECT rs.zone_id, \
+         CAST(SUM(CASE WHEN rs.deleted_at IS NULL THEN 1 ELSE 0 END) \
+            - SUM(CASE WHEN rc.action IS NOT NULL AND rc.action <> 'delete' THEN 1 ELSE 0 END) \
+            AS SIGNED) AS delta \
+         FROM record_sets rs \
+         LEFT JOIN record_changes rc ON rc.id = {LAST_CHANGE} \
+         WHERE rs.id IN (SELECT w.record_id FROM record_changes w \
+             WHERE w.zone_id IN ({marks}) AND w.observed_at > ?) \
+         GROUP BY rs.zone_id"
     );
-    let mut values: Vec<Value> = vec![to_micros(as_of).into()];
+    let t = to_micros(as_of);
+    let mut values: Vec<Value> = vec![t.into()];
     values.extend(zones.iter().map(|z| Value::from(z.as_str())));
+    values.push(t.into());
     for r in db.query_all_raw(Statement::from_sql_and_values(backend, sql, values)).await? {
         let row = Row::from_query_result(&r, "")?;
-        out.insert(row.zone_id, row.n);
+        if let Some(n) = out.get_mut(&row.zone_id) {
+            *n -= row.delta;
+        }
     }
     Ok(out)
 }
