@@ -405,32 +405,7 @@ pub async fn change_feed(
     let after: Option<Position> =
         params.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
 
-    let mut s = change_select();
-    s.expr_as(Expr::col((RS, record_sets::Column::Name)), "name")
-        .expr_as(Expr::col((RS, record_sets::Column::RecordType)), "record_type")
-        .expr_as(Expr::col((RS, record_sets::Column::SetIdentifier)), "set_identifier")
-        .expr_as(Expr::col((HZ, hosted_zones::Column::Name)), "zone_name")
-        .expr_as(Expr::col((HZ, hosted_zones::Column::AccountId)), "account_id")
-        .expr_as(Expr::col((AC, accounts::Column::Name)), "account_name")
-        .join_as(
-            JoinType::LeftJoin,
-            record_sets::Entity,
-            RS,
-            Expr::col((RS, record_sets::Column::Id)).equals((RC, record_changes::Column::RecordId)),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            hosted_zones::Entity,
-            HZ,
-            Expr::col((HZ, hosted_zones::Column::Id)).equals((RC, record_changes::Column::ZoneId)),
-        )
-        .join_as(
-            JoinType::LeftJoin,
-            accounts::Entity,
-            AC,
-            Expr::col((AC, accounts::Column::AccountId))
-                .equals((HZ, hosted_zones::Column::AccountId)),
-        );
+    let mut s = feed_select();
     if let Some(zone) = &zone {
         s.and_where(Expr::col((RC, record_changes::Column::ZoneId)).eq(zone.as_str()));
     }
@@ -465,6 +440,58 @@ pub async fn change_feed(
     }
     let next_cursor = next_cursor(&mut rows, limit, &scope);
     Ok(Json(FeedList { items: rows.into_iter().map(FeedEntry::into_item).collect(), next_cursor }))
+}
+
+/// The feed's select: each change with its record's key, its zone and its account.
+fn feed_select() -> SelectStatement {
+    let mut s = change_select();
+    s.expr_as(Expr::col((RS, record_sets::Column::Name)), "name")
+        .expr_as(Expr::col((RS, record_sets::Column::RecordType)), "record_type")
+        .expr_as(Expr::col((RS, record_sets::Column::SetIdentifier)), "set_identifier")
+        .expr_as(Expr::col((HZ, hosted_zones::Column::Name)), "zone_name")
+        .expr_as(Expr::col((HZ, hosted_zones::Column::AccountId)), "account_id")
+        .expr_as(Expr::col((AC, accounts::Column::Name)), "account_name")
+        .join_as(
+            JoinType::LeftJoin,
+            record_sets::Entity,
+            RS,
+            Expr::col((RS, record_sets::Column::Id)).equals((RC, record_changes::Column::RecordId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            hosted_zones::Entity,
+            HZ,
+            Expr::col((HZ, hosted_zones::Column::Id)).equals((RC, record_changes::Column::ZoneId)),
+        )
+        .join_as(
+            JoinType::LeftJoin,
+            accounts::Entity,
+            AC,
+            Expr::col((AC, accounts::Column::AccountId))
+                .equals((HZ, hosted_zones::Column::AccountId)),
+        );
+    s
+}
+
+/// The changes `ids` exactly as `/api/changes` returns them, in id order; an id with no
+/// history row (rewritten since) is left out. What a notification carries (issue 19).
+pub async fn feed_items(db: &impl ConnectionTrait, ids: &[i64]) -> ApiResult<Vec<FeedItem>> {
+    if ids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut s = feed_select();
+    s.and_where(Expr::col((RC, record_changes::Column::Id)).is_in(ids.iter().copied()))
+        .order_by((RC, record_changes::Column::Id), Order::Asc);
+    let results = db.query_all(&s).await?;
+    let mut items = Vec::with_capacity(results.len());
+    for r in &results {
+        let entry = FeedEntry {
+            change: ChangeRow::from_query_result(r, "")?,
+            record: FeedRow::from_query_result(r, "")?,
+        };
+        items.push(entry.into_item());
+    }
+    Ok(items)
 }
 
 struct FeedEntry {

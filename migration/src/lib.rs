@@ -14,6 +14,7 @@ mod m20261202_000007_observations_as_rows;
 mod m20261202_000008_accounts;
 mod m20261203_000009_backfill;
 mod m20261203_000010_time_travel_indexes;
+mod m20261203_000011_change_outbox;
 pub mod observation_blob;
 
 pub struct Migrator;
@@ -31,6 +32,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261202_000008_accounts::Migration),
             Box::new(m20261203_000009_backfill::Migration),
             Box::new(m20261203_000010_time_travel_indexes::Migration),
+            Box::new(m20261203_000011_change_outbox::Migration),
         ]
     }
 }

@@ -53,7 +53,7 @@ pub(crate) async fn apply(
     // A page stamped before the sweep's start still saw what it listed.
     let seen = seen_by(db, &older, page_origins).await?;
 
-    let mut plan = Plan::new(zone_id.clone());
+    let mut plan = Plan::new(zone_id.clone(), options.outbox);
     let mut slow = Vec::new();
     let others_since = |row: &StoredRow| {
         absences.iter().any(|a| a.id != absence.id && a.observed_at >= row.observed_at)

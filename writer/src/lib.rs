@@ -172,6 +172,9 @@ pub struct ApplyOptions {
     /// The account of a message without `account_id` (`ZONETRAIL_ACCOUNT_ID`); `None`: such
     /// a message leaves its zone's account unknown.
     pub default_account: Option<AccountId>,
+    /// Notifications are on: each history row inserted gets a `change_outbox` row in the same
+    /// transaction, for the publisher (see docs/design.md, "Notifications").
+    pub outbox: bool,
 }
 
 /// Apply one message in one transaction.

@@ -10,7 +10,7 @@ use sha2::{Digest, Sha256};
 use std::collections::HashMap;
 use std::sync::Arc;
 use zonetrail_model::entity::record_observations::{self, Column as RO};
-use zonetrail_model::entity::{record_changes, record_sets, record_values};
+use zonetrail_model::entity::{change_outbox, record_changes, record_sets, record_values};
 use zonetrail_model::{RecordKey, Timestamp, ZoneId};
 
 use crate::sequence::OriginRow;
@@ -147,11 +147,13 @@ pub struct Counts {
 pub(crate) struct Plan {
     zone_id: ZoneId,
     outcomes: Vec<KeyOutcome>,
+    /// Put each inserted history row in the outbox (`ApplyOptions::outbox`).
+    outbox: bool,
 }
 
 impl Plan {
-    pub(crate) fn new(zone_id: ZoneId) -> Self {
-        Self { zone_id, outcomes: Vec::new() }
+    pub(crate) fn new(zone_id: ZoneId, outbox: bool) -> Self {
+        Self { zone_id, outcomes: Vec::new(), outbox }
     }
 
     pub(crate) fn push(&mut self, outcome: KeyOutcome) {
@@ -246,7 +248,8 @@ impl Plan {
         }
         delete_by_ids(db, record_changes::Entity, record_changes::Column::Id, &changes_delete)
             .await?;
-        counts.history_rows = insert_changes(db, &self.zone_id, &changes_insert).await?;
+        counts.history_rows =
+            insert_changes(db, &self.zone_id, &changes_insert, self.outbox).await?;
         delete_by_ids(db, record_values::Entity, record_values::Column::RecordId, &values_clear)
             .await?;
         insert_values(db, &values_insert).await?;
@@ -441,10 +444,15 @@ async fn delete_by_ids<E: sea_orm::EntityTrait>(
 
 /// Insert history rows; a row whose dedup key exists already is skipped. Returns how many
 /// were asked for (the statement cannot tell inserted from skipped on every backend).
+///
+/// With `outbox`, each row this statement inserted also gets a `change_outbox` row: the rows
+/// of these dedup keys whose `recorded_at` is this call's (a skipped row keeps the time it was
+/// first recorded at, so a redelivered change is not published again).
 async fn insert_changes(
     db: &impl ConnectionTrait,
     zone_id: &ZoneId,
     rows: &[(i64, &ChangeWrite)],
+    outbox: bool,
 ) -> Result<u64, DbErr> {
     use record_changes::Column as C;
     let recorded_at = zonetrail_model::to_micros(Utc::now());
@@ -492,8 +500,41 @@ async fn insert_changes(
         }
         q.on_conflict(OnConflict::column(C::DedupKey).do_nothing_on([C::DedupKey]).to_owned());
         db.execute(&q).await?;
+        if outbox {
+            let keys: Vec<String> = chunk.iter().map(|(id, c)| c.dedup_key(*id)).collect();
+            enqueue_changes(db, &keys, recorded_at).await?;
+        }
     }
     Ok(rows.len() as u64)
+}
+
+/// Put the history rows of `keys` recorded at `recorded_at` in the outbox (see
+/// [`insert_changes`]), due at once.
+async fn enqueue_changes(
+    db: &impl ConnectionTrait,
+    keys: &[String],
+    recorded_at: Timestamp,
+) -> Result<(), DbErr> {
+    use record_changes::Column as C;
+    let select = Query::select()
+        .column(C::Id)
+        .expr(Expr::val(recorded_at))
+        .expr(Expr::val(0))
+        .expr(Expr::val(recorded_at))
+        .from(record_changes::Entity)
+        .and_where(Expr::col(C::DedupKey).is_in(keys.iter().cloned()))
+        .and_where(Expr::col(C::RecordedAt).eq(recorded_at))
+        .to_owned();
+    use change_outbox::Column as O;
+    let q = Query::insert()
+        .into_table(change_outbox::Entity)
+        .columns([O::ChangeId, O::EnqueuedAt, O::Attempts, O::NextAttemptAt])
+        .select_from(select)
+        .map_err(|e| DbErr::Custom(format!("outbox insert: {e}")))?
+        .on_conflict(OnConflict::column(O::ChangeId).do_nothing_on([O::ChangeId]).to_owned())
+        .to_owned();
+    db.execute(&q).await?;
+    Ok(())
 }
 
 async fn insert_values(db: &impl ConnectionTrait, rows: &[(i64, &str)]) -> Result<(), DbErr> {

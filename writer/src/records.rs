@@ -53,7 +53,7 @@ pub(crate) async fn apply(
     origin::lock_zone(db, &m.zone_id, ZoneLock::Shared).await?;
     let absences = origin::zone_absences(db, &m.zone_id).await?;
     let horizon = horizon(&absences);
-    let mut plan = Plan::new(m.zone_id.clone());
+    let mut plan = Plan::new(m.zone_id.clone(), options.outbox);
     let observations = incoming.len();
     let mut rows = store::lock_records(db, &m.zone_id, &keys).await?;
 

@@ -1,6 +1,7 @@
 //! sea-orm entities for the tables the `migration` crate creates.
 pub mod accounts;
 pub mod backfill_progress;
+pub mod change_outbox;
 pub mod hosted_zones;
 pub mod observation_origins;
 pub mod record_changes;

@@ -5,6 +5,7 @@ mod accounts;
 mod backfill;
 mod lambda;
 mod migration;
+mod outbox;
 mod property;
 mod scenarios;
 mod support;

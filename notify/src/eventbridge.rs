@@ -1,0 +1,1 @@
+//! The AWS sink: EventBridge `PutEvents` on the `zonetrail` bus (to be written).
