@@ -30,6 +30,12 @@ export const RustEnv = {
   sweepConcurrency: 'ZONETRAIL_SWEEP_CONCURRENCY',
   cloudtrailRps: 'ZONETRAIL_CLOUDTRAIL_RPS',
   writerFunction: 'ZONETRAIL_WRITER_FUNCTION',
+  notify: 'ZONETRAIL_NOTIFY',
+  eventBus: 'ZONETRAIL_EVENT_BUS',
+  notifyZones: 'ZONETRAIL_NOTIFY_ZONES',
+  notifyIgnoreActors: 'ZONETRAIL_NOTIFY_IGNORE_ACTORS',
+  notifySources: 'ZONETRAIL_NOTIFY_SOURCES',
+  notifyBackfill: 'ZONETRAIL_NOTIFY_BACKFILL',
   rustLog: 'RUST_LOG',
 } as const;
 
@@ -126,6 +132,19 @@ export function writerEnvironment(p: {
   };
 }
 
+/**
+ * Notifications on the writer: every committed change published to `bus` (docs/contracts.md,
+ * "Notifications"). The rules on the bus filter by zone, actor and source; the writer itself
+ * leaves out only backfilled history, unless `backfill`.
+ */
+export function notifyEnvironment(p: { bus: string; backfill: boolean }): Record<string, string> {
+  return {
+    [RustEnv.notify]: 'eventbridge',
+    [RustEnv.eventBus]: p.bus,
+    [RustEnv.notifyBackfill]: String(p.backfill),
+  };
+}
+
 export function apiEnvironment(p: {
   db: DatabaseEnvironment;
   maxConnections: number;
@@ -186,6 +205,34 @@ export interface OrganizationsConfig {
   readonly sweepConcurrency: number;
 }
 
+/**
+ * Notifications (docs/deploy.md, "Notifications"): the `zonetrail` bus is always there; the
+ * targets and their filters come from context.
+ */
+export interface NotifyConfig {
+  /** The bus's name (`notifyBusName`, default `zonetrail`). */
+  readonly busName: string;
+  /** `notifyEmails`: an SNS topic with these e-mail subscriptions. */
+  readonly emails?: string[];
+  /** `notifyWebhookUrl`: an EventBridge API destination (HTTPS), Slack-compatible text. */
+  readonly webhookUrl?: string;
+  /** `notifyWebhookSecretName`: the Secrets Manager secret holding the webhook's API key. */
+  readonly webhookSecretName?: string;
+  /** `notifyWebhookHeader`: the header that carries the API key (default `Authorization`). */
+  readonly webhookHeader: string;
+  /** `notifyZones`: only changes in these hosted zones (bare ids). */
+  readonly zones?: string[];
+  /** `notifyIgnoreActors`: not changes whose actor or actor role is one of these ARNs. */
+  readonly ignoreActors?: string[];
+  /** `notifySources`: only these change sources (`event`, `sweep`, `reconcile`). */
+  readonly sources?: string[];
+  /** `notifyBackfill`: also publish history a backfill adds (off: old news stays quiet). */
+  readonly backfill: boolean;
+}
+
+export const DEFAULT_EVENT_BUS_NAME = 'zonetrail';
+export const CHANGE_SOURCES = ['event', 'sweep', 'reconcile'] as const;
+
 export const DEFAULT_MEMBER_ROLE_NAME = 'zonetrail-readonly';
 export const DEFAULT_SWEEP_CONCURRENCY = 8;
 
@@ -219,6 +266,7 @@ export interface ZonetrailConfig {
   readonly logRetentionDays: number;
   readonly rustLog: string;
   readonly organizations: OrganizationsConfig;
+  readonly notify: NotifyConfig;
 }
 
 /** Used only when neither context nor the CLI's profile names an account: synth stays offline. */
@@ -411,6 +459,98 @@ function readOrganizations(ctx: ContextReader): OrganizationsConfig {
   };
 }
 
+const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
+const ZONE_ID = /^[A-Z0-9]{1,32}$/;
+/** EventBridge's bus-name characters and length. */
+const BUS_NAME = /^[\w.-]{1,256}$/;
+/** Secrets Manager's secret-name characters. */
+const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
+const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
+
+function readNotify(ctx: ContextReader): NotifyConfig {
+  const busName = ctx.string('notifyBusName') ?? DEFAULT_EVENT_BUS_NAME;
+  if (!BUS_NAME.test(busName) || busName === 'default') {
+    throw new Error(
+      `context notifyBusName: ${JSON.stringify(busName)} is not a custom event bus name (1 to 256 of letters, digits and ._-, not "default")`,
+    );
+  }
+  const emails = ctx.list('notifyEmails');
+  for (const e of emails ?? []) {
+    if (!EMAIL.test(e)) {
+      throw new Error(`context notifyEmails: ${JSON.stringify(e)} is not an e-mail address`);
+    }
+  }
+  const webhookUrl = ctx.string('notifyWebhookUrl');
+  if (webhookUrl !== undefined) {
+    let url: URL | undefined;
+    try {
+      url = new URL(webhookUrl);
+    } catch {
+      url = undefined;
+    }
+    if (url?.protocol !== 'https:') {
+      throw new Error(
+        `context notifyWebhookUrl: ${JSON.stringify(webhookUrl)} is not an https URL (EventBridge API destinations call HTTPS endpoints only)`,
+      );
+    }
+  }
+  const webhookSecretName = ctx.string('notifyWebhookSecretName');
+  if (webhookSecretName !== undefined && !SECRET_NAME.test(webhookSecretName)) {
+    throw new Error(
+      `context notifyWebhookSecretName: ${JSON.stringify(webhookSecretName)} is not a Secrets Manager secret name`,
+    );
+  }
+  const webhookHeader = ctx.string('notifyWebhookHeader') ?? 'Authorization';
+  if (!HEADER_NAME.test(webhookHeader)) {
+    throw new Error(
+      `context notifyWebhookHeader: ${JSON.stringify(webhookHeader)} is not an HTTP header name`,
+    );
+  }
+  if (!webhookUrl) {
+    const stray = ['notifyWebhookSecretName', 'notifyWebhookHeader'].filter(
+      (k) => ctx.string(k) !== undefined,
+    );
+    if (stray.length > 0) {
+      throw new Error(`context ${stray.join(', ')}: only with notifyWebhookUrl`);
+    }
+  }
+  const zones = ctx.list('notifyZones')?.map((z) => z.replace(/^\/?hostedzone\//, ''));
+  for (const z of zones ?? []) {
+    if (!ZONE_ID.test(z)) {
+      throw new Error(
+        `context notifyZones: ${JSON.stringify(z)} is not a hosted zone id (Z0123456789ABC)`,
+      );
+    }
+  }
+  const ignoreActors = ctx.list('notifyIgnoreActors');
+  for (const a of ignoreActors ?? []) {
+    if (!/^arn:aws[\w-]*:(iam|sts)::\d{12}:\S+$/.test(a)) {
+      throw new Error(
+        `context notifyIgnoreActors: ${JSON.stringify(a)} is not an IAM or STS ARN (a role, arn:aws:iam::123456789012:role/iac, or a user or session)`,
+      );
+    }
+  }
+  const sources = ctx.list('notifySources');
+  for (const s of sources ?? []) {
+    if (!(CHANGE_SOURCES as readonly string[]).includes(s)) {
+      throw new Error(
+        `context notifySources: ${JSON.stringify(s)} is not a change source (${CHANGE_SOURCES.join(', ')})`,
+      );
+    }
+  }
+  return {
+    busName,
+    emails: emails ? [...new Set(emails)] : undefined,
+    webhookUrl,
+    webhookSecretName,
+    webhookHeader,
+    zones: zones ? [...new Set(zones)] : undefined,
+    ignoreActors: ignoreActors ? [...new Set(ignoreActors)] : undefined,
+    sources: sources ? [...new Set(sources)] : undefined,
+    backfill: ctx.bool('notifyBackfill', false),
+  };
+}
+
 export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): ZonetrailConfig {
   const ctx = new ContextReader(node);
   const account = ctx.string('account') ?? env.CDK_DEFAULT_ACCOUNT ?? OFFLINE_ACCOUNT;
@@ -484,5 +624,6 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
     logRetentionDays: logRetention(ctx.number('logRetentionDays', 365, 1, 3653)),
     rustLog: ctx.string('rustLog') ?? 'info',
     organizations: readOrganizations(ctx),
+    notify: readNotify(ctx),
   };
 }

@@ -10,7 +10,13 @@ import * as sns from 'aws-cdk-lib/aws-sns';
 import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { IngestMetric, METRIC_NAMESPACE, STAGE_DIMENSION, WriterMetric } from './metrics';
+import {
+  IngestMetric,
+  METRIC_NAMESPACE,
+  type NotifyMetric,
+  STAGE_DIMENSION,
+  WriterMetric,
+} from './metrics';
 
 export interface OperationsProps {
   readonly ingest: lambda.IFunction;
@@ -54,6 +60,21 @@ export function ingestMetric(
     namespace: METRIC_NAMESPACE,
     metricName: name,
     dimensionsMap: { [STAGE_DIMENSION]: 'ingest' },
+    statistic,
+    period,
+  });
+}
+
+/** A metric the notifications publisher emits (EMF, `Stage=notify`), from the writer. */
+export function notifyMetric(
+  name: NotifyMetric,
+  statistic: string,
+  period: Duration = FIVE_MINUTES,
+): cw.Metric {
+  return new cw.Metric({
+    namespace: METRIC_NAMESPACE,
+    metricName: name,
+    dimensionsMap: { [STAGE_DIMENSION]: 'notify' },
     statistic,
     period,
   });

@@ -9,6 +9,7 @@ import type { ZonetrailConfig } from './config';
 import { Database } from './database';
 import { Functions, INGEST_TIMEOUT, WRITER_TIMEOUT } from './functions';
 import { Network } from './network';
+import { Notifications } from './notifications';
 import { Operations } from './operations';
 import { CentralAccess } from './organizations';
 import { Queues } from './queues';
@@ -29,6 +30,7 @@ export class ZonetrailStack extends Stack {
   readonly api: Api;
   readonly capture: Capture;
   readonly operations: Operations;
+  readonly notifications: Notifications;
   /** Present when ingest reaches other accounts (`accounts` is not `self`). */
   readonly central?: CentralAccess;
   private readonly zones?: string[];
@@ -129,6 +131,12 @@ export class ZonetrailStack extends Stack {
       alarmEmail: config.alarmEmail,
     });
 
+    this.notifications = new Notifications(this, 'Notifications', {
+      config: config.notify,
+      writer: this.functions.writer,
+      alarmTopic: this.operations.topic,
+    });
+
     Aspects.of(this).add(new CheckovExceptions());
     acknowledgeCdkHelpers(this, [this.site.bucket]);
 
@@ -142,6 +150,17 @@ export class ZonetrailStack extends Stack {
     new CfnOutput(this, 'SweepDlqUrl', { value: this.queues.sweepDlq.queueUrl });
     new CfnOutput(this, 'IngestFunctionName', { value: this.functions.ingest.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
+    new CfnOutput(this, 'EventBusName', { value: this.notifications.bus.eventBusName });
+    if (this.notifications.webhookSecret) {
+      new CfnOutput(this, 'WebhookSecretArn', {
+        value: this.notifications.webhookSecret.secretArn,
+      });
+    }
+    if (this.notifications.connection) {
+      new CfnOutput(this, 'WebhookConnectionName', {
+        value: this.notifications.connection.connectionName,
+      });
+    }
   }
 
   /**

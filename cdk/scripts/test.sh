@@ -82,12 +82,16 @@ node_modules/.bin/cdk synth --quiet --no-notices --output "$out" \
 templates=("$out"/*.template.json)
 [[ ${#templates[@]} -eq 2 ]] || fail "expected 2 templates in $out, found ${#templates[@]}"
 # Again with several accounts (docs/deploy.md, "Several accounts"): the central stack's
-# Organizations parts, and the member template for the StackSet (a stage: assembly-Member/).
+# Organizations parts, and the member template for the StackSet (a stage: assembly-Member/);
+# and with every notification target and filter (docs/deploy.md, "Notifications").
 org_out=$out/organization
 node_modules/.bin/cdk synth --quiet --no-notices --output "$org_out" \
   -c lambdaCode=placeholder -c account=111111111111 -c region=eu-west-1 \
   -c accounts=org -c organizationId=o-exampleorg1 -c ous=ou-ab12-cd34ef56 \
-  -c externalId=zonetrail-offline-check >&2 || fail "cdk synth (accounts=org)"
+  -c externalId=zonetrail-offline-check \
+  -c notifyEmails=ops@example.com -c notifyWebhookUrl=https://hooks.example.com/zonetrail \
+  -c notifyZones=Z0123456789ABC -c notifyIgnoreActors=arn:aws:iam::111111111111:role/iac \
+  -c notifySources=event,sweep >&2 || fail "cdk synth (accounts=org)"
 org_templates=("$org_out"/*.template.json "$org_out"/assembly-Member/*.template.json)
 [[ ${#org_templates[@]} -eq 3 ]] ||
   fail "expected 3 templates (main, forwarder, member) in $org_out, found ${#org_templates[@]}"

@@ -13,5 +13,6 @@ import './suites/config';
 import './suites/compliance';
 import './suites/organizations';
 import './suites/backfill';
+import './suites/notifications';
 
 after(removeAssemblies);

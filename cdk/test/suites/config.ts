@@ -55,6 +55,9 @@ describe('configuration', () => {
         RustEnv.dbMaxConnections,
         RustEnv.accountId,
         RustEnv.rustLog,
+        RustEnv.notify,
+        RustEnv.eventBus,
+        RustEnv.notifyBackfill,
       ],
       Api: [
         RustEnv.dbSecretArn,

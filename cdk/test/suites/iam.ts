@@ -79,7 +79,15 @@ describe('least privilege', () => {
 
   it('lets the writer read the database secret and consume the records queue, nothing more', () => {
     const g = grants('Writer');
-    assert.deepEqual([...g.keys()].sort(), [...new Set([...READ_SECRET, ...CONSUME])].sort());
+    // Plus PutEvents on the notifications' bus (test/suites/notifications.ts).
+    assert.deepEqual(
+      [...g.keys()].sort(),
+      [...new Set([...READ_SECRET, ...CONSUME, 'events:PutEvents'])].sort(),
+    );
+    assert.deepEqual(
+      [...g.get('events:PutEvents')!].map((id) => id.startsWith('NotificationsBus')),
+      [true],
+    );
     const [secretId] = resourceByPrefix(
       template,
       'AWS::SecretsManager::SecretTargetAttachment',
