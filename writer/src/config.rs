@@ -2,6 +2,7 @@
 //! settings are the model's (`zonetrail_model::db::DbSettings`).
 
 use zonetrail_model::AccountId;
+use zonetrail_notify::Filter;
 
 /// Messages of one batch applied at once unless `ZONETRAIL_WRITER_CONCURRENCY` says otherwise.
 pub const DEFAULT_CONCURRENCY: usize = 4;
@@ -20,11 +21,29 @@ pub struct WriterConfig {
     /// The account of messages without `account_id`, and of zones stored before accounts
     /// (`ZONETRAIL_ACCOUNT_ID`, twelve digits; optional: unset leaves them without one).
     pub account_id: Option<AccountId>,
+    /// Notifications (`ZONETRAIL_NOTIFY=eventbridge`): `None` when off (unset, empty or `off`).
+    pub notify: Option<NotifyConfig>,
 }
+
+/// Where and which changes the writer publishes (docs/contracts.md, "Notifications").
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NotifyConfig {
+    /// The EventBridge bus, a name or an ARN (`ZONETRAIL_EVENT_BUS`, default `zonetrail`).
+    pub bus: String,
+    /// `ZONETRAIL_NOTIFY_ZONES`, `ZONETRAIL_NOTIFY_IGNORE_ACTORS`, `ZONETRAIL_NOTIFY_SOURCES`
+    /// (comma lists) and `ZONETRAIL_NOTIFY_BACKFILL` (`true`/`false`).
+    pub filter: Filter,
+}
+
+/// The bus when `ZONETRAIL_EVENT_BUS` is not set.
+pub const DEFAULT_EVENT_BUS: &str = "zonetrail";
+
+/// The change sources a filter may name.
+const SOURCES: &[&str] = &["event", "sweep", "reconcile"];
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { concurrency: DEFAULT_CONCURRENCY, account_id: None }
+        Self { concurrency: DEFAULT_CONCURRENCY, account_id: None, notify: None }
     }
 }
 
@@ -52,8 +71,84 @@ impl WriterConfig {
                 ConfigError::Invalid { var: ACCOUNT, value: value.clone(), reason: e.to_string() }
             })?);
         }
+        config.notify = notify_config(&lookup)?;
         Ok(config)
     }
+}
+
+fn list(lookup: &impl Fn(&str) -> Option<String>, var: &str) -> Vec<String> {
+    lookup(var)
+        .unwrap_or_default()
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+fn notify_config(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<Option<NotifyConfig>, ConfigError> {
+    const NOTIFY: &str = "ZONETRAIL_NOTIFY";
+    let mode = lookup(NOTIFY).unwrap_or_default();
+    match mode.trim().to_ascii_lowercase().as_str() {
+        "" | "off" => return Ok(None),
+        "eventbridge" => {}
+        _ => {
+            return Err(ConfigError::Invalid {
+                var: NOTIFY,
+                value: mode,
+                reason: "expected eventbridge or off".into(),
+            });
+        }
+    }
+    let bus = lookup("ZONETRAIL_EVENT_BUS")
+        .map(|b| b.trim().to_owned())
+        .filter(|b| !b.is_empty())
+        .unwrap_or_else(|| DEFAULT_EVENT_BUS.to_owned());
+    const ZONES: &str = "ZONETRAIL_NOTIFY_ZONES";
+    let mut zones = Vec::new();
+    for zone in list(lookup, ZONES) {
+        let id = zonetrail_model::ZoneId::parse(&zone).map_err(|e| ConfigError::Invalid {
+            var: ZONES,
+            value: zone.clone(),
+            reason: e.to_string(),
+        })?;
+        zones.push(id.as_str().to_owned());
+    }
+    const SOURCES_VAR: &str = "ZONETRAIL_NOTIFY_SOURCES";
+    let sources = list(lookup, SOURCES_VAR);
+    for source in &sources {
+        if !SOURCES.contains(&source.as_str()) {
+            return Err(ConfigError::Invalid {
+                var: SOURCES_VAR,
+                value: source.clone(),
+                reason: format!("expected one of {}", SOURCES.join(", ")),
+            });
+        }
+    }
+    const BACKFILL: &str = "ZONETRAIL_NOTIFY_BACKFILL";
+    let backfill = match lookup(BACKFILL) {
+        None => false,
+        Some(v) => match v.trim().to_ascii_lowercase().as_str() {
+            "" | "false" | "0" | "no" | "off" => false,
+            "true" | "1" | "yes" | "on" => true,
+            _ => {
+                return Err(ConfigError::Invalid {
+                    var: BACKFILL,
+                    value: v,
+                    reason: "expected true or false".into(),
+                });
+            }
+        },
+    };
+    let filter = Filter {
+        zones,
+        ignore_actors: list(lookup, "ZONETRAIL_NOTIFY_IGNORE_ACTORS"),
+        sources,
+        backfill,
+    };
+    Ok(Some(NotifyConfig { bus, filter }))
 }
 
 #[cfg(test)]
@@ -85,6 +180,51 @@ mod tests {
             let text = err.to_string();
             assert!(text.starts_with("ZONETRAIL_ACCOUNT_ID="), "{text}");
             assert!(text.contains("not an AWS account id"), "{text}");
+        }
+    }
+
+    #[test]
+    fn notifications_are_off_unless_asked_for() {
+        assert_eq!(read(&[]).unwrap().notify, None);
+        assert_eq!(read(&[("ZONETRAIL_NOTIFY", "off")]).unwrap().notify, None);
+        assert_eq!(read(&[("ZONETRAIL_NOTIFY", "")]).unwrap().notify, None);
+        let err = read(&[("ZONETRAIL_NOTIFY", "sns")]).unwrap_err().to_string();
+        assert!(err.starts_with("ZONETRAIL_NOTIFY=") && err.contains("eventbridge"), "{err}");
+    }
+
+    #[test]
+    fn notifications_read_the_bus_and_the_filter() {
+        let on = read(&[("ZONETRAIL_NOTIFY", "eventbridge")]).unwrap().notify.unwrap();
+        assert_eq!(on, NotifyConfig { bus: "zonetrail".into(), filter: Filter::default() });
+        let on = read(&[
+            ("ZONETRAIL_NOTIFY", "EventBridge"),
+            ("ZONETRAIL_EVENT_BUS", "arn:aws:events:eu-west-1:111111111111:event-bus/zt"),
+            ("ZONETRAIL_NOTIFY_ZONES", "Z0123456789ABC, /hostedzone/Z0123456789ABD"),
+            ("ZONETRAIL_NOTIFY_IGNORE_ACTORS", "arn:aws:iam::111111111111:role/iac,"),
+            ("ZONETRAIL_NOTIFY_SOURCES", "event,sweep"),
+            ("ZONETRAIL_NOTIFY_BACKFILL", "true"),
+        ])
+        .unwrap()
+        .notify
+        .unwrap();
+        assert_eq!(on.bus, "arn:aws:events:eu-west-1:111111111111:event-bus/zt");
+        assert_eq!(
+            on.filter,
+            Filter {
+                zones: vec!["Z0123456789ABC".into(), "Z0123456789ABD".into()],
+                ignore_actors: vec!["arn:aws:iam::111111111111:role/iac".into()],
+                sources: vec!["event".into(), "sweep".into()],
+                backfill: true,
+            }
+        );
+        for (var, bad) in [
+            ("ZONETRAIL_NOTIFY_ZONES", "not a zone"),
+            ("ZONETRAIL_NOTIFY_SOURCES", "cloudtrail"),
+            ("ZONETRAIL_NOTIFY_BACKFILL", "maybe"),
+        ] {
+            let err =
+                read(&[("ZONETRAIL_NOTIFY", "eventbridge"), (var, bad)]).unwrap_err().to_string();
+            assert!(err.starts_with(&format!("{var}=")), "{err}");
         }
     }
 

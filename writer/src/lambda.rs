@@ -14,6 +14,14 @@
 //! answers `{"windows": [...]}`, the account's stored backfill progress
 //! ([`crate::backfill::windows`]), so that a backfill resumes where it stopped and does not
 //! read a finished window again. [`handle_invocation`] tells the two apart.
+//!
+//! With notifications on (`ZONETRAIL_NOTIFY=eventbridge`), messages are applied with the
+//! outbox ([`ApplyOptions::outbox`]), and after a batch's messages are applied (after their
+//! commits, outside any transaction) the due outbox rows are published for at most
+//! [`BATCH_PUBLISH_BUDGET`]: a publish failure is logged and counted (`NotifyErrors`), never
+//! fails the batch, and leaves the rows for the next batch or the scheduled
+//! `{"notify": {}}` invocation, which publishes everything due (within
+//! [`SCHEDULED_PUBLISH_BUDGET`]) and answers what it did.
 
 use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
@@ -22,10 +30,16 @@ use lambda_runtime::{Error, LambdaEvent};
 use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
 use serde::Deserialize;
 use serde_json::Value;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 use tracing::Instrument;
 use zonetrail_model::db::DbSettings;
 use zonetrail_model::{AccountId, BackfillProgress};
+use zonetrail_notify::eventbridge::EventBridgeSink;
+use zonetrail_notify::publisher::{Publisher, Report};
+use zonetrail_notify::{Filter, Sink};
 
 pub use crate::config::DEFAULT_CONCURRENCY;
 use crate::config::WriterConfig;
@@ -39,8 +53,135 @@ pub struct State {
     pub emit_metrics: bool,
     /// How many messages of a batch are applied at once (at most the pool's size).
     pub concurrency: usize,
-    /// How messages are applied: the default account (`ZONETRAIL_ACCOUNT_ID`).
+    /// How messages are applied: the default account (`ZONETRAIL_ACCOUNT_ID`), the outbox.
     pub options: ApplyOptions,
+    /// Notifications: the outbox's publisher, when `ZONETRAIL_NOTIFY` turns them on (then
+    /// `options.outbox` is on too).
+    pub notify: Option<Notifier>,
+}
+
+/// How long a batch's invocation publishes after applying: the rest waits for the next
+/// batch or the scheduled `{"notify": {}}`.
+pub const BATCH_PUBLISH_BUDGET: Duration = Duration::from_secs(5);
+
+/// How long a `{"notify": {}}` invocation publishes, below the writer's 60-second timeout.
+pub const SCHEDULED_PUBLISH_BUDGET: Duration = Duration::from_secs(45);
+
+/// One pass of a publisher, whatever its sink ([`Sink`] is not object-safe).
+pub trait PublishDue: Send + Sync {
+    /// The sink's name, for logs.
+    fn sink_name(&self) -> &'static str;
+    /// [`Publisher::publish_due`].
+    fn publish_due(&self) -> Pin<Box<dyn Future<Output = Result<Report, DbErr>> + Send + '_>>;
+}
+
+impl<S: Sink + 'static> PublishDue for Publisher<S> {
+    fn sink_name(&self) -> &'static str {
+        self.sink().name()
+    }
+
+    fn publish_due(&self) -> Pin<Box<dyn Future<Output = Result<Report, DbErr>> + Send + '_>> {
+        Box::pin(Publisher::publish_due(self))
+    }
+}
+
+/// The writer's publisher of notifications.
+pub struct Notifier {
+    publisher: Box<dyn PublishDue>,
+}
+
+impl Notifier {
+    pub fn new(publisher: impl PublishDue + 'static) -> Self {
+        Self { publisher: Box::new(publisher) }
+    }
+
+    /// The EventBridge publisher of `db`'s outbox: `PutEvents` on `bus`, through the SDK's
+    /// default configuration.
+    pub async fn eventbridge(db: DatabaseConnection, bus: &str, filter: Filter) -> Self {
+        let sink = EventBridgeSink::from_sdk_defaults(bus).await;
+        Self::new(Publisher::new(db, sink, filter))
+    }
+
+    /// Passes over the due rows until none is left or `budget` is spent: what they did,
+    /// summed. A pass cut off by the budget is dropped; its rows stay in the outbox (one sent
+    /// but not yet deleted goes again: consumers dedupe by the change id).
+    pub async fn publish_for(&self, budget: Duration) -> Result<Published, DbErr> {
+        let started = Instant::now();
+        let mut total = Published::default();
+        loop {
+            let Some(left) = budget.checked_sub(started.elapsed()) else {
+                total.out_of_time = true;
+                return Ok(total);
+            };
+            match tokio::time::timeout(left, self.publisher.publish_due()).await {
+                Err(_) => {
+                    total.out_of_time = true;
+                    return Ok(total);
+                }
+                Ok(pass) => {
+                    let pass = pass?;
+                    total.passes += 1;
+                    total.report.sent += pass.sent;
+                    total.report.filtered += pass.filtered;
+                    total.report.failed += pass.failed;
+                    total.report.missing += pass.missing;
+                    total.report.more = pass.more;
+                    if !pass.more {
+                        return Ok(total);
+                    }
+                }
+            }
+        }
+    }
+
+    /// After a batch: publish for `budget`, never failing. An error is logged at error level
+    /// and counted (`NotifyErrors`); the rows stay for later.
+    pub async fn publish_after_batch(&self, budget: Duration, emit_metrics: bool) {
+        match self.publish_for(budget).await {
+            Ok(done) => {
+                if done.out_of_time || done.report.more {
+                    tracing::info!(
+                        sink = self.publisher.sink_name(),
+                        sent = done.report.sent,
+                        "notifications left for later: the batch's publishing time is spent"
+                    );
+                }
+            }
+            Err(e) => {
+                tracing::error!(
+                    sink = self.publisher.sink_name(),
+                    error = %e,
+                    "publishing notifications failed; the changes stay in the outbox and are retried"
+                );
+                if emit_metrics {
+                    println!("{}", crate::metrics::notify_error_line(Utc::now()));
+                }
+            }
+        }
+    }
+}
+
+/// What [`Notifier::publish_for`] did.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Published {
+    /// The passes' counts, summed (`more`: the last pass's).
+    pub report: Report,
+    pub passes: u32,
+    /// The budget ran out with rows possibly still due.
+    pub out_of_time: bool,
+}
+
+impl Published {
+    /// The answer of a `{"notify": {}}` invocation.
+    pub fn to_json(&self) -> Value {
+        serde_json::json!({
+            "sent": self.report.sent,
+            "filtered": self.report.filtered,
+            "failed": self.report.failed,
+            "missing": self.report.missing,
+            "more": self.report.more || self.out_of_time,
+        })
+    }
 }
 
 impl State {
@@ -56,9 +197,19 @@ impl State {
             let filled = crate::backfill_default_account(&db, account).await?;
             tracing::info!(account = %account, zones = filled, "zones without an account given the default account");
         }
-        let options =
-            ApplyOptions { default_account: config.account_id, ..ApplyOptions::default() };
-        Ok(Self { db, emit_metrics: true, concurrency, options })
+        let notify = match &config.notify {
+            None => None,
+            Some(n) => {
+                tracing::info!(bus = %n.bus, filter = ?n.filter, "notifications on: EventBridge");
+                Some(Notifier::eventbridge(db.clone(), &n.bus, n.filter.clone()).await)
+            }
+        };
+        let options = ApplyOptions {
+            default_account: config.account_id,
+            outbox: notify.is_some(),
+            ..ApplyOptions::default()
+        };
+        Ok(Self { db, emit_metrics: true, concurrency, options, notify })
     }
 }
 
@@ -73,6 +224,10 @@ pub async fn handle(
     if state.emit_metrics {
         println!("{}", metrics.emf_line(Utc::now()));
     }
+    // After the batch's commits; whatever happens here, the batch's answer stands.
+    if let Some(notify) = &state.notify {
+        notify.publish_after_batch(BATCH_PUBLISH_BUDGET, state.emit_metrics).await;
+    }
     Ok(response)
 }
 
@@ -84,7 +239,17 @@ pub enum InvocationError {
     BadPayload(String),
     #[error("reading the backfill windows of account {account_id} failed: {source}")]
     Database { account_id: AccountId, source: DbErr },
+    /// `{"notify": {}}` to a writer whose notifications are off.
+    #[error("notifications are off (ZONETRAIL_NOTIFY is not eventbridge); nothing to publish")]
+    NotifyOff,
+    #[error("publishing notifications failed: {0}; the changes stay in the outbox")]
+    Publish(DbErr),
 }
+
+/// `{"notify": {}}`: no fields yet.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct NotifyRequest {}
 
 /// `{"backfill_windows": {"account_id": "..."}}`.
 #[derive(Debug, Deserialize)]
@@ -95,8 +260,9 @@ struct BackfillWindowsRequest {
 
 /// Every invocation of the writer function: an SQS batch (answered as [`handle`] does) or
 /// a direct request (`{"backfill_windows": {"account_id": "123456789012"}}`, answered
-/// `{"windows": [<BackfillProgress>...]}`). A payload that is neither is an error that says
-/// what was wrong; nothing is applied.
+/// `{"windows": [<BackfillProgress>...]}`; `{"notify": {}}`, the scheduled retry of
+/// notifications, answered `{"notify": {"sent", "filtered", "failed", "missing", "more"}}`).
+/// A payload that is none of these is an error that says what was wrong; nothing is applied.
 pub async fn handle_invocation(state: &State, event: LambdaEvent<Value>) -> Result<Value, Error> {
     let (payload, context) = event.into_parts();
     let Value::Object(fields) = &payload else {
@@ -111,6 +277,44 @@ pub async fn handle_invocation(state: &State, event: LambdaEvent<Value>) -> Resu
         let windows = backfill_windows(&state.db, request).await?;
         return Ok(serde_json::json!({ "windows": windows }));
     }
+    if let Some(request) = fields.get("notify") {
+        if fields.len() > 1 {
+            let others: Vec<&str> =
+                fields.keys().map(String::as_str).filter(|k| *k != "notify").collect();
+            return Err(bad(format!("notify comes alone; also got {others:?}")).into());
+        }
+        if !request.is_object() {
+            return Err(bad(format!(
+                "notify: expected an empty object ({{\"notify\": {{}}}}), got {}",
+                json_kind(request)
+            ))
+            .into());
+        }
+        NotifyRequest::deserialize(request).map_err(|e| {
+            bad(format!("notify: expected an empty object ({{\"notify\": {{}}}}): {e}"))
+        })?;
+        let Some(notify) = &state.notify else {
+            return Err(InvocationError::NotifyOff.into());
+        };
+        let done = match notify.publish_for(SCHEDULED_PUBLISH_BUDGET).await {
+            Ok(done) => done,
+            Err(e) => {
+                tracing::error!(error = %e, "publishing notifications failed; the changes stay in the outbox and are retried");
+                if state.emit_metrics {
+                    println!("{}", crate::metrics::notify_error_line(Utc::now()));
+                }
+                return Err(InvocationError::Publish(e).into());
+            }
+        };
+        tracing::info!(
+            sent = done.report.sent,
+            filtered = done.report.filtered,
+            failed = done.report.failed,
+            more = done.report.more || done.out_of_time,
+            "scheduled notifications published"
+        );
+        return Ok(serde_json::json!({ "notify": done.to_json() }));
+    }
     if fields.contains_key("Records") {
         let batch: SqsEvent =
             serde_json::from_value(payload).map_err(|e| bad(format!("not an SQS batch: {e}")))?;
@@ -119,7 +323,7 @@ pub async fn handle_invocation(state: &State, event: LambdaEvent<Value>) -> Resu
     }
     let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
     Err(bad(format!(
-        "expected an SQS batch (Records) or backfill_windows, got an object with keys {keys:?}"
+        "expected an SQS batch (Records), backfill_windows or notify, got an object with keys {keys:?}"
     ))
     .into())
 }

@@ -32,6 +32,13 @@ impl BatchMetrics {
     }
 }
 
+/// One failed publishing of notifications (the outbox could not be read or updated), as an
+/// EMF line: `NotifyErrors` = 1, `Stage=writer`. The publisher's own lines (`Stage=notify`)
+/// count the events sent and refused.
+pub fn notify_error_line(now: Timestamp) -> String {
+    EmfLine::new("writer").metric("NotifyErrors", Unit::Count, 1u64).to_line(now)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

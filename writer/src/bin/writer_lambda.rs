@@ -1,6 +1,8 @@
 //! `writer-lambda`: applies the main queue's batches (SQS event source with
 //! `ReportBatchItemFailures`), and answers the backfill's direct
-//! `{"backfill_windows": {...}}` invocations. The pool is made once here, at init.
+//! `{"backfill_windows": {...}}` invocations and the scheduled `{"notify": {}}` (publish the
+//! notifications due; `ZONETRAIL_NOTIFY=eventbridge`). The pool, and the EventBridge client
+//! when notifications are on, are made once here, at init.
 use lambda_runtime::{Error, LambdaEvent, service_fn};
 use zonetrail_writer::lambda::{State, handle_invocation};
 

@@ -404,6 +404,7 @@ async fn the_writer_function_answers_backfill_windows(backend: Backend) {
         emit_metrics: false,
         concurrency: DEFAULT_CONCURRENCY,
         options: Default::default(),
+        notify: None,
     };
     let invoke =
         |payload: Value| handle_invocation(&state, LambdaEvent::new(payload, Context::default()));

@@ -69,6 +69,7 @@ async fn a_poison_message_never_holds_back_the_others(backend: Backend) {
         emit_metrics: false,
         concurrency: DEFAULT_CONCURRENCY,
         options: Default::default(),
+        notify: None,
     };
     let response = handle(&state, LambdaEvent::new(event, Context::default()))
         .await

@@ -5,6 +5,8 @@ mod accounts;
 mod backfill;
 mod lambda;
 mod migration;
+mod notify_aws;
+mod notify_lambda;
 mod outbox;
 mod property;
 mod scenarios;
