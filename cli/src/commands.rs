@@ -40,7 +40,10 @@ impl Pipeline {
             Some(receiver) => {
                 let conn = db.connect_and_migrate().await?;
                 let own = accounts.self_account().clone();
-                (Some(tokio::spawn(local_writer::run(conn.clone(), receiver, own))), Some(conn))
+                (
+                    Some(tokio::spawn(local_writer::run(conn.clone(), receiver, own, None))),
+                    Some(conn),
+                )
             }
             None => (None, None),
         };
@@ -154,7 +157,7 @@ pub async fn drain(queue_url: String, db: DbArgs) -> anyhow::Result<ExitCode> {
     let sdk = aws_sdk_config().await;
     let client = aws_sdk_sqs::Client::new(&sdk);
     let started = Instant::now();
-    let report = sqs_consumer::consume(&client, &queue_url, &conn, Until::Empty).await?;
+    let report = sqs_consumer::consume(&client, &queue_url, &conn, Until::Empty, None).await?;
     println!(
         "drained {queue_url}: {} messages received, {} applied ({} record sets upserted, {} tombstoned) in {:.1} s; {} left on the queue",
         report.received,

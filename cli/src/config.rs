@@ -176,6 +176,124 @@ pub fn build_queue(
     }
 }
 
+/// Which changes go out as they are committed, and where (`up`; docs/contracts.md, "Change
+/// events").
+#[derive(Args, Clone)]
+pub struct NotifyArgs {
+    /// POST every committed change to this http(s) URL, at least once (dedupe by its `id`),
+    /// retried with backoff while the receiver fails. Unset: no notifications.
+    #[arg(id = "notify_webhook", long = "notify-webhook", env = "ZONETRAIL_NOTIFY_WEBHOOK", value_name = "URL", hide_env_values = true, value_parser = webhook_url)]
+    pub webhook: Option<String>,
+    /// Do not notify changes made by this actor: its ARN, or the role it assumed (e.g. the
+    /// IaC pipeline's `arn:aws:iam::123456789012:role/deploy`). Repeatable; the variable takes
+    /// a comma-separated list.
+    #[arg(
+        long = "notify-ignore-actor",
+        env = "ZONETRAIL_NOTIFY_IGNORE_ACTORS",
+        value_name = "ARN",
+        value_delimiter = ','
+    )]
+    pub ignore_actors: Vec<String>,
+    /// Only changes in this hosted zone (its id). Repeatable; default: every zone.
+    #[arg(id = "notify_zone", long = "notify-zone", env = "ZONETRAIL_NOTIFY_ZONES", value_name = "ID", value_delimiter = ',', value_parser = zone_id)]
+    pub zones: Vec<String>,
+    /// Only changes seen this way: `event` (CloudTrail), `sweep` (found by a sweep) or
+    /// `reconcile` (a sweep found it gone). Repeatable; default: all three.
+    #[arg(
+        long = "notify-source",
+        env = "ZONETRAIL_NOTIFY_SOURCES",
+        value_name = "SOURCE",
+        value_delimiter = ',',
+        value_enum
+    )]
+    pub sources: Vec<NotifySource>,
+    /// `json`: the change event's detail; `slack`: `{"text": ...}`, who changed what, before → after.
+    #[arg(id = "notify_format", long = "notify-format",
+        value_name = "FORMAT", env = "ZONETRAIL_NOTIFY_FORMAT", value_enum, default_value_t = NotifyFormat::Json)]
+    pub format: NotifyFormat,
+    /// Also notify history a backfill adds (old news: off by default).
+    #[arg(id = "notify_backfill", long = "notify-backfill", env = "ZONETRAIL_NOTIFY_BACKFILL")]
+    pub backfill: bool,
+    /// How long the receiver has to answer before the POST is cut off and retried.
+    #[arg(id = "notify_timeout", long = "notify-timeout",
+        value_name = "DURATION", env = "ZONETRAIL_NOTIFY_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    pub timeout: Duration,
+    /// The first retry's delay (doubling up to 5 min). For tests.
+    #[arg(id = "notify_retry_min", long = "notify-retry-min", env = "ZONETRAIL_NOTIFY_RETRY_MIN", default_value = "1s", value_parser = parse_duration, hide = true)]
+    pub retry_min: Duration,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifySource {
+    Event,
+    Sweep,
+    Reconcile,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum NotifyFormat {
+    Json,
+    Slack,
+}
+
+/// A webhook URL checked as the sink will use it: http or https, with a host.
+fn webhook_url(raw: &str) -> Result<String, String> {
+    zonetrail_notify::webhook::parse_url(raw).map(|_| raw.trim().to_owned()).map_err(|e| e.0)
+}
+
+/// A hosted zone id, bare (`/hostedzone/` taken off).
+fn zone_id(raw: &str) -> Result<String, String> {
+    let id = raw.trim().trim_start_matches("/hostedzone/");
+    if id.is_empty() || !id.chars().all(|c| c.is_ascii_alphanumeric()) {
+        return Err(format!("{raw:?} is not a hosted zone id like Z0123456789ABC"));
+    }
+    Ok(id.to_owned())
+}
+
+impl NotifyArgs {
+    /// The webhook publisher, when a webhook is set.
+    pub fn publisher(
+        &self,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<
+        Option<zonetrail_notify::publisher::Publisher<zonetrail_notify::webhook::WebhookSink>>,
+    > {
+        use zonetrail_notify::webhook::{Format, WebhookSink};
+        let Some(url) = &self.webhook else { return Ok(None) };
+        let format = match self.format {
+            NotifyFormat::Json => Format::Json,
+            NotifyFormat::Slack => Format::Slack,
+        };
+        let sink = WebhookSink::new(url, format, self.timeout)
+            .map_err(|e| anyhow::anyhow!("--notify-webhook: {e}"))?;
+        let filter = zonetrail_notify::Filter {
+            zones: self.zones.clone(),
+            ignore_actors: self
+                .ignore_actors
+                .iter()
+                .map(|a| a.trim().to_owned())
+                .filter(|a| !a.is_empty())
+                .collect(),
+            sources: self
+                .sources
+                .iter()
+                .map(|s| match s {
+                    NotifySource::Event => "event",
+                    NotifySource::Sweep => "sweep",
+                    NotifySource::Reconcile => "reconcile",
+                })
+                .map(str::to_owned)
+                .collect(),
+            backfill: self.backfill,
+        };
+        Ok(Some(
+            zonetrail_notify::publisher::Publisher::new(db, sink, filter)
+                .backoff(self.retry_min, zonetrail_notify::publisher::DEFAULT_RETRY_MAX)
+                .emf(false),
+        ))
+    }
+}
+
 #[derive(Args, Clone)]
 pub struct WebArgs {
     /// Directory of the built dashboard, served at /.

@@ -2,7 +2,9 @@
 //! `apply_body` as the Lambda writer and `zonetrail drain`.
 
 use sea_orm::DatabaseConnection;
+use std::sync::Arc;
 use std::time::Duration;
+use tokio::sync::Notify;
 use zonetrail_ingest::MemoryReceiver;
 use zonetrail_model::AccountId;
 use zonetrail_writer::{ApplyError, ApplyOptions, apply_body_with};
@@ -22,11 +24,14 @@ const MAX_ATTEMPTS: u32 = 8;
 
 /// Apply every message until the queue closes (every sender dropped) and is empty, so that
 /// nothing sent is lost on shutdown. `default_account` (the credentials' own) is the account
-/// of zones stored before accounts were known, and of a message that names none.
+/// of zones stored before accounts were known, and of a message that names none. With
+/// `notify` (`up --notify-webhook`), each history row applied also goes in the outbox, in the
+/// same transaction, and the publisher is woken after each commit.
 pub async fn run(
     db: DatabaseConnection,
     mut receiver: MemoryReceiver,
     default_account: AccountId,
+    notify: Option<Arc<Notify>>,
 ) -> WriterStats {
     match zonetrail_writer::backfill_default_account(&db, &default_account).await {
         Ok(0) => {}
@@ -37,11 +42,17 @@ pub async fn run(
             tracing::error!(error = %e, "could not fill in the default account of older zones")
         }
     }
-    let options =
-        ApplyOptions { default_account: Some(default_account), ..ApplyOptions::default() };
+    let options = ApplyOptions {
+        default_account: Some(default_account),
+        outbox: notify.is_some(),
+        ..ApplyOptions::default()
+    };
     let mut stats = WriterStats::default();
     while let Some(body) = receiver.recv().await {
         apply_one(&db, &body, &options, &mut stats).await;
+        if let Some(n) = &notify {
+            n.notify_one();
+        }
     }
     stats
 }

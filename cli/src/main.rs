@@ -18,7 +18,9 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Duration;
 
-use crate::config::{DbArgs, LogFormat, QueueArgs, Route53Args, WebArgs, parse_duration};
+use crate::config::{
+    DbArgs, LogFormat, NotifyArgs, QueueArgs, Route53Args, WebArgs, parse_duration,
+};
 
 #[derive(Parser)]
 #[command(
@@ -26,7 +28,8 @@ use crate::config::{DbArgs, LogFormat, QueueArgs, Route53Args, WebArgs, parse_du
     version,
     about = "A complete, near-real-time inventory of every Route 53 record, with history.",
     after_help = "Configuration comes from flags or the environment: DATABASE_URL, ZONETRAIL_QUEUE_URL, \
-ZONETRAIL_ROUTE53_RPS, ZONETRAIL_CLOUDTRAIL_RPS, ZONETRAIL_MAX_MESSAGE_BYTES, ZONETRAIL_WEB_DIR, and the AWS SDK's AWS_REGION, \
+ZONETRAIL_ROUTE53_RPS, ZONETRAIL_CLOUDTRAIL_RPS, ZONETRAIL_MAX_MESSAGE_BYTES, ZONETRAIL_WEB_DIR, \
+ZONETRAIL_NOTIFY_WEBHOOK and the other ZONETRAIL_NOTIFY_* settings of `up`, and the AWS SDK's AWS_REGION, \
 AWS_PROFILE and AWS_ENDPOINT_URL (point it at a local AWS emulator; AWS_ENDPOINT_URL_CLOUDTRAIL, \
 AWS_ENDPOINT_URL_ROUTE_53 and the like point one service elsewhere)."
 )]
@@ -43,6 +46,14 @@ struct Cli {
 enum Command {
     /// Run the whole pipeline in one process: migrations, writer, API and dashboard, a sweep
     /// now and every --sweep-interval, and POST /local/events for EventBridge JSON.
+    #[command(
+        after_help = "Notifications: with --notify-webhook URL every change committed to the history is POSTed \
+to URL as it is committed (docs/contracts.md, \"Change events\"): at least once, so a receiver dedupes by the \
+event's `id`; a receiver that fails or does not answer within --notify-timeout is retried with backoff (1 s \
+doubling to 5 min), and what was not delivered when zonetrail stops goes out at its next start. Example:
+  zonetrail up --notify-webhook https://hooks.slack.com/services/T000/B000/XXXX --notify-format slack \\
+    --notify-ignore-actor arn:aws:iam::123456789012:role/terraform --notify-zone Z0123456789ABC"
+    )]
     Up {
         /// Address for the API, the dashboard and /local/events.
         #[arg(long, default_value = "127.0.0.1:8080")]
@@ -66,6 +77,8 @@ enum Command {
         route53: Route53Args,
         #[command(flatten)]
         web: WebArgs,
+        #[command(flatten)]
+        notify: NotifyArgs,
     },
     /// Run one full sweep of every hosted zone, with a progress bar. Without a queue URL the
     /// records are applied before the command exits; with one they are only enqueued.
@@ -204,6 +217,7 @@ async fn run(command: Command, database_given: bool) -> anyhow::Result<ExitCode>
             queue,
             route53,
             web,
+            notify,
         } => {
             stack::up(stack::UpOptions {
                 listen,
@@ -214,6 +228,7 @@ async fn run(command: Command, database_given: bool) -> anyhow::Result<ExitCode>
                 queue,
                 route53,
                 web,
+                notify,
             })
             .await
         }

@@ -9,9 +9,11 @@ use aws_sdk_sqs::types::{
 };
 use sea_orm::DatabaseConnection;
 use std::collections::HashMap;
+use std::sync::Arc;
 use std::time::{Duration, Instant};
+use tokio::sync::Notify;
 use tokio::sync::watch;
-use zonetrail_writer::{ApplyError, apply_body};
+use zonetrail_writer::{ApplyError, ApplyOptions, apply_body_with};
 
 /// How long a received message stays hidden while we apply it.
 const VISIBILITY_SECS: i32 = 120;
@@ -40,12 +42,16 @@ struct Parked {
     reason: String,
 }
 
+/// With `notify` (`up --notify-webhook`), each history row applied also goes in the outbox,
+/// and the publisher is woken after each message.
 pub async fn consume(
     client: &Client,
     queue_url: &str,
     db: &DatabaseConnection,
     until: Until,
+    notify: Option<Arc<Notify>>,
 ) -> anyhow::Result<DrainReport> {
+    let options = ApplyOptions { outbox: notify.is_some(), ..ApplyOptions::default() };
     let mut report = DrainReport::default();
     let mut attempts: HashMap<String, u32> = HashMap::new();
     let mut parked: HashMap<String, Parked> = HashMap::new();
@@ -95,8 +101,11 @@ pub async fn consume(
             let span = tracing::info_span!("message", message_id = %id);
             let _guard = span.enter();
             let body = message.body.as_deref().unwrap_or("");
-            match apply_body(db, body).await {
+            match apply_body_with(db, body, &options).await {
                 Ok(applied) => {
+                    if let Some(n) = &notify {
+                        n.notify_one();
+                    }
                     report.applied += 1;
                     report.upserted += applied.records_upserted();
                     report.tombstoned += applied.records_tombstoned();

@@ -15,7 +15,9 @@ use zonetrail_ingest::sweep::NoProgress;
 use zonetrail_ingest::{State, sweep_all};
 
 use crate::backfill::{DbStore, TimeArg};
-use crate::config::{DbArgs, QueueArgs, Route53Args, WebArgs, aws_sdk_config, build_queue};
+use crate::config::{
+    DbArgs, NotifyArgs, QueueArgs, Route53Args, WebArgs, aws_sdk_config, build_queue,
+};
 use crate::local_events::{self, MAX_EVENT_BYTES};
 use crate::local_writer;
 use crate::sqs_consumer::{self, Until};
@@ -30,10 +32,15 @@ pub struct UpOptions {
     pub queue: QueueArgs,
     pub route53: Route53Args,
     pub web: WebArgs,
+    /// Notifications: a webhook publisher when one is set.
+    pub notify: NotifyArgs,
 }
 
 pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     let conn = o.db.connect_and_migrate().await?;
+    // With a webhook, the writer fills the outbox and wakes the publisher after each commit.
+    let publisher = o.notify.publisher(conn.clone())?;
+    let wake = publisher.as_ref().map(|_| Arc::new(tokio::sync::Notify::new()));
     let config = o.route53.ingest_config(&o.queue)?;
     let sdk = aws_sdk_config().await;
     let accounts = o.route53.accounts(&sdk).await?;
@@ -44,9 +51,9 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
 
     let writer = match receiver {
         Some(receiver) => {
-            let conn = conn.clone();
+            let (conn, wake) = (conn.clone(), wake.clone());
             tokio::spawn(async move {
-                let stats = local_writer::run(conn, receiver, own).await;
+                let stats = local_writer::run(conn, receiver, own, wake).await;
                 tracing::info!(
                     applied = stats.applied,
                     failed = stats.failed,
@@ -59,13 +66,36 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
             let url =
                 o.queue.queue_url.clone().expect("a queue URL when there is no in-process queue");
             let client = aws_sdk_sqs::Client::new(&sdk);
-            let (conn, stopped) = (conn.clone(), stopped.clone());
+            let (conn, stopped, wake) = (conn.clone(), stopped.clone(), wake.clone());
             tokio::spawn(async move {
-                sqs_consumer::consume(&client, &url, &conn, Until::Stopped(stopped))
+                sqs_consumer::consume(&client, &url, &conn, Until::Stopped(stopped), wake)
                     .await
                     .map(|_| ())
             })
         }
+    };
+
+    // The publisher runs until the writer has stopped: it then finishes the pass in hand, and
+    // what is left in the outbox goes out at the next start.
+    let (publisher_stop, publisher_stopped) = tokio::sync::oneshot::channel::<()>();
+    let publishing = match (publisher, wake.clone()) {
+        (Some(publisher), Some(wake)) => {
+            let format = match publisher.sink().format() {
+                zonetrail_notify::webhook::Format::Json => "json",
+                zonetrail_notify::webhook::Format::Slack => "slack",
+            };
+            Some((
+                tokio::spawn(async move {
+                    publisher
+                        .run(wake, async {
+                            let _ = publisher_stopped.await;
+                        })
+                        .await
+                }),
+                format,
+            ))
+        }
+        _ => None,
     };
 
     let backfill = o.backfill.map(|since| (since, DbStore(conn.clone())));
@@ -97,6 +127,9 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
         "sweeping every {}s; Ctrl-C stops after the message in hand",
         o.sweep_interval.as_secs()
     );
+    if let Some((_, format)) = &publishing {
+        println!("notifications: each committed change is POSTed to the webhook ({format})");
+    }
 
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -117,6 +150,10 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     sweeper.abort();
     let _ = sweeper.await;
     writer.await.context("the writer stopped unexpectedly")??;
+    let _ = publisher_stop.send(());
+    if let Some((task, _)) = publishing {
+        task.await.context("the notification publisher stopped unexpectedly")?;
+    }
     println!("zonetrail stopped cleanly");
     Ok(ExitCode::SUCCESS)
 }

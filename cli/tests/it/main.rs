@@ -14,6 +14,7 @@ mod backfill;
 mod drain;
 mod export;
 mod ingest_event;
+mod notify;
 mod shutdown;
 mod sweep_serve;
 mod up_events;

@@ -244,6 +244,26 @@ impl Running {
         format!("http://{}", self.addr)
     }
 
+    /// Everything the server printed on stderr so far.
+    pub fn stderr(&self) -> String {
+        self.stderr.lock().unwrap().clone()
+    }
+
+    /// `kill -9`: no chance to finish anything, as when a machine dies.
+    pub async fn kill_9(mut self) -> Finished {
+        self.child.start_kill().expect("SIGKILL zonetrail");
+        let status = tokio::time::timeout(Duration::from_secs(30), self.child.wait())
+            .await
+            .expect("zonetrail exits after SIGKILL")
+            .expect("wait for zonetrail");
+        for c in self.collectors.drain(..) {
+            let _ = tokio::time::timeout(Duration::from_secs(5), c).await;
+        }
+        let stdout = self.stdout.lock().unwrap().clone();
+        let stderr = self.stderr.lock().unwrap().clone();
+        Finished { status, stdout, stderr }
+    }
+
     /// Ctrl-C: SIGINT, then wait for the exit (at most 60 s).
     pub async fn interrupt(mut self) -> Finished {
         let pid = self.child.id().expect("the server is running");
