@@ -228,6 +228,8 @@ export interface NotifyConfig {
   readonly sources?: string[];
   /** `notifyBackfill`: also publish history a backfill adds (off: old news stays quiet). */
   readonly backfill: boolean;
+  /** `notifyRetryMinutes`: how often the writer is asked to publish what batches left. */
+  readonly retryMinutes: number;
 }
 
 export const DEFAULT_EVENT_BUS_NAME = 'zonetrail';
@@ -467,6 +469,14 @@ const BUS_NAME = /^[\w.-]{1,256}$/;
 const SECRET_NAME = /^[\w/+=.@-]{1,512}$/;
 const HEADER_NAME = /^[!#$%&'*+.^_`|~0-9A-Za-z-]{1,256}$/;
 
+function retryMinutes(ctx: ContextReader): number {
+  const n = ctx.number('notifyRetryMinutes', 1, 1, 1440);
+  if (!Number.isInteger(n)) {
+    throw new Error(`context notifyRetryMinutes: expected a whole number, got ${n}`);
+  }
+  return n;
+}
+
 function readNotify(ctx: ContextReader): NotifyConfig {
   const busName = ctx.string('notifyBusName') ?? DEFAULT_EVENT_BUS_NAME;
   if (!BUS_NAME.test(busName) || busName === 'default') {
@@ -548,6 +558,7 @@ function readNotify(ctx: ContextReader): NotifyConfig {
     ignoreActors: ignoreActors ? [...new Set(ignoreActors)] : undefined,
     sources: sources ? [...new Set(sources)] : undefined,
     backfill: ctx.bool('notifyBackfill', false),
+    retryMinutes: retryMinutes(ctx),
   };
 }
 

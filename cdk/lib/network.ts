@@ -10,13 +10,15 @@ export interface NetworkProps {
 /**
  * A VPC with isolated subnets only: no internet gateway, no NAT. What runs inside (the
  * database, RDS Proxy, writer, api, migrate and the secret-rotation function) reaches AWS
- * through interface endpoints; the only AWS API they call is Secrets Manager. Lambda logs and
- * EMF metrics leave through the Lambda service, not the VPC.
+ * through interface endpoints: Secrets Manager, and EventBridge for the writer's notifications
+ * (`PutEvents`). Lambda logs and EMF metrics leave through the Lambda service, not the VPC.
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   readonly isolatedSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
+  /** The writer publishes notifications through it (lib/notifications.ts). */
+  readonly eventBridgeEndpoint: ec2.InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
     super(scope, id);
@@ -44,6 +46,12 @@ export class Network extends Construct {
     // Closed by default: each client is let in by `connections.allowDefaultPortFrom`.
     this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      subnets: this.isolatedSubnets,
+      privateDnsEnabled: true,
+      open: false,
+    });
+    this.eventBridgeEndpoint = this.vpc.addInterfaceEndpoint('EventBridge', {
+      service: ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
       subnets: this.isolatedSubnets,
       privateDnsEnabled: true,
       open: false,

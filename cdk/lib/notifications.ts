@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy, SecretValue } from 'aws-cdk-lib';
 import * as cw from 'aws-cdk-lib/aws-cloudwatch';
 import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
@@ -22,9 +23,6 @@ export const EVENT_DETAIL_TYPE = 'DNS Record Changed';
 
 /** What the schedule sends the writer: publish every notification due. */
 export const NOTIFY_PAYLOAD = { notify: {} } as const;
-
-/** How often the writer is asked to publish what a batch left (failed sends, backoff). */
-export const NOTIFY_SCHEDULE = Duration.minutes(1);
 
 /** EventBridge's delivery retries to a target: its maximum, over a day, before the DLQ. */
 export const TARGET_RETRY = { retryAttempts: 185, maxEventAge: Duration.hours(24) } as const;
@@ -76,6 +74,8 @@ export interface NotificationsProps {
   readonly config: NotifyConfig;
   /** The writer: it publishes to the bus and is invoked by the retry schedule. */
   readonly writer: lambda.Function;
+  /** The VPC's EventBridge endpoint: the writer runs in isolated subnets. */
+  readonly endpoint: ec2.InterfaceVpcEndpoint;
   /** Where the alarms go (the operations topic). */
   readonly alarmTopic: sns.ITopic;
 }
@@ -112,6 +112,8 @@ export class Notifications extends Construct {
     )) {
       writer.addEnvironment(k, v);
     }
+    // The writer has no route out of the VPC but its endpoints.
+    props.endpoint.connections.allowDefaultPortFrom(writer, 'Writer publishes notifications');
     // PutEvents on this bus only.
     writer.addToRolePolicy(
       new iam.PolicyStatement({
@@ -125,7 +127,8 @@ export class Notifications extends Construct {
     // minute; a missed tick is made good by the next, so no DLQ.
     this.schedule = new events.Rule(this, 'PublishSchedule', {
       description: 'zonetrail: the writer publishes the notifications due (failed sends, backoff)',
-      schedule: events.Schedule.rate(NOTIFY_SCHEDULE),
+      // Every minute by default (`notifyRetryMinutes`): each tick touches the database.
+      schedule: events.Schedule.rate(Duration.minutes(config.retryMinutes)),
       targets: [
         new targets.LambdaFunction(writer, {
           event: events.RuleTargetInput.fromObject(NOTIFY_PAYLOAD),

@@ -134,6 +134,7 @@ export class ZonetrailStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', {
       config: config.notify,
       writer: this.functions.writer,
+      endpoint: this.network.eventBridgeEndpoint,
       alarmTopic: this.operations.topic,
     });
 

@@ -60,6 +60,31 @@ describe('notifications', () => {
     assert.deepEqual(asArray(puts[0].Resource)[0], { 'Fn::GetAtt': [busId, 'Arn'] });
   });
 
+  it('lets the writer reach EventBridge from its isolated subnets, through an endpoint', () => {
+    const [endpointId] = resourceByPrefix(
+      template,
+      'AWS::EC2::VPCEndpoint',
+      'NetworkVpcEventBridge',
+    );
+    template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+      ServiceName: 'com.amazonaws.eu-west-1.events',
+      VpcEndpointType: 'Interface',
+      PrivateDnsEnabled: true,
+    });
+    const [, writer] = lambdaFunction(template, 'Writer');
+    const writerGroup = refTarget(writer.Properties.VpcConfig.SecurityGroupIds[0]);
+    const endpoint = template.toJSON().Resources[endpointId];
+    const endpointGroup = refTarget(endpoint.Properties.SecurityGroupIds[0]);
+    const ingress = Object.values(
+      template.findResources('AWS::EC2::SecurityGroupIngress') as Record<string, Resource>,
+    ).filter((r) => refTarget(r.Properties.GroupId) === endpointGroup);
+    assert.deepEqual(
+      ingress.map((r) => [refTarget(r.Properties.SourceSecurityGroupId), r.Properties.FromPort]),
+      [[writerGroup, 443]],
+      'only the writer, on 443',
+    );
+  });
+
   it('turns notifications on in the writer, on that bus', () => {
     const [busId] = resourceByPrefix(template, 'AWS::Events::EventBus', 'NotificationsBus');
     const [, writer] = lambdaFunction(template, 'Writer');
@@ -78,6 +103,11 @@ describe('notifications', () => {
     const [writerId] = lambdaFunction(template, 'Writer');
     const schedule = rule('PublishSchedule', template).Properties;
     assert.equal(schedule.ScheduleExpression, 'rate(1 minute)');
+    assert.equal(
+      rule('PublishSchedule', synth({ notifyRetryMinutes: '10' }).template).Properties
+        .ScheduleExpression,
+      'rate(10 minutes)',
+    );
     assert.equal(schedule.EventBusName, undefined, 'schedules run on the default bus');
     assert.equal(schedule.Targets.length, 1);
     assert.equal(refTarget(schedule.Targets[0].Arn), writerId);
@@ -315,6 +345,8 @@ describe('notifications', () => {
       [{ notifySources: 'cloudtrail' }, 'context notifySources'],
       [{ notifyBackfill: 'maybe' }, 'context notifyBackfill'],
       [{ notifyBusName: 'default' }, 'context notifyBusName'],
+      [{ notifyRetryMinutes: '0' }, 'context notifyRetryMinutes'],
+      [{ notifyRetryMinutes: '2.5' }, 'context notifyRetryMinutes'],
     ] as const) {
       assert.throws(() => read(context), new RegExp(says), JSON.stringify(context));
     }
