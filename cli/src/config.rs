@@ -182,7 +182,14 @@ pub fn build_queue(
 pub struct NotifyArgs {
     /// POST every committed change to this http(s) URL, at least once (dedupe by its `id`),
     /// retried with backoff while the receiver fails. Unset: no notifications.
-    #[arg(id = "notify_webhook", long = "notify-webhook", env = "ZONETRAIL_NOTIFY_WEBHOOK", value_name = "URL", hide_env_values = true, value_parser = webhook_url)]
+    #[arg(
+        id = "notify_webhook",
+        long = "notify-webhook",
+        env = "ZONETRAIL_NOTIFY_WEBHOOK",
+        value_name = "URL",
+        hide_env_values = true,
+        value_parser = webhook_url,
+    )]
     pub webhook: Option<String>,
     /// Do not notify changes made by this actor: its ARN, or the role it assumed (e.g. the
     /// IaC pipeline's `arn:aws:iam::123456789012:role/deploy`). Repeatable; the variable takes
@@ -195,7 +202,14 @@ pub struct NotifyArgs {
     )]
     pub ignore_actors: Vec<String>,
     /// Only changes in this hosted zone (its id). Repeatable; default: every zone.
-    #[arg(id = "notify_zone", long = "notify-zone", env = "ZONETRAIL_NOTIFY_ZONES", value_name = "ID", value_delimiter = ',', value_parser = zone_id)]
+    #[arg(
+        id = "notify_zone",
+        long = "notify-zone",
+        env = "ZONETRAIL_NOTIFY_ZONES",
+        value_name = "ID",
+        value_delimiter = ',',
+        value_parser = zone_id,
+    )]
     pub zones: Vec<String>,
     /// Only changes seen this way: `event` (CloudTrail), `sweep` (found by a sweep) or
     /// `reconcile` (a sweep found it gone). Repeatable; default: all three.
@@ -208,18 +222,37 @@ pub struct NotifyArgs {
     )]
     pub sources: Vec<NotifySource>,
     /// `json`: the change event's detail; `slack`: `{"text": ...}`, who changed what, before → after.
-    #[arg(id = "notify_format", long = "notify-format",
-        value_name = "FORMAT", env = "ZONETRAIL_NOTIFY_FORMAT", value_enum, default_value_t = NotifyFormat::Json)]
+    #[arg(
+        id = "notify_format",
+        long = "notify-format",
+        value_name = "FORMAT",
+        env = "ZONETRAIL_NOTIFY_FORMAT",
+        value_enum,
+        default_value_t = NotifyFormat::Json,
+    )]
     pub format: NotifyFormat,
     /// Also notify history a backfill adds (old news: off by default).
     #[arg(id = "notify_backfill", long = "notify-backfill", env = "ZONETRAIL_NOTIFY_BACKFILL")]
     pub backfill: bool,
     /// How long the receiver has to answer before the POST is cut off and retried.
-    #[arg(id = "notify_timeout", long = "notify-timeout",
-        value_name = "DURATION", env = "ZONETRAIL_NOTIFY_TIMEOUT", default_value = "5s", value_parser = parse_duration)]
+    #[arg(
+        id = "notify_timeout",
+        long = "notify-timeout",
+        value_name = "DURATION",
+        env = "ZONETRAIL_NOTIFY_TIMEOUT",
+        default_value = "5s",
+        value_parser = parse_duration,
+    )]
     pub timeout: Duration,
     /// The first retry's delay (doubling up to 5 min). For tests.
-    #[arg(id = "notify_retry_min", long = "notify-retry-min", env = "ZONETRAIL_NOTIFY_RETRY_MIN", default_value = "1s", value_parser = parse_duration, hide = true)]
+    #[arg(
+        id = "notify_retry_min",
+        long = "notify-retry-min",
+        env = "ZONETRAIL_NOTIFY_RETRY_MIN",
+        default_value = "1s",
+        value_parser = parse_duration,
+        hide = true,
+    )]
     pub retry_min: Duration,
 }
 
