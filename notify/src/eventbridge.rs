@@ -76,31 +76,14 @@ impl Sink for EventBridgeSink {
 
     async fn send(&self, events: &[ChangeEvent]) -> Vec<Result<(), SendError>> {
         let mut results: Vec<Option<Result<(), SendError>>> = vec![None; events.len()];
-        let mut call: Vec<(usize, PutEventsRequestEntry)> = Vec::new();
-        let mut call_bytes = 0usize;
-        let mut calls: Vec<Vec<(usize, PutEventsRequestEntry)>> = Vec::new();
+        let mut entries = Vec::with_capacity(events.len());
         for (i, event) in events.iter().enumerate() {
-            let entry = match entry(event, &self.bus) {
-                Ok(entry) => entry,
-                Err(e) => {
-                    results[i] = Some(Err(e));
-                    continue;
-                }
-            };
-            let size = entry_size(&entry);
-            if !call.is_empty()
-                && (call.len() == MAX_ENTRIES || call_bytes + size > MAX_EVENT_BYTES)
-            {
-                calls.push(std::mem::take(&mut call));
-                call_bytes = 0;
+            match entry(event, &self.bus) {
+                Ok(entry) => entries.push((i, entry)),
+                Err(e) => results[i] = Some(Err(e)),
             }
-            call_bytes += size;
-            call.push((i, entry));
         }
-        if !call.is_empty() {
-            calls.push(call);
-        }
-        for call in calls {
+        for call in calls(entries) {
             let (indices, entries): (Vec<usize>, Vec<PutEventsRequestEntry>) =
                 call.into_iter().unzip();
             for (i, result) in indices.into_iter().zip(self.put(entries).await) {
@@ -112,6 +95,27 @@ impl Sink for EventBridgeSink {
             .map(|r| r.unwrap_or_else(|| Err(SendError("not sent".into()))))
             .collect()
     }
+}
+
+/// `entries` in order, cut into `PutEvents` calls of at most [`MAX_ENTRIES`] entries and
+/// [`MAX_EVENT_BYTES`] together (a call holds at least one entry).
+pub fn calls<T>(entries: Vec<(T, PutEventsRequestEntry)>) -> Vec<Vec<(T, PutEventsRequestEntry)>> {
+    let mut calls = Vec::new();
+    let mut call: Vec<(T, PutEventsRequestEntry)> = Vec::new();
+    let mut call_bytes = 0usize;
+    for (key, entry) in entries {
+        let size = entry_size(&entry);
+        if !call.is_empty() && (call.len() == MAX_ENTRIES || call_bytes + size > MAX_EVENT_BYTES) {
+            calls.push(std::mem::take(&mut call));
+            call_bytes = 0;
+        }
+        call_bytes += size;
+        call.push((key, entry));
+    }
+    if !call.is_empty() {
+        calls.push(call);
+    }
+    calls
 }
 
 /// The `PutEvents` entry of one event. A detail too large for one entry is sent with
@@ -211,6 +215,34 @@ mod tests {
         let results = entry_results(&output, 2);
         assert_eq!(results[0], Ok(()));
         assert!(results[1].is_err());
+    }
+
+    fn sized(detail_bytes: usize) -> PutEventsRequestEntry {
+        PutEventsRequestEntry::builder()
+            .source(SOURCE)
+            .detail_type(DETAIL_TYPE)
+            .detail("x".repeat(detail_bytes))
+            .time(DateTime::from_secs(0))
+            .build()
+    }
+
+    #[test]
+    fn calls_hold_at_most_ten_entries_and_256_kb_in_order() {
+        let small: Vec<_> = (0..23).map(|i| (i, sized(100))).collect();
+        let cut = calls(small);
+        assert_eq!(cut.iter().map(Vec::len).collect::<Vec<_>>(), vec![10, 10, 3]);
+        let order: Vec<i32> = cut.iter().flatten().map(|(i, _)| *i).collect();
+        assert_eq!(order, (0..23).collect::<Vec<_>>());
+
+        // Three entries of about 100 KB: two fit in one call, the third goes in the next.
+        let big: Vec<_> = (0..3).map(|i| (i, sized(100 * 1024))).collect();
+        let cut = calls(big);
+        assert_eq!(cut.iter().map(Vec::len).collect::<Vec<_>>(), vec![2, 1]);
+        for call in &cut {
+            let bytes: usize = call.iter().map(|(_, e)| entry_size(e)).sum();
+            assert!(bytes <= MAX_EVENT_BYTES, "{bytes}");
+        }
+        assert!(calls::<i32>(Vec::new()).is_empty());
     }
 
     #[test]

@@ -8,8 +8,10 @@
 use aws_sdk_eventbridge::config::{Credentials, Region};
 use aws_sdk_eventbridge::types::Target;
 use aws_sdk_sqs::types::QueueAttributeName;
+use sea_orm::{ColumnTrait, EntityTrait, QueryFilter};
 use serde_json::{Value, json};
 use std::sync::atomic::{AtomicU64, Ordering};
+use zonetrail_model::entity::change_outbox;
 use zonetrail_model::testing::Backend;
 use zonetrail_model::{Message, Origin, RecordsMessage, ZoneId};
 use zonetrail_notify::eventbridge::EventBridgeSink;
@@ -20,7 +22,10 @@ use zonetrail_writer::{ApplyOptions, apply_with};
 use crate::on_both_backends;
 use crate::support::*;
 
-on_both_backends!(the_sdk_publishes_to_eventbridge_and_rules_route_the_changes_to_sqs);
+on_both_backends!(
+    the_sdk_publishes_to_eventbridge_and_rules_route_the_changes_to_sqs,
+    a_failed_put_events_keeps_every_change_of_the_call_for_a_retry,
+);
 
 const DEPLOYER_ROLE: &str = "arn:aws:iam::111122223333:role/deployer";
 const DEPLOYER: &str = "arn:aws:sts::111122223333:assumed-role/deployer/alice";
@@ -220,4 +225,47 @@ async fn the_sdk_publishes_to_eventbridge_and_rules_route_the_changes_to_sqs(bac
     let again = publisher.publish_due().await.unwrap();
     assert_eq!(again.sent, 0);
     assert!(drain(&sqs, &everything).await.is_empty());
+}
+
+async fn a_failed_put_events_keeps_every_change_of_the_call_for_a_retry(backend: Backend) {
+    let db = migrated(backend).await;
+    let sdk = sdk().await;
+    let events = aws_sdk_eventbridge::Client::new(&sdk);
+    let zone = fresh_zone();
+    let opts = ApplyOptions { outbox: true, ..ApplyOptions::default() };
+    for m in [
+        by(&zone, 10, "ev-1", "192.0.2.1", DEPLOYER, DEPLOYER_ROLE),
+        by(&zone, 20, "ev-2", "192.0.2.2", DEPLOYER, DEPLOYER_ROLE),
+    ] {
+        apply_with(&db.conn, &m, &opts).await.expect("applies");
+    }
+    // A bus that does not exist: the whole call fails (as throttling or the network would).
+    let missing = unique("no-such-bus");
+    let sink = EventBridgeSink::new(events.clone(), &missing);
+    let publisher = Publisher::new(db.conn.clone(), sink, Filter::default()).emf(false);
+    let report = publisher.publish_due().await.expect("a refused send is not a database error");
+    assert_eq!((report.sent, report.failed), (0, 2), "{report:?}");
+    let rows = change_outbox::Entity::find().all(&db.conn).await.unwrap();
+    assert_eq!(rows.len(), 2, "both changes wait for a retry");
+    for row in &rows {
+        assert_eq!(row.attempts, 1);
+        assert!(row.next_attempt_at > chrono::Utc::now(), "backed off");
+        let why = row.last_error.as_deref().unwrap_or_default();
+        assert!(why.contains("PutEvents failed"), "{why}");
+    }
+
+    // Once the bus exists and the rows are due, the same rows go out.
+    events.create_event_bus().name(&missing).send().await.unwrap();
+    change_outbox::Entity::update_many()
+        .col_expr(
+            change_outbox::Column::NextAttemptAt,
+            sea_orm::sea_query::Expr::value(chrono::Utc::now() - chrono::Duration::seconds(1)),
+        )
+        .filter(change_outbox::Column::Attempts.eq(1))
+        .exec(&db.conn)
+        .await
+        .unwrap();
+    let retry = publisher.publish_due().await.unwrap();
+    assert_eq!((retry.sent, retry.failed), (2, 0), "{retry:?}");
+    assert!(change_outbox::Entity::find().all(&db.conn).await.unwrap().is_empty());
 }
