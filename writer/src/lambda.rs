@@ -27,7 +27,7 @@ use aws_lambda_events::event::sqs::{SqsBatchResponse, SqsEvent, SqsMessage};
 use chrono::Utc;
 use futures::StreamExt;
 use lambda_runtime::{Error, LambdaEvent};
-use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, TransactionTrait};
+use sea_orm::{ConnectionTrait, DatabaseConnection, DbErr, Statement, TransactionTrait};
 use serde::Deserialize;
 use serde_json::Value;
 use std::future::Future;
@@ -85,21 +85,41 @@ impl<S: Sink + 'static> PublishDue for Publisher<S> {
     }
 }
 
+/// The MariaDB named lock ([`Notifier::exclusive`]) one publishing writer instance holds,
+/// followed by the database's name (named locks are server-wide).
+pub const PUBLISH_LOCK: &str = "zonetrail_notify/";
+
 /// The writer's publisher of notifications.
 pub struct Notifier {
     publisher: Box<dyn PublishDue>,
+    /// Where the publishing lock is taken (MariaDB), when publishing is exclusive.
+    exclusive: Option<DatabaseConnection>,
 }
 
 impl Notifier {
     pub fn new(publisher: impl PublishDue + 'static) -> Self {
-        Self { publisher: Box::new(publisher) }
+        Self { publisher: Box::new(publisher), exclusive: None }
+    }
+
+    /// One writer instance publishes at a time, under a MariaDB named lock taken on a
+    /// connection of `db`'s pool (`GET_LOCK`, released when done or when the connection
+    /// drops): several instances finishing batches together would otherwise all read the
+    /// same due rows and send each change several times (at least once, but an e-mail or a
+    /// Slack message cannot dedupe). An instance that finds the lock taken waits for it
+    /// within its budget, then publishes what is still due. On SQLite (one process) this
+    /// does nothing. Needs a pool of at least 2 connections (one holds the lock).
+    pub fn exclusive(mut self, db: DatabaseConnection) -> Self {
+        if db.get_database_backend() == sea_orm::DatabaseBackend::MySql {
+            self.exclusive = Some(db);
+        }
+        self
     }
 
     /// The EventBridge publisher of `db`'s outbox: `PutEvents` on `bus`, through the SDK's
     /// default configuration.
     pub async fn eventbridge(db: DatabaseConnection, bus: &str, filter: Filter) -> Self {
         let sink = EventBridgeSink::from_sdk_defaults(bus).await;
-        Self::new(Publisher::new(db, sink, filter))
+        Self::new(Publisher::new(db.clone(), sink, filter)).exclusive(db)
     }
 
     /// Passes over the due rows until none is left or `budget` is spent: what they did,
@@ -107,6 +127,43 @@ impl Notifier {
     /// but not yet deleted goes again: consumers dedupe by the change id).
     pub async fn publish_for(&self, budget: Duration) -> Result<Published, DbErr> {
         let started = Instant::now();
+        let Some(db) = &self.exclusive else {
+            return self.passes(started, budget).await;
+        };
+        // A connection of its own holds the lock for the passes (an empty transaction pins
+        // it; nothing is written in it).
+        let holder = db.begin().await?;
+        let wait = budget.as_secs().max(1) as i64;
+        let got = holder
+            .query_one_raw(Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::MySql,
+                "SELECT GET_LOCK(LEFT(CONCAT(?, DATABASE()), 64), ?) AS got",
+                [PUBLISH_LOCK.into(), wait.into()],
+            ))
+            .await?
+            .and_then(|row| row.try_get::<Option<i64>>("", "got").ok().flatten());
+        if got != Some(1) {
+            holder.rollback().await?;
+            tracing::info!("another writer instance is publishing; leaving it to that one");
+            return Ok(Published { out_of_time: true, ..Published::default() });
+        }
+        let done = self.passes(started, budget).await;
+        let released = holder
+            .query_one_raw(Statement::from_sql_and_values(
+                sea_orm::DatabaseBackend::MySql,
+                "SELECT RELEASE_LOCK(LEFT(CONCAT(?, DATABASE()), 64))",
+                [PUBLISH_LOCK.into()],
+            ))
+            .await;
+        let committed = holder.commit().await;
+        // On failure the lock goes with the connection when the pool drops it.
+        if let Err(e) = released.map(drop).and(committed) {
+            tracing::warn!(error = %e, "releasing the publishing lock failed");
+        }
+        done
+    }
+
+    async fn passes(&self, started: Instant, budget: Duration) -> Result<Published, DbErr> {
         let mut total = Published::default();
         loop {
             let Some(left) = budget.checked_sub(started.elapsed()) else {
