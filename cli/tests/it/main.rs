@@ -15,6 +15,7 @@ mod drain;
 mod export;
 mod ingest_event;
 mod notify;
+mod publisher;
 mod shutdown;
 mod sweep_serve;
 mod up_events;
