@@ -5,7 +5,7 @@
 # screen's values look like Route 53's (no printed Python dict, a real SOA), that the API shows
 # the three accounts as seeded (each swept, the zone name two accounts share, every record
 # set's account), that the backfill filled sixty days of history, that changes arrived live with none failing, one of them in a member
-# account, that the diff since the driver started and a restore of the most changed zone were answered, and that everything stopped cleanly.
+# account, that at least three notifications of live changes reached the demo's webhook receiver, that the diff since the driver started and a restore of the most changed zone were answered, and that everything stopped cleanly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -48,6 +48,10 @@ member=$(grep -E -c '\[(payments-prod|data-staging)\].*visible in' "$log" || tru
 ! grep -q 'FAILED' "$log" || failures+=("a live change failed")
 grep -q 'time travel: since .* changed' "$log" || failures+=("the diff since the driver started was not shown")
 grep -q 'time travel: putting .* back as it was' "$log" || failures+=("the restore of the most changed zone was not planned")
+notified=$(grep -E -c '^notification: .+ (created|updated|deleted) ' "$log" || true)
+((notified >= 3)) || failures+=("only $notified notification lines arrived at the webhook receiver (expected at least 3)")
+live_notified=$(grep -E '^notification: ' "$log" | grep -v -c '^notification: the sweep' || true)
+((live_notified >= 3)) || failures+=("only $live_notified notifications of live changes arrived (expected at least 3)")
 grep -q 'zonetrail up stopped cleanly' "$log" || failures+=("zonetrail up did not stop cleanly")
 grep -q 'moto stopped' "$log" || failures+=("moto was not stopped")
 
@@ -55,4 +59,4 @@ if ((${#failures[@]})); then
   for f in "${failures[@]}"; do say "FAILED: $f"; done
   exit 1
 fi
-say "passed: $live live changes visible ($member in member accounts), clean stop"
+say "passed: $live live changes visible ($member in member accounts), $notified notifications received, clean stop"
