@@ -148,6 +148,31 @@ fn with_ttl(c: &RecordContent) -> String {
     }
 }
 
+/// The routing settings that differ, as `weight 10 → 55`; plain JSON for nested ones.
+fn routing_changes(before: &RecordContent, after: &RecordContent) -> String {
+    let as_map = |c: &RecordContent| match serde_json::to_value(&c.routing) {
+        Ok(serde_json::Value::Object(m)) => m,
+        _ => serde_json::Map::new(),
+    };
+    let (b, a) = (as_map(before), as_map(after));
+    let null = serde_json::Value::Null;
+    let show = |v: &serde_json::Value| match v {
+        serde_json::Value::String(s) => s.clone(),
+        other => other.to_string(),
+    };
+    let mut keys: Vec<&String> = b.keys().chain(a.keys()).collect();
+    keys.sort();
+    keys.dedup();
+    let changes: Vec<String> = keys
+        .into_iter()
+        .filter_map(|k| {
+            let (x, y) = (b.get(k).unwrap_or(&null), a.get(k).unwrap_or(&null));
+            (x != y).then(|| format!("{k} {} → {}", show(x), show(y)))
+        })
+        .collect();
+    if changes.is_empty() { "routing changed".into() } else { changes.join(", ") }
+}
+
 /// One line for people: who changed what, before → after. A change the sweep found says so
 /// and names no one.
 pub fn slack_text(event: &ChangeEvent) -> String {
@@ -180,7 +205,7 @@ pub fn slack_text(event: &ChangeEvent) -> String {
                 } else if with_ttl(before) != with_ttl(after) {
                     format!("{} → {}", with_ttl(before), with_ttl(after))
                 } else {
-                    format!("{b} (routing changed)")
+                    format!("{b} ({})", routing_changes(before, after))
                 }
             }
             (None, None) => String::new(),
@@ -281,6 +306,15 @@ mod tests {
             Some(content(&["192.0.2.1"], 300)),
         );
         assert!(slack_text(&ttl).ends_with("192.0.2.1 (TTL 60) → 192.0.2.1 (TTL 300)"));
+        let (mut light, mut heavy) = (content(&["192.0.2.1"], 60), content(&["192.0.2.1"], 60));
+        light.routing.weight = Some(10);
+        heavy.routing.weight = Some(55);
+        let shift = event("update", "event", Some(ALICE), Some(light), Some(heavy));
+        assert!(
+            slack_text(&shift).ends_with(": 192.0.2.1 (weight 10 → 55)"),
+            "{}",
+            slack_text(&shift)
+        );
     }
 
     #[test]
