@@ -284,22 +284,9 @@ fn zone_id(raw: &str) -> Result<String, String> {
 }
 
 impl NotifyArgs {
-    /// The webhook publisher, when a webhook is set.
-    pub fn publisher(
-        &self,
-        db: DatabaseConnection,
-    ) -> anyhow::Result<
-        Option<zonetrail_notify::publisher::Publisher<zonetrail_notify::webhook::WebhookSink>>,
-    > {
-        use zonetrail_notify::webhook::{Format, WebhookSink};
-        let Some(url) = &self.webhook else { return Ok(None) };
-        let format = match self.format {
-            NotifyFormat::Json => Format::Json,
-            NotifyFormat::Slack => Format::Slack,
-        };
-        let sink = WebhookSink::new(url, format, self.timeout)
-            .map_err(|e| anyhow::anyhow!("--notify-webhook: {e}"))?;
-        let filter = zonetrail_notify::Filter {
+    /// Which changes are notified.
+    pub fn filter(&self) -> zonetrail_notify::Filter {
+        zonetrail_notify::Filter {
             zones: self.zones.clone(),
             ignore_actors: self
                 .ignore_actors
@@ -318,7 +305,25 @@ impl NotifyArgs {
                 .map(str::to_owned)
                 .collect(),
             backfill: self.backfill,
+        }
+    }
+
+    /// The webhook publisher, when a webhook is set.
+    pub fn publisher(
+        &self,
+        db: DatabaseConnection,
+    ) -> anyhow::Result<
+        Option<zonetrail_notify::publisher::Publisher<zonetrail_notify::webhook::WebhookSink>>,
+    > {
+        use zonetrail_notify::webhook::{Format, WebhookSink};
+        let Some(url) = &self.webhook else { return Ok(None) };
+        let format = match self.format {
+            NotifyFormat::Json => Format::Json,
+            NotifyFormat::Slack => Format::Slack,
         };
+        let sink = WebhookSink::new(url, format, self.timeout)
+            .map_err(|e| anyhow::anyhow!("--notify-webhook: {e}"))?;
+        let filter = self.filter();
         Ok(Some(
             zonetrail_notify::publisher::Publisher::new(db, sink, filter)
                 .backoff(self.retry_min, zonetrail_notify::publisher::DEFAULT_RETRY_MAX)
@@ -386,6 +391,63 @@ mod tests {
         for zero in ["0", "0s", "0h0m"] {
             let err = parse_duration(zero).unwrap_err();
             assert_eq!(err, format!("{zero:?} is not a positive duration like 3h, 90m or 45s"));
+        }
+    }
+
+    #[derive(clap::Parser)]
+    struct NotifyCli {
+        #[command(flatten)]
+        notify: NotifyArgs,
+    }
+
+    fn notify_args(args: &[&str]) -> Result<NotifyArgs, clap::Error> {
+        use clap::Parser;
+        NotifyCli::try_parse_from(std::iter::once("zonetrail").chain(args.iter().copied()))
+            .map(|c| c.notify)
+    }
+
+    #[test]
+    fn notification_flags_become_the_publishers_filter() {
+        let n = notify_args(&[
+            "--notify-webhook",
+            "https://hooks.example/x",
+            "--notify-ignore-actor",
+            "arn:aws:iam::1:role/iac",
+            "--notify-ignore-actor",
+            "arn:aws:iam::1:user/bot,arn:aws:iam::1:user/ci",
+            "--notify-zone",
+            "/hostedzone/Z0123456789ABC",
+            "--notify-source",
+            "event,sweep",
+            "--notify-backfill",
+        ])
+        .unwrap();
+        assert_eq!(n.webhook.as_deref(), Some("https://hooks.example/x"));
+        assert_eq!(n.timeout, Duration::from_secs(5), "the default timeout");
+        assert!(n.format == NotifyFormat::Json);
+        let f = n.filter();
+        assert_eq!(
+            f.ignore_actors,
+            ["arn:aws:iam::1:role/iac", "arn:aws:iam::1:user/bot", "arn:aws:iam::1:user/ci"]
+        );
+        assert_eq!(f.zones, ["Z0123456789ABC"]);
+        assert_eq!(f.sources, ["event", "sweep"]);
+        assert!(f.backfill);
+
+        let none = notify_args(&[]).unwrap();
+        assert!(none.webhook.is_none());
+        assert_eq!(none.filter(), zonetrail_notify::Filter::default());
+
+        for bad in [
+            &["--notify-webhook", "ftp://x/y"][..],
+            &["--notify-zone", "Z1;drop"],
+            &["--notify-source", "cloudtrail"],
+            &["--notify-format", "xml"],
+            &["--notify-timeout", "0s"],
+        ] {
+            let e = notify_args(bad).err().unwrap_or_else(|| panic!("{bad:?} accepted"));
+            assert_eq!(e.exit_code(), 2, "{bad:?}: a usage error: {e}");
+            assert!(e.to_string().contains("invalid value"), "{bad:?}: {e}");
         }
     }
 }
