@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the logs of one scripts/bench run into docs/benchmarks.md: a table of figure, target,
 measured value and ratio, with the machine and the date. Reads LOGDIR/{writer,sweep,backfill,api,
-timetravel,latency,lambda}.log and LOGDIR/status.tsv (step, exit status, seconds).
+timetravel,latency,notify,lambda}.log and LOGDIR/status.tsv (step, exit status, seconds).
 
     report.py LOGDIR OUT.md
 """
@@ -140,6 +140,27 @@ if m:
 else:
     missing("event to visible (zonetrail up)", "scripts/bench-latency")
 
+# notify: NOTIFY<TAB>figure<TAB>measured<TAB>unit<TAB>target<TAB>result, one line per figure
+# (writer/benches/notify.rs: the writer with publishing on and off; scripts/benchmarks/
+# notify_latency.py: event to webhook, and each change delivered exactly once)
+text = read("notify")
+found = set()
+for line in (text or "").splitlines():
+    parts = line.split("\t")
+    if len(parts) == 6 and parts[0] == "NOTIFY":
+        _, figure, measured, unit, target, verdict = parts
+        value = float(measured)
+        found.add("webhook" if "webhook" in figure or unit == "changes" else "writer")
+        bound = re.match(r"^[<>]=? ([0-9.]+)$", target)
+        ratio = f"{value / float(bound.group(1)):.2f}" if bound and float(bound.group(1)) else "-"
+        shown = f"{value:,.0f} {unit}" if unit in ("sets/s", "changes") else f"{value:,.3f} {unit}" if unit == "s" else f"{value:,.1f} {unit}"
+        area = "notifications (zonetrail up --notify-webhook, SQLite)" if "webhook" in figure or unit == "changes" else "notifications: writer with publishing on / off"
+        add(area, figure, "-" if target == "-" else f"{target.replace('<=', '≤')} {unit}", shown, ratio, verdict)
+if "writer" not in found:
+    missing("notifications: writer with publishing on / off", "cargo bench -p zonetrail-writer --bench notify")
+if "webhook" not in found:
+    missing("notifications (zonetrail up --notify-webhook, SQLite)", "scripts/bench-notify")
+
 # lambda: SIZE lines from scripts/bench, INIT lines from lambda_init.py
 text = read("lambda") or ""
 build = re.search(r"^BUILD (.*)$", text, re.M)
@@ -225,6 +246,7 @@ with open(out, "w") as f:
         ("api", "`api/bench/run.sh` (1,000,000 generated record sets in MariaDB; the API's name index built first; wrk from a second process over loopback: 1 client, 50 clients with 100 ms think time, 50 closed-loop clients; 20 s per filter and load after a warm-up)"),
         ("timetravel", "`cargo bench -p zonetrail-api --features fixture --bench timetravel` (1,000,000 generated record sets with 5,000,000 history entries over 95 days in MariaDB, after every migration; as_of pages of 100 by zone and type at random times of the last 90 days, one client; the diff over 90 days and the zone file of a 10,000-record zone; the writer's event messages with migration 10's indexes, without them and with them again)"),
         ("latency", "`scripts/bench-latency` (zonetrail up on SQLite, moto; 200 changes, each posted as its CloudTrail event, timed until GET /api/records shows it)"),
+        ("notify", "`scripts/bench-notify`: `cargo bench -p zonetrail-writer --bench notify` (5,000 record sets created then updated by event messages of 10, on a fresh database per run, with the outbox and a publisher draining it to an in-process sink against neither; 3 runs each way, alternated; SQLite one message at a time, MariaDB 4 at once), then zonetrail up --notify-webhook on SQLite with moto and a webhook receiver on loopback: 500 changes, each posted as its CloudTrail event and timed until the receiver got it"),
         ("lambda", "`scripts/bench lambda`: the four Lambda binaries built as stated in the table; cold init is the time from exec to the first GET /2018-06-01/runtime/invocation/next on a fake Lambda Runtime API on loopback (`scripts/benchmarks/lambda_init.py`), with the database on local MariaDB"),
     ]
     for step, how in commands:
