@@ -15,6 +15,7 @@ mod m20261202_000008_accounts;
 mod m20261203_000009_backfill;
 mod m20261203_000010_time_travel_indexes;
 mod m20261203_000011_change_outbox;
+mod m20261203_000012_findings;
 pub mod observation_blob;
 
 pub struct Migrator;
@@ -33,6 +34,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000009_backfill::Migration),
             Box::new(m20261203_000010_time_travel_indexes::Migration),
             Box::new(m20261203_000011_change_outbox::Migration),
+            Box::new(m20261203_000012_findings::Migration),
         ]
     }
 }

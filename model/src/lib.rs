@@ -11,6 +11,7 @@ pub mod entity;
 pub mod message;
 mod name;
 mod record;
+mod resource;
 pub mod restore;
 pub mod telemetry;
 #[cfg(feature = "testing")]
@@ -22,6 +23,9 @@ pub use account::{AccountId, AccountIdError};
 pub use message::{
     AccountState, AccountStatus, BackfillCounts, BackfillProgress, Envelope, Message, MessageError,
     Origin, RecordsMessage, SweepDone, ZoneChange, ZoneMessage, ZonesListed, split_records,
+};
+pub use resource::{
+    IpPrefix, IpRangesMessage, ResourceItem, ResourceKind, ResourceListing, ResourcesMessage,
 };
 pub use name::{NameError, RecordName};
 pub use record::{

@@ -9,6 +9,9 @@
 
 use serde::{Deserialize, Serialize};
 
+pub use crate::resource::{
+    IpPrefix, IpRangesMessage, ResourceItem, ResourceKind, ResourceListing, ResourcesMessage,
+};
 use crate::{
     AccountId, HostedZone, RecordKey, RecordName, RecordSet, RecordType, Timestamp, ZoneId,
 };
@@ -239,6 +242,8 @@ pub enum Message {
     ZonesListed(ZonesListed),
     AccountStatus(AccountStatus),
     BackfillProgress(BackfillProgress),
+    Resources(ResourcesMessage),
+    IpRanges(IpRangesMessage),
 }
 
 /// The message on the wire: `{"v": 1, "kind": ..., ...}`.
@@ -266,9 +271,11 @@ impl Message {
             Message::Records(m) => Some(&m.zone_id),
             Message::Zone(m) => Some(&m.zone_id),
             Message::SweepDone(m) => Some(&m.zone_id),
-            Message::ZonesListed(_) | Message::AccountStatus(_) | Message::BackfillProgress(_) => {
-                None
-            }
+            Message::ZonesListed(_)
+            | Message::AccountStatus(_)
+            | Message::BackfillProgress(_)
+            | Message::Resources(_)
+            | Message::IpRanges(_) => None,
         }
     }
 
@@ -281,6 +288,8 @@ impl Message {
             Message::ZonesListed(m) => Some(&m.account_id),
             Message::AccountStatus(m) => Some(&m.account_id),
             Message::BackfillProgress(m) => Some(&m.account_id),
+            Message::Resources(m) => Some(&m.account_id),
+            Message::IpRanges(_) => None,
         }
     }
 
@@ -292,6 +301,8 @@ impl Message {
             Message::ZonesListed(m) => m.observed_at,
             Message::AccountStatus(m) => m.observed_at,
             Message::BackfillProgress(m) => m.observed_at,
+            Message::Resources(m) => m.observed_at,
+            Message::IpRanges(m) => m.observed_at,
         }
     }
 
@@ -303,6 +314,8 @@ impl Message {
             Message::ZonesListed(_) => "zones_listed",
             Message::AccountStatus(_) => "account_status",
             Message::BackfillProgress(_) => "backfill_progress",
+            Message::Resources(_) => "resources",
+            Message::IpRanges(_) => "ip_ranges",
         }
     }
 

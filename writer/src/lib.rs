@@ -149,6 +149,10 @@ pub struct Applied {
     /// For `sweep_done`: `true` when this delivery reconciled the sweep, `false` when it had
     /// been reconciled before (a redelivery, a no-op).
     pub reconciled: Option<bool>,
+    /// What the findings should look at once this message's transaction has committed: the
+    /// records it changed, and the targets whose resources it changed (see
+    /// `zonetrail_findings::Findings::evaluate`).
+    pub findings: zonetrail_findings::Work,
 }
 
 impl Applied {
@@ -253,6 +257,7 @@ where
         observed_at: message.observed_at(),
         counts: Counts::default(),
         reconciled: None,
+        findings: zonetrail_findings::Work::default(),
     };
     let result = run(&txn, message, now, options, &mut applied).await;
     match result {
@@ -310,6 +315,13 @@ async fn run(
         }
         Message::AccountStatus(s) => account::status(txn, s, now).await?,
         Message::BackfillProgress(p) => backfill::progress(txn, p, now).await?,
+        // Findings (issue 20): the resource side, kept for the findings' evaluation.
+        Message::Resources(m) => {
+            applied.findings = zonetrail_findings::resources::apply_resources(txn, m, now).await?
+        }
+        Message::IpRanges(m) => {
+            applied.findings = zonetrail_findings::resources::apply_ip_ranges(txn, m, now).await?
+        }
     }
     if let Some((zone_id, before)) = before {
         let more = account::settle_zone(txn, zone_id, account, &before, options).await?;

@@ -80,7 +80,11 @@ pub(crate) fn in_account(message: &mut Message, account: &AccountId) {
         Message::Records(m) => &mut m.account_id,
         Message::Zone(m) => &mut m.account_id,
         Message::SweepDone(m) => &mut m.account_id,
-        Message::ZonesListed(_) | Message::AccountStatus(_) | Message::BackfillProgress(_) => {
+        Message::ZonesListed(_)
+        | Message::AccountStatus(_)
+        | Message::BackfillProgress(_)
+        | Message::Resources(_)
+        | Message::IpRanges(_) => {
             return;
         }
     };

@@ -338,6 +338,8 @@ pub fn with_account(m: Message, account: &AccountId) -> Message {
         Message::ZonesListed(l) => l.account_id = account.clone(),
         Message::AccountStatus(s) => s.account_id = account.clone(),
         Message::BackfillProgress(p) => p.account_id = account.clone(),
+        Message::Resources(r) => r.account_id = account.clone(),
+        Message::IpRanges(_) => {}
     }
     m
 }

@@ -1,0 +1,1 @@
+//! `CheckDNSAvailability` through the AWS SDK. TODO(helper A)
