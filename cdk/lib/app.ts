@@ -1,6 +1,6 @@
 import { type App, Stage, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
-import { CaptureForwarderStack, ROUTE53_EVENTS_REGION } from './capture';
+import { CaptureForwarderStack, ROUTE53_EVENTS_REGION, resourceSourcesIn } from './capture';
 import { readConfig, type ZonetrailConfig } from './config';
 import { MemberStack } from './member-stack';
 import { ingestRoleName, memberBusArn } from './organizations';
@@ -9,8 +9,13 @@ import { ZonetrailStack } from './zonetrail-stack';
 export interface ZonetrailApp {
   readonly config: ZonetrailConfig;
   readonly main: ZonetrailStack;
-  /** Present when the main stack is not in us-east-1. */
+  /** The us-east-1 forwarder: present when the main stack is not in us-east-1. */
   readonly forwarder?: CaptureForwarderStack;
+  /**
+   * Every forwarder, by region: us-east-1's, and with findings one in each other region of
+   * `regions` (their EC2, S3 and Elastic Beanstalk events).
+   */
+  readonly forwarders: Map<string, CaptureForwarderStack>;
   /** The member accounts' template, when `accounts` is not `self`. */
   readonly member?: MemberStack;
 }
@@ -31,20 +36,30 @@ export function buildApp(app: App): ZonetrailApp {
   const description = 'zonetrail: Route 53 record inventory';
 
   const main = new ZonetrailStack(app, config.stackName, { env, config, description });
-  let forwarder: CaptureForwarderStack | undefined;
-  if (config.region !== ROUTE53_EVENTS_REGION) {
-    forwarder = new CaptureForwarderStack(
-      app,
-      `${config.stackName}-Capture-${ROUTE53_EVENTS_REGION}`,
-      {
-        env: { account: config.account, region: ROUTE53_EVENTS_REGION },
-        targetRegion: config.region,
-        description: `zonetrail: forwards Route 53 change events from ${ROUTE53_EVENTS_REGION} to ${config.region}`,
-      },
-    );
-    // The main region's rule should exist before events are forwarded to it.
-    forwarder.addStackDependency(main);
+  const f = config.findings;
+  const forwarderRegions = new Set<string>();
+  if (config.region !== ROUTE53_EVENTS_REGION) forwarderRegions.add(ROUTE53_EVENTS_REGION);
+  if (f.enabled) for (const r of f.regions ?? []) if (r !== config.region) forwarderRegions.add(r);
+  const forwarders = new Map<string, CaptureForwarderStack>();
+  for (const region of forwarderRegions) {
+    const route53 = region === ROUTE53_EVENTS_REGION;
+    const resourceSources = f.enabled ? resourceSourcesIn(region, f.regions) : [];
+    const what = [
+      ...(route53 ? ['Route 53 change events'] : []),
+      ...(resourceSources.length > 0 ? ['resource events'] : []),
+    ].join(' and ');
+    const stack = new CaptureForwarderStack(app, `${config.stackName}-Capture-${region}`, {
+      env: { account: config.account, region },
+      targetRegion: config.region,
+      route53,
+      resourceSources,
+      description: `zonetrail: forwards ${what} from ${region} to ${config.region}`,
+    });
+    // The main region's rules should exist before events are forwarded to them.
+    stack.addStackDependency(main);
+    forwarders.set(region, stack);
   }
+  const forwarder = forwarders.get(ROUTE53_EVENTS_REGION);
 
   let member: MemberStack | undefined;
   const o = config.organizations;
@@ -52,16 +67,19 @@ export function buildApp(app: App): ZonetrailApp {
     const stage = new Stage(app, MEMBER_STAGE);
     member = new MemberStack(stage, `${config.stackName}Member`, {
       stackName: `${config.stackName}Member`,
-      description: 'zonetrail member account: read-only Route 53 role and change-event forwarding',
+      description: f.enabled
+        ? 'zonetrail member account: read-only role (Route 53, and the resources findings check) and change-event forwarding'
+        : 'zonetrail member account: read-only Route 53 role and change-event forwarding',
       centralAccountId: config.account,
       centralIngestRoleName: ingestRoleName(config),
       centralEventBusArn: memberBusArn(config),
       roleName: o.roleName,
       externalId: o.externalId,
+      findings: f.enabled,
     });
     Validations.of(stage).addPlugins(new AwsSolutionsChecks(stage));
   }
 
   Validations.of(app).addPlugins(new AwsSolutionsChecks(app));
-  return { config, main, forwarder, member };
+  return { config, main, forwarder, forwarders, member };
 }

@@ -36,6 +36,9 @@ export const RustEnv = {
   notifyIgnoreActors: 'ZONETRAIL_NOTIFY_IGNORE_ACTORS',
   notifySources: 'ZONETRAIL_NOTIFY_SOURCES',
   notifyBackfill: 'ZONETRAIL_NOTIFY_BACKFILL',
+  findings: 'ZONETRAIL_FINDINGS',
+  regions: 'ZONETRAIL_REGIONS',
+  ipRangesUrl: 'ZONETRAIL_IP_RANGES_URL',
   rustLog: 'RUST_LOG',
 } as const;
 
@@ -145,6 +148,23 @@ export function notifyEnvironment(p: { bus: string; backfill: boolean }): Record
   };
 }
 
+/**
+ * Findings (issue 20) on the ingest: where the resource sweep fetches AWS's published address
+ * ranges (`off`: the copy shipped in the binary), and the regions it reads (unset: the
+ * account's enabled regions, from `ec2:DescribeRegions`).
+ */
+export function ingestFindingsEnvironment(f: FindingsConfig): Record<string, string> {
+  if (!f.enabled) return {};
+  const env: Record<string, string> = { [RustEnv.ipRangesUrl]: f.ipRangesUrl };
+  if (f.regions) env[RustEnv.regions] = f.regions.join(',');
+  return env;
+}
+
+/** Findings on the writer: `on` evaluates after each batch and on `{"findings": {}}`. */
+export function writerFindingsEnvironment(f: FindingsConfig): Record<string, string> {
+  return { [RustEnv.findings]: f.enabled ? 'on' : 'off' };
+}
+
 export function apiEnvironment(p: {
   db: DatabaseEnvironment;
   maxConnections: number;
@@ -232,6 +252,28 @@ export interface NotifyConfig {
   readonly retryMinutes: number;
 }
 
+/**
+ * Findings (docs/deploy.md, "Findings"): dangling records and DNS hygiene. On by default.
+ */
+export interface FindingsConfig {
+  /** `findings`: `false` deploys none of it, and the writer gets `ZONETRAIL_FINDINGS=off`. */
+  readonly enabled: boolean;
+  /**
+   * `regions`: the regions the resource sweep reads and whose resource events are forwarded
+   * (a forwarder stack in each). Unset: the sweep reads every enabled region, and events are
+   * caught live in the main region and us-east-1 only.
+   */
+  readonly regions?: string[];
+  /** `resourceSweepMinutes`: how often the resource sweep runs (a divisor of 60, or whole hours dividing 24). */
+  readonly resourceSweepMinutes: number;
+  /** `ipRangesUrl`: where ip-ranges.json is fetched; `off`: the shipped copy. */
+  readonly ipRangesUrl: string;
+}
+
+/** AWS's published address ranges. */
+export const AWS_IP_RANGES_URL = 'https://ip-ranges.amazonaws.com/ip-ranges.json';
+export const DEFAULT_RESOURCE_SWEEP_MINUTES = 60;
+
 export const DEFAULT_EVENT_BUS_NAME = 'zonetrail';
 export const CHANGE_SOURCES = ['event', 'sweep', 'reconcile'] as const;
 
@@ -269,6 +311,7 @@ export interface ZonetrailConfig {
   readonly rustLog: string;
   readonly organizations: OrganizationsConfig;
   readonly notify: NotifyConfig;
+  readonly findings: FindingsConfig;
 }
 
 /** Used only when neither context nor the CLI's profile names an account: synth stays offline. */
@@ -562,6 +605,62 @@ function readNotify(ctx: ContextReader): NotifyConfig {
   };
 }
 
+/** A region name: `eu-west-1`, `us-gov-west-1`, `ap-southeast-5`. */
+const REGION = /^[a-z]{2}(-[a-z]+)+-\d{1,2}$/;
+
+/** Sweep intervals a schedule can keep at fixed minutes of the hour (the findings run after). */
+function resourceSweepMinutes(ctx: ContextReader): number {
+  const n = ctx.number('resourceSweepMinutes', DEFAULT_RESOURCE_SWEEP_MINUTES, 5, 1440);
+  const fits = n < 60 ? 60 % n === 0 : n % 60 === 0 && 24 % (n / 60) === 0;
+  if (!Number.isInteger(n) || !fits) {
+    throw new Error(
+      `context resourceSweepMinutes: expected 5, 10, 15, 20 or 30, or whole hours that divide a day (60, 120, 180, 240, 360, 480, 720, 1440); got ${n}`,
+    );
+  }
+  return n;
+}
+
+function readFindings(ctx: ContextReader): FindingsConfig {
+  const enabled = ctx.bool('findings', true);
+  const regions = ctx.list('regions');
+  for (const r of regions ?? []) {
+    if (!REGION.test(r)) {
+      throw new Error(
+        `context regions: ${JSON.stringify(r)} is not an AWS region name (e.g. eu-west-1)`,
+      );
+    }
+  }
+  const ipRangesUrl = ctx.string('ipRangesUrl') ?? AWS_IP_RANGES_URL;
+  if (ipRangesUrl !== 'off') {
+    let url: URL | undefined;
+    try {
+      url = new URL(ipRangesUrl);
+    } catch {
+      url = undefined;
+    }
+    if (url?.protocol !== 'https:') {
+      throw new Error(
+        `context ipRangesUrl: ${JSON.stringify(ipRangesUrl)} is neither an https URL nor "off"`,
+      );
+    }
+  }
+  const sweepMinutes = resourceSweepMinutes(ctx);
+  if (!enabled) {
+    const stray = ['regions', 'resourceSweepMinutes', 'ipRangesUrl'].filter(
+      (k) => ctx.string(k) !== undefined,
+    );
+    if (stray.length > 0) {
+      throw new Error(`context ${stray.join(', ')}: only with findings on (findings is false)`);
+    }
+  }
+  return {
+    enabled,
+    regions: regions ? [...new Set(regions)] : undefined,
+    resourceSweepMinutes: sweepMinutes,
+    ipRangesUrl,
+  };
+}
+
 export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): ZonetrailConfig {
   const ctx = new ContextReader(node);
   const account = ctx.string('account') ?? env.CDK_DEFAULT_ACCOUNT ?? OFFLINE_ACCOUNT;
@@ -636,5 +735,6 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
     rustLog: ctx.string('rustLog') ?? 'info',
     organizations: readOrganizations(ctx),
     notify: readNotify(ctx),
+    findings: readFindings(ctx),
   };
 }

@@ -12,8 +12,14 @@ import {
 import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type { Construct } from 'constructs';
-import { ROUTE53_CHANGE_EVENTS, ROUTE53_EVENTS_REGION } from './capture';
+import {
+  ALL_RESOURCE_SOURCES,
+  ROUTE53_CHANGE_EVENTS,
+  ROUTE53_EVENTS_REGION,
+  resourceChangePattern,
+} from './capture';
 import { acknowledgeNag } from './compliance';
+import { BUCKET_READ_ACTIONS, RESOURCE_READ_ACTIONS } from './findings';
 
 /** What the member role may do: read Route 53, nothing else. */
 export const MEMBER_ROLE_ACTIONS = ['route53:List*', 'route53:Get*'];
@@ -28,6 +34,21 @@ export const MEMBER_EVENT_PATTERN = {
   detail: { eventSource: ['route53.amazonaws.com'], eventName: ROUTE53_CHANGE_EVENTS },
 };
 
+/**
+ * Findings: what the member role may read for the resource sweep. `route53:ListHealthChecks`
+ * is already in `route53:List*`.
+ */
+export const MEMBER_RESOURCE_ACTIONS = [
+  ...RESOURCE_READ_ACTIONS.filter((a) => !a.startsWith('route53:')),
+  ...BUCKET_READ_ACTIONS,
+];
+
+/** `resourceChangePattern` of every resource source, as CloudFormation JSON. */
+export const MEMBER_RESOURCE_PATTERN = (() => {
+  const p = resourceChangePattern(ALL_RESOURCE_SOURCES);
+  return { source: p.source, 'detail-type': p.detailType, detail: p.detail };
+})();
+
 export interface MemberStackProps extends StackProps {
   /** Defaults of the template's parameters, from the central deployment's context. */
   readonly centralAccountId: string;
@@ -35,6 +56,13 @@ export interface MemberStackProps extends StackProps {
   readonly centralEventBusArn: string;
   readonly roleName: string;
   readonly externalId?: string;
+  /**
+   * Findings on: the role may also read the resources the sweep lists, and a second rule
+   * forwards resource events. The template is then deployed to every region whose resources
+   * zonetrail watches (us-east-1 included, and only there is the role created); off: to
+   * us-east-1 only, as before.
+   */
+  readonly findings?: boolean;
 }
 
 /**
@@ -54,6 +82,8 @@ export class MemberStack extends Stack {
   readonly readOnlyRole: iam.CfnRole;
   readonly forwardRole: iam.CfnRole;
   readonly forwardRule: events.CfnRule;
+  /** Findings: resource events to the central bus, in each region the stack is deployed to. */
+  readonly resourceRule?: events.CfnRule;
 
   constructor(scope: Construct, id: string, props: MemberStackProps) {
     super(scope, id, {
@@ -102,17 +132,30 @@ export class MemberStack extends Stack {
         'false: RoleName is an existing audit role (route53:List*/Get*, cloudtrail:LookupEvents, trusting ingest)',
     });
 
-    new CfnRule(this, 'OnlyInUsEast1', {
-      assertions: [
-        {
-          assert: Fn.conditionEquals(Aws.REGION, ROUTE53_EVENTS_REGION),
-          assertDescription: `Route 53's CloudTrail events reach EventBridge in ${ROUTE53_EVENTS_REGION} only: deploy this stack there`,
-        },
-      ],
-    });
-    const createRole = new CfnCondition(this, 'CreateReadOnlyRole', {
-      expression: Fn.conditionEquals(createRoleParam.valueAsString, 'true'),
-    });
+    const roleRegion = Fn.conditionEquals(Aws.REGION, ROUTE53_EVENTS_REGION);
+    let createRole: CfnCondition;
+    if (props.findings) {
+      // One template for every region (a StackSet instance each): the role is global, so
+      // only the us-east-1 instance creates it; the rules forward that region's events.
+      createRole = new CfnCondition(this, 'CreateReadOnlyRole', {
+        expression: Fn.conditionAnd(
+          Fn.conditionEquals(createRoleParam.valueAsString, 'true'),
+          roleRegion,
+        ),
+      });
+    } else {
+      new CfnRule(this, 'OnlyInUsEast1', {
+        assertions: [
+          {
+            assert: roleRegion,
+            assertDescription: `Route 53's CloudTrail events reach EventBridge in ${ROUTE53_EVENTS_REGION} only: deploy this stack there`,
+          },
+        ],
+      });
+      createRole = new CfnCondition(this, 'CreateReadOnlyRole', {
+        expression: Fn.conditionEquals(createRoleParam.valueAsString, 'true'),
+      });
+    }
     const hasExternalId = new CfnCondition(this, 'HasExternalId', {
       expression: Fn.conditionNot(Fn.conditionEquals(externalId.valueAsString, '')),
     });
@@ -173,6 +216,24 @@ export class MemberStack extends Stack {
             ],
           },
         },
+        ...(props.findings
+          ? [
+              {
+                policyName: 'resources-read',
+                policyDocument: {
+                  Version: '2012-10-17',
+                  Statement: [
+                    {
+                      Sid: 'FindingsResourceReads',
+                      Effect: 'Allow',
+                      Action: MEMBER_RESOURCE_ACTIONS,
+                      Resource: '*',
+                    },
+                  ],
+                },
+              },
+            ]
+          : []),
       ],
     });
     this.readOnlyRole.cfnOptions.condition = createRole;
@@ -186,7 +247,7 @@ export class MemberStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'route53:ListHostedZones and cloudtrail:LookupEvents have no resource type in IAM, and the central sweep reads every zone of the account by design; the role only reads.',
+          'route53:ListHostedZones, cloudtrail:LookupEvents and the resource reads of findings (EC2 addresses and interfaces, bucket list and locations, CloudFront distributions, Beanstalk environments) are list and describe calls with no narrower resource type, and the central sweep reads every zone and resource of the account by design; the role only reads.',
       },
     );
 
@@ -233,6 +294,23 @@ export class MemberStack extends Stack {
         },
       ],
     });
+
+    if (props.findings) {
+      this.resourceRule = new events.CfnRule(this, 'ForwardResourceChanges', {
+        description:
+          'zonetrail findings: forward resource change events (EC2, S3, CloudFront, Elastic Beanstalk, Route 53 health checks) to the central bus',
+        state: 'ENABLED',
+        eventPattern: MEMBER_RESOURCE_PATTERN,
+        targets: [
+          {
+            id: 'CentralBus',
+            arn: centralEventBusArn.valueAsString,
+            roleArn: this.forwardRole.attrArn,
+          },
+        ],
+      });
+      new CfnOutput(this, 'ForwardResourceRuleArn', { value: this.resourceRule.attrArn });
+    }
 
     new CfnOutput(this, 'ReadOnlyRoleArn', {
       condition: createRole,

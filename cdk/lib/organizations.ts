@@ -3,6 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
+import { ALL_RESOURCE_SOURCES } from './capture';
 import { acknowledgeNag } from './compliance';
 import type { ZonetrailConfig } from './config';
 
@@ -59,6 +60,17 @@ export const SAME_ORGANIZATION = {
   // biome-ignore lint/suspicious/noTemplateCurlyInString: an IAM policy variable, resolved by IAM
   StringEquals: { 'aws:ResourceOrgID': '${aws:PrincipalOrgID}' },
 };
+
+/**
+ * The sources member accounts may put on the central bus: Route 53's, and with findings the
+ * resource events' (EC2, S3, CloudFront, Elastic Beanstalk; Route 53 health checks share
+ * `aws.route53`).
+ */
+export function memberEventSources(config: ZonetrailConfig): string[] {
+  return config.findings.enabled
+    ? [...new Set(['aws.route53', ...ALL_RESOURCE_SOURCES])]
+    : ['aws.route53'];
+}
 
 export interface CentralAccessProps {
   readonly config: ZonetrailConfig;
@@ -153,7 +165,7 @@ export class CentralAccess extends Construct {
               'aws:PrincipalOrgID': o.organizationId,
               'events:detail-type': 'AWS API Call via CloudTrail',
             },
-            'ForAllValues:StringEquals': { 'events:source': ['aws.route53'] },
+            'ForAllValues:StringEquals': { 'events:source': memberEventSources(config) },
           },
         },
       ],

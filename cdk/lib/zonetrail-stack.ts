@@ -3,10 +3,11 @@ import type { Construct } from 'constructs';
 import { AccessLogs } from './access-logs';
 import { Api } from './api';
 import { Auth } from './auth';
-import { Capture } from './capture';
+import { ALL_RESOURCE_SOURCES, Capture, resourceSourcesIn } from './capture';
 import { acknowledgeCdkHelpers, CheckovExceptions } from './compliance';
 import type { ZonetrailConfig } from './config';
 import { Database } from './database';
+import { Findings } from './findings';
 import { Functions, INGEST_TIMEOUT, WRITER_TIMEOUT } from './functions';
 import { Network } from './network';
 import { Notifications } from './notifications';
@@ -31,6 +32,7 @@ export class ZonetrailStack extends Stack {
   readonly capture: Capture;
   readonly operations: Operations;
   readonly notifications: Notifications;
+  readonly findings: Findings;
   /** Present when ingest reaches other accounts (`accounts` is not `self`). */
   readonly central?: CentralAccess;
   private readonly zones?: string[];
@@ -105,6 +107,16 @@ export class ZonetrailStack extends Stack {
       existingTrail: config.existingTrail,
       accessLogs: accessLogs.bucket,
       memberBus: this.central?.bus,
+      resourceSources: config.findings.enabled
+        ? resourceSourcesIn(config.region, config.findings.regions)
+        : undefined,
+      memberResourceSources: config.findings.enabled ? ALL_RESOURCE_SOURCES : undefined,
+    });
+    this.findings = new Findings(this, 'Findings', {
+      config: config.findings,
+      ingest: this.functions.ingest,
+      writer: this.functions.writer,
+      network: this.network,
     });
 
     // The first backfill, once, after the first sweep has been scheduled.

@@ -20,10 +20,16 @@ const EXPECTED_PATTERN = {
 
 describe('change capture', () => {
   const { template, forwarderTemplate, forwarder, main } = synth();
-  // Change capture's rules; notifications have their own (test/suites/notifications.ts).
+  // Change capture's record-path rules; notifications and findings have their own
+  // (test/suites/notifications.ts, test/suites/findings.ts).
   const rules = () =>
     Object.entries(template.findResources('AWS::Events::Rule') as Record<string, Resource>)
-      .filter(([id]) => !id.startsWith('Notifications'))
+      .filter(
+        ([id]) =>
+          !id.startsWith('Notifications') &&
+          !id.startsWith('Findings') &&
+          !id.startsWith('CaptureResourceChanges'),
+      )
       .map(([, r]) => r);
 
   it('sends Route 53 CloudTrail events on the main bus to ingest', () => {
@@ -50,16 +56,28 @@ describe('change capture', () => {
     assert.equal(refTarget(scheduled[0].Properties.Targets[0].Arn), ingestId);
   });
 
-  it('lets EventBridge invoke ingest for both rules', () => {
+  it('lets EventBridge invoke ingest for each rule that targets it, and for no other', () => {
     const [ingestId] = lambdaFunction(template, 'Ingest');
-    const permissions = Object.values(
+    const permitted = Object.values(
       template.findResources('AWS::Lambda::Permission') as Record<string, Resource>,
-    ).filter(
-      (p) =>
-        refTarget(p.Properties.FunctionName) === ingestId &&
-        p.Properties.Principal === 'events.amazonaws.com',
-    );
-    assert.equal(permissions.length, 2);
+    )
+      .filter(
+        (p) =>
+          refTarget(p.Properties.FunctionName) === ingestId &&
+          p.Properties.Principal === 'events.amazonaws.com',
+      )
+      .map((p) => refTarget(p.Properties.SourceArn))
+      .sort();
+    const targeting = Object.entries(
+      template.findResources('AWS::Events::Rule') as Record<string, Resource>,
+    )
+      .filter(([, r]) => r.Properties.Targets.some((t: any) => refTarget(t.Arn) === ingestId))
+      .map(([id]) => id)
+      .sort();
+    // The Route 53 rule and the sweep; with findings (the default) the resource events and
+    // the resource sweep.
+    assert.equal(targeting.length, 4);
+    assert.deepEqual(permitted, targeting);
   });
 
   it('creates a multi-region trail with global service events and log validation', () => {
@@ -85,9 +103,13 @@ describe('change capture', () => {
     assert.equal(forwarder.region, 'us-east-1');
     assert.equal(forwarder.account, ACCOUNT);
     assert.ok(forwarder.dependencies.includes(main), 'deployed after the main stack');
-    const fwdRules = Object.values(
+    // With findings (the default) a second rule forwards the resource events
+    // (test/suites/findings.ts).
+    const fwdRules = Object.entries(
       forwarderTemplate.findResources('AWS::Events::Rule') as Record<string, Resource>,
-    );
+    )
+      .filter(([id]) => id.startsWith('ForwardRoute53Changes'))
+      .map(([, r]) => r);
     assert.equal(fwdRules.length, 1);
     assert.deepEqual(fwdRules[0].Properties.EventPattern, EXPECTED_PATTERN);
     const [target] = fwdRules[0].Properties.Targets;

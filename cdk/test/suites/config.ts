@@ -47,6 +47,8 @@ describe('configuration', () => {
         RustEnv.cloudtrailRps,
         RustEnv.writerFunction,
         RustEnv.rustLog,
+        // Findings (on by default; no ZONETRAIL_REGIONS unless context regions).
+        RustEnv.ipRangesUrl,
       ],
       Writer: [
         RustEnv.dbSecretArn,
@@ -58,6 +60,7 @@ describe('configuration', () => {
         RustEnv.notify,
         RustEnv.eventBus,
         RustEnv.notifyBackfill,
+        RustEnv.findings,
       ],
       Api: [
         RustEnv.dbSecretArn,

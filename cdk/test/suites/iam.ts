@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
+import { BUCKET_READ_ACTIONS, RESOURCE_READ_ACTIONS } from '../../lib/findings';
 import {
   asArray,
   type FunctionName,
@@ -40,7 +41,7 @@ describe('least privilege', () => {
     return out;
   };
 
-  it('lets ingest read Route 53 and CloudTrail, use its two queues and ask the writer, nothing more', () => {
+  it('lets ingest read Route 53, CloudTrail and the resources of findings, use its two queues and ask the writer, nothing more', () => {
     const g = grants('Ingest');
     assert.deepEqual(
       [...g.keys()].sort(),
@@ -53,6 +54,9 @@ describe('least privilege', () => {
           'lambda:InvokeFunction',
           ...SEND,
           ...CONSUME,
+          // Findings (test/suites/findings.ts).
+          ...RESOURCE_READ_ACTIONS,
+          ...BUCKET_READ_ACTIONS,
         ]),
       ].sort(),
     );
@@ -79,10 +83,18 @@ describe('least privilege', () => {
 
   it('lets the writer read the database secret and consume the records queue, nothing more', () => {
     const g = grants('Writer');
-    // Plus PutEvents on the notifications' bus (test/suites/notifications.ts).
+    // Plus PutEvents on the notifications' bus (test/suites/notifications.ts) and findings'
+    // CheckDNSAvailability (test/suites/findings.ts).
     assert.deepEqual(
       [...g.keys()].sort(),
-      [...new Set([...READ_SECRET, ...CONSUME, 'events:PutEvents'])].sort(),
+      [
+        ...new Set([
+          ...READ_SECRET,
+          ...CONSUME,
+          'events:PutEvents',
+          'elasticbeanstalk:CheckDNSAvailability',
+        ]),
+      ].sort(),
     );
     assert.deepEqual(
       [...g.get('events:PutEvents')!].map((id) => id.startsWith('NotificationsBus')),

@@ -70,6 +70,7 @@ function evaluate(expr: any, params: Record<string, string>, conditions: any): a
     return a === b;
   }
   if (expr['Fn::Not']) return !evaluate(expr['Fn::Not'][0], params, conditions);
+  if (expr['Fn::And']) return expr['Fn::And'].every((e: any) => evaluate(e, params, conditions));
   if (expr.Condition) return evaluate(conditions[expr.Condition], params, conditions);
   throw new Error(`cannot evaluate ${JSON.stringify(expr)}`);
 }
@@ -196,7 +197,16 @@ describe('several accounts (Organizations)', () => {
               'aws:PrincipalOrgID': ORG_ID,
               'events:detail-type': 'AWS API Call via CloudTrail',
             },
-            'ForAllValues:StringEquals': { 'events:source': ['aws.route53'] },
+            // With findings (the default), the resource events' sources too.
+            'ForAllValues:StringEquals': {
+              'events:source': [
+                'aws.route53',
+                'aws.ec2',
+                'aws.s3',
+                'aws.elasticbeanstalk',
+                'aws.cloudfront',
+              ],
+            },
           },
         },
       ]);
@@ -207,7 +217,7 @@ describe('several accounts (Organizations)', () => {
       const [busId] = Object.keys(template.findResources('AWS::Events::EventBus'));
       const rules = Object.entries(
         template.findResources('AWS::Events::Rule') as Record<string, Resource>,
-      ).filter(([, r]) => r.Properties.EventPattern);
+      ).filter(([, r]) => r.Properties.EventPattern?.source?.[0] === 'aws.route53');
       assert.equal(rules.length, 2, 'the default bus and the central bus');
       const onBus = rules.filter(([, r]) => refTarget(r.Properties.EventBusName) === busId);
       assert.equal(onBus.length, 1);
@@ -237,17 +247,19 @@ describe('several accounts (Organizations)', () => {
       const member = memberTemplate!.toJSON();
       const resources = member.Resources as Record<string, Resource>;
 
-      it('is plain: no assets, no bootstrap version, only the roles and the rule', () => {
+      it('is plain: no assets, no bootstrap version, only the roles and the rules', () => {
         assert.equal(member.Parameters.BootstrapVersion, undefined);
         assert.equal(member.Rules?.CheckBootstrapVersion, undefined);
+        // With findings (the default): a second rule for the resource events, and no region
+        // rule: it goes to every region watched (test/suites/findings.ts).
         assert.deepEqual(
           Object.values(resources)
             .map((r) => r.Type)
             .sort(),
-          ['AWS::Events::Rule', 'AWS::IAM::Role', 'AWS::IAM::Role'],
+          ['AWS::Events::Rule', 'AWS::Events::Rule', 'AWS::IAM::Role', 'AWS::IAM::Role'],
         );
         assert.ok(!JSON.stringify(member).includes('cdk-hnb659fds'), 'no bootstrap resource');
-        assert.deepEqual(Object.keys(member.Rules), ['OnlyInUsEast1']);
+        assert.equal(member.Rules, undefined);
       });
 
       it('defaults its parameters to this deployment', () => {
@@ -263,7 +275,7 @@ describe('several accounts (Organizations)', () => {
         assert.equal(d('CreateRole'), 'true');
       });
 
-      it('gives the member role route53 List* and Get* and cloudtrail:LookupEvents only', () => {
+      it('gives the member role route53 List* and Get*, cloudtrail:LookupEvents and the resource reads only', () => {
         const [role] = Object.values(resources).filter((r) => r.Properties.RoleName);
         assert.deepEqual(role.Properties.RoleName, { Ref: 'RoleName' });
         assert.equal(role.Properties.ManagedPolicyArns, undefined);
@@ -274,6 +286,20 @@ describe('several accounts (Organizations)', () => {
             ['Allow', ['route53:List*', 'route53:Get*'], '*'],
             // The backfill of this account reads its event history, nothing else of CloudTrail.
             ['Allow', ['cloudtrail:LookupEvents'], '*'],
+            // Findings' resource sweep (ListHealthChecks is in route53:List*).
+            [
+              'Allow',
+              [
+                'ec2:DescribeRegions',
+                'ec2:DescribeAddresses',
+                'ec2:DescribeNetworkInterfaces',
+                's3:ListAllMyBuckets',
+                'cloudfront:ListDistributions',
+                'elasticbeanstalk:DescribeEnvironments',
+                's3:GetBucketLocation',
+              ],
+              '*',
+            ],
           ],
         );
       });
@@ -313,21 +339,26 @@ describe('several accounts (Organizations)', () => {
       it('skips the role with CreateRole=false, and still forwards events', () => {
         const [role] = Object.values(resources).filter((r) => r.Properties.RoleName);
         const cond = (role as any).Condition;
-        assert.equal(
-          evaluate({ Condition: cond }, { CreateRole: 'false' }, member.Conditions),
-          false,
-        );
-        assert.equal(
-          evaluate({ Condition: cond }, { CreateRole: 'true' }, member.Conditions),
-          true,
-        );
+        const inRegion = (region: string, create: string) =>
+          evaluate(
+            { Condition: cond },
+            { CreateRole: create, 'AWS::Region': region },
+            member.Conditions,
+          );
+        assert.equal(inRegion('us-east-1', 'false'), false);
+        assert.equal(inRegion('us-east-1', 'true'), true);
+        // The role is global: only the us-east-1 instance of the StackSet creates it.
+        assert.equal(inRegion('eu-west-1', 'true'), false);
         for (const r of Object.values(resources).filter((x) => x !== role)) {
           assert.equal((r as any).Condition, undefined, r.Type);
         }
       });
 
       it('forwards Route 53 change events to the central bus, with a role that may only do that', () => {
-        const [rule] = Object.values(resources).filter((r) => r.Type === 'AWS::Events::Rule');
+        const [rule] = Object.values(resources).filter(
+          (r) =>
+            r.Type === 'AWS::Events::Rule' && r.Properties.EventPattern.source[0] === 'aws.route53',
+        );
         assert.deepEqual(rule.Properties.EventPattern, ROUTE53_PATTERN);
         assert.equal(rule.Properties.State, 'ENABLED');
         const [target] = rule.Properties.Targets;

@@ -1,0 +1,188 @@
+import { Arn, Duration, Stack } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as events from 'aws-cdk-lib/aws-events';
+import * as targets from 'aws-cdk-lib/aws-events-targets';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { acknowledgeNag } from './compliance';
+import {
+  type FindingsConfig,
+  ingestFindingsEnvironment,
+  writerFindingsEnvironment,
+} from './config';
+import type { Network } from './network';
+
+/** What the resource-sweep schedule sends ingest. */
+export const RESOURCE_SWEEP_PAYLOAD = { resource_sweep: {} } as const;
+/** What the findings schedule sends the writer: evaluate every live record. */
+export const FINDINGS_PAYLOAD = { findings: {} } as const;
+
+/**
+ * The reads of the resource sweep (ingest/src/resources), in the ingest's own account and,
+ * through the member role, in every other account. None of them has a resource type in IAM
+ * that a listing could be narrowed to, so they are granted on `*`; all only read.
+ */
+export const RESOURCE_READ_ACTIONS = [
+  'ec2:DescribeRegions',
+  'ec2:DescribeAddresses',
+  'ec2:DescribeNetworkInterfaces',
+  's3:ListAllMyBuckets',
+  'cloudfront:ListDistributions',
+  'elasticbeanstalk:DescribeEnvironments',
+  'route53:ListHealthChecks',
+] as const;
+
+/** A bucket's region: the one read that has a resource type (the bucket). */
+export const BUCKET_READ_ACTIONS = ['s3:GetBucketLocation'] as const;
+
+/**
+ * The writer's one AWS call of findings: whether an Elastic Beanstalk CNAME prefix is free
+ * (evidence of `dangling_elastic_beanstalk`). It has no resource type in IAM.
+ */
+export const WRITER_FINDINGS_ACTIONS = ['elasticbeanstalk:CheckDNSAvailability'] as const;
+
+/** How long after each resource sweep's start the writer evaluates everything. */
+export const FINDINGS_OFFSET_MINUTES = 10;
+
+/**
+ * The two schedules as cron expressions at fixed minutes, so that the evaluation of every
+ * record follows each resource sweep (a rate() schedule starts at deploy time and cannot be
+ * offset): every `minutes` from minute 0, and the evaluation `FINDINGS_OFFSET_MINUTES` later
+ * (half the interval when that is shorter).
+ */
+export function findingsSchedules(minutes: number): { sweep: string; evaluate: string } {
+  if (minutes < 60) {
+    if (60 % minutes !== 0) throw new Error(`${minutes} minutes does not divide an hour`);
+    const offset = Math.min(FINDINGS_OFFSET_MINUTES, Math.floor(minutes / 2));
+    return {
+      sweep: `cron(0/${minutes} * * * ? *)`,
+      evaluate: `cron(${offset}/${minutes} * * * ? *)`,
+    };
+  }
+  const hours = minutes / 60;
+  if (!Number.isInteger(hours) || 24 % hours !== 0) {
+    throw new Error(`${minutes} minutes is not a whole number of hours that divides a day`);
+  }
+  const hour = hours === 1 ? '*' : `0/${hours}`;
+  return {
+    sweep: `cron(0 ${hour} * * ? *)`,
+    evaluate: `cron(${FINDINGS_OFFSET_MINUTES} ${hour} * * ? *)`,
+  };
+}
+
+export interface FindingsProps {
+  readonly config: FindingsConfig;
+  readonly ingest: lambda.Function;
+  readonly writer: lambda.Function;
+  readonly network: Network;
+}
+
+/**
+ * Findings (issue 20, docs/deploy.md "Findings"), the parts on the functions: the writer's
+ * `ZONETRAIL_FINDINGS` (always: `off` when findings are off), and with findings on
+ *
+ * - ingest's `ZONETRAIL_IP_RANGES_URL` (and `ZONETRAIL_REGIONS`) and the resource reads;
+ * - the resource-sweep schedule (ingest, `{"resource_sweep": {}}`) and the evaluation
+ *   schedule after it (writer, `{"findings": {}}`);
+ * - the writer's `CheckDNSAvailability`, and an Elastic Beanstalk interface endpoint open to
+ *   it alone: the writer runs in isolated subnets with no route out.
+ *
+ * Ingest runs outside the VPC (the public Lambda network), so it fetches ip-ranges.json from
+ * the internet directly. The resource events' rules are in `Capture` and the forwarders.
+ */
+export class Findings extends Construct {
+  readonly sweepSchedule?: events.Rule;
+  readonly evaluateSchedule?: events.Rule;
+  readonly endpoint?: ec2.InterfaceVpcEndpoint;
+
+  constructor(scope: Construct, id: string, props: FindingsProps) {
+    super(scope, id);
+    const { config, ingest, writer } = props;
+    for (const [k, v] of Object.entries(writerFindingsEnvironment(config))) {
+      writer.addEnvironment(k, v);
+    }
+    if (!config.enabled) return;
+    for (const [k, v] of Object.entries(ingestFindingsEnvironment(config))) {
+      ingest.addEnvironment(k, v);
+    }
+
+    ingest.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FindingsResourceReads',
+        actions: [...RESOURCE_READ_ACTIONS],
+        resources: ['*'],
+      }),
+    );
+    const buckets = Arn.format(
+      { service: 's3', region: '', account: '', resource: '*' },
+      Stack.of(this),
+    );
+    ingest.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FindingsBucketLocation',
+        actions: [...BUCKET_READ_ACTIONS],
+        resources: [buckets],
+      }),
+    );
+    acknowledgeNag(
+      ingest,
+      {
+        id: 'AwsSolutions-IAM5[Resource::*]',
+        reason:
+          'route53:ListHostedZones, cloudtrail:LookupEvents, the Organizations reads (with accounts=org) and the resource sweep of findings (ec2:DescribeRegions/DescribeAddresses/DescribeNetworkInterfaces, s3:ListAllMyBuckets, cloudfront:ListDistributions, elasticbeanstalk:DescribeEnvironments, route53:ListHealthChecks) are list and describe calls with no resource type in IAM to narrow them to: "*" is the only way to grant them. All only read.',
+      },
+      {
+        id: `AwsSolutions-IAM5[Resource::${buckets}]`,
+        reason:
+          "s3:GetBucketLocation, read-only, on every bucket of the account: the resource sweep learns each bucket's region, and it reads every bucket by design.",
+      },
+    );
+
+    writer.addToRolePolicy(
+      new iam.PolicyStatement({
+        sid: 'FindingsCheckDnsAvailability',
+        actions: [...WRITER_FINDINGS_ACTIONS],
+        resources: ['*'],
+      }),
+    );
+    acknowledgeNag(writer, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'elasticbeanstalk:CheckDNSAvailability has no resource type in IAM: it asks whether a CNAME prefix is free, and reads nothing of the account.',
+    });
+    this.endpoint = props.network.vpc.addInterfaceEndpoint('ElasticBeanstalk', {
+      service: ec2.InterfaceVpcEndpointAwsService.ELASTIC_BEANSTALK,
+      subnets: props.network.isolatedSubnets,
+      privateDnsEnabled: true,
+      open: false,
+    });
+    this.endpoint.connections.allowDefaultPortFrom(writer, 'Writer asks CheckDNSAvailability');
+
+    const schedules = findingsSchedules(config.resourceSweepMinutes);
+    const interval = Duration.minutes(config.resourceSweepMinutes);
+    this.sweepSchedule = new events.Rule(this, 'ResourceSweepSchedule', {
+      description: `zonetrail findings: resource sweep of every account and region in scope, every ${config.resourceSweepMinutes} minutes`,
+      schedule: events.Schedule.expression(schedules.sweep),
+      targets: [
+        new targets.LambdaFunction(ingest, {
+          event: events.RuleTargetInput.fromObject(RESOURCE_SWEEP_PAYLOAD),
+          retryAttempts: 2,
+          maxEventAge: interval.toMinutes() < 60 ? interval : Duration.hours(1),
+        }),
+      ],
+    });
+    this.evaluateSchedule = new events.Rule(this, 'EvaluateSchedule', {
+      description:
+        'zonetrail findings: the writer evaluates every live record, after each resource sweep',
+      schedule: events.Schedule.expression(schedules.evaluate),
+      targets: [
+        new targets.LambdaFunction(writer, {
+          event: events.RuleTargetInput.fromObject(FINDINGS_PAYLOAD),
+          retryAttempts: 1,
+          maxEventAge: Duration.minutes(Math.min(10, config.resourceSweepMinutes)),
+        }),
+      ],
+    });
+  }
+}
