@@ -1,4 +1,4 @@
-import { Arn, Duration, Stack } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
@@ -21,7 +21,8 @@ export const FINDINGS_PAYLOAD = { findings: {} } as const;
 /**
  * The reads of the resource sweep (ingest/src/resources), in the ingest's own account and,
  * through the member role, in every other account. None of them has a resource type in IAM
- * that a listing could be narrowed to, so they are granted on `*`; all only read.
+ * that a listing could be narrowed to, so they are granted on `*`; all only read. A bucket's
+ * region comes with `ListBuckets` (`BucketRegion`), so `s3:GetBucketLocation` is not needed.
  */
 export const RESOURCE_READ_ACTIONS = [
   'ec2:DescribeRegions',
@@ -32,9 +33,6 @@ export const RESOURCE_READ_ACTIONS = [
   'elasticbeanstalk:DescribeEnvironments',
   'route53:ListHealthChecks',
 ] as const;
-
-/** A bucket's region: the one read that has a resource type (the bucket). */
-export const BUCKET_READ_ACTIONS = ['s3:GetBucketLocation'] as const;
 
 /**
  * The writer's one AWS call of findings: whether an Elastic Beanstalk CNAME prefix is free
@@ -114,30 +112,11 @@ export class Findings extends Construct {
         resources: ['*'],
       }),
     );
-    const buckets = Arn.format(
-      { service: 's3', region: '', account: '', resource: '*' },
-      Stack.of(this),
-    );
-    ingest.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'FindingsBucketLocation',
-        actions: [...BUCKET_READ_ACTIONS],
-        resources: [buckets],
-      }),
-    );
-    acknowledgeNag(
-      ingest,
-      {
-        id: 'AwsSolutions-IAM5[Resource::*]',
-        reason:
-          'route53:ListHostedZones, cloudtrail:LookupEvents, the Organizations reads (with accounts=org) and the resource sweep of findings (ec2:DescribeRegions/DescribeAddresses/DescribeNetworkInterfaces, s3:ListAllMyBuckets, cloudfront:ListDistributions, elasticbeanstalk:DescribeEnvironments, route53:ListHealthChecks) are list and describe calls with no resource type in IAM to narrow them to: "*" is the only way to grant them. All only read.',
-      },
-      {
-        id: `AwsSolutions-IAM5[Resource::${buckets}]`,
-        reason:
-          "s3:GetBucketLocation, read-only, on every bucket of the account: the resource sweep learns each bucket's region, and it reads every bucket by design.",
-      },
-    );
+    acknowledgeNag(ingest, {
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'route53:ListHostedZones, cloudtrail:LookupEvents, the Organizations reads (with accounts=org) and the resource sweep of findings (ec2:DescribeRegions/DescribeAddresses/DescribeNetworkInterfaces, s3:ListAllMyBuckets, cloudfront:ListDistributions, elasticbeanstalk:DescribeEnvironments, route53:ListHealthChecks) are list and describe calls with no resource type in IAM to narrow them to: "*" is the only way to grant them. All only read.',
+    });
 
     writer.addToRolePolicy(
       new iam.PolicyStatement({

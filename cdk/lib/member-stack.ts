@@ -19,7 +19,7 @@ import {
   resourceChangePattern,
 } from './capture';
 import { acknowledgeNag } from './compliance';
-import { BUCKET_READ_ACTIONS, RESOURCE_READ_ACTIONS } from './findings';
+import { RESOURCE_READ_ACTIONS } from './findings';
 
 /** What the member role may do: read Route 53, nothing else. */
 export const MEMBER_ROLE_ACTIONS = ['route53:List*', 'route53:Get*'];
@@ -38,10 +38,9 @@ export const MEMBER_EVENT_PATTERN = {
  * Findings: what the member role may read for the resource sweep. `route53:ListHealthChecks`
  * is already in `route53:List*`.
  */
-export const MEMBER_RESOURCE_ACTIONS = [
-  ...RESOURCE_READ_ACTIONS.filter((a) => !a.startsWith('route53:')),
-  ...BUCKET_READ_ACTIONS,
-];
+export const MEMBER_RESOURCE_ACTIONS = RESOURCE_READ_ACTIONS.filter(
+  (a) => !a.startsWith('route53:'),
+);
 
 /** `resourceChangePattern` of every resource source, as CloudFormation JSON. */
 export const MEMBER_RESOURCE_PATTERN = (() => {
@@ -247,7 +246,7 @@ export class MemberStack extends Stack {
       {
         id: 'AwsSolutions-IAM5[Resource::*]',
         reason:
-          'route53:ListHostedZones, cloudtrail:LookupEvents and the resource reads of findings (EC2 addresses and interfaces, bucket list and locations, CloudFront distributions, Beanstalk environments) are list and describe calls with no narrower resource type, and the central sweep reads every zone and resource of the account by design; the role only reads.',
+          'route53:ListHostedZones, cloudtrail:LookupEvents and the resource reads of findings (EC2 regions, addresses and interfaces, the bucket list, CloudFront distributions, Beanstalk environments) are list and describe calls with no narrower resource type, and the central sweep reads every zone and resource of the account by design; the role only reads.',
       },
     );
 

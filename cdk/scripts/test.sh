@@ -83,7 +83,8 @@ templates=("$out"/*.template.json)
 [[ ${#templates[@]} -eq 2 ]] || fail "expected 2 templates in $out, found ${#templates[@]}"
 # Again with several accounts (docs/deploy.md, "Several accounts"): the central stack's
 # Organizations parts, and the member template for the StackSet (a stage: assembly-Member/);
-# and with every notification target and filter (docs/deploy.md, "Notifications").
+# with every notification target and filter (docs/deploy.md, "Notifications"); and with
+# findings' watched regions (docs/deploy.md, "Findings"), which adds a forwarder in eu-central-1.
 org_out=$out/organization
 node_modules/.bin/cdk synth --quiet --no-notices --output "$org_out" \
   -c lambdaCode=placeholder -c account=111111111111 -c region=eu-west-1 \
@@ -91,10 +92,11 @@ node_modules/.bin/cdk synth --quiet --no-notices --output "$org_out" \
   -c externalId=zonetrail-offline-check \
   -c notifyEmails=ops@example.com -c notifyWebhookUrl=https://hooks.example.com/zonetrail \
   -c notifyZones=Z0123456789ABC -c notifyIgnoreActors=arn:aws:iam::111111111111:role/iac \
-  -c notifySources=event,sweep >&2 || fail "cdk synth (accounts=org)"
+  -c notifySources=event,sweep -c regions=eu-west-1,eu-central-1 >&2 ||
+  fail "cdk synth (accounts=org)"
 org_templates=("$org_out"/*.template.json "$org_out"/assembly-Member/*.template.json)
-[[ ${#org_templates[@]} -eq 3 ]] ||
-  fail "expected 3 templates (main, forwarder, member) in $org_out, found ${#org_templates[@]}"
+[[ ${#org_templates[@]} -eq 4 ]] ||
+  fail "expected 4 templates (main, 2 forwarders, member) in $org_out, found ${#org_templates[@]}"
 templates+=("${org_templates[@]}")
 step "synthesized ${#templates[@]} templates in $(elapsed "$started")"
 

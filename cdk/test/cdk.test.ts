@@ -14,5 +14,6 @@ import './suites/compliance';
 import './suites/organizations';
 import './suites/backfill';
 import './suites/notifications';
+import './suites/findings';
 
 after(removeAssemblies);

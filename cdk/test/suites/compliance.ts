@@ -25,6 +25,13 @@ const VARIANTS: Record<string, Record<string, unknown>> = {
     ous: 'ou-ab12-cd34ef56',
     externalId: 'zonetrail-check',
   },
+  'findings off': { findings: 'false' },
+  'findings, watched regions': { regions: 'eu-west-1,eu-central-1,us-west-2' },
+  'findings off, organization': {
+    findings: 'false',
+    accounts: 'org',
+    organizationId: 'o-exampleorg1',
+  },
   'account list': { accounts: '222222222222,333333333333', organizationId: 'o-exampleorg1' },
   'custom domain': {
     siteDomainName: 'zonetrail.example.com',

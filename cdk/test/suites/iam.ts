@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { BUCKET_READ_ACTIONS, RESOURCE_READ_ACTIONS } from '../../lib/findings';
+import { RESOURCE_READ_ACTIONS } from '../../lib/findings';
 import {
   asArray,
   type FunctionName,
@@ -56,7 +56,6 @@ describe('least privilege', () => {
           ...CONSUME,
           // Findings (test/suites/findings.ts).
           ...RESOURCE_READ_ACTIONS,
-          ...BUCKET_READ_ACTIONS,
         ]),
       ].sort(),
     );

@@ -296,7 +296,6 @@ describe('several accounts (Organizations)', () => {
                 's3:ListAllMyBuckets',
                 'cloudfront:ListDistributions',
                 'elasticbeanstalk:DescribeEnvironments',
-                's3:GetBucketLocation',
               ],
               '*',
             ],
