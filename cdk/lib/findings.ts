@@ -1,9 +1,12 @@
 import { Duration } from 'aws-cdk-lib';
+import * as cw from 'aws-cdk-lib/aws-cloudwatch';
+import * as cwActions from 'aws-cdk-lib/aws-cloudwatch-actions';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
+import type * as sns from 'aws-cdk-lib/aws-sns';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './compliance';
 import {
@@ -11,7 +14,9 @@ import {
   ingestFindingsEnvironment,
   writerFindingsEnvironment,
 } from './config';
+import { IngestMetric } from './metrics';
 import type { Network } from './network';
+import { ingestMetric } from './operations';
 
 /** What the resource-sweep schedule sends ingest. */
 export const RESOURCE_SWEEP_PAYLOAD = { resource_sweep: {} } as const;
@@ -74,6 +79,8 @@ export interface FindingsProps {
   readonly ingest: lambda.Function;
   readonly writer: lambda.Function;
   readonly network: Network;
+  /** Where the alarm goes (the operations topic). */
+  readonly alarmTopic: sns.ITopic;
 }
 
 /**
@@ -93,6 +100,8 @@ export class Findings extends Construct {
   readonly sweepSchedule?: events.Rule;
   readonly evaluateSchedule?: events.Rule;
   readonly endpoint?: ec2.InterfaceVpcEndpoint;
+  /** A listing failed: the findings that need it stay undecided until one succeeds. */
+  readonly listingsFailedAlarm?: cw.Alarm;
 
   constructor(scope: Construct, id: string, props: FindingsProps) {
     super(scope, id);
@@ -163,5 +172,15 @@ export class Findings extends Construct {
         }),
       ],
     });
+
+    this.listingsFailedAlarm = new cw.Alarm(this, 'ResourceListingsFailed', {
+      alarmDescription: `A resource listing failed (metric ${IngestMetric.resourceListingsFailed}: an API error, a denied region or role, a throttled account); the findings that need it stay undecided, neither raised nor resolved, until a listing succeeds. See ingest's log for the account, region and error.`,
+      metric: ingestMetric(IngestMetric.resourceListingsFailed, 'Sum'),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cw.TreatMissingData.NOT_BREACHING,
+    });
+    this.listingsFailedAlarm.addAlarmAction(new cwActions.SnsAction(props.alarmTopic));
   }
 }

@@ -21,6 +21,7 @@
  * | Route53Calls        | ingest | Count   | sweep run: Route 53 requests                        |
  * | Route53Retries      | ingest | Count   | sweep run: requests retried (throttling)            |
  * | MessagesSent        | ingest | Count   | sweep run: messages queued                          |
+ * | ResourceListingsFailed | ingest | Count | resource sweep: listings that failed (findings undecided) |
  */
 export const METRIC_NAMESPACE = 'zonetrail';
 
@@ -49,6 +50,8 @@ export const IngestMetric = {
   route53Calls: 'Route53Calls',
   route53Retries: 'Route53Retries',
   messagesSent: 'MessagesSent',
+  /** Findings' resource sweep (ingest/src/resources): listings that could not be read. */
+  resourceListingsFailed: 'ResourceListingsFailed',
 } as const;
 
 export type WriterMetric = (typeof WriterMetric)[keyof typeof WriterMetric];

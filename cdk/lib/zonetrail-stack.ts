@@ -112,12 +112,6 @@ export class ZonetrailStack extends Stack {
         : undefined,
       memberResourceSources: config.findings.enabled ? ALL_RESOURCE_SOURCES : undefined,
     });
-    this.findings = new Findings(this, 'Findings', {
-      config: config.findings,
-      ingest: this.functions.ingest,
-      writer: this.functions.writer,
-      network: this.network,
-    });
 
     // The first backfill, once, after the first sweep has been scheduled.
     if (config.backfillOnDeploy) {
@@ -141,6 +135,14 @@ export class ZonetrailStack extends Stack {
       httpApi: this.api.httpApi,
       freshnessLagAlarmSeconds: config.freshnessLagAlarmSeconds,
       alarmEmail: config.alarmEmail,
+    });
+
+    this.findings = new Findings(this, 'Findings', {
+      config: config.findings,
+      ingest: this.functions.ingest,
+      writer: this.functions.writer,
+      network: this.network,
+      alarmTopic: this.operations.topic,
     });
 
     this.notifications = new Notifications(this, 'Notifications', {

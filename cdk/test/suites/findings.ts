@@ -170,6 +170,22 @@ describe('findings', () => {
       assert.equal(sg.Properties.SecurityGroupIngress, undefined, 'no other ingress');
     });
 
+    it('alarms when a resource listing fails (its findings stay undecided)', () => {
+      const [, alarm] = resourceByPrefix(
+        template,
+        'AWS::CloudWatch::Alarm',
+        'FindingsResourceListingsFailed',
+      );
+      const p = alarm.Properties;
+      assert.equal(p.Namespace, 'zonetrail');
+      assert.equal(p.MetricName, 'ResourceListingsFailed');
+      assert.deepEqual(p.Dimensions, [{ Name: 'Stage', Value: 'ingest' }]);
+      assert.equal(p.Statistic, 'Sum');
+      assert.equal(p.Threshold, 1);
+      const [topicId] = resourceByPrefix(template, 'AWS::SNS::Topic', 'OperationsAlarms');
+      assert.deepEqual(p.AlarmActions.map(refTarget), [topicId]);
+    });
+
     it(`hands ${MAIN_REGION}'s EC2, S3 and Beanstalk events on the default bus to ingest`, () => {
       const [, rule] = onlyRule(template, 'CaptureResourceChanges');
       assert.deepEqual(rule.Properties.EventPattern, pattern(REGIONAL));
@@ -297,8 +313,14 @@ describe('findings', () => {
   describe('off (context findings=false)', () => {
     const { template, forwarderTemplate } = synth({ findings: 'false' });
 
-    it('deploys no schedule, no resource rule, no endpoint and no grant of findings', () => {
+    it('deploys no schedule, no resource rule, no endpoint, no alarm and no grant of findings', () => {
       noRule(template, 'Findings');
+      assert.deepEqual(
+        Object.keys(template.findResources('AWS::CloudWatch::Alarm')).filter((id) =>
+          id.startsWith('Findings'),
+        ),
+        [],
+      );
       noRule(template, 'CaptureResourceChanges');
       noRule(forwarderTemplate!, 'ForwardResourceChanges');
       assert.deepEqual(
