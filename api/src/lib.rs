@@ -10,6 +10,7 @@ pub mod coverage;
 mod cursor;
 pub mod error;
 mod extract;
+pub mod findings;
 pub mod health;
 pub mod history;
 pub mod names;
@@ -57,6 +58,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/records/{id}", get(records::get_record))
         .route("/api/records/{id}/history", get(history::record_history))
         .route("/api/changes", get(history::change_feed))
+        .route("/api/findings", get(findings::list_findings))
         .route("/api/openapi.json", get(openapi::openapi_json))
         .route("/api", any(unknown_api_route))
         .route("/api/", any(unknown_api_route))

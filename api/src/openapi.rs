@@ -12,7 +12,7 @@ use utoipa::openapi::{RefOr, Responses};
 use utoipa::{Modify, OpenApi};
 
 use crate::timetravel::routes::SPARSE_SCHEMAS;
-use crate::{accounts, error, health, history, records, stats, timetravel, zones};
+use crate::{accounts, error, findings, health, history, records, stats, timetravel, zones};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -30,6 +30,7 @@ use crate::{accounts, error, health, history, records, stats, timetravel, zones}
         records::csv::export_csv,
         history::record_history,
         history::change_feed,
+        findings::list_findings,
         timetravel::routes::diff_route,
         timetravel::routes::restore_route,
         timetravel::routes::zonefile_route,
@@ -40,6 +41,7 @@ use crate::{accounts, error, health, history, records, stats, timetravel, zones}
     tags(
         (name = "records", description = "Record sets: list, filter, look up, export"),
         (name = "history", description = "Change history of one record set, the feed of every change, and what changed between two times"),
+        (name = "findings", description = "Findings: records that point at something no account in scope owns, and DNS hygiene"),
         (name = "inventory", description = "Accounts, zones and counts; a zone's restore to a past time and its zone file"),
         (name = "meta", description = "Health and this document"),
     )

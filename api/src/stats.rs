@@ -14,6 +14,7 @@ use crate::accounts::{AccountSummary, account_views, summarize, zones_of};
 use crate::coverage::{HistoryWindow, account_windows, window};
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
+use crate::findings::{FindingCounts, finding_counts};
 use crate::page::{account_schema, parse_account};
 use crate::{ApiResult, AppState, timestamp};
 
@@ -66,6 +67,9 @@ pub struct Stats {
     /// Since when the history is complete, per account, with each account's latest CloudTrail
     /// backfill window ([`crate::coverage`]).
     pub history: HistoryWindow,
+    /// Findings (issue 20): open and suppressed, and the open ones by kind and severity (with
+    /// `account`: of that account's zones). Read on every request.
+    pub findings: FindingCounts,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -210,6 +214,9 @@ pub async fn stats(
         }
     };
     let history = window(account_windows(db, account.as_ref()).await?);
+    let account_zone_list: Option<Vec<String>> =
+        account_zones.as_ref().map(|zs| zs.iter().cloned().collect());
+    let findings = finding_counts(db, account_zone_list.as_deref()).await?;
     let freshness_lag_seconds =
         last_sweep_at.map(|t| std::cmp::max((chrono::Utc::now() - t).num_seconds(), 0));
     Ok(Json(Stats {
@@ -223,6 +230,7 @@ pub async fn stats(
         freshness_lag_seconds,
         history_complete_since: history.complete_since,
         history,
+        findings,
     }))
 }
 

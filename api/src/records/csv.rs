@@ -15,9 +15,10 @@ use std::fmt::Write as _;
 
 use super::filter::{RecordFilter, RecordParams};
 use super::query::{Budget, list_records};
-use super::view::{RecordContent, RecordView, RoutingView};
+use super::view::{RecordContent, RecordRow, RecordView, RoutingView};
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
+use crate::findings::RecordFinding;
 use crate::page::parse_limit;
 use crate::timetravel::routes::records_as_of_page;
 use crate::{ApiResult, AppState, timestamp};
@@ -39,6 +40,7 @@ const HEADER: &[&str] = &[
     "routing",
     "observed_at",
     "deleted_at",
+    "findings",
 ];
 
 /// Export the matching record sets as CSV (RFC 4180). The export holds every match: `cursor`
@@ -49,7 +51,7 @@ const HEADER: &[&str] = &[
     tag = "records",
     params(RecordParams),
     responses(
-        (status = 200, description = "CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at", content_type = "text/csv", body = String),
+        (status = 200, description = "CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at, findings (the kinds of the record's open findings, space-separated; empty as of a past time)", content_type = "text/csv", body = String),
         (status = 400, description = "A bad filter, limit or `as_of`", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
@@ -71,9 +73,7 @@ pub async fn export_csv(
 
     let mut head = String::new();
     write_row(&mut head, HEADER.iter().map(|s| s.to_string()));
-    for record in first.items {
-        write_record(&mut head, &record.into_view());
-    }
+    write_page(&mut head, first.items, &first.findings);
     let db = state.db.clone();
     let names = state.names.clone();
     let rest = futures::stream::unfold(first.next_cursor, move |cursor| {
@@ -85,9 +85,7 @@ pub async fn export_csv(
             match list_records(&db, Some(&names), &filter, Some(&cursor), budget).await {
                 Ok(page) => {
                     let mut chunk = String::new();
-                    for record in page.items {
-                        write_record(&mut chunk, &record.into_view());
-                    }
+                    write_page(&mut chunk, page.items, &page.findings);
                     Some((Ok(Bytes::from(chunk)), page.next_cursor))
                 }
                 Err(e) => {
@@ -156,6 +154,19 @@ fn csv_response(
         .into_response()
 }
 
+/// A page of live records with their open findings.
+fn write_page(
+    out: &mut String,
+    rows: Vec<RecordRow>,
+    findings: &std::collections::HashMap<i64, Vec<RecordFinding>>,
+) {
+    for row in rows {
+        let mut view = row.into_view();
+        view.findings = findings.get(&view.id).cloned().unwrap_or_default();
+        write_record(out, &view);
+    }
+}
+
 fn write_record(out: &mut String, r: &RecordView) {
     let c: &RecordContent = &r.content;
     write_row(
@@ -181,6 +192,7 @@ fn write_record(out: &mut String, r: &RecordView) {
             routing_summary(&c.routing),
             timestamp::format(&r.observed_at),
             r.deleted_at.as_ref().map(timestamp::format).unwrap_or_default(),
+            r.findings.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>().join(" "),
         ],
     );
 }

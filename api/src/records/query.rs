@@ -30,6 +30,7 @@ use sea_orm::sea_query::{
 };
 use sea_orm::{ConnectionTrait, DatabaseConnection, FromQueryResult};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::sync::Arc;
 use zonetrail_model::ZoneId;
 use zonetrail_model::entity::{accounts, hosted_zones, record_sets, record_values};
@@ -37,6 +38,7 @@ use zonetrail_model::entity::{accounts, hosted_zones, record_sets, record_values
 use super::filter::{NameFilter, RecordFilter};
 pub use super::view::RecordRow;
 use super::view::RecordView;
+use crate::findings::{RecordFinding, open_findings_of};
 use crate::names::{NameIndex, Search};
 use crate::{ApiError, ApiResult};
 
@@ -59,6 +61,19 @@ const AFTER_PRINTABLE: char = '\u{7f}';
 pub struct RecordPage {
     pub items: Vec<RecordRow>,
     pub next_cursor: Option<String>,
+    /// The items' open findings, by record id (read in one query for the page).
+    pub findings: HashMap<i64, Vec<RecordFinding>>,
+}
+
+impl RecordPage {
+    fn empty() -> Self {
+        Self { items: Vec::new(), next_cursor: None, findings: HashMap::new() }
+    }
+
+    /// The open findings of the item `id` (`[]` for none).
+    pub fn findings_of(&self, id: i64) -> &[RecordFinding] {
+        self.findings.get(&id).map(Vec::as_slice).unwrap_or_default()
+    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -183,7 +198,7 @@ pub async fn list_records(
     let after: Option<Position> =
         cursor.filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
     if filter.matches_nothing {
-        return Ok(RecordPage { items: Vec::new(), next_cursor: None });
+        return Ok(RecordPage::empty());
     }
     // The account filter becomes a zone filter: one zone, or a list of them.
     let resolved;
@@ -195,7 +210,7 @@ pub async fn list_records(
             match (&filter.zone, zones.as_slice()) {
                 (Some(z), _) if zones.iter().any(|id| id == z.as_str()) => {}
                 (Some(_), _) | (None, []) => {
-                    return Ok(RecordPage { items: Vec::new(), next_cursor: None });
+                    return Ok(RecordPage::empty());
                 }
                 (None, [one]) => f.zone = Some(stored_zone(one)?),
                 (None, _) => f.zones = Some(zones),
@@ -246,7 +261,9 @@ pub async fn list_records(
             (rows, next)
         }
     };
-    Ok(RecordPage { next_cursor: next.map(|p| scope.encode(&p)), items: rows })
+    let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
+    let findings = open_findings_of(db, &ids).await?;
+    Ok(RecordPage { next_cursor: next.map(|p| scope.encode(&p)), items: rows, findings })
 }
 
 /// A substring search answered by the in-memory name index: its matches in page order, read
@@ -557,8 +574,10 @@ pub async fn get_record(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<
     select.from_as(record_sets::Entity, RS);
     join_zone(&mut select);
     select.and_where(Expr::col((RS, record_sets::Column::Id)).eq(id));
-    let row = db.query_one(&select).await?;
-    Ok(row.map(|r| RecordRow::from_query_result(&r, "")).transpose()?.map(RecordRow::into_view))
+    let Some(row) = db.query_one(&select).await? else { return Ok(None) };
+    let mut view = RecordRow::from_query_result(&row, "")?.into_view();
+    view.findings = open_findings_of(db, &[id]).await?.remove(&id).unwrap_or_default();
+    Ok(Some(view))
 }
 
 #[cfg(test)]

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zonetrail_model::Timestamp;
 
+use crate::findings::RecordFinding;
 use crate::timestamp;
 
 /// A record set as the inventory knows it.
@@ -46,6 +47,9 @@ pub struct RecordView {
     #[serde(serialize_with = "timestamp::serialize_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub deleted_at: Option<Timestamp>,
+    /// The record's open findings (not suppressed), oldest first; `[]` for none, and for a
+    /// record shown as of a past time (`as_of`). `/api/findings?record=` has their evidence.
+    pub findings: Vec<RecordFinding>,
 }
 
 /// A record set's Route 53 content: its key and everything Route 53 holds for it. History
@@ -168,7 +172,7 @@ impl RecordRow {
     /// read as a JSON object, or carries the empty set identifier of old rows, goes through
     /// [`Self::into_view`]. A page of records is then mostly copying, not parsing and
     /// writing every member again.
-    pub fn write_json(&self, out: &mut Vec<u8>) {
+    pub fn write_json(&self, out: &mut Vec<u8>, findings: &[RecordFinding]) {
         let stored = self.content.as_deref().filter(|c| {
             // The model writes `name` first and every member, `traffic_policy_instance_id`
             // (its newest) included; anything else (hand-edited, or written before that
@@ -180,7 +184,8 @@ impl RecordRow {
                 && serde_json::from_str::<serde::de::IgnoredAny>(c).is_ok()
         });
         let Some(content) = stored else {
-            let view = self.clone_row().into_view();
+            let mut view = self.clone_row().into_view();
+            view.findings = findings.to_vec();
             serde_json::to_writer(&mut *out, &view).expect("a record view always serialises");
             return;
         };
@@ -227,6 +232,8 @@ impl RecordRow {
         time(out, Some(&self.observed_at));
         out.extend_from_slice(b",\"deleted_at\":");
         time(out, self.deleted_at.as_ref());
+        out.extend_from_slice(b",\"findings\":");
+        serde_json::to_writer(&mut *out, findings).expect("findings always serialise");
         out.push(b'}');
     }
 
@@ -274,6 +281,7 @@ impl RecordRow {
             first_seen_at: self.first_seen_at,
             observed_at: self.observed_at,
             deleted_at: self.deleted_at,
+            findings: Vec::new(),
         }
     }
 }
@@ -474,11 +482,19 @@ mod tests {
             row(Some("{not json}".into()), None, false),
             row(Some("{}".into()), None, false),
         ] {
+            let findings = [RecordFinding {
+                id: 7,
+                kind: "dangling_ip".into(),
+                severity: "high".into(),
+                summary: "points at \"x\"".into(),
+            }];
             let mut written = Vec::new();
-            r.write_json(&mut written);
+            r.write_json(&mut written, &findings);
             let written: serde_json::Value = serde_json::from_slice(&written)
                 .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&written)));
-            let want = serde_json::to_value(r.clone_row().into_view()).unwrap();
+            let mut want = r.clone_row().into_view();
+            want.findings = findings.to_vec();
+            let want = serde_json::to_value(want).unwrap();
             assert_eq!(written, want);
         }
     }
