@@ -1153,3 +1153,124 @@ describe("time travel", { skip: !SEEDED && "needs the seed's history" }, () => {
     await page.context().close();
   });
 });
+
+describe("findings", () => {
+  it("opens the Findings view from its tab, with the counts at the top", async () => {
+    const page = await openPage();
+    await page.goto(`${BASE}/`);
+    await page.getByRole("link", { name: /^Findings/ }).click();
+    await page.waitForURL((u) => u.searchParams.get("view") === "findings");
+    await page.getByTestId("finding-counts").waitFor();
+    const open = await page.$eval(
+      '[data-testid="finding-counts"] .card .card-v',
+      (e) => e.textContent,
+    );
+    assert.match(open ?? "", /^\d+$/, "the open count is a number");
+    await page.waitForSelector('[data-testid="finding-list"], .empty, .error-box');
+    assert.equal(await page.$(".error-box"), null, "the findings load");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it("lists findings in plain words with badges, filters them, and links each to its record", {
+    skip: !FIXTURE && "needs the fixture's findings",
+  }, async () => {
+    const page = await openPage();
+    await page.goto(`${BASE}/?view=findings`);
+    await page.getByTestId("finding-list").waitFor();
+    const counts = await page.$$eval('[data-testid="finding-counts"] .card-v', (es) =>
+      es.map((e) => e.textContent),
+    );
+    assert.deepEqual(counts, ["3", "2", "1", "1"], "open, high, medium, suppressed");
+    assert.equal(await page.getByTestId("findings-tab-count").textContent(), "3");
+    const kinds = await page.$eval(".finding-kinds", (e) => e.textContent ?? "");
+    assert.match(kinds, /2 Dangling IP|1 Dangling IP/);
+    const items = () =>
+      page.$$eval('[data-testid="finding-list"] > li', (lis) =>
+        lis.map((li) => ({
+          id: Number(li.getAttribute("data-finding-id")),
+          summary: li.querySelector(".finding-summary")?.textContent ?? "",
+          record: li.querySelector(".finding-record")?.textContent ?? "",
+          meta: li.querySelector(".finding-meta")?.textContent?.replace(/\s+/g, " ") ?? "",
+          badges: [...li.querySelectorAll(".badge")].map((b) => b.textContent),
+        })),
+      );
+    const all = await items();
+    assert.deepEqual(
+      all.map((f) => f.id),
+      [5, 4, 3, 2, 1],
+      "newest first, every status",
+    );
+    // Text only: the summary's "<b>" shows as typed, no element is made of it.
+    const ip = all.find((f) => f.id === 5);
+    assert.match(ip.summary, /^points at 203\.0\.113\.5, an AWS address .* <b>$/);
+    assert.equal(await page.$('[data-testid="finding-list"] .finding-summary b'), null);
+    assert.deepEqual(ip.badges, ["high"]);
+    assert.equal(ip.record, "status.example.com.");
+    const resolved = all.find((f) => f.id === 1);
+    assert.ok(resolved.badges.includes("resolved"), resolved.badges.join());
+    assert.match(resolved.meta, /resolved .* ago .*: resource exists/);
+    const suppressed = all.find((f) => f.id === 2);
+    assert.match(
+      suppressed.meta,
+      /suppressed by alice@example\.com .*: a partner's address, on purpose/,
+    );
+
+    await page.selectOption("#finding-status", "open");
+    await page.waitForURL((u) => u.searchParams.get("status") === "open");
+    await waitUntil(
+      page,
+      () => document.querySelectorAll('[data-testid="finding-list"] > li').length === 3,
+      null,
+      "three open findings",
+    );
+    await page.selectOption("#finding-severity", "medium");
+    await waitUntil(
+      page,
+      () => document.querySelectorAll('[data-testid="finding-list"] > li').length === 1,
+      null,
+      "one open medium finding",
+    );
+    assert.match((await items())[0].summary, /health check 0a1b2c3d-4e5f-6789-abcd-ef0123456789/);
+
+    // The record link opens the drawer, with its open findings listed.
+    await page.click('[data-testid="finding-list"] .finding-record');
+    await page.getByTestId("record-drawer").waitFor();
+    await page.getByTestId("drawer-findings").waitFor();
+    const drawer = await page.$$eval('[data-testid="drawer-findings"] li', (lis) =>
+      lis.map((li) => li.textContent?.replace(/\s+/g, " ").trim()),
+    );
+    assert.equal(drawer.length, 2, drawer.join(" | "));
+    assert.ok(drawer.some((t) => /^medium Health check missing uses health check/.test(t)));
+    assert.ok(drawer.some((t) => /^high Dangling IP points at 203\.0\.113\.5/.test(t)));
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+
+  it("badges a record's row when it has open findings", {
+    skip: !FIXTURE && "needs the fixture's findings",
+  }, async () => {
+    const page = await openPage();
+    await page.goto(`${BASE}/?name=status.example.com`);
+    await waitForRows(page, closeTo("status.example.com."), "the status records");
+    const badges = await page.$$eval(ROWS, (trs) =>
+      trs.map((tr) => [
+        tr.querySelector(".setid")?.textContent?.trim(),
+        tr.querySelector('[data-testid="finding-badge"]')?.textContent ?? null,
+      ]),
+    );
+    assert.deepEqual(
+      badges.sort(),
+      [
+        ["primary", "2 findings"],
+        ["secondary", null],
+      ],
+      "the resolved finding leaves no badge",
+    );
+    await page.goto(`${BASE}/?name=cdn.example.net`);
+    await waitForRows(page, closeTo("cdn.example.net."), "cdn.example.net");
+    assert.equal(await page.getByTestId("finding-badge").textContent(), "1 finding");
+    assert.deepEqual(page.errors, []);
+    await page.context().close();
+  });
+});

@@ -136,6 +136,7 @@ export function buildData(now) {
       first_seen_at: iso(opts.firstSeen ?? now - 40 * day),
       observed_at: iso(opts.observed ?? sweepAt),
       deleted_at: opts.deleted ? iso(opts.deleted) : null,
+      findings: [],
     };
     records.push(r);
     return r;
@@ -265,7 +266,7 @@ export function buildData(now) {
     values: ["203.0.113.5"],
     routing: { failover: "PRIMARY", health_check_id: "0a1b2c3d-4e5f-6789-abcd-ef0123456789" },
   });
-  add(EX, "status.example.com.", "A", {
+  const statusSecondary = add(EX, "status.example.com.", "A", {
     set: "secondary",
     ttl: 30,
     values: ["203.0.113.6"],
@@ -330,7 +331,10 @@ export function buildData(now) {
     values: ["ns-1024.awsdns-00.org. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"],
   });
   add(NET, "legacy.example.net.", "A", { ttl: 300, values: ["192.0.2.10"] });
-  add(NET, "cdn.example.net.", "CNAME", { ttl: 300, values: ["d111111abcdef8.cloudfront.net."] });
+  const cdnNet = add(NET, "cdn.example.net.", "CNAME", {
+    ttl: 300,
+    values: ["d111111abcdef8.cloudfront.net."],
+  });
 
   // --- internal.example.com. of workload-payments (private; last read 2 days ago) ---
   add(PAY_INT, "internal.example.com.", "NS", {
@@ -375,7 +379,10 @@ export function buildData(now) {
     ttl: 900,
     values: ["ns-300.awsdns-00.com. awsdns-hostmaster.amazon.com. 1 7200 900 1209600 86400"],
   });
-  add(SBX, "try.sandbox.example.org.", "A", { ttl: 300, values: ["203.0.113.77"] });
+  const trySandbox = add(SBX, "try.sandbox.example.org.", "A", {
+    ttl: 300,
+    values: ["203.0.113.77"],
+  });
 
   // --- history --------------------------------------------------------------
   // www blue: created by hand days ago, then re-weighted and given a second address.
@@ -469,7 +476,107 @@ export function buildData(now) {
     },
   );
 
-  return { records, changes, accounts, sweepAt, lastEventAt: now - 3_000 };
+  // --- findings (issue 20) -------------------------------------------------
+  const accountIds = ACCOUNTS.map((a) => a.account_id);
+  const findings = [];
+  const finding = (r, kind, severity, subject, evidence, summary, opts = {}) => {
+    const f = {
+      id: findings.length + 1,
+      kind,
+      severity,
+      status: opts.status ?? "open",
+      summary,
+      subject,
+      evidence,
+      record: {
+        id: r.id,
+        zone_id: r.zone_id,
+        zone_name: r.zone_name,
+        name: r.name,
+        type: r.type,
+        set_identifier: r.set_identifier,
+      },
+      account_id: r.account_id,
+      account_name: r.account_name,
+      first_seen_at: iso(opts.firstSeen ?? now - 2 * day),
+      last_seen_at: iso(opts.lastSeen ?? sweepAt),
+      resolved_at: opts.resolved ? iso(opts.resolved) : null,
+      resolved_reason: opts.reason ?? null,
+      suppression: opts.suppression ?? null,
+    };
+    findings.push(f);
+    if (f.status === "open") r.findings.push({ id: f.id, kind, severity, summary });
+    return f;
+  };
+  const ipEvidence = (ip, range) => ({
+    ip,
+    range,
+    range_region: "us-east-1",
+    accounts_checked: accountIds,
+    regions_checked: ["eu-west-1", "us-east-1"],
+  });
+  finding(
+    statusSecondary,
+    "dangling_ip",
+    "high",
+    "203.0.113.6",
+    ipEvidence("203.0.113.6", "203.0.113.0/24"),
+    `points at 203.0.113.6, an AWS address (203.0.113.0/24, us-east-1) that none of your ${accountIds.length} accounts holds`,
+    {
+      status: "resolved",
+      firstSeen: now - 9 * day,
+      lastSeen: now - 8 * day,
+      resolved: now - 8 * day,
+      reason: "resource exists",
+    },
+  );
+  finding(
+    trySandbox,
+    "dangling_ip",
+    "high",
+    "203.0.113.77",
+    ipEvidence("203.0.113.77", "203.0.113.0/24"),
+    `points at 203.0.113.77, an AWS address (203.0.113.0/24, us-east-1) that none of your ${accountIds.length} accounts holds`,
+    {
+      status: "suppressed",
+      suppression: {
+        reason: "a partner's address, on purpose",
+        created_by: "alice@example.com",
+        created_at: iso(now - day),
+      },
+    },
+  );
+  finding(
+    cdnNet,
+    "dangling_cloudfront",
+    "high",
+    "d111111abcdef8.cloudfront.net",
+    {
+      domain: "d111111abcdef8.cloudfront.net",
+      distributions_checked: 4,
+      accounts_checked: accountIds,
+    },
+    `points at d111111abcdef8.cloudfront.net, which is none of the 4 CloudFront distributions of your ${accountIds.length} accounts`,
+  );
+  finding(
+    statusPrimary,
+    "health_check_missing",
+    "medium",
+    "0a1b2c3d-4e5f-6789-abcd-ef0123456789",
+    { health_check_id: "0a1b2c3d-4e5f-6789-abcd-ef0123456789", accounts_checked: accountIds },
+    "uses health check 0a1b2c3d-4e5f-6789-abcd-ef0123456789, which no longer exists",
+  );
+  finding(
+    statusPrimary,
+    "dangling_ip",
+    "high",
+    "203.0.113.5",
+    ipEvidence("203.0.113.5", "203.0.113.0/24"),
+    // A summary is text, never markup: the e2e checks this one shows as typed.
+    `points at 203.0.113.5, an AWS address (203.0.113.0/24, us-east-1) that none of your ${accountIds.length} accounts holds <b>`,
+  );
+
+  return { records, changes, accounts, findings, sweepAt, lastEventAt: now - 3_000 };
 }
 
 /**

@@ -268,7 +268,11 @@ function recordAt(r, ms) {
 
 /** Every record set as of `ms` (tombstones of the ones deleted by then included). */
 function recordsAt(ms) {
-  return data.records.map((r) => recordAt(r, ms)).filter(Boolean);
+  // As the API: a record shown as of a past time carries no findings (they are of now).
+  return data.records
+    .map((r) => recordAt(r, ms))
+    .filter(Boolean)
+    .map((r) => ({ ...r, findings: [] }));
 }
 
 /** The zone of a `{id}` path segment (with or without `/hostedzone/`), or null. */
@@ -445,6 +449,7 @@ function recordsCsv(rows) {
     "routing",
     "observed_at",
     "deleted_at",
+    "findings",
   ];
   const lines = [head.join(",")];
   for (const r of rows) {
@@ -471,6 +476,7 @@ function recordsCsv(rows) {
         routing,
         r.observed_at,
         r.deleted_at,
+        (r.findings ?? []).map((f) => f.kind).join(" "),
       ]
         .map(csvCell)
         .join(","),
@@ -542,7 +548,62 @@ function stats(account = null) {
     freshness_lag_seconds: 2,
     history_complete_since: history.complete_since,
     history,
+    findings: findingCounts(account),
   };
+}
+
+/** `/api/stats`' `findings`: open and suppressed, and the open ones by kind and severity. */
+function findingCounts(account) {
+  const ids = zonesOf(account);
+  const live = data.findings.filter((f) => ids.has(f.record.zone_id));
+  const open = live.filter((f) => f.status === "open");
+  const byKind = {};
+  for (const f of open) byKind[f.kind] = (byKind[f.kind] ?? 0) + 1;
+  return {
+    open: open.length,
+    suppressed: live.filter((f) => f.status === "suppressed").length,
+    by_kind: byKind,
+    by_severity: {
+      high: open.filter((f) => f.severity === "high").length,
+      medium: open.filter((f) => f.severity === "medium").length,
+    },
+  };
+}
+
+const FINDING_PARAMS = {
+  status: ["open", "suppressed", "resolved"],
+  severity: ["high", "medium"],
+  kind: DOCUMENT.paths["/api/findings"].get.parameters
+    .find((x) => x.name === "kind")
+    .schema.enum.filter(Boolean),
+};
+
+/** `/api/findings`: newest first, filtered as the API filters (bad values are a 400). */
+function listFindings(p) {
+  const want = {};
+  for (const [name, allowed] of Object.entries(FINDING_PARAMS)) {
+    const v = (p.get(name) ?? "").trim();
+    if (v && !allowed.includes(v))
+      throw new BadRequest(
+        `${name} must be one of ${allowed.join(", ")}, got ${JSON.stringify(v)}`,
+      );
+    want[name] = v;
+  }
+  const ids = zonesOf(parseAccount(p));
+  const rawZone = (p.get("zone") ?? "")
+    .trim()
+    .replace(/^\/?hostedzone\//, "")
+    .toUpperCase();
+  const record = (p.get("record") ?? "").trim();
+  if (record && !/^[1-9][0-9]*$/.test(record))
+    throw new BadRequest(`record must be a positive whole number, got ${JSON.stringify(record)}`);
+  const list = data.findings
+    .filter((f) => ids.has(f.record.zone_id))
+    .filter((f) => !rawZone || f.record.zone_id === rawZone)
+    .filter((f) => !record || f.record.id === Number(record))
+    .filter((f) => Object.entries(want).every(([k, v]) => !v || f[k] === v))
+    .sort((a, b) => b.id - a.id);
+  return pageOf(list, p);
 }
 
 function changesNewestFirst(account = null) {
@@ -618,6 +679,7 @@ function api(req, res, url) {
     return res.end(recordsCsv(rows));
   }
   if (path === "/api/diff") return answer(res, path, 200, diff(p));
+  if (path === "/api/findings") return answer(res, path, 200, listFindings(p));
   const zm = /^\/api\/zones\/([^/]+)\/(restore|zonefile)$/.exec(path);
   if (zm) {
     const route = `/api/zones/{id}/${zm[2]}`;
@@ -711,6 +773,7 @@ function addLiveChange(res) {
     first_seen_at: iso(now),
     observed_at: iso(now),
     deleted_at: null,
+    findings: [],
   };
   data.records.push(r);
   const {

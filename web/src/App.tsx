@@ -2,6 +2,7 @@ import { useEffect, useMemo, useRef, useState } from "preact/hooks";
 import { ChangeFeed } from "./components/ChangeFeed.tsx";
 import { DiffView } from "./components/DiffView.tsx";
 import { FilterBar } from "./components/FilterBar.tsx";
+import { FindingsView } from "./components/Findings.tsx";
 import { Freshness } from "./components/Freshness.tsx";
 import { RecordDrawer } from "./components/RecordDrawer.tsx";
 import { RecordsTable } from "./components/RecordsTable.tsx";
@@ -18,6 +19,7 @@ import { mergeZones, zoneLabel } from "./lib/zones.ts";
 const TABS: Array<[View, string]> = [
   ["records", "Records"],
   ["changes", "Changes"],
+  ["findings", "Findings"],
   ["zones", "Zones"],
   ["diff", "Diff"],
 ];
@@ -231,6 +233,15 @@ export function App({ auth }: { auth: Auth | null }) {
               {v === "changes" && unseenChanges && (
                 <span class="new-dot" role="img" aria-label="new changes" />
               )}
+              {v === "findings" && !!live.stats?.findings.open && (
+                <span
+                  class="badge severity-high tab-count"
+                  title={`${live.stats.findings.open} open findings`}
+                  data-testid="findings-tab-count"
+                >
+                  {live.stats.findings.open}
+                </span>
+              )}
             </a>
           ))}
         </nav>
@@ -332,6 +343,16 @@ export function App({ auth }: { auth: Auth | null }) {
             account={url.account}
             accounts={accounts.items}
             onAccount={(account) => navigate({ account, zone: "", record: null })}
+          />
+        )}
+        {url.view === "findings" && (
+          <FindingsView
+            url={url}
+            counts={live.stats?.findings ?? null}
+            marker={live.marker}
+            now={now}
+            navigate={navigate}
+            onOpen={openRecord}
           />
         )}
         {url.view === "diff" && (

@@ -6,6 +6,7 @@ import { isUnreadable, statusText } from "../lib/accounts.ts";
 import { formatUtc, timeAgo } from "../lib/time.ts";
 import type { AccountView, ChangeView, RecordView } from "../lib/schemas.ts";
 import { CopyButton, ErrorBox, Spinner, TimeAgo, TypeBadge } from "./common.tsx";
+import { RecordFindings } from "./Findings.tsx";
 import { Timeline } from "./History.tsx";
 
 interface Loaded {
@@ -274,7 +275,10 @@ export function RecordDrawer(props: {
           {data.error ? (
             <ErrorBox message={data.error} />
           ) : r ? (
-            <Details r={r} now={props.now} onFind={props.onFindValue} accounts={props.accounts} />
+            <>
+              <RecordFindings findings={r.findings} />
+              <Details r={r} now={props.now} onFind={props.onFindValue} accounts={props.accounts} />
+            </>
           ) : (
             <Spinner label="Loading record" />
           )}

@@ -6,6 +6,7 @@ import { formatAlias, relativeName, routingParts, routingPolicy } from "../lib/f
 import type { RecordView } from "../lib/schemas.ts";
 import { filterKey, hasFilters, type RecordFilters } from "../lib/urlState.ts";
 import { CopyButton, CsvLink, Empty, ErrorBox, Spinner, TimeAgo, TypeBadge } from "./common.tsx";
+import { FindingsBadge } from "./Findings.tsx";
 
 const MAX_VALUES_SHOWN = 3;
 const FIRST_PAINT_ROWS = 30;
@@ -378,6 +379,7 @@ export function RecordsTable(props: {
                               deleted
                             </span>
                           )}
+                          <FindingsBadge findings={r.findings} />
                         </div>
                       </td>
                       {showAccount && account(r, props.unreadable)}

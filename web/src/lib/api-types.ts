@@ -59,6 +59,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/findings": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Findings, newest first, filtered, one page at a time. */
+        get: operations["list_findings"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -544,6 +561,138 @@ export interface components {
             /** @description Pass as `cursor` to get older changes; `null` on the last page. */
             next_cursor: string | null;
         };
+        /** @description Findings counts for `/api/stats`. */
+        FindingCounts: {
+            /**
+             * @description Open findings by kind; a kind with none is left out.
+             * @example {
+             *       "alias_target_missing": 1,
+             *       "dangling_ip": 2
+             *     }
+             */
+            by_kind: {
+                [key: string]: number;
+            };
+            /** @description Open findings by severity. */
+            by_severity: components["schemas"]["SeverityCounts"];
+            /**
+             * Format: int64
+             * @description Open findings (not suppressed).
+             */
+            open: number;
+            /**
+             * Format: int64
+             * @description Suppressed findings (open, but suppressed).
+             */
+            suppressed: number;
+        };
+        /**
+         * @description One finding: a record that points at something no account in scope owns, or a DNS
+         *     hygiene problem, from when it was first seen until it resolved.
+         */
+        FindingItem: {
+            /**
+             * @description The AWS account that owns the record's zone; `null` when not known.
+             * @example 123456789012
+             */
+            account_id: string | null;
+            /**
+             * @description The account's name in AWS Organizations; `null` when not known.
+             * @example production
+             */
+            account_name: string | null;
+            /** @description Kind-specific evidence (docs/design.md, "Findings"), as the evaluation kept it. */
+            evidence: Record<string, never>;
+            /** Format: date-time */
+            first_seen_at: string;
+            /**
+             * Format: int64
+             * @example 7
+             */
+            id: number;
+            /**
+             * @description The kind of finding.
+             * @enum {string}
+             */
+            kind: "dangling_ip" | "dangling_s3_website" | "dangling_cloudfront" | "dangling_elastic_beanstalk" | "dangling_ns_delegation" | "alias_target_missing" | "health_check_missing" | "private_ip_in_public_zone";
+            /**
+             * Format: date-time
+             * @description The last evaluation that found it still there.
+             */
+            last_seen_at: string;
+            record: components["schemas"]["FindingRecord"];
+            /**
+             * Format: date-time
+             * @description When it resolved; `null` while open or suppressed.
+             */
+            resolved_at: string | null;
+            /**
+             * @description Why it resolved (`record deleted`, `record changed`, `resource exists`, ...); `null`
+             *     while open or suppressed.
+             * @example resource exists
+             */
+            resolved_reason: string | null;
+            /**
+             * @description `high` for the takeover kinds, `medium` otherwise.
+             * @enum {string}
+             */
+            severity: "high" | "medium";
+            /**
+             * @description `open`; `suppressed` (open, but a suppression matches its kind and record); `resolved` (with `resolved_at` and `resolved_reason`).
+             * @enum {string}
+             */
+            status: "open" | "suppressed" | "resolved";
+            /**
+             * @description What the finding is about within the record: the IP, the bucket, the target name...
+             * @example 203.0.113.7
+             */
+            subject: string;
+            /**
+             * @description The evidence in plain words, one sentence.
+             * @example points at 203.0.113.7, an AWS address (3.5.140.0/22, us-east-1) that none of your 12 accounts holds
+             */
+            summary: string;
+            suppression: null | components["schemas"]["FindingSuppression"];
+        };
+        /** @description A page of findings. */
+        FindingList: {
+            items: components["schemas"]["FindingItem"][];
+            /** @description Pass as `cursor` to get older findings; `null` on the last page. */
+            next_cursor: string | null;
+        };
+        /**
+         * @description The record a finding is about, by its key (as it was when the finding was raised; a
+         *     record's key never changes).
+         */
+        FindingRecord: {
+            /**
+             * Format: int64
+             * @description The record set's id (`/api/records/{id}`).
+             * @example 42
+             */
+            id: number;
+            /** @example www.example.com. */
+            name: string;
+            set_identifier: string | null;
+            /** @example A */
+            type: string;
+            /** @example Z0123456789ABC */
+            zone_id: string;
+            /**
+             * @description `null` only if the zone has not been observed.
+             * @example example.com.
+             */
+            zone_name: string | null;
+        };
+        /** @description The suppression that keeps a finding `suppressed`. */
+        FindingSuppression: {
+            /** Format: date-time */
+            created_at: string;
+            /** @example alice@example.com */
+            created_by: string;
+            /** @example parked on purpose; the IP is a partner's */
+            reason: string;
+        };
         GeoLocationView: {
             continent_code: string | null;
             country_code: string | null;
@@ -648,6 +797,30 @@ export interface components {
              */
             values: string[];
         };
+        /** @description An open finding of a record, as the record's JSON carries it. */
+        RecordFinding: {
+            /**
+             * Format: int64
+             * @description The finding's id (`/api/findings?record=` lists it with its evidence).
+             * @example 7
+             */
+            id: number;
+            /**
+             * @description The kind of finding.
+             * @enum {string}
+             */
+            kind: "dangling_ip" | "dangling_s3_website" | "dangling_cloudfront" | "dangling_elastic_beanstalk" | "dangling_ns_delegation" | "alias_target_missing" | "health_check_missing" | "private_ip_in_public_zone";
+            /**
+             * @description `high` for the takeover kinds, `medium` otherwise.
+             * @enum {string}
+             */
+            severity: "high" | "medium";
+            /**
+             * @description The evidence in plain words, one sentence.
+             * @example points at 203.0.113.7, an AWS address that none of your 12 accounts holds
+             */
+            summary: string;
+        };
         /** @description A page of record sets. */
         RecordList: {
             items: components["schemas"]["RecordView"][];
@@ -671,6 +844,11 @@ export interface components {
              * @description Set when the record set was deleted (a tombstone).
              */
             deleted_at: string | null;
+            /**
+             * @description The record's open findings (not suppressed), oldest first; `[]` for none, and for a
+             *     record shown as of a past time (`as_of`). `/api/findings?record=` has their evidence.
+             */
+            findings: components["schemas"]["RecordFinding"][];
             /**
              * Format: date-time
              * @description When zonetrail first saw the record set; `null` for a deletion seen before any creation.
@@ -772,6 +950,12 @@ export interface components {
             /** Format: int64 */
             weight: number | null;
         };
+        SeverityCounts: {
+            /** Format: int64 */
+            high: number;
+            /** Format: int64 */
+            medium: number;
+        };
         /** @description A record set the restore leaves alone, and why. */
         SkippedView: {
             /** @example www.example.com. */
@@ -799,6 +983,11 @@ export interface components {
             by_type: {
                 [key: string]: number;
             };
+            /**
+             * @description Findings (issue 20): open and suppressed, and the open ones by kind and severity (with
+             *     `account`: of that account's zones). Read on every request.
+             */
+            findings: components["schemas"]["FindingCounts"];
             /**
              * Format: int64
              * @description Seconds since the last sweep finished: how stale the inventory can be if CloudTrail
@@ -1050,6 +1239,54 @@ export interface operations {
             };
         };
     };
+    list_findings: {
+        parameters: {
+            query?: {
+                kind?: "" | "dangling_ip" | "dangling_s3_website" | "dangling_cloudfront" | "dangling_elastic_beanstalk" | "dangling_ns_delegation" | "alias_target_missing" | "health_check_missing" | "private_ip_in_public_zone";
+                status?: "" | "open" | "suppressed" | "resolved";
+                severity?: "" | "high" | "medium";
+                zone?: string;
+                account?: string;
+                record?: string;
+                /** @description `next_cursor` of the previous page of the same query; any other value is a 400. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Findings, newest first */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["FindingList"];
+                };
+            };
+            /** @description A bad filter, limit or cursor */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
     openapi_json: {
         parameters: {
             query?: never;
@@ -1179,7 +1416,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with "; "), alias_target, routing (a summary), observed_at, deleted_at */
+            /** @description CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with "; "), alias_target, routing (a summary), observed_at, deleted_at, findings (the kinds of the record's open findings, space-separated; empty as of a past time) */
             200: {
                 headers: {
                     [name: string]: unknown;

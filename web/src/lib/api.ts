@@ -2,7 +2,8 @@
 // and the error shape (`{"error": "..."}` with a 4xx status). Every answer's type is the
 // OpenAPI document's own (api-types.ts, generated): nothing is guessed or adapted here.
 import type { paths } from "./api-types.ts";
-import type { AccountView, ZoneView } from "./schemas.ts";
+import { findingParams } from "./findings.ts";
+import type { AccountView, FindingFilters, ZoneView } from "./schemas.ts";
 import { diffParams } from "./timetravel.ts";
 import { accountParams, filterParams, type RecordFilters } from "./urlState.ts";
 
@@ -196,6 +197,16 @@ export class Api {
   /** The CSV export of the current filter: a plain link, usable without JavaScript. */
   csvUrl(f: RecordFilters): string {
     return this.url("/api/records.csv", filterParams(f));
+  }
+
+  /** A page of findings, newest first (issue 20). */
+  findings(
+    f: FindingFilters,
+    cursor: string | null,
+    signal?: AbortSignal,
+    limit = PAGE_SIZE,
+  ): Promise<Ok<"/api/findings">> {
+    return this.get<Ok<"/api/findings">>("/api/findings", findingParams(f, cursor, limit), signal);
   }
 
   /** Download through fetch, for when a bearer token must be sent (a link cannot send it). */

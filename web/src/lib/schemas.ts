@@ -49,6 +49,22 @@ export type RestoreSummary = Schemas["RestoreSummaryView"];
 /** One Route 53 `ChangeResourceRecordSets` body, exactly the AWS CLI's `--change-batch` JSON. */
 export type ChangeBatch = Schemas["ChangeBatch"];
 
+/** A finding of `/api/findings` (issue 20): kind, severity, status, summary, record, evidence. */
+export type FindingItem = Schemas["FindingItem"];
+export type FindingList = Schemas["FindingList"];
+/** An open finding as a record's JSON carries it (`findings` of `RecordView`). */
+export type RecordFinding = Schemas["RecordFinding"];
+/** The findings counts of `/api/stats`. */
+export type FindingCounts = Schemas["FindingCounts"];
+
+/** The findings view's filters: `/api/findings`' own parameter names; "" for any. */
+export interface FindingFilters {
+  status: string;
+  kind: string;
+  severity: string;
+  account: string;
+}
+
 /** The body of every error answer. */
 export type ErrorBody = Schemas["ErrorBody"];
 

@@ -2,8 +2,8 @@
 // on-call engineer can paste into a ticket. Query parameter names are the API's own,
 // so the records filter *is* the `/api/records` and `/api/records.csv` query.
 
-export type View = "records" | "changes" | "zones" | "diff";
-export const VIEWS: readonly View[] = ["records", "changes", "zones", "diff"];
+export type View = "records" | "changes" | "findings" | "zones" | "diff";
+export const VIEWS: readonly View[] = ["records", "changes", "findings", "zones", "diff"];
 
 export interface RecordFilters {
   /** An AWS account id (12 digits), or "" for every account. */
@@ -25,6 +25,10 @@ export interface UrlState extends RecordFilters {
   /** The diff view's times (RFC 3339, UTC); `to` "" is now. Its zone is `zone`. */
   from: string;
   to: string;
+  /** The findings view's filters (issue 20), as `/api/findings` takes them; "" for any. */
+  status: string;
+  kind: string;
+  severity: string;
 }
 
 export const EMPTY_FILTERS: RecordFilters = {
@@ -44,6 +48,9 @@ export const DEFAULT_STATE: UrlState = {
   record: null,
   from: "",
   to: "",
+  status: "",
+  kind: "",
+  severity: "",
 };
 
 const TEXT_KEYS = ["zone", "type", "name", "q", "value"] as const;
@@ -86,6 +93,19 @@ export function parseTime(v: string | null | undefined): string {
   return Number.isNaN(ms) ? "" : new Date(ms).toISOString().replace(".000Z", "Z");
 }
 
+export const FINDING_STATUSES = ["open", "suppressed", "resolved"] as const;
+export const FINDING_SEVERITIES = ["high", "medium"] as const;
+
+/**
+ * A findings filter from the URL: one of `allowed` (any lower-case word when `null`: a kind,
+ * which the API checks), else "" (never sent on).
+ */
+function pick(v: string | null, allowed: readonly string[] | null): string {
+  const t = (v ?? "").trim().toLowerCase();
+  if (allowed) return allowed.includes(t) ? t : "";
+  return /^[a-z0-9_]{1,64}$/.test(t) ? t : "";
+}
+
 function truthy(v: string | null): boolean {
   return v !== null && ["1", "true", "yes", "on"].includes(v.toLowerCase());
 }
@@ -103,6 +123,9 @@ export function parseUrlState(search: string): UrlState {
     as_of: parseTime(p.get("as_of")),
     from: parseTime(p.get("from")),
     to: parseTime(p.get("to")),
+    status: pick(p.get("status"), FINDING_STATUSES),
+    kind: pick(p.get("kind"), null),
+    severity: pick(p.get("severity"), FINDING_SEVERITIES),
   };
   for (const k of TEXT_KEYS) state[k] = (p.get(k) ?? "").trim();
   state.type = state.type.toUpperCase();
@@ -129,6 +152,11 @@ export function serializeUrlState(s: UrlState): string {
   if (s.view === "diff") {
     if (s.from) p.set("from", s.from);
     if (s.to) p.set("to", s.to);
+  }
+  if (s.view === "findings") {
+    if (s.status) p.set("status", s.status);
+    if (s.kind) p.set("kind", s.kind);
+    if (s.severity) p.set("severity", s.severity);
   }
   if (s.record !== null) p.set("record", String(s.record));
   const q = p.toString();

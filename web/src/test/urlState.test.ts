@@ -12,6 +12,7 @@ import {
   parseUrlState,
   serializeUrlState,
   shouldReplace,
+  type UrlState,
 } from "../lib/urlState.ts";
 
 describe("url state", () => {
@@ -33,6 +34,9 @@ describe("url state", () => {
       record: 42,
       from: "",
       to: "",
+      status: "",
+      kind: "",
+      severity: "",
     };
     const qs = serializeUrlState(s);
     assert.equal(
@@ -164,5 +168,23 @@ describe("url state", () => {
     assert.equal(shouldReplace({ field: "q", at: 1000 }, "q", 3000), false);
     assert.equal(shouldReplace({ field: "q", at: 1000 }, "name", 1200), false);
     assert.equal(shouldReplace({ field: null, at: 1000 }, null, 1200), false);
+  });
+
+  it("keeps the findings filters in the findings view's URL, checked", () => {
+    const s: UrlState = {
+      ...DEFAULT_STATE,
+      view: "findings",
+      status: "resolved",
+      kind: "dangling_ip",
+      severity: "high",
+    };
+    const qs = serializeUrlState(s);
+    assert.equal(qs, "?view=findings&status=resolved&kind=dangling_ip&severity=high");
+    assert.deepEqual(parseUrlState(qs), s);
+    // Other views leave them out; a bad value is dropped, never sent on.
+    assert.equal(serializeUrlState({ ...s, view: "records" }), "");
+    const bad = parseUrlState("?view=findings&status=closed&severity=low&kind=a%20b");
+    assert.deepEqual([bad.status, bad.severity, bad.kind], ["", "", ""]);
+    assert.equal(parseUrlState("?view=findings&status=OPEN").status, "open");
   });
 });
