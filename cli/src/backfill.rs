@@ -89,7 +89,7 @@ pub async fn backfill(o: BackfillOptions) -> anyhow::Result<ExitCode> {
         })?
         .cloudtrail_rps;
     }
-    let pipeline = Pipeline::start_with(&o.db, config, &o.route53).await?;
+    let pipeline = Pipeline::start_with(&o.db, config, &o.route53, None).await?;
     let store: Box<dyn BackfillStore> = match (&pipeline.db, &o.queue.queue_url) {
         // In process: the database the local writer applies to.
         (Some(conn), _) => Box::new(DbStore(conn.clone())),

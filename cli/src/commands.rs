@@ -9,7 +9,8 @@ use std::process::ExitCode;
 use std::time::Instant;
 use zonetrail_ingest::{IngestConfig, State, sweep_all};
 
-use crate::config::{DbArgs, QueueArgs, Route53Args, aws_sdk_config, build_queue};
+use crate::config::{DbArgs, FindingsSwitch, QueueArgs, Route53Args, aws_sdk_config, build_queue};
+use crate::findings_worker::{self, WorkerStats};
 use crate::local_writer::{self, WriterStats};
 use crate::progress::SweepBar;
 use crate::sqs_consumer::{self, Until};
@@ -18,52 +19,100 @@ use crate::sqs_consumer::{self, Until};
 pub struct Pipeline {
     pub ingest: State,
     writer: Option<tokio::task::JoinHandle<WriterStats>>,
+    /// The findings worker evaluating what the in-process writer applies.
+    findings: Option<tokio::task::JoinHandle<WorkerStats>>,
     /// The database the in-process writer applies to (none when messages go to SQS).
     pub db: Option<DatabaseConnection>,
 }
 
 impl Pipeline {
-    async fn start(db: &DbArgs, queue: &QueueArgs, route53: &Route53Args) -> anyhow::Result<Self> {
-        Self::start_with(db, route53.ingest_config(queue)?, route53).await
+    async fn start(
+        db: &DbArgs,
+        queue: &QueueArgs,
+        route53: &Route53Args,
+        findings: &FindingsSwitch,
+    ) -> anyhow::Result<Self> {
+        Self::start_with(db, route53.ingest_config(queue)?, route53, Some(findings)).await
     }
 
     /// With an ingest configuration the caller completed (the backfill's CloudTrail rate).
+    /// With `findings` on, what the in-process writer applies is evaluated for findings.
     pub async fn start_with(
         db: &DbArgs,
         config: IngestConfig,
         route53: &Route53Args,
+        findings: Option<&FindingsSwitch>,
     ) -> anyhow::Result<Self> {
         let sdk = aws_sdk_config().await;
         let accounts = route53.accounts(&sdk).await?;
         let (queue, receiver) = build_queue(&sdk, &config);
-        let (writer, conn) = match receiver {
-            Some(receiver) => {
+        let (writer, worker, conn) = match receiver {
+            Some((_, receiver)) => {
                 let conn = db.connect_and_migrate().await?;
                 let own = accounts.self_account().clone();
+                let (tx, worker) = match findings.filter(|f| f.on()) {
+                    Some(_) => {
+                        let engine = crate::findings::engine(&sdk, false);
+                        let (tx, handle) = findings_worker::spawn(conn.clone(), engine, None);
+                        (Some(tx), Some(handle))
+                    }
+                    None => (None, None),
+                };
                 (
-                    Some(tokio::spawn(local_writer::run(conn.clone(), receiver, own, None))),
+                    Some(tokio::spawn(local_writer::run(conn.clone(), receiver, own, None, tx))),
+                    worker,
                     Some(conn),
                 )
             }
-            None => (None, None),
+            None => (None, None, None),
         };
-        Ok(Self { ingest: State::new(&sdk, config, queue, accounts), writer, db: conn })
+        Ok(Self {
+            ingest: State::new(&sdk, config, queue, accounts),
+            writer,
+            findings: worker,
+            db: conn,
+        })
     }
 
     /// Close the in-process queue and wait until the writer has applied everything in it.
+    /// Then the findings worker evaluates what the writer handed it, and stops.
     pub async fn finish(self) -> anyhow::Result<Option<WriterStats>> {
         drop(self.ingest);
-        match self.writer {
+        let stats = match self.writer {
             Some(handle) => {
-                Ok(Some(handle.await.context("the in-process writer stopped unexpectedly")?))
+                Some(handle.await.context("the in-process writer stopped unexpectedly")?)
             }
-            None => Ok(None),
+            None => None,
+        };
+        if let Some(worker) = self.findings {
+            let w = worker.await.context("the findings worker stopped unexpectedly")?;
+            if w.report.opened + w.report.resolved > 0 || w.failed > 0 {
+                eprintln!(
+                    "findings: {} opened, {} resolved{}",
+                    w.report.opened,
+                    w.report.resolved,
+                    if w.failed > 0 {
+                        format!(
+                            ", {} evaluations FAILED (run `zonetrail findings evaluate`)",
+                            w.failed
+                        )
+                    } else {
+                        String::new()
+                    }
+                );
+            }
         }
+        Ok(stats)
     }
 }
 
-pub async fn sweep(db: DbArgs, queue: QueueArgs, route53: Route53Args) -> anyhow::Result<ExitCode> {
-    let pipeline = Pipeline::start(&db, &queue, &route53).await?;
+pub async fn sweep(
+    db: DbArgs,
+    queue: QueueArgs,
+    route53: Route53Args,
+    findings: FindingsSwitch,
+) -> anyhow::Result<ExitCode> {
+    let pipeline = Pipeline::start(&db, &queue, &route53, &findings).await?;
     let started = Instant::now();
     let bar = SweepBar::new(std::io::stderr().is_terminal());
     let result = sweep_all(&pipeline.ingest, &bar).await;
@@ -129,6 +178,7 @@ pub async fn ingest_event(
     db: DbArgs,
     queue: QueueArgs,
     route53: Route53Args,
+    findings: FindingsSwitch,
 ) -> anyhow::Result<ExitCode> {
     let text = if file.as_os_str() == "-" {
         let mut s = String::new();
@@ -139,7 +189,7 @@ pub async fn ingest_event(
     };
     let event: serde_json::Value =
         serde_json::from_str(&text).with_context(|| format!("{} is not JSON", file.display()))?;
-    let pipeline = Pipeline::start(&db, &queue, &route53).await?;
+    let pipeline = Pipeline::start(&db, &queue, &route53, &findings).await?;
     let outcome = zonetrail_ingest::ingest_event(&pipeline.ingest, &event).await;
     let written = pipeline.finish().await?;
     let outcome = outcome?;
@@ -152,12 +202,34 @@ pub async fn ingest_event(
     Ok(ExitCode::SUCCESS)
 }
 
-pub async fn drain(queue_url: String, db: DbArgs) -> anyhow::Result<ExitCode> {
+pub async fn drain(
+    queue_url: String,
+    db: DbArgs,
+    findings: FindingsSwitch,
+) -> anyhow::Result<ExitCode> {
     let conn = db.connect_and_migrate().await?;
     let sdk = aws_sdk_config().await;
     let client = aws_sdk_sqs::Client::new(&sdk);
     let started = Instant::now();
-    let report = sqs_consumer::consume(&client, &queue_url, &conn, Until::Empty, None).await?;
+    // Each received batch's work is evaluated once the batch is applied, as on Lambda.
+    let (tx, worker) = if findings.on() {
+        let engine = crate::findings::engine(&sdk, false);
+        let (tx, handle) = findings_worker::spawn(conn.clone(), engine, None);
+        (Some(tx), Some(handle))
+    } else {
+        (None, None)
+    };
+    let report = sqs_consumer::consume(&client, &queue_url, &conn, Until::Empty, None, tx).await;
+    if let Some(worker) = worker {
+        let w = worker.await.context("the findings worker stopped unexpectedly")?;
+        if w.report.opened + w.report.resolved > 0 || w.failed > 0 {
+            eprintln!(
+                "findings: {} opened, {} resolved, {} evaluations failed",
+                w.report.opened, w.report.resolved, w.failed
+            );
+        }
+    }
+    let report = report?;
     println!(
         "drained {queue_url}: {} messages received, {} applied ({} record sets upserted, {} tombstoned) in {:.1} s; {} left on the queue",
         report.received,

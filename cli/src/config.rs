@@ -9,10 +9,10 @@ use secrecy::{ExposeSecret, SecretString};
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
-use zonetrail_ingest::{
-    Accounts, IngestConfig, MemoryQueue, MemoryReceiver, Queue, ScopeSettings, SqsQueue,
-};
+use zonetrail_ingest::{Accounts, IngestConfig, Queue, ScopeSettings, SqsQueue};
 use zonetrail_model::db::{DEFAULT_DATABASE_URL, DbSettings, redact};
+
+use crate::local_queue::{LocalQueue, LocalReceiver};
 
 #[derive(Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -114,6 +114,15 @@ pub struct Route53Args {
 impl Route53Args {
     /// The ingest configuration, validated by the ingest's own rules.
     pub fn ingest_config(&self, queue: &QueueArgs) -> anyhow::Result<IngestConfig> {
+        self.ingest_config_with(queue, None)
+    }
+
+    /// The same, with the resource sweep's regions and ip-ranges.json URL.
+    pub fn ingest_config_with(
+        &self,
+        queue: &QueueArgs,
+        resources: Option<&ResourceArgs>,
+    ) -> anyhow::Result<IngestConfig> {
         let rps = self.route53_rps.clone();
         let bytes = queue.max_message_bytes.to_string();
         let url = queue.queue_url.clone();
@@ -121,6 +130,9 @@ impl Route53Args {
             "ZONETRAIL_ROUTE53_RPS" => Some(rps.clone()),
             "ZONETRAIL_MAX_MESSAGE_BYTES" => Some(bytes.clone()),
             "ZONETRAIL_QUEUE_URL" => url.clone(),
+            "ZONETRAIL_REGIONS" | "ZONETRAIL_IP_RANGES_URL" => {
+                resources.and_then(|r| r.lookup(var))
+            }
             _ => None,
         })?)
     }
@@ -154,11 +166,12 @@ pub async fn aws_sdk_config() -> aws_config::SdkConfig {
     aws_config::defaults(aws_config::BehaviorVersion::latest()).region(region).load().await
 }
 
-/// The queue the ingest sends to, and for the in-process queue its consuming end.
+/// The queue the ingest sends to, and for the in-process queue its sending and consuming
+/// ends (the sending end for the resource sweep's barrier).
 pub fn build_queue(
     sdk: &aws_config::SdkConfig,
     config: &IngestConfig,
-) -> (Arc<dyn Queue>, Option<MemoryReceiver>) {
+) -> (Arc<dyn Queue>, Option<(LocalQueue, LocalReceiver)>) {
     match &config.queue_url {
         Some(url) => (
             Arc::new(SqsQueue::new(
@@ -170,8 +183,8 @@ pub fn build_queue(
         ),
         None => {
             // Bounded: a sweep waits for the writer instead of filling memory.
-            let (queue, receiver) = MemoryQueue::new(64, config.max_message_bytes);
-            (Arc::new(queue), Some(receiver))
+            let (queue, receiver) = LocalQueue::new(64, config.max_message_bytes);
+            (Arc::new(queue.clone()), Some((queue, receiver)))
         }
     }
 }
@@ -329,6 +342,139 @@ impl NotifyArgs {
                 .backoff(self.retry_min, zonetrail_notify::publisher::DEFAULT_RETRY_MAX)
                 .emf(false),
         ))
+    }
+}
+
+/// Findings (issue 20) in `up`: evaluated after each commit, and the resource sweep's pace.
+#[derive(Args, Clone)]
+pub struct FindingsArgs {
+    #[command(flatten)]
+    pub switch: FindingsSwitch,
+    /// Time between resource sweeps (Elastic IPs, network interfaces, buckets, distributions,
+    /// Beanstalk environments, health checks), each followed by an evaluation of every
+    /// record: `1h`, `30m`..., or `0` for none after the one at start.
+    #[arg(
+        id = "resource_sweep_interval",
+        long = "resource-sweep-interval",
+        env = "ZONETRAIL_RESOURCE_SWEEP_INTERVAL",
+        value_name = "DURATION",
+        default_value = "1h",
+        value_parser = parse_interval,
+    )]
+    pub resource_sweep_interval: Interval,
+}
+
+impl FindingsArgs {
+    pub fn on(&self) -> bool {
+        self.switch.on()
+    }
+}
+
+/// Whether the changes a command applies are evaluated for findings.
+#[derive(Args, Clone)]
+pub struct FindingsSwitch {
+    /// Findings: `on` evaluates the records a change touches (and, in `up`, sweeps the
+    /// resources of every account in scope) as changes are applied; `off` neither.
+    #[arg(
+        id = "findings_enabled",
+        long = "findings",
+        env = "ZONETRAIL_FINDINGS",
+        value_name = "on|off",
+        value_enum,
+        default_value_t = OnOff::On,
+    )]
+    pub enabled: OnOff,
+}
+
+impl FindingsSwitch {
+    pub fn on(&self) -> bool {
+        self.enabled == OnOff::On
+    }
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum OnOff {
+    On,
+    Off,
+}
+
+/// A period, or never (`0`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Interval(pub Option<Duration>);
+
+/// A duration as [`parse_duration`] reads it, or `0` (`0s`, `never`) for none.
+pub fn parse_interval(raw: &str) -> Result<Interval, String> {
+    let s = raw.trim();
+    if s == "never" || humantime::parse_duration(s).is_ok_and(|d| d.is_zero()) || s == "0" {
+        return Ok(Interval(None));
+    }
+    parse_duration(raw).map(|d| Interval(Some(d))).map_err(|e| format!("{e}, or 0 for never"))
+}
+
+/// Where the resource sweep reads: the regions, and AWS's published ranges.
+#[derive(Args, Clone)]
+pub struct ResourceArgs {
+    /// Regions the resource sweep reads, comma-separated (`us-east-1,eu-west-1`); default:
+    /// the regions enabled in the account (ec2:DescribeRegions).
+    #[arg(
+        id = "regions",
+        long = "regions",
+        env = "ZONETRAIL_REGIONS",
+        value_name = "REGIONS",
+        value_parser = parse_regions,
+    )]
+    pub regions: Option<Regions>,
+    /// Fetch AWS's ip-ranges.json from this http(s) URL on each resource sweep (the last copy
+    /// fetched is kept); `off`: use the copy shipped in the binary.
+    #[arg(
+        id = "ip_ranges_url",
+        long = "ip-ranges-url",
+        env = "ZONETRAIL_IP_RANGES_URL",
+        value_name = "URL|off",
+        default_value = "off",
+        value_parser = parse_ip_ranges_url,
+    )]
+    pub ip_ranges_url: IpRangesUrl,
+}
+
+/// Region names, each one AWS has (the ingest's list), duplicates dropped.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Regions(pub Vec<String>);
+
+pub fn parse_regions(raw: &str) -> Result<Regions, String> {
+    zonetrail_ingest::resources::parse_regions(raw).map(Regions)
+}
+
+/// `off`, or an http(s) URL.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct IpRangesUrl(pub Option<String>);
+
+pub fn parse_ip_ranges_url(raw: &str) -> Result<IpRangesUrl, String> {
+    let s = raw.trim();
+    if s.is_empty() || s.eq_ignore_ascii_case("off") {
+        return Ok(IpRangesUrl(None));
+    }
+    let rest = s.strip_prefix("https://").or_else(|| s.strip_prefix("http://"));
+    match rest {
+        Some(rest)
+            if !rest.is_empty() && !rest.starts_with('/') && !s.contains(char::is_whitespace) =>
+        {
+            Ok(IpRangesUrl(Some(s.to_owned())))
+        }
+        _ => Err(format!("{raw:?} is not an http(s) URL (or off, for the shipped copy)")),
+    }
+}
+
+impl ResourceArgs {
+    /// The settings as the ingest's variables, for its own configuration.
+    pub fn lookup(&self, var: &str) -> Option<String> {
+        match var {
+            "ZONETRAIL_REGIONS" => self.regions.as_ref().map(|r| r.0.join(",")),
+            "ZONETRAIL_IP_RANGES_URL" => {
+                Some(self.ip_ranges_url.0.clone().unwrap_or_else(|| "off".to_owned()))
+            }
+            _ => None,
+        }
     }
 }
 

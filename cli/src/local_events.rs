@@ -8,7 +8,7 @@ use axum::response::{IntoResponse, Response};
 use serde_json::{Value, json};
 use std::net::SocketAddr;
 use std::sync::Arc;
-use zonetrail_ingest::{EventError, EventOutcome, ingest_event};
+use zonetrail_ingest::{EventError, EventOutcome, ResourceEventOutcome, ingest_event};
 
 /// The largest event accepted: CloudTrail itself drops events over 256 KB.
 pub const MAX_EVENT_BYTES: usize = 512 * 1024;
@@ -50,12 +50,35 @@ pub fn outcome_json(outcome: &EventOutcome) -> Value {
             "messages": messages,
             "targeted_sweep": sweep.is_some(),
         }),
-        EventOutcome::Ignored { event_id, event_name, reason } => json!({
+        EventOutcome::Resources(ResourceEventOutcome::Relisted {
+            event_id,
+            event_name,
+            account_id,
+            region,
+            listings,
+        }) => json!({
+            "status": "applied",
+            "event_id": event_id,
+            "event_name": event_name,
+            "account_id": account_id,
+            "region": region,
+            "relisted": listings
+                .iter()
+                .map(|(kind, items)| (kind.as_str().to_owned(), json!(items)))
+                .collect::<serde_json::Map<String, Value>>(),
+        }),
+        EventOutcome::Resources(ResourceEventOutcome::Ignored { event_id, event_name, reason })
+        | EventOutcome::Ignored { event_id, event_name, reason } => json!({
             "status": "ignored",
             "event_id": event_id,
             "event_name": event_name,
             "reason": reason.to_string(),
         }),
+        EventOutcome::Resources(outcome) => {
+            let mut value = zonetrail_ingest::lambda::resource_event_json(outcome);
+            value["status"] = json!("relisted");
+            value
+        }
     }
 }
 

@@ -5,9 +5,11 @@ use sea_orm::DatabaseConnection;
 use std::sync::Arc;
 use std::time::Duration;
 use tokio::sync::Notify;
-use zonetrail_ingest::MemoryReceiver;
 use zonetrail_model::AccountId;
 use zonetrail_writer::{ApplyError, ApplyOptions, apply_body_with};
+
+use crate::findings_worker::FindingsTx;
+use crate::local_queue::{Item, LocalReceiver};
 
 #[derive(Debug, Default, Clone)]
 pub struct WriterStats {
@@ -26,12 +28,14 @@ const MAX_ATTEMPTS: u32 = 8;
 /// nothing sent is lost on shutdown. `default_account` (the credentials' own) is the account
 /// of zones stored before accounts were known, and of a message that names none. With
 /// `notify` (`up --notify-webhook`), each history row applied also goes in the outbox, in the
-/// same transaction, and the publisher is woken after each commit.
+/// same transaction, and the publisher is woken after each commit. With `findings`, each
+/// applied message's findings work goes to the findings worker after its commit.
 pub async fn run(
     db: DatabaseConnection,
-    mut receiver: MemoryReceiver,
+    mut receiver: LocalReceiver,
     default_account: AccountId,
     notify: Option<Arc<Notify>>,
+    findings: Option<FindingsTx>,
 ) -> WriterStats {
     match zonetrail_writer::backfill_default_account(&db, &default_account).await {
         Ok(0) => {}
@@ -48,10 +52,21 @@ pub async fn run(
         ..ApplyOptions::default()
     };
     let mut stats = WriterStats::default();
-    while let Some(body) = receiver.recv().await {
-        apply_one(&db, &body, &options, &mut stats).await;
+    while let Some(item) = receiver.recv().await {
+        let body = match item {
+            Item::Body(body) => body,
+            // Everything sent before it is applied: the FIFO queue has one consumer.
+            Item::Barrier(done) => {
+                let _ = done.send(());
+                continue;
+            }
+        };
+        let work = apply_one(&db, &body, &options, &mut stats).await;
         if let Some(n) = &notify {
             n.notify_one();
+        }
+        if let (Some(tx), Some(work)) = (&findings, work) {
+            tx.send(work);
         }
     }
     stats
@@ -62,7 +77,7 @@ async fn apply_one(
     body: &str,
     options: &ApplyOptions,
     stats: &mut WriterStats,
-) {
+) -> Option<zonetrail_findings::Work> {
     let mut attempt = 1;
     loop {
         match apply_body_with(db, body, options).await {
@@ -71,14 +86,14 @@ async fn apply_one(
                 stats.upserted += applied.records_upserted();
                 stats.tombstoned += applied.records_tombstoned();
                 tracing::debug!(kind = applied.kind, zone = ?applied.zone_id, "applied");
-                return;
+                return Some(applied.findings);
             }
             // The in-process queue is FIFO: a sweep's pages come before its sweep_done, so an
             // incomplete sweep here means a page failed, and waiting will not complete it.
             Err(e @ ApplyError::SweepIncomplete { .. }) => {
                 stats.failed += 1;
                 tracing::warn!(reason = %e, "not reconciling this zone: a page of its sweep was not applied");
-                return;
+                return None;
             }
             Err(e) if e.is_retryable() && attempt < MAX_ATTEMPTS => {
                 let wait = Duration::from_millis(200 * 2u64.pow(attempt.min(6)));
@@ -89,7 +104,7 @@ async fn apply_one(
             Err(e) => {
                 stats.failed += 1;
                 tracing::error!(reason = %e, bytes = body.len(), "message not applied; the next sweep re-reads Route 53");
-                return;
+                return None;
             }
         }
     }

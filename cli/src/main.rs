@@ -4,9 +4,13 @@ mod backfill;
 mod commands;
 mod config;
 mod export;
+mod findings;
+mod findings_worker;
 mod local_events;
+mod local_queue;
 mod local_writer;
 mod progress;
+mod resource_sweep;
 mod sqs_consumer;
 mod stack;
 
@@ -19,7 +23,8 @@ use std::process::ExitCode;
 use std::time::Duration;
 
 use crate::config::{
-    DbArgs, LogFormat, NotifyArgs, QueueArgs, Route53Args, WebArgs, parse_duration,
+    DbArgs, FindingsArgs, FindingsSwitch, LogFormat, NotifyArgs, QueueArgs, ResourceArgs,
+    Route53Args, WebArgs, parse_duration,
 };
 
 #[derive(Parser)]
@@ -29,7 +34,8 @@ use crate::config::{
     about = "A complete, near-real-time inventory of every Route 53 record, with history.",
     after_help = "Configuration comes from flags or the environment: DATABASE_URL, ZONETRAIL_QUEUE_URL, \
 ZONETRAIL_ROUTE53_RPS, ZONETRAIL_CLOUDTRAIL_RPS, ZONETRAIL_MAX_MESSAGE_BYTES, ZONETRAIL_WEB_DIR, \
-ZONETRAIL_NOTIFY_WEBHOOK and the other ZONETRAIL_NOTIFY_* settings of `up`, and the AWS SDK's AWS_REGION, \
+ZONETRAIL_NOTIFY_WEBHOOK and the other ZONETRAIL_NOTIFY_* settings of `up`, ZONETRAIL_FINDINGS, \
+ZONETRAIL_RESOURCE_SWEEP_INTERVAL, ZONETRAIL_REGIONS and ZONETRAIL_IP_RANGES_URL, and the AWS SDK's AWS_REGION, \
 AWS_PROFILE and AWS_ENDPOINT_URL (point it at a local AWS emulator; AWS_ENDPOINT_URL_CLOUDTRAIL, \
 AWS_ENDPOINT_URL_ROUTE_53 and the like point one service elsewhere)."
 )]
@@ -79,6 +85,10 @@ doubling to 5 min), and what was not delivered when zonetrail stops goes out at 
         web: WebArgs,
         #[command(flatten)]
         notify: NotifyArgs,
+        #[command(flatten)]
+        findings: FindingsArgs,
+        #[command(flatten)]
+        resources: ResourceArgs,
     },
     /// Run one full sweep of every hosted zone, with a progress bar. Without a queue URL the
     /// records are applied before the command exits; with one they are only enqueued.
@@ -89,6 +99,8 @@ doubling to 5 min), and what was not delivered when zonetrail stops goes out at 
         queue: QueueArgs,
         #[command(flatten)]
         route53: Route53Args,
+        #[command(flatten)]
+        findings: FindingsSwitch,
     },
     /// Fill record history from CloudTrail's event history (LookupEvents: Route 53 calls of
     /// the last 90 days) for every account in scope, with a progress bar. Resumable: a killed
@@ -125,6 +137,8 @@ doubling to 5 min), and what was not delivered when zonetrail stops goes out at 
         queue: QueueArgs,
         #[command(flatten)]
         route53: Route53Args,
+        #[command(flatten)]
+        findings: FindingsSwitch,
     },
     /// Apply every message on an SQS queue until it is empty, in-flight ones included, then
     /// exit. Also how an operator replays the dead-letter queue.
@@ -134,6 +148,8 @@ doubling to 5 min), and what was not delivered when zonetrail stops goes out at 
         queue_url: String,
         #[command(flatten)]
         db: DbArgs,
+        #[command(flatten)]
+        findings: FindingsSwitch,
     },
     /// Write a hosted zone from the inventory, now or as it was at a past time, or the
     /// Route 53 change batches that restore it to a past time. Only reads the database.
@@ -149,6 +165,18 @@ and 32,000 characters of values per request) needs --out DIR: it writes batch-1.
 and prints the command that applies each, in order. With no difference it says so on stderr and \
 writes no batch. A time before the account's history window, or in the future, is refused.")]
     Export(export::ExportArgs),
+    /// Findings (issue 20): records that point at something no account in scope owns, and
+    /// DNS hygiene. List them, suppress them, evaluate every record, sweep the resources.
+    #[command(
+        subcommand,
+        after_help = "Examples:
+  zonetrail findings list --status open
+  zonetrail findings list --kind dangling_ip --json
+  zonetrail findings suppress --kind dangling_ip --record 4711 --reason \"parked: IP returned to the ISP pool\"
+  zonetrail findings suppress --kind private_ip_in_public_zone --zone Z0123456789ABC --name vpn.example.com --type A --reason \"split horizon\"
+  zonetrail findings sweep --regions us-east-1,eu-west-1"
+    )]
+    Findings(findings::FindingsCommand),
     /// Apply the database schema.
     Migrate {
         #[command(flatten)]
@@ -218,6 +246,8 @@ async fn run(command: Command, database_given: bool) -> anyhow::Result<ExitCode>
             route53,
             web,
             notify,
+            findings,
+            resources,
         } => {
             stack::up(stack::UpOptions {
                 listen,
@@ -229,10 +259,14 @@ async fn run(command: Command, database_given: bool) -> anyhow::Result<ExitCode>
                 route53,
                 web,
                 notify,
+                findings,
+                resources,
             })
             .await
         }
-        Command::Sweep { db, queue, route53 } => commands::sweep(db, queue, route53).await,
+        Command::Sweep { db, queue, route53, findings } => {
+            commands::sweep(db, queue, route53, findings).await
+        }
         Command::Backfill { since, until, cloudtrail_rps, db, queue, route53 } => {
             backfill::backfill(backfill::BackfillOptions {
                 since,
@@ -245,10 +279,13 @@ async fn run(command: Command, database_given: bool) -> anyhow::Result<ExitCode>
             })
             .await
         }
-        Command::IngestEvent { file, db, queue, route53 } => {
-            commands::ingest_event(file, db, queue, route53).await
+        Command::IngestEvent { file, db, queue, route53, findings } => {
+            commands::ingest_event(file, db, queue, route53, findings).await
         }
-        Command::Drain { queue_url, db } => commands::drain(queue_url, db).await,
+        Command::Drain { queue_url, db, findings } => {
+            commands::drain(queue_url, db, findings).await
+        }
+        Command::Findings(command) => findings::run(command).await,
         Command::Export(args) => {
             let mode = args.mode().map_err(anyhow::Error::msg)?;
             export::export(args, mode).await

@@ -15,6 +15,8 @@ use tokio::sync::Notify;
 use tokio::sync::watch;
 use zonetrail_writer::{ApplyError, ApplyOptions, apply_body_with};
 
+use crate::findings_worker::FindingsTx;
+
 /// How long a received message stays hidden while we apply it.
 const VISIBILITY_SECS: i32 = 120;
 /// Retryable failures of one message tolerated in one drain before it is parked.
@@ -43,13 +45,15 @@ struct Parked {
 }
 
 /// With `notify` (`up --notify-webhook`), each history row applied also goes in the outbox,
-/// and the publisher is woken after each message.
+/// and the publisher is woken after each message. With `findings`, the findings work of each
+/// received batch goes to the findings worker once the batch is applied.
 pub async fn consume(
     client: &Client,
     queue_url: &str,
     db: &DatabaseConnection,
     until: Until,
     notify: Option<Arc<Notify>>,
+    findings: Option<FindingsTx>,
 ) -> anyhow::Result<DrainReport> {
     let options = ApplyOptions { outbox: notify.is_some(), ..ApplyOptions::default() };
     let mut report = DrainReport::default();
@@ -94,6 +98,7 @@ pub async fn consume(
         idle_since = None;
 
         let mut done = Vec::new();
+        let mut work = zonetrail_findings::Work::default();
         for message in messages {
             report.received += 1;
             let id = message.message_id.clone().unwrap_or_default();
@@ -109,6 +114,7 @@ pub async fn consume(
                     report.applied += 1;
                     report.upserted += applied.records_upserted();
                     report.tombstoned += applied.records_tombstoned();
+                    work.extend(applied.findings);
                     done.push((id, receipt));
                 }
                 Err(e) if e.is_retryable() => {
@@ -137,6 +143,9 @@ pub async fn consume(
                     }
                 }
             }
+        }
+        if let Some(tx) = &findings {
+            tx.send(work);
         }
         delete(client, queue_url, done).await?;
     }

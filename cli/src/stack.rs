@@ -16,9 +16,12 @@ use zonetrail_ingest::{State, sweep_all};
 
 use crate::backfill::{DbStore, TimeArg};
 use crate::config::{
-    DbArgs, NotifyArgs, QueueArgs, Route53Args, WebArgs, aws_sdk_config, build_queue,
+    DbArgs, FindingsArgs, NotifyArgs, QueueArgs, ResourceArgs, Route53Args, WebArgs,
+    aws_sdk_config, build_queue,
 };
+use crate::findings_worker::{self, FindingsTx};
 use crate::local_events::{self, MAX_EVENT_BYTES};
+use crate::local_queue::LocalQueue;
 use crate::local_writer;
 use crate::sqs_consumer::{self, Until};
 
@@ -34,6 +37,10 @@ pub struct UpOptions {
     pub web: WebArgs,
     /// Notifications: a webhook publisher when one is set.
     pub notify: NotifyArgs,
+    /// Findings: evaluated after each commit, and the resource sweep's interval.
+    pub findings: FindingsArgs,
+    /// The resource sweep's regions and ip-ranges.json.
+    pub resources: ResourceArgs,
 }
 
 pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
@@ -41,19 +48,31 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     // With a webhook, the writer fills the outbox and wakes the publisher after each commit.
     let publisher = o.notify.publisher(conn.clone())?;
     let wake = publisher.as_ref().map(|_| Arc::new(tokio::sync::Notify::new()));
-    let config = o.route53.ingest_config(&o.queue)?;
+    let config = o.route53.ingest_config_with(&o.queue, Some(&o.resources))?;
     let sdk = aws_sdk_config().await;
     let accounts = o.route53.accounts(&sdk).await?;
     let own = accounts.self_account().clone();
-    let (queue, receiver) = build_queue(&sdk, &config);
+    let (queue, local) = build_queue(&sdk, &config);
+    let (barrier, receiver) = match local {
+        Some((queue, receiver)) => (Some(queue), Some(receiver)),
+        None => (None, None),
+    };
     let ingest = Arc::new(State::new(&sdk, config, queue, accounts));
     let (stop, stopped) = watch::channel(false);
 
+    // Findings: the writer hands each commit's work to the worker, which evaluates it (and
+    // wakes the publisher when notifications are on: opened and resolved findings go out too).
+    let findings = o.findings.on().then(|| {
+        let engine = crate::findings::engine(&sdk, wake.is_some());
+        findings_worker::spawn(conn.clone(), engine, wake.clone())
+    });
+    let findings_tx = findings.as_ref().map(|(tx, _)| tx.clone());
+
     let writer = match receiver {
         Some(receiver) => {
-            let (conn, wake) = (conn.clone(), wake.clone());
+            let (conn, wake, findings_tx) = (conn.clone(), wake.clone(), findings_tx.clone());
             tokio::spawn(async move {
-                let stats = local_writer::run(conn, receiver, own, wake).await;
+                let stats = local_writer::run(conn, receiver, own, wake, findings_tx).await;
                 tracing::info!(
                     applied = stats.applied,
                     failed = stats.failed,
@@ -66,11 +85,19 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
             let url =
                 o.queue.queue_url.clone().expect("a queue URL when there is no in-process queue");
             let client = aws_sdk_sqs::Client::new(&sdk);
-            let (conn, stopped, wake) = (conn.clone(), stopped.clone(), wake.clone());
+            let (conn, stopped, wake, findings_tx) =
+                (conn.clone(), stopped.clone(), wake.clone(), findings_tx.clone());
             tokio::spawn(async move {
-                sqs_consumer::consume(&client, &url, &conn, Until::Stopped(stopped), wake)
-                    .await
-                    .map(|_| ())
+                sqs_consumer::consume(
+                    &client,
+                    &url,
+                    &conn,
+                    Until::Stopped(stopped),
+                    wake,
+                    findings_tx,
+                )
+                .await
+                .map(|_| ())
             })
         }
     };
@@ -107,6 +134,21 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
         stopped.clone(),
     ));
 
+    // The resource sweep: at start (unless --no-initial-sweep) and every interval, each
+    // followed by an evaluation of every record once its listings are applied.
+    let interval = o.findings.resource_sweep_interval.0;
+    let resource_sweeper = findings_tx.map(|tx| {
+        tokio::spawn(resource_sweep_loop(
+            ingest.clone(),
+            interval,
+            o.initial_sweep,
+            barrier.clone(),
+            tx,
+            stopped.clone(),
+        ))
+    });
+    drop(barrier);
+
     let api = api_router(conn.clone(), o.web.existing(), None)?;
     let app = api.merge(
         Router::new()
@@ -130,6 +172,18 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     if let Some((_, format)) = &publishing {
         println!("notifications: each committed change is POSTed to the webhook ({format})");
     }
+    if o.findings.on() {
+        let every = match interval {
+            Some(d) => format!("every {}", humantime::format_duration(d)),
+            None => "never again".to_owned(),
+        };
+        println!(
+            "findings: on; resources swept {}and {every}; GET http://{addr}/api/findings",
+            if o.initial_sweep { "now " } else { "" }
+        );
+    } else {
+        println!("findings: off");
+    }
 
     tokio::spawn(async move {
         shutdown_signal().await;
@@ -149,7 +203,17 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     // senders of the in-process queue, so the writer applies what is queued and ends.
     sweeper.abort();
     let _ = sweeper.await;
+    if let Some(task) = resource_sweeper {
+        task.abort();
+        let _ = task.await;
+    }
     writer.await.context("the writer stopped unexpectedly")??;
+    // The writer's handle on the findings worker is gone with it: the worker evaluates what
+    // is left and ends.
+    if let Some((tx, worker)) = findings {
+        drop(tx);
+        worker.await.context("the findings worker stopped unexpectedly")?;
+    }
     let _ = publisher_stop.send(());
     if let Some((task, _)) = publishing {
         task.await.context("the notification publisher stopped unexpectedly")?;
@@ -198,6 +262,68 @@ async fn sweep_loop(
             },
             _ = stopped.wait_for(|s| *s) => return,
         }
+    }
+}
+
+/// The resource sweep of `up`: at start (when `initial`) and every `interval` (`None`: never
+/// again). After each, once its listings are applied, every record is evaluated.
+async fn resource_sweep_loop(
+    ingest: Arc<State>,
+    interval: Option<Duration>,
+    initial: bool,
+    barrier: Option<LocalQueue>,
+    findings: FindingsTx,
+    mut stopped: watch::Receiver<bool>,
+) {
+    let mut first = initial;
+    loop {
+        if !first {
+            let Some(interval) = interval else { return };
+            tokio::select! {
+                _ = tokio::time::sleep(interval) => {}
+                _ = stopped.wait_for(|s| *s) => return,
+            }
+        }
+        first = false;
+        tokio::select! {
+            _ = resource_round(&ingest, barrier.as_ref(), &findings) => {}
+            _ = stopped.wait_for(|s| *s) => return,
+        }
+    }
+}
+
+async fn resource_round(ingest: &State, barrier: Option<&LocalQueue>, findings: &FindingsTx) {
+    tracing::info!("resource sweep starting");
+    match crate::resource_sweep::sweep(ingest).await {
+        Ok((report, summary)) => {
+            for line in crate::resource_sweep::failures(&report) {
+                tracing::error!(failure = %line, "resource listing failed; findings that need it stay undecided");
+            }
+            tracing::info!(%summary, "resource sweep finished");
+        }
+        Err(error) => {
+            tracing::error!(%error, "resource sweep failed; the next one retries")
+        }
+    }
+    match barrier {
+        // In process: once the writer has applied every listing sent before this point.
+        Some(queue) => {
+            if !queue.barrier().await {
+                return;
+            }
+        }
+        // On SQS the consumer applies them when it gets them: give it a moment; what it
+        // applies later is evaluated as its own work.
+        None => tokio::time::sleep(Duration::from_secs(5)).await,
+    }
+    if let Some(report) = findings.evaluate_all().await {
+        tracing::info!(
+            evaluated = report.evaluated,
+            opened = report.opened,
+            resolved = report.resolved,
+            undecided = report.undecided,
+            "findings after the resource sweep"
+        );
     }
 }
 
