@@ -18,6 +18,8 @@ pub struct Account {
     token: String,
     pub route53: aws_sdk_route53::Client,
     pub sqs: aws_sdk_sqs::Client,
+    /// The SDK's configuration for this account in moto (us-east-1), for other services.
+    pub sdk: aws_config::SdkConfig,
 }
 
 impl Account {
@@ -56,6 +58,7 @@ impl Account {
             token,
             route53: aws_sdk_route53::Client::new(&sdk),
             sqs: aws_sdk_sqs::Client::new(&sdk),
+            sdk,
         }
     }
 

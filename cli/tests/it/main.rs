@@ -13,6 +13,7 @@ mod accounts;
 mod backfill;
 mod drain;
 mod export;
+mod findings;
 mod ingest_event;
 mod notify;
 mod publisher;
