@@ -5,7 +5,8 @@
 # screen's values look like Route 53's (no printed Python dict, a real SOA), that the API shows
 # the three accounts as seeded (each swept, the zone name two accounts share, every record
 # set's account), that the backfill filled sixty days of history, that changes arrived live with none failing, one of them in a member
-# account, that at least three notifications of live changes reached the demo's webhook receiver, that the diff since the driver started and a restore of the most changed zone were answered, and that everything stopped cleanly.
+# account, that at least three notifications of live changes reached the demo's webhook receiver, that the diff since the driver started and a restore of the most changed zone were answered, that the first
+# resource sweep finished and the released Elastic IP's dangling_ip finding was shown, and that everything stopped cleanly.
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/../.."
 
@@ -50,8 +51,12 @@ grep -q 'time travel: since .* changed' "$log" || failures+=("the diff since the
 grep -q 'time travel: putting .* back as it was' "$log" || failures+=("the restore of the most changed zone was not planned")
 notified=$(grep -E -c '^notification: .+ (created|updated|deleted) ' "$log" || true)
 ((notified >= 3)) || failures+=("only $notified notification lines arrived at the webhook receiver (expected at least 3)")
-live_notified=$(grep -E '^notification: ' "$log" | grep -v -c '^notification: the sweep' || true)
+live_notified=$(grep -E '^notification: ' "$log" | grep -v '^notification: finding ' | grep -v -c '^notification: the sweep' || true)
 ((live_notified >= 3)) || failures+=("only $live_notified notifications of live changes arrived (expected at least 3)")
+grep -q 'first resource sweep done' "$log" || failures+=("the first resource sweep of findings did not finish")
+grep -E -q '^finding opened in [0-9]+ ms: \[high\] dangling_ip legacy-shop\.acme-corp\.com\. A' "$log" ||
+  failures+=("the released Elastic IP's dangling_ip finding was not shown")
+! grep -q '^findings: FAILED' "$log" || failures+=("the findings part failed")
 grep -q 'zonetrail up stopped cleanly' "$log" || failures+=("zonetrail up did not stop cleanly")
 grep -q 'moto stopped' "$log" || failures+=("moto was not stopped")
 

@@ -80,6 +80,14 @@ def line(event):
     return f"notification: {who} {action} {what} in {zone} [{account}]: {change}"
 
 
+def finding_line(detail_type, finding):
+    record = finding.get("record") or {}
+    what = f"{record.get('name')} {record.get('type')}"
+    if detail_type == "Finding Resolved":
+        return f"notification: finding resolved: {finding.get('kind')} {what} ({finding.get('resolved_reason')})"
+    return f"notification: finding opened: [{finding.get('severity')}] {finding.get('kind')} {what}: {finding.get('summary')}"
+
+
 class Handler(BaseHTTPRequestHandler):
     def do_POST(self):  # noqa: N802 (http.server's name)
         length = int(self.headers.get("content-length") or 0)
@@ -92,6 +100,16 @@ class Handler(BaseHTTPRequestHandler):
             return
         self.send_response(200)
         self.end_headers()
+        # Findings (`Finding Opened` / `Finding Resolved`) carry the finding, deduped by
+        # (id, detail-type); changes carry the history entry, deduped by id.
+        detail_type = self.headers.get("x-zonetrail-detail-type") or "DNS Record Changed"
+        if detail_type.startswith("Finding "):
+            with lock:
+                if (event.get("id"), detail_type) in seen:
+                    return
+                seen.add((event.get("id"), detail_type))
+            print(finding_line(detail_type, event), flush=True)
+            return
         with lock:
             # At least once: a redelivery carries the same id.
             if event.get("id") in seen:
