@@ -69,6 +69,9 @@ pub struct IngestConfig {
     /// The writer function the Lambda asks for the stored backfill windows
     /// (`ZONETRAIL_WRITER_FUNCTION`); unset: none are read, so finished windows are read again.
     pub writer_function: Option<String>,
+    /// The resource sweep of findings (`ZONETRAIL_REGIONS`, `ZONETRAIL_IP_RANGES_URL`,
+    /// `ZONETRAIL_RESOURCE_RPS`; see [`crate::resources`]).
+    pub resources: crate::resources::ResourceSettings,
 }
 
 impl Default for IngestConfig {
@@ -81,6 +84,7 @@ impl Default for IngestConfig {
             scope: crate::accounts::ScopeSettings::default(),
             cloudtrail_rps: DEFAULT_CLOUDTRAIL_RPS,
             writer_function: None,
+            resources: crate::resources::ResourceSettings::default(),
         }
     }
 }
@@ -110,11 +114,12 @@ impl IngestConfig {
         if let Some(raw) = non_empty("ZONETRAIL_MAX_MESSAGE_BYTES") {
             config.max_message_bytes = parse_message_bytes(&raw)?;
         }
+        config.resources = crate::resources::ResourceSettings::from_lookup(&config.sweep, &lookup)?;
         Ok(config)
     }
 }
 
-fn parse_rps(var: &'static str, raw: &str) -> Result<f64, ConfigError> {
+pub(crate) fn parse_rps(var: &'static str, raw: &str) -> Result<f64, ConfigError> {
     let invalid = |reason: &str| ConfigError::Invalid {
         var,
         value: raw.to_owned(),
@@ -165,6 +170,34 @@ mod tests {
         assert_eq!(c.sweep.record_page_size, 300);
         assert_eq!(c.cloudtrail_rps, 2.0);
         assert_eq!(c.writer_function, None);
+        assert_eq!(c.resources.regions, None);
+        assert_eq!(c.resources.ip_ranges_url, None);
+        assert_eq!(c.resources.rps, 5.0);
+    }
+
+    #[test]
+    fn resource_settings_are_read() {
+        let c = config(&[
+            ("ZONETRAIL_REGIONS", "us-east-1, eu-west-1"),
+            ("ZONETRAIL_IP_RANGES_URL", "https://ip-ranges.amazonaws.com/ip-ranges.json"),
+            ("ZONETRAIL_RESOURCE_RPS", "2"),
+            ("ZONETRAIL_ROUTE53_RPS", "3"),
+        ])
+        .unwrap();
+        assert_eq!(c.resources.regions, Some(vec!["us-east-1".into(), "eu-west-1".into()]));
+        assert_eq!(
+            c.resources.ip_ranges_url.as_deref(),
+            Some("https://ip-ranges.amazonaws.com/ip-ranges.json")
+        );
+        assert_eq!(c.resources.rps, 2.0);
+        assert_eq!(c.resources.route53_rps, 3.0);
+        let off = config(&[("ZONETRAIL_IP_RANGES_URL", "OFF")]).unwrap();
+        assert_eq!(off.resources.ip_ranges_url, None);
+        let err = config(&[("ZONETRAIL_REGIONS", "us-east-1,us-moon-1")]).unwrap_err().to_string();
+        assert!(
+            err.contains("ZONETRAIL_REGIONS") && err.contains("\"us-moon-1\" is not an AWS region"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -196,6 +229,9 @@ mod tests {
             ("ZONETRAIL_CLOUDTRAIL_RPS", "two"),
             ("ZONETRAIL_MAX_MESSAGE_BYTES", "10"),
             ("ZONETRAIL_MAX_MESSAGE_BYTES", "2000000"),
+            ("ZONETRAIL_REGIONS", "us-east-1,mars-north-1"),
+            ("ZONETRAIL_IP_RANGES_URL", "ftp://example.invalid/ip-ranges.json"),
+            ("ZONETRAIL_RESOURCE_RPS", "0"),
         ] {
             let err = config(&[(var, value)]).unwrap_err().to_string();
             assert!(err.contains(var) && err.contains(value), "{err}");

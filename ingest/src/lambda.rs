@@ -66,6 +66,37 @@ pub enum HandlerError {
     BackfillHandoff { account_id: String, source: crate::QueueError },
     #[error("backfill of {account_id} failed: {error}")]
     BackfillFailed { account_id: String, error: String },
+    #[error(transparent)]
+    ResourceSweep(#[from] crate::ResourceSweepError),
+}
+
+/// `{"resource_sweep": {}}` (a schedule): the resource sweep of every account in scope, in
+/// this invocation (accounts at most `ZONETRAIL_SWEEP_CONCURRENCY` at once), then
+/// `ip-ranges.json` when `ZONETRAIL_IP_RANGES_URL` is set. Failed listings are sent as such and
+/// counted; only the accounts or the queue failing fails the invocation.
+async fn resource_sweep(state: &State) -> Result<Value, HandlerError> {
+    let report = crate::resources::sweep_resources(
+        &state.accounts,
+        &state.config.resources,
+        state.queue.as_ref(),
+    )
+    .await?;
+    let ip_ranges = match &report.ip_ranges {
+        crate::resources::IpRangesOutcome::Off => json!("off"),
+        crate::resources::IpRangesOutcome::Sent { sync_token, prefixes } => {
+            json!({"sync_token": sync_token, "prefixes": prefixes})
+        }
+        crate::resources::IpRangesOutcome::Failed(error) => json!({"error": error}),
+    };
+    Ok(json!({
+        "resource_sweep": {
+            "accounts": report.accounts.len(),
+            "listings_ok": report.listings_ok(),
+            "listings_failed": report.listings_failed(),
+            "items": report.items(),
+            "ip_ranges": ip_ranges,
+        }
+    }))
 }
 
 /// Dispatch one invocation. SQS batches answer with `batchItemFailures`, so only the failed
@@ -85,6 +116,9 @@ pub async fn handle(
     }
     if let Some(spec) = payload.get("backfill") {
         return Ok(backfill(state, spec).await?);
+    }
+    if payload.get("resource_sweep").is_some() {
+        return Ok(resource_sweep(state).await?);
     }
     match payload.get("detail-type").and_then(Value::as_str) {
         Some(SCHEDULE_DETAIL_TYPE) => Ok(scheduled(state, deadline).await?),
@@ -397,6 +431,27 @@ fn summary(outcome: EventOutcome) -> Value {
             },
         }),
         EventOutcome::Ignored { event_id, event_name, reason } => {
+            json!({"event_id": event_id, "event_name": event_name, "ignored": reason.to_string()})
+        }
+        EventOutcome::Resources(outcome) => resource_event_json(&outcome),
+    }
+}
+
+/// A resource event's outcome as JSON (the Lambda's answer; `/local/events` too).
+pub fn resource_event_json(outcome: &crate::ResourceEventOutcome) -> Value {
+    match outcome {
+        crate::ResourceEventOutcome::Relisted {
+            event_id,
+            event_name,
+            account_id,
+            region,
+            listings,
+        } => json!({
+            "event_id": event_id, "event_name": event_name, "account_id": account_id,
+            "region": region,
+            "listings": listings.iter().map(|(kind, items)| json!({"kind": kind, "items": items})).collect::<Vec<_>>(),
+        }),
+        crate::ResourceEventOutcome::Ignored { event_id, event_name, reason } => {
             json!({"event_id": event_id, "event_name": event_name, "ignored": reason.to_string()})
         }
     }

@@ -8,6 +8,9 @@
 //! - [`queue`]: the [`Queue`] seam, with an SQS and an in-process implementation.
 //! - [`backfill`]: the last 90 days of changes from CloudTrail's event history, through the
 //!   same decoder, resumable per window and paced per account.
+//! - [`resources`]: the resource side of findings: the resource sweep (Elastic IPs, network
+//!   interfaces, S3 buckets, CloudFront, Elastic Beanstalk, health checks), resource events
+//!   and AWS's `ip-ranges.json`.
 //! - [`lambda`]: the one handler the `ingest-lambda` binary runs.
 //!
 //! Callers build a [`State`] once and call [`sweep_all`], [`sweep_zone`], [`ingest_event`]
@@ -19,6 +22,7 @@ pub mod config;
 pub mod event;
 pub mod lambda;
 pub mod queue;
+pub mod resources;
 pub mod route53;
 pub mod sweep;
 
@@ -41,6 +45,10 @@ pub use backfill::{
 pub use config::{ConfigError, IngestConfig, SweepSettings};
 pub use event::{DecodeError, EventError, EventOutcome, ingest_event};
 pub use queue::{MemoryQueue, MemoryReceiver, Queue, QueueError, SqsQueue};
+pub use resources::{
+    ResourceEventOutcome, ResourceSettings, ResourceSweepError, ResourceSweepReport,
+    ingest_resource_event, sweep_resources,
+};
 pub use state::{State, StateError};
 pub use sweep::{
     AccountReport, Deadline, Progress, ProgressEvent, SweepAllReport, SweepError, SweepOutcome,

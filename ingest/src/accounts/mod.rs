@@ -32,7 +32,7 @@ use aws_credential_types::provider::SharedCredentialsProvider;
 use zonetrail_model::AccountId;
 
 pub use access::is_access_denied;
-pub(crate) use access::{credentials_refused, denied_code};
+pub(crate) use access::{credentials_refused, default_region, denied_code};
 pub use settings::{
     AccountsSetting, DEFAULT_ROLE_NAME, DEFAULT_SWEEP_CONCURRENCY, MAX_SWEEP_CONCURRENCY, OuId,
     OuIdError, ScopeSettings,
@@ -77,6 +77,9 @@ struct Inner {
     clients: Mutex<HashMap<AccountId, aws_sdk_route53::Client>>,
     /// Each account's CloudTrail client (the backfill's), the own account's included.
     cloudtrail: Mutex<HashMap<AccountId, aws_sdk_cloudtrail::Client>>,
+    /// Each account's shared configuration for the resource sweep's EC2, S3, CloudFront and
+    /// Elastic Beanstalk clients (see [`Accounts::sdk_for`]).
+    sdks: Mutex<HashMap<AccountId, SdkConfig>>,
     /// `org` mode: the last account list, and when it was read.
     last_scope: tokio::sync::Mutex<Option<(Instant, HashSet<AccountId>)>>,
 }
@@ -127,6 +130,7 @@ impl Accounts {
                 base,
                 clients: Mutex::new(HashMap::new()),
                 cloudtrail: Mutex::new(HashMap::new()),
+                sdks: Mutex::new(HashMap::new()),
                 last_scope: tokio::sync::Mutex::new(None),
             }),
         }
@@ -257,6 +261,31 @@ impl Accounts {
                 )
             })
             .clone()
+    }
+
+    /// The shared configuration to read `account` with: the own configuration for the own
+    /// account, for any other one the same with the credentials of assuming
+    /// [`Accounts::role_arn`] (and the partition's default region when none is configured).
+    /// Kept per account, so every client built from it (the resource sweep's EC2, S3,
+    /// CloudFront and Elastic Beanstalk clients, one per region) shares one credentials
+    /// provider. No call is made here: a refused assume-role shows on the first call.
+    pub fn sdk_for(&self, account: &AccountId) -> SdkConfig {
+        let mut sdks = self.inner.sdks.lock().unwrap_or_else(|e| e.into_inner());
+        sdks.entry(account.clone())
+            .or_insert_with(|| {
+                if account == &self.inner.self_account {
+                    self.inner.sdk.clone()
+                } else {
+                    self.assumed_sdk(account)
+                }
+            })
+            .clone()
+    }
+
+    /// Read `account` with `sdk` from now on (in [`Accounts::sdk_for`]): for tests and tools
+    /// that point one account somewhere else (a fault, another endpoint).
+    pub fn override_sdk(&self, account: AccountId, sdk: SdkConfig) {
+        self.inner.sdks.lock().unwrap_or_else(|e| e.into_inner()).insert(account, sdk);
     }
 
     /// The shared configuration with `account`'s assumed-role credentials (and the

@@ -24,6 +24,8 @@ pub enum EventOutcome {
         event_name: Option<String>,
         reason: IgnoreReason,
     },
+    /// A resource event (findings): the kinds it changes were re-listed and sent.
+    Resources(crate::resources::ResourceEventOutcome),
 }
 
 #[derive(Debug)]
@@ -37,7 +39,25 @@ pub enum TargetedSweep {
 /// Decode one EventBridge event and queue what it means. A malformed event (an account id
 /// that is not one included) sends nothing; an event of an account out of scope, or of no
 /// account at all, is logged and ignored.
+///
+/// A resource event (EC2, S3, CloudFront, Elastic Beanstalk, Route 53 health checks) goes to
+/// [`crate::resources::ingest_resource_event`]; an ignored one answers `Ignored`.
 pub async fn ingest_event(state: &State, event: &Value) -> Result<EventOutcome, EventError> {
+    if crate::resources::is_resource_event(event) {
+        let outcome = crate::resources::ingest_resource_event(
+            &state.accounts,
+            &state.config.resources,
+            state.queue.as_ref(),
+            event,
+        )
+        .await?;
+        return Ok(match outcome {
+            crate::resources::ResourceEventOutcome::Ignored { event_id, event_name, reason } => {
+                EventOutcome::Ignored { event_id, event_name, reason }
+            }
+            relisted => EventOutcome::Resources(relisted),
+        });
+    }
     let decoded = decode_event(event).inspect_err(|error| {
         tracing::error!(%error, "malformed event rejected; nothing sent");
     })?;

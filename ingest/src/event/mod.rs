@@ -129,4 +129,15 @@ pub enum EventError {
     ZoneSweepFailed { event_id: String, zone_id: ZoneId, reason: String },
     #[error("event {event_id}: re-reading hosted zone {zone_id} failed: {reason}")]
     Refresh { event_id: String, zone_id: ZoneId, reason: String },
+    /// A resource event's re-listing failed; it was sent as `Failed`.
+    #[error(
+        "event {event_id}: re-listing {kind} of account {account_id} in {region:?} failed: {error}"
+    )]
+    ResourceListing {
+        event_id: String,
+        kind: zonetrail_model::ResourceKind,
+        account_id: AccountId,
+        region: String,
+        error: String,
+    },
 }
