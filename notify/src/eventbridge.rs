@@ -2,7 +2,9 @@
 //!
 //! Each change is one entry: `Source` [`SOURCE`], `DetailType` [`DETAIL_TYPE`], `Detail` the
 //! [`ChangeEvent`] JSON, `Time` the change's observed time (so a late observation that adds a
-//! history row in the past is published with its own time), `EventBusName` the configured
+//! history row in the past is published with its own time); each finding's event likewise
+//! with `DetailType` `Finding Opened` / `Finding Resolved`, `Detail` the [`FindingEvent`] JSON
+//! and `Time` when it was opened or resolved; `EventBusName` the configured
 //! bus (`ZONETRAIL_EVENT_BUS`: a name or an ARN). At most 10 entries a call, and a call's
 //! entries together within EventBridge's 256 KB request limit (a larger batch is split).
 //!
@@ -16,7 +18,9 @@ use aws_sdk_eventbridge::types::PutEventsRequestEntry;
 use aws_smithy_types::DateTime;
 use serde_json::Value;
 
-use crate::{ChangeEvent, DETAIL_TYPE, MAX_EVENT_BYTES, SOURCE, SendError, Sink};
+#[cfg(doc)]
+use crate::{ChangeEvent, DETAIL_TYPE, FindingEvent};
+use crate::{Event, MAX_EVENT_BYTES, SOURCE, SendError, Sink};
 
 /// The most entries one `PutEvents` takes.
 pub const MAX_ENTRIES: usize = 10;
@@ -74,7 +78,7 @@ impl Sink for EventBridgeSink {
         MAX_ENTRIES
     }
 
-    async fn send(&self, events: &[ChangeEvent]) -> Vec<Result<(), SendError>> {
+    async fn send(&self, events: &[Event]) -> Vec<Result<(), SendError>> {
         let mut results: Vec<Option<Result<(), SendError>>> = vec![None; events.len()];
         let mut entries = Vec::with_capacity(events.len());
         for (i, event) in events.iter().enumerate() {
@@ -119,29 +123,36 @@ pub fn calls<T>(entries: Vec<(T, PutEventsRequestEntry)>) -> Vec<Vec<(T, PutEven
 }
 
 /// The `PutEvents` entry of one event. A detail too large for one entry is sent with
-/// `before` and `after` left out and `truncated: true` (the publisher does so already; this
-/// keeps the sink within the limit whatever it is given).
-pub fn entry(event: &ChangeEvent, bus: &str) -> Result<PutEventsRequestEntry, SendError> {
-    let mut detail = serde_json::to_string(event)
-        .map_err(|e| SendError(format!("the event does not serialize: {e}")))?;
-    let overhead = SOURCE.len() + DETAIL_TYPE.len() + TIME_BYTES;
+/// `before` and `after` (a change's) or `evidence` (a finding's) left out and
+/// `truncated: true` (the publisher does so already; this keeps the sink within the limit
+/// whatever it is given).
+pub fn entry(event: &Event, bus: &str) -> Result<PutEventsRequestEntry, SendError> {
+    let mut detail = event.to_json();
+    let detail_type = event.detail_type();
+    let overhead = SOURCE.len() + detail_type.len() + TIME_BYTES;
     if detail.len() + overhead > MAX_EVENT_BYTES {
         let mut value: Value = serde_json::from_str(&detail)
             .map_err(|e| SendError(format!("the event does not serialize: {e}")))?;
         if let Value::Object(fields) = &mut value {
-            fields.remove("before");
-            fields.remove("after");
+            match event {
+                Event::Change(_) => {
+                    fields.remove("before");
+                    fields.remove("after");
+                }
+                Event::Finding(_) => {
+                    fields.insert("evidence".into(), Value::Null);
+                }
+            }
             fields.insert("truncated".into(), Value::Bool(true));
         }
         detail = value.to_string();
     }
-    let observed = event.item.change.observed_at;
     Ok(PutEventsRequestEntry::builder()
         .source(SOURCE)
-        .detail_type(DETAIL_TYPE)
+        .detail_type(detail_type)
         .detail(detail)
         .event_bus_name(bus)
-        .time(DateTime::from_millis(observed.timestamp_millis()))
+        .time(DateTime::from_millis(event.time().timestamp_millis()))
         .build())
 }
 
@@ -184,6 +195,7 @@ pub fn entry_results(output: &PutEventsOutput, n: usize) -> Vec<Result<(), SendE
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::DETAIL_TYPE;
     use aws_sdk_eventbridge::types::PutEventsResultEntry;
 
     fn ok(id: &str) -> PutEventsResultEntry {
@@ -254,5 +266,22 @@ mod tests {
             .time(DateTime::from_secs(0))
             .build();
         assert_eq!(entry_size(&e), TIME_BYTES + SOURCE.len() + DETAIL_TYPE.len() + 2);
+    }
+
+    #[test]
+    fn a_finding_is_an_entry_with_its_detail_type_and_time() {
+        use crate::FindingChange;
+        let f = crate::webhook::tests::finding(FindingChange::Resolved);
+        let at = f.at;
+        let e = entry(&Event::Finding(f), "zonetrail").unwrap();
+        assert_eq!(e.source(), Some(SOURCE));
+        assert_eq!(e.detail_type(), Some("Finding Resolved"));
+        assert_eq!(e.event_bus_name(), Some("zonetrail"));
+        assert_eq!(e.time().map(|t| t.to_millis().unwrap()), Some(at.timestamp_millis()));
+        let v: Value = serde_json::from_str(e.detail().unwrap()).unwrap();
+        assert_eq!(
+            (v["id"].as_i64(), v["resolved_reason"].as_str()),
+            (Some(9), Some("resource exists"))
+        );
     }
 }

@@ -13,14 +13,26 @@
 //!
 //! Consumers dedupe by the change's `id`, which every event carries: a crash between a send
 //! and the outbox row's delete sends it again.
+//!
+//! Findings (issue 20) go the same way: the findings engine, built with its outbox on, adds a
+//! `finding_outbox` row (`opened` or `resolved`) in the transaction that raised or resolved a
+//! finding, and the same publisher sends it to the same sink as a [`FindingEvent`]
+//! (`Finding Opened` / `Finding Resolved`, the finding as `/api/findings` returns it).
+//! Consumers dedupe those by (finding `id`, detail-type).
 
+use api::findings::FindingItem;
 use api::history::FeedItem;
 use serde::Serialize;
+use zonetrail_model::Timestamp;
 
 /// The event's `source`.
 pub const SOURCE: &str = "zonetrail";
-/// The event's `detail-type`.
+/// The `detail-type` of a change's event.
 pub const DETAIL_TYPE: &str = "DNS Record Changed";
+/// The `detail-type` of a finding raised (not a suppressed one).
+pub const FINDING_OPENED: &str = "Finding Opened";
+/// The `detail-type` of a finding resolved.
+pub const FINDING_RESOLVED: &str = "Finding Resolved";
 /// EventBridge's limit on one entry (256 KB), which every sink keeps to.
 pub const MAX_EVENT_BYTES: usize = 256 * 1024;
 
@@ -36,7 +48,102 @@ pub struct ChangeEvent {
     pub truncated: bool,
 }
 
-/// Which changes are published. Empty lists: every one.
+/// What happened to a finding: a `finding_outbox` row's `event`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum FindingChange {
+    Opened,
+    Resolved,
+}
+
+impl FindingChange {
+    /// `opened` or `resolved`, as `finding_outbox.event` has it; anything else is `None`.
+    pub fn parse(event: &str) -> Option<Self> {
+        match event {
+            "opened" => Some(Self::Opened),
+            "resolved" => Some(Self::Resolved),
+            _ => None,
+        }
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Opened => "opened",
+            Self::Resolved => "resolved",
+        }
+    }
+
+    /// [`FINDING_OPENED`] or [`FINDING_RESOLVED`].
+    pub fn detail_type(self) -> &'static str {
+        match self {
+            Self::Opened => FINDING_OPENED,
+            Self::Resolved => FINDING_RESOLVED,
+        }
+    }
+}
+
+/// One finding's event: the detail is the finding exactly as `/api/findings` returns it
+/// ([`FindingItem`], as it is when the event is sent: a finding resolved before its `opened`
+/// event went out is sent `resolved` in both), plus `truncated` when its `evidence` was left
+/// out (`null`) to fit [`MAX_EVENT_BYTES`].
+#[derive(Debug, Clone)]
+pub struct FindingEvent {
+    pub change: FindingChange,
+    pub item: FindingItem,
+    /// When it was opened or resolved: the outbox row's time, in the same transaction.
+    pub at: Timestamp,
+    pub truncated: bool,
+}
+
+/// An event of either kind, as sinks take them.
+#[derive(Debug)]
+pub enum Event {
+    Change(ChangeEvent),
+    Finding(FindingEvent),
+}
+
+impl Event {
+    /// The envelope's `detail-type`.
+    pub fn detail_type(&self) -> &'static str {
+        match self {
+            Event::Change(_) => DETAIL_TYPE,
+            Event::Finding(f) => f.change.detail_type(),
+        }
+    }
+
+    /// The detail as JSON text.
+    pub fn to_json(&self) -> String {
+        match self {
+            Event::Change(c) => c.to_json(),
+            Event::Finding(f) => f.to_json(),
+        }
+    }
+
+    /// The envelope's time: when the change happened or was seen, or when the finding was
+    /// opened or resolved.
+    pub fn time(&self) -> Timestamp {
+        match self {
+            Event::Change(c) => c.item.change.observed_at,
+            Event::Finding(f) => f.at,
+        }
+    }
+
+    pub fn as_change(&self) -> Option<&ChangeEvent> {
+        match self {
+            Event::Change(c) => Some(c),
+            Event::Finding(_) => None,
+        }
+    }
+
+    pub fn as_finding(&self) -> Option<&FindingEvent> {
+        match self {
+            Event::Finding(f) => Some(f),
+            Event::Change(_) => None,
+        }
+    }
+}
+
+/// Which changes and findings are published. Empty lists: every one. A finding's event is
+/// filtered by its record's zone only (it has no actor, source or backfill).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Filter {
     /// Only these zones (bare ids).
@@ -65,7 +172,7 @@ pub trait Sink: Send + Sync {
     /// Send `events` (at most [`Sink::max_batch`]); one result per event, in order.
     fn send(
         &self,
-        events: &[ChangeEvent],
+        events: &[Event],
     ) -> impl std::future::Future<Output = Vec<Result<(), SendError>>> + Send;
 
     /// How many events one [`Sink::send`] takes (EventBridge: 10 a `PutEvents`).

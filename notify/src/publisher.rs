@@ -1,16 +1,20 @@
 //! The publisher: the due outbox rows read in `change_id` order, each change loaded as
 //! `/api/changes` has it, filtered, sent to a [`Sink`], and its row deleted once the sink took
-//! it; a failed send keeps the row, counts the attempt and backs it off.
+//! it; a failed send keeps the row, counts the attempt and backs it off. Then the same for
+//! the findings' outbox (`finding_outbox`, in `id` order): each finding loaded as
+//! `/api/findings` has it, sent as `Finding Opened` / `Finding Resolved`.
 //!
-//! The publisher only reads `record_changes` and works on `change_outbox`, each statement on
-//! its own: it never holds, slows or fails the writer's transaction. A database error is
-//! logged and the pass retried later.
+//! The publisher only reads `record_changes` and `findings` and works on `change_outbox` and
+//! `finding_outbox`, each statement on its own: it never holds, slows or fails the writer's
+//! or the findings engine's transaction. A database error is logged and the pass retried
+//! later.
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Duration;
 
+use api::findings::FindingItem;
 use api::history::FeedItem;
 use chrono::Utc;
 use sea_orm::sea_query::Expr;
@@ -19,11 +23,14 @@ use sea_orm::{
 };
 use zonetrail_model::Timestamp;
 use zonetrail_model::emf::{EmfLine, Unit};
-use zonetrail_model::entity::change_outbox;
+use zonetrail_model::entity::{change_outbox, finding_outbox};
 
-use crate::{ChangeEvent, DETAIL_TYPE, Filter, MAX_EVENT_BYTES, SOURCE, Sink};
+use crate::{
+    ChangeEvent, DETAIL_TYPE, Event, FINDING_RESOLVED, Filter, FindingChange, FindingEvent,
+    MAX_EVENT_BYTES, SOURCE, Sink,
+};
 
-/// Outbox rows read in one pass.
+/// Outbox rows read in one pass (of each outbox).
 pub const DEFAULT_BATCH_SIZE: u64 = 100;
 /// The first retry's delay; each further failure doubles it.
 pub const DEFAULT_RETRY_MIN: Duration = Duration::from_secs(1);
@@ -32,7 +39,7 @@ pub const DEFAULT_RETRY_MAX: Duration = Duration::from_secs(300);
 /// How often [`Publisher::run`] looks at the outbox when nothing woke it.
 pub const DEFAULT_POLL: Duration = Duration::from_secs(1);
 
-/// What one pass did.
+/// What one pass did (changes and findings together).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Report {
     /// Events a sink took (their rows deleted).
@@ -41,13 +48,22 @@ pub struct Report {
     pub filtered: u64,
     /// Events a sink refused or did not answer for (their rows backed off).
     pub failed: u64,
-    /// Rows whose change no longer exists (history rewritten since): deleted.
+    /// Rows whose change or finding no longer exists (history rewritten since), or whose
+    /// event is not one this build knows: deleted.
     pub missing: u64,
     /// More rows were due than one pass reads.
     pub more: bool,
 }
 
 impl Report {
+    fn add(&mut self, other: Report) {
+        self.sent += other.sent;
+        self.filtered += other.filtered;
+        self.failed += other.failed;
+        self.missing += other.missing;
+        self.more |= other.more;
+    }
+
     /// Nothing was due.
     pub fn is_empty(&self) -> bool {
         self.sent + self.filtered + self.failed + self.missing == 0
@@ -88,6 +104,12 @@ impl Filter {
         }
         true
     }
+
+    /// Whether a finding's event is published: its record is in the zones (if any are
+    /// named). Actors, sources and backfill do not apply to findings.
+    pub fn admits_finding(&self, item: &FindingItem) -> bool {
+        self.zones.is_empty() || self.zones.contains(&item.record.zone_id)
+    }
 }
 
 /// The largest serialized detail: one EventBridge entry counts its source and detail-type
@@ -112,6 +134,42 @@ impl ChangeEvent {
     pub fn to_json(&self) -> String {
         serde_json::to_string(self).expect("a change event serializes")
     }
+}
+
+/// The largest serialized finding detail (the longer detail-type counted).
+pub const MAX_FINDING_DETAIL_BYTES: usize = MAX_EVENT_BYTES - SOURCE.len() - FINDING_RESOLVED.len();
+
+impl FindingEvent {
+    /// The event of `item`, with its `evidence` left out (`null`) and `truncated` set when the
+    /// whole would exceed [`MAX_FINDING_DETAIL_BYTES`].
+    pub fn fitted(change: FindingChange, item: FindingItem, at: Timestamp) -> Self {
+        let mut event = FindingEvent { change, item, at, truncated: false };
+        if event.to_json().len() > MAX_FINDING_DETAIL_BYTES {
+            event.item.evidence = serde_json::Value::Null;
+            event.truncated = true;
+        }
+        event
+    }
+
+    /// The detail as JSON text: the finding as `/api/findings` has it, plus `truncated: true`
+    /// when its evidence was left out.
+    pub fn to_json(&self) -> String {
+        if !self.truncated {
+            return serde_json::to_string(&self.item).expect("a finding serializes");
+        }
+        let mut value = serde_json::to_value(&self.item).expect("a finding serializes");
+        if let serde_json::Value::Object(fields) = &mut value {
+            fields.insert("truncated".into(), serde_json::Value::Bool(true));
+        }
+        value.to_string()
+    }
+}
+
+/// Which outbox a row is in: its key is `change_outbox.change_id` or `finding_outbox.id`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Outbox {
+    Changes,
+    Findings,
 }
 
 /// The delay before attempt `attempts + 1`, after `attempts` (≥ 1) failed ones: `min`
@@ -180,8 +238,18 @@ impl<S: Sink> Publisher<S> {
         &self.sink
     }
 
-    /// One pass over the due outbox rows (at most the batch size, in `change_id` order).
+    /// One pass over the due outbox rows: at most the batch size of changes, in `change_id`
+    /// order, then at most the batch size of findings' events, in `finding_outbox.id` order.
     pub async fn publish_due(&self) -> Result<Report, DbErr> {
+        let mut report = self.publish_changes().await?;
+        report.add(self.publish_findings().await?);
+        if self.emf && !report.is_empty() {
+            println!("{}", report.emf_line(self.sink.name(), Utc::now()));
+        }
+        Ok(report)
+    }
+
+    async fn publish_changes(&self) -> Result<Report, DbErr> {
         let now = Utc::now();
         let mut rows = change_outbox::Entity::find()
             .filter(change_outbox::Column::NextAttemptAt.lte(now))
@@ -195,10 +263,7 @@ impl<S: Sink> Publisher<S> {
             return Ok(report);
         }
         let ids: Vec<i64> = rows.iter().map(|r| r.change_id).collect();
-        let items = api::history::feed_items(&self.db, &ids).await.map_err(|e| match e {
-            api::ApiError::Database(e) => e,
-            other => DbErr::Custom(other.to_string()),
-        })?;
+        let items = api::history::feed_items(&self.db, &ids).await.map_err(api_db_err)?;
 
         let mut done: Vec<i64> = Vec::new();
         let found: std::collections::HashSet<i64> = items.iter().map(|i| i.change.id).collect();
@@ -208,23 +273,97 @@ impl<S: Sink> Publisher<S> {
                 done.push(*id);
             }
         }
+        let attempts: HashMap<i64, i32> = rows.iter().map(|r| (r.change_id, r.attempts)).collect();
         let mut events = Vec::with_capacity(items.len());
         for item in items {
             if self.filter.admits(&item) {
-                events.push(ChangeEvent::fitted(item));
+                let id = item.change.id;
+                let tried = attempts.get(&id).copied().unwrap_or(0);
+                events.push((id, tried, Event::Change(ChangeEvent::fitted(item))));
             } else {
                 report.filtered += 1;
                 done.push(item.change.id);
             }
         }
-        self.delete(&done).await?;
+        self.delete(Outbox::Changes, &done).await?;
+        self.send_events(Outbox::Changes, events, &mut report).await?;
+        Ok(report)
+    }
 
-        let attempts: HashMap<i64, i32> = rows.iter().map(|r| (r.change_id, r.attempts)).collect();
-        for chunk in events.chunks(self.sink.max_batch().max(1)) {
-            let results = self.sink.send(chunk).await;
+    async fn publish_findings(&self) -> Result<Report, DbErr> {
+        let now = Utc::now();
+        let mut rows = finding_outbox::Entity::find()
+            .filter(finding_outbox::Column::NextAttemptAt.lte(now))
+            .order_by_asc(finding_outbox::Column::Id)
+            .limit(self.batch_size + 1)
+            .all(&self.db)
+            .await?;
+        let mut report = Report { more: rows.len() as u64 > self.batch_size, ..Report::default() };
+        rows.truncate(self.batch_size as usize);
+        if rows.is_empty() {
+            return Ok(report);
+        }
+        let mut ids: Vec<i64> = rows.iter().map(|r| r.finding_id).collect();
+        ids.sort_unstable();
+        ids.dedup();
+        let items: HashMap<i64, FindingItem> = api::findings::finding_items(&self.db, &ids)
+            .await
+            .map_err(api_db_err)?
+            .into_iter()
+            .map(|item| (item.id, item))
+            .collect();
+
+        let mut done: Vec<i64> = Vec::new();
+        let mut events = Vec::with_capacity(rows.len());
+        for row in rows {
+            let Some(change) = FindingChange::parse(&row.event) else {
+                tracing::warn!(
+                    outbox_id = row.id,
+                    finding_id = row.finding_id,
+                    event = %row.event,
+                    "a finding outbox row with an unknown event; dropped"
+                );
+                report.missing += 1;
+                done.push(row.id);
+                continue;
+            };
+            match items.get(&row.finding_id) {
+                None => {
+                    report.missing += 1;
+                    done.push(row.id);
+                }
+                Some(item) if !self.filter.admits_finding(item) => {
+                    report.filtered += 1;
+                    done.push(row.id);
+                }
+                Some(item) => {
+                    let event = FindingEvent::fitted(change, item.clone(), row.enqueued_at);
+                    events.push((row.id, row.attempts, Event::Finding(event)));
+                }
+            }
+        }
+        self.delete(Outbox::Findings, &done).await?;
+        self.send_events(Outbox::Findings, events, &mut report).await?;
+        Ok(report)
+    }
+
+    /// Hand `events` (outbox key, attempts so far, event) to the sink in batches; delete the
+    /// rows it took, back off the others.
+    async fn send_events(
+        &self,
+        outbox: Outbox,
+        events: Vec<(i64, i32, Event)>,
+        report: &mut Report,
+    ) -> Result<(), DbErr> {
+        let mut events = events.into_iter().peekable();
+        let size = self.sink.max_batch().max(1);
+        while events.peek().is_some() {
+            let chunk: Vec<(i64, i32, Event)> = events.by_ref().take(size).collect();
+            let (keys, batch): (Vec<(i64, i32)>, Vec<Event>) =
+                chunk.into_iter().map(|(key, tried, event)| ((key, tried), event)).unzip();
+            let results = self.sink.send(&batch).await;
             let mut taken = Vec::new();
-            for (i, event) in chunk.iter().enumerate() {
-                let id = event.item.change.id;
+            for (i, ((key, tried), event)) in keys.into_iter().zip(&batch).enumerate() {
                 let result = results
                     .get(i)
                     .cloned()
@@ -232,46 +371,66 @@ impl<S: Sink> Publisher<S> {
                 match result {
                     Ok(()) => {
                         report.sent += 1;
-                        taken.push(id);
+                        taken.push(key);
                     }
                     Err(e) => {
                         report.failed += 1;
-                        let attempts = attempts.get(&id).copied().unwrap_or(0).saturating_add(1);
+                        let attempts = tried.saturating_add(1);
                         let wait = backoff(attempts, self.retry_min, self.retry_max);
-                        tracing::error!(
-                            change_id = id,
-                            sink = self.sink.name(),
-                            reason = %e,
-                            attempts,
-                            retry_in_ms = wait.as_millis() as u64,
-                            "notification not sent; it will be retried"
-                        );
-                        self.back_off(id, attempts, &e.0, wait).await?;
+                        match event {
+                            Event::Change(_) => tracing::error!(
+                                change_id = key,
+                                sink = self.sink.name(),
+                                reason = %e,
+                                attempts,
+                                retry_in_ms = wait.as_millis() as u64,
+                                "notification not sent; it will be retried"
+                            ),
+                            Event::Finding(f) => tracing::error!(
+                                finding_id = f.item.id,
+                                event = f.change.as_str(),
+                                sink = self.sink.name(),
+                                reason = %e,
+                                attempts,
+                                retry_in_ms = wait.as_millis() as u64,
+                                "finding notification not sent; it will be retried"
+                            ),
+                        }
+                        self.back_off(outbox, key, attempts, &e.0, wait).await?;
                     }
                 }
             }
-            self.delete(&taken).await?;
+            self.delete(outbox, &taken).await?;
         }
-        if self.emf && !report.is_empty() {
-            println!("{}", report.emf_line(self.sink.name(), Utc::now()));
-        }
-        Ok(report)
+        Ok(())
     }
 
-    async fn delete(&self, ids: &[i64]) -> Result<(), DbErr> {
-        if ids.is_empty() {
+    async fn delete(&self, outbox: Outbox, keys: &[i64]) -> Result<(), DbErr> {
+        if keys.is_empty() {
             return Ok(());
         }
-        change_outbox::Entity::delete_many()
-            .filter(change_outbox::Column::ChangeId.is_in(ids.iter().copied()))
-            .exec(&self.db)
-            .await?;
+        let keys = keys.iter().copied();
+        match outbox {
+            Outbox::Changes => {
+                change_outbox::Entity::delete_many()
+                    .filter(change_outbox::Column::ChangeId.is_in(keys))
+                    .exec(&self.db)
+                    .await?;
+            }
+            Outbox::Findings => {
+                finding_outbox::Entity::delete_many()
+                    .filter(finding_outbox::Column::Id.is_in(keys))
+                    .exec(&self.db)
+                    .await?;
+            }
+        }
         Ok(())
     }
 
     async fn back_off(
         &self,
-        id: i64,
+        outbox: Outbox,
+        key: i64,
         attempts: i32,
         reason: &str,
         wait: Duration,
@@ -280,25 +439,48 @@ impl<S: Sink> Publisher<S> {
             + chrono::Duration::from_std(wait).unwrap_or_else(|_| chrono::Duration::minutes(5));
         // Kept short: a receiver's whole error page is not worth a TEXT column.
         let reason: String = reason.chars().take(1000).collect();
-        change_outbox::Entity::update_many()
-            .col_expr(change_outbox::Column::Attempts, Expr::value(attempts))
-            .col_expr(change_outbox::Column::LastError, Expr::value(reason))
-            .col_expr(change_outbox::Column::NextAttemptAt, Expr::value(next))
-            .filter(change_outbox::Column::ChangeId.eq(id))
-            .exec(&self.db)
-            .await?;
+        match outbox {
+            Outbox::Changes => {
+                change_outbox::Entity::update_many()
+                    .col_expr(change_outbox::Column::Attempts, Expr::value(attempts))
+                    .col_expr(change_outbox::Column::LastError, Expr::value(reason))
+                    .col_expr(change_outbox::Column::NextAttemptAt, Expr::value(next))
+                    .filter(change_outbox::Column::ChangeId.eq(key))
+                    .exec(&self.db)
+                    .await?;
+            }
+            Outbox::Findings => {
+                finding_outbox::Entity::update_many()
+                    .col_expr(finding_outbox::Column::Attempts, Expr::value(attempts))
+                    .col_expr(finding_outbox::Column::LastError, Expr::value(reason))
+                    .col_expr(finding_outbox::Column::NextAttemptAt, Expr::value(next))
+                    .filter(finding_outbox::Column::Id.eq(key))
+                    .exec(&self.db)
+                    .await?;
+            }
+        }
         Ok(())
     }
 
     /// How long until the earliest outbox row is due (zero if one is due now), at most the
     /// poll interval.
     async fn next_due_in(&self) -> Result<Duration, DbErr> {
-        let first = change_outbox::Entity::find()
+        let change = change_outbox::Entity::find()
             .order_by_asc(change_outbox::Column::NextAttemptAt)
             .one(&self.db)
-            .await?;
+            .await?
+            .map(|row| row.next_attempt_at);
+        let finding = finding_outbox::Entity::find()
+            .order_by_asc(finding_outbox::Column::NextAttemptAt)
+            .one(&self.db)
+            .await?
+            .map(|row| row.next_attempt_at);
+        let first = match (change, finding) {
+            (Some(a), Some(b)) => Some(a.min(b)),
+            (a, b) => a.or(b),
+        };
         Ok(match first {
-            Some(row) => (row.next_attempt_at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
+            Some(at) => (at - Utc::now()).to_std().unwrap_or(Duration::ZERO),
             None => self.poll,
         }
         .min(self.poll))
@@ -342,6 +524,13 @@ impl<S: Sink> Publisher<S> {
                 _ = tokio::time::sleep(wait) => {}
             }
         }
+    }
+}
+
+fn api_db_err(e: api::ApiError) -> DbErr {
+    match e {
+        api::ApiError::Database(e) => e,
+        other => DbErr::Custom(other.to_string()),
     }
 }
 

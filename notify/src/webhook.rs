@@ -1,5 +1,7 @@
 //! The local sink: one HTTP POST of each event to a webhook (`zonetrail up --notify-webhook`),
-//! as the event's JSON detail or as Slack's `{"text": ...}`.
+//! as the event's JSON detail or as Slack's `{"text": ...}`. Every POST names its detail-type
+//! in the [`DETAIL_TYPE_HEADER`] header (`DNS Record Changed`, `Finding Opened`, `Finding
+//! Resolved`), which a JSON receiver needs to tell a finding opened from one resolved.
 
 use std::time::Duration;
 
@@ -7,7 +9,10 @@ use api::history::FeedItem;
 use api::records::view::RecordContent;
 use url::Url;
 
-use crate::{ChangeEvent, SendError, Sink};
+use crate::{ChangeEvent, Event, FindingChange, FindingEvent, SendError, Sink};
+
+/// The header that names the event's detail-type.
+pub const DETAIL_TYPE_HEADER: &str = "x-zonetrail-detail-type";
 
 /// The default time a receiver has to answer; a receiver that hangs is cut off and retried.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
@@ -15,11 +20,12 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(5);
 /// What is posted.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
 pub enum Format {
-    /// The event's detail as JSON ([`ChangeEvent`]), `content-type: application/json`.
+    /// The event's detail as JSON ([`ChangeEvent`] or [`FindingEvent`]),
+    /// `content-type: application/json`.
     #[default]
     Json,
     /// `{"text": "..."}` (Slack's incoming webhooks, and whatever is compatible): who changed
-    /// what, before → after.
+    /// what, before → after; a finding's kind, severity, record and evidence in plain words.
     Slack,
 }
 
@@ -75,18 +81,25 @@ impl WebhookSink {
     }
 
     /// The body posted for `event`.
-    pub fn body(&self, event: &ChangeEvent) -> String {
+    pub fn body(&self, event: &Event) -> String {
         match self.format {
             Format::Json => event.to_json(),
-            Format::Slack => serde_json::json!({ "text": slack_text(event) }).to_string(),
+            Format::Slack => {
+                let text = match event {
+                    Event::Change(change) => slack_text(change),
+                    Event::Finding(finding) => finding_text(finding),
+                };
+                serde_json::json!({ "text": text }).to_string()
+            }
         }
     }
 
-    async fn post(&self, event: &ChangeEvent) -> Result<(), SendError> {
+    async fn post(&self, event: &Event) -> Result<(), SendError> {
         let answer = self
             .client
             .post(self.url.clone())
             .header(reqwest::header::CONTENT_TYPE, "application/json")
+            .header(DETAIL_TYPE_HEADER, event.detail_type())
             .body(self.body(event))
             .send()
             .await
@@ -114,7 +127,7 @@ impl Sink for WebhookSink {
         "webhook"
     }
 
-    async fn send(&self, events: &[ChangeEvent]) -> Vec<Result<(), SendError>> {
+    async fn send(&self, events: &[Event]) -> Vec<Result<(), SendError>> {
         let mut results = Vec::with_capacity(events.len());
         for event in events {
             results.push(self.post(event).await);
@@ -223,8 +236,40 @@ pub fn slack_text(event: &ChangeEvent) -> String {
     text
 }
 
+/// One line for people about a finding: opened (with its severity and its evidence in plain
+/// words) or resolved (with why), and the record it is about.
+///
+/// `Finding opened (high, dangling_ip): www.example.com. A in example.com. (Z123) points at
+/// 203.0.113.7, ...`; `Finding resolved (dangling_ip): www.example.com. A in example.com.
+/// (Z123): resource exists`.
+pub fn finding_text(event: &FindingEvent) -> String {
+    let item = &event.item;
+    let record = &item.record;
+    let mut what = format!("{} {}", record.name, record.record_type);
+    if let Some(id) = &record.set_identifier {
+        what.push_str(&format!(" [{id}]"));
+    }
+    let zone = match &record.zone_name {
+        Some(name) => format!("{name} ({})", record.zone_id),
+        None => record.zone_id.clone(),
+    };
+    match event.change {
+        FindingChange::Opened => {
+            format!(
+                "Finding opened ({}, {}): {what} in {zone}: {}",
+                item.severity, item.kind, item.summary
+            )
+        }
+        FindingChange::Resolved => format!(
+            "Finding resolved ({}): {what} in {zone}: {}",
+            item.kind,
+            item.resolved_reason.as_deref().unwrap_or("resolved")
+        ),
+    }
+}
+
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
     use api::history::ChangeView;
 
@@ -346,7 +391,13 @@ mod tests {
 
     #[test]
     fn bodies_are_the_detail_or_slack_text() {
-        let e = event("create", "event", Some(ALICE), None, Some(content(&["192.0.2.1"], 60)));
+        let e = Event::Change(event(
+            "create",
+            "event",
+            Some(ALICE),
+            None,
+            Some(content(&["192.0.2.1"], 60)),
+        ));
         let json =
             WebhookSink::new("http://127.0.0.1:9/hook", Format::Json, DEFAULT_TIMEOUT).unwrap();
         let v: serde_json::Value = serde_json::from_str(&json.body(&e)).unwrap();
@@ -368,5 +419,83 @@ mod tests {
         assert!(e.contains("is not an http or https URL") && e.contains("ftp"), "{e}");
         assert!(parse_url("mailto:ops@example.com").is_err());
         assert!(WebhookSink::new("http://x/", Format::Json, Duration::ZERO).is_err());
+    }
+
+    pub(crate) fn finding(change: FindingChange) -> FindingEvent {
+        use api::findings::{FindingItem, FindingRecord};
+        let at = chrono::Utc::now();
+        let resolved = change == FindingChange::Resolved;
+        FindingEvent {
+            change,
+            item: FindingItem {
+                id: 9,
+                kind: "dangling_ip".into(),
+                severity: "high".into(),
+                status: if resolved { "resolved" } else { "open" }.into(),
+                summary: "points at 35.180.1.1, an AWS address (35.180.0.0/16, eu-west-3) that none of your 3 accounts holds".into(),
+                subject: "35.180.1.1".into(),
+                evidence: serde_json::json!({"ip": "35.180.1.1", "range": "35.180.0.0/16"}),
+                record: FindingRecord {
+                    id: 3,
+                    zone_id: "Z123".into(),
+                    zone_name: Some("example.com.".into()),
+                    name: "www.example.com.".into(),
+                    record_type: "A".into(),
+                    set_identifier: None,
+                },
+                account_id: None,
+                account_name: None,
+                first_seen_at: at,
+                last_seen_at: at,
+                resolved_at: resolved.then_some(at),
+                resolved_reason: resolved.then(|| "resource exists".into()),
+                suppression: None,
+            },
+            at,
+            truncated: false,
+        }
+    }
+
+    #[test]
+    fn finding_text_says_what_was_opened_or_resolved_and_why() {
+        assert_eq!(
+            finding_text(&finding(FindingChange::Opened)),
+            "Finding opened (high, dangling_ip): www.example.com. A in example.com. (Z123): points at 35.180.1.1, an AWS address (35.180.0.0/16, eu-west-3) that none of your 3 accounts holds"
+        );
+        assert_eq!(
+            finding_text(&finding(FindingChange::Resolved)),
+            "Finding resolved (dangling_ip): www.example.com. A in example.com. (Z123): resource exists"
+        );
+    }
+
+    #[test]
+    fn a_finding_body_is_the_finding_or_slack_text() {
+        let e = Event::Finding(finding(FindingChange::Opened));
+        assert_eq!(e.detail_type(), "Finding Opened");
+        let json =
+            WebhookSink::new("http://127.0.0.1:9/hook", Format::Json, DEFAULT_TIMEOUT).unwrap();
+        let v: serde_json::Value = serde_json::from_str(&json.body(&e)).unwrap();
+        assert_eq!((v["id"].as_i64(), v["kind"].as_str()), (Some(9), Some("dangling_ip")));
+        assert_eq!((v["record"]["type"].as_str(), v["status"].as_str()), (Some("A"), Some("open")));
+        assert!(v.get("truncated").is_none());
+        let slack = WebhookSink::new("https://hooks.example/T/B/x", Format::Slack, DEFAULT_TIMEOUT)
+            .unwrap();
+        let v: serde_json::Value = serde_json::from_str(&slack.body(&e)).unwrap();
+        assert!(v["text"].as_str().unwrap().starts_with("Finding opened (high, dangling_ip)"));
+    }
+
+    #[test]
+    fn a_finding_too_large_is_sent_without_its_evidence() {
+        let mut f = finding(FindingChange::Opened);
+        f.item.evidence = serde_json::json!({"zones_with_name": vec!["x".repeat(1000); 300]});
+        let fitted = FindingEvent::fitted(f.change, f.item, f.at);
+        assert!(fitted.truncated);
+        let json = fitted.to_json();
+        assert!(json.len() <= crate::publisher::MAX_FINDING_DETAIL_BYTES);
+        let v: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert!(v["evidence"].is_null());
+        assert_eq!((v["truncated"].as_bool(), v["id"].as_i64()), (Some(true), Some(9)));
+        let small = finding(FindingChange::Resolved);
+        assert!(!FindingEvent::fitted(small.change, small.item, small.at).truncated);
     }
 }

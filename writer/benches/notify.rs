@@ -36,7 +36,7 @@ use zonetrail_model::testing::{Backend, database};
 use zonetrail_model::{Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage};
 use zonetrail_model::{Routing, ZoneId};
 use zonetrail_notify::publisher::Publisher;
-use zonetrail_notify::{ChangeEvent, Filter, SendError, Sink};
+use zonetrail_notify::{Event, Filter, SendError, Sink};
 use zonetrail_writer::{ApplyOptions, apply_body_with};
 
 const TARGET_DROP_PCT: f64 = 10.0;
@@ -54,12 +54,13 @@ impl Sink for CountingSink {
         "bench"
     }
 
-    async fn send(&self, events: &[ChangeEvent]) -> Vec<Result<(), SendError>> {
+    async fn send(&self, events: &[Event]) -> Vec<Result<(), SendError>> {
         let mut seen = self.seen.lock().unwrap();
         for event in events {
             let body = event.to_json();
             self.bytes.fetch_add(body.len() as u64, std::sync::atomic::Ordering::Relaxed);
-            *seen.entry(event.item.change.id).or_default() += 1;
+            let id = event.as_change().expect("only changes here").item.change.id;
+            *seen.entry(id).or_default() += 1;
         }
         vec![Ok(()); events.len()]
     }

@@ -1,21 +1,24 @@
 //! The notification publisher in process, over the writer's outbox, on SQLite and MariaDB:
 //! one pass reads a bounded batch in `change_id` order and says whether more is due; filtered
 //! and vanished changes leave the outbox unsent; a failed send stays with its attempt count,
-//! reason and backoff, is not due before that, and goes out after.
+//! reason and backoff, is not due before that, and goes out after. The findings' outbox the
+//! same way: `Finding Opened` / `Finding Resolved` with the finding as `/api/findings` has it.
 
 use chrono::Utc;
 use migration::MigratorTrait;
 use sea_orm::{ColumnTrait, DatabaseConnection, EntityTrait, QueryFilter, QueryOrder};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
-use zonetrail_model::entity::{change_outbox, record_changes};
+use zonetrail_model::entity::{
+    change_outbox, finding_outbox, findings, record_changes, record_sets,
+};
 use zonetrail_model::testing::{Backend, database};
 use zonetrail_model::{
     Message, Origin, RecordName, RecordSet, RecordType, RecordsMessage, Routing,
 };
 use zonetrail_model::{Timestamp, ZoneId};
 use zonetrail_notify::publisher::{Publisher, Report};
-use zonetrail_notify::{ChangeEvent, Filter, SendError, Sink};
+use zonetrail_notify::{Event, Filter, SendError, Sink};
 use zonetrail_writer::{ApplyOptions, apply_with};
 
 const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
@@ -23,12 +26,17 @@ const IAC_ROLE: &str = "arn:aws:iam::123456789012:role/iac";
 
 #[derive(Clone, Default)]
 struct Recording {
-    state: Arc<Mutex<(Vec<i64>, usize)>>,
+    /// Changes' ids sent, failures still to make, and each finding event's detail-type and
+    /// detail.
+    state: Arc<Mutex<(Vec<i64>, usize, Vec<(String, serde_json::Value)>)>>,
 }
 
 impl Recording {
     fn sent(&self) -> Vec<i64> {
         self.state.lock().unwrap().0.clone()
+    }
+    fn findings(&self) -> Vec<(String, serde_json::Value)> {
+        self.state.lock().unwrap().2.clone()
     }
     fn fail_next(&self, n: usize) {
         self.state.lock().unwrap().1 = n;
@@ -40,18 +48,23 @@ impl Sink for Recording {
         "recording"
     }
 
-    async fn send(&self, events: &[ChangeEvent]) -> Vec<Result<(), SendError>> {
+    async fn send(&self, events: &[Event]) -> Vec<Result<(), SendError>> {
         let mut state = self.state.lock().unwrap();
         events
             .iter()
             .map(|e| {
                 if state.1 > 0 {
                     state.1 -= 1;
-                    Err(SendError("the receiver answered 503".into()))
-                } else {
-                    state.0.push(e.item.change.id);
-                    Ok(())
+                    return Err(SendError("the receiver answered 503".into()));
                 }
+                match e {
+                    Event::Change(c) => state.0.push(c.item.change.id),
+                    Event::Finding(_) => state.2.push((
+                        e.detail_type().to_owned(),
+                        serde_json::from_str(&e.to_json()).unwrap(),
+                    )),
+                }
+                Ok(())
             })
             .collect()
     }
@@ -190,4 +203,175 @@ async fn one_pass_at_a_time(backend: Backend) {
     assert_eq!(gone, Report { missing: 1, ..Report::default() });
     assert!(outbox(&conn).await.is_empty());
     assert_eq!(sink.sent().len(), 3);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_events_on_sqlite() {
+    finding_events(Backend::Sqlite).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn finding_events_on_mariadb() {
+    finding_events(Backend::MySql).await;
+}
+
+/// A finding row as the findings engine writes it.
+fn finding(
+    record: &record_sets::Model,
+    kind: &str,
+    subject: &str,
+    evidence: serde_json::Value,
+    resolved: Option<&str>,
+) -> findings::ActiveModel {
+    use sea_orm::ActiveValue::{NotSet, Set};
+    let now = Utc::now() - chrono::Duration::minutes(1);
+    findings::ActiveModel {
+        id: NotSet,
+        kind: Set(kind.into()),
+        severity: Set(if kind.starts_with("dangling") { "high" } else { "medium" }.into()),
+        status: Set(if resolved.is_some() { "resolved" } else { "open" }.into()),
+        record_id: Set(record.id),
+        zone_id: Set(record.zone_id.clone()),
+        name: Set(record.name.clone()),
+        record_type: Set(record.record_type.clone()),
+        set_identifier: Set(record.set_identifier.clone()),
+        account_id: Set(None),
+        subject: Set(subject.into()),
+        evidence: Set(evidence.to_string()),
+        first_seen_at: Set(now),
+        last_seen_at: Set(now),
+        resolved_at: Set(resolved.map(|_| now)),
+        resolved_reason: Set(resolved.map(Into::into)),
+        open_key: Set(resolved.is_none().then(|| format!("{}|{kind}|{subject}", record.id))),
+    }
+}
+
+async fn finding_events(backend: Backend) {
+    use sea_orm::ActiveValue::{NotSet, Set};
+    let db = database(backend).await;
+    migration::Migrator::up(&db.conn, None).await.unwrap();
+    let conn = db.conn.clone();
+    let suffix = format!("{}X{}", std::process::id(), rand::random::<u32>());
+    let (zone, other) = (
+        ZoneId::parse(&format!("ZFIN{suffix}")).unwrap(),
+        ZoneId::parse(&format!("ZOTH{suffix}")).unwrap(),
+    );
+    let t0 = Utc::now() - chrono::Duration::minutes(10);
+    let opts = ApplyOptions::default();
+    for (z, id, r) in [
+        (&zone, "ev-1", rec("www", "35.180.1.1")),
+        (&zone, "ev-2", rec("api", "35.180.1.2")),
+        (&other, "ev-3", rec("db", "35.180.1.3")),
+    ] {
+        apply_with(&conn, &event(z, t0, id, None, r), &opts).await.unwrap();
+    }
+    let record = |name: &str| {
+        let conn = conn.clone();
+        let name = format!("{name}.publish.example.");
+        async move {
+            record_sets::Entity::find()
+                .filter(record_sets::Column::Name.eq(name))
+                .one(&conn)
+                .await
+                .unwrap()
+                .unwrap()
+        }
+    };
+    let (www, api, dbr) = (record("www").await, record("api").await, record("db").await);
+    let ip_evidence = |ip: &str| {
+        serde_json::json!({
+            "ip": ip, "range": "35.180.0.0/16", "range_region": "eu-west-3",
+            "accounts_checked": ["123456789012"], "regions_checked": ["eu-west-3"],
+        })
+    };
+    let mut ids = Vec::new();
+    for f in [
+        finding(&www, "dangling_ip", "35.180.1.1", ip_evidence("35.180.1.1"), None),
+        finding(
+            &api,
+            "dangling_ip",
+            "35.180.1.2",
+            ip_evidence("35.180.1.2"),
+            Some("resource exists"),
+        ),
+        finding(&dbr, "dangling_ip", "35.180.1.3", ip_evidence("35.180.1.3"), None),
+    ] {
+        ids.push(findings::Entity::insert(f).exec(&conn).await.unwrap().last_insert_id);
+    }
+    let (f_www, f_api, f_db) = (ids[0], ids[1], ids[2]);
+    let at = Utc::now() - chrono::Duration::seconds(5);
+    for (finding_id, event) in [
+        (f_www, "opened"),
+        (f_api, "opened"),
+        (f_api, "resolved"),
+        (f_db, "opened"),
+        (f_www + f_api + f_db + 1000, "opened"),
+        (f_www, "reopened?"),
+    ] {
+        finding_outbox::Entity::insert(finding_outbox::ActiveModel {
+            id: NotSet,
+            finding_id: Set(finding_id),
+            event: Set(event.into()),
+            enqueued_at: Set(at),
+            attempts: Set(0),
+            next_attempt_at: Set(at),
+            last_error: Set(None),
+        })
+        .exec(&conn)
+        .await
+        .unwrap();
+    }
+
+    let sink = Recording::default();
+    let publisher = Publisher::new(
+        conn.clone(),
+        sink.clone(),
+        Filter { zones: vec![zone.to_string()], ..Filter::default() },
+    )
+    .backoff(Duration::from_millis(300), Duration::from_secs(1))
+    .emf(false);
+
+    // The first event's send fails; the other zone's is filtered; a finding that is gone and
+    // an event this build does not know are dropped.
+    sink.fail_next(1);
+    let first = publisher.publish_due().await.unwrap();
+    assert_eq!(first, Report { sent: 2, filtered: 1, failed: 1, missing: 2, more: false });
+    let got = sink.findings();
+    let types: Vec<&str> = got.iter().map(|(t, _)| t.as_str()).collect();
+    assert_eq!(types, vec!["Finding Opened", "Finding Resolved"]);
+    for (_, detail) in &got {
+        // The finding as it is now, the same in both events: consumers dedupe by (id, type).
+        assert_eq!(detail["id"], f_api);
+        assert_eq!(
+            (detail["kind"].as_str(), detail["severity"].as_str()),
+            (Some("dangling_ip"), Some("high"))
+        );
+        assert_eq!(detail["status"], "resolved");
+        assert_eq!(detail["resolved_reason"], "resource exists");
+        assert_eq!(detail["record"]["id"], api.id);
+        assert_eq!(detail["record"]["zone_id"], zone.to_string());
+        assert_eq!(detail["record"]["name"], "api.publish.example.");
+        assert_eq!(detail["record"]["type"], "A");
+        assert_eq!(detail["evidence"]["ip"], "35.180.1.2");
+        assert!(detail["summary"].as_str().is_some_and(|s| !s.is_empty()), "{detail}");
+        assert!(detail.get("truncated").is_none());
+    }
+    let left = finding_outbox::Entity::find().all(&conn).await.unwrap();
+    assert_eq!(left.len(), 1, "only the failed one stays: {left:?}");
+    let row = &left[0];
+    assert_eq!((row.finding_id, row.event.as_str(), row.attempts), (f_www, "opened", 1));
+    assert_eq!(row.last_error.as_deref(), Some("the receiver answered 503"));
+    assert!(row.next_attempt_at > Utc::now(), "backed off");
+    assert!(publisher.publish_due().await.unwrap().is_empty(), "not due yet");
+
+    tokio::time::sleep(Duration::from_millis(450)).await;
+    let retried = publisher.publish_due().await.unwrap();
+    assert_eq!(retried, Report { sent: 1, ..Report::default() });
+    let (kind, detail) = sink.findings().pop().unwrap();
+    assert_eq!(kind, "Finding Opened");
+    assert_eq!((detail["id"].as_i64(), detail["status"].as_str()), (Some(f_www), Some("open")));
+    assert!(detail["resolved_at"].is_null() && detail["resolved_reason"].is_null());
+    assert_eq!(detail["record"]["name"], "www.publish.example.");
+    assert!(finding_outbox::Entity::find().all(&conn).await.unwrap().is_empty());
+    assert!(sink.sent().is_empty(), "no change was in the outbox");
 }

@@ -13,7 +13,7 @@ use zonetrail_model::Message;
 use zonetrail_model::entity::change_outbox;
 use zonetrail_model::testing::Backend;
 use zonetrail_notify::publisher::Publisher;
-use zonetrail_notify::{ChangeEvent, Filter, SendError, Sink};
+use zonetrail_notify::{Event, Filter, SendError, Sink};
 use zonetrail_writer::ApplyOptions;
 use zonetrail_writer::lambda::{DEFAULT_CONCURRENCY, Notifier, State, handle_invocation};
 
@@ -42,7 +42,7 @@ impl Sink for Recorder {
         "recorder"
     }
 
-    async fn send(&self, events: &[ChangeEvent]) -> Vec<Result<(), SendError>> {
+    async fn send(&self, events: &[Event]) -> Vec<Result<(), SendError>> {
         if let Some(slow) = self.slow {
             tokio::time::sleep(slow).await;
         }
@@ -53,7 +53,7 @@ impl Sink for Recorder {
         events
             .iter()
             .map(|e| {
-                got.push(serde_json::to_value(e).unwrap());
+                got.push(serde_json::from_str(&e.to_json()).unwrap());
                 Ok(())
             })
             .collect()
@@ -71,6 +71,7 @@ fn state(db: &DatabaseConnection, sink: Option<&Recorder>) -> State {
         Notifier::new(Publisher::new(db.clone(), sink.clone(), Filter::default()).emf(false))
     });
     State {
+        findings: None,
         db: db.clone(),
         emit_metrics: false,
         concurrency: DEFAULT_CONCURRENCY,
