@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Turn the logs of one scripts/bench run into docs/benchmarks.md: a table of figure, target,
 measured value and ratio, with the machine and the date. Reads LOGDIR/{writer,sweep,backfill,api,
-timetravel,latency,notify,lambda}.log and LOGDIR/status.tsv (step, exit status, seconds).
+timetravel,latency,notify,findings,lambda}.log and LOGDIR/status.tsv (step, exit status, seconds).
 
     report.py LOGDIR OUT.md
 """
@@ -161,6 +161,25 @@ if "writer" not in found:
 if "webhook" not in found:
     missing("notifications (zonetrail up --notify-webhook, SQLite)", "scripts/bench-notify")
 
+# findings: FINDINGS<TAB>figure<TAB>measured<TAB>unit<TAB>target<TAB>result, one line per figure
+# (writer/benches/findings.rs: evaluate_all over the inventory, the writer with findings on and
+# off, change and resource event to finding opened)
+text = read("findings")
+found = False
+for line in (text or "").splitlines():
+    parts = line.split("\t")
+    if len(parts) == 6 and parts[0] == "FINDINGS":
+        _, figure, measured, unit, target, verdict = parts
+        found = True
+        value = float(measured)
+        bound = re.match(r"^[<>]=? ([0-9.]+)$", target)
+        ratio = f"{value / float(bound.group(1)):.2f}" if bound and float(bound.group(1)) else "-"
+        shown = f"{value:,.0f} {unit}" if unit == "sets/s" else f"{value:,.1f} {unit}"
+        area = "findings: " + ("evaluate_all" if "evaluate_all" in figure or "floor" in figure else "writer with findings on / off" if "writer" in figure else "change to finding opened")
+        add(area, figure, "-" if target == "-" else f"{target.replace('<=', '≤')} {unit}", shown, ratio, verdict)
+if not found:
+    missing("findings", "scripts/bench-findings")
+
 # lambda: SIZE lines from scripts/bench, INIT lines from lambda_init.py
 text = read("lambda") or ""
 build = re.search(r"^BUILD (.*)$", text, re.M)
@@ -247,6 +266,7 @@ with open(out, "w") as f:
         ("timetravel", "`cargo bench -p zonetrail-api --features fixture --bench timetravel` (1,000,000 generated record sets with 5,000,000 history entries over 95 days in MariaDB, after every migration; as_of pages of 100 by zone and type at random times of the last 90 days, one client; the diff over 90 days and the zone file of a 10,000-record zone; the writer's event messages with migration 10's indexes, without them and with them again)"),
         ("latency", "`scripts/bench-latency` (zonetrail up on SQLite, moto; 200 changes, each posted as its CloudTrail event, timed until GET /api/records shows it)"),
         ("notify", "`scripts/bench-notify`: `cargo bench -p zonetrail-writer --bench notify` (5,000 record sets created then updated by event messages of 10, on a fresh database per run, with the outbox and a publisher draining it to an in-process sink against neither; 3 runs each way, alternated; SQLite one message at a time, MariaDB 4 at once), then zonetrail up --notify-webhook on SQLite with moto and a webhook receiver on loopback: 500 changes, each posted as its CloudTrail event and timed until the receiver got it"),
+        ("findings", "`scripts/bench-findings`: `cargo bench -p zonetrail-writer --bench findings` (1,000,000 generated record sets with the resources and listings they imply, evaluate_all twice; the writer's event messages and a sweep's pages with Findings::evaluate after each batch of 10 against without, on a base inventory of 20,000, 3 runs each way alternated; 300 dangling records and 300 EIPs released, each applied and evaluated until its finding is open; SQLite and MariaDB)"),
         ("lambda", "`scripts/bench lambda`: the four Lambda binaries built as stated in the table; cold init is the time from exec to the first GET /2018-06-01/runtime/invocation/next on a fake Lambda Runtime API on loopback (`scripts/benchmarks/lambda_init.py`), with the database on local MariaDB"),
     ]
     for step, how in commands:
