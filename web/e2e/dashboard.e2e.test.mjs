@@ -1238,7 +1238,11 @@ describe("findings", () => {
     await page.getByTestId("record-drawer").waitFor();
     await page.getByTestId("drawer-findings").waitFor();
     const drawer = await page.$$eval('[data-testid="drawer-findings"] li', (lis) =>
-      lis.map((li) => li.textContent?.replace(/\s+/g, " ").trim()),
+      lis.map((li) =>
+        [...li.querySelectorAll(".badge, strong, .finding-summary")]
+          .map((e) => e.textContent)
+          .join(" "),
+      ),
     );
     assert.equal(drawer.length, 2, drawer.join(" | "));
     assert.ok(drawer.some((t) => /^medium Health check missing uses health check/.test(t)));

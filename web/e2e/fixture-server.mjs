@@ -786,6 +786,7 @@ function addLiveChange(res) {
     first_seen_at: _f,
     observed_at: _o,
     deleted_at: _d,
+    findings: _fi,
     ...after
   } = r;
   const actor =
