@@ -7,6 +7,7 @@ mod accounts;
 mod bad_input;
 mod csv_export;
 mod filters;
+mod findings;
 mod history;
 mod history_window;
 mod openapi;

@@ -12,7 +12,7 @@ backend_test! {
         for path in [
             "/healthz", "/api/stats", "/api/zones", "/api/records", "/api/records/{id}", "/api/records/{id}/history", "/api/changes",
             "/api/records.csv", "/api/openapi.json", "/api/accounts", "/api/diff",
-            "/api/zones/{id}/restore", "/api/zones/{id}/zonefile",
+            "/api/zones/{id}/restore", "/api/zones/{id}/zonefile", "/api/findings",
         ] {
             assert!(paths[path]["get"].is_object(), "{path} is documented");
         }
@@ -24,6 +24,10 @@ backend_test! {
         for p in ["from", "to", "zone", "account", "type", "name", "cursor", "limit"] {
             assert!(params.contains(&p), "/api/diff documents {p}: {params:?}");
         }
+        let params: Vec<&str> = paths["/api/findings"]["get"]["parameters"].as_array().unwrap().iter().map(|p| p["name"].as_str().unwrap()).collect();
+        for p in ["kind", "status", "severity", "zone", "account", "record", "cursor", "limit"] {
+            assert!(params.contains(&p), "/api/findings documents {p}: {params:?}");
+        }
         for path in ["/api/zones", "/api/records.csv", "/api/zones/{id}/zonefile"] {
             let params = paths[path]["get"]["parameters"].as_array().unwrap();
             assert!(params.iter().any(|p| p["name"] == "as_of"), "{path} documents as_of");
@@ -32,7 +36,7 @@ backend_test! {
         assert!(types.as_array().unwrap().iter().any(|t| t == "AAAA"));
         assert_eq!(paths["/api/records"]["get"]["responses"]["400"]["content"]["application/json"]["schema"]["$ref"], "#/components/schemas/ErrorBody");
         let schemas = doc["components"]["schemas"].as_object().unwrap();
-        for schema in ["ErrorBody", "RecordView", "RecordList", "ChangeView", "FeedItem", "Stats", "ZoneList", "AccountList", "AccountView", "AccountSummary", "DiffList", "DiffItem", "RestoreView", "ChangeBatch", "ResourceRecordSet"] {
+        for schema in ["ErrorBody", "RecordView", "RecordList", "ChangeView", "FeedItem", "Stats", "ZoneList", "AccountList", "AccountView", "AccountSummary", "DiffList", "DiffItem", "RestoreView", "ChangeBatch", "ResourceRecordSet", "FindingItem", "FindingList", "RecordFinding", "FindingCounts"] {
             assert!(schemas.contains_key(schema), "schema {schema}");
         }
     }
@@ -43,6 +47,8 @@ backend_test! {
     /// types, `null` only where it says so: the dashboard's generated types are then true.
     async fn answers_match_their_documented_schemas(backend) {
         let app = app(backend).await;
+        // Findings of every status, so the records, stats and findings answers hold some.
+        crate::findings::seed(&app).await;
         let doc = app.ok("/api/openapi.json").await;
         let blue = app.ids.get("www_blue");
         let mut uris = vec![
@@ -60,6 +66,8 @@ backend_test! {
             ("/api/diff", format!("/api/diff?zone={Z1}&from={T_CREATE}")),
             ("/api/zones/{id}/restore", format!("/api/zones/{Z1}/restore?to={T_UPDATE}")),
             ("/api/zones/{id}/restore", format!("/api/zones/{Z2}/restore?to={T_SWEEP_END}")),
+            ("/api/findings", "/api/findings".to_string()),
+            ("/api/findings", "/api/findings?status=suppressed".to_string()),
         ];
         for label in LIVE.iter().chain(TOMBSTONES) {
             uris.push(("/api/records/{id}", format!("/api/records/{}", app.ids.get(label))));
@@ -72,6 +80,9 @@ backend_test! {
             let answer = app.ok(&uri).await;
             // The time-travel answers hold something to check.
             if path == "/api/diff" || uri.contains("records?") && uri.contains("as_of") {
+                assert!(!answer["items"].as_array().unwrap().is_empty(), "GET {uri}");
+            }
+            if path == "/api/findings" {
                 assert!(!answer["items"].as_array().unwrap().is_empty(), "GET {uri}");
             }
             if uri.contains(&format!("{Z1}/restore")) {
@@ -99,6 +110,7 @@ backend_test! {
             ("/api/records/{id}/history", "400", "/api/records/0/history"),
             ("/api/records/{id}/history", "404", "/api/records/999999/history"),
             ("/api/changes", "400", "/api/changes?source=nope"),
+            ("/api/findings", "400", "/api/findings?status=closed"),
             ("/api/stats", "400", "/api/stats?account=12345"),
             ("/api/diff", "400", "/api/diff?from=yesterday"),
             ("/api/zones/{id}/restore", "400", "/api/zones/Z1EXAMPLE/restore"),

@@ -37,12 +37,14 @@ backend_test! {
             app.ok("/api/stats").await,
             json!({"zones": [], "by_type": {}, "total_records": 0, "accounts": {"total": 0, "ok": 0, "access_denied": 0, "error": 0}, "last_sweep_at": null, "last_event_at": null,
                    "last_change_at": null, "freshness_lag_seconds": null,
-                   "history_complete_since": null, "history": {"complete_since": null, "accounts": []}})
+                   "history_complete_since": null, "history": {"complete_since": null, "accounts": []},
+                   "findings": {"open": 0, "suppressed": 0, "by_kind": {}, "by_severity": {"high": 0, "medium": 0}}})
         );
         assert_eq!(app.ok("/api/zones").await, json!({"items": [], "next_cursor": null}));
         assert_eq!(app.ok("/api/accounts").await, json!({"items": []}));
         assert_eq!(app.ok("/api/records").await, json!({"items": [], "next_cursor": null}));
         assert_eq!(app.ok("/api/changes").await, json!({"items": [], "next_cursor": null}));
+        assert_eq!(app.ok("/api/findings").await, json!({"items": [], "next_cursor": null}));
     }
 }
 
