@@ -23,6 +23,8 @@ pub struct WriterConfig {
     pub account_id: Option<AccountId>,
     /// Notifications (`ZONETRAIL_NOTIFY=eventbridge`): `None` when off (unset, empty or `off`).
     pub notify: Option<NotifyConfig>,
+    /// Findings (issue 20), `ZONETRAIL_FINDINGS`: on unless `off`.
+    pub findings: bool,
 }
 
 /// Where and which changes the writer publishes (docs/contracts.md, "Notifications").
@@ -43,7 +45,7 @@ const SOURCES: &[&str] = &["event", "sweep", "reconcile"];
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { concurrency: DEFAULT_CONCURRENCY, account_id: None, notify: None }
+        Self { concurrency: DEFAULT_CONCURRENCY, account_id: None, notify: None, findings: true }
     }
 }
 
@@ -72,6 +74,7 @@ impl WriterConfig {
             })?);
         }
         config.notify = notify_config(&lookup)?;
+        config.findings = findings_on(&lookup)?;
         Ok(config)
     }
 }
@@ -84,6 +87,17 @@ fn list(lookup: &impl Fn(&str) -> Option<String>, var: &str) -> Vec<String> {
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
         .collect()
+}
+
+/// `ZONETRAIL_FINDINGS`: `on` (the default, also when unset or empty) or `off`.
+pub fn findings_on(lookup: &impl Fn(&str) -> Option<String>) -> Result<bool, ConfigError> {
+    const VAR: &str = "ZONETRAIL_FINDINGS";
+    let value = lookup(VAR).unwrap_or_default();
+    match value.trim().to_ascii_lowercase().as_str() {
+        "" | "on" => Ok(true),
+        "off" => Ok(false),
+        _ => Err(ConfigError::Invalid { var: VAR, value, reason: "expected on or off".into() }),
+    }
 }
 
 fn notify_config(

@@ -58,6 +58,9 @@ pub struct State {
     /// Notifications: the outbox's publisher, when `ZONETRAIL_NOTIFY` turns them on (then
     /// `options.outbox` is on too).
     pub notify: Option<Notifier>,
+    /// Findings (issue 20): evaluated after each batch with the union of its messages' work,
+    /// and by `{"findings": {}}`; `None` when `ZONETRAIL_FINDINGS=off`.
+    pub findings: Option<zonetrail_findings::Findings>,
 }
 
 /// How long a batch's invocation publishes after applying: the rest waits for the next
@@ -254,6 +257,7 @@ impl State {
             let filled = crate::backfill_default_account(&db, account).await?;
             tracing::info!(account = %account, zones = filled, "zones without an account given the default account");
         }
+        let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
         let notify = match &config.notify {
             None => None,
             Some(n) => {
@@ -266,7 +270,9 @@ impl State {
             outbox: notify.is_some(),
             ..ApplyOptions::default()
         };
-        Ok(Self { db, emit_metrics: true, concurrency, options, notify })
+        let findings =
+            config.findings.then(|| crate::findings_engine(notify.is_some(), Some(&aws)));
+        Ok(Self { db, emit_metrics: true, concurrency, options, notify, findings })
     }
 }
 
@@ -275,11 +281,16 @@ pub async fn handle(
     state: &State,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
-    let (response, metrics) =
-        apply_batch_with(&state.db, &event.payload.records, state.concurrency, &state.options)
+    let (response, metrics, work) =
+        apply_batch_work(&state.db, &event.payload.records, state.concurrency, &state.options)
             .await?;
     if state.emit_metrics {
         println!("{}", metrics.emf_line(Utc::now()));
+    }
+    // After the batch's commits; a failed evaluation is logged and never fails the batch
+    // (the next evaluation, or the scheduled `{"findings": {}}`, puts it right).
+    if let Some(findings) = &state.findings {
+        crate::evaluate_logged(findings, &state.db, &work).await;
     }
     // After the batch's commits; whatever happens here, the batch's answer stands.
     if let Some(notify) = &state.notify {
@@ -372,6 +383,29 @@ pub async fn handle_invocation(state: &State, event: LambdaEvent<Value>) -> Resu
         );
         return Ok(serde_json::json!({ "notify": done.to_json() }));
     }
+    if let Some(request) = fields.get("findings") {
+        if fields.len() > 1 {
+            let others: Vec<&str> =
+                fields.keys().map(String::as_str).filter(|k| *k != "findings").collect();
+            return Err(bad(format!("findings comes alone; also got {others:?}")).into());
+        }
+        if !matches!(request, Value::Object(o) if o.is_empty()) {
+            return Err(bad(format!(
+                "findings: expected an empty object ({{\"findings\": {{}}}}), got {}",
+                json_kind(request)
+            ))
+            .into());
+        }
+        let Some(findings) = &state.findings else {
+            return Err(bad(
+                "findings are off (ZONETRAIL_FINDINGS=off); nothing to evaluate".into()
+            )
+            .into());
+        };
+        let report = findings.evaluate_all(&state.db).await?;
+        tracing::info!(?report, "findings evaluated");
+        return Ok(serde_json::json!({ "findings": report }));
+    }
     if fields.contains_key("Records") {
         let batch: SqsEvent =
             serde_json::from_value(payload).map_err(|e| bad(format!("not an SQS batch: {e}")))?;
@@ -380,7 +414,7 @@ pub async fn handle_invocation(state: &State, event: LambdaEvent<Value>) -> Resu
     }
     let keys: Vec<&str> = fields.keys().map(String::as_str).collect();
     Err(bad(format!(
-        "expected an SQS batch (Records), backfill_windows or notify, got an object with keys {keys:?}"
+        "expected an SQS batch (Records), backfill_windows, notify or findings, got an object with keys {keys:?}"
     ))
     .into())
 }
@@ -469,6 +503,21 @@ pub async fn apply_batch_with<C>(
 where
     C: ConnectionTrait + TransactionTrait,
 {
+    let (response, metrics, _) = apply_batch_work(db, messages, concurrency, options).await?;
+    Ok((response, metrics))
+}
+
+/// [`apply_batch_with`], also returning the union of the applied messages' findings work.
+pub async fn apply_batch_work<C>(
+    db: &C,
+    messages: &[SqsMessage],
+    concurrency: usize,
+    options: &ApplyOptions,
+) -> Result<(SqsBatchResponse, BatchMetrics, zonetrail_findings::Work), Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let mut work = zonetrail_findings::Work::default();
     let mut response = SqsBatchResponse::default();
     let mut metrics = BatchMetrics::default();
     let outage = AtomicBool::new(false);
@@ -482,6 +531,7 @@ where
         let _entered = span.enter();
         match result {
             Ok(applied) => {
+                work.extend(applied.findings.clone());
                 metrics.records_upserted += applied.records_upserted();
                 metrics.records_tombstoned += applied.records_tombstoned();
                 let lag = (Utc::now() - applied.observed_at).num_microseconds().unwrap_or(i64::MAX)
@@ -529,5 +579,5 @@ where
     if unreportable > 0 {
         return Err(format!("{unreportable} failed message(s) have no message id; failing the whole batch so that it is retried").into());
     }
-    Ok((response, metrics))
+    Ok((response, metrics, work))
 }

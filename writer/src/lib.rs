@@ -259,7 +259,15 @@ where
         reconciled: None,
         findings: zonetrail_findings::Work::default(),
     };
-    let result = run(&txn, message, now, options, &mut applied).await;
+    let (result, work) = FINDINGS_WORK
+        .scope(std::cell::RefCell::new(zonetrail_findings::Work::default()), async {
+            let result = run(&txn, message, now, options, &mut applied).await;
+            (result, FINDINGS_WORK.with(|w| w.take()))
+        })
+        .await;
+    if result.is_ok() {
+        applied.findings.extend(work);
+    }
     match result {
         Ok(None) => {
             txn.commit().await?;
@@ -276,6 +284,14 @@ where
             Err(e)
         }
     }
+}
+
+tokio::task_local! {
+    /// What the findings should look at, gathered while one message applies: the record plan
+    /// (`plan::Plan::execute`) adds the records whose state changed and the names and zones
+    /// they answer for, wherever in the message (records, a zone, a sweep's reconciliation,
+    /// a zone listing) it runs, without threading it through every path.
+    pub(crate) static FINDINGS_WORK: std::cell::RefCell<zonetrail_findings::Work>;
 }
 
 async fn run(
@@ -329,6 +345,52 @@ async fn run(
         applied.counts.history_rows += more.history_rows;
     }
     Ok(retry)
+}
+
+/// The findings engine the writer's callers use: with the outbox when notifications are on,
+/// and with Elastic Beanstalk's `CheckDNSAvailability` through `aws` when given.
+pub fn findings_engine(
+    notify: bool,
+    aws: Option<&aws_config::SdkConfig>,
+) -> zonetrail_findings::Findings {
+    let dns = aws.map(|c| {
+        std::sync::Arc::new(zonetrail_findings::aws::SdkDnsAvailability::new(c.clone()))
+            as std::sync::Arc<dyn zonetrail_findings::DnsAvailability>
+    });
+    zonetrail_findings::Findings::new(dns).with_outbox(notify)
+}
+
+/// The findings engine from the environment: `None` when `ZONETRAIL_FINDINGS=off`; else with
+/// the outbox when `ZONETRAIL_NOTIFY` turns notifications on, and `CheckDNSAvailability`
+/// through the default AWS configuration.
+pub async fn findings_from_env() -> Result<Option<zonetrail_findings::Findings>, config::ConfigError>
+{
+    let config = config::WriterConfig::from_env()?;
+    if !config.findings {
+        return Ok(None);
+    }
+    let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;
+    Ok(Some(findings_engine(config.notify.is_some(), Some(&aws))))
+}
+
+/// Evaluate `work` after the commits that left it; a failure is an error log line and
+/// never fails the write (the next evaluation puts it right).
+pub async fn evaluate_logged<C>(
+    findings: &zonetrail_findings::Findings,
+    db: &C,
+    work: &zonetrail_findings::Work,
+) where
+    C: ConnectionTrait + TransactionTrait,
+{
+    if work.is_empty() {
+        return;
+    }
+    match findings.evaluate(db, work).await {
+        Ok(report) => tracing::debug!(?report, "findings evaluated"),
+        Err(e) => {
+            tracing::error!(reason = %e, "findings evaluation failed; the next one puts it right")
+        }
+    }
 }
 
 /// Decode a queue message body and [`apply`] it. A body that does not decode is poison; the

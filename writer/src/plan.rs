@@ -219,6 +219,35 @@ impl Plan {
         let mut changes_delete = Vec::new();
         let mut values_clear = Vec::new();
         let mut values_insert = Vec::new();
+        // Findings (issue 20): the records whose state changed, and the names and zones
+        // they answer for (see `crate::findings_work`); no query of its own.
+        crate::FINDINGS_WORK
+            .try_with(|work| {
+                let mut work = work.borrow_mut();
+                for o in &self.outcomes {
+                    if !matches!(o.effect, Effect::Created | Effect::Updated | Effect::Tombstoned) {
+                        continue;
+                    }
+                    let Ok(id) = id_of(&o.record) else { continue };
+                    work.record_ids.push(id);
+                    let key = match (&o.record, &o.row) {
+                        (_, Some(w)) => &w.key,
+                        (RecordRef::New(k), None) => k,
+                        (RecordRef::Id(_), None) => continue,
+                    };
+                    if o.effect != Effect::Updated {
+                        work.targets.push(format!(
+                            "name:{}/{}",
+                            self.zone_id.as_str(),
+                            key.name.as_str()
+                        ));
+                    }
+                    if key.rtype == zonetrail_model::RecordType::Ns {
+                        work.targets.push(format!("zone:{}", key.name.as_str()));
+                    }
+                }
+            })
+            .ok();
         for o in &self.outcomes {
             let id = id_of(&o.record)?;
             if let Some(r) = &o.refresh {

@@ -400,6 +400,7 @@ async fn one_event_live_and_backfilled_is_one_entry_with_the_first_paths_via(bac
 async fn the_writer_function_answers_backfill_windows(backend: Backend) {
     let db = migrated(backend).await;
     let state = State {
+        findings: None,
         db: db.conn.clone(),
         emit_metrics: false,
         concurrency: DEFAULT_CONCURRENCY,

@@ -65,6 +65,7 @@ async fn a_poison_message_never_holds_back_the_others(backend: Backend) {
         ),
     ]);
     let state = State {
+        findings: None,
         db: db.conn.clone(),
         emit_metrics: false,
         concurrency: DEFAULT_CONCURRENCY,

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod backfill;
+mod findings;
 mod lambda;
 mod migration;
 mod notify_aws;
