@@ -24,13 +24,13 @@ pub use message::{
     AccountState, AccountStatus, BackfillCounts, BackfillProgress, Envelope, Message, MessageError,
     Origin, RecordsMessage, SweepDone, ZoneChange, ZoneMessage, ZonesListed, split_records,
 };
-pub use resource::{
-    IpPrefix, IpRangesMessage, ResourceItem, ResourceKind, ResourceListing, ResourcesMessage,
-};
 pub use name::{NameError, RecordName};
 pub use record::{
     AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, RecordKey, RecordSet,
     RecordType, Routing, TypeError, lookup_key,
+};
+pub use resource::{
+    IpPrefix, IpRangesMessage, ResourceItem, ResourceKind, ResourceListing, ResourcesMessage,
 };
 pub use zone::{HostedZone, Vpc, ZoneId, ZoneIdError};
 
