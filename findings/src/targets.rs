@@ -55,8 +55,9 @@ pub struct Found {
     pub form: Form,
 }
 
-/// Regions AWS has (commercial, China and GovCloud), for validating the region in an S3 or
-/// Elastic Beanstalk host name.
+/// The regions AWS has (commercial, GovCloud, China and the European Sovereign Cloud), as of
+/// December 2026: the region in an S3 or Elastic Beanstalk host name is checked against it,
+/// and so is `ZONETRAIL_REGIONS` (the ingest's resource sweep).
 pub const REGIONS: &[&str] = &[
     "af-south-1",
     "ap-east-1",
@@ -85,6 +86,7 @@ pub const REGIONS: &[&str] = &[
     "eu-west-1",
     "eu-west-2",
     "eu-west-3",
+    "eusc-de-east-1",
     "il-central-1",
     "me-central-1",
     "me-south-1",

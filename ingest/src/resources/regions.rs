@@ -1,56 +1,13 @@
 //! Which regions the resource sweep reads: `ZONETRAIL_REGIONS`, else the account's enabled
 //! regions (`ec2:DescribeRegions`).
 
-/// The regions AWS has (commercial, GovCloud, China and the European Sovereign Cloud), as of
-/// December 2026. `ZONETRAIL_REGIONS` must name regions of this list, so that a typo is a
-/// configuration error rather than a listing that fails every hour. A region that
-/// `ec2:DescribeRegions` answers is used whether it is here or not.
-pub const KNOWN_REGIONS: &[&str] = &[
-    "af-south-1",
-    "ap-east-1",
-    "ap-east-2",
-    "ap-northeast-1",
-    "ap-northeast-2",
-    "ap-northeast-3",
-    "ap-south-1",
-    "ap-south-2",
-    "ap-southeast-1",
-    "ap-southeast-2",
-    "ap-southeast-3",
-    "ap-southeast-4",
-    "ap-southeast-5",
-    "ap-southeast-6",
-    "ap-southeast-7",
-    "ca-central-1",
-    "ca-west-1",
-    "cn-north-1",
-    "cn-northwest-1",
-    "eu-central-1",
-    "eu-central-2",
-    "eu-north-1",
-    "eu-south-1",
-    "eu-south-2",
-    "eu-west-1",
-    "eu-west-2",
-    "eu-west-3",
-    "eusc-de-east-1",
-    "il-central-1",
-    "me-central-1",
-    "me-south-1",
-    "mx-central-1",
-    "sa-east-1",
-    "us-east-1",
-    "us-east-2",
-    "us-gov-east-1",
-    "us-gov-west-1",
-    "us-west-1",
-    "us-west-2",
-];
+/// The regions AWS has: the findings' list. `ZONETRAIL_REGIONS` must name regions of it, so
+/// that a typo is a configuration error rather than a listing that fails every hour. A region
+/// that `ec2:DescribeRegions` answers is used whether it is here or not.
+pub use zonetrail_findings::targets::REGIONS as KNOWN_REGIONS;
 
 /// Whether `region` is one AWS has.
-pub fn is_known_region(region: &str) -> bool {
-    KNOWN_REGIONS.contains(&region)
-}
+pub use zonetrail_findings::targets::is_known_region;
 
 /// `ZONETRAIL_REGIONS`: a comma-separated list of region names, each one AWS has; duplicates
 /// are dropped and the order kept. An empty list (only commas and blanks) is an error too.
