@@ -74,11 +74,6 @@ pub fn outcome_json(outcome: &EventOutcome) -> Value {
             "event_name": event_name,
             "reason": reason.to_string(),
         }),
-        EventOutcome::Resources(outcome) => {
-            let mut value = zonetrail_ingest::lambda::resource_event_json(outcome);
-            value["status"] = json!("relisted");
-            value
-        }
     }
 }
 
