@@ -49,6 +49,10 @@ struct Cli {
 }
 
 #[derive(Subcommand)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "parsed once at start-up; `up` simply has the most settings"
+)]
 enum Command {
     /// Run the whole pipeline in one process: migrations, writer, API and dashboard, a sweep
     /// now and every --sweep-interval, and POST /local/events for EventBridge JSON.

@@ -40,9 +40,8 @@ pub fn describe(kind: Kind, subject: &str, evidence: &Value) -> String {
                 (Some(r), None) => format!(" ({r})"),
                 _ => String::new(),
             };
-            let holds = if count(e, "accounts_checked") == Some(1) { "holds" } else { "holds" };
+            let holds = if count(e, "accounts_checked") == Some(1) { "hold" } else { "holds" };
             format!("points at {ip}, an AWS address{range} that {} {holds}", none_of(e))
-                .replace("your account does not holds", "your account does not hold")
         }
         Kind::DanglingS3Website => {
             let bucket = s(e, "bucket").unwrap_or(subject);

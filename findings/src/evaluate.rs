@@ -372,13 +372,16 @@ async fn load_resources<C: ConnectionTrait>(
     Ok(out)
 }
 
+/// Zone name → [(zone id, its apex NS set's name servers, `None` when unknown)].
+type DelegationZones = HashMap<String, Vec<(String, Option<Vec<String>>)>>;
+
 /// Live NS record sets' name servers at the apex of the live zones named `names`:
 /// name → [(zone id, name servers)] (an empty list for a zone whose apex NS set is unknown).
 async fn load_delegation_zones<C: ConnectionTrait>(
     db: &C,
     names: &BTreeSet<String>,
-) -> Result<HashMap<String, Vec<(String, Option<Vec<String>>)>>, DbErr> {
-    let mut out: HashMap<String, Vec<(String, Option<Vec<String>>)>> = HashMap::new();
+) -> Result<DelegationZones, DbErr> {
+    let mut out: DelegationZones = HashMap::new();
     let names: Vec<&String> = names.iter().collect();
     for chunk in names.chunks(IN) {
         let zones: Vec<(String, String)> = hosted_zones::Entity::find()
@@ -820,7 +823,7 @@ async fn checks(
     ctx: &Context,
     l: &Live,
     held: &HashMap<(String, String), Vec<String>>,
-    delegations: &HashMap<String, Vec<(String, Option<Vec<String>>)>>,
+    delegations: &DelegationZones,
     names: &HashSet<(String, String)>,
     existing: Option<&Vec<findings::Model>>,
 ) -> Vec<Check> {

@@ -96,6 +96,10 @@ pub struct FindingEvent {
 
 /// An event of either kind, as sinks take them.
 #[derive(Debug)]
+#[expect(
+    clippy::large_enum_variant,
+    reason = "events live only in one publishing batch (at most a page of the outbox); boxing buys nothing"
+)]
 pub enum Event {
     Change(ChangeEvent),
     Finding(FindingEvent),

@@ -24,11 +24,12 @@ use zonetrail_writer::{ApplyOptions, apply_with};
 const ALICE: &str = "arn:aws:iam::123456789012:user/alice";
 const IAC_ROLE: &str = "arn:aws:iam::123456789012:role/iac";
 
+/// Changes' ids sent, failures still to make, and each finding event's detail-type and detail.
+type Recorded = (Vec<i64>, usize, Vec<(String, serde_json::Value)>);
+
 #[derive(Clone, Default)]
 struct Recording {
-    /// Changes' ids sent, failures still to make, and each finding event's detail-type and
-    /// detail.
-    state: Arc<Mutex<(Vec<i64>, usize, Vec<(String, serde_json::Value)>)>>,
+    state: Arc<Mutex<Recorded>>,
 }
 
 impl Recording {

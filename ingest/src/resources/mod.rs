@@ -328,16 +328,18 @@ async fn sweep_account(
             report.regions_error = Some(error);
         }
     }
-    let listed: Vec<Result<(ResourceKind, String, Result<u64, String>), QueueError>> =
-        futures::future::join_all(units.into_iter().map(|(kind, region)| {
-            let (callers, sdk, account_id) = (&callers, &sdk, &account.id);
-            async move {
-                let result =
-                    list_and_send(accounts, callers, sdk, queue, account_id, kind, &region).await?;
-                Ok((kind, region, result))
-            }
-        }))
-        .await;
+    // Each listing: its kind and region, and the items sent or why it failed; a queue error
+    // stops the account.
+    type Listed = Result<(ResourceKind, String, Result<u64, String>), QueueError>;
+    let listed: Vec<Listed> = futures::future::join_all(units.into_iter().map(|(kind, region)| {
+        let (callers, sdk, account_id) = (&callers, &sdk, &account.id);
+        async move {
+            let result =
+                list_and_send(accounts, callers, sdk, queue, account_id, kind, &region).await?;
+            Ok((kind, region, result))
+        }
+    }))
+    .await;
     for result in listed {
         let (kind, region, result) = result?;
         match result {
