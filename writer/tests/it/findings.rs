@@ -181,7 +181,7 @@ async fn records(
     ok(db, &m).await.findings
 }
 
-/// Live (open or suppressed) findings of `zone`: (kind, subject, status).
+/// The zone's live findings (open or suppressed) as (kind, subject, status), sorted.
 async fn live(db: &DatabaseConnection, zone: &ZoneId) -> Vec<(String, String, String)> {
     let mut v: Vec<_> = findings::Entity::find()
         .filter(findings::Column::ZoneId.eq(zone.as_str()))
@@ -377,10 +377,10 @@ async fn takeover_kinds_against_listings(backend: Backend) {
     assert_eq!(
         live(db, &z).await,
         vec![
-            open(Kind::DanglingS3Website, "gone.example.com"),
-            open(Kind::DanglingS3Website, "gone2.example.com"),
             open(Kind::DanglingCloudfront, "dgone.cloudfront.net"),
             open(Kind::DanglingElasticBeanstalk, "gone.us-east-1"),
+            open(Kind::DanglingS3Website, "gone.example.com"),
+            open(Kind::DanglingS3Website, "gone2.example.com"),
             open(Kind::HealthCheckMissing, "hc-gone"),
         ]
     );
@@ -442,8 +442,8 @@ async fn dns_hygiene_kinds(backend: Backend) {
     assert_eq!(
         live(db, &z).await,
         vec![
-            open(Kind::DanglingNsDelegation, "gone.example.com."),
             open(Kind::AliasTargetMissing, "target.example.com."),
+            open(Kind::DanglingNsDelegation, "gone.example.com."),
             open(Kind::PrivateIpInPublicZone, "10.1.2.3"),
         ]
     );
