@@ -6,6 +6,7 @@ mod backfill;
 mod events;
 mod fake_cloudtrail;
 mod lambda;
+mod resources;
 mod sqs;
 mod support;
 mod sweep_accounts;

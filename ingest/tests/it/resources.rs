@@ -11,7 +11,7 @@ use aws_config::SdkConfig;
 use serde_json::{Value, json};
 use zonetrail_ingest::resources::{IpRangesOutcome, ResourceSettings, fetch_ip_ranges};
 use zonetrail_ingest::{
-    Accounts, AccountsSetting, DecodeError, EventError, EventOutcome, IngestConfig, MemoryQueue,
+    Accounts, AccountsSetting, EventError, EventOutcome, IngestConfig, MemoryQueue,
     ResourceEventOutcome, ScopeSettings, State, ingest_event, ingest_resource_event,
     sweep_resources,
 };
@@ -153,7 +153,7 @@ async fn distribution(sdk: &SdkConfig) -> String {
     let origin = Origin::builder()
         .id("origin")
         .domain_name("origin.s3.amazonaws.com")
-        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build().unwrap())
+        .s3_origin_config(S3OriginConfig::builder().origin_access_identity("").build())
         .build()
         .unwrap();
     let config = DistributionConfig::builder()
@@ -362,12 +362,13 @@ async fn a_release_address_event_relists_the_account_and_region_without_it() {
         assert!(matches!(err, EventError::Malformed(_)), "{err}");
         assert!(err.to_string().contains(field), "{field}: {err}");
     }
-    let _ = DecodeError::Missing(String::new());
     drop(state);
     drop(queue);
     let messages = collector.messages().await.0;
     let listings = by_listing(&messages);
-    assert_eq!(keys(&listings, &account, ResourceKind::Eip, "eu-west-1"), vec![kept]);
+    let eips = keys(&listings, &account, ResourceKind::Eip, "eu-west-1");
+    assert!(!eips.contains(&released), "the released address is no longer listed: {eips:?}");
+    assert_eq!(eips, vec![kept]);
     assert!(keys(&listings, &account, ResourceKind::Eni, "eu-west-1").is_empty());
     assert_eq!(listings.len(), 2, "only the event's account and region: {listings:?}");
 }
