@@ -3,14 +3,16 @@ is released, and zonetrail raises a `dangling_ip` finding (a subdomain takeover 
 happen) within a second of the ReleaseAddress event, which this prints.
 
 Each AWS call goes to the emulator and its CloudTrail event to zonetrail's /local/events, as
-EventBridge would deliver it. The emulator's addresses are in 54.214.0.0/16, which AWS's
-published ranges (the copy shipped in zonetrail) put in us-west-2: the address is allocated
-there, and zonetrail's resource sweep must read that region (ZONETRAIL_REGIONS).
+EventBridge would deliver it. The address is one of 54.214.0.0/16, which AWS's published
+ranges (the copy shipped in zonetrail) put in us-west-2 (the emulator's own addresses are in
+127.0.0.0/8, no AWS range): it is allocated there, and zonetrail's resource sweep must read
+that region (ZONETRAIL_REGIONS).
 """
 
 import argparse
 import datetime
 import json
+import random
 import sys
 import time
 import urllib.parse
@@ -104,7 +106,10 @@ def main():
     name = f"{LABEL}.{args.zone}"
 
     # 1. An Elastic IP, then a record that points at it: held, so no finding.
-    address = ec2.allocate_address(Domain="vpc")
+    # moto allocates from 127.0.0.0/8, no AWS range, so the demo asks for an address in
+    # 54.214.0.0/16 (EC2, us-west-2), as `Address` recovers a released one in AWS.
+    wanted = f"54.214.{random.randrange(1, 255)}.{random.randrange(1, 255)}"
+    address = ec2.allocate_address(Domain="vpc", Address=wanted)
     ip, allocation = address["PublicIp"], address["AllocationId"]
     post(api, ec2_event("AllocateAddress", {"domain": "vpc"},
                         {"publicIp": ip, "allocationId": allocation, "domain": "vpc"}), "AllocateAddress")
