@@ -409,7 +409,7 @@ async fn seed(db: &DatabaseConnection, records: u64, progress: bool) {
                     kind: Set(kind.as_str().to_owned()),
                     account_id: Set(a.to_string()),
                     region: Set(region.to_owned()),
-                    status: Set("ok".into()),
+                    status: Set(zonetrail_findings::resources::COMPLETE.into()),
                     listed_at: Set(Some(now)),
                     attempted_at: Set(now),
                     items: Set(0),
