@@ -113,7 +113,8 @@ async fn context<C: ConnectionTrait>(f: &Findings, db: &C) -> Result<Context, Db
         .map(|s| (s.kind, s.zone_id, s.name, s.record_type, s.set_identifier))
         .collect();
     Ok(Context {
-        now: Utc::now(),
+        // Microseconds, as the databases keep it: the raised findings are told apart by it.
+        now: zonetrail_model::to_micros(Utc::now()),
         ranges,
         accounts: accounts.into_iter().collect(),
         listings,
@@ -701,64 +702,120 @@ where
             .exec(&txn)
             .await?;
     }
+    // Outbox rows, written together at the end.
+    let mut events: Vec<(i64, &'static str)> = Vec::new();
+    // Resolved: one UPDATE per reason for those whose evidence stays as it is; one per finding
+    // where the evidence gains the account that now holds the resource.
+    let mut plain: BTreeMap<String, Vec<findings::Model>> = BTreeMap::new();
     for (m, reason, held_by) in plan.resolve {
-        let mut evidence = m.evidence.clone();
-        if let Some(account) = held_by
-            && let Ok(Value::Object(mut map)) = serde_json::from_str::<Value>(&m.evidence)
-        {
-            map.insert("held_by".into(), Value::String(account));
-            evidence = Value::Object(map).to_string();
-        }
-        let r = findings::Entity::update_many()
-            .col_expr(findings::Column::Status, Expr::value(Status::Resolved.as_str()))
-            .col_expr(findings::Column::ResolvedAt, Expr::value(Some(now)))
-            .col_expr(findings::Column::ResolvedReason, Expr::value(Some(reason)))
-            .col_expr(findings::Column::OpenKey, Expr::value(Option::<String>::None))
+        let held = held_by.and_then(|account| match serde_json::from_str::<Value>(&m.evidence) {
+            Ok(Value::Object(mut map)) => {
+                map.insert("held_by".into(), Value::String(account));
+                Some(Value::Object(map).to_string())
+            }
+            _ => None,
+        });
+        let Some(evidence) = held else {
+            plain.entry(reason).or_default().push(m);
+            continue;
+        };
+        let r = resolve_query(now, &reason)
             .col_expr(findings::Column::Evidence, Expr::value(evidence))
             .filter(findings::Column::Id.eq(m.id))
-            .filter(findings::Column::OpenKey.is_not_null())
             .exec(&txn)
             .await?;
         if r.rows_affected > 0 {
             report.resolved += 1;
-            if f.outbox() && m.status == Status::Open.as_str() {
-                outbox(&txn, m.id, "resolved", now).await?;
+            if m.status == Status::Open.as_str() {
+                events.push((m.id, "resolved"));
             }
         }
     }
-    for (record_id, kind, subject, evidence) in plan.raise {
-        let Some(l) = live.get(&record_id) else { continue };
-        let suppressed = ctx.suppressions.contains(&suppression_key(kind, &l.row));
-        let status = if suppressed { Status::Suppressed } else { Status::Open };
-        let row = findings::ActiveModel {
-            kind: Set(kind.as_str().to_owned()),
-            severity: Set(kind.severity().as_str().to_owned()),
-            status: Set(status.as_str().to_owned()),
-            record_id: Set(record_id),
-            zone_id: Set(l.row.zone_id.clone()),
-            name: Set(l.row.name.clone()),
-            record_type: Set(l.row.record_type.clone()),
-            set_identifier: Set(l.row.set_identifier.clone()),
-            account_id: Set(l.zone.account_id.clone()),
-            subject: Set(subject.clone()),
-            evidence: Set(evidence.to_string()),
-            first_seen_at: Set(now),
-            last_seen_at: Set(now),
-            resolved_at: Set(None),
-            resolved_reason: Set(None),
-            open_key: Set(Some(open_key(record_id, kind, &subject))),
-            ..Default::default()
-        };
-        match findings::Entity::insert(row).exec(&txn).await {
-            Ok(r) => {
-                report.opened += 1;
-                if f.outbox() && status == Status::Open {
-                    outbox(&txn, r.last_insert_id, "opened", now).await?;
-                }
+    for (reason, models) in plain {
+        for chunk in models.chunks(IN) {
+            // Only rows still live are resolved; were one resolved by a concurrent evaluation
+            // in between, its `resolved` event may be enqueued twice, which the events'
+            // contract allows (consumers dedupe by finding id and detail-type).
+            let r = resolve_query(now, &reason)
+                .filter(findings::Column::Id.is_in(chunk.iter().map(|m| m.id)))
+                .exec(&txn)
+                .await?;
+            report.resolved += r.rows_affected;
+            if r.rows_affected > 0 {
+                events.extend(
+                    chunk
+                        .iter()
+                        .filter(|m| m.status == Status::Open.as_str())
+                        .map(|m| (m.id, "resolved")),
+                );
             }
-            // A concurrent evaluation raised it first.
-            Err(e) if is_unique_violation(&e) => {}
-            Err(e) => return Err(e),
+        }
+    }
+    // Raised: inserted together; one live finding per (record, kind, subject) is kept by the
+    // unique `open_key`, so one a concurrent evaluation raised first is left alone. Ours are
+    // told apart by their `first_seen_at` (this evaluation's `now`).
+    let rows: Vec<findings::ActiveModel> = plan
+        .raise
+        .into_iter()
+        .filter_map(|(record_id, kind, subject, evidence)| {
+            let l = live.get(&record_id)?;
+            let suppressed = ctx.suppressions.contains(&suppression_key(kind, &l.row));
+            let status = if suppressed { Status::Suppressed } else { Status::Open };
+            Some(findings::ActiveModel {
+                kind: Set(kind.as_str().to_owned()),
+                severity: Set(kind.severity().as_str().to_owned()),
+                status: Set(status.as_str().to_owned()),
+                record_id: Set(record_id),
+                zone_id: Set(l.row.zone_id.clone()),
+                name: Set(l.row.name.clone()),
+                record_type: Set(l.row.record_type.clone()),
+                set_identifier: Set(l.row.set_identifier.clone()),
+                account_id: Set(l.zone.account_id.clone()),
+                subject: Set(subject.clone()),
+                evidence: Set(evidence.to_string()),
+                first_seen_at: Set(now),
+                last_seen_at: Set(now),
+                resolved_at: Set(None),
+                resolved_reason: Set(None),
+                open_key: Set(Some(open_key(record_id, kind, &subject))),
+                ..Default::default()
+            })
+        })
+        .collect();
+    for chunk in rows.chunks(IN / 2) {
+        let keys: Vec<String> = chunk.iter().filter_map(|r| r.open_key.clone().unwrap()).collect();
+        findings::Entity::insert_many(chunk.to_vec())
+            .on_conflict(
+                OnConflict::column(findings::Column::OpenKey)
+                    .do_nothing_on([findings::Column::OpenKey])
+                    .to_owned(),
+            )
+            .exec_without_returning(&txn)
+            .await?;
+        let inserted: Vec<(i64, String, DateTime<Utc>)> = findings::Entity::find()
+            .select_only()
+            .columns([
+                findings::Column::Id,
+                findings::Column::Status,
+                findings::Column::FirstSeenAt,
+            ])
+            .filter(findings::Column::OpenKey.is_in(keys))
+            .into_tuple()
+            .all(&txn)
+            .await?;
+        for (id, status, first_seen_at) in inserted {
+            if first_seen_at != now {
+                continue;
+            }
+            report.opened += 1;
+            if status == Status::Open.as_str() {
+                events.push((id, "opened"));
+            }
+        }
+    }
+    if f.outbox() {
+        for chunk in events.chunks(IN) {
+            outbox(&txn, chunk, now).await?;
         }
     }
     let retargeted: Vec<i64> = plan.retarget.iter().map(|(id, _)| *id).collect();
@@ -792,29 +849,38 @@ where
     txn.commit().await
 }
 
-fn is_unique_violation(e: &DbErr) -> bool {
-    matches!(e.sql_err(), Some(sea_orm::SqlErr::UniqueConstraintViolation(_)))
-        || zonetrail_model::db::mysql_error_number(e) == Some(1062)
-}
-
 async fn outbox<C: ConnectionTrait>(
     txn: &C,
-    finding_id: i64,
-    event: &str,
+    events: &[(i64, &'static str)],
     now: DateTime<Utc>,
 ) -> Result<(), DbErr> {
-    finding_outbox::Entity::insert(finding_outbox::ActiveModel {
-        finding_id: Set(finding_id),
-        event: Set(event.to_owned()),
-        enqueued_at: Set(now),
-        attempts: Set(0),
-        next_attempt_at: Set(now),
-        last_error: Set(None),
-        ..Default::default()
-    })
+    if events.is_empty() {
+        return Ok(());
+    }
+    finding_outbox::Entity::insert_many(events.iter().map(|(finding_id, event)| {
+        finding_outbox::ActiveModel {
+            finding_id: Set(*finding_id),
+            event: Set((*event).to_owned()),
+            enqueued_at: Set(now),
+            attempts: Set(0),
+            next_attempt_at: Set(now),
+            last_error: Set(None),
+            ..Default::default()
+        }
+    }))
     .exec_without_returning(txn)
     .await?;
     Ok(())
+}
+
+/// An UPDATE resolving live findings for `reason` at `now` (the caller adds the ids).
+fn resolve_query(now: DateTime<Utc>, reason: &str) -> sea_orm::UpdateMany<findings::Entity> {
+    findings::Entity::update_many()
+        .col_expr(findings::Column::Status, Expr::value(Status::Resolved.as_str()))
+        .col_expr(findings::Column::ResolvedAt, Expr::value(Some(now)))
+        .col_expr(findings::Column::ResolvedReason, Expr::value(Some(reason.to_owned())))
+        .col_expr(findings::Column::OpenKey, Expr::value(Option::<String>::None))
+        .filter(findings::Column::OpenKey.is_not_null())
 }
 
 /// The checks of one live record.
