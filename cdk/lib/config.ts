@@ -37,6 +37,7 @@ export const RustEnv = {
   notifySources: 'ZONETRAIL_NOTIFY_SOURCES',
   notifyBackfill: 'ZONETRAIL_NOTIFY_BACKFILL',
   findings: 'ZONETRAIL_FINDINGS',
+  findingsQueueUrl: 'ZONETRAIL_FINDINGS_QUEUE_URL',
   regions: 'ZONETRAIL_REGIONS',
   ipRangesUrl: 'ZONETRAIL_IP_RANGES_URL',
   rustLog: 'RUST_LOG',
@@ -160,9 +161,31 @@ export function ingestFindingsEnvironment(f: FindingsConfig): Record<string, str
   return env;
 }
 
-/** Findings on the writer: `on` evaluates after each batch and on `{"findings": {}}`. */
-export function writerFindingsEnvironment(f: FindingsConfig): Record<string, string> {
-  return { [RustEnv.findings]: f.enabled ? 'on' : 'off' };
+/**
+ * The values of `ZONETRAIL_FINDINGS` (docs/contracts.md). `on` (evaluate after each batch, in
+ * the writer) is for local use; the stack uses the other three.
+ */
+export const FindingsMode = {
+  off: 'off',
+  inline: 'on',
+  /** The writer hands each batch's findings work to the findings queue. */
+  queue: 'queue',
+  /** The findings evaluator: evaluates the queue's work, and `{"findings": {}}`. */
+  evaluator: 'evaluator',
+} as const;
+
+/**
+ * Findings on the writer: with the findings queue (`queueUrl`, findings on), `queue` hands each
+ * batch's work to it instead of evaluating; without it, `off`.
+ */
+export function writerFindingsEnvironment(queueUrl: string | undefined): Record<string, string> {
+  if (queueUrl === undefined) return { [RustEnv.findings]: FindingsMode.off };
+  return { [RustEnv.findings]: FindingsMode.queue, [RustEnv.findingsQueueUrl]: queueUrl };
+}
+
+/** The findings evaluator: the writer's binary, evaluating what the findings queue carries. */
+export function evaluatorFindingsEnvironment(): Record<string, string> {
+  return { [RustEnv.findings]: FindingsMode.evaluator };
 }
 
 export function apiEnvironment(p: {

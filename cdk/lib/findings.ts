@@ -7,9 +7,11 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as sns from 'aws-cdk-lib/aws-sns';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './compliance';
 import {
+  evaluatorFindingsEnvironment,
   type FindingsConfig,
   ingestFindingsEnvironment,
   writerFindingsEnvironment,
@@ -17,10 +19,11 @@ import {
 import { IngestMetric } from './metrics';
 import type { Network } from './network';
 import { ingestMetric } from './operations';
+import { addEnvironment } from './rust-function';
 
 /** What the resource-sweep schedule sends ingest. */
 export const RESOURCE_SWEEP_PAYLOAD = { resource_sweep: {} } as const;
-/** What the findings schedule sends the writer: evaluate every live record. */
+/** What the findings schedule sends the findings evaluator: evaluate every live record. */
 export const FINDINGS_PAYLOAD = { findings: {} } as const;
 
 /**
@@ -40,12 +43,12 @@ export const RESOURCE_READ_ACTIONS = [
 ] as const;
 
 /**
- * The writer's one AWS call of findings: whether an Elastic Beanstalk CNAME prefix is free
- * (evidence of `dangling_elastic_beanstalk`). It has no resource type in IAM.
+ * The findings evaluator's one AWS call of findings: whether an Elastic Beanstalk CNAME prefix
+ * is free (evidence of `dangling_elastic_beanstalk`). It has no resource type in IAM.
  */
-export const WRITER_FINDINGS_ACTIONS = ['elasticbeanstalk:CheckDNSAvailability'] as const;
+export const EVALUATOR_FINDINGS_ACTIONS = ['elasticbeanstalk:CheckDNSAvailability'] as const;
 
-/** How long after each resource sweep's start the writer evaluates everything. */
+/** How long after each resource sweep's start the findings evaluator evaluates everything. */
 export const FINDINGS_OFFSET_MINUTES = 10;
 
 /**
@@ -78,6 +81,9 @@ export interface FindingsProps {
   readonly config: FindingsConfig;
   readonly ingest: lambda.Function;
   readonly writer: lambda.Function;
+  /** The findings queue and its consumer, the findings evaluator: both with findings on only. */
+  readonly queue?: sqs.IQueue;
+  readonly evaluator?: lambda.Function;
   readonly network: Network;
   /** Where the alarm goes (the operations topic). */
   readonly alarmTopic: sns.ITopic;
@@ -88,31 +94,42 @@ export interface FindingsProps {
  * `ZONETRAIL_FINDINGS` (always: `off` when findings are off), and with findings on
  *
  * - ingest's `ZONETRAIL_IP_RANGES_URL` (and `ZONETRAIL_REGIONS`) and the resource reads;
+ * - the writer in `queue` mode: it sends each batch's findings work to the findings queue
+ *   (`SendMessage` on it alone, through an SQS interface endpoint open to it alone) instead of
+ *   evaluating, so findings cost its throughput nothing;
+ * - the findings evaluator (lib/functions.ts) in `evaluator` mode: it evaluates that work, and
+ *   every live record on the evaluation schedule;
  * - the resource-sweep schedule (ingest, `{"resource_sweep": {}}`) and the evaluation
- *   schedule after it (writer, `{"findings": {}}`);
- * - the writer's `CheckDNSAvailability`, and an Elastic Beanstalk interface endpoint open to
- *   it alone: the writer runs in isolated subnets with no route out.
+ *   schedule after it (the evaluator, `{"findings": {}}`);
+ * - the evaluator's `CheckDNSAvailability`, and an Elastic Beanstalk interface endpoint open to
+ *   it alone.
  *
- * Ingest runs outside the VPC (the public Lambda network), so it fetches ip-ranges.json from
- * the internet directly. The resource events' rules are in `Capture` and the forwarders.
+ * The writer and the evaluator run in isolated subnets with no route out; ingest runs outside
+ * the VPC (the public Lambda network), so it fetches ip-ranges.json from the internet directly.
+ * The findings queue is in `Queues`, the resource events' rules in `Capture` and the forwarders.
  */
 export class Findings extends Construct {
   readonly sweepSchedule?: events.Rule;
   readonly evaluateSchedule?: events.Rule;
+  /** Elastic Beanstalk, for the evaluator's `CheckDNSAvailability`. */
   readonly endpoint?: ec2.InterfaceVpcEndpoint;
+  /** SQS, for the writer's sends to the findings queue. */
+  readonly queueEndpoint?: ec2.InterfaceVpcEndpoint;
   /** A listing failed: the findings that need it stay undecided until one succeeds. */
   readonly listingsFailedAlarm?: cw.Alarm;
 
   constructor(scope: Construct, id: string, props: FindingsProps) {
     super(scope, id);
-    const { config, ingest, writer } = props;
-    for (const [k, v] of Object.entries(writerFindingsEnvironment(config))) {
-      writer.addEnvironment(k, v);
+    const { config, ingest, writer, queue, evaluator, network } = props;
+    if (config.enabled !== (queue !== undefined && evaluator !== undefined)) {
+      throw new Error(
+        'findings on needs the findings queue and evaluator, and findings off neither',
+      );
     }
-    if (!config.enabled) return;
-    for (const [k, v] of Object.entries(ingestFindingsEnvironment(config))) {
-      ingest.addEnvironment(k, v);
-    }
+    addEnvironment(writer, writerFindingsEnvironment(queue?.queueUrl));
+    if (!queue || !evaluator) return;
+    addEnvironment(evaluator, evaluatorFindingsEnvironment());
+    addEnvironment(ingest, ingestFindingsEnvironment(config));
 
     ingest.addToRolePolicy(
       new iam.PolicyStatement({
@@ -127,25 +144,33 @@ export class Findings extends Construct {
         'route53:ListHostedZones, cloudtrail:LookupEvents, the Organizations reads (with accounts=org) and the resource sweep of findings (ec2:DescribeRegions/DescribeAddresses/DescribeNetworkInterfaces, s3:ListAllMyBuckets, cloudfront:ListDistributions, elasticbeanstalk:DescribeEnvironments, route53:ListHealthChecks) are list and describe calls with no resource type in IAM to narrow them to: "*" is the only way to grant them. All only read.',
     });
 
-    writer.addToRolePolicy(
+    queue.grantSendMessages(writer);
+    this.queueEndpoint = network.addEndpoint('Sqs', ec2.InterfaceVpcEndpointAwsService.SQS);
+    this.queueEndpoint.connections.allowDefaultPortFrom(
+      writer,
+      'Writer sends findings work to the findings queue',
+    );
+
+    evaluator.addToRolePolicy(
       new iam.PolicyStatement({
         sid: 'FindingsCheckDnsAvailability',
-        actions: [...WRITER_FINDINGS_ACTIONS],
+        actions: [...EVALUATOR_FINDINGS_ACTIONS],
         resources: ['*'],
       }),
     );
-    acknowledgeNag(writer, {
+    acknowledgeNag(evaluator, {
       id: 'AwsSolutions-IAM5[Resource::*]',
       reason:
         'elasticbeanstalk:CheckDNSAvailability has no resource type in IAM: it asks whether a CNAME prefix is free, and reads nothing of the account.',
     });
-    this.endpoint = props.network.vpc.addInterfaceEndpoint('ElasticBeanstalk', {
-      service: ec2.InterfaceVpcEndpointAwsService.ELASTIC_BEANSTALK,
-      subnets: props.network.isolatedSubnets,
-      privateDnsEnabled: true,
-      open: false,
-    });
-    this.endpoint.connections.allowDefaultPortFrom(writer, 'Writer asks CheckDNSAvailability');
+    this.endpoint = network.addEndpoint(
+      'ElasticBeanstalk',
+      ec2.InterfaceVpcEndpointAwsService.ELASTIC_BEANSTALK,
+    );
+    this.endpoint.connections.allowDefaultPortFrom(
+      evaluator,
+      'Findings evaluator asks CheckDNSAvailability',
+    );
 
     const schedules = findingsSchedules(config.resourceSweepMinutes);
     const interval = Duration.minutes(config.resourceSweepMinutes);
@@ -162,10 +187,10 @@ export class Findings extends Construct {
     });
     this.evaluateSchedule = new events.Rule(this, 'EvaluateSchedule', {
       description:
-        'zonetrail findings: the writer evaluates every live record, after each resource sweep',
+        'zonetrail findings: the findings evaluator evaluates every live record, after each resource sweep',
       schedule: events.Schedule.expression(schedules.evaluate),
       targets: [
-        new targets.LambdaFunction(writer, {
+        new targets.LambdaFunction(evaluator, {
           event: events.RuleTargetInput.fromObject(FINDINGS_PAYLOAD),
           retryAttempts: 1,
           maxEventAge: Duration.minutes(Math.min(10, config.resourceSweepMinutes)),

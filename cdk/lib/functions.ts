@@ -22,11 +22,26 @@ import { zonetrailFunction } from './rust-function';
 export const INGEST_TIMEOUT = Duration.minutes(10);
 /** One batch of up to ten messages, each applied in one transaction. */
 export const WRITER_TIMEOUT = Duration.seconds(60);
+/**
+ * The findings evaluator: a batch of up to ten messages of findings work, or the evaluation of
+ * every live record (about 60 s for a million records).
+ */
+export const FINDINGS_EVALUATOR_TIMEOUT = Duration.minutes(5);
+/**
+ * Findings evaluator instances that the findings queue runs at once (the event source mapping's
+ * floor); each holds up to `LAMBDA_DB_POOL_SIZE` connections, like a writer instance.
+ */
+export const FINDINGS_EVALUATOR_MAX_CONCURRENCY = 2;
 /** Below API Gateway's 30-second integration limit. */
 export const API_TIMEOUT = Duration.seconds(25);
 export const MIGRATE_TIMEOUT = Duration.minutes(5);
 
-/** Connections each writer or api instance keeps in its pool (through the proxy). */
+/**
+ * Connections each writer, findings evaluator or api instance keeps in its pool (through the
+ * proxy). The queue consumers are bounded by their mappings' maximum concurrency: at most
+ * `writerMaxConcurrency` × this for the writer, `FINDINGS_EVALUATOR_MAX_CONCURRENCY` × this for
+ * the findings evaluator (plus its scheduled evaluation of every record).
+ */
 export const LAMBDA_DB_POOL_SIZE = 2;
 
 /**
@@ -110,13 +125,17 @@ export interface FunctionsProps {
  * The four Rust Lambdas of docs/contracts.md, each with its environment and the permissions it
  * uses: ingest (outside the VPC: Route 53 and CloudTrail reads, queue sends, the writer's
  * backfill windows), writer, api and migrate (in the VPC: the database secret and the database
- * port).
+ * port); and, with the findings queue (findings on), the findings evaluator: the writer's
+ * binary, in the VPC like it, consuming that queue. What findings add to the writer and the
+ * evaluator is in lib/findings.ts.
  */
 export class Functions extends Construct {
   readonly ingest: lambda.Function;
   readonly writer: lambda.Function;
   readonly api: lambda.Function;
   readonly migrate: lambda.Function;
+  /** With findings on: `writer-lambda` as `ZONETRAIL_FINDINGS=evaluator` (lib/findings.ts). */
+  readonly findingsEvaluator?: lambda.Function;
   readonly migrateTrigger: triggers.Trigger;
 
   constructor(scope: Construct, id: string, props: FunctionsProps) {
@@ -125,18 +144,20 @@ export class Functions extends Construct {
     const common = { code: config.lambdaCode, logRetentionDays: config.logRetentionDays };
     const inVpc = { vpc: network.vpc, vpcSubnets: network.isolatedSubnets };
 
+    const writerEnv = writerEnvironment({
+      db: database.environment,
+      maxConnections: LAMBDA_DB_POOL_SIZE,
+      accountId: Aws.ACCOUNT_ID,
+      rustLog: config.rustLog,
+    });
+
     // The writer first: the ingest's environment names it.
     this.writer = zonetrailFunction(this, 'Writer', {
       ...common,
       ...inVpc,
       binaryName: 'writer-lambda',
       description: 'zonetrail writer: applies queued batches to Aurora',
-      environment: writerEnvironment({
-        db: database.environment,
-        maxConnections: LAMBDA_DB_POOL_SIZE,
-        accountId: Aws.ACCOUNT_ID,
-        rustLog: config.rustLog,
-      }),
+      environment: writerEnv,
       timeout: WRITER_TIMEOUT,
       memorySize: 512,
     });
@@ -150,6 +171,30 @@ export class Functions extends Construct {
         maxConcurrency: config.writerMaxConcurrency,
       }),
     );
+
+    if (queues.findings) {
+      this.findingsEvaluator = zonetrailFunction(this, 'FindingsEvaluator', {
+        ...common,
+        ...inVpc,
+        binaryName: 'writer-lambda',
+        description:
+          'zonetrail findings: evaluates the records each writer batch changed, and every record after each resource sweep',
+        environment: writerEnv,
+        timeout: FINDINGS_EVALUATOR_TIMEOUT,
+        memorySize: 512,
+      });
+      database.grantClient(this.findingsEvaluator);
+      this.findingsEvaluator.addEventSource(
+        new SqsEventSource(queues.findings, {
+          batchSize: 10,
+          // A message is a whole writer batch's work: evaluate it as soon as it arrives.
+          maxBatchingWindow: Duration.seconds(0),
+          // A malformed body fails alone, and reaches the DLQ.
+          reportBatchItemFailures: true,
+          maxConcurrency: FINDINGS_EVALUATOR_MAX_CONCURRENCY,
+        }),
+      );
+    }
 
     this.ingest = zonetrailFunction(this, 'Ingest', {
       ...common,
@@ -216,14 +261,16 @@ export class Functions extends Construct {
       timeout: MIGRATE_TIMEOUT,
     });
 
-    for (const fn of [this.ingest, this.writer, this.api, this.migrate]) {
+    const inVpcFunctions = [this.writer, this.api, this.migrate];
+    if (this.findingsEvaluator) inVpcFunctions.push(this.findingsEvaluator);
+    for (const fn of [this.ingest, ...inVpcFunctions]) {
       acknowledgeNag(fn, {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
         reason:
           'The AWS-managed basic execution policy only lets the function write its own CloudWatch logs.',
       });
     }
-    for (const fn of [this.writer, this.api, this.migrate]) {
+    for (const fn of inVpcFunctions) {
       acknowledgeNag(fn, {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
         reason:

@@ -9,15 +9,16 @@ export interface NetworkProps {
 
 /**
  * A VPC with isolated subnets only: no internet gateway, no NAT. What runs inside (the
- * database, RDS Proxy, writer, api, migrate and the secret-rotation function) reaches AWS
- * through interface endpoints: Secrets Manager, and EventBridge for the writer's notifications
- * (`PutEvents`). Lambda logs and EMF metrics leave through the Lambda service, not the VPC.
+ * database, RDS Proxy, writer, findings evaluator, api, migrate and the secret-rotation
+ * function) reaches AWS through interface endpoints: Secrets Manager, and EventBridge for
+ * notifications (`PutEvents`); with findings, also SQS and Elastic Beanstalk (lib/findings.ts).
+ * Lambda logs and EMF metrics leave through the Lambda service, not the VPC.
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   readonly isolatedSubnets: ec2.SubnetSelection = { subnetType: ec2.SubnetType.PRIVATE_ISOLATED };
   readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
-  /** The writer publishes notifications through it (lib/notifications.ts). */
+  /** The functions that publish notifications reach EventBridge through it (lib/notifications.ts). */
   readonly eventBridgeEndpoint: ec2.InterfaceVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps) {
@@ -43,15 +44,24 @@ export class Network extends Construct {
       },
     });
 
-    // Closed by default: each client is let in by `connections.allowDefaultPortFrom`.
-    this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
-      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      subnets: this.isolatedSubnets,
-      privateDnsEnabled: true,
-      open: false,
-    });
-    this.eventBridgeEndpoint = this.vpc.addInterfaceEndpoint('EventBridge', {
-      service: ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
+    this.secretsManagerEndpoint = this.addEndpoint(
+      'SecretsManager',
+      ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+    );
+    this.eventBridgeEndpoint = this.addEndpoint(
+      'EventBridge',
+      ec2.InterfaceVpcEndpointAwsService.EVENTBRIDGE,
+    );
+  }
+
+  /**
+   * An interface endpoint in the isolated subnets, with private DNS, so that the AWS SDK's
+   * default endpoint resolves to it. Closed by default: each client is let in by
+   * `connections.allowDefaultPortFrom`.
+   */
+  addEndpoint(id: string, service: ec2.IInterfaceVpcEndpointService): ec2.InterfaceVpcEndpoint {
+    return this.vpc.addInterfaceEndpoint(id, {
+      service,
       subnets: this.isolatedSubnets,
       privateDnsEnabled: true,
       open: false,

@@ -16,6 +16,7 @@ import { acknowledgeNag, skipCheckov } from './compliance';
 import { MAX_MESSAGE_BYTES, type NotifyConfig, notifyEnvironment } from './config';
 import { NotifyMetric, WriterMetric } from './metrics';
 import { notifyMetric, writerMetric } from './operations';
+import { addEnvironment } from './rust-function';
 
 /** The events' `source` and `detail-type` (notify/src/lib.rs, docs/contracts.md). */
 export const EVENT_SOURCE = 'zonetrail';
@@ -72,9 +73,14 @@ export function emailText(): string {
 
 export interface NotificationsProps {
   readonly config: NotifyConfig;
-  /** The writer: it publishes to the bus and is invoked by the retry schedule. */
+  /** The writer: invoked by the retry schedule. */
   readonly writer: lambda.Function;
-  /** The VPC's EventBridge endpoint: the writer runs in isolated subnets. */
+  /**
+   * Every function that writes the outboxes and publishes after each batch: the writer, and
+   * with findings the findings evaluator (`finding_outbox`).
+   */
+  readonly publishers: lambda.Function[];
+  /** The VPC's EventBridge endpoint: the publishers run in isolated subnets. */
   readonly endpoint: ec2.InterfaceVpcEndpoint;
   /** Where the alarms go (the operations topic). */
   readonly alarmTopic: sns.ITopic;
@@ -82,7 +88,8 @@ export interface NotificationsProps {
 
 /**
  * Notifications (issue 19, docs/deploy.md "Notifications"): the `zonetrail` bus the writer
- * publishes every committed change to (`PutEvents`, on that bus only), a schedule that asks
+ * publishes every committed change to, and the findings evaluator every finding opened or
+ * resolved (`PutEvents`, on that bus only, for each of `publishers`), a schedule that asks
  * the writer every minute to publish what is due (`{"notify": {}}`), and, from context, an
  * e-mail topic and a webhook (API destination) as targets of filtered rules, each with a DLQ
  * and a retry policy, and alarms on the DLQs and on the rules' failed invocations.
@@ -100,28 +107,30 @@ export class Notifications extends Construct {
 
   constructor(scope: Construct, id: string, props: NotificationsProps) {
     super(scope, id);
-    const { config, writer } = props;
+    const { config, writer, publishers } = props;
     this.alarmTopic = props.alarmTopic;
 
     this.bus = new events.EventBus(this, 'Bus', {
       eventBusName: config.busName,
       description: 'zonetrail: every committed DNS record change (detail-type DNS Record Changed)',
     });
-    for (const [k, v] of Object.entries(
-      notifyEnvironment({ bus: this.bus.eventBusName, backfill: config.backfill }),
-    )) {
-      writer.addEnvironment(k, v);
+    const environment = notifyEnvironment({
+      bus: this.bus.eventBusName,
+      backfill: config.backfill,
+    });
+    for (const fn of publishers) {
+      addEnvironment(fn, environment);
+      // The publishers have no route out of the VPC but its endpoints.
+      props.endpoint.connections.allowDefaultPortFrom(fn, `${fn.node.id} publishes notifications`);
+      // PutEvents on this bus only.
+      fn.addToRolePolicy(
+        new iam.PolicyStatement({
+          sid: 'PutChangeEvents',
+          actions: ['events:PutEvents'],
+          resources: [this.bus.eventBusArn],
+        }),
+      );
     }
-    // The writer has no route out of the VPC but its endpoints.
-    props.endpoint.connections.allowDefaultPortFrom(writer, 'Writer publishes notifications');
-    // PutEvents on this bus only.
-    writer.addToRolePolicy(
-      new iam.PolicyStatement({
-        sid: 'PutChangeEvents',
-        actions: ['events:PutEvents'],
-        resources: [this.bus.eventBusArn],
-      }),
-    );
 
     // What a batch could not publish (a failed send waits for its backoff) goes out within a
     // minute; a missed tick is made good by the next, so no DLQ.

@@ -26,6 +26,12 @@ export interface OperationsProps {
   readonly recordsDlq: sqs.IQueue;
   readonly sweepQueue: sqs.IQueue;
   readonly sweepDlq: sqs.IQueue;
+  /** With findings on: the findings queue, its DLQ and its consumer. */
+  readonly findings?: {
+    readonly queue: sqs.IQueue;
+    readonly dlq: sqs.IQueue;
+    readonly evaluator: lambda.IFunction;
+  };
   readonly cluster: rds.DatabaseCluster;
   readonly proxy?: rds.DatabaseProxy;
   readonly httpApi: apigwv2.HttpApi;
@@ -115,66 +121,68 @@ export class Operations extends Construct {
       this.topic.addSubscription(new subscriptions.EmailSubscription(props.alarmEmail));
     }
 
-    const recordsDlq = this.alarm('RecordsDlqNotEmpty', {
-      description:
-        'Record batches failed 5 times and wait in the DLQ. Fix the cause, then replay: zonetrail drain --queue-url <RecordsDlqUrl>.',
-      metric: props.recordsDlq.metricApproximateNumberOfMessagesVisible({
-        statistic: 'Maximum',
-        period: FIVE_MINUTES,
-      }),
-      threshold: 0,
-      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
-    const sweepDlq = this.alarm('SweepDlqNotEmpty', {
-      description:
-        'Sweep continuations failed 5 times and wait in the sweep DLQ; the next scheduled sweep starts afresh.',
-      metric: props.sweepDlq.metricApproximateNumberOfMessagesVisible({
-        statistic: 'Maximum',
-        period: FIVE_MINUTES,
-      }),
-      threshold: 0,
-      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
-    });
-    const writerErrors = this.alarm('WriterErrors', {
-      description:
-        'The writer failed whole invocations (crash, timeout, no database). Failed messages alone do not count here.',
-      metric: props.writer.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
-      threshold: 1,
-      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
-    const ingestErrors = this.alarm('IngestErrors', {
-      description:
-        'Ingest failed: a sweep, a sweep continuation or a change event could not be read from Route 53 or queued.',
-      metric: props.ingest.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
-      threshold: 1,
-      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
-    const sweepFailed = this.alarm('SweepFailed', {
+    this.dlqAlarm(
+      'RecordsDlqNotEmpty',
+      props.recordsDlq,
+      'Record batches failed 5 times and wait in the DLQ. Fix the cause, then replay: zonetrail drain --queue-url <RecordsDlqUrl>.',
+    );
+    this.dlqAlarm(
+      'SweepDlqNotEmpty',
+      props.sweepDlq,
+      'Sweep continuations failed 5 times and wait in the sweep DLQ; the next scheduled sweep starts afresh.',
+    );
+    this.errorsAlarm(
+      'WriterErrors',
+      props.writer,
+      'The writer failed whole invocations (crash, timeout, no database). Failed messages alone do not count here.',
+    );
+    this.errorsAlarm(
+      'IngestErrors',
+      props.ingest,
+      'Ingest failed: a sweep, a sweep continuation or a change event could not be read from Route 53 or queued.',
+    );
+    this.alarm('SweepFailed', {
       description: `A zone sweep gave up (metric ${METRIC_NAMESPACE}/${IngestMetric.zonesFailed}); its records may be stale until the next sweep.`,
       metric: ingestMetric(IngestMetric.zonesFailed, 'Sum'),
       threshold: 1,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
     });
-    const freshness = this.alarm('FreshnessLag', {
+    this.alarm('FreshnessLag', {
       description: `Observations reach the database more than ${props.freshnessLagAlarmSeconds} s after they were made (metric ${METRIC_NAMESPACE}/${WriterMetric.freshnessLagSeconds}), for 15 minutes.`,
       metric: writerMetric(WriterMetric.freshnessLagSeconds, 'Maximum'),
       threshold: props.freshnessLagAlarmSeconds,
       comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 3,
     });
-    const apiErrors = this.alarm('ApiErrors', {
-      description:
-        'The api function failed whole invocations (crash, timeout); the dashboard sees 5xx.',
-      metric: props.api.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
-      threshold: 1,
-      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
-    });
+    this.errorsAlarm(
+      'ApiErrors',
+      props.api,
+      'The api function failed whole invocations (crash, timeout); the dashboard sees 5xx.',
+    );
+    if (props.findings) {
+      this.dlqAlarm(
+        'FindingsDlqNotEmpty',
+        props.findings.dlq,
+        'Findings work failed 5 times (a malformed message, or an evaluation that kept failing) and waits in the findings DLQ. The evaluation of every record after the next resource sweep makes it good; to replay it sooner, fix the cause, then: aws sqs start-message-move-task --source-arn <FindingsDlqArn>.',
+      );
+      this.errorsAlarm(
+        'FindingsEvaluatorErrors',
+        props.findings.evaluator,
+        'The findings evaluator failed whole invocations (crash, timeout, no database), or the scheduled evaluation of every record failed. Failed messages alone do not count here.',
+      );
+    }
 
     this.dashboard = new cw.Dashboard(this, 'Dashboard', {
       dashboardName: `${Stack.of(this).stackName}-zonetrail`,
       defaultInterval: Duration.days(1),
     });
     const wide = { width: 12, height: 6 };
+    /** Each work queue: its label, itself and its DLQ. */
+    const queues: [string, sqs.IQueue, sqs.IQueue][] = [
+      ['records', props.recordsQueue, props.recordsDlq],
+      ['sweep', props.sweepQueue, props.sweepDlq],
+    ];
+    if (props.findings) queues.push(['findings', props.findings.queue, props.findings.dlq]);
     const lambdaWidgets = (title: string, fn: lambda.IFunction) => [
       new cw.GraphWidget({
         title: `${title}: invocations and errors`,
@@ -197,15 +205,7 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       new cw.AlarmStatusWidget({
         title: 'Alarms',
-        alarms: [
-          recordsDlq,
-          sweepDlq,
-          writerErrors,
-          ingestErrors,
-          sweepFailed,
-          freshness,
-          apiErrors,
-        ],
+        alarms: [...this.alarms],
         width: 24,
         height: 3,
       }),
@@ -253,46 +253,31 @@ export class Operations extends Construct {
     this.dashboard.addWidgets(
       new cw.GraphWidget({
         title: 'Queues: messages waiting',
-        left: [
-          props.recordsQueue.metricApproximateNumberOfMessagesVisible({
+        left: queues.map(([label, q]) =>
+          q.metricApproximateNumberOfMessagesVisible({ period: FIVE_MINUTES, label }),
+        ),
+        right: queues.map(([label, , dlq]) =>
+          dlq.metricApproximateNumberOfMessagesVisible({
             period: FIVE_MINUTES,
-            label: 'records',
+            label: `${label} DLQ`,
           }),
-          props.sweepQueue.metricApproximateNumberOfMessagesVisible({
-            period: FIVE_MINUTES,
-            label: 'sweep',
-          }),
-        ],
-        right: [
-          props.recordsDlq.metricApproximateNumberOfMessagesVisible({
-            period: FIVE_MINUTES,
-            label: 'records DLQ',
-          }),
-          props.sweepDlq.metricApproximateNumberOfMessagesVisible({
-            period: FIVE_MINUTES,
-            label: 'sweep DLQ',
-          }),
-        ],
+        ),
         ...wide,
       }),
       new cw.GraphWidget({
         title: 'Queues: age of oldest message (s)',
-        left: [
-          props.recordsQueue.metricApproximateAgeOfOldestMessage({
-            period: FIVE_MINUTES,
-            label: 'records',
-          }),
-          props.sweepQueue.metricApproximateAgeOfOldestMessage({
-            period: FIVE_MINUTES,
-            label: 'sweep',
-          }),
-        ],
+        left: queues.map(([label, q]) =>
+          q.metricApproximateAgeOfOldestMessage({ period: FIVE_MINUTES, label }),
+        ),
         ...wide,
       }),
     );
     this.dashboard.addWidgets(...lambdaWidgets('writer', props.writer));
     this.dashboard.addWidgets(...lambdaWidgets('ingest', props.ingest));
     this.dashboard.addWidgets(...lambdaWidgets('api', props.api));
+    if (props.findings) {
+      this.dashboard.addWidgets(...lambdaWidgets('findings evaluator', props.findings.evaluator));
+    }
 
     const dbMetrics = [
       props.cluster.metric('ServerlessDatabaseCapacity', {
@@ -342,6 +327,29 @@ export class Operations extends Construct {
         ...wide,
       }),
     );
+  }
+
+  /** A dead-letter queue holds a message. */
+  private dlqAlarm(id: string, dlq: sqs.IQueue, description: string): cw.Alarm {
+    return this.alarm(id, {
+      description,
+      metric: dlq.metricApproximateNumberOfMessagesVisible({
+        statistic: 'Maximum',
+        period: FIVE_MINUTES,
+      }),
+      threshold: 0,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_THRESHOLD,
+    });
+  }
+
+  /** A function failed whole invocations. */
+  private errorsAlarm(id: string, fn: lambda.IFunction, description: string): cw.Alarm {
+    return this.alarm(id, {
+      description,
+      metric: fn.metricErrors({ statistic: 'Sum', period: FIVE_MINUTES }),
+      threshold: 1,
+      comparisonOperator: cw.ComparisonOperator.GREATER_THAN_OR_EQUAL_TO_THRESHOLD,
+    });
   }
 
   private alarm(

@@ -71,3 +71,8 @@ export function zonetrailFunction(
     bundling: { architecture: lambda.Architecture.ARM_64 },
   });
 }
+
+/** Add `env` to a function's environment (for variables set after it is created). */
+export function addEnvironment(fn: lambda.Function, env: Record<string, string>): void {
+  for (const [k, v] of Object.entries(env)) fn.addEnvironment(k, v);
+}

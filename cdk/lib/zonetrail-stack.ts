@@ -8,7 +8,7 @@ import { acknowledgeCdkHelpers, CheckovExceptions } from './compliance';
 import type { ZonetrailConfig } from './config';
 import { Database } from './database';
 import { Findings } from './findings';
-import { Functions, INGEST_TIMEOUT, WRITER_TIMEOUT } from './functions';
+import { FINDINGS_EVALUATOR_TIMEOUT, Functions, INGEST_TIMEOUT, WRITER_TIMEOUT } from './functions';
 import { Network } from './network';
 import { Notifications } from './notifications';
 import { Operations } from './operations';
@@ -47,6 +47,7 @@ export class ZonetrailStack extends Stack {
     this.queues = new Queues(this, 'Queues', {
       writerTimeout: WRITER_TIMEOUT,
       ingestTimeout: INGEST_TIMEOUT,
+      findingsEvaluatorTimeout: config.findings.enabled ? FINDINGS_EVALUATOR_TIMEOUT : undefined,
     });
     this.database = new Database(this, 'Database', {
       network: this.network,
@@ -122,6 +123,13 @@ export class ZonetrailStack extends Stack {
       });
     }
 
+    const { findingsEvaluator } = this.functions;
+    const { findings: findingsQueue, findingsDlq } = this.queues;
+    const findings =
+      findingsEvaluator && findingsQueue && findingsDlq
+        ? { evaluator: findingsEvaluator, queue: findingsQueue, dlq: findingsDlq }
+        : undefined;
+
     this.operations = new Operations(this, 'Operations', {
       ingest: this.functions.ingest,
       writer: this.functions.writer,
@@ -130,6 +138,7 @@ export class ZonetrailStack extends Stack {
       recordsDlq: this.queues.recordsDlq,
       sweepQueue: this.queues.sweep,
       sweepDlq: this.queues.sweepDlq,
+      findings,
       cluster: this.database.cluster,
       proxy: this.database.proxy,
       httpApi: this.api.httpApi,
@@ -141,6 +150,8 @@ export class ZonetrailStack extends Stack {
       config: config.findings,
       ingest: this.functions.ingest,
       writer: this.functions.writer,
+      queue: findings?.queue,
+      evaluator: findings?.evaluator,
       network: this.network,
       alarmTopic: this.operations.topic,
     });
@@ -148,6 +159,7 @@ export class ZonetrailStack extends Stack {
     this.notifications = new Notifications(this, 'Notifications', {
       config: config.notify,
       writer: this.functions.writer,
+      publishers: [this.functions.writer, ...(findings ? [findings.evaluator] : [])],
       endpoint: this.network.eventBridgeEndpoint,
       alarmTopic: this.operations.topic,
     });
@@ -163,6 +175,13 @@ export class ZonetrailStack extends Stack {
     new CfnOutput(this, 'RecordsDlqUrl', { value: this.queues.recordsDlq.queueUrl });
     new CfnOutput(this, 'SweepQueueUrl', { value: this.queues.sweep.queueUrl });
     new CfnOutput(this, 'SweepDlqUrl', { value: this.queues.sweepDlq.queueUrl });
+    if (findings) {
+      new CfnOutput(this, 'FindingsDlqUrl', { value: findings.dlq.queueUrl });
+      new CfnOutput(this, 'FindingsDlqArn', { value: findings.dlq.queueArn });
+      new CfnOutput(this, 'FindingsEvaluatorFunctionName', {
+        value: findings.evaluator.functionName,
+      });
+    }
     new CfnOutput(this, 'IngestFunctionName', { value: this.functions.ingest.functionName });
     new CfnOutput(this, 'AlarmTopicArn', { value: this.operations.topic.topicArn });
     new CfnOutput(this, 'EventBusName', { value: this.notifications.bus.eventBusName });

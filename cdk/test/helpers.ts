@@ -84,8 +84,8 @@ export function resourceByPrefix(
   return matches[0];
 }
 
-/** The zonetrail Lambdas, by their construct id under `Functions`. */
-export type FunctionName = 'Ingest' | 'Writer' | 'Api' | 'Migrate';
+/** The zonetrail Lambdas, by their construct id under `Functions` (the last with findings on). */
+export type FunctionName = 'Ingest' | 'Writer' | 'Api' | 'Migrate' | 'FindingsEvaluator';
 
 export function lambdaFunction(template: Template, name: FunctionName): [string, Resource] {
   return resourceByPrefix(template, 'AWS::Lambda::Function', `Functions${name}`);
@@ -103,6 +103,30 @@ export function roleStatements(template: Template, name: FunctionName): any[] {
 
 export function asArray<T>(v: T | T[]): T[] {
   return Array.isArray(v) ? v : [v];
+}
+
+/** The security group of a function in the VPC. */
+export function functionSecurityGroup(template: Template, name: FunctionName): string {
+  const [, fn] = lambdaFunction(template, name);
+  return refTarget(fn.Properties.VpcConfig.SecurityGroupIds[0])!;
+}
+
+/**
+ * Who may reach an interface endpoint (by logical-id prefix): [source security group, port]
+ * of each ingress rule of its security group, which has no inline ingress.
+ */
+export function endpointIngress(template: Template, prefix: string): [string, number][] {
+  const [, endpoint] = resourceByPrefix(template, 'AWS::EC2::VPCEndpoint', prefix);
+  const sgId = refTarget(endpoint.Properties.SecurityGroupIds[0])!;
+  const sg = template.toJSON().Resources[sgId];
+  if (sg.Properties.SecurityGroupIngress !== undefined) {
+    throw new Error(`${prefix}: inline ingress on ${sgId}`);
+  }
+  return Object.values(
+    template.findResources('AWS::EC2::SecurityGroupIngress') as Record<string, Resource>,
+  )
+    .filter((r) => refTarget(r.Properties.GroupId) === sgId)
+    .map((r) => [refTarget(r.Properties.SourceSecurityGroupId)!, r.Properties.FromPort]);
 }
 
 /** The logical id a `{Ref}` or `{Fn::GetAtt}` points at. */

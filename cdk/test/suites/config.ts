@@ -61,6 +61,20 @@ describe('configuration', () => {
         RustEnv.eventBus,
         RustEnv.notifyBackfill,
         RustEnv.findings,
+        RustEnv.findingsQueueUrl,
+      ],
+      // The writer's binary (test/suites/findings.ts), with no queue URL.
+      FindingsEvaluator: [
+        RustEnv.dbSecretArn,
+        RustEnv.dbHost,
+        RustEnv.dbName,
+        RustEnv.dbMaxConnections,
+        RustEnv.accountId,
+        RustEnv.rustLog,
+        RustEnv.notify,
+        RustEnv.eventBus,
+        RustEnv.notifyBackfill,
+        RustEnv.findings,
       ],
       Api: [
         RustEnv.dbSecretArn,
@@ -95,7 +109,7 @@ describe('configuration', () => {
     assert.equal(ingest.Properties.Environment.Variables[RustEnv.route53Rps], '4');
     assert.equal(ingest.Properties.Environment.Variables[RustEnv.maxMessageBytes], '262144');
     // Messages without an account id, and zones from before accounts, are the deploying account's.
-    for (const name of ['Writer', 'Migrate'] as const) {
+    for (const name of ['Writer', 'Migrate', 'FindingsEvaluator'] as const) {
       const [, fn] = lambdaFunction(template, name);
       assert.deepEqual(fn.Properties.Environment.Variables[RustEnv.accountId], {
         Ref: 'AWS::AccountId',
@@ -104,7 +118,7 @@ describe('configuration', () => {
   });
 
   it('builds every function for arm64 on provided.al2023 with JSON logs', () => {
-    for (const name of ['Ingest', 'Writer', 'Api', 'Migrate'] as const) {
+    for (const name of ['Ingest', 'Writer', 'Api', 'Migrate', 'FindingsEvaluator'] as const) {
       const [, fn] = lambdaFunction(template, name);
       assert.equal(fn.Properties.Runtime, 'provided.al2023', name);
       assert.deepEqual(fn.Properties.Architectures, ['arm64'], name);

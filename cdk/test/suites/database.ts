@@ -150,7 +150,7 @@ describe('database', () => {
       'AWS::SecretsManager::SecretTargetAttachment',
       'DatabaseClusterSecretAttachment',
     );
-    for (const name of ['Writer', 'Api', 'Migrate'] as const) {
+    for (const name of ['Writer', 'Api', 'Migrate', 'FindingsEvaluator'] as const) {
       const [, fn] = lambdaFunction(template, name);
       const env = fn.Properties.Environment.Variables;
       assert.deepEqual(env[RustEnv.dbHost], { 'Fn::GetAtt': [proxyId, 'Endpoint'] }, name);
@@ -190,8 +190,13 @@ describe('database', () => {
     );
     const intoProxy = ingress.filter((r) => refTarget(r.Properties.GroupId) === proxySgId);
     const sources = intoProxy.map((r) => refTarget(r.Properties.SourceSecurityGroupId)!).sort();
-    assert.equal(sources.length, 3);
-    for (const name of ['FunctionsApi', 'FunctionsMigrate', 'FunctionsWriter']) {
+    assert.equal(sources.length, 4);
+    for (const name of [
+      'FunctionsApi',
+      'FunctionsMigrate',
+      'FunctionsWriter',
+      'FunctionsFindingsEvaluator',
+    ]) {
       assert.ok(
         sources.some((s) => s.startsWith(name)),
         name,

@@ -1,12 +1,16 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
 import { App } from 'aws-cdk-lib';
-import type { Template } from 'aws-cdk-lib/assertions';
-import { readConfig, RustEnv } from '../../lib/config';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { FindingsMode, readConfig, RustEnv } from '../../lib/config';
 import { findingsSchedules } from '../../lib/findings';
+import { MAX_RECEIVE_COUNT } from '../../lib/queues';
 import {
   ACCOUNT,
   asArray,
+  endpointIngress,
+  type FunctionName,
+  functionSecurityGroup,
   lambdaFunction,
   MAIN_REGION,
   refTarget,
@@ -73,8 +77,17 @@ const noRule = (t: Template, prefix: string) =>
 /** What `scripts`/operators see as the rule's input: the parsed JSON. */
 const input = (rule: Resource) => JSON.parse(rule.Properties.Targets[0].Input);
 
-const env = (t: Template, name: 'Ingest' | 'Writer') =>
+const env = (t: Template, name: FunctionName) =>
   lambdaFunction(t, name)[1].Properties.Environment.Variables as Record<string, unknown>;
+
+/** The queues whose logical ids start with `QueuesFindings` (the findings queue and its DLQ). */
+const findingsQueues = (t: Template) =>
+  Object.entries(t.findResources('AWS::SQS::Queue') as Record<string, Resource>).filter(([id]) =>
+    id.startsWith('QueuesFindings'),
+  );
+
+const endpointIds = (t: Template, prefix: string) =>
+  Object.keys(t.findResources('AWS::EC2::VPCEndpoint')).filter((id) => id.startsWith(prefix));
 
 const ORG = { accounts: 'org', organizationId: 'o-exampleorg1' };
 
@@ -82,7 +95,11 @@ describe('findings', () => {
   describe('on (the default)', () => {
     const { template, forwarder, forwarderTemplate, forwarders } = synth();
     const [ingestId] = lambdaFunction(template, 'Ingest');
-    const [writerId] = lambdaFunction(template, 'Writer');
+    const [evaluatorId, evaluator] = lambdaFunction(template, 'FindingsEvaluator');
+    const [[queueId, queue]] = findingsQueues(template).filter(
+      ([id]) => !id.startsWith('QueuesFindingsDlq'),
+    );
+    const [dlqId, dlq] = resourceByPrefix(template, 'AWS::SQS::Queue', 'QueuesFindingsDlq');
 
     it('runs the resource sweep on ingest every hour at minute 0', () => {
       const [id, rule] = onlyRule(template, 'FindingsResourceSweepSchedule');
@@ -97,10 +114,11 @@ describe('findings', () => {
       assert.equal(refTarget(allowed[0].Properties.FunctionName), ingestId);
     });
 
-    it('has the writer evaluate every record 10 minutes after each resource sweep', () => {
+    it('has the findings evaluator evaluate every record 10 minutes after each resource sweep', () => {
       const [id, rule] = onlyRule(template, 'FindingsEvaluateSchedule');
       assert.equal(rule.Properties.ScheduleExpression, 'cron(10 * * * ? *)');
-      assert.equal(refTarget(rule.Properties.Targets[0].Arn), writerId);
+      assert.equal(rule.Properties.Targets.length, 1);
+      assert.equal(refTarget(rule.Properties.Targets[0].Arn), evaluatorId);
       assert.deepEqual(input(rule), { findings: {} });
       // A missed evaluation is made good by the next: few retries, and not older than 10 min.
       assert.equal(rule.Properties.Targets[0].RetryPolicy.MaximumRetryAttempts, 1);
@@ -108,14 +126,23 @@ describe('findings', () => {
       const allowed = Object.values(
         template.findResources('AWS::Lambda::Permission') as Record<string, Resource>,
       ).filter((p) => refTarget(p.Properties.SourceArn) === id);
-      assert.equal(refTarget(allowed[0].Properties.FunctionName), writerId);
+      assert.equal(allowed.length, 1);
+      assert.equal(refTarget(allowed[0].Properties.FunctionName), evaluatorId);
     });
 
-    it('tells ingest where ip-ranges.json is, and the writer that findings are on', () => {
+    it('tells ingest where ip-ranges.json is, the writer to queue, and the evaluator to evaluate', () => {
       const ingest = env(template, 'Ingest');
       assert.equal(ingest[RustEnv.ipRangesUrl], 'https://ip-ranges.amazonaws.com/ip-ranges.json');
       assert.equal(ingest[RustEnv.regions], undefined, 'every enabled region');
-      assert.equal(env(template, 'Writer')[RustEnv.findings], 'on');
+      const writer = env(template, 'Writer');
+      assert.equal(writer[RustEnv.findings], FindingsMode.queue);
+      assert.deepEqual(writer[RustEnv.findingsQueueUrl], { Ref: queueId });
+      // The evaluator: the writer's environment (database, pool, account, notifications), with
+      // evaluator instead of queue, and no queue URL.
+      const { [RustEnv.findings]: _mode, [RustEnv.findingsQueueUrl]: _url, ...writerRest } = writer;
+      const { [RustEnv.findings]: mode, ...evaluatorRest } = env(template, 'FindingsEvaluator');
+      assert.equal(mode, FindingsMode.evaluator);
+      assert.deepEqual(evaluatorRest, writerRest);
       // Ingest runs outside the VPC: it reaches the URL over Lambda's own internet access.
       const [, fn] = lambdaFunction(template, 'Ingest');
       assert.equal(fn.Properties.VpcConfig, undefined);
@@ -140,34 +167,126 @@ describe('findings', () => {
       }
     });
 
-    it('grants the writer CheckDNSAvailability, reachable through an endpoint open to it alone', () => {
-      const check = roleStatements(template, 'Writer').filter((s) =>
-        asArray<string>(s.Action).some((a) => a.startsWith('elasticbeanstalk:')),
+    it('has a findings queue with a DLQ: encrypted, TLS only, visible 6x the evaluator timeout', () => {
+      assert.equal(findingsQueues(template).length, 2, 'the queue and its DLQ');
+      for (const [id, q] of [
+        [queueId, queue],
+        [dlqId, dlq],
+      ] as const) {
+        assert.equal(q.Properties.SqsManagedSseEnabled, true, id);
+        assert.equal(q.Properties.MaximumMessageSize, 262_144, id);
+        template.hasResourceProperties('AWS::SQS::QueuePolicy', {
+          Queues: [{ Ref: id }],
+          PolicyDocument: {
+            Statement: Match.arrayWith([
+              Match.objectLike({
+                Effect: 'Deny',
+                Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+              }),
+            ]),
+          },
+        });
+      }
+      assert.equal(queue.Properties.RedrivePolicy.maxReceiveCount, MAX_RECEIVE_COUNT);
+      assert.equal(refTarget(queue.Properties.RedrivePolicy.deadLetterTargetArn), dlqId);
+      assert.equal(evaluator.Properties.Timeout, 300);
+      assert.equal(queue.Properties.VisibilityTimeout, 6 * 300);
+    });
+
+    it('lets the writer send to the findings queue only, through an SQS endpoint open to it alone', () => {
+      const sends = roleStatements(template, 'Writer').filter((s) =>
+        asArray<string>(s.Action).includes('sqs:SendMessage'),
       );
       assert.deepEqual(
-        check.map((s) => [s.Action, s.Resource]),
+        sends.flatMap((s) => asArray(s.Resource).map(refTarget)),
+        [queueId],
+      );
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        ServiceName: 'com.amazonaws.eu-west-1.sqs',
+        VpcEndpointType: 'Interface',
+        PrivateDnsEnabled: true,
+      });
+      assert.deepEqual(endpointIngress(template, 'NetworkVpcSqs'), [
+        [functionSecurityGroup(template, 'Writer'), 443],
+      ]);
+    });
+
+    it('runs the findings evaluator on the findings queue: batches of 10, partial failures, at most 2 at once', () => {
+      const mappings = Object.values(
+        template.findResources('AWS::Lambda::EventSourceMapping') as Record<string, Resource>,
+      ).filter((m) => refTarget(m.Properties.FunctionName) === evaluatorId);
+      assert.equal(mappings.length, 1);
+      const m = mappings[0].Properties;
+      assert.equal(refTarget(m.EventSourceArn), queueId);
+      assert.equal(m.BatchSize, 10);
+      assert.ok(!m.MaximumBatchingWindowInSeconds, 'no batching window');
+      assert.deepEqual(m.FunctionResponseTypes, ['ReportBatchItemFailures']);
+      assert.equal(m.ScalingConfig.MaximumConcurrency, 2);
+      assert.equal(evaluator.Properties.MemorySize, 512);
+      assert.match(evaluator.Properties.Description, /^zonetrail findings: /);
+      assert.ok(evaluator.Properties.VpcConfig, 'in the VPC, like the writer');
+      // Nothing else consumes the findings queue.
+      const consumers = Object.values(
+        template.findResources('AWS::Lambda::EventSourceMapping') as Record<string, Resource>,
+      ).filter((x) => refTarget(x.Properties.EventSourceArn) === queueId);
+      assert.equal(consumers.length, 1);
+    });
+
+    it('grants the evaluator, not the writer, CheckDNSAvailability, through an endpoint open to it alone', () => {
+      const beanstalk = (name: FunctionName) =>
+        roleStatements(template, name).filter((s) =>
+          asArray<string>(s.Action).some((a) => a.startsWith('elasticbeanstalk:')),
+        );
+      assert.deepEqual(
+        beanstalk('FindingsEvaluator').map((s) => [s.Action, s.Resource]),
         [['elasticbeanstalk:CheckDNSAvailability', '*']],
       );
-      const [, endpoint] = resourceByPrefix(
+      assert.deepEqual(beanstalk('Writer'), []);
+      template.hasResourceProperties('AWS::EC2::VPCEndpoint', {
+        ServiceName: 'com.amazonaws.eu-west-1.elasticbeanstalk',
+        PrivateDnsEnabled: true,
+      });
+      assert.deepEqual(endpointIngress(template, 'NetworkVpcElasticBeanstalk'), [
+        [functionSecurityGroup(template, 'FindingsEvaluator'), 443],
+      ]);
+    });
+
+    it('alarms when the findings DLQ holds a message, and when the evaluator fails', () => {
+      const [, dlqAlarm] = resourceByPrefix(
         template,
-        'AWS::EC2::VPCEndpoint',
-        'NetworkVpcElasticBeanstalk',
+        'AWS::CloudWatch::Alarm',
+        'OperationsFindingsDlqNotEmpty',
       );
-      assert.deepEqual(endpoint.Properties.ServiceName, 'com.amazonaws.eu-west-1.elasticbeanstalk');
-      assert.equal(endpoint.Properties.PrivateDnsEnabled, true);
-      const sgId = refTarget(endpoint.Properties.SecurityGroupIds[0])!;
-      const ingress = Object.values(
-        template.findResources('AWS::EC2::SecurityGroupIngress') as Record<string, Resource>,
-      ).filter((r) => refTarget(r.Properties.GroupId) === sgId);
-      const writerSg = refTarget(
-        lambdaFunction(template, 'Writer')[1].Properties.VpcConfig.SecurityGroupIds[0],
+      assert.equal(dlqAlarm.Properties.MetricName, 'ApproximateNumberOfMessagesVisible');
+      assert.equal(refTarget(dlqAlarm.Properties.Dimensions[0].Value), dlqId);
+      assert.equal(dlqAlarm.Properties.ComparisonOperator, 'GreaterThanThreshold');
+      assert.equal(dlqAlarm.Properties.Threshold, 0);
+      const [, errors] = resourceByPrefix(
+        template,
+        'AWS::CloudWatch::Alarm',
+        'OperationsFindingsEvaluatorErrors',
+      );
+      assert.equal(errors.Properties.MetricName, 'Errors');
+      assert.equal(refTarget(errors.Properties.Dimensions[0].Value), evaluatorId);
+    });
+
+    it('publishes notifications from the evaluator as from the writer (the finding outbox)', () => {
+      const [busId] = resourceByPrefix(template, 'AWS::Events::EventBus', 'NotificationsBus');
+      const puts = roleStatements(template, 'FindingsEvaluator').filter((s) =>
+        asArray(s.Action).includes('events:PutEvents'),
       );
       assert.deepEqual(
-        ingress.map((r) => [refTarget(r.Properties.SourceSecurityGroupId), r.Properties.FromPort]),
-        [[writerSg, 443]],
+        puts.flatMap((s) => asArray(s.Resource).map(refTarget)),
+        [busId],
       );
-      const sg = template.toJSON().Resources[sgId];
-      assert.equal(sg.Properties.SecurityGroupIngress, undefined, 'no other ingress');
+      assert.equal(env(template, 'FindingsEvaluator')[RustEnv.notify], 'eventbridge');
+      assert.deepEqual(
+        endpointIngress(template, 'NetworkVpcEventBridge').sort(),
+        [
+          [functionSecurityGroup(template, 'Writer'), 443],
+          [functionSecurityGroup(template, 'FindingsEvaluator'), 443],
+        ].sort(),
+      );
     });
 
     it('alarms when a resource listing fails (its findings stay undecided)', () => {
@@ -313,22 +432,25 @@ describe('findings', () => {
   describe('off (context findings=false)', () => {
     const { template, forwarderTemplate } = synth({ findings: 'false' });
 
-    it('deploys no schedule, no resource rule, no endpoint, no alarm and no grant of findings', () => {
+    it('deploys no schedule, no resource rule, no queue, no evaluator, no endpoint, no alarm and no grant of findings', () => {
       noRule(template, 'Findings');
       assert.deepEqual(
         Object.keys(template.findResources('AWS::CloudWatch::Alarm')).filter((id) =>
-          id.startsWith('Findings'),
+          /^(Operations)?Findings/.test(id),
+        ),
+        [],
+      );
+      assert.deepEqual(findingsQueues(template), []);
+      assert.deepEqual(
+        Object.keys(template.findResources('AWS::Lambda::Function')).filter((id) =>
+          id.startsWith('FunctionsFindingsEvaluator'),
         ),
         [],
       );
       noRule(template, 'CaptureResourceChanges');
       noRule(forwarderTemplate!, 'ForwardResourceChanges');
-      assert.deepEqual(
-        Object.keys(template.findResources('AWS::EC2::VPCEndpoint')).filter((id) =>
-          id.startsWith('NetworkVpcElasticBeanstalk'),
-        ),
-        [],
-      );
+      assert.deepEqual(endpointIds(template, 'NetworkVpcElasticBeanstalk'), []);
+      assert.deepEqual(endpointIds(template, 'NetworkVpcSqs'), []);
       const actions = [
         ...roleStatements(template, 'Ingest'),
         ...roleStatements(template, 'Writer'),
@@ -339,10 +461,16 @@ describe('findings', () => {
           a,
         );
       }
+      const writerActions = roleStatements(template, 'Writer').flatMap((s) =>
+        asArray<string>(s.Action),
+      );
+      assert.ok(!writerActions.includes('sqs:SendMessage'), 'the writer sends to no queue');
     });
 
     it('tells the writer findings are off, and ingest nothing of them', () => {
-      assert.equal(env(template, 'Writer')[RustEnv.findings], 'off');
+      const writer = env(template, 'Writer');
+      assert.equal(writer[RustEnv.findings], FindingsMode.off);
+      assert.equal(writer[RustEnv.findingsQueueUrl], undefined);
       const ingest = env(template, 'Ingest');
       assert.equal(ingest[RustEnv.ipRangesUrl], undefined);
       assert.equal(ingest[RustEnv.regions], undefined);

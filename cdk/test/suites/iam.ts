@@ -82,18 +82,18 @@ describe('least privilege', () => {
 
   it('lets the writer read the database secret and consume the records queue, nothing more', () => {
     const g = grants('Writer');
-    // Plus PutEvents on the notifications' bus (test/suites/notifications.ts) and findings'
-    // CheckDNSAvailability (test/suites/findings.ts).
+    // Plus PutEvents on the notifications' bus (test/suites/notifications.ts) and sends to the
+    // findings queue (test/suites/findings.ts).
     assert.deepEqual(
       [...g.keys()].sort(),
-      [
-        ...new Set([
-          ...READ_SECRET,
-          ...CONSUME,
-          'events:PutEvents',
-          'elasticbeanstalk:CheckDNSAvailability',
-        ]),
-      ].sort(),
+      [...new Set([...READ_SECRET, ...CONSUME, ...SEND, 'events:PutEvents'])].sort(),
+    );
+    const sent = [...g.get('sqs:SendMessage')!];
+    assert.ok(
+      sent.length === 1 &&
+        sent[0].startsWith('QueuesFindings') &&
+        !sent[0].startsWith('QueuesFindingsDlq'),
+      'sends to the findings queue only',
     );
     assert.deepEqual(
       [...g.get('events:PutEvents')!].map((id) => id.startsWith('NotificationsBus')),
@@ -112,6 +112,29 @@ describe('least privilege', () => {
     );
   });
 
+  it('lets the findings evaluator read the database secret and consume the findings queue, nothing more', () => {
+    const g = grants('FindingsEvaluator');
+    // Plus PutEvents (notifications) and CheckDNSAvailability (test/suites/findings.ts).
+    assert.deepEqual(
+      [...g.keys()].sort(),
+      [
+        ...new Set([
+          ...READ_SECRET,
+          ...CONSUME,
+          'events:PutEvents',
+          'elasticbeanstalk:CheckDNSAvailability',
+        ]),
+      ].sort(),
+    );
+    const consumed = [...g.get('sqs:ReceiveMessage')!];
+    assert.ok(
+      consumed.length === 1 &&
+        consumed[0].startsWith('QueuesFindings') &&
+        !consumed[0].startsWith('QueuesFindingsDlq'),
+      'consumes the findings queue only',
+    );
+  });
+
   for (const name of ['Api', 'Migrate'] as const) {
     it(`lets ${name.toLowerCase()} read the database secret, nothing more`, () => {
       const g = grants(name);
@@ -120,7 +143,7 @@ describe('least privilege', () => {
   }
 
   it('gives the database functions only the basic and VPC execution policies', () => {
-    for (const name of ['Ingest', 'Writer', 'Api', 'Migrate'] as const) {
+    for (const name of ['Ingest', 'Writer', 'Api', 'Migrate', 'FindingsEvaluator'] as const) {
       const [, fn] = lambdaFunction(template, name);
       const role = template.findResources('AWS::IAM::Role')[
         refTarget(fn.Properties.Role)!

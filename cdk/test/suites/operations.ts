@@ -15,10 +15,11 @@ describe('operations', () => {
     return found[0][1];
   };
 
-  it('alarms when either DLQ holds a message', () => {
+  it('alarms when any DLQ holds a message', () => {
     for (const [name, dlq] of [
       ['RecordsDlqNotEmpty', 'QueuesRecordsDlq'],
       ['SweepDlqNotEmpty', 'QueuesSweepDlq'],
+      ['FindingsDlqNotEmpty', 'QueuesFindingsDlq'],
     ]) {
       const p = alarm(name).Properties;
       assert.equal(p.Namespace, 'AWS/SQS');
@@ -29,11 +30,12 @@ describe('operations', () => {
     }
   });
 
-  it('alarms on writer, ingest and api errors', () => {
+  it('alarms on writer, ingest, api and findings evaluator errors', () => {
     for (const [name, fn] of [
       ['WriterErrors', 'Writer'],
       ['IngestErrors', 'Ingest'],
       ['ApiErrors', 'Api'],
+      ['FindingsEvaluatorErrors', 'FindingsEvaluator'],
     ] as const) {
       const p = alarm(name).Properties;
       const [fnId] = lambdaFunction(template, fn);
@@ -89,7 +91,7 @@ describe('operations', () => {
     );
     // Notifications' alarms go to the same topic (test/suites/notifications.ts).
     const own = alarms().filter(([id]) => id.startsWith('Operations'));
-    assert.equal(own.length, 7);
+    assert.equal(own.length, 9, '7, and 2 of findings (on by default)');
     for (const [id, a] of alarms()) {
       assert.deepEqual(a.Properties.AlarmActions.map(refTarget), [topicId], id);
     }

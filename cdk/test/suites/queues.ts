@@ -18,7 +18,11 @@ describe('queues', () => {
 
   it('encrypts every queue and its DLQ, and denies requests without TLS', () => {
     const queues = template.findResources('AWS::SQS::Queue');
-    assert.equal(Object.keys(queues).length, 4, 'records, sweep and their two DLQs');
+    assert.equal(
+      Object.keys(queues).length,
+      6,
+      'records, sweep, findings (test/suites/findings.ts) and their DLQs',
+    );
     for (const [id, q] of Object.entries(queues)) {
       assert.equal(q.Properties.SqsManagedSseEnabled, true, `${id} is encrypted`);
     }
@@ -34,12 +38,13 @@ describe('queues', () => {
         },
       },
     });
-    assert.equal(Object.keys(policies).length, 4, 'each queue enforces TLS');
+    assert.equal(Object.keys(policies).length, 6, 'each queue enforces TLS');
   });
 
   for (const [queue, dlq] of [
     ['QueuesRecords', 'QueuesRecordsDlq'],
     ['QueuesSweep', 'QueuesSweepDlq'],
+    ['QueuesFindings', 'QueuesFindingsDlq'],
   ]) {
     it(`${queue} redrives to ${dlq} after ${MAX_RECEIVE_COUNT} receives`, () => {
       const [, main] = workQueue(queue);
