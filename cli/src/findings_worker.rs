@@ -97,10 +97,7 @@ async fn run(
                 _ = tokio::time::sleep_until(until) => break,
             }
         }
-        work.record_ids.sort_unstable();
-        work.record_ids.dedup();
-        work.targets.sort_unstable();
-        work.targets.dedup();
+        work.dedup();
         let report = evaluate(&db, &engine, &work).await;
         stats.evaluations += 1;
         match report {

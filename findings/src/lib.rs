@@ -32,7 +32,8 @@ pub use kind::{Kind, Severity, Status};
 pub use ranges::{IpRanges, RangesError};
 
 /// What the writer's messages leave for the findings to look at after the commit.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Work {
     /// Records whose state changed (created, updated, tombstoned).
     pub record_ids: Vec<i64>,
@@ -41,6 +42,7 @@ pub struct Work {
     /// the records that point at them are evaluated.
     pub targets: Vec<String>,
     /// The whole inventory: a new `ip_ranges` document was applied.
+    #[serde(default)]
     pub all: bool,
 }
 
@@ -53,6 +55,63 @@ impl Work {
         self.record_ids.extend(other.record_ids);
         self.targets.extend(other.targets);
         self.all |= other.all;
+    }
+
+    /// Sorted, without duplicates.
+    pub fn dedup(&mut self) {
+        self.record_ids.sort_unstable();
+        self.record_ids.dedup();
+        self.targets.sort_unstable();
+        self.targets.dedup();
+    }
+
+    /// The work as findings-queue message bodies (`{"findings_work": {...}}`, see
+    /// [`Work::from_message`]), each at most `max_bytes` long: one unless the work is large.
+    pub fn to_messages(&self, max_bytes: usize) -> Vec<String> {
+        // What a body costs besides its items, and each item at most (an id: 20 digits and a
+        // comma; a target: its JSON string and a comma).
+        const FRAME: usize = 64;
+        let budget = max_bytes.saturating_sub(FRAME).max(1);
+        let mut out = Vec::new();
+        let mut current = Work { all: self.all, ..Work::default() };
+        let mut used = 0;
+        // `all` goes with the first body only (`take` leaves the next one without it).
+        let flush = |current: &mut Work, used: &mut usize, out: &mut Vec<String>| {
+            out.push(serde_json::json!({ "findings_work": std::mem::take(current) }).to_string());
+            *used = 0;
+        };
+        for id in &self.record_ids {
+            if used + 21 > budget && used > 0 {
+                flush(&mut current, &mut used, &mut out);
+            }
+            current.record_ids.push(*id);
+            used += 21;
+        }
+        for t in &self.targets {
+            let cost = serde_json::to_string(t).map_or(t.len() * 6 + 2, |s| s.len()) + 1;
+            if used + cost > budget && used > 0 {
+                flush(&mut current, &mut used, &mut out);
+            }
+            current.targets.push(t.clone());
+            used += cost;
+        }
+        if used > 0 || out.is_empty() {
+            flush(&mut current, &mut used, &mut out);
+        }
+        out
+    }
+
+    /// A findings-queue message body (what [`Work::to_messages`] writes). The error says
+    /// what is wrong with it.
+    pub fn from_message(body: &str) -> Result<Work, String> {
+        #[derive(serde::Deserialize)]
+        #[serde(deny_unknown_fields)]
+        struct Envelope {
+            findings_work: Work,
+        }
+        serde_json::from_str::<Envelope>(body).map(|e| e.findings_work).map_err(|e| {
+            format!("not a findings work message ({{\"findings_work\": {{...}}}}): {e}")
+        })
     }
 }
 
@@ -68,6 +127,16 @@ pub struct Report {
     /// Checks that could not be decided (a listing that failed or never ran, an unknown
     /// region): the finding, if any, was left as it was.
     pub undecided: u64,
+}
+
+impl Report {
+    /// Add another evaluation's counts.
+    pub fn add(&mut self, other: Report) {
+        self.evaluated += other.evaluated;
+        self.opened += other.opened;
+        self.resolved += other.resolved;
+        self.undecided += other.undecided;
+    }
 }
 
 /// Elastic Beanstalk's `CheckDNSAvailability`: whether `prefix` is free in `region`

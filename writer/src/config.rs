@@ -23,8 +23,31 @@ pub struct WriterConfig {
     pub account_id: Option<AccountId>,
     /// Notifications (`ZONETRAIL_NOTIFY=eventbridge`): `None` when off (unset, empty or `off`).
     pub notify: Option<NotifyConfig>,
-    /// Findings (issue 20), `ZONETRAIL_FINDINGS`: on unless `off`.
-    pub findings: bool,
+    /// Findings (issue 20), `ZONETRAIL_FINDINGS`.
+    pub findings: FindingsMode,
+}
+
+/// What the writer does about findings (`ZONETRAIL_FINDINGS`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum FindingsMode {
+    /// `off`: nothing.
+    Off,
+    /// `on` (the default, also when unset or empty): evaluate each batch's work after its
+    /// commits, in the writer (local use and tests).
+    Inline,
+    /// `queue`: send each batch's work to the findings queue (`ZONETRAIL_FINDINGS_QUEUE_URL`)
+    /// for the evaluator, off the writer's path; evaluate inline when the send fails.
+    Queue { url: String },
+    /// `evaluator`: this function is the findings evaluator; its SQS batches are the
+    /// findings queue's work messages.
+    Evaluator,
+}
+
+impl FindingsMode {
+    /// Findings are evaluated somewhere (any mode but `off`).
+    pub fn is_on(&self) -> bool {
+        *self != FindingsMode::Off
+    }
 }
 
 /// Where and which changes the writer publishes (docs/contracts.md, "Notifications").
@@ -45,7 +68,12 @@ const SOURCES: &[&str] = &["event", "sweep", "reconcile"];
 
 impl Default for WriterConfig {
     fn default() -> Self {
-        Self { concurrency: DEFAULT_CONCURRENCY, account_id: None, notify: None, findings: true }
+        Self {
+            concurrency: DEFAULT_CONCURRENCY,
+            account_id: None,
+            notify: None,
+            findings: FindingsMode::Inline,
+        }
     }
 }
 
@@ -74,7 +102,7 @@ impl WriterConfig {
             })?);
         }
         config.notify = notify_config(&lookup)?;
-        config.findings = findings_on(&lookup)?;
+        config.findings = findings_mode(&lookup)?;
         Ok(config)
     }
 }
@@ -89,15 +117,50 @@ fn list(lookup: &impl Fn(&str) -> Option<String>, var: &str) -> Vec<String> {
         .collect()
 }
 
-/// `ZONETRAIL_FINDINGS`: `on` (the default, also when unset or empty) or `off`.
-pub fn findings_on(lookup: &impl Fn(&str) -> Option<String>) -> Result<bool, ConfigError> {
+/// `ZONETRAIL_FINDINGS`: `on` (the default, also when unset or empty), `off`, `queue` (with
+/// `ZONETRAIL_FINDINGS_QUEUE_URL`) or `evaluator`.
+pub fn findings_mode(
+    lookup: &impl Fn(&str) -> Option<String>,
+) -> Result<FindingsMode, ConfigError> {
     const VAR: &str = "ZONETRAIL_FINDINGS";
+    const QUEUE: &str = "ZONETRAIL_FINDINGS_QUEUE_URL";
     let value = lookup(VAR).unwrap_or_default();
-    match value.trim().to_ascii_lowercase().as_str() {
-        "" | "on" => Ok(true),
-        "off" => Ok(false),
-        _ => Err(ConfigError::Invalid { var: VAR, value, reason: "expected on or off".into() }),
+    let url = lookup(QUEUE).map(|u| u.trim().to_owned()).filter(|u| !u.is_empty());
+    let mode = match value.trim().to_ascii_lowercase().as_str() {
+        "" | "on" => FindingsMode::Inline,
+        "off" => FindingsMode::Off,
+        "evaluator" => FindingsMode::Evaluator,
+        "queue" => {
+            let url = url.clone().ok_or_else(|| ConfigError::Invalid {
+                var: QUEUE,
+                value: String::new(),
+                reason: "ZONETRAIL_FINDINGS=queue needs the findings queue's URL".into(),
+            })?;
+            if !url.starts_with("https://") && !url.starts_with("http://") {
+                return Err(ConfigError::Invalid {
+                    var: QUEUE,
+                    value: url,
+                    reason: "not an http(s) URL".into(),
+                });
+            }
+            FindingsMode::Queue { url }
+        }
+        _ => {
+            return Err(ConfigError::Invalid {
+                var: VAR,
+                value,
+                reason: "expected on, off, queue or evaluator".into(),
+            });
+        }
+    };
+    if url.is_some() && !matches!(mode, FindingsMode::Queue { .. }) {
+        return Err(ConfigError::Invalid {
+            var: QUEUE,
+            value: url.unwrap_or_default(),
+            reason: format!("set, but ZONETRAIL_FINDINGS is {value:?}, not queue"),
+        });
     }
+    Ok(mode)
 }
 
 fn notify_config(

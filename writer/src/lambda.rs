@@ -42,7 +42,7 @@ use zonetrail_notify::publisher::{Publisher, Report};
 use zonetrail_notify::{Filter, Sink};
 
 pub use crate::config::DEFAULT_CONCURRENCY;
-use crate::config::WriterConfig;
+use crate::config::{FindingsMode, WriterConfig};
 use crate::metrics::BatchMetrics;
 use crate::{ApplyError, ApplyOptions, apply_body_with};
 
@@ -58,9 +58,67 @@ pub struct State {
     /// Notifications: the outbox's publisher, when `ZONETRAIL_NOTIFY` turns them on (then
     /// `options.outbox` is on too).
     pub notify: Option<Notifier>,
-    /// Findings (issue 20): evaluated after each batch with the union of its messages' work,
-    /// and by `{"findings": {}}`; `None` when `ZONETRAIL_FINDINGS=off`.
-    pub findings: Option<zonetrail_findings::Findings>,
+    /// Findings (issue 20): what is done with each batch's work, and `{"findings": {}}`;
+    /// `None` when `ZONETRAIL_FINDINGS=off`.
+    pub findings: Option<FindingsRole>,
+}
+
+/// The writer function's part in findings (`ZONETRAIL_FINDINGS`, [`FindingsMode`]).
+pub enum FindingsRole {
+    /// `on`: evaluate each batch's work after its commits, here.
+    Inline(zonetrail_findings::Findings),
+    /// `queue`: send each batch's work to the findings queue, so that evaluating never slows
+    /// the writer; evaluate inline when the send fails.
+    Queue { engine: zonetrail_findings::Findings, queue: WorkQueue },
+    /// `evaluator`: SQS batches are the findings queue's work, evaluated together.
+    Evaluator(zonetrail_findings::Findings),
+}
+
+impl FindingsRole {
+    pub fn engine(&self) -> &zonetrail_findings::Findings {
+        match self {
+            FindingsRole::Inline(e) | FindingsRole::Evaluator(e) => e,
+            FindingsRole::Queue { engine, .. } => engine,
+        }
+    }
+}
+
+/// The findings queue's largest message (SQS's default, as the CDK creates the queue).
+pub const WORK_MESSAGE_BYTES: usize = 262_144;
+
+/// Where a `queue` writer sends its batches' findings work (`ZONETRAIL_FINDINGS_QUEUE_URL`).
+pub struct WorkQueue {
+    client: aws_sdk_sqs::Client,
+    url: String,
+    max_bytes: usize,
+}
+
+impl WorkQueue {
+    /// `max_bytes`: the queue's largest message ([`WORK_MESSAGE_BYTES`]).
+    pub fn new(client: aws_sdk_sqs::Client, url: impl Into<String>, max_bytes: usize) -> Self {
+        Self { client, url: url.into(), max_bytes }
+    }
+
+    /// Send `work` (in as many messages as its size needs); the error names the queue.
+    pub async fn send(&self, work: &zonetrail_findings::Work) -> Result<usize, String> {
+        let bodies = work.to_messages(self.max_bytes);
+        for body in &bodies {
+            self.client
+                .send_message()
+                .queue_url(&self.url)
+                .message_body(body)
+                .send()
+                .await
+                .map_err(|e| {
+                    format!(
+                        "sending findings work to {} failed: {}",
+                        self.url,
+                        aws_sdk_sqs::error::DisplayErrorContext(&e)
+                    )
+                })?;
+        }
+        Ok(bodies.len())
+    }
 }
 
 /// How long a batch's invocation publishes after applying: the rest waits for the next
@@ -270,8 +328,17 @@ impl State {
             outbox: notify.is_some(),
             ..ApplyOptions::default()
         };
-        let findings =
-            config.findings.then(|| crate::findings_engine(notify.is_some(), Some(&aws)));
+        let engine = || crate::findings_engine(notify.is_some(), Some(&aws));
+        let findings = match config.findings {
+            FindingsMode::Off => None,
+            FindingsMode::Inline => Some(FindingsRole::Inline(engine())),
+            FindingsMode::Evaluator => Some(FindingsRole::Evaluator(engine())),
+            FindingsMode::Queue { url } => {
+                tracing::info!(queue = %url, "findings: each batch's work goes to the findings queue");
+                let queue = WorkQueue::new(aws_sdk_sqs::Client::new(&aws), url, WORK_MESSAGE_BYTES);
+                Some(FindingsRole::Queue { engine: engine(), queue })
+            }
+        };
         Ok(Self { db, emit_metrics: true, concurrency, options, notify, findings })
     }
 }
@@ -281,6 +348,13 @@ pub async fn handle(
     state: &State,
     event: LambdaEvent<SqsEvent>,
 ) -> Result<SqsBatchResponse, Error> {
+    if let Some(FindingsRole::Evaluator(engine)) = &state.findings {
+        let response = evaluate_batch(engine, &state.db, &event.payload.records).await?;
+        if let Some(notify) = &state.notify {
+            notify.publish_after_batch(BATCH_PUBLISH_BUDGET, state.emit_metrics).await;
+        }
+        return Ok(response);
+    }
     let (response, metrics, work) =
         apply_batch_work(&state.db, &event.payload.records, state.concurrency, &state.options)
             .await?;
@@ -289,12 +363,76 @@ pub async fn handle(
     }
     // After the batch's commits; a failed evaluation is logged and never fails the batch
     // (the next evaluation, or the scheduled `{"findings": {}}`, puts it right).
-    if let Some(findings) = &state.findings {
-        crate::evaluate_logged(findings, &state.db, &work).await;
+    match &state.findings {
+        Some(FindingsRole::Inline(engine)) => {
+            crate::evaluate_logged(engine, &state.db, &work).await
+        }
+        Some(FindingsRole::Queue { engine, queue }) if !work.is_empty() => {
+            if let Err(e) = queue.send(&work).await {
+                tracing::error!(reason = %e, "findings work not queued; evaluating it here");
+                crate::evaluate_logged(engine, &state.db, &work).await;
+            }
+        }
+        _ => {}
     }
     // After the batch's commits; whatever happens here, the batch's answer stands.
     if let Some(notify) = &state.notify {
         notify.publish_after_batch(BATCH_PUBLISH_BUDGET, state.emit_metrics).await;
+    }
+    Ok(response)
+}
+
+/// An evaluator's SQS batch: each body is findings work ([`zonetrail_findings::Work::from_message`])
+/// and their union is evaluated once. A body that is not findings work is a batch item
+/// failure, with its reason logged (it reaches the dead-letter queue); when the evaluation
+/// fails, every message is, and SQS delivers them again.
+pub async fn evaluate_batch<C>(
+    engine: &zonetrail_findings::Findings,
+    db: &C,
+    messages: &[SqsMessage],
+) -> Result<SqsBatchResponse, Error>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let mut response = SqsBatchResponse::default();
+    let mut work = zonetrail_findings::Work::default();
+    let mut taken = Vec::new();
+    let mut unreportable = 0usize;
+    for m in messages {
+        let parsed = m
+            .body
+            .as_deref()
+            .ok_or_else(|| "the message has no body".to_owned())
+            .and_then(zonetrail_findings::Work::from_message);
+        match (parsed, &m.message_id) {
+            (Ok(w), id) => {
+                work.extend(w);
+                taken.push(id.clone());
+            }
+            (Err(reason), id) => {
+                tracing::error!(message_id = ?id, reason = %reason, "findings work refused: it will go to the dead-letter queue");
+                match id {
+                    Some(id) => response.add_failure(id.clone()),
+                    None => unreportable += 1,
+                }
+            }
+        }
+    }
+    if unreportable > 0 {
+        return Err(format!("{unreportable} refused message(s) have no message id; failing the whole batch so that it is retried").into());
+    }
+    work.dedup();
+    match engine.evaluate(db, &work).await {
+        Ok(report) => tracing::info!(?report, messages = taken.len(), "findings evaluated"),
+        Err(e) => {
+            tracing::error!(reason = %e, "findings evaluation failed; the queue will deliver its work again");
+            if taken.iter().any(Option::is_none) {
+                return Err(format!("findings evaluation failed: {e}").into());
+            }
+            for id in taken.into_iter().flatten() {
+                response.add_failure(id);
+            }
+        }
     }
     Ok(response)
 }
@@ -396,7 +534,7 @@ pub async fn handle_invocation(state: &State, event: LambdaEvent<Value>) -> Resu
             ))
             .into());
         }
-        let Some(findings) = &state.findings else {
+        let Some(findings) = state.findings.as_ref().map(FindingsRole::engine) else {
             return Err(bad(
                 "findings are off (ZONETRAIL_FINDINGS=off); nothing to evaluate".into()
             )

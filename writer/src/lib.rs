@@ -366,7 +366,7 @@ pub fn findings_engine(
 pub async fn findings_from_env() -> Result<Option<zonetrail_findings::Findings>, config::ConfigError>
 {
     let config = config::WriterConfig::from_env()?;
-    if !config.findings {
+    if !config.findings.is_on() {
         return Ok(None);
     }
     let aws = aws_config::load_defaults(aws_config::BehaviorVersion::latest()).await;

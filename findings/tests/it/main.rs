@@ -59,3 +59,46 @@ fn describe_says_it_in_plain_words() {
         assert!(!describe(k, "x", &serde_json::json!({})).is_empty());
     }
 }
+
+#[test]
+fn work_goes_through_the_findings_queue_in_bodies_under_the_size_limit() {
+    use zonetrail_findings::Work;
+    let small = Work { record_ids: vec![3, 1], targets: vec!["ip:203.0.113.7".into()], all: false };
+    let bodies = small.to_messages(262_144);
+    assert_eq!(bodies.len(), 1);
+    assert_eq!(Work::from_message(&bodies[0]).unwrap(), small);
+
+    // A sweep's worth: split, every piece kept, each body within the limit, `all` once.
+    let big = Work {
+        record_ids: (0..40_000).map(|i| i * 1_000_003).collect(),
+        targets: (0..3_000).map(|i| format!("name:Z0123456789/host-{i}.example.com.")).collect(),
+        all: true,
+    };
+    let bodies = big.to_messages(262_144);
+    assert!(bodies.len() > 1);
+    let mut back = Work::default();
+    for b in &bodies {
+        assert!(b.len() <= 262_144, "{} bytes", b.len());
+        back.extend(Work::from_message(b).unwrap());
+    }
+    assert_eq!(back, big);
+    assert_eq!(bodies.iter().filter(|b| b.contains("\"all\":true")).count(), 1);
+
+    // Nothing but `all`: one body.
+    let all = Work { all: true, ..Work::default() };
+    assert_eq!(Work::from_message(&all.to_messages(1024)[0]).unwrap(), all);
+}
+
+#[test]
+fn a_body_that_is_not_findings_work_is_refused_with_the_reason() {
+    use zonetrail_findings::Work;
+    for (body, says) in [
+        ("not json", "expected"),
+        (r#"{"kind":"records"}"#, "unknown field `kind`"),
+        (r#"{"findings_work":{"record_ids":["x"],"targets":[]}}"#, "invalid type"),
+        (r#"{"findings_work":{"record_ids":[],"targets":[],"extra":1}}"#, "unknown field `extra`"),
+    ] {
+        let e = Work::from_message(body).unwrap_err();
+        assert!(e.contains("findings work message") && e.contains(says), "{body}: {e}");
+    }
+}

@@ -4,6 +4,7 @@
 mod accounts;
 mod backfill;
 mod findings;
+mod findings_queue;
 mod lambda;
 mod migration;
 mod notify_aws;
