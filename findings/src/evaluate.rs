@@ -11,6 +11,7 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
+use futures::StreamExt;
 use sea_orm::sea_query::{Expr, OnConflict};
 use sea_orm::{
     ActiveValue::Set, ColumnTrait, ConnectionTrait, DbErr, EntityTrait, FromQueryResult,
@@ -49,6 +50,17 @@ struct ZoneInfo {
     private: bool,
     account_id: Option<String>,
     live: bool,
+}
+
+impl ZoneInfo {
+    fn of(z: hosted_zones::Model) -> Self {
+        ZoneInfo {
+            name: z.name,
+            private: z.private_zone,
+            account_id: z.account_id,
+            live: z.deleted_at.is_none(),
+        }
+    }
 }
 
 /// What one evaluation reads once.
@@ -150,6 +162,14 @@ impl Context {
         self.counts.iter().filter(|((k, _), _)| k == kind).map(|(_, n)| n).sum()
     }
 
+    /// Every stored zone (before chunks are evaluated at once, sharing this context).
+    async fn load_all_zones<C: ConnectionTrait>(&mut self, db: &C) -> Result<(), DbErr> {
+        for z in hosted_zones::Entity::find().all(db).await? {
+            self.zones.insert(z.id.clone(), Some(ZoneInfo::of(z)));
+        }
+        Ok(())
+    }
+
     async fn load_zones<C: ConnectionTrait>(
         &mut self,
         db: &C,
@@ -163,15 +183,7 @@ impl Context {
                 .all(db)
                 .await?
             {
-                self.zones.insert(
-                    z.id.clone(),
-                    Some(ZoneInfo {
-                        name: z.name,
-                        private: z.private_zone,
-                        account_id: z.account_id,
-                        live: z.deleted_at.is_none(),
-                    }),
-                );
+                self.zones.insert(z.id.clone(), Some(ZoneInfo::of(z)));
             }
             for z in chunk {
                 self.zones.entry(z.clone()).or_insert(None);
@@ -237,32 +249,86 @@ where
     let mut ctx = context(f, db).await?;
     let ids: Vec<i64> = ids.into_iter().collect();
     for chunk in ids.chunks(CHUNK) {
-        evaluate_chunk(f, db, &mut ctx, chunk, &mut report).await?;
+        let rows = load_records(db, chunk).await?;
+        let zone_ids: BTreeSet<String> = rows.iter().map(|r| r.zone_id.clone()).collect();
+        ctx.load_zones(db, &zone_ids.into_iter().collect::<Vec<_>>()).await?;
+        report.add(evaluate_chunk(f, db, &ctx, rows, Scope::Ids(chunk)).await?);
     }
     Ok(report)
 }
+
+/// Tries of one chunk of [`evaluate_all`] that deadlocks.
+const ATTEMPTS: u32 = 3;
+
+/// MariaDB's "Deadlock found" (1213) and "Lock wait timeout" (1205).
+fn is_deadlock(e: &DbErr) -> bool {
+    let text = e.to_string();
+    text.contains("1213") || text.contains("Deadlock") || text.contains("1205")
+}
+
+/// The live records with ids in `lo..=hi`, a chunk of [`evaluate_all`]. It is evaluated again
+/// when the database chose it as a deadlock's victim (chunks running at once, or a writer's
+/// evaluation, touch neighbouring index ranges); it reads everything afresh.
+async fn evaluate_range<C>(
+    f: &Findings,
+    db: &C,
+    ctx: &Context,
+    lo: i64,
+    hi: i64,
+) -> Result<Report, DbErr>
+where
+    C: ConnectionTrait + TransactionTrait,
+{
+    let mut attempt = 1;
+    loop {
+        let rows = load_range(db, lo, hi).await?;
+        match evaluate_chunk(f, db, ctx, rows, Scope::Range(lo, hi)).await {
+            Err(e) if attempt < ATTEMPTS && is_deadlock(&e) => {
+                tracing::info!(lo, hi, attempt, reason = %e, "chunk evaluated again");
+                attempt += 1;
+            }
+            done => return done,
+        }
+    }
+}
+
+/// Chunks of [`evaluate_all`] evaluated at once on MariaDB (the database works on one while
+/// the engine decides another); one at a time on SQLite, which has one writer.
+const PARALLEL_MYSQL: usize = 2;
 
 pub(crate) async fn evaluate_all<C>(f: &Findings, db: &C) -> Result<Report, DbErr>
 where
     C: ConnectionTrait + TransactionTrait,
 {
     let mut ctx = context(f, db).await?;
+    ctx.load_all_zones(db).await?;
+    let ctx = &ctx;
+    // The live ids once; then each chunk is an id range, read with range scans.
+    let ids: Vec<i64> = record_sets::Entity::find()
+        .select_only()
+        .column(record_sets::Column::Id)
+        .filter(record_sets::Column::DeletedAt.is_null())
+        .order_by_asc(record_sets::Column::Id)
+        .into_tuple()
+        .all(db)
+        .await?;
+    let parallel = match db.get_database_backend() {
+        sea_orm::DatabaseBackend::MySql => PARALLEL_MYSQL,
+        _ => 1,
+    };
+    let ranges: Vec<(i64, i64)> = ids.chunks(CHUNK).map(|c| (c[0], c[c.len() - 1])).collect();
+    let mut ranges = ranges.into_iter();
+    let mut running = futures::stream::FuturesUnordered::new();
     let mut report = Report::default();
-    let mut after = i64::MIN;
     loop {
-        let ids: Vec<i64> = record_sets::Entity::find()
-            .select_only()
-            .column(record_sets::Column::Id)
-            .filter(record_sets::Column::DeletedAt.is_null())
-            .filter(record_sets::Column::Id.gt(after))
-            .order_by_asc(record_sets::Column::Id)
-            .limit(CHUNK as u64)
-            .into_tuple()
-            .all(db)
-            .await?;
-        let Some(&last) = ids.last() else { break };
-        after = last;
-        evaluate_chunk(f, db, &mut ctx, &ids, &mut report).await?;
+        while running.len() < parallel {
+            let Some((lo, hi)) = ranges.next() else { break };
+            running.push(evaluate_range(f, db, ctx, lo, hi));
+        }
+        match running.next().await {
+            Some(done) => report.add(done?),
+            None => break,
+        }
     }
     // Findings and targets of records no longer live.
     let open: Vec<i64> = findings::Entity::find()
@@ -275,7 +341,8 @@ where
         .await?;
     let gone = not_live(db, &open).await?;
     for chunk in gone.chunks(CHUNK) {
-        evaluate_chunk(f, db, &mut ctx, chunk, &mut report).await?;
+        let rows = load_records(db, chunk).await?;
+        report.add(evaluate_chunk(f, db, ctx, rows, Scope::Ids(chunk)).await?);
     }
     // Targets of tombstoned records (kept small: evaluate_chunk removes them as it goes).
     let stale: Vec<i64> = finding_targets::Entity::find()
@@ -322,21 +389,24 @@ async fn not_live<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<i64>, D
     Ok(out)
 }
 
+/// What [`RecordRow`] reads.
+const RECORD_COLUMNS: [record_sets::Column; 7] = [
+    record_sets::Column::Id,
+    record_sets::Column::ZoneId,
+    record_sets::Column::Name,
+    record_sets::Column::RecordType,
+    record_sets::Column::SetIdentifier,
+    record_sets::Column::Content,
+    record_sets::Column::DeletedAt,
+];
+
 async fn load_records<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<RecordRow>, DbErr> {
     let mut out = Vec::with_capacity(ids.len());
     for chunk in ids.chunks(IN * 2) {
         out.extend(
             record_sets::Entity::find()
                 .select_only()
-                .columns([
-                    record_sets::Column::Id,
-                    record_sets::Column::ZoneId,
-                    record_sets::Column::Name,
-                    record_sets::Column::RecordType,
-                    record_sets::Column::SetIdentifier,
-                    record_sets::Column::Content,
-                    record_sets::Column::DeletedAt,
-                ])
+                .columns(RECORD_COLUMNS)
                 .filter(record_sets::Column::Id.is_in(chunk.iter().copied()))
                 .into_model::<RecordRow>()
                 .all(db)
@@ -344,6 +414,18 @@ async fn load_records<C: ConnectionTrait>(db: &C, ids: &[i64]) -> Result<Vec<Rec
         );
     }
     Ok(out)
+}
+
+/// The live records with ids in `lo..=hi` (a range scan of the primary key).
+async fn load_range<C: ConnectionTrait>(db: &C, lo: i64, hi: i64) -> Result<Vec<RecordRow>, DbErr> {
+    record_sets::Entity::find()
+        .select_only()
+        .columns(RECORD_COLUMNS)
+        .filter(record_sets::Column::Id.between(lo, hi))
+        .filter(record_sets::Column::DeletedAt.is_null())
+        .into_model::<RecordRow>()
+        .all(db)
+        .await
 }
 
 /// Live resources by (kind, key) → accounts holding them.
@@ -482,26 +564,34 @@ fn private_range(ip: IpAddr) -> &'static str {
     }
 }
 
+/// Which records a chunk is, for what is read about them.
+#[derive(Clone, Copy)]
+enum Scope<'a> {
+    /// These ids (IN lists); those not read back are gone.
+    Ids(&'a [i64]),
+    /// The live records with ids in `lo..=hi` (range scans); the findings of records there
+    /// that are no longer live are left to [`evaluate_all`]'s pass over them.
+    Range(i64, i64),
+}
+
 async fn evaluate_chunk<C>(
     f: &Findings,
     db: &C,
-    ctx: &mut Context,
-    ids: &[i64],
-    report: &mut Report,
-) -> Result<(), DbErr>
+    ctx: &Context,
+    rows: Vec<RecordRow>,
+    scope: Scope<'_>,
+) -> Result<Report, DbErr>
 where
     C: ConnectionTrait + TransactionTrait,
 {
-    let rows = load_records(db, ids).await?;
-    let zone_ids: Vec<String> =
-        rows.iter().map(|r| r.zone_id.clone()).collect::<BTreeSet<_>>().into_iter().collect();
-    ctx.load_zones(db, &zone_ids).await?;
-
+    let mut report = Report::default();
     // In memory: what each live record points at.
     let mut live: Vec<Live> = Vec::new();
     let mut dead: Vec<i64> = Vec::new();
-    let seen: HashSet<i64> = rows.iter().map(|r| r.id).collect();
-    dead.extend(ids.iter().filter(|id| !seen.contains(id)));
+    if let Scope::Ids(ids) = scope {
+        let seen: HashSet<i64> = rows.iter().map(|r| r.id).collect();
+        dead.extend(ids.iter().filter(|id| !seen.contains(id)));
+    }
     for row in rows {
         let zone = ctx.zones.get(&row.zone_id).cloned().flatten();
         let Some(zone) = zone else {
@@ -561,38 +651,78 @@ where
     let delegations = load_delegation_zones(db, &ns_names).await?;
     let names = load_names(db, &alias_names).await?;
 
-    let all_ids: Vec<i64> = live.iter().map(|l| l.row.id).chain(dead.iter().copied()).collect();
-    let mut existing: HashMap<i64, Vec<findings::Model>> = HashMap::new();
-    let mut existing_targets: HashMap<i64, BTreeSet<String>> = HashMap::new();
-    for chunk in all_ids.chunks(IN * 2) {
-        for m in findings::Entity::find()
-            .filter(findings::Column::RecordId.is_in(chunk.iter().copied()))
-            .filter(findings::Column::OpenKey.is_not_null())
-            .all(db)
-            .await?
-        {
-            existing.entry(m.record_id).or_default().push(m);
+    let (existing, existing_targets) = match scope {
+        Scope::Range(lo, hi) => {
+            let found = findings::Entity::find()
+                .filter(findings::Column::RecordId.between(lo, hi))
+                .filter(findings::Column::OpenKey.is_not_null())
+                .all(db)
+                .await?;
+            let targets = finding_targets::Entity::find()
+                .select_only()
+                .columns([finding_targets::Column::RecordId, finding_targets::Column::Target])
+                .filter(finding_targets::Column::RecordId.between(lo, hi))
+                .into_tuple()
+                .all(db)
+                .await?;
+            (found, targets)
         }
-        let rows: Vec<(i64, String)> = finding_targets::Entity::find()
-            .select_only()
-            .columns([finding_targets::Column::RecordId, finding_targets::Column::Target])
-            .filter(finding_targets::Column::RecordId.is_in(chunk.iter().copied()))
-            .into_tuple()
-            .all(db)
-            .await?;
-        for (id, t) in rows {
-            existing_targets.entry(id).or_default().insert(t);
+        Scope::Ids(_) => {
+            let all_ids: Vec<i64> =
+                live.iter().map(|l| l.row.id).chain(dead.iter().copied()).collect();
+            let (mut found, mut targets) = (Vec::new(), Vec::new());
+            for chunk in all_ids.chunks(IN * 2) {
+                found.extend(
+                    findings::Entity::find()
+                        .filter(findings::Column::RecordId.is_in(chunk.iter().copied()))
+                        .filter(findings::Column::OpenKey.is_not_null())
+                        .all(db)
+                        .await?,
+                );
+                targets.extend(
+                    finding_targets::Entity::find()
+                        .select_only()
+                        .columns([
+                            finding_targets::Column::RecordId,
+                            finding_targets::Column::Target,
+                        ])
+                        .filter(finding_targets::Column::RecordId.is_in(chunk.iter().copied()))
+                        .into_tuple::<(i64, String)>()
+                        .all(db)
+                        .await?,
+                );
+            }
+            (found, targets)
         }
+    };
+    let mut by_record: HashMap<i64, Vec<findings::Model>> = HashMap::new();
+    for m in existing {
+        by_record.entry(m.record_id).or_default().push(m);
     }
+    let existing = by_record;
+    let mut targets_of: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    for (id, t) in existing_targets {
+        targets_of.entry(id).or_default().insert(t);
+    }
+    let existing_targets = targets_of;
 
     // Decide.
     let mut plan = Plan::default();
     for l in &live {
         report.evaluated += 1;
         let checks = checks(f, ctx, l, &held, &delegations, &names, existing.get(&l.row.id)).await;
-        let wanted_targets: BTreeSet<String> = l.found.iter().map(|t| t.target.key()).collect();
-        if existing_targets.get(&l.row.id).unwrap_or(&BTreeSet::new()) != &wanted_targets {
-            plan.retarget.push((l.row.id, wanted_targets));
+        let wanted: BTreeSet<String> = l.found.iter().map(|t| t.target.key()).collect();
+        match existing_targets.get(&l.row.id) {
+            // Only gained (a record evaluated for the first time): its new rows are added.
+            None => plan.target.extend(wanted.into_iter().map(|t| (l.row.id, t))),
+            Some(had) if had.is_subset(&wanted) => plan
+                .target
+                .extend(wanted.into_iter().filter(|t| !had.contains(t)).map(|t| (l.row.id, t))),
+            // Lost one: the record's rows are written again.
+            Some(_) => {
+                plan.untarget.push(l.row.id);
+                plan.target.extend(wanted.into_iter().map(|t| (l.row.id, t)));
+            }
         }
         let mut old: HashMap<(String, String), &findings::Model> = existing
             .get(&l.row.id)
@@ -635,14 +765,15 @@ where
     }
     for id in &dead {
         if existing_targets.contains_key(id) {
-            plan.retarget.push((*id, BTreeSet::new()));
+            plan.untarget.push(*id);
         }
         for m in existing.get(id).into_iter().flatten() {
             plan.resolve.push((m.clone(), "record deleted".to_owned(), None));
         }
     }
     let by_id: HashMap<i64, &Live> = live.iter().map(|l| (l.row.id, l)).collect();
-    write(f, db, ctx, plan, &by_id, report).await
+    write(f, db, ctx, plan, &by_id, &mut report).await?;
+    Ok(report)
 }
 
 fn suppression_key(kind: Kind, row: &RecordRow) -> (String, String, String, String, String) {
@@ -662,7 +793,10 @@ struct Plan {
     seen: Vec<i64>,
     update: Vec<(i64, String, &'static str)>,
     resolve: Vec<(findings::Model, String, Option<String>)>,
-    retarget: Vec<(i64, BTreeSet<String>)>,
+    /// Records whose `finding_targets` rows are all deleted (before `target` adds some back).
+    untarget: Vec<i64>,
+    /// `finding_targets` rows added.
+    target: Vec<(i64, String)>,
 }
 
 async fn write<C>(
@@ -679,7 +813,8 @@ where
     if plan.raise.is_empty()
         && plan.seen.is_empty()
         && plan.resolve.is_empty()
-        && plan.retarget.is_empty()
+        && plan.untarget.is_empty()
+        && plan.target.is_empty()
         && plan.update.is_empty()
     {
         return Ok(());
@@ -818,22 +953,18 @@ where
             outbox(&txn, chunk, now).await?;
         }
     }
-    let retargeted: Vec<i64> = plan.retarget.iter().map(|(id, _)| *id).collect();
-    for chunk in retargeted.chunks(IN) {
+    for chunk in plan.untarget.chunks(IN) {
         finding_targets::Entity::delete_many()
             .filter(finding_targets::Column::RecordId.is_in(chunk.iter().copied()))
             .exec(&txn)
             .await?;
     }
     let rows: Vec<finding_targets::ActiveModel> = plan
-        .retarget
+        .target
         .into_iter()
-        .flat_map(|(id, ts)| {
-            ts.into_iter()
-                .map(move |t| finding_targets::ActiveModel { record_id: Set(id), target: Set(t) })
-        })
+        .map(|(id, t)| finding_targets::ActiveModel { record_id: Set(id), target: Set(t) })
         .collect();
-    for chunk in rows.chunks(IN) {
+    for chunk in rows.chunks(IN * 2) {
         finding_targets::Entity::insert_many(chunk.to_vec())
             .on_conflict(
                 OnConflict::columns([
