@@ -16,13 +16,16 @@
 //!    evaluator that takes them as the evaluator function does (up to 10 bodies a batch, their
 //!    union evaluated once), in two ways: *handed off*, the evaluator runs once the writer is
 //!    done (in AWS it has compute of its own), and *beside*, it runs at once on the same two
-//!    cores as the writer and the database (this machine's total). The SQS `SendMessage`
+//!    cores as the writer and the database (this machine's total); and a control, *never
+//!    evaluated*: the work handed off and dropped, which is the writer's own cost of findings
+//!    (against it, the handed-off runs show what the evaluator's writes leave the shared
+//!    database to do). The SQS `SendMessage`
 //!    round trip of AWS (one per batch) is not in it. Two phases are timed apart, each after a
 //!    2 s pause (the previous phase's InnoDB flushing and purging would land on it): CloudTrail-event
 //!    messages that create then update `ZONETRAIL_BENCH_WRITER_SETS` record sets (default
 //!    20000; a share of them dangling), and a record sweep's pages that see them all again
 //!    (one in 20 drifted).
-//!    Runs take the three ways in turns (`ZONETRAIL_BENCH_RUNS` each, default 3), each on a
+//!    Runs take the four ways in turns (`ZONETRAIL_BENCH_RUNS` each, default 3), each on a
 //!    fresh database holding a base inventory (`ZONETRAIL_BENCH_BASE`, default 20000 record
 //!    sets, evaluated once). Target: a drop of at most 10 % in each phase, handed off (the
 //!    writer's throughput as deployed); the drop beside is shown without one.
@@ -745,7 +748,7 @@ fn workload(zone: &ZoneId, zone_name: &str, sets: usize) -> (Vec<String>, Vec<St
 /// union evaluated once), concurrently with the writer. Returns the findings opened.
 fn evaluator(
     db: DatabaseConnection,
-    engine: Findings,
+    engine: Option<Findings>,
     mut queue: tokio::sync::mpsc::UnboundedReceiver<String>,
 ) -> tokio::task::JoinHandle<u64> {
     tokio::spawn(async move {
@@ -759,7 +762,9 @@ fn evaluator(
                 }
             }
             work.dedup();
-            opened += engine.evaluate(&db, &work).await.expect("evaluate").opened;
+            if let Some(engine) = &engine {
+                opened += engine.evaluate(&db, &work).await.expect("evaluate").opened;
+            }
         }
         opened
     })
@@ -779,6 +784,10 @@ enum Mode {
     /// The same, with the evaluator running at once on the same cores as the writer and the
     /// database: this machine's total.
     Beside,
+    /// The control: the work handed off and dropped, nothing evaluated (no base evaluation
+    /// either). Against [`Mode::HandOff`] it tells the writer's own cost from what the
+    /// evaluator's writes leave the shared database to do.
+    Control,
 }
 
 impl Mode {
@@ -787,6 +796,7 @@ impl Mode {
             Mode::Off => "off",
             Mode::HandOff => "on, handed off",
             Mode::Beside => "on, evaluated beside",
+            Mode::Control => "on, never evaluated",
         }
     }
 }
@@ -817,7 +827,7 @@ async fn apply_batches(
     let mut rx = Some(rx);
     let mut evaluating = None;
     if mode == Mode::Beside {
-        evaluating = rx.take().map(|rx| evaluator(db.clone(), engine.clone(), rx));
+        evaluating = rx.take().map(|rx| evaluator(db.clone(), Some(engine.clone()), rx));
     }
     let started = Instant::now();
     for batch in bodies.chunks(BATCH) {
@@ -844,8 +854,9 @@ async fn apply_batches(
     }
     let writer = started.elapsed();
     drop(tx);
-    if let Some(rx) = rx.filter(|_| mode == Mode::HandOff) {
-        evaluating = Some(evaluator(db.clone(), engine.clone(), rx));
+    if let Some(rx) = rx.filter(|_| matches!(mode, Mode::HandOff | Mode::Control)) {
+        let engine = (mode == Mode::HandOff).then(|| engine.clone());
+        evaluating = Some(evaluator(db.clone(), engine, rx));
     }
     let opened = match evaluating {
         Some(task) => task.await.expect("the evaluator"),
@@ -866,7 +877,7 @@ async fn writer_run(backend: Backend, base: u64, sets: usize, mode: Mode, k: usi
     let (db, url) = fresh(backend).await;
     seed(&db, base, false).await;
     let engine = Findings::new(None);
-    if mode != Mode::Off {
+    if matches!(mode, Mode::HandOff | Mode::Beside) {
         engine.evaluate_all(&db).await.expect("evaluate_all of the base");
     }
     // The workload goes to the first public zone.
@@ -901,9 +912,9 @@ async fn writer_part(backend: Backend, label: &str, k: usize) -> bool {
     );
     // Off, handed off and beside in turns, each order as often as the others.
     let cycle = [
-        [Mode::Off, Mode::HandOff, Mode::Beside],
-        [Mode::Beside, Mode::HandOff, Mode::Off],
-        [Mode::HandOff, Mode::Off, Mode::Beside],
+        [Mode::Off, Mode::HandOff, Mode::Beside, Mode::Control],
+        [Mode::Control, Mode::Beside, Mode::HandOff, Mode::Off],
+        [Mode::HandOff, Mode::Off, Mode::Control, Mode::Beside],
     ];
     let order: Vec<Mode> = (0..runs).flat_map(|i| cycle[i % cycle.len()]).collect();
     let mut runs_of: Vec<(Mode, Run)> = Vec::new();
@@ -911,7 +922,7 @@ async fn writer_part(backend: Backend, label: &str, k: usize) -> bool {
         let load = loadavg();
         let run = writer_run(backend, base, sets, mode, k).await;
         let lag = match mode {
-            Mode::Off => String::new(),
+            Mode::Off | Mode::Control => String::new(),
             Mode::HandOff => format!(
                 ", then evaluated in {:.0} ms / {:.0} ms",
                 run.lag.0.as_secs_f64() * 1e3,
@@ -948,7 +959,7 @@ async fn writer_part(backend: Backend, label: &str, k: usize) -> bool {
             "sets/s",
             None,
         );
-        for mode in [Mode::HandOff, Mode::Beside] {
+        for mode in [Mode::HandOff, Mode::Beside, Mode::Control] {
             let on_mean = mean_of(mode, get);
             figure(
                 &format!("writer, {phase}, findings {} ({label}, mean of {runs})", mode.label()),
@@ -958,7 +969,8 @@ async fn writer_part(backend: Backend, label: &str, k: usize) -> bool {
             );
             let drop_pct = (1.0 - on_mean / off_mean) * 100.0;
             // The target is the writer's (its work handed off, as deployed); the evaluator
-            // beside it on this machine's two cores is shown for what the whole costs here.
+            // beside it on this machine's two cores is shown for what the whole costs here,
+            // and the control for the writer's own cost.
             let target = (mode == Mode::HandOff).then_some((TARGET_DROP_PCT, false));
             let met = figure(
                 &format!(
