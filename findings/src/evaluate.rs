@@ -262,8 +262,7 @@ const ATTEMPTS: u32 = 3;
 
 /// MariaDB's "Deadlock found" (1213) and "Lock wait timeout" (1205).
 fn is_deadlock(e: &DbErr) -> bool {
-    let text = e.to_string();
-    text.contains("1213") || text.contains("Deadlock") || text.contains("1205")
+    matches!(zonetrail_model::db::mysql_error_number(e), Some(1213 | 1205))
 }
 
 /// The live records with ids in `lo..=hi`, a chunk of [`evaluate_all`]. It is evaluated again
@@ -574,6 +573,19 @@ enum Scope<'a> {
     Range(i64, i64),
 }
 
+/// Conditions on a record-id column `col` that together cover a chunk: its range, or `ids`
+/// in IN lists.
+fn of_records(
+    col: impl ColumnTrait,
+    scope: Scope<'_>,
+    ids: &[i64],
+) -> Vec<sea_orm::sea_query::SimpleExpr> {
+    match scope {
+        Scope::Range(lo, hi) => vec![col.between(lo, hi)],
+        Scope::Ids(_) => ids.chunks(IN * 2).map(|c| col.is_in(c.iter().copied())).collect(),
+    }
+}
+
 async fn evaluate_chunk<C>(
     f: &Findings,
     db: &C,
@@ -651,60 +663,35 @@ where
     let delegations = load_delegation_zones(db, &ns_names).await?;
     let names = load_names(db, &alias_names).await?;
 
-    let (existing, existing_targets) = match scope {
-        Scope::Range(lo, hi) => {
-            let found = findings::Entity::find()
-                .filter(findings::Column::RecordId.between(lo, hi))
-                .filter(findings::Column::OpenKey.is_not_null())
-                .all(db)
-                .await?;
-            let targets = finding_targets::Entity::find()
-                .select_only()
-                .columns([finding_targets::Column::RecordId, finding_targets::Column::Target])
-                .filter(finding_targets::Column::RecordId.between(lo, hi))
-                .into_tuple()
-                .all(db)
-                .await?;
-            (found, targets)
-        }
-        Scope::Ids(_) => {
-            let all_ids: Vec<i64> =
-                live.iter().map(|l| l.row.id).chain(dead.iter().copied()).collect();
-            let (mut found, mut targets) = (Vec::new(), Vec::new());
-            for chunk in all_ids.chunks(IN * 2) {
-                found.extend(
-                    findings::Entity::find()
-                        .filter(findings::Column::RecordId.is_in(chunk.iter().copied()))
-                        .filter(findings::Column::OpenKey.is_not_null())
-                        .all(db)
-                        .await?,
-                );
-                targets.extend(
-                    finding_targets::Entity::find()
-                        .select_only()
-                        .columns([
-                            finding_targets::Column::RecordId,
-                            finding_targets::Column::Target,
-                        ])
-                        .filter(finding_targets::Column::RecordId.is_in(chunk.iter().copied()))
-                        .into_tuple::<(i64, String)>()
-                        .all(db)
-                        .await?,
-                );
-            }
-            (found, targets)
-        }
+    // One range, or the ids in IN lists.
+    let all_ids: Vec<i64> = match scope {
+        Scope::Range(..) => Vec::new(),
+        Scope::Ids(_) => live.iter().map(|l| l.row.id).chain(dead.iter().copied()).collect(),
     };
-    let mut by_record: HashMap<i64, Vec<findings::Model>> = HashMap::new();
-    for m in existing {
-        by_record.entry(m.record_id).or_default().push(m);
+    let mut existing: HashMap<i64, Vec<findings::Model>> = HashMap::new();
+    let mut existing_targets: HashMap<i64, BTreeSet<String>> = HashMap::new();
+    for cond in of_records(findings::Column::RecordId, scope, &all_ids) {
+        for m in findings::Entity::find()
+            .filter(cond)
+            .filter(findings::Column::OpenKey.is_not_null())
+            .all(db)
+            .await?
+        {
+            existing.entry(m.record_id).or_default().push(m);
+        }
     }
-    let existing = by_record;
-    let mut targets_of: HashMap<i64, BTreeSet<String>> = HashMap::new();
-    for (id, t) in existing_targets {
-        targets_of.entry(id).or_default().insert(t);
+    for cond in of_records(finding_targets::Column::RecordId, scope, &all_ids) {
+        let rows: Vec<(i64, String)> = finding_targets::Entity::find()
+            .select_only()
+            .columns([finding_targets::Column::RecordId, finding_targets::Column::Target])
+            .filter(cond)
+            .into_tuple()
+            .all(db)
+            .await?;
+        for (id, t) in rows {
+            existing_targets.entry(id).or_default().insert(t);
+        }
     }
-    let existing_targets = targets_of;
 
     // Decide.
     let mut plan = Plan::default();
