@@ -312,4 +312,29 @@ mod tests {
             assert!(err.to_string().starts_with("ZONETRAIL_WRITER_CONCURRENCY="), "{err}");
         }
     }
+
+    #[test]
+    fn findings_modes_and_the_queue_url_they_need() {
+        const URL: &str = "https://sqs.us-east-1.amazonaws.com/111122223333/findings";
+        let mode = |vars: &[(&str, &str)]| read(vars).map(|c| c.findings);
+        assert_eq!(mode(&[]), Ok(FindingsMode::Inline));
+        assert_eq!(mode(&[("ZONETRAIL_FINDINGS", "OFF")]), Ok(FindingsMode::Off));
+        assert_eq!(mode(&[("ZONETRAIL_FINDINGS", "evaluator")]), Ok(FindingsMode::Evaluator));
+        assert_eq!(
+            mode(&[("ZONETRAIL_FINDINGS", "queue"), ("ZONETRAIL_FINDINGS_QUEUE_URL", URL)]),
+            Ok(FindingsMode::Queue { url: URL.into() })
+        );
+        for (vars, says) in [
+            (&[("ZONETRAIL_FINDINGS", "sometimes")][..], "ZONETRAIL_FINDINGS=\"sometimes\""),
+            (&[("ZONETRAIL_FINDINGS", "queue")][..], "needs the findings queue's URL"),
+            (
+                &[("ZONETRAIL_FINDINGS", "queue"), ("ZONETRAIL_FINDINGS_QUEUE_URL", "findings")][..],
+                "not an http(s) URL",
+            ),
+            (&[("ZONETRAIL_FINDINGS_QUEUE_URL", URL)][..], "not queue"),
+        ] {
+            let err = mode(vars).unwrap_err().to_string();
+            assert!(err.contains(says), "{vars:?}: {err}");
+        }
+    }
 }

@@ -355,9 +355,10 @@ pub async fn handle(
         }
         return Ok(response);
     }
-    let (response, metrics, work) =
+    let (response, metrics, mut work) =
         apply_batch_work(&state.db, &event.payload.records, state.concurrency, &state.options)
             .await?;
+    work.dedup();
     if state.emit_metrics {
         println!("{}", metrics.emf_line(Utc::now()));
     }
