@@ -20,6 +20,8 @@ export const RustEnv = {
   route53Rps: 'ZONETRAIL_ROUTE53_RPS',
   maxMessageBytes: 'ZONETRAIL_MAX_MESSAGE_BYTES',
   corsOrigin: 'ZONETRAIL_CORS_ORIGIN',
+  editorClaim: 'ZONETRAIL_EDITOR_CLAIM',
+  editorValue: 'ZONETRAIL_EDITOR_VALUE',
   webDir: 'ZONETRAIL_WEB_DIR',
   accountId: 'ZONETRAIL_ACCOUNT_ID',
   accounts: 'ZONETRAIL_ACCOUNTS',
@@ -188,10 +190,16 @@ export function evaluatorFindingsEnvironment(): Record<string, string> {
   return { [RustEnv.findings]: FindingsMode.evaluator };
 }
 
+/**
+ * `editor`: who may write annotations (issue 21). The api lets a request write only when the
+ * verified token's claim `editor.claim` holds `editor.value`; always set, so that the function's
+ * configuration says who the editors are.
+ */
 export function apiEnvironment(p: {
   db: DatabaseEnvironment;
   maxConnections: number;
   corsOrigin: string;
+  editor: EditorConfig;
   rustLog: string;
 }): Record<string, string> {
   return {
@@ -199,6 +207,8 @@ export function apiEnvironment(p: {
     ...database(p.db),
     [RustEnv.dbMaxConnections]: String(p.maxConnections),
     [RustEnv.corsOrigin]: p.corsOrigin,
+    [RustEnv.editorClaim]: p.editor.claim,
+    [RustEnv.editorValue]: p.editor.value,
     [LAMBDA_HTTP_IGNORE_STAGE_IN_PATH]: 'true',
   };
 }
@@ -227,6 +237,23 @@ export interface OidcConfig {
   /** `auth.endSessionEndpoint` in config.json: only for a provider whose discovery document has none. */
   readonly endSessionEndpoint?: string;
 }
+
+/**
+ * Who may edit annotations (docs/deploy.md, "Editors"): the api allows a write when the token's
+ * claim `claim` holds `value` (the whole string, or one item of a list claim, which API Gateway
+ * passes as `[a b c]`). With the Cognito user pool: the members of its `zonetrail-editors` group.
+ */
+export interface EditorConfig {
+  /** `editorClaim` (with `oidcIssuer` only); `cognito:groups` by default. */
+  readonly claim: string;
+  /** `editorValue` (with `oidcIssuer` only); `zonetrail-editors` by default. */
+  readonly value: string;
+}
+
+/** The Cognito user pool's group of editors, and the api's default `ZONETRAIL_EDITOR_VALUE`. */
+export const EDITOR_GROUP = 'zonetrail-editors';
+/** The claim Cognito lists a user's groups in (ID and access tokens). */
+export const DEFAULT_EDITOR_CLAIM = 'cognito:groups';
 
 /**
  * Several accounts (docs/deploy.md, "Several accounts"): which ones ingest sweeps, and how it
@@ -313,6 +340,8 @@ export interface ZonetrailConfig {
   /** `undefined`: create a trail; otherwise the account already has one (its name, or "true"). */
   readonly existingTrail?: string;
   readonly oidc?: OidcConfig;
+  /** Who may edit annotations: Cognito's `zonetrail-editors` group, or `editorClaim`/`editorValue`. */
+  readonly editor: EditorConfig;
   readonly authDomainPrefix: string;
   readonly siteDomainName?: string;
   readonly siteCertificateArn?: string;
@@ -527,6 +556,48 @@ function readOrganizations(ctx: ContextReader): OrganizationsConfig {
   };
 }
 
+/**
+ * The api refuses (at start) a claim name or value longer than this many bytes, or with
+ * whitespace or control characters in it.
+ */
+const CLAIM_MAX_BYTES = 128;
+/** A JWT claim name: visible ASCII, no spaces (`cognito:groups`, `groups`, `https://example.com/roles`). */
+const CLAIM_NAME = /^[\x21-\x7e]+$/;
+/**
+ * A claim value the api can match: no whitespace, commas, brackets or control characters,
+ * because API Gateway passes a list claim as one string, `[a b c]`, which the api splits.
+ */
+const CLAIM_VALUE = /^[^\s,[\]\p{Cc}]+$/u;
+
+/**
+ * `editorClaim` and `editorValue`: with `oidcIssuer` only. The Cognito user pool's editors are
+ * the members of its group, named in the token's `cognito:groups`.
+ */
+function readEditor(ctx: ContextReader, oidc: OidcConfig | undefined): EditorConfig {
+  const claim = ctx.string('editorClaim');
+  const value = ctx.string('editorValue');
+  if (!oidc) {
+    const stray = ['editorClaim', 'editorValue'].filter((k) => ctx.string(k) !== undefined);
+    if (stray.length > 0) {
+      throw new Error(
+        `context ${stray.join(', ')}: only with oidcIssuer; with the Cognito user pool the editors are the members of its ${EDITOR_GROUP} group (docs/deploy.md, "Editors")`,
+      );
+    }
+  }
+  const fits = (v: string) => Buffer.byteLength(v, 'utf8') <= CLAIM_MAX_BYTES;
+  if (claim !== undefined && !(CLAIM_NAME.test(claim) && fits(claim))) {
+    throw new Error(
+      `context editorClaim: ${JSON.stringify(claim)} is not a claim name (1 to ${CLAIM_MAX_BYTES} visible ASCII characters, no spaces; e.g. groups or cognito:groups)`,
+    );
+  }
+  if (value !== undefined && !(CLAIM_VALUE.test(value) && fits(value))) {
+    throw new Error(
+      `context editorValue: ${JSON.stringify(value)} cannot be matched in a list claim (1 to ${CLAIM_MAX_BYTES} bytes without spaces, commas, brackets or control characters: API Gateway passes a list as "[a b c]")`,
+    );
+  }
+  return { claim: claim ?? DEFAULT_EDITOR_CLAIM, value: value ?? EDITOR_GROUP };
+}
+
 const EMAIL = /^[^@\s]+@[^@\s]+\.[^@\s]+$/;
 const ZONE_ID = /^[A-Z0-9]{1,32}$/;
 /** EventBridge's bus-name characters and length. */
@@ -737,6 +808,7 @@ export function readConfig(node: Node, env: NodeJS.ProcessEnv = process.env): Zo
     existingTrail:
       existingTrail && existingTrail.toLowerCase() !== 'false' ? existingTrail : undefined,
     oidc,
+    editor: readEditor(ctx, oidc),
     authDomainPrefix: ctx.string('authDomainPrefix') ?? `zonetrail-${account}`,
     siteDomainName,
     siteCertificateArn,

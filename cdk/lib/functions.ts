@@ -223,11 +223,13 @@ export class Functions extends Construct {
       ...common,
       ...inVpc,
       binaryName: 'api-lambda',
-      description: 'zonetrail read API (axum behind API Gateway)',
+      description:
+        'zonetrail API: the inventory, and annotations by editors (axum behind API Gateway)',
       environment: apiEnvironment({
         db: database.environment,
         maxConnections: LAMBDA_DB_POOL_SIZE,
         corsOrigin: props.corsOrigin,
+        editor: config.editor,
         rustLog: config.rustLog,
       }),
       timeout: API_TIMEOUT,

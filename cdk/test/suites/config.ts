@@ -82,6 +82,8 @@ describe('configuration', () => {
         RustEnv.dbName,
         RustEnv.dbMaxConnections,
         RustEnv.corsOrigin,
+        RustEnv.editorClaim,
+        RustEnv.editorValue,
         RustEnv.rustLog,
         LAMBDA_HTTP_IGNORE_STAGE_IN_PATH,
       ],
@@ -143,6 +145,50 @@ describe('configuration', () => {
     assert.throws(() => read({ siteDomainName: 'x.example.com' }), /siteCertificateArn/);
     assert.throws(() => read({ logRetentionDays: '42' }), /logRetentionDays/);
     assert.throws(() => read({ lambdaCode: 'docker' }), /lambdaCode/);
+  });
+
+  it('reads who the editors are: from context with an OIDC issuer only, checked', () => {
+    const read = (context: Record<string, unknown>) => readConfig(new App({ context }).node, {});
+    const oidc = { oidcIssuer: 'https://login.example.com', oidcAudience: 'dashboard' };
+    assert.deepEqual(read({}).editor, { claim: 'cognito:groups', value: 'zonetrail-editors' });
+    assert.deepEqual(read(oidc).editor, { claim: 'cognito:groups', value: 'zonetrail-editors' });
+    assert.deepEqual(
+      read({ ...oidc, editorClaim: ' https://example.com/roles ', editorValue: 'dns-admin' })
+        .editor,
+      { claim: 'https://example.com/roles', value: 'dns-admin' },
+    );
+    // The Cognito pool's editors are its group's members: the settings would be ignored.
+    assert.throws(
+      () => read({ editorClaim: 'groups' }),
+      /^Error: context editorClaim: only with oidcIssuer; .*zonetrail-editors group/,
+    );
+    assert.throws(
+      () => read({ editorClaim: 'groups', editorValue: 'x' }),
+      /context editorClaim, editorValue: only with oidcIssuer/,
+    );
+    assert.throws(
+      () => read({ ...oidc, editorClaim: 'my groups' }),
+      /context editorClaim: "my groups" is not a claim name/,
+    );
+    assert.throws(
+      () => read({ ...oidc, editorClaim: 'x'.repeat(129) }),
+      /context editorClaim: .* is not a claim name/,
+    );
+    assert.equal(read({ ...oidc, editorValue: 'y'.repeat(128) }).editor.value.length, 128);
+    for (const bad of [
+      'dns admins',
+      '[editors]',
+      'a,b',
+      'a\u0007b',
+      'y'.repeat(129),
+      'é'.repeat(65),
+    ]) {
+      assert.throws(
+        () => read({ ...oidc, editorValue: bad }),
+        /context editorValue: .* cannot be matched in a list claim/,
+        JSON.stringify(bad),
+      );
+    }
   });
 
   it('synthesizes offline: a dummy account unless context or the CLI names one', () => {
