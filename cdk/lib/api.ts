@@ -9,6 +9,12 @@ import { Construct } from 'constructs';
 import type { AuthSettings } from './auth';
 import { acknowledgeNag } from './compliance';
 
+/** The only routes that write (issue 21): an editor's annotation of a record set or a zone. */
+export const ANNOTATION_PATHS = [
+  '/api/records/{id}/annotation',
+  '/api/zones/{id}/annotation',
+] as const;
+
 export interface ApiProps {
   readonly handler: lambda.IFunction;
   readonly auth: AuthSettings;
@@ -18,9 +24,10 @@ export interface ApiProps {
 }
 
 /**
- * The read API: an HTTP API whose `/api/*` routes require a JWT from the dashboard's
- * identity provider and go to the api Lambda (payload v2, served by `lambda_http` + axum).
- * `/healthz` answers without a token, for probes. Every request is access-logged.
+ * The API: an HTTP API whose `/api/*` routes require a JWT from the dashboard's identity
+ * provider and go to the api Lambda (payload v2, served by `lambda_http` + axum): GET on every
+ * route, PUT and DELETE on the annotation routes ({@link ANNOTATION_PATHS}) only. `/healthz`
+ * answers without a token, for probes. Every request is access-logged.
  */
 export class Api extends Construct {
   readonly httpApi: apigwv2.HttpApi;
@@ -37,12 +44,17 @@ export class Api extends Construct {
     const integration = new HttpLambdaIntegration('ApiLambda', props.handler);
 
     this.httpApi = new apigwv2.HttpApi(this, 'Http', {
-      description: 'zonetrail read API',
+      description: 'zonetrail API: the inventory, and annotations by editors',
       createDefaultStage: false,
       // API Gateway answers the browser's preflight itself, before any authorizer runs.
       corsPreflight: {
         allowOrigins: [props.corsOrigin],
-        allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.OPTIONS],
+        allowMethods: [
+          apigwv2.CorsHttpMethod.GET,
+          apigwv2.CorsHttpMethod.PUT,
+          apigwv2.CorsHttpMethod.DELETE,
+          apigwv2.CorsHttpMethod.OPTIONS,
+        ],
         allowHeaders: ['authorization', 'content-type'],
         maxAge: Duration.hours(1),
       },
@@ -73,13 +85,24 @@ export class Api extends Construct {
       },
     });
 
-    // The API is read-only: GET only.
+    // Reads: GET on every /api route (`/api/me` included).
     this.httpApi.addRoutes({
       path: '/api/{proxy+}',
       methods: [apigwv2.HttpMethod.GET],
       integration,
       authorizer,
     });
+    // Writes: annotations only, each route behind the same authorizer. Whether the caller is an
+    // editor is the api's to decide, from the token's claims (ZONETRAIL_EDITOR_CLAIM and
+    // ZONETRAIL_EDITOR_VALUE); API Gateway answers any other method or path with 404 itself.
+    for (const path of ANNOTATION_PATHS) {
+      this.httpApi.addRoutes({
+        path,
+        methods: [apigwv2.HttpMethod.PUT, apigwv2.HttpMethod.DELETE],
+        integration,
+        authorizer,
+      });
+    }
     const health = this.httpApi.addRoutes({
       path: '/healthz',
       methods: [apigwv2.HttpMethod.GET],

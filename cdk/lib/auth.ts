@@ -2,7 +2,7 @@ import { Duration, RemovalPolicy, Stack } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import { Construct } from 'constructs';
 import { acknowledgeNag } from './compliance';
-import type { OidcConfig } from './config';
+import { EDITOR_GROUP, type OidcConfig } from './config';
 
 /** What the API's JWT authorizer checks and what the dashboard's `config.json` carries. */
 export interface AuthSettings {
@@ -30,15 +30,19 @@ export interface AuthProps {
 }
 
 /**
- * Who may read the inventory. By default a Cognito user pool with no self sign-up (an
- * operator creates each user), a public app client for the dashboard's authorization-code
- * flow with PKCE, and the hosted sign-in domain. With `oidcIssuer` in context, an existing
- * OIDC provider is used instead and nothing is created here.
+ * Who may read the inventory, and who may edit its annotations. By default a Cognito user pool
+ * with no self sign-up (an operator creates each user), its `zonetrail-editors` group (the
+ * editors: the api checks the token's `cognito:groups`), a public app client for the
+ * dashboard's authorization-code flow with PKCE, and the hosted sign-in domain. With
+ * `oidcIssuer` in context, an existing OIDC provider is used instead and nothing is created
+ * here; its editors are named by `editorClaim` and `editorValue`.
  */
 export class Auth extends Construct {
   readonly settings: AuthSettings;
   readonly userPool?: cognito.UserPool;
   readonly client?: cognito.UserPoolClient;
+  /** The user pool's editors; an operator adds each (docs/deploy.md, "Editors"). */
+  readonly editors?: cognito.UserPoolGroup;
 
   constructor(scope: Construct, id: string, props: AuthProps) {
     super(scope, id);
@@ -76,6 +80,14 @@ export class Auth extends Construct {
       { id: 'AwsSolutions-COG3', reason: plusReason },
       { id: 'AwsSolutions-COG8', reason: plusReason },
     );
+
+    // Cognito lists a user's groups in the ID token's `cognito:groups`, which the api reads
+    // (ZONETRAIL_EDITOR_CLAIM and ZONETRAIL_EDITOR_VALUE keep their defaults).
+    this.editors = this.userPool.addGroup('Editors', {
+      groupName: EDITOR_GROUP,
+      description:
+        'zonetrail editors: may set and clear annotations (ownership) from the dashboard. Everyone else in the pool reads only.',
+    });
 
     this.client = this.userPool.addClient('Dashboard', {
       generateSecret: false,
