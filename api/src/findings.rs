@@ -237,7 +237,9 @@ struct Filter {
     severity: Option<Severity>,
     zone: Option<ZoneId>,
     account: Option<AccountId>,
-    record: Option<i64>,
+    /// The record set's id; `Some(None)` for digits beyond any id a record set can have
+    /// (the contract accepts any positive whole number, and such a filter matches nothing).
+    record: Option<Option<i64>>,
 }
 
 fn non_empty(raw: Option<&str>) -> Option<&str> {
@@ -268,7 +270,14 @@ impl Filter {
         };
         let record = match non_empty(p.record.as_deref()) {
             None => None,
-            Some(raw) => Some(parse_id(raw, "record")?),
+            Some(raw) => match parse_id(raw, "record") {
+                Ok(id) => Some(Some(id)),
+                // Digits the contract accepts that no id can reach: no record set has it.
+                Err(_) if !raw.starts_with('0') && raw.bytes().all(|b| b.is_ascii_digit()) => {
+                    Some(None)
+                }
+                Err(e) => return Err(e),
+            },
         };
         Ok(Self {
             kind,
@@ -281,7 +290,7 @@ impl Filter {
     }
 
     fn scope(&self) -> Scope {
-        let record = self.record.map(|r| r.to_string());
+        let record = self.record.map(|r| r.map_or_else(|| "beyond".to_owned(), |r| r.to_string()));
         Scope::new(&[
             ("list", Some("findings")),
             ("kind", self.kind.map(Kind::as_str)),
@@ -517,7 +526,10 @@ pub async fn list_findings(
         }
         s.and_where(Expr::col((FI, findings::Column::ZoneId)).is_in(zones));
     }
-    if let Some(record) = filter.record {
+    if filter.record == Some(None) {
+        return Ok(Json(FindingList { items: Vec::new(), next_cursor: None }));
+    }
+    if let Some(Some(record)) = filter.record {
         s.and_where(Expr::col((FI, findings::Column::RecordId)).eq(record));
     }
     if let Some(pos) = &after {
@@ -680,7 +692,13 @@ mod tests {
             p.record = Some("42".into());
         }))
         .unwrap();
-        assert_eq!((ok.kind, ok.status, ok.record), (Some(Kind::DanglingIp), None, Some(42)));
+        assert_eq!((ok.kind, ok.status, ok.record), (Some(Kind::DanglingIp), None, Some(Some(42))));
+        // A positive whole number past any id is valid and matches nothing; with a leading
+        // zero it is not a whole number as the contract writes one.
+        let beyond = |raw: &str| Filter::parse(&params(|p| p.record = Some(raw.into())));
+        assert_eq!(beyond("726379244195328080992").unwrap().record, Some(None));
+        assert!(beyond("0726379244195328080992").is_err());
+        assert!(beyond("72637924419532808099x").is_err());
     }
 
     #[test]

@@ -203,6 +203,7 @@ backend_test! {
             (format!("account={ACCOUNT_DENIED}"), vec![]),
             (format!("record={}", app.ids.get("www_blue")), vec![s.hc_open, s.ip_open]),
             (format!("record={}&status=resolved", app.ids.get("www_blue")), vec![]),
+            ("record=726379244195328080992".into(), vec![]),
             ("kind=dangling_s3_website".into(), vec![]),
         ];
         for (query, want) in cases {
