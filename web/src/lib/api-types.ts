@@ -76,6 +76,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/me": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Who the caller is and whether they may edit annotations; the dashboard shows edit
+         *     controls only to editors.
+         */
+        get: operations["me"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/openapi.json": {
         parameters: {
             query?: never;
@@ -147,6 +167,30 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/records/{id}/annotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a record set's annotation (editors only). Kept by the record's key, so it stays with
+         *     the record across sweeps, value changes, and a delete followed by a re-create.
+         */
+        put: operations["put_record_annotation"];
+        post?: never;
+        /**
+         * Clear a record set's annotation (editors only); its zone's shows again. Clearing none
+         *     changes nothing.
+         */
+        delete: operations["delete_record_annotation"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/records/{id}/history": {
         parameters: {
             query?: never;
@@ -193,6 +237,27 @@ export interface paths {
         put?: never;
         post?: never;
         delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/zones/{id}/annotation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        /**
+         * Set a hosted zone's annotation (editors only): every record of the zone without an
+         *     annotation of its own shows it, marked inherited.
+         */
+        put: operations["put_zone_annotation"];
+        post?: never;
+        /** Clear a hosted zone's annotation (editors only). */
+        delete: operations["delete_zone_annotation"];
         options?: never;
         head?: never;
         patch?: never;
@@ -360,6 +425,79 @@ export interface components {
             evaluate_target_health: boolean;
             hosted_zone_id: string;
         };
+        /**
+         * @description An annotation as stored: its fields, how many edits the key has had, and the last one's
+         *     editor and time.
+         */
+        Annotation: components["schemas"]["AnnotationFields"] & {
+            /** Format: date-time */
+            updated_at: string;
+            /**
+             * @description Who made the last edit: the token's `email`, else its `sub`; `local` on a local server.
+             * @example alice@example.com
+             */
+            updated_by: string;
+            /**
+             * Format: int64
+             * @description The key's edits so far (it keeps counting across a clear).
+             * @example 3
+             */
+            version: number;
+        };
+        /** @description What an editor sets: every field is plain text, `null` when not set. */
+        AnnotationFields: {
+            /**
+             * @description Why it exists: plain text, never rendered as HTML.
+             * @example Blue/green target for the checkout service.
+             */
+            notes: string | null;
+            /**
+             * @description Who owns it: a person, an address, a group.
+             * @example alice@example.com
+             */
+            owner: string | null;
+            /**
+             * @description The team that owns it.
+             * @example payments
+             */
+            team: string | null;
+            /**
+             * @description A ticket or a link, as free text or a URL.
+             * @example https://tickets.example.com/OPS-1234
+             */
+            ticket: string | null;
+        };
+        /**
+         * @description Who manages a record, as its DNS says: an external-dns registry TXT record that guards it.
+         *     A manual annotation wins over it; both are shown.
+         */
+        Attribution: {
+            /**
+             * @description `external-dns/owner`: the external-dns instance (its `--txt-owner-id`).
+             * @example prod-cluster
+             */
+            owner: string | null;
+            /**
+             * @description `external-dns/resource`: the Kubernetes object behind the record.
+             * @example ingress/checkout/web
+             */
+            resource: string | null;
+            /**
+             * @description What attributes it; `external-dns` is the only source so far.
+             * @example external-dns
+             */
+            source: string;
+            /**
+             * @description In words, for display.
+             * @example managed by external-dns (owner prod-cluster, resource ingress/checkout/web)
+             */
+            summary: string;
+            /**
+             * @description The registry TXT record's name.
+             * @example a-www.example.com.
+             */
+            txt_name: string;
+        };
         /** @description The latest window of an account's CloudTrail backfill (the one with the newest progress). */
         BackfillView: {
             /**
@@ -437,11 +575,11 @@ export interface components {
         /** @description One change of a record set. */
         ChangeView: {
             /**
-             * @description `create`, `update` or `delete`.
+             * @description `create`, `update` or `delete`; in a record's history also `annotation`: an edit of its annotation (`annotation_before`, `annotation_after`; `before` and `after` are `null`).
              * @example update
              * @enum {string}
              */
-            action: "create" | "update" | "delete";
+            action: "create" | "update" | "delete" | "annotation";
             /**
              * @description Who made the change: CloudTrail `userIdentity.arn`, when known.
              * @example arn:aws:sts::111122223333:assumed-role/deployer/ci
@@ -450,6 +588,8 @@ export interface components {
             /** @description For an assumed role, the role that issued the session. */
             actor_role: string | null;
             after: null | components["schemas"]["RecordContent"];
+            annotation_after: null | components["schemas"]["AnnotationFields"];
+            annotation_before: null | components["schemas"]["AnnotationFields"];
             before: null | components["schemas"]["RecordContent"];
             /**
              * @description An `update` whose state before is unknown (`before` is `null`): the record's first
@@ -457,6 +597,12 @@ export interface components {
              *     is not a creation.
              */
             before_unknown: boolean;
+            /**
+             * @description The `Comment` of the Route 53 change batch, for a change seen as an event; `null`
+             *     otherwise.
+             * @example deploy checkout 2026-12-04
+             */
+            comment: string | null;
             /** @description The CloudTrail event id, for a change seen as an event. */
             event_id: string | null;
             /**
@@ -470,11 +616,11 @@ export interface components {
              */
             observed_at: string;
             /**
-             * @description Which path saw it: `event` (CloudTrail), `sweep`, or `reconcile` (a sweep found it gone).
+             * @description Which path saw it: `event` (CloudTrail), `sweep`, or `reconcile` (a sweep found it gone); `edit` for an annotation edit.
              * @example event
              * @enum {string}
              */
-            source: "event" | "sweep" | "reconcile";
+            source: "event" | "sweep" | "reconcile" | "edit";
             /**
              * @description `backfill` when the change was read from CloudTrail's event history by `zonetrail backfill` (up to 90 days back); `null` for a live event, a sweep or a reconcile.
              * @enum {string|null}
@@ -734,6 +880,19 @@ export interface components {
              */
             complete_since: string | null;
         };
+        /** @description Who is asking, and whether they may edit. */
+        Me: {
+            /** @description Whether annotation edits are allowed. */
+            can_edit: boolean;
+            /** @description Why edits are not allowed; `null` when they are. */
+            reason: string | null;
+            /**
+             * @description Who edits would be recorded as (the token's `email`, else `sub`; `local` on a local
+             *     server); `null` when not known.
+             * @example alice@example.com
+             */
+            who: string | null;
+        };
         R53AliasTarget: {
             DNSName: string;
             EvaluateTargetHealth: boolean;
@@ -762,6 +921,11 @@ export interface components {
         R53ResourceRecord: {
             /** @example 192.0.2.10 */
             Value: string;
+        };
+        /** @description A record's annotation: its own, or its zone's (`inherited`). */
+        RecordAnnotation: components["schemas"]["Annotation"] & {
+            /** @description `true` when the record has no annotation of its own and this is its zone's. */
+            inherited: boolean;
         };
         /**
          * @description A record set's Route 53 content: its key and everything Route 53 holds for it. History
@@ -839,6 +1003,8 @@ export interface components {
              * @example production
              */
             account_name: string | null;
+            annotation: null | components["schemas"]["RecordAnnotation"];
+            attribution: null | components["schemas"]["Attribution"];
             /**
              * Format: date-time
              * @description Set when the record set was deleted (a tombstone).
@@ -1076,6 +1242,7 @@ export interface components {
              * @example production
              */
             account_name: string | null;
+            annotation: null | components["schemas"]["Annotation"];
             comment: string | null;
             /**
              * Format: date-time
@@ -1287,6 +1454,26 @@ export interface operations {
             };
         };
     };
+    me: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Me"];
+                };
+            };
+        };
+    };
     openapi_json: {
         parameters: {
             query?: never;
@@ -1340,6 +1527,23 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
                 as_of?: string;
+                /**
+                 * @description Only record sets whose owner is this, case-insensitive: the owner of the record's own
+                 *     annotation, else of its zone's.
+                 * @example alice@example.com
+                 */
+                owner?: string;
+                /**
+                 * @description Only record sets whose team is this, case-insensitive (own annotation, else the
+                 *     zone's).
+                 * @example payments
+                 */
+                team?: string;
+                /**
+                 * @description Only record sets nobody owns: no owner or team in their own annotation or (without
+                 *     one) their zone's, and no external-dns registry record.
+                 */
+                unowned?: boolean;
             };
             header?: never;
             path?: never;
@@ -1409,6 +1613,23 @@ export interface operations {
                 cursor?: string;
                 limit?: number;
                 as_of?: string;
+                /**
+                 * @description Only record sets whose owner is this, case-insensitive: the owner of the record's own
+                 *     annotation, else of its zone's.
+                 * @example alice@example.com
+                 */
+                owner?: string;
+                /**
+                 * @description Only record sets whose team is this, case-insensitive (own annotation, else the
+                 *     zone's).
+                 * @example payments
+                 */
+                team?: string;
+                /**
+                 * @description Only record sets nobody owns: no owner or team in their own annotation or (without
+                 *     one) their zone's, and no external-dns registry record.
+                 */
+                unowned?: boolean;
             };
             header?: never;
             path?: never;
@@ -1416,7 +1637,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with "; "), alias_target, routing (a summary), observed_at, deleted_at, findings (the kinds of the record's open findings, space-separated; empty as of a past time) */
+            /** @description CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with "; "), alias_target, routing (a summary), observed_at, deleted_at, findings (the kinds of the record's open findings, space-separated; empty as of a past time), owner, team, ticket (the record's annotation, else its zone's; a value starting with =, +, -, @ or a tab gets a leading ' so that a spreadsheet shows it as text; empty as of a past time), managed_by (the external-dns attribution in words) */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1468,6 +1689,135 @@ export interface operations {
             };
             /** @description The id is not a positive whole number */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No record set has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_record_annotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record set's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why it exists: plain text (tabs and line breaks allowed), never rendered as HTML. */
+                    notes?: string | null;
+                    /** @description Who owns it: a person, an address, a group. */
+                    owner?: string | null;
+                    /** @description The team that owns it. */
+                    team?: string | null;
+                    /** @description A ticket or a link, as free text or a URL. */
+                    ticket?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The annotation as saved (last write wins; every edit is in the record's history) */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Annotation"];
+                };
+            };
+            /** @description A bad id or body; the message names the member */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an editor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No record set has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_record_annotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The record set's id */
+                id: number;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cleared (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an editor */
+            403: {
                 headers: {
                     [name: string]: unknown;
                 };
@@ -1614,6 +1964,135 @@ export interface operations {
             };
             /** @description A bad parameter, or a bad `as_of` (malformed, in the future, before the history window) */
             400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    put_zone_annotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hosted zone id, with or without `/hostedzone/` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Why it exists: plain text (tabs and line breaks allowed), never rendered as HTML. */
+                    notes?: string | null;
+                    /** @description Who owns it: a person, an address, a group. */
+                    owner?: string | null;
+                    /** @description The team that owns it. */
+                    team?: string | null;
+                    /** @description A ticket or a link, as free text or a URL. */
+                    ticket?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The annotation as saved */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Annotation"];
+                };
+            };
+            /** @description A bad zone id or body; the message names the member */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an editor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No hosted zone has this id */
+            404: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description The database is unavailable */
+            503: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+        };
+    };
+    delete_zone_annotation: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The hosted zone id, with or without `/hostedzone/` */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Cleared (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            /** @description A bad zone id */
+            400: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description Not an editor */
+            403: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ErrorBody"];
+                };
+            };
+            /** @description No hosted zone has this id */
+            404: {
                 headers: {
                     [name: string]: unknown;
                 };
