@@ -4,11 +4,11 @@ import { DiffView } from "./components/DiffView.tsx";
 import { FilterBar } from "./components/FilterBar.tsx";
 import { FindingsView } from "./components/Findings.tsx";
 import { Freshness } from "./components/Freshness.tsx";
-import { RecordDrawer } from "./components/RecordDrawer.tsx";
+import { type AnnotationOverride, RecordDrawer } from "./components/RecordDrawer.tsx";
 import { RecordsTable } from "./components/RecordsTable.tsx";
 import { AsOfBanner, AsOfControl } from "./components/TimeTravel.tsx";
 import { TypeChart, ZoneList, ZonesView } from "./components/Zones.tsx";
-import { useAccounts, useApi, useLive, useNow, useUrlState } from "./hooks.ts";
+import { useAccounts, useApi, useLive, useMe, useNow, useUrlState } from "./hooks.ts";
 import { accountShort, isUnreadable } from "./lib/accounts.ts";
 import { isAbort } from "./lib/api.ts";
 import type { Auth } from "./lib/auth.ts";
@@ -38,6 +38,11 @@ export function App({ auth }: { auth: Auth | null }) {
   const api = useApi();
   const [url, navigate] = useUrlState();
   const live = useLive(api, url.account);
+  const me = useMe(api);
+  // Annotations edited in the drawer, for the table's rows until they load again.
+  const [overrides, setOverrides] = useState<ReadonlyMap<number, AnnotationOverride>>(new Map());
+  const onAnnotation = (id: number, o: AnnotationOverride) =>
+    setOverrides((m) => new Map(m).set(id, o));
   // Every account, whatever the filter; fetched again when a sweep reports on one (the stats'
   // sweep time or account summary moves).
   const summary = live.stats?.accounts;
@@ -144,6 +149,8 @@ export function App({ auth }: { auth: Auth | null }) {
       filters.name,
       filters.value && `→ ${filters.value}`,
       filters.type,
+      filters.owner && `owner ${filters.owner}`,
+      filters.unowned && "unowned",
     ].filter(Boolean);
     if (url.view === "records" && url.as_of) parts.push(`as of ${url.as_of}`);
     const view = url.view === "records" ? parts.join(" ") : url.view;
@@ -155,6 +162,8 @@ export function App({ auth }: { auth: Auth | null }) {
     filters.name,
     filters.value,
     filters.type,
+    filters.owner,
+    filters.unowned,
     accounts.items,
     url.as_of,
   ]);
@@ -198,6 +207,8 @@ export function App({ auth }: { auth: Auth | null }) {
               q: "",
               value: "",
               include_deleted: false,
+              owner: "",
+              unowned: false,
               as_of: "",
               record: null,
             });
@@ -330,6 +341,7 @@ export function App({ auth }: { auth: Auth | null }) {
                 onCsvClick={onCsvClick}
                 multiAccount={accounts.items.length > 1}
                 unreadable={unreadable}
+                overrides={overrides}
               />
             </div>
           </div>
@@ -377,6 +389,9 @@ export function App({ auth }: { auth: Auth | null }) {
           now={now}
           onClose={() => navigate({ record: null })}
           accounts={accounts.items}
+          canEdit={me.canEdit}
+          who={me.who}
+          onAnnotation={onAnnotation}
           onFindValue={(value) =>
             navigate({
               view: "records",
@@ -387,6 +402,8 @@ export function App({ auth }: { auth: Auth | null }) {
               q: "",
               value,
               include_deleted: false,
+              owner: "",
+              unowned: false,
               as_of: "",
               record: null,
             })

@@ -198,3 +198,25 @@ export function useDebounced<T>(value: T, ms: number): T {
   }, [value, ms]);
   return v;
 }
+
+export interface MeState {
+  canEdit: boolean;
+  who: string | null;
+}
+
+/**
+ * `/api/me`, once at start: whether this user may edit annotations (issue 21). Until it answers,
+ * and when it fails (an API without it), nobody edits: no edit controls are shown.
+ */
+export function useMe(api: Api): MeState {
+  const [me, setMe] = useState<MeState>({ canEdit: false, who: null });
+  useEffect(() => {
+    const c = new AbortController();
+    api.me(c.signal).then(
+      (m) => setMe({ canEdit: m.can_edit, who: m.who }),
+      () => {},
+    );
+    return () => c.abort();
+  }, [api]);
+  return me;
+}

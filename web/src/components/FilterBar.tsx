@@ -32,7 +32,7 @@ export const RECORD_TYPES = Object.keys(DOCUMENTED_TYPES);
 
 export const SEARCH_DEBOUNCE_MS = 250;
 
-type TextKey = "q" | "name" | "value";
+type TextKey = "q" | "name" | "value" | "owner";
 
 /** A text filter that commits to the URL 250 ms after the last keystroke, or on Enter. */
 function TextFilter(props: {
@@ -148,6 +148,15 @@ export function FilterBar(props: {
         navigate={navigate}
         hint="Records whose value or alias target is this address or host"
       />
+      <TextFilter
+        id="f-owner"
+        field="owner"
+        label="Owner"
+        placeholder="alice@example.com"
+        value={f.owner}
+        navigate={navigate}
+        hint="Records whose owner is this (the record's own annotation, else its zone's); exact, any case"
+      />
       <div class="field">
         <label for="f-type">Type</label>
         <select
@@ -196,6 +205,17 @@ export function FilterBar(props: {
           onChange={(e) => navigate({ include_deleted: e.currentTarget.checked, record: null })}
         />
         <label for="f-deleted">Include deleted</label>
+      </div>
+      <div class="field check">
+        <input
+          id="f-unowned"
+          type="checkbox"
+          checked={f.unowned}
+          onChange={(e) => navigate({ unowned: e.currentTarget.checked, record: null })}
+        />
+        <label for="f-unowned" title="No owner or team set, and not managed by external-dns">
+          Unowned
+        </label>
       </div>
       <div class="filter-actions">
         <button

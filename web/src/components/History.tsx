@@ -1,3 +1,4 @@
+import { annotationChanges, FIELD_LABELS } from "../lib/annotations.ts";
 import { diffRecords, type FieldChange } from "../lib/diff.ts";
 import { actorLabel } from "../lib/format.ts";
 import { BACKFILL_TITLE, entryHeadline } from "../lib/history.ts";
@@ -155,23 +156,83 @@ export function EntryHead({
   );
 }
 
+/** The fields an ownership edit changed, before → after (as text). */
+export function AnnotationDiff({ entry }: { entry: ChangeView }) {
+  const changes = annotationChanges(entry.annotation_before, entry.annotation_after);
+  if (!changes.length) return <p class="muted small">No field changed.</p>;
+  return (
+    <table class="diff mono ann-diff" data-testid="annotation-diff">
+      <caption class="visually-hidden">Ownership fields changed, before and after</caption>
+      <tbody>
+        {changes.map((c) => (
+          <tr key={c.field}>
+            <th scope="row">{FIELD_LABELS[c.field].toLowerCase()}</th>
+            <td>
+              {c.before !== null && (
+                <span class={c.after === null ? "del gone" : "del"}>{c.before}</span>
+              )}
+              {c.before !== null && c.after !== null && (
+                <span class="arrow" role="img" aria-label="changed to">
+                  {" → "}
+                </span>
+              )}
+              {c.after !== null && <span class="add">{c.after}</span>}
+            </td>
+          </tr>
+        ))}
+      </tbody>
+    </table>
+  );
+}
+
+/** An ownership edit: "Ownership edited by alice@example.com", when, and what changed. */
+function AnnotationEntry({ entry, now }: { entry: ChangeView; now: number }) {
+  return (
+    <>
+      <div class="entry-head">
+        <span class="badge action-annotation">ownership</span>
+        <TimeAgo ts={entry.observed_at} now={now} />
+        <span class="who" data-testid="annotation-entry-title">
+          Ownership edited by <span class="actor mono">{entry.actor ?? "unknown"}</span>
+        </span>
+      </div>
+      <AnnotationDiff entry={entry} />
+    </>
+  );
+}
+
 export function Timeline({ entries, now }: { entries: ChangeView[]; now: number }) {
   return (
     <ol class="timeline" data-testid="history">
-      {entries.map((e) => (
-        <li
-          class={`entry action-${e.action}${e.before_unknown ? " before-unknown" : ""}`}
-          key={e.id}
-        >
-          <EntryHead entry={e} now={now} />
-          {e.before_unknown && (
-            <p class="muted small before-unknown-note" data-testid="before-unknown">
-              {entryHeadline(e).note}
-            </p>
-          )}
-          <Diff entry={e} />
-        </li>
-      ))}
+      {entries.map((e) =>
+        e.action === "annotation" ? (
+          <li class="entry action-annotation annotation-entry" key={`${e.action}-${e.id}`}>
+            <AnnotationEntry entry={e} now={now} />
+          </li>
+        ) : (
+          <li
+            class={`entry action-${e.action}${e.before_unknown ? " before-unknown" : ""}`}
+            key={`${e.action}-${e.id}`}
+          >
+            <EntryHead entry={e} now={now} />
+            {e.before_unknown && (
+              <p class="muted small before-unknown-note" data-testid="before-unknown">
+                {entryHeadline(e).note}
+              </p>
+            )}
+            {e.comment && (
+              <p
+                class="entry-comment small"
+                data-testid="change-comment"
+                title="Change batch comment"
+              >
+                “{e.comment}”
+              </p>
+            )}
+            <Diff entry={e} />
+          </li>
+        ),
+      )}
     </ol>
   );
 }

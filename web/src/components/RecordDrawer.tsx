@@ -1,13 +1,28 @@
 import { useEffect, useRef, useState } from "preact/hooks";
 import { useApi } from "../hooks.ts";
+import { withAnnotation } from "../lib/annotations.ts";
 import { isAbort } from "../lib/api.ts";
 import { routingParts, routingPolicy } from "../lib/format.ts";
 import { isUnreadable, statusText } from "../lib/accounts.ts";
 import { formatUtc, timeAgo } from "../lib/time.ts";
-import type { AccountView, ChangeView, RecordView } from "../lib/schemas.ts";
+import type {
+  AccountView,
+  AnnotationFields,
+  ChangeView,
+  RecordAnnotation,
+  RecordView,
+} from "../lib/schemas.ts";
 import { CopyButton, ErrorBox, Spinner, TimeAgo, TypeBadge } from "./common.tsx";
 import { RecordFindings } from "./Findings.tsx";
 import { Timeline } from "./History.tsx";
+import { Ownership } from "./Ownership.tsx";
+
+/** What the table shows for a record's annotation until it loads the record again. */
+export interface AnnotationOverride {
+  annotation: RecordAnnotation | null;
+  /** When it was set (epoch ms): a page of the table loaded after this knows better. */
+  at: number;
+}
 
 interface Loaded {
   record: RecordView | null;
@@ -20,7 +35,11 @@ const FOCUSABLE =
   'a[href],button:not([disabled]),input:not([disabled]),select,textarea,[tabindex]:not([tabindex="-1"])';
 
 function byNewest(a: ChangeView, b: ChangeView): number {
-  return b.observed_at.localeCompare(a.observed_at) || b.id - a.id;
+  // Annotation edits count their ids in a sequence of their own: ties by time only.
+  return (
+    b.observed_at.localeCompare(a.observed_at) ||
+    (a.action === b.action ? b.id - a.id : a.action === "annotation" ? -1 : 1)
+  );
 }
 
 const SEARCH_ICON = (
@@ -162,9 +181,22 @@ export function RecordDrawer(props: {
   onClose: () => void;
   onFindValue: (value: string) => void;
   accounts: AccountView[];
+  /** Whether `/api/me` says this user may edit annotations (else no edit controls at all). */
+  canEdit: boolean;
+  /** Who edits are recorded as, for the optimistic "last edited by". */
+  who: string | null;
+  /** The table's row follows an edit at once (and back on an error). */
+  onAnnotation: (id: number, o: AnnotationOverride) => void;
 }) {
   const api = useApi();
-  const { id, marker, onClose } = props;
+  const { id, marker, onClose, onAnnotation } = props;
+  const [reload, setReload] = useState(0);
+  const [editing, setEditing] = useState(false);
+  const [saving, setSaving] = useState(false);
+  const [editError, setEditError] = useState<string | null>(null);
+  // After an edit, the row takes the record's annotation as the API then reads it (a clear
+  // shows the zone's again).
+  const syncRow = useRef(false);
   const [data, setData] = useState<Loaded>({
     record: null,
     history: null,
@@ -178,11 +210,20 @@ export function RecordDrawer(props: {
   // Load the record and its history; again, quietly, when a change arrives.
   useEffect(() => {
     const c = new AbortController();
-    if (loadedId.current !== id)
+    if (loadedId.current !== id) {
       setData({ record: null, history: null, error: null, historyError: null });
+      setEditing(false);
+      setEditError(null);
+    }
     loadedId.current = id;
     api.record(id, c.signal).then(
-      (record) => setData((d) => ({ ...d, record, error: null })),
+      (record) => {
+        setData((d) => ({ ...d, record, error: null }));
+        if (syncRow.current) {
+          syncRow.current = false;
+          onAnnotation(id, { annotation: record.annotation, at: Date.now() });
+        }
+      },
       (e) => !isAbort(e) && setData((d) => ({ ...d, error: (e as Error).message })),
     );
     api.history(id, c.signal).then(
@@ -191,7 +232,41 @@ export function RecordDrawer(props: {
       (e) => !isAbort(e) && setData((d) => ({ ...d, historyError: (e as Error).message })),
     );
     return () => c.abort();
-  }, [api, id, marker]);
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [api, id, marker, reload]);
+
+  /**
+   * Save (`fields`) or clear (`null`) the record's own annotation, optimistically: the drawer
+   * and the table show it at once, and go back to what was there when the API refuses it.
+   */
+  const edit = (fields: AnnotationFields | null) => {
+    const before = data.record;
+    if (!before || saving) return;
+    const shown = withAnnotation(before, fields, props.who ?? "you", new Date().toISOString());
+    setData((d) => ({ ...d, record: shown }));
+    onAnnotation(id, { annotation: shown.annotation, at: Date.now() });
+    setSaving(true);
+    setEditError(null);
+    const done = fields
+      ? api.putAnnotation("records", id, fields).then((a) => ({ ...a, inherited: false }))
+      : api.deleteAnnotation("records", id).then(() => null);
+    done.then(
+      (annotation) => {
+        setSaving(false);
+        setEditing(false);
+        setData((d) => (d.record?.id === id ? { ...d, record: { ...d.record, annotation } } : d));
+        onAnnotation(id, { annotation, at: Date.now() });
+        syncRow.current = true;
+        setReload((n) => n + 1);
+      },
+      (e: Error) => {
+        setSaving(false);
+        setData((d) => (d.record?.id === id ? { ...d, record: before } : d));
+        onAnnotation(id, { annotation: before.annotation, at: Date.now() });
+        setEditError(e.message);
+      },
+    );
+  };
 
   // Focus moves into the dialog when it opens and back to where it was when it closes.
   useEffect(() => {
@@ -277,6 +352,21 @@ export function RecordDrawer(props: {
           ) : r ? (
             <>
               <RecordFindings findings={r.findings} />
+              <Ownership
+                annotation={r.annotation}
+                attribution={r.attribution}
+                now={props.now}
+                canEdit={props.canEdit}
+                editing={editing}
+                saving={saving}
+                error={editError}
+                onEdit={(open) => {
+                  setEditing(open);
+                  setEditError(null);
+                }}
+                onSave={edit}
+                onClear={() => edit(null)}
+              />
               <Details r={r} now={props.now} onFind={props.onFindValue} accounts={props.accounts} />
             </>
           ) : (

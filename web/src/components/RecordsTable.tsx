@@ -2,11 +2,13 @@ import { useCallback, useEffect, useLayoutEffect, useRef, useState } from "preac
 import { useApi } from "../hooks.ts";
 import { isAbort } from "../lib/api.ts";
 import { accountShort } from "../lib/accounts.ts";
+import { ownerCell } from "../lib/annotations.ts";
 import { formatAlias, relativeName, routingParts, routingPolicy } from "../lib/format.ts";
 import type { RecordView } from "../lib/schemas.ts";
 import { filterKey, hasFilters, type RecordFilters } from "../lib/urlState.ts";
 import { CopyButton, CsvLink, Empty, ErrorBox, Spinner, TimeAgo, TypeBadge } from "./common.tsx";
 import { FindingsBadge } from "./Findings.tsx";
+import type { AnnotationOverride } from "./RecordDrawer.tsx";
 
 const MAX_VALUES_SHOWN = 3;
 const FIRST_PAINT_ROWS = 30;
@@ -19,9 +21,12 @@ interface TableState {
   error: string | null;
   loadingMore: boolean;
   moreError: string | null;
+  /** When the first page's request left (epoch ms): an annotation edited later overrides it. */
+  loadedAt: number;
 }
 
 const INITIAL: TableState = {
+  loadedAt: 0,
   rows: [],
   cursor: null,
   pages: 0,
@@ -99,6 +104,17 @@ function routing(r: RecordView) {
   );
 }
 
+/** Who owns it: the annotation's owner (else team), muted when inherited or only attributed. */
+function owner(r: RecordView) {
+  const o = ownerCell(r);
+  if (!o) return <td class="c-owner" data-testid="owner-cell" />;
+  return (
+    <td class="c-owner" title={o.title} data-testid="owner-cell">
+      <span class={o.muted ? "owner-muted" : "owner"}>{o.text}</span>
+    </td>
+  );
+}
+
 /** The record's account: its name (or id), red when the last sweep could not read it. */
 function account(r: RecordView, unreadable: ReadonlySet<string>) {
   const bad = r.account_id !== null && unreadable.has(r.account_id);
@@ -141,6 +157,8 @@ export function RecordsTable(props: {
   multiAccount: boolean;
   /** The accounts the last sweep could not read. */
   unreadable: ReadonlySet<string>;
+  /** Annotations edited in the drawer since the rows loaded, by record id. */
+  overrides: ReadonlyMap<number, AnnotationOverride>;
 }) {
   const api = useApi();
   const { filters, marker } = props;
@@ -160,6 +178,7 @@ export function RecordsTable(props: {
       ctrl.current = c;
       if (!silent) setSt((s) => ({ ...s, status: "loading", error: null, moreError: null }));
       setPendingLive(false);
+      const started = Date.now();
       api.recordsNonEmpty(filters, null, c.signal).then(
         (page) => {
           if (c.signal.aborted) return;
@@ -182,6 +201,7 @@ export function RecordsTable(props: {
             error: null,
             loadingMore: false,
             moreError: null,
+            loadedAt: started,
           });
         },
         (e) => {
@@ -260,7 +280,11 @@ export function RecordsTable(props: {
   const filtered = hasFilters(filters);
   const first = st.rows[0];
   const showAccount = props.multiAccount || st.rows.some((r) => r.account_id !== first?.account_id);
-  const columns = showAccount ? 8 : 7;
+  const columns = showAccount ? 9 : 8;
+  const rowOf = (r: RecordView): RecordView => {
+    const o = props.overrides.get(r.id);
+    return o && o.at > st.loadedAt ? { ...r, annotation: o.annotation } : r;
+  };
   const countText =
     st.status === "ready"
       ? `${st.rows.length.toLocaleString("en-US")}${st.cursor ? "+" : ""} record${st.rows.length === 1 && !st.cursor ? "" : "s"}` +
@@ -311,6 +335,7 @@ export function RecordsTable(props: {
               <col class="w-routing" />
               <col class="w-ttl" />
               <col />
+              <col class="w-owner" />
               <col class="w-time" />
             </colgroup>
             <thead>
@@ -324,6 +349,7 @@ export function RecordsTable(props: {
                   TTL
                 </th>
                 <th scope="col">Values / alias target</th>
+                <th scope="col">Owner</th>
                 <th scope="col">Observed</th>
               </tr>
             </thead>
@@ -339,70 +365,74 @@ export function RecordsTable(props: {
                       </td>
                     </tr>
                   ))
-                : st.rows.slice(0, shown).map((r) => (
-                    <tr
-                      key={r.id}
-                      data-record-id={r.id}
-                      class={[
-                        "row",
-                        r.deleted_at ? "deleted" : "",
-                        props.selected === r.id ? "selected" : "",
-                        flash.has(r.id) ? "flash" : "",
-                      ].join(" ")}
-                      onClick={(e) => {
-                        if ((e.target as HTMLElement).closest("a,button")) return;
-                        props.onOpen(r.id);
-                      }}
-                    >
-                      <td class="c-name mono">
-                        <div class="cell-line">
-                          <a
-                            href={recordHref(r.id)}
-                            class="name-link"
-                            onClick={(e) => {
-                              if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
-                              e.preventDefault();
-                              props.onOpen(r.id);
-                            }}
-                            title={`${r.name} in zone ${r.zone_name ?? r.zone_id} (${r.zone_id}${r.private_zone ? ", private" : ""}) — open history`}
-                          >
-                            {name(r)}
-                          </a>
-                          <CopyButton text={r.name} label="name" tabbable={false} />
-                          {r.private_zone && (
-                            <span class="badge private" title={`Private zone ${r.zone_name}`}>
-                              private
+                : st.rows
+                    .slice(0, shown)
+                    .map(rowOf)
+                    .map((r) => (
+                      <tr
+                        key={r.id}
+                        data-record-id={r.id}
+                        class={[
+                          "row",
+                          r.deleted_at ? "deleted" : "",
+                          props.selected === r.id ? "selected" : "",
+                          flash.has(r.id) ? "flash" : "",
+                        ].join(" ")}
+                        onClick={(e) => {
+                          if ((e.target as HTMLElement).closest("a,button")) return;
+                          props.onOpen(r.id);
+                        }}
+                      >
+                        <td class="c-name mono">
+                          <div class="cell-line">
+                            <a
+                              href={recordHref(r.id)}
+                              class="name-link"
+                              onClick={(e) => {
+                                if (e.metaKey || e.ctrlKey || e.shiftKey || e.button !== 0) return;
+                                e.preventDefault();
+                                props.onOpen(r.id);
+                              }}
+                              title={`${r.name} in zone ${r.zone_name ?? r.zone_id} (${r.zone_id}${r.private_zone ? ", private" : ""}) — open history`}
+                            >
+                              {name(r)}
+                            </a>
+                            <CopyButton text={r.name} label="name" tabbable={false} />
+                            {r.private_zone && (
+                              <span class="badge private" title={`Private zone ${r.zone_name}`}>
+                                private
+                              </span>
+                            )}
+                            {r.deleted_at && (
+                              <span class="badge deleted-badge" title={`Deleted ${r.deleted_at}`}>
+                                deleted
+                              </span>
+                            )}
+                            <FindingsBadge findings={r.findings} />
+                          </div>
+                        </td>
+                        {showAccount && account(r, props.unreadable)}
+                        <td>
+                          <TypeBadge type={r.type} />
+                        </td>
+                        <td class="mono setid" title={r.set_identifier ?? undefined}>
+                          {r.set_identifier ?? ""}
+                        </td>
+                        <td>{routing(r)}</td>
+                        <td class="num mono">{r.ttl ?? <span class="muted">—</span>}</td>
+                        <td class="c-values mono">{answers(r)}</td>
+                        {owner(r)}
+                        <td class="c-time">
+                          {r.deleted_at ? (
+                            <span class="deleted-time">
+                              deleted <TimeAgo ts={r.deleted_at} now={props.now} />
                             </span>
+                          ) : (
+                            <TimeAgo ts={r.observed_at} now={props.now} />
                           )}
-                          {r.deleted_at && (
-                            <span class="badge deleted-badge" title={`Deleted ${r.deleted_at}`}>
-                              deleted
-                            </span>
-                          )}
-                          <FindingsBadge findings={r.findings} />
-                        </div>
-                      </td>
-                      {showAccount && account(r, props.unreadable)}
-                      <td>
-                        <TypeBadge type={r.type} />
-                      </td>
-                      <td class="mono setid" title={r.set_identifier ?? undefined}>
-                        {r.set_identifier ?? ""}
-                      </td>
-                      <td>{routing(r)}</td>
-                      <td class="num mono">{r.ttl ?? <span class="muted">—</span>}</td>
-                      <td class="c-values mono">{answers(r)}</td>
-                      <td class="c-time">
-                        {r.deleted_at ? (
-                          <span class="deleted-time">
-                            deleted <TimeAgo ts={r.deleted_at} now={props.now} />
-                          </span>
-                        ) : (
-                          <TimeAgo ts={r.observed_at} now={props.now} />
-                        )}
-                      </td>
-                    </tr>
-                  ))}
+                        </td>
+                      </tr>
+                    ))}
             </tbody>
           </table>
         </div>

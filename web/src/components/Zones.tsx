@@ -7,6 +7,7 @@ import { DEFAULT_STATE, serializeUrlState, type UrlState } from "../lib/urlState
 import { type ZoneRow, zoneLabel, zoneLabelAmong } from "../lib/zones.ts";
 import { AccountProblem, AccountSelect, AccountStatusBadge, countsText } from "./Accounts.tsx";
 import { CopyButton, Empty, Spinner, TimeAgo } from "./common.tsx";
+import { ZoneOwner } from "./Ownership.tsx";
 
 function hrefFor(patch: Partial<UrlState>): string {
   return serializeUrlState({ ...DEFAULT_STATE, ...patch }) || "?";
@@ -194,6 +195,9 @@ function ZoneRowView(props: { z: ZoneRow; navigate: Navigate }) {
       <td>
         <TopTypes byType={z.by_type} />
       </td>
+      <td data-testid="zone-owner">
+        <ZoneOwner a={z.annotation} />
+      </td>
     </tr>
   );
 }
@@ -213,7 +217,7 @@ function AccountHead(props: {
   const only: Partial<UrlState> = { view: "zones", account: id ?? "", record: null };
   return (
     <tr class="account-head">
-      <th scope="rowgroup" colSpan={5}>
+      <th scope="rowgroup" colSpan={6}>
         <div class="account-line">
           {id === null ? (
             <span class="account-name">Zones of no known account</span>
@@ -344,6 +348,7 @@ export function ZonesView(props: {
                       Records
                     </th>
                     <th scope="col">By type</th>
+                    <th scope="col">Owner</th>
                   </tr>
                 </thead>
                 {groups.map((g) => (
@@ -363,7 +368,7 @@ export function ZonesView(props: {
                     )}
                     {g.zones.length === 0 ? (
                       <tr>
-                        <td colSpan={5} class="muted">
+                        <td colSpan={6} class="muted">
                           No hosted zones recorded for this account.
                         </td>
                       </tr>

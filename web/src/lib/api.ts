@@ -3,13 +3,20 @@
 // OpenAPI document's own (api-types.ts, generated): nothing is guessed or adapted here.
 import type { paths } from "./api-types.ts";
 import { findingParams } from "./findings.ts";
-import type { AccountView, FindingFilters, ZoneView } from "./schemas.ts";
+import type {
+  AccountView,
+  Annotation,
+  AnnotationFields,
+  FindingFilters,
+  Me,
+  ZoneView,
+} from "./schemas.ts";
 import { diffParams } from "./timetravel.ts";
 import { accountParams, filterParams, type RecordFilters } from "./urlState.ts";
 
 /** The JSON a path answers with 200, as the API documents it. */
-export type Ok<P extends keyof paths> = paths[P]["get"]["responses"][200]["content"] extends {
-  "application/json": infer T;
+export type Ok<P extends keyof paths> = paths[P]["get"] extends {
+  responses: { 200: { content: { "application/json": infer T } } };
 }
   ? T
   : never;
@@ -84,6 +91,55 @@ export class Api {
     } catch {
       throw new ApiError(`The API answered ${path} with something that is not JSON`, res.status);
     }
+  }
+
+  /** A write (issue 21): JSON in, JSON (or nothing, 204) out; errors as `get`'s. */
+  async send<T>(method: "PUT" | "DELETE", path: string, body?: unknown): Promise<T | null> {
+    const headers = await this.headers();
+    if (body !== undefined) headers["Content-Type"] = "application/json";
+    let res: Response;
+    try {
+      res = await fetch(this.url(path), {
+        method,
+        headers,
+        body: body === undefined ? null : JSON.stringify(body),
+      });
+    } catch (e) {
+      throw new ApiError(`Cannot reach the API (${(e as Error).message})`, 0);
+    }
+    if (res.status === 401) this.opts.onUnauthorized?.();
+    if (!res.ok) throw new ApiError(await errorMessage(res), res.status);
+    if (res.status === 204) return null;
+    try {
+      return (await res.json()) as T;
+    } catch {
+      throw new ApiError(`The API answered ${path} with something that is not JSON`, res.status);
+    }
+  }
+
+  /** Who is asking and whether they may edit annotations. */
+  me(signal?: AbortSignal): Promise<Me> {
+    return this.get<Ok<"/api/me">>("/api/me", undefined, signal);
+  }
+
+  /** Set a record set's (`kind` "records") or a zone's annotation: the whole of it. */
+  async putAnnotation(
+    kind: "records" | "zones",
+    id: number | string,
+    fields: AnnotationFields,
+  ): Promise<Annotation> {
+    const saved = await this.send<Annotation>(
+      "PUT",
+      `/api/${kind}/${encodeURIComponent(id)}/annotation`,
+      fields,
+    );
+    if (!saved) throw new ApiError("The API answered the edit with no annotation", 204);
+    return saved;
+  }
+
+  /** Clear a record set's or a zone's own annotation (204, also when there was none). */
+  async deleteAnnotation(kind: "records" | "zones", id: number | string): Promise<void> {
+    await this.send<never>("DELETE", `/api/${kind}/${encodeURIComponent(id)}/annotation`);
   }
 
   records(

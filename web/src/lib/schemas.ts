@@ -65,6 +65,17 @@ export interface FindingFilters {
   account: string;
 }
 
+/** Ownership (issue 21): what an editor sets on a record set or a zone. */
+export type AnnotationFields = Schemas["AnnotationFields"];
+/** An annotation as stored: its fields, version, last editor and time (a zone's, a PUT's answer). */
+export type Annotation = Schemas["Annotation"];
+/** A record's annotation: its own, or its zone's (`inherited`). */
+export type RecordAnnotation = Schemas["RecordAnnotation"];
+/** Who manages a record, as external-dns's registry says. */
+export type Attribution = Schemas["Attribution"];
+/** `/api/me`: who is asking and whether they may edit. */
+export type Me = Schemas["Me"];
+
 /** The body of every error answer. */
 export type ErrorBody = Schemas["ErrorBody"];
 

@@ -14,6 +14,10 @@ export interface RecordFilters {
   q: string;
   value: string;
   include_deleted: boolean;
+  /** Only records whose owner is this (case-insensitive, exact; issue 21), or "" for any. */
+  owner: string;
+  /** Only records nobody owns: no owner or team, no external-dns attribution. */
+  unowned: boolean;
   /** The inventory as it was at this time (RFC 3339, UTC), or "" for now (issue 18). */
   as_of: string;
 }
@@ -39,6 +43,8 @@ export const EMPTY_FILTERS: RecordFilters = {
   q: "",
   value: "",
   include_deleted: false,
+  owner: "",
+  unowned: false,
   as_of: "",
 };
 
@@ -53,7 +59,7 @@ export const DEFAULT_STATE: UrlState = {
   severity: "",
 };
 
-const TEXT_KEYS = ["zone", "type", "name", "q", "value"] as const;
+const TEXT_KEYS = ["zone", "type", "name", "q", "value", "owner"] as const;
 
 /** An AWS account id as the API takes it: exactly 12 digits. */
 export function isAccountId(v: string): boolean {
@@ -119,6 +125,7 @@ export function parseUrlState(search: string): UrlState {
     view: VIEWS.includes(view as View) ? (view as View) : "records",
     record: Number.isSafeInteger(record) && record > 0 ? record : null,
     include_deleted: truthy(p.get("include_deleted")),
+    unowned: truthy(p.get("unowned")),
     account: parseAccount(p.get("account")),
     as_of: parseTime(p.get("as_of")),
     from: parseTime(p.get("from")),
@@ -140,6 +147,7 @@ export function filterParams(f: RecordFilters): URLSearchParams {
     if (v) p.set(k, v);
   }
   if (f.include_deleted) p.set("include_deleted", "true");
+  if (f.unowned) p.set("unowned", "true");
   if (f.as_of) p.set("as_of", f.as_of);
   return p;
 }
@@ -172,6 +180,8 @@ export function filtersOf(s: RecordFilters): RecordFilters {
     q: s.q,
     value: s.value,
     include_deleted: s.include_deleted,
+    owner: s.owner,
+    unowned: s.unowned,
     as_of: s.as_of,
   };
 }

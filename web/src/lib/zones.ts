@@ -1,9 +1,14 @@
 // The zones the dashboard lists: `/api/zones` names them (fetched again only when the number
 // of zones changes), `/api/stats` counts their records (polled every few seconds).
-import type { ZoneStats, ZoneView } from "./schemas.ts";
+import type { Annotation, ZoneStats, ZoneView } from "./schemas.ts";
 
-/** A zone as the dashboard lists it: its live counts and its account. */
-export type ZoneRow = ZoneStats & { account_id: string | null; account_name: string | null };
+/** A zone as the dashboard lists it: its live counts, its account and its annotation. */
+export type ZoneRow = ZoneStats & {
+  account_id: string | null;
+  account_name: string | null;
+  /** The zone's own annotation (issue 21); `null` for none or not listed yet. */
+  annotation?: Annotation | null;
+};
 
 /**
  * Each listed zone with the live counts of the stats where they have it, and each zone only
@@ -22,6 +27,7 @@ export function mergeZones(listed: ZoneView[], fromStats: ZoneStats[]): ZoneRow[
       by_type: live?.by_type ?? {},
       account_id: z.account_id,
       account_name: z.account_name,
+      annotation: z.annotation ?? null,
     };
   });
   for (const z of counted.values()) {

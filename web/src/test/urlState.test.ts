@@ -30,6 +30,8 @@ describe("url state", () => {
       q: "www",
       value: "192.0.2.10",
       include_deleted: true,
+      owner: "alice@example.com",
+      unowned: true,
       as_of: "2026-12-01T09:00:00.123456Z",
       record: 42,
       from: "",
@@ -41,9 +43,28 @@ describe("url state", () => {
     const qs = serializeUrlState(s);
     assert.equal(
       qs,
-      "?account=123456789012&zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&include_deleted=true&as_of=2026-12-01T09%3A00%3A00.123456Z&record=42",
+      "?account=123456789012&zone=Z0123456789ABC&type=A&name=*.prod.example.com&q=www&value=192.0.2.10&owner=alice%40example.com&include_deleted=true&unowned=true&as_of=2026-12-01T09%3A00%3A00.123456Z&record=42",
     );
     assert.deepEqual(parseUrlState(qs), s);
+  });
+
+  it("keeps the owner and unowned filters in the URL and the API query (issue 21)", () => {
+    const s = parseUrlState("?owner=%20Alice%40Example.com%20&unowned=true");
+    assert.equal(s.owner, "Alice@Example.com", "trimmed; the API matches any case");
+    assert.equal(s.unowned, true);
+    assert.equal(filterParams(s).toString(), "owner=Alice%40Example.com&unowned=true");
+    assert.equal(parseUrlState("?unowned=false").unowned, false);
+    assert.equal(parseUrlState("?unowned=1").unowned, true);
+    assert.equal(parseUrlState("?owner=").owner, "");
+    assert.equal(serializeUrlState({ ...DEFAULT_STATE, unowned: false, owner: "" }), "");
+    assert.equal(serializeUrlState({ ...DEFAULT_STATE, unowned: true }), "?unowned=true");
+    assert.ok(hasFilters({ ...DEFAULT_STATE, owner: "alice" }), "owner narrows the records");
+    assert.ok(hasFilters({ ...DEFAULT_STATE, unowned: true }), "so does unowned");
+    assert.notEqual(
+      filterKey({ ...DEFAULT_STATE, owner: "alice" }),
+      filterKey(DEFAULT_STATE),
+      "a new owner is a new query",
+    );
   });
 
   it("leaves defaults out of the URL", () => {
@@ -70,6 +91,8 @@ describe("url state", () => {
       q: "",
       value: "",
       include_deleted: false,
+      owner: "",
+      unowned: false,
       as_of: "",
     });
     assert.equal(p.toString(), "type=A&name=www.example.com");

@@ -22,6 +22,7 @@ const listed = (
   records,
   observed_at: "2026-11-22T15:00:00.000000Z",
   deleted_at: null,
+  annotation: null,
 });
 
 describe("zones", () => {
