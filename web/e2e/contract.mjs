@@ -13,11 +13,12 @@ export const DOCUMENT = JSON.parse(
 
 /**
  * What differs between a JSON answer and the document: `route` is the documented path
- * (`/api/records/{id}`), `status` the answer's status. Empty when the answer conforms.
+ * (`/api/records/{id}`), `status` the answer's status, `method` the request's (lower case).
+ * Empty when the answer conforms.
  */
-export function answerErrors(route, status, body, doc = DOCUMENT) {
-  const responses = doc.paths[route]?.get?.responses;
-  if (!responses) return [`${route} is not documented`];
+export function answerErrors(route, status, body, doc = DOCUMENT, method = "get") {
+  const responses = doc.paths[route]?.[method]?.responses;
+  if (!responses) return [`${method.toUpperCase()} ${route} is not documented`];
   const response = responses[String(status)];
   if (!response) return [`${route} does not document the status ${status}`];
   const schema = response.content?.["application/json"]?.schema;

@@ -137,6 +137,9 @@ export function buildData(now) {
       observed_at: iso(opts.observed ?? sweepAt),
       deleted_at: opts.deleted ? iso(opts.deleted) : null,
       findings: [],
+      // The server puts the record's effective annotation here when it answers (issue 21).
+      annotation: null,
+      attribution: opts.attribution ?? null,
     };
     records.push(r);
     return r;
@@ -161,6 +164,9 @@ export function buildData(now) {
       after,
       via: mark.via ?? null,
       before_unknown: mark.before_unknown ?? false,
+      comment: mark.comment ?? null,
+      annotation_before: null,
+      annotation_after: null,
       record_id: r.id,
       zone_id: r.zone_id,
       zone_name: r.zone_name,
@@ -283,6 +289,24 @@ export function buildData(now) {
     routing: { geo_location: { continent_code: null, country_code: "*", subdivision_code: null } },
   });
   add(EX, "*.example.com.", "A", { ttl: 300, values: ["192.0.2.50"] });
+  // Managed by external-dns (issue 21): the registry TXT record guards shop's A record.
+  add(EX, "shop.example.com.", "A", {
+    ttl: 60,
+    values: ["192.0.2.60"],
+    attribution: {
+      source: "external-dns",
+      owner: "prod",
+      resource: "ingress/shop/web",
+      txt_name: "a-shop.example.com.",
+      summary: "managed by external-dns (owner prod, resource ingress/shop/web)",
+    },
+  });
+  add(EX, "a-shop.example.com.", "TXT", {
+    ttl: 300,
+    values: [
+      '"heritage=external-dns,external-dns/owner=prod,external-dns/resource=ingress/shop/web"',
+    ],
+  });
   add(EX, "_sip._tcp.example.com.", "SRV", { ttl: 300, values: ["10 60 5060 sip.example.com."] });
   const old = add(EX, "old.example.com.", "CNAME", {
     ttl: 300,
@@ -398,7 +422,9 @@ export function buildData(now) {
   });
   change(blue, "create", "event", now - 9 * day, null, blueV1, ACTOR_ALICE);
   change(blue, "update", "sweep", now - 2 * day, blueV1, blueV2, null);
-  change(blue, "update", "event", now - 2 * hour, blueV2, state(blue), ACTOR_DEPLOY);
+  change(blue, "update", "event", now - 2 * hour, blueV2, state(blue), ACTOR_DEPLOY, {
+    comment: "deploy www: blue 70 / green 30 <i>",
+  });
   change(green, "create", "event", now - 2 * hour, null, state(green), ACTOR_DEPLOY);
   change(old, "create", "sweep", now - 30 * day, null, state(old), null);
   change(old, "delete", "reconcile", sweepAt, state(old), null, null);
@@ -576,7 +602,55 @@ export function buildData(now) {
     `points at 203.0.113.5, an AWS address (203.0.113.0/24, us-east-1) that none of your ${accountIds.length} accounts holds <b>`,
   );
 
-  return { records, changes, accounts, findings, sweepAt, lastEventAt: now - 3_000 };
+  // --- annotations (issue 21) ----------------------------------------------
+  // By record key (zone, name, type, set identifier; a zone's own has name and type ""):
+  // example.net.'s zone annotation, which its records inherit, and api.example.com.'s own.
+  const annotations = new Map();
+  const annotationEdits = [];
+  const annotate = (key, fields, by, at) => {
+    annotations.set(key, { ...fields, version: 1, updated_by: by, updated_at: iso(at) });
+    annotationEdits.push({
+      id: annotationEdits.length + 1,
+      key,
+      actor: by,
+      observed_at: iso(at),
+      annotation_before: null,
+      annotation_after: fields,
+    });
+  };
+  annotate(
+    annotationKey(NET),
+    { owner: "netops@example.com", team: "network", ticket: null, notes: null },
+    "alice@example.com",
+    now - 5 * day,
+  );
+  annotate(
+    annotationKey(EX, api.name, api.type, api.set_identifier),
+    {
+      owner: "api-team@example.com",
+      team: "platform",
+      ticket: "https://tickets.example.com/OPS-1234",
+      notes: "Public API entry point.\n  Keep the TTL low: <b>failover</b> relies on it.",
+    },
+    "alice@example.com",
+    now - 3 * day,
+  );
+
+  return {
+    records,
+    changes,
+    accounts,
+    findings,
+    annotations,
+    annotationEdits,
+    sweepAt,
+    lastEventAt: now - 3_000,
+  };
+}
+
+/** The key an annotation is kept by: a record's (zone, name, type, set id), or a zone's own. */
+export function annotationKey(zoneId, name = "", type = "", setIdentifier = null) {
+  return JSON.stringify([zoneId, name, type, setIdentifier ?? ""]);
 }
 
 /**

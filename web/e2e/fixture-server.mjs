@@ -5,7 +5,10 @@
 // difference. It lets the dashboard's e2e run without the Rust API.
 //
 //   node e2e/fixture-server.mjs [--port 0] [--host 127.0.0.1] [--dist ../dist] [--delay-ms 0]
+//                               [--readonly]
 //
+// The caller edits annotations as `local` (as a loopback client of `zonetrail up` does);
+// with --readonly, /api/me says it may not and the writes are a 403.
 // Prints `fixture listening on http://HOST:PORT` when ready.
 // Sign-in is tested against e2e/oidc-stand-in.mjs, which serves the dashboard in front of
 // this server.
@@ -17,7 +20,7 @@ import { createServer } from "node:http";
 import { dirname, extname, join, normalize, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { answerErrors, DOCUMENT } from "./contract.mjs";
-import { actorRole, buildData, completeSince, iso, ZONES } from "./fixture-data.mjs";
+import { actorRole, annotationKey, buildData, completeSince, iso, ZONES } from "./fixture-data.mjs";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const args = process.argv.slice(2);
@@ -29,6 +32,7 @@ const PORT = Number(opt("port", process.env.PORT ?? "0"));
 const HOST = opt("host", "127.0.0.1");
 const DIST = resolve(opt("dist", join(here, "..", "dist")));
 const DELAY_MS = Number(opt("delay-ms", "0"));
+const READONLY = args.includes("--readonly");
 
 // The `type` filter's values, as the document lists them.
 const RECORD_TYPES = new Set(
@@ -47,8 +51,8 @@ class BadRequest extends Error {
 }
 
 /** A JSON answer of the API at `route` (its documented path), checked against the document. */
-function answer(res, route, status, body) {
-  const errors = answerErrors(route, status, body);
+function answer(res, route, status, body, method = "get") {
+  const errors = answerErrors(route, status, body, DOCUMENT, method);
   if (errors.length) {
     console.error(`fixture answer differs from src/lib/openapi.json:\n  ${errors.join("\n  ")}`);
     return sendJson(res, 500, {
@@ -174,7 +178,15 @@ function filterRecords(p, { withoutQ = false } = {}) {
   const zone = rawZone.replace(/^\/?hostedzone\//, "").toUpperCase();
   const includeDeleted = flag(p, "include_deleted");
   const account = parseAccount(p);
-  return (at === null ? data.records : recordsAt(at))
+  const owners = ownerFilter(p);
+  if (at !== null)
+    for (const [k, set] of Object.entries(owners))
+      if (set)
+        throw new BadRequest(
+          `${k}: not available with as_of (annotations are of now, not of a past time)`,
+        );
+  return (at === null ? data.records.map(withAnnotation) : recordsAt(at))
+    .filter((r) => matchesOwners(r, owners))
     .filter((r) => includeDeleted || r.deleted_at === null)
     .filter((r) => !account || r.account_id === account)
     .filter((r) => !zone || r.zone_id === zone)
@@ -206,6 +218,200 @@ function filterRecords(p, { withoutQ = false } = {}) {
         (a.set_identifier ?? "").localeCompare(b.set_identifier ?? "") ||
         a.id - b.id,
     );
+}
+
+// ------------------------------------------------------------------ annotations (issue 21)
+const keyOfRecord = (r) => annotationKey(r.zone_id, r.name, r.type, r.set_identifier);
+
+/** A record's effective annotation: its own, else its zone's (`inherited`), else null. */
+function effectiveAnnotation(r) {
+  const own = data.annotations.get(keyOfRecord(r));
+  if (own) return { ...own, inherited: false };
+  const zone = data.annotations.get(annotationKey(r.zone_id));
+  return zone ? { ...zone, inherited: true } : null;
+}
+
+/** The record as the API answers it now: with its effective annotation. */
+const withAnnotation = (r) => ({ ...r, annotation: effectiveAnnotation(r) });
+
+/** `owner`, `team` (case-insensitive, exact) and `unowned`, as the API reads them. */
+function ownerFilter(p) {
+  const text = (name, max) => {
+    const raw = p.get(name) ?? "";
+    if ([...raw].length > max)
+      throw new BadRequest(`${name}: at most ${max} characters, got ${[...raw].length}`);
+    return raw.trim().toLowerCase();
+  };
+  return { owner: text("owner", 200), team: text("team", 200), unowned: flag(p, "unowned") };
+}
+
+function matchesOwners(r, f) {
+  const a = r.annotation;
+  if (f.owner && (a?.owner ?? "").toLowerCase() !== f.owner) return false;
+  if (f.team && (a?.team ?? "").toLowerCase() !== f.team) return false;
+  if (f.unowned && (a?.owner || a?.team || r.attribution)) return false;
+  return true;
+}
+
+/** The limits of the PUT body's members, from the document (the API's own). */
+const INPUT_SCHEMA =
+  DOCUMENT.paths["/api/records/{id}/annotation"].put.requestBody.content["application/json"].schema;
+const INPUT_MEMBERS = Object.keys(INPUT_SCHEMA.properties);
+
+// Control characters (Cc) are refused; notes keep tabs and line breaks.
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the API refuses exactly these
+const CONTROL = /[\u0000-\u001f\u007f-\u009f]/;
+// biome-ignore lint/suspicious/noControlCharactersInRegex: the API refuses exactly these
+const CONTROL_MULTILINE = /[\u0000-\u0008\u000b\u000c\u000e-\u001f\u007f-\u009f]/;
+
+/** A PUT body, checked as the API checks it (api/src/annotations/mod.rs, from_body). */
+function annotationInput(text) {
+  let body;
+  try {
+    body = JSON.parse(text);
+  } catch (e) {
+    throw new BadRequest(`body: not JSON (${e.message}); send an object like {"owner": "alice"}`);
+  }
+  if (!body || typeof body !== "object" || Array.isArray(body))
+    throw new BadRequest("body: must be a JSON object with owner, team, ticket and notes");
+  const out = { owner: null, team: null, ticket: null, notes: null };
+  for (const [name, value] of Object.entries(body)) {
+    if (!INPUT_MEMBERS.includes(name))
+      throw new BadRequest(
+        `${name.slice(0, 64)}: unknown field; an annotation has owner, team, ticket and notes`,
+      );
+    if (value === null) continue;
+    if (typeof value !== "string")
+      throw new BadRequest(`${name}: must be a string or null, got ${typeof value}`);
+    const max = INPUT_SCHEMA.properties[name].maxLength;
+    const count = [...value].length;
+    if (count > max) throw new BadRequest(`${name}: at most ${max} characters, got ${count}`);
+    const bad = (name === "notes" ? CONTROL_MULTILINE : CONTROL).exec(value);
+    if (bad)
+      throw new BadRequest(
+        `${name}: control character U+${bad[0].codePointAt(0).toString(16).toUpperCase().padStart(4, "0")} is not allowed${name === "notes" ? " (line breaks and tabs are)" : ""}`,
+      );
+    out[name] = value.trim() || null;
+  }
+  if (Object.values(out).every((v) => v === null))
+    throw new BadRequest(
+      "owner: set at least one of owner, team, ticket and notes (DELETE clears an annotation)",
+    );
+  return out;
+}
+
+const fieldsOf = (a) =>
+  a ? { owner: a.owner, team: a.team, ticket: a.ticket, notes: a.notes } : null;
+const versions = new Map();
+
+/** Set (`fields`) or clear (`null`) the annotation of `key`, keeping the edit as the API does. */
+function editAnnotation(key, fields) {
+  const before = fieldsOf(data.annotations.get(key));
+  if (JSON.stringify(before) === JSON.stringify(fields)) return data.annotations.get(key) ?? null;
+  const version = (versions.get(key) ?? data.annotations.get(key)?.version ?? 0) + 1;
+  versions.set(key, version);
+  const at = iso(Date.now());
+  const saved = fields ? { ...fields, version, updated_by: "local", updated_at: at } : null;
+  if (saved) data.annotations.set(key, saved);
+  else data.annotations.delete(key);
+  data.annotationEdits.push({
+    id: data.annotationEdits.length + 1,
+    key,
+    actor: "local",
+    observed_at: at,
+    annotation_before: before,
+    annotation_after: fields,
+  });
+  return saved;
+}
+
+/** `PUT`/`DELETE /api/{records,zones}/{id}/annotation`. */
+async function annotationRoute(req, res, kind, rawId) {
+  const route = `/api/${kind}/{id}/annotation`;
+  const method = req.method.toLowerCase();
+  const text = await new Promise((ok) => {
+    let b = "";
+    req.setEncoding("utf8");
+    req.on("data", (c) => {
+      b += c;
+    });
+    req.on("end", () => ok(b));
+  });
+  const fail = (status, error) => answer(res, route, status, { error }, method);
+  if (READONLY)
+    return fail(403, "annotations are edited by editors only: this fixture runs --readonly");
+  let key;
+  if (kind === "records") {
+    const id = /^\d+$/.test(rawId) ? Number(rawId) : 0;
+    if (id < 1)
+      return fail(400, `record id must be a positive whole number, got ${JSON.stringify(rawId)}`);
+    const r = data.records.find((x) => x.id === id);
+    if (!r) return fail(404, `no record set has id ${id}`);
+    key = keyOfRecord(r);
+  } else {
+    const zone = zoneById(rawId);
+    if (!zone) return fail(404, `no hosted zone ${rawId}`);
+    key = annotationKey(zone.zone_id);
+  }
+  if (method === "delete") {
+    editAnnotation(key, null);
+    res.writeHead(204, { "Cache-Control": "no-store" });
+    return res.end();
+  }
+  let fields;
+  try {
+    fields = annotationInput(text);
+  } catch (e) {
+    if (e instanceof BadRequest) return fail(400, e.message);
+    throw e;
+  }
+  return answer(res, route, 200, editAnnotation(key, fields), method);
+}
+
+/** A record's annotation edits, as its history's `annotation` entries. */
+function annotationEntries(r) {
+  const key = keyOfRecord(r);
+  return data.annotationEdits
+    .filter((e) => e.key === key)
+    .map((e) => ({
+      id: e.id,
+      action: "annotation",
+      source: "edit",
+      actor: e.actor,
+      actor_role: null,
+      event_id: null,
+      observed_at: e.observed_at,
+      before: null,
+      after: null,
+      via: null,
+      before_unknown: false,
+      comment: null,
+      annotation_before: e.annotation_before,
+      annotation_after: e.annotation_after,
+    }));
+}
+
+/** Paging by position (a record's history mixes two id sequences). */
+function pageByPos(list, p) {
+  const limit = parseLimit(p);
+  const raw = p.get("cursor");
+  let start = 0;
+  if (raw) {
+    try {
+      start = JSON.parse(Buffer.from(raw, "base64url").toString("utf8")).pos;
+    } catch {
+      start = undefined;
+    }
+    if (!Number.isInteger(start) || start < 0) throw new BadRequest("invalid cursor");
+  }
+  const items = list.slice(start, start + limit);
+  const more = start + limit < list.length;
+  return {
+    items,
+    next_cursor: more
+      ? Buffer.from(JSON.stringify({ pos: start + limit })).toString("base64url")
+      : null,
+  };
 }
 
 // ------------------------------------------------------------------ time travel (issue 18)
@@ -272,7 +478,7 @@ function recordsAt(ms) {
   return data.records
     .map((r) => recordAt(r, ms))
     .filter(Boolean)
-    .map((r) => ({ ...r, findings: [] }));
+    .map((r) => ({ ...r, findings: [], annotation: null }));
 }
 
 /** The zone of a `{id}` path segment (with or without `/hostedzone/`), or null. */
@@ -450,6 +656,10 @@ function recordsCsv(rows) {
     "observed_at",
     "deleted_at",
     "findings",
+    "owner",
+    "team",
+    "ticket",
+    "managed_by",
   ];
   const lines = [head.join(",")];
   for (const r of rows) {
@@ -477,6 +687,10 @@ function recordsCsv(rows) {
         r.observed_at,
         r.deleted_at,
         (r.findings ?? []).map((f) => f.kind).join(" "),
+        r.annotation?.owner,
+        r.annotation?.team,
+        r.annotation?.ticket,
+        r.attribution?.summary,
       ]
         .map(csvCell)
         .join(","),
@@ -642,10 +856,26 @@ function accounts() {
 function api(req, res, url) {
   const p = url.searchParams;
   const path = url.pathname;
+  const am = /^\/api\/(records|zones)\/([^/]+)\/annotation$/.exec(path);
+  if (am && (req.method === "PUT" || req.method === "DELETE"))
+    return annotationRoute(req, res, am[1], decodeURIComponent(am[2]));
   if (req.method !== "GET")
     return sendJson(res, 405, {
-      error: `${req.method} is not allowed on ${path}; the API is read-only (GET)`,
+      error: `${req.method} is not allowed on ${path}; the API's only writes are annotations (PUT, DELETE)`,
     });
+  if (path === "/api/me")
+    return answer(
+      res,
+      path,
+      200,
+      READONLY
+        ? {
+            can_edit: false,
+            who: null,
+            reason: "this fixture runs --readonly: annotations are edited by editors only",
+          }
+        : { can_edit: true, who: "local", reason: null },
+    );
   if (path === "/api/stats") return answer(res, path, 200, stats(parseAccount(p)));
   if (path === "/api/accounts") return answer(res, path, 200, { items: accounts() });
   if (path === "/api/zones") {
@@ -662,6 +892,7 @@ function api(req, res, url) {
           : present.filter((r) => r.zone_id === z.zone_id).length,
       observed_at: iso(data.sweepAt),
       deleted_at: null,
+      annotation: data.annotations.get(annotationKey(z.zone_id)) ?? null,
     }));
     return answer(res, path, 200, { items, next_cursor: null });
   }
@@ -705,8 +936,8 @@ function api(req, res, url) {
     const id = Number(m[1]);
     const r = data.records.find((x) => x.id === id);
     if (!r) return answer(res, route, 404, { error: `no record set has id ${id}` });
-    if (!m[2]) return answer(res, route, 200, r);
-    const hist = changesNewestFirst()
+    if (!m[2]) return answer(res, route, 200, withAnnotation(r));
+    const changes = changesNewestFirst()
       .filter((c) => c.record_id === id)
       .map(
         ({
@@ -721,6 +952,9 @@ function api(req, res, url) {
           after,
           via,
           before_unknown,
+          comment,
+          annotation_before,
+          annotation_after,
         }) => ({
           id: cid,
           action,
@@ -733,9 +967,16 @@ function api(req, res, url) {
           after,
           via,
           before_unknown,
+          comment,
+          annotation_before,
+          annotation_after,
         }),
       );
-    return answer(res, route, 200, pageOf(hist, p));
+    // Newest first, the record's changes and its annotation's edits together.
+    const hist = [...changes, ...annotationEntries(r)].sort(
+      (a, b) => b.observed_at.localeCompare(a.observed_at) || b.id - a.id,
+    );
+    return answer(res, route, 200, pageByPos(hist, p));
   }
   return sendJson(res, 404, { error: `no API route ${path}` });
 }
@@ -774,6 +1015,8 @@ function addLiveChange(res) {
     observed_at: iso(now),
     deleted_at: null,
     findings: [],
+    annotation: null,
+    attribution: null,
   };
   data.records.push(r);
   const {
@@ -787,6 +1030,8 @@ function addLiveChange(res) {
     observed_at: _o,
     deleted_at: _d,
     findings: _fi,
+    annotation: _an2,
+    attribution: _at,
     ...after
   } = r;
   const actor =
@@ -803,6 +1048,9 @@ function addLiveChange(res) {
     after,
     via: null,
     before_unknown: false,
+    comment: null,
+    annotation_before: null,
+    annotation_after: null,
     record_id: r.id,
     zone_id: r.zone_id,
     zone_name: r.zone_name,
@@ -856,7 +1104,8 @@ const server = createServer(async (req, res) => {
     if (url.pathname === "/healthz")
       return answer(res, "/healthz", 200, { status: "ok", name_index: "ready" });
     if (url.pathname === "/__fixture/change" && req.method === "POST") return addLiveChange(res);
-    if (url.pathname === "/api" || url.pathname.startsWith("/api/")) return api(req, res, url);
+    if (url.pathname === "/api" || url.pathname.startsWith("/api/"))
+      return await api(req, res, url);
     return serveStatic(req, res, url);
   } catch (e) {
     if (e instanceof BadRequest) return sendJson(res, e.status, { error: e.message });
