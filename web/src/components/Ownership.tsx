@@ -33,37 +33,38 @@ export function Ticket({ ticket }: { ticket: string }) {
 
 function AnnotationView({ a, now }: { a: RecordAnnotation; now: number }) {
   return (
-    <dl class="details ownership-fields" data-testid="annotation">
-      {a.owner !== null && (
-        <>
-          <dt>Owner</dt>
-          <dd data-testid="annotation-owner">{a.owner}</dd>
-        </>
-      )}
-      {a.team !== null && (
-        <>
-          <dt>Team</dt>
-          <dd data-testid="annotation-team">{a.team}</dd>
-        </>
-      )}
-      {a.ticket !== null && (
-        <>
-          <dt>Ticket</dt>
-          <dd>
-            <Ticket ticket={a.ticket} />
-          </dd>
-        </>
-      )}
-      {a.notes !== null && (
-        <>
-          <dt>Notes</dt>
-          <dd class="notes" data-testid="annotation-notes">
-            {a.notes}
-          </dd>
-        </>
-      )}
-      <dt class="visually-hidden">Edited</dt>
-      <dd class="muted small ownership-meta">
+    <div data-testid="annotation">
+      <dl class="details ownership-fields">
+        {a.owner !== null && (
+          <>
+            <dt>Owner</dt>
+            <dd data-testid="annotation-owner">{a.owner}</dd>
+          </>
+        )}
+        {a.team !== null && (
+          <>
+            <dt>Team</dt>
+            <dd data-testid="annotation-team">{a.team}</dd>
+          </>
+        )}
+        {a.ticket !== null && (
+          <>
+            <dt>Ticket</dt>
+            <dd>
+              <Ticket ticket={a.ticket} />
+            </dd>
+          </>
+        )}
+        {a.notes !== null && (
+          <>
+            <dt>Notes</dt>
+            <dd class="notes" data-testid="annotation-notes">
+              {a.notes}
+            </dd>
+          </>
+        )}
+      </dl>
+      <p class="muted small ownership-meta">
         {a.inherited && (
           <span class="badge inherited" data-testid="annotation-inherited">
             inherited from the zone
@@ -73,8 +74,8 @@ function AnnotationView({ a, now }: { a: RecordAnnotation; now: number }) {
         <time dateTime={a.updated_at} title={formatUtc(a.updated_at)}>
           {timeAgo(a.updated_at, now)}
         </time>
-      </dd>
-    </dl>
+      </p>
+    </div>
   );
 }
 
