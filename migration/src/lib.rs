@@ -16,6 +16,7 @@ mod m20261203_000009_backfill;
 mod m20261203_000010_time_travel_indexes;
 mod m20261203_000011_change_outbox;
 mod m20261203_000012_findings;
+mod m20261204_000013_annotations;
 pub mod observation_blob;
 
 pub struct Migrator;
@@ -35,6 +36,7 @@ impl MigratorTrait for Migrator {
             Box::new(m20261203_000010_time_travel_indexes::Migration),
             Box::new(m20261203_000011_change_outbox::Migration),
             Box::new(m20261203_000012_findings::Migration),
+            Box::new(m20261204_000013_annotations::Migration),
         ]
     }
 }

@@ -1,5 +1,7 @@
 //! sea-orm entities for the tables the `migration` crate creates.
 pub mod accounts;
+pub mod annotation_changes;
+pub mod annotations;
 pub mod backfill_progress;
 pub mod change_outbox;
 pub mod finding_outbox;

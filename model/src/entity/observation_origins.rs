@@ -31,6 +31,9 @@ pub struct Model {
     /// The message's upserts were Route 53 `UPSERT`s: a record first known from it has a
     /// history entry whose state before is unknown (`RecordsMessage::before_unknown`).
     pub before_unknown: bool,
+    /// The `Comment` of the Route 53 change batch an event observed; `NULL` when it had none,
+    /// and for sweeps (migration 13).
+    pub comment: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]

@@ -27,6 +27,9 @@ pub struct Model {
     /// An `update` whose state before is unknown: the record's first known observation was a
     /// Route 53 `UPSERT`, which does not say what was there (`before_state` is `NULL`).
     pub before_unknown: bool,
+    /// The `Comment` of the Route 53 change batch an event observed; `NULL` when it had none,
+    /// and for sweeps (migration 13).
+    pub comment: Option<String>,
 }
 
 #[derive(Copy, Clone, Debug, EnumIter, DeriveRelation)]
