@@ -526,6 +526,7 @@ async fn writer_run(db: &DatabaseConnection, spec: &Spec, sets: u64, run: &str) 
                     observed_at: t0 + chrono::Duration::milliseconds((v * sets + m) as i64),
                     origin: Origin::Event {
                         backfill: false,
+                        comment: None,
                         event_id: format!("wb-{run}-{v}-{m}"),
                         event_name: "ChangeResourceRecordSets".into(),
                         actor: Some("arn:aws:iam::111122223333:user/bench".into()),

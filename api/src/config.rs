@@ -10,6 +10,48 @@ pub enum ConfigError {
     BadOrigin(String),
     #[error("{0}: {1:?} is neither on nor off")]
     BadSwitch(&'static str, String),
+    #[error(
+        "{0}: {1:?} is not a claim name or value (printable, no spaces, at most 128 characters)"
+    )]
+    BadClaim(&'static str, String),
+}
+
+/// Who may edit annotations (the API's only writes; see `annotations::auth`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EditPolicy {
+    /// Behind API Gateway's JWT authorizer: editors have `value` in the verified token's
+    /// `claim` (read from the request context).
+    Claims { claim: String, value: String },
+    /// A local server without sign-in: loopback clients edit as `local`; others only when
+    /// `allow_remote` (`--allow-edits`).
+    Local { allow_remote: bool },
+}
+
+/// The claim that names an editor by default: Cognito's groups.
+pub const DEFAULT_EDITOR_CLAIM: &str = "cognito:groups";
+/// The value that claim must hold by default: the group the CDK creates.
+pub const DEFAULT_EDITOR_VALUE: &str = "zonetrail-editors";
+
+impl EditPolicy {
+    /// The Lambda's policy: `ZONETRAIL_EDITOR_CLAIM` (default `cognito:groups`) must hold
+    /// `ZONETRAIL_EDITOR_VALUE` (default `zonetrail-editors`).
+    pub fn claims_from_env() -> Result<Self, ConfigError> {
+        let read = |var: &'static str, default: &str| -> Result<String, ConfigError> {
+            let v = std::env::var(var).unwrap_or_default();
+            let v = v.trim();
+            if v.is_empty() {
+                return Ok(default.to_owned());
+            }
+            if v.len() > 128 || v.chars().any(|c| c.is_whitespace() || c.is_control()) {
+                return Err(ConfigError::BadClaim(var, v.to_owned()));
+            }
+            Ok(v.to_owned())
+        };
+        Ok(Self::Claims {
+            claim: read("ZONETRAIL_EDITOR_CLAIM", DEFAULT_EDITOR_CLAIM)?,
+            value: read("ZONETRAIL_EDITOR_VALUE", DEFAULT_EDITOR_VALUE)?,
+        })
+    }
 }
 
 #[derive(Debug, Clone)]
@@ -28,6 +70,8 @@ pub struct ApiConfig {
     /// Keep the in-memory substring index of names for `q` (`api::names`); off, `q` scans
     /// the name index within `q_scan_budget`. `ZONETRAIL_NAME_INDEX=off` turns it off.
     pub name_index: bool,
+    /// Who may edit annotations.
+    pub edits: EditPolicy,
 }
 
 /// Examining this many names costs about 2 ms of MySQL time (two covering passes over the
@@ -45,6 +89,7 @@ impl Default for ApiConfig {
             q_scan_budget: DEFAULT_Q_SCAN_BUDGET,
             counts_max_age: DEFAULT_COUNTS_MAX_AGE,
             name_index: true,
+            edits: EditPolicy::Local { allow_remote: false },
         }
     }
 }

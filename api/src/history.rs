@@ -12,6 +12,9 @@ use utoipa::{IntoParams, ToSchema};
 use zonetrail_model::entity::{accounts, hosted_zones, record_changes, record_sets};
 use zonetrail_model::{AccountId, Timestamp, ZoneId};
 
+use crate::annotations::AnnotationFields;
+use crate::annotations::read::{Edit, edits_of};
+use crate::annotations::store::Key;
 use crate::cursor::Scope;
 use crate::error::ErrorBody;
 use crate::extract::{ApiPath, ApiQuery, parse_id};
@@ -61,6 +64,16 @@ pub struct ChangeView {
     /// known observation was a Route 53 `UPSERT`, which does not say what was there, so this
     /// is not a creation.
     pub before_unknown: bool,
+    /// The `Comment` of the Route 53 change batch, for a change seen as an event; `null`
+    /// otherwise.
+    #[schema(example = "deploy checkout 2026-12-04")]
+    pub comment: Option<String>,
+    /// For an `annotation` entry: the annotation before the edit (`null`: none); `null` for
+    /// every other entry.
+    pub annotation_before: Option<AnnotationFields>,
+    /// For an `annotation` entry: the annotation after the edit (`null`: cleared); `null`
+    /// for every other entry.
+    pub annotation_after: Option<AnnotationFields>,
 }
 
 /// A change in the feed: the history entry, which record set it belongs to, and its zone's
@@ -130,8 +143,11 @@ pub struct FeedParams {
     pub limit: Option<String>,
 }
 
-/// The actions the writer records (`record_changes.action`).
-const ACTIONS: [&str; 3] = ["create", "update", "delete"];
+/// The actions the writer records (`record_changes.action`), and `annotation` (an edit of the
+/// record's annotation, in its history only).
+const ACTIONS: [&str; 4] = ["create", "update", "delete", "annotation"];
+/// Who saw a change (`record_changes.source`), and `edit` (an annotation edit).
+const ENTRY_SOURCES: [&str; 4] = ["event", "sweep", "reconcile", "edit"];
 /// The paths that see changes (`record_changes.source`).
 const SOURCES: [&str; 3] = ["event", "sweep", "reconcile"];
 
@@ -139,16 +155,18 @@ fn action_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>>
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
         .enum_values(Some(ACTIONS))
-        .description(Some("`create`, `update` or `delete`."))
+        .description(Some(
+            "`create`, `update` or `delete`; in a record's history also `annotation`: an edit of its annotation (`annotation_before`, `annotation_after`; `before` and `after` are `null`).",
+        ))
         .examples(["update"])
 }
 
 fn change_source_schema() -> impl Into<utoipa::openapi::RefOr<utoipa::openapi::Schema>> {
     utoipa::openapi::ObjectBuilder::new()
         .schema_type(utoipa::openapi::Type::String)
-        .enum_values(Some(SOURCES))
+        .enum_values(Some(ENTRY_SOURCES))
         .description(Some(
-            "Which path saw it: `event` (CloudTrail), `sweep`, or `reconcile` (a sweep found it gone).",
+            "Which path saw it: `event` (CloudTrail), `sweep`, or `reconcile` (a sweep found it gone); `edit` for an annotation edit.",
         ))
         .examples(["event"])
 }
@@ -195,6 +213,14 @@ struct Position {
     /// `observed_at` in microseconds since the epoch.
     t: i64,
     id: i64,
+    /// In a record's history: 1 when the position is an annotation edit (the entries of one
+    /// time are ordered changes after edits, then by id).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    k: u8,
+}
+
+fn is_zero(k: &u8) -> bool {
+    *k == 0
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -212,6 +238,7 @@ struct ChangeRow {
     after_state: Option<String>,
     via: Option<String>,
     before_unknown: bool,
+    comment: Option<String>,
 }
 
 #[derive(Debug, FromQueryResult)]
@@ -246,6 +273,30 @@ impl ChangeRow {
             ),
             via: self.via,
             before_unknown: self.before_unknown,
+            comment: self.comment,
+            annotation_before: None,
+            annotation_after: None,
+        }
+    }
+}
+
+impl From<Edit> for ChangeView {
+    fn from(e: Edit) -> Self {
+        ChangeView {
+            id: e.id,
+            action: "annotation".to_owned(),
+            source: "edit".to_owned(),
+            actor: Some(e.actor),
+            actor_role: None,
+            event_id: None,
+            observed_at: e.changed_at,
+            before: None,
+            after: None,
+            via: None,
+            before_unknown: false,
+            comment: None,
+            annotation_before: e.before,
+            annotation_after: e.after,
         }
     }
 }
@@ -266,6 +317,7 @@ fn change_select() -> SelectStatement {
         (RC, record_changes::Column::AfterState),
         (RC, record_changes::Column::Via),
         (RC, record_changes::Column::BeforeUnknown),
+        (RC, record_changes::Column::Comment),
     ])
     .from_as(record_changes::Entity, RC);
     s
@@ -286,7 +338,7 @@ fn newest_first(s: &mut SelectStatement) {
 }
 
 fn position(row: &ChangeRow) -> Position {
-    Position { t: row.observed_at.timestamp_micros(), id: row.id }
+    Position { t: row.observed_at.timestamp_micros(), id: row.id, k: 0 }
 }
 
 /// The changes of one record set, newest first.
@@ -312,28 +364,51 @@ pub async fn record_history(
     let scope = Scope::new(&[("list", Some("history")), ("record", Some(&id.to_string()))]);
     let after: Option<Position> =
         params.cursor.as_deref().filter(|c| !c.is_empty()).map(|c| scope.decode(c)).transpose()?;
-    if !record_exists(&state.db, id).await? {
+    let Some(key) = record_key(&state.db, id).await? else {
         return Err(ApiError::not_found(format!("no record set has id {id}")));
-    }
+    };
+    // The record's changes and its key's annotation edits, each newest first from the
+    // position, merged: newest first by time, then edits before changes, then by id.
     let mut s = change_select();
     s.and_where(Expr::col((RC, record_changes::Column::RecordId)).eq(id));
-    if let Some(pos) = &after {
-        s.cond_where(older_than(pos)?);
-    }
+    let edits_before = match &after {
+        None => None,
+        Some(pos) => {
+            let t = chrono::DateTime::from_timestamp_micros(pos.t)
+                .ok_or_else(|| ApiError::bad_request("invalid cursor"))?;
+            if pos.k == 0 {
+                s.cond_where(older_than(pos)?);
+                // Edits at the position's time come before it: only older ones remain.
+                Some((t, i64::MIN))
+            } else {
+                // Every change at the edit's time comes after it.
+                s.and_where(Expr::col((RC, record_changes::Column::ObservedAt)).lte(t));
+                Some((t, pos.id))
+            }
+        }
+    };
     newest_first(&mut s);
     s.limit(limit + 1);
-    let mut rows = state
+    let changes = state
         .db
         .query_all(&s)
         .await?
         .iter()
         .map(|r| ChangeRow::from_query_result(r, ""))
         .collect::<Result<Vec<_>, _>>()?;
-    let next_cursor = next_cursor(&mut rows, limit, &scope);
-    Ok(Json(HistoryList {
-        items: rows.into_iter().map(ChangeRow::into_view).collect(),
-        next_cursor,
-    }))
+    let edits = edits_of(&state.db, &key, edits_before, limit + 1).await?;
+    let mut merged: Vec<(Position, ChangeView)> = changes
+        .into_iter()
+        .map(|c| (position(&c), c.into_view()))
+        .chain(edits.into_iter().map(|e| {
+            (Position { t: e.changed_at.timestamp_micros(), id: e.id, k: 1 }, ChangeView::from(e))
+        }))
+        .collect();
+    merged.sort_by_key(|(p, _)| std::cmp::Reverse((p.t, p.k, p.id)));
+    let full = merged.len() as u64 > limit;
+    merged.truncate(limit as usize);
+    let next_cursor = if full { merged.last().map(|(pos, _)| scope.encode(pos)) } else { None };
+    Ok(Json(HistoryList { items: merged.into_iter().map(|(_, v)| v).collect(), next_cursor }))
 }
 
 fn next_cursor<T>(rows: &mut Vec<T>, limit: u64, scope: &Scope) -> Option<String>
@@ -351,12 +426,15 @@ impl AsRef<ChangeRow> for ChangeRow {
     }
 }
 
-async fn record_exists(db: &impl ConnectionTrait, id: i64) -> ApiResult<bool> {
-    let mut s = Query::select();
-    s.column(record_sets::Column::Id)
-        .from(record_sets::Entity)
-        .and_where(Expr::col(record_sets::Column::Id).eq(id));
-    Ok(db.query_one(&s).await?.is_some())
+/// The key of the record set `id`, if there is one.
+async fn record_key(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<Key>> {
+    use sea_orm::EntityTrait;
+    Ok(record_sets::Entity::find_by_id(id).one(db).await?.map(|r| Key {
+        zone_id: r.zone_id,
+        name: r.name,
+        record_type: r.record_type,
+        set_identifier: r.set_identifier,
+    }))
 }
 
 /// Every change, in every account (or the one `account` names), newest first.

@@ -4,6 +4,7 @@
 //! documents them.
 
 pub mod accounts;
+pub mod annotations;
 pub mod config;
 pub mod counts;
 pub mod coverage;
@@ -29,14 +30,14 @@ pub mod fixture;
 
 use axum::Router;
 use axum::http::{HeaderName, HeaderValue, Method, Uri, header};
-use axum::routing::{any, get};
+use axum::routing::{any, get, put};
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::compression::CompressionLayer;
 use tower_http::cors::{AllowOrigin, CorsLayer};
 use tower_http::trace::{DefaultMakeSpan, DefaultOnResponse, TraceLayer};
 
-pub use config::{ApiConfig, ConfigError};
+pub use config::{ApiConfig, ConfigError, EditPolicy};
 pub use error::{ApiError, ApiResult, ErrorBody};
 pub use openapi::ApiDoc;
 pub use state::AppState;
@@ -57,6 +58,17 @@ pub fn router(state: AppState) -> Router {
         .route("/api/records.csv", get(records::csv::export_csv))
         .route("/api/records/{id}", get(records::get_record))
         .route("/api/records/{id}/history", get(history::record_history))
+        .route(
+            "/api/records/{id}/annotation",
+            put(annotations::routes::put_record_annotation)
+                .delete(annotations::routes::delete_record_annotation),
+        )
+        .route(
+            "/api/zones/{id}/annotation",
+            put(annotations::routes::put_zone_annotation)
+                .delete(annotations::routes::delete_zone_annotation),
+        )
+        .route("/api/me", get(annotations::routes::me))
         .route("/api/changes", get(history::change_feed))
         .route("/api/findings", get(findings::list_findings))
         .route("/api/openapi.json", get(openapi::openapi_json))
@@ -103,7 +115,13 @@ fn cors_layer(origins: &[String]) -> Option<CorsLayer> {
     Some(
         CorsLayer::new()
             .allow_origin(allow)
-            .allow_methods([Method::GET, Method::HEAD, Method::OPTIONS])
+            .allow_methods([
+                Method::GET,
+                Method::HEAD,
+                Method::OPTIONS,
+                Method::PUT,
+                Method::DELETE,
+            ])
             .allow_headers([
                 header::AUTHORIZATION,
                 header::CONTENT_TYPE,
@@ -124,7 +142,7 @@ async fn unknown_route(uri: Uri) -> ApiError {
 
 async fn method_not_allowed(method: Method, uri: Uri) -> ApiError {
     ApiError::MethodNotAllowed(format!(
-        "{method} is not allowed on {}; the API is read-only (GET)",
+        "{method} is not allowed on {}; the API is read-only (GET), except PUT and DELETE of annotations",
         uri.path()
     ))
 }

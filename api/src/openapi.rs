@@ -12,7 +12,9 @@ use utoipa::openapi::{RefOr, Responses};
 use utoipa::{Modify, OpenApi};
 
 use crate::timetravel::routes::SPARSE_SCHEMAS;
-use crate::{accounts, error, findings, health, history, records, stats, timetravel, zones};
+use crate::{
+    accounts, annotations, error, findings, health, history, records, stats, timetravel, zones,
+};
 
 #[derive(OpenApi)]
 #[openapi(
@@ -31,6 +33,11 @@ use crate::{accounts, error, findings, health, history, records, stats, timetrav
         history::record_history,
         history::change_feed,
         findings::list_findings,
+        annotations::routes::put_record_annotation,
+        annotations::routes::delete_record_annotation,
+        annotations::routes::put_zone_annotation,
+        annotations::routes::delete_zone_annotation,
+        annotations::routes::me,
         timetravel::routes::diff_route,
         timetravel::routes::restore_route,
         timetravel::routes::zonefile_route,
@@ -43,6 +50,7 @@ use crate::{accounts, error, findings, health, history, records, stats, timetrav
         (name = "history", description = "Change history of one record set, the feed of every change, and what changed between two times"),
         (name = "findings", description = "Findings: records that point at something no account in scope owns, and DNS hygiene"),
         (name = "inventory", description = "Accounts, zones and counts; a zone's restore to a past time and its zone file"),
+        (name = "annotations", description = "Who owns a record set or a zone: annotations editors set, and who may edit"),
         (name = "meta", description = "Health and this document"),
     )
 )]

@@ -43,6 +43,9 @@ pub struct ZoneView {
     #[serde(serialize_with = "timestamp::serialize_option")]
     #[schema(value_type = Option<String>, format = DateTime)]
     pub deleted_at: Option<Timestamp>,
+    /// Who owns the zone, as an editor set it (its records without an annotation of their
+    /// own show it, inherited); `null` for none.
+    pub annotation: Option<crate::annotations::Annotation>,
 }
 
 #[derive(Debug, Serialize, ToSchema)]
@@ -123,6 +126,7 @@ pub async fn list_zones(
             records = routes::zone_counts_as_of(&state.db, t, &ids, &records).await?;
         }
     }
+    let mut annotations = crate::annotations::read::of_zones(&state.db).await?;
     let items = rows
         .into_iter()
         .map(|z| {
@@ -132,6 +136,7 @@ pub async fn list_zones(
             });
             ZoneView {
                 records: records.get(&z.id).copied().unwrap_or(0),
+                annotation: annotations.remove(&z.id),
                 zone_id: z.id,
                 zone_name: z.name,
                 account_name: z.account_id.as_ref().and_then(|a| account_names.get(a)).cloned(),

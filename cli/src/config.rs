@@ -483,6 +483,10 @@ pub struct WebArgs {
     /// Directory of the built dashboard, served at /.
     #[arg(long = "web-dir", env = "ZONETRAIL_WEB_DIR", default_value = "web/dist")]
     pub web_dir: PathBuf,
+    /// Allow annotation edits from clients other than this machine (recorded as
+    /// local@<address>). Without it, only loopback clients may edit (recorded as local).
+    #[arg(long = "allow-edits", env = "ZONETRAIL_ALLOW_EDITS")]
+    pub allow_edits: bool,
 }
 
 impl WebArgs {

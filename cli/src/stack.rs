@@ -149,7 +149,7 @@ pub async fn up(o: UpOptions) -> anyhow::Result<ExitCode> {
     });
     drop(barrier);
 
-    let api = api_router(conn.clone(), o.web.existing(), None)?;
+    let api = api_router(conn.clone(), &o.web, None)?;
     let app = api.merge(
         Router::new()
             .route("/local/events", post(local_events::post_event))
@@ -378,7 +378,7 @@ pub async fn serve(
             pending.len()
         );
     }
-    let app = api_router(conn, web.existing(), cors_origin)?;
+    let app = api_router(conn, &web, cors_origin)?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("listening on {listen}"))?;
@@ -392,16 +392,19 @@ pub async fn serve(
 
 fn api_router(
     conn: sea_orm::DatabaseConnection,
-    web_dir: Option<std::path::PathBuf>,
+    web: &WebArgs,
     cors_origin: Option<String>,
 ) -> anyhow::Result<Router> {
     let mut config = ApiConfig::from_env()?;
     if let Some(origins) = cors_origin {
         config.cors_origins = api::config::parse_origins(&origins)?;
     }
+    // No sign-in locally: loopback clients edit annotations as `local`; others only with
+    // --allow-edits.
+    config.edits = api::EditPolicy::Local { allow_remote: web.allow_edits };
     let state = AppState::new(conn, config);
     state.prepare();
-    Ok(api::router_with_web(state, web_dir))
+    Ok(api::router_with_web(state, web.existing()))
 }
 
 /// Ctrl-C, or SIGTERM from a process manager.

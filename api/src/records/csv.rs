@@ -14,11 +14,10 @@ use futures::StreamExt;
 use std::fmt::Write as _;
 
 use super::filter::{RecordFilter, RecordParams};
-use super::query::{Budget, list_records};
-use super::view::{RecordContent, RecordRow, RecordView, RoutingView};
+use super::query::{Budget, RecordPage, list_records};
+use super::view::{RecordContent, RecordView, RoutingView};
 use crate::error::ErrorBody;
 use crate::extract::ApiQuery;
-use crate::findings::RecordFinding;
 use crate::page::parse_limit;
 use crate::timetravel::routes::records_as_of_page;
 use crate::{ApiResult, AppState, timestamp};
@@ -41,6 +40,10 @@ const HEADER: &[&str] = &[
     "observed_at",
     "deleted_at",
     "findings",
+    "owner",
+    "team",
+    "ticket",
+    "managed_by",
 ];
 
 /// Export the matching record sets as CSV (RFC 4180). The export holds every match: `cursor`
@@ -51,7 +54,7 @@ const HEADER: &[&str] = &[
     tag = "records",
     params(RecordParams),
     responses(
-        (status = 200, description = "CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at, findings (the kinds of the record's open findings, space-separated; empty as of a past time)", content_type = "text/csv", body = String),
+        (status = 200, description = "CSV with a header row: id, account_id (empty when not known), zone_id, zone_name, name, type, set_identifier, ttl, values (joined with \"; \"), alias_target, routing (a summary), observed_at, deleted_at, findings (the kinds of the record's open findings, space-separated; empty as of a past time), owner, team, ticket (the record's annotation, else its zone's; a value starting with =, +, -, @ or a tab gets a leading ' so that a spreadsheet shows it as text; empty as of a past time), managed_by (the external-dns attribution in words)", content_type = "text/csv", body = String),
         (status = 400, description = "A bad filter, limit or `as_of`", body = ErrorBody),
         (status = 503, description = "The database is unavailable", body = ErrorBody),
     )
@@ -73,10 +76,11 @@ pub async fn export_csv(
 
     let mut head = String::new();
     write_row(&mut head, HEADER.iter().map(|s| s.to_string()));
-    write_page(&mut head, first.items, &first.findings);
+    let next = first.next_cursor.clone();
+    write_page(&mut head, first);
     let db = state.db.clone();
     let names = state.names.clone();
-    let rest = futures::stream::unfold(first.next_cursor, move |cursor| {
+    let rest = futures::stream::unfold(next, move |cursor| {
         let db = db.clone();
         let names = names.clone();
         let filter = filter.clone();
@@ -85,8 +89,9 @@ pub async fn export_csv(
             match list_records(&db, Some(&names), &filter, Some(&cursor), budget).await {
                 Ok(page) => {
                     let mut chunk = String::new();
-                    write_page(&mut chunk, page.items, &page.findings);
-                    Some((Ok(Bytes::from(chunk)), page.next_cursor))
+                    let next = page.next_cursor.clone();
+                    write_page(&mut chunk, page);
+                    Some((Ok(Bytes::from(chunk)), next))
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "CSV export stopped: reading the next page failed");
@@ -154,16 +159,25 @@ fn csv_response(
         .into_response()
 }
 
-/// A page of live records with their open findings.
-fn write_page(
-    out: &mut String,
-    rows: Vec<RecordRow>,
-    findings: &std::collections::HashMap<i64, Vec<RecordFinding>>,
-) {
-    for row in rows {
+/// A page of live records with their open findings and annotations.
+fn write_page(out: &mut String, mut page: RecordPage) {
+    for row in std::mem::take(&mut page.items) {
+        let extras = page.extras_of(row.id);
         let mut view = row.into_view();
-        view.findings = findings.get(&view.id).cloned().unwrap_or_default();
+        view.findings = extras.findings.to_vec();
+        view.annotation = extras.annotation.cloned();
+        view.attribution = extras.attribution.cloned();
         write_record(out, &view);
+    }
+}
+
+/// Free text as a spreadsheet should show it: a leading `=`, `+`, `-`, `@`, tab or carriage
+/// return would start a formula, so such a value gets a leading `'`.
+fn as_text(value: Option<&str>) -> String {
+    match value {
+        Some(v) if v.starts_with(['=', '+', '-', '@', '\t', '\r']) => format!("'{v}"),
+        Some(v) => v.to_owned(),
+        None => String::new(),
     }
 }
 
@@ -193,6 +207,10 @@ fn write_record(out: &mut String, r: &RecordView) {
             timestamp::format(&r.observed_at),
             r.deleted_at.as_ref().map(timestamp::format).unwrap_or_default(),
             r.findings.iter().map(|f| f.kind.as_str()).collect::<Vec<_>>().join(" "),
+            as_text(r.annotation.as_ref().and_then(|a| a.annotation.fields.owner.as_deref())),
+            as_text(r.annotation.as_ref().and_then(|a| a.annotation.fields.team.as_deref())),
+            as_text(r.annotation.as_ref().and_then(|a| a.annotation.fields.ticket.as_deref())),
+            r.attribution.as_ref().map(|a| a.summary.clone()).unwrap_or_default(),
         ],
     );
 }
@@ -283,5 +301,14 @@ mod tests {
             ],
         );
         assert_eq!(out, "a,\"b,c\",\"say \"\"hi\"\"\",\"two\nlines\",\r\n");
+    }
+
+    #[test]
+    fn free_text_never_starts_a_formula() {
+        assert_eq!(as_text(Some("=HYPERLINK(\"x\")")), "'=HYPERLINK(\"x\")");
+        assert_eq!(as_text(Some("-ops")), "'-ops");
+        assert_eq!(as_text(Some("@team")), "'@team");
+        assert_eq!(as_text(Some("alice")), "alice");
+        assert_eq!(as_text(None), "");
     }
 }

@@ -8,6 +8,7 @@ use utoipa::openapi::{ObjectBuilder, RefOr, Schema, Type};
 use zonetrail_model::{AccountId, RecordName, RecordType, ZoneId, lookup_key};
 
 use crate::ApiError;
+use crate::annotations::read::OwnerFilter;
 use crate::cursor::Scope;
 use crate::page::{
     account_schema, limit_schema, parse_account, parse_flag, parse_zone, zone_schema,
@@ -62,6 +63,18 @@ pub struct RecordParams {
     /// window (`history_complete_since` of `/api/stats`), a 400 that names the window's start.
     #[param(schema_with = crate::timetravel::routes::as_of_schema)]
     pub as_of: Option<String>,
+    /// Only record sets whose owner is this, case-insensitive: the owner of the record's own
+    /// annotation, else of its zone's.
+    #[param(example = "alice@example.com", max_length = 200)]
+    pub owner: Option<String>,
+    /// Only record sets whose team is this, case-insensitive (own annotation, else the
+    /// zone's).
+    #[param(example = "payments", max_length = 200)]
+    pub team: Option<String>,
+    /// Only record sets nobody owns: no owner or team in their own annotation or (without
+    /// one) their zone's, and no external-dns registry record.
+    #[param(value_type = Option<bool>)]
+    pub unowned: Option<String>,
 }
 
 pub(crate) fn record_type_schema() -> impl Into<RefOr<Schema>> {
@@ -103,6 +116,8 @@ pub struct RecordFilter {
     /// In `lookup_key` form.
     pub value: Option<String>,
     pub include_deleted: bool,
+    /// `owner`, `team`, `unowned`.
+    pub owners: OwnerFilter,
 }
 
 impl RecordFilter {
@@ -131,6 +146,13 @@ impl RecordFilter {
         if let Some(q) = non_empty(&p.q) {
             f.q = Some(stored_spelling(q));
         }
+        check_length("owner", p.owner.as_deref(), crate::annotations::OWNER_MAX)?;
+        check_length("team", p.team.as_deref(), crate::annotations::TEAM_MAX)?;
+        f.owners = OwnerFilter {
+            owner: non_empty(&p.owner).map(str::to_lowercase),
+            team: non_empty(&p.team).map(str::to_lowercase),
+            unowned: parse_flag("unowned", p.unowned.as_deref())?,
+        };
         if let Some(v) = non_empty(&p.value) {
             match lookup_key(v) {
                 Some(key) => f.value = Some(key),
@@ -165,6 +187,9 @@ impl RecordFilter {
             ("q", self.q.as_deref()),
             ("value", self.value.as_deref()),
             ("include_deleted", Some(if self.include_deleted { "1" } else { "0" })),
+            ("owner", self.owners.owner.as_deref()),
+            ("team", self.owners.team.as_deref()),
+            ("unowned", self.owners.unowned.then_some("1")),
         ];
         Scope::new(&[parts, extra].concat())
     }

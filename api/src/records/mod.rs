@@ -64,7 +64,7 @@ pub async fn list_records(
         if i > 0 {
             body.push(b',');
         }
-        row.write_json(&mut body, page.findings_of(row.id));
+        row.write_json(&mut body, page.extras_of(row.id));
     }
     body.extend_from_slice(b"],\"next_cursor\":");
     serde_json::to_writer(&mut body, &page.next_cursor).expect("a cursor always serialises");

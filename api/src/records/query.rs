@@ -37,7 +37,8 @@ use zonetrail_model::entity::{accounts, hosted_zones, record_sets, record_values
 
 use super::filter::{NameFilter, RecordFilter};
 pub use super::view::RecordRow;
-use super::view::RecordView;
+use super::view::{Extras, RecordView};
+use crate::annotations::read::{PageAnnotations, of_records};
 use crate::findings::{RecordFinding, open_findings_of};
 use crate::names::{NameIndex, Search};
 use crate::{ApiError, ApiResult};
@@ -63,16 +64,32 @@ pub struct RecordPage {
     pub next_cursor: Option<String>,
     /// The items' open findings, by record id (read in one query for the page).
     pub findings: HashMap<i64, Vec<RecordFinding>>,
+    /// The items' annotations and attributions (read in two queries for the page).
+    pub annotations: PageAnnotations,
 }
 
 impl RecordPage {
     fn empty() -> Self {
-        Self { items: Vec::new(), next_cursor: None, findings: HashMap::new() }
+        Self {
+            items: Vec::new(),
+            next_cursor: None,
+            findings: HashMap::new(),
+            annotations: PageAnnotations::default(),
+        }
     }
 
     /// The open findings of the item `id` (`[]` for none).
     pub fn findings_of(&self, id: i64) -> &[RecordFinding] {
         self.findings.get(&id).map(Vec::as_slice).unwrap_or_default()
+    }
+
+    /// What the item `id`'s JSON carries besides the record.
+    pub fn extras_of(&self, id: i64) -> Extras<'_> {
+        Extras {
+            findings: self.findings_of(id),
+            annotation: self.annotations.annotation(id),
+            attribution: self.annotations.attribution(id),
+        }
     }
 }
 
@@ -220,7 +237,8 @@ pub async fn list_records(
         }
     };
     let indexed = match (&filter.q, walk, &filter.name, names) {
-        (Some(q), Walk::Name, None, Some(names)) => {
+        // The annotation filters are conditions on the rows: the walk below applies them.
+        (Some(q), Walk::Name, None, Some(names)) if !filter.owners.is_set() => {
             indexed_substring_page(db, names, filter, q, after.as_ref(), limit).await?
         }
         _ => None,
@@ -263,7 +281,15 @@ pub async fn list_records(
     };
     let ids: Vec<i64> = rows.iter().map(|r| r.id).collect();
     let findings = open_findings_of(db, &ids).await?;
-    Ok(RecordPage { next_cursor: next.map(|p| scope.encode(&p)), items: rows, findings })
+    let keys: Vec<_> = rows.iter().map(RecordRow::key_ref).collect();
+    let annotations = of_records(db, &keys).await?;
+    drop(keys);
+    Ok(RecordPage {
+        next_cursor: next.map(|p| scope.encode(&p)),
+        items: rows,
+        findings,
+        annotations,
+    })
 }
 
 /// A substring search answered by the in-memory name index: its matches in page order, read
@@ -423,6 +449,7 @@ async fn page_rows(
     if !filter.include_deleted {
         select.and_where(Expr::col((RS, record_sets::Column::DeletedAt)).is_null());
     }
+    crate::annotations::read::apply_filter(&mut select, RS, &filter.owners);
     if let Some(pos) = after {
         select.cond_where(walk.compare(pos, true)?);
     }
@@ -575,8 +602,12 @@ pub async fn get_record(db: &impl ConnectionTrait, id: i64) -> ApiResult<Option<
     join_zone(&mut select);
     select.and_where(Expr::col((RS, record_sets::Column::Id)).eq(id));
     let Some(row) = db.query_one(&select).await? else { return Ok(None) };
-    let mut view = RecordRow::from_query_result(&row, "")?.into_view();
+    let row = RecordRow::from_query_result(&row, "")?;
+    let mut annotations = of_records(db, &[row.key_ref()]).await?;
+    let mut view = row.into_view();
     view.findings = open_findings_of(db, &[id]).await?.remove(&id).unwrap_or_default();
+    view.annotation = annotations.take_annotation(id);
+    view.attribution = annotations.take_attribution(id);
     Ok(Some(view))
 }
 

@@ -11,6 +11,7 @@ use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
 use zonetrail_model::Timestamp;
 
+use crate::annotations::{Attribution, RecordAnnotation};
 use crate::findings::RecordFinding;
 use crate::timestamp;
 
@@ -50,6 +51,21 @@ pub struct RecordView {
     /// The record's open findings (not suppressed), oldest first; `[]` for none, and for a
     /// record shown as of a past time (`as_of`). `/api/findings?record=` has their evidence.
     pub findings: Vec<RecordFinding>,
+    /// Who owns it, as an editor set it: the record's own annotation, else its zone's
+    /// (`inherited`); `null` for none. Kept by the record's key, so it stays across value
+    /// changes and a delete followed by a re-create.
+    pub annotation: Option<RecordAnnotation>,
+    /// Who manages it, as its DNS says (an external-dns registry TXT record); `null` for
+    /// none. A manual `annotation` wins over it; both are shown.
+    pub attribution: Option<Attribution>,
+}
+
+/// What a record's JSON carries besides the record itself.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Extras<'a> {
+    pub findings: &'a [RecordFinding],
+    pub annotation: Option<&'a RecordAnnotation>,
+    pub attribution: Option<&'a Attribution>,
 }
 
 /// A record set's Route 53 content: its key and everything Route 53 holds for it. History
@@ -172,7 +188,7 @@ impl RecordRow {
     /// read as a JSON object, or carries the empty set identifier of old rows, goes through
     /// [`Self::into_view`]. A page of records is then mostly copying, not parsing and
     /// writing every member again.
-    pub fn write_json(&self, out: &mut Vec<u8>, findings: &[RecordFinding]) {
+    pub fn write_json(&self, out: &mut Vec<u8>, extras: Extras<'_>) {
         let stored = self.content.as_deref().filter(|c| {
             // The model writes `name` first and every member, `traffic_policy_instance_id`
             // (its newest) included; anything else (hand-edited, or written before that
@@ -185,7 +201,9 @@ impl RecordRow {
         });
         let Some(content) = stored else {
             let mut view = self.clone_row().into_view();
-            view.findings = findings.to_vec();
+            view.findings = extras.findings.to_vec();
+            view.annotation = extras.annotation.cloned();
+            view.attribution = extras.attribution.cloned();
             serde_json::to_writer(&mut *out, &view).expect("a record view always serialises");
             return;
         };
@@ -233,7 +251,11 @@ impl RecordRow {
         out.extend_from_slice(b",\"deleted_at\":");
         time(out, self.deleted_at.as_ref());
         out.extend_from_slice(b",\"findings\":");
-        serde_json::to_writer(&mut *out, findings).expect("findings always serialise");
+        serde_json::to_writer(&mut *out, extras.findings).expect("findings always serialise");
+        out.extend_from_slice(b",\"annotation\":");
+        serde_json::to_writer(&mut *out, &extras.annotation).expect("annotations serialise");
+        out.extend_from_slice(b",\"attribution\":");
+        serde_json::to_writer(&mut *out, &extras.attribution).expect("attributions serialise");
         out.push(b'}');
     }
 
@@ -282,6 +304,19 @@ impl RecordRow {
             observed_at: self.observed_at,
             deleted_at: self.deleted_at,
             findings: Vec::new(),
+            annotation: None,
+            attribution: None,
+        }
+    }
+
+    /// The record's key, for the annotation lookups.
+    pub fn key_ref(&self) -> crate::annotations::read::RecordKeyRef<'_> {
+        crate::annotations::read::RecordKeyRef {
+            id: self.id,
+            zone_id: &self.zone_id,
+            name: &self.name,
+            record_type: &self.record_type,
+            set_identifier: &self.set_identifier,
         }
     }
 }
@@ -488,12 +523,40 @@ mod tests {
                 severity: "high".into(),
                 summary: "points at \"x\"".into(),
             }];
+            let annotation = crate::annotations::RecordAnnotation {
+                annotation: crate::annotations::Annotation {
+                    fields: crate::annotations::AnnotationFields {
+                        owner: Some("alice <b>".into()),
+                        notes: Some("two\nlines".into()),
+                        ..Default::default()
+                    },
+                    version: 2,
+                    updated_by: "local".into(),
+                    updated_at: chrono::DateTime::from_timestamp_micros(1_700_000_000_000_001)
+                        .unwrap(),
+                },
+                inherited: true,
+            };
+            let attribution = crate::annotations::Attribution {
+                source: "external-dns".into(),
+                owner: Some("prod".into()),
+                resource: None,
+                txt_name: "a-www.example.com.".into(),
+                summary: "managed by external-dns (owner prod)".into(),
+            };
+            let extras = Extras {
+                findings: &findings,
+                annotation: Some(&annotation),
+                attribution: Some(&attribution),
+            };
             let mut written = Vec::new();
-            r.write_json(&mut written, &findings);
+            r.write_json(&mut written, extras);
             let written: serde_json::Value = serde_json::from_slice(&written)
                 .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&written)));
             let mut want = r.clone_row().into_view();
             want.findings = findings.to_vec();
+            want.annotation = Some(annotation.clone());
+            want.attribution = Some(attribution.clone());
             let want = serde_json::to_value(want).unwrap();
             assert_eq!(written, want);
         }

@@ -218,8 +218,10 @@ impl AsOfRow {
             first_seen_at: self.first_seen_at,
             observed_at: self.since,
             deleted_at: (self.action == "delete").then_some(self.since),
-            // Findings are of now, not of a past state.
+            // Findings and annotations are of now, not of a past state.
             findings: Vec::new(),
+            annotation: None,
+            attribution: None,
         }
     }
 

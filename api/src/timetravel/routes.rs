@@ -92,6 +92,18 @@ pub(crate) async fn records_as_of_page(
     limit: u64,
 ) -> ApiResult<(Vec<AsOfRow>, Option<String>)> {
     let filter = RecordFilter::parse(params)?;
+    // Annotations are of now: who owns what is not kept as of a past time.
+    for (name, set) in [
+        ("owner", filter.owners.owner.is_some()),
+        ("team", filter.owners.team.is_some()),
+        ("unowned", filter.owners.unowned),
+    ] {
+        if set {
+            return Err(ApiError::bad_request(format!(
+                "{name}: not available with as_of (annotations are of now, not of a past time)"
+            )));
+        }
+    }
     let as_of =
         checked_time(&state.db, "as_of", raw_as_of, filter.zone.as_ref(), filter.account.as_ref())
             .await?;

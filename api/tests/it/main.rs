@@ -4,6 +4,7 @@
 mod support;
 
 mod accounts;
+mod annotations;
 mod bad_input;
 mod csv_export;
 mod filters;

@@ -100,6 +100,7 @@ fn message(zone: &ZoneId, i: usize, step: &Step, at: i64) -> Message {
             actor: Some("arn:aws:iam::111122223333:user/tt".into()),
             actor_role: None,
             backfill: false,
+            comment: None,
         },
         upserts,
         deletes,

@@ -104,6 +104,7 @@ fn message(i: usize, at: i64, upserts: Vec<RecordSet>, deletes: Vec<DeletedKey>)
             actor: Some("arn:aws:iam::123412341234:user/tt".into()),
             actor_role: None,
             backfill: false,
+            comment: None,
         },
         upserts,
         deletes,
