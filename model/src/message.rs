@@ -40,8 +40,17 @@ pub enum Origin {
         /// CloudTrail event through both paths is one observation, whichever came first.
         #[serde(default, skip_serializing_if = "is_false")]
         backfill: bool,
+        /// The `Comment` of the Route 53 change batch (`ChangeResourceRecordSets`); `None`
+        /// when it had none, and for every other call. Added to v1 without a version change:
+        /// a message without it has no comment.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        comment: Option<String>,
     },
 }
+
+/// The longest change batch `Comment` Route 53 accepts, in characters. The ingest leaves out a
+/// longer one; the writer refuses a message with one.
+pub const COMMENT_MAX_CHARS: usize = 256;
 
 fn is_false(b: &bool) -> bool {
     !*b
@@ -458,6 +467,7 @@ mod tests {
                     event_name: "DeleteHostedZone".into(),
                     actor: None,
                     actor_role: None,
+                    comment: None,
                 },
                 change: ZoneChange::Deleted,
             }),
@@ -507,6 +517,30 @@ mod tests {
         // Serialising without an account leaves the field out, as before.
         let json = Message::Records(message(1, 1)).to_json();
         assert!(!json.contains("account_id"));
+    }
+
+    #[test]
+    fn an_event_comment_is_optional_and_left_out_when_none() {
+        let mut m = message(1, 1);
+        m.origin = Origin::Event {
+            event_id: "e".into(),
+            event_name: "ChangeResourceRecordSets".into(),
+            actor: None,
+            actor_role: None,
+            backfill: false,
+            comment: None,
+        };
+        // Without a comment the origin is written as before the field existed, and a message
+        // from an older build (no field) decodes with none.
+        let json = Message::Records(m.clone()).to_json();
+        assert!(!json.contains("comment"), "{json}");
+        assert_eq!(Message::from_json(&json).unwrap(), Message::Records(m.clone()));
+        let Origin::Event { comment, .. } = &mut m.origin else { unreachable!() };
+        *comment = Some("Adding subdomains".into());
+        let json = Message::Records(m.clone()).to_json();
+        let value: serde_json::Value = serde_json::from_str(&json).unwrap();
+        assert_eq!(value["origin"]["event"]["comment"], "Adding subdomains");
+        assert_eq!(Message::from_json(&json).unwrap(), Message::Records(m));
     }
 
     #[test]

@@ -106,6 +106,7 @@ fn workload(zone: &ZoneId, records: usize) -> Vec<String> {
                     actor: Some("arn:aws:iam::123456789012:user/bench".into()),
                     actor_role: None,
                     backfill: false,
+                    comment: None,
                 },
                 upserts,
                 deletes: vec![],

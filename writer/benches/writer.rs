@@ -260,6 +260,7 @@ async fn decision(n: usize, late_events: usize, late_sweeps: usize) {
                         event_name: "ChangeResourceRecordSets".into(),
                         actor: Some("arn:aws:iam::123456789012:user/bench".into()),
                         actor_role: None,
+                        comment: None,
                     },
                     upserts: vec![record(i, 1)],
                     deletes: vec![],

@@ -97,6 +97,7 @@ fn event(zone: &ZoneId, at: Timestamp, id: &str, role: Option<&str>, up: RecordS
                 "arn:aws:sts::123456789012:assumed-role/iac/ci".to_owned()
             })),
             actor_role: role.map(Into::into),
+            comment: None,
         },
         upserts: vec![up],
         deletes: vec![],

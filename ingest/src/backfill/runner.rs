@@ -342,6 +342,21 @@ mod tests {
     }
 
     #[test]
+    fn a_backfilled_change_keeps_its_batchs_comment() {
+        let mut request = change("DELETE");
+        request["changeBatch"]["comment"] = json!("retire www (CHG-42)");
+        let r = record("ChangeResourceRecordSets", request, json!({}));
+        let EventResult::Applied(messages) =
+            backfill_event(&account(), Some("ev-1"), None, Some(&r))
+        else {
+            panic!("applied")
+        };
+        let [Message::Records(m)] = messages.as_slice() else { panic!("{messages:?}") };
+        assert!(matches!(&m.origin,
+            Origin::Event { backfill: true, comment: Some(c), .. } if c == "retire www (CHG-42)"));
+    }
+
+    #[test]
     fn an_event_another_account_received_is_ignored() {
         let r = record(
             "ChangeResourceRecordSets",

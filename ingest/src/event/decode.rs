@@ -140,6 +140,7 @@ pub fn decode_event(event: &Value) -> Result<Decoded, DecodeError> {
             actor,
             actor_role,
             backfill: false,
+            comment: None,
         },
         event_id,
         event_name,

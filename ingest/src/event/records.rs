@@ -1,10 +1,11 @@
 //! ChangeResourceRecordSets: the batch's final state as one `records` message.
 
+use serde_json::Value;
 use std::collections::HashMap;
-use zonetrail_model::message::DeletedKey;
+use zonetrail_model::message::{COMMENT_MAX_CHARS, DeletedKey};
 use zonetrail_model::{
-    AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, Message, RecordName,
-    RecordSet, RecordType, RecordsMessage, Routing,
+    AliasTarget, CidrRouting, Coordinates, GeoLocation, GeoProximityLocation, Message, Origin,
+    RecordName, RecordSet, RecordType, RecordsMessage, Routing,
 };
 
 use super::decode::Call;
@@ -25,6 +26,11 @@ struct Incomplete(String);
 pub(super) fn change_resource_record_sets(call: &Call<'_>) -> Result<EventPlan, DecodeError> {
     let zone_id = call.zone_id("hostedZoneId")?;
     let mut plan = call.plan(zone_id.clone());
+    let mut origin = call.origin.clone();
+    if let Origin::Event { comment, .. } = &mut origin {
+        *comment = batch_comment(call);
+    }
+    plan.origin = origin.clone();
     match changes(call)? {
         Ok(changes) => {
             let (created, upserted, deletes) = final_state(changes);
@@ -35,7 +41,7 @@ pub(super) fn change_resource_record_sets(call: &Call<'_>) -> Result<EventPlan, 
                     account_id: None,
                     zone_id: zone_id.clone(),
                     observed_at: call.observed_at,
-                    origin: call.origin.clone(),
+                    origin: origin.clone(),
                     upserts,
                     deletes,
                     before_unknown,
@@ -54,6 +60,28 @@ pub(super) fn change_resource_record_sets(call: &Call<'_>) -> Result<EventPlan, 
         }
     }
     Ok(plan)
+}
+
+/// The change batch's `Comment`: `None` when it has none or a blank one. It says why, never
+/// what changed, so one that is not a string, or longer than Route 53 allows, is left out with
+/// a warning rather than failing the event.
+fn batch_comment(call: &Call<'_>) -> Option<String> {
+    let request = call.request.as_ref()?;
+    // A change batch that is not an object fails the event in `changes`, not here.
+    let batch = Obj::new(request.get("changeBatch")?, request.at("changeBatch"))?;
+    let path = batch.at("comment");
+    match batch.get("comment")? {
+        Value::String(comment) if comment.trim().is_empty() => None,
+        Value::String(comment) if comment.chars().count() > COMMENT_MAX_CHARS => {
+            tracing::warn!(event_id = %call.event_id, %path, chars = comment.chars().count(), "change batch comment longer than Route 53 allows; left out");
+            None
+        }
+        Value::String(comment) => Some(comment.clone()),
+        other => {
+            tracing::warn!(event_id = %call.event_id, %path, found = super::fields::kind(other), "change batch comment is not a string; left out");
+            None
+        }
+    }
 }
 
 /// Route 53 applies a batch in order, all or nothing. Callers "update" with a DELETE and a

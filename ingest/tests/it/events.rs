@@ -116,8 +116,57 @@ fn the_documented_change_batch_creates_both_records() {
             event_name: "ChangeResourceRecordSets".into(),
             actor: Some("arn:aws:iam::111122223333:user/smithj".into()),
             actor_role: None,
+            comment: Some("Adding subdomains".into()),
         }
     );
+}
+
+/// The comment of every records message of the event's plan, and of the plan's origin.
+fn comments(event: &Value) -> Vec<Option<String>> {
+    let plan = plan(event);
+    let comment = |origin: &Origin| match origin {
+        Origin::Event { comment, .. } => comment.clone(),
+        other => panic!("an event origin, not {other:?}"),
+    };
+    let mut out = vec![comment(&plan.origin)];
+    for m in &plan.messages {
+        let Message::Records(r) = m else { panic!("{m:?}") };
+        out.push(comment(&r.origin));
+    }
+    out
+}
+
+#[test]
+fn the_change_batchs_comment_is_carried_by_the_origin() {
+    let changes = json!([
+        {"action": "CREATE", "resourceRecordSet": {"name": "new.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.1"}]}},
+        {"action": "UPSERT", "resourceRecordSet": {"name": "up.example.com", "type": "A", "tTL": 60, "resourceRecords": [{"value": "192.0.2.2"}]}}
+    ]);
+    let with = |comment: Value| {
+        let mut event = change_batch("Z1PA6795UKMFR9", changes.clone());
+        event["detail"]["requestParameters"]["changeBatch"]["comment"] = comment;
+        event
+    };
+    let said = Some("CHG-1234: move www to the new load balancer".to_owned());
+    // Both messages of the batch (its CREATE and its UPSERT) carry it, as does the plan.
+    assert_eq!(comments(&with(json!(said))), vec![said.clone(); 3]);
+    // CloudTrail's casing does not matter.
+    let mut event = change_batch("Z1PA6795UKMFR9", changes.clone());
+    event["detail"]["requestParameters"]["changeBatch"]["Comment"] = json!(said);
+    assert_eq!(comments(&event), vec![said; 3]);
+    // None, null, blank: no comment, and nothing in the message.
+    let none = vec![None; 3];
+    assert_eq!(comments(&change_batch("Z1PA6795UKMFR9", changes.clone())), none);
+    for blank in [Value::Null, json!(""), json!("  \t")] {
+        assert_eq!(comments(&with(blank.clone())), none, "{blank}");
+    }
+    let json = plan(&change_batch("Z1PA6795UKMFR9", changes.clone())).messages[0].to_json();
+    assert!(!json.contains("comment"), "{json}");
+    // Not a string, or longer than Route 53 allows: left out, the event still decodes.
+    for odd in [json!(42), json!({"text": "x"}), json!(["a"]), json!("x".repeat(257))] {
+        assert_eq!(comments(&with(odd.clone())), none, "{odd}");
+    }
+    assert_eq!(comments(&with(json!("é".repeat(256)))), vec![Some("é".repeat(256)); 3]);
 }
 
 #[test]

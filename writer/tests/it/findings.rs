@@ -167,6 +167,7 @@ async fn records(
             event_name: "ChangeResourceRecordSets".into(),
             actor: None,
             actor_role: None,
+            comment: None,
         },
         upserts,
         deletes: deletes

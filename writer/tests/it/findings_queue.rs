@@ -134,6 +134,7 @@ async fn zone_and_change(db: &DatabaseConnection) -> (ZoneId, String) {
             event_name: "ChangeResourceRecordSets".into(),
             actor: None,
             actor_role: None,
+            comment: None,
         },
         upserts: vec![RecordSet {
             name: RecordName::parse("db.example.com.").unwrap(),

@@ -59,6 +59,7 @@ fn by(zone: &ZoneId, at: i64, id: &str, value: &str, actor: &str, role: &str) ->
             event_name: "ChangeResourceRecordSets".into(),
             actor: Some(actor.into()),
             actor_role: Some(role.into()),
+            comment: None,
         },
         upserts: vec![rec("www", None, value)],
         deletes: vec![],

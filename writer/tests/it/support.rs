@@ -98,6 +98,7 @@ pub fn event(
             event_name: "ChangeResourceRecordSets".into(),
             actor: Some(ACTOR.into()),
             actor_role: None,
+            comment: None,
         },
         upserts,
         deletes,
@@ -169,6 +170,7 @@ pub fn zone_deleted(zone: &ZoneId, at: Timestamp, id: &str) -> Message {
             event_name: "DeleteHostedZone".into(),
             actor: Some(ACTOR.into()),
             actor_role: None,
+            comment: None,
         },
         change: ZoneChange::Deleted,
     })

@@ -495,6 +495,7 @@ fn poison_bodies(zone: &zonetrail_model::ZoneId, scenario: &str) -> Vec<String> 
             event_name: "ChangeResourceRecordSets".into(),
             actor: None,
             actor_role: None,
+            comment: None,
         },
         upserts: Vec::new(),
         deletes: Vec::new(),
