@@ -44,6 +44,7 @@ pub(crate) async fn ensure(
         actor_role: Set(r.actor_role.clone()),
         via: Set(r.via.clone()),
         before_unknown: Set(r.before_unknown),
+        comment: Set(r.comment.clone()),
         ..Default::default()
     };
     origins::Entity::insert(row)
@@ -172,6 +173,7 @@ fn decode(r: origins::Model) -> Result<OriginRow, DbErr> {
         observations: r.observations,
         via: r.via,
         before_unknown: r.before_unknown,
+        comment: r.comment,
     })
 }
 

@@ -504,11 +504,12 @@ async fn insert_changes(
                 C::DedupKey,
                 C::Via,
                 C::BeforeUnknown,
+                C::Comment,
             ])
             .to_owned();
         for (id, c) in chunk {
             let o = &c.origin;
-            let values: [SimpleExpr; 15] = [
+            let values: [SimpleExpr; 16] = [
                 (*id).into(),
                 zone_id.as_str().into(),
                 c.action.as_str().into(),
@@ -524,6 +525,7 @@ async fn insert_changes(
                 c.dedup_key(*id).into(),
                 o.via.clone().into(),
                 c.before_unknown.into(),
+                o.comment.clone().into(),
             ];
             q.values_panic(values);
         }

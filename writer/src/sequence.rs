@@ -100,6 +100,9 @@ pub(crate) struct OriginRow {
     /// (`RecordsMessage::before_unknown`): a record first known from one of them starts its
     /// history with an `update` whose state before is unknown, not a `create`.
     pub before_unknown: bool,
+    /// The `Comment` of the change batch an event observed (`Origin::Event::comment`); `None`
+    /// for everything else. Copied onto the history rows it starts; not part of the key.
+    pub comment: Option<String>,
 }
 
 impl OriginRow {
@@ -142,6 +145,10 @@ impl NewOrigin {
             Origin::Event { backfill: true, .. } => Some(VIA_BACKFILL.to_owned()),
             _ => None,
         };
+        let comment = match origin {
+            Origin::Event { comment, .. } => comment.clone(),
+            Origin::Sweep { .. } => None,
+        };
         let (key, source, sweep_id, page, event_id, event_name, actor, actor_role) = match origin {
             Origin::Sweep { sweep_id, page } => (
                 format!("{zone_id}/{prefix}sweep/{sweep_id}/{page}@{micros}"),
@@ -182,6 +189,7 @@ impl NewOrigin {
                 observations: 0,
                 via,
                 before_unknown,
+                comment,
             },
         }
     }
@@ -211,6 +219,7 @@ impl NewOrigin {
                 observations: 0,
                 via: None,
                 before_unknown: false,
+                comment: None,
             },
         }
     }
@@ -518,6 +527,7 @@ mod tests {
             observations: 0,
             via: None,
             before_unknown: false,
+            comment: None,
         })
     }
 

@@ -4,6 +4,7 @@
 use chrono::Duration;
 use std::collections::HashMap;
 use std::sync::Arc;
+use zonetrail_model::message::COMMENT_MAX_CHARS;
 use zonetrail_model::{
     AccountStatus, BackfillProgress, Origin, RecordKey, RecordSet, RecordsMessage, SweepDone,
     Timestamp, ZoneMessage, ZonesListed,
@@ -76,7 +77,7 @@ pub(crate) fn origin(origin: &Origin) -> Result<(), ApplyError> {
                 return Err(invalid(format!("page {page} is out of range")));
             }
         }
-        Origin::Event { event_id, event_name, .. } => {
+        Origin::Event { event_id, event_name, comment, .. } => {
             if event_id.is_empty() || event_id.len() > EVENT_ID_MAX {
                 return Err(invalid(format!(
                     "event_id must have 1 to {EVENT_ID_MAX} characters, got {}",
@@ -86,6 +87,13 @@ pub(crate) fn origin(origin: &Origin) -> Result<(), ApplyError> {
             if event_name.len() > EVENT_NAME_MAX {
                 return Err(invalid(format!(
                     "event_name is longer than {EVENT_NAME_MAX} characters"
+                )));
+            }
+            if let Some(comment) = comment
+                && comment.chars().count() > COMMENT_MAX_CHARS
+            {
+                return Err(invalid(format!(
+                    "comment is longer than Route 53's {COMMENT_MAX_CHARS} characters"
                 )));
             }
         }

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod backfill;
+mod comments;
 mod findings;
 mod findings_queue;
 mod lambda;
