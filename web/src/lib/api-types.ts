@@ -1987,7 +1987,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The hosted zone id, with or without `/hostedzone/` */
+                /**
+                 * @description The hosted zone id, with or without `/hostedzone/`
+                 * @example Z0123456789ABC
+                 */
                 id: string;
             };
             cookie?: never;
@@ -2059,7 +2062,10 @@ export interface operations {
             query?: never;
             header?: never;
             path: {
-                /** @description The hosted zone id, with or without `/hostedzone/` */
+                /**
+                 * @description The hosted zone id, with or without `/hostedzone/`
+                 * @example Z0123456789ABC
+                 */
                 id: string;
             };
             cookie?: never;
