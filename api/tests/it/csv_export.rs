@@ -44,7 +44,7 @@ backend_test! {
         let rows = parse_csv(&reply.text());
         assert_eq!(
             rows[0],
-            ["id", "account_id", "zone_id", "zone_name", "name", "type", "set_identifier", "ttl", "values", "alias_target", "routing", "observed_at", "deleted_at", "findings"]
+            ["id", "account_id", "zone_id", "zone_name", "name", "type", "set_identifier", "ttl", "values", "alias_target", "routing", "observed_at", "deleted_at", "findings", "owner", "team", "ticket", "managed_by"]
         );
         let mut names: Vec<&str> = rows[1..].iter().map(|r| r[4].as_str()).collect();
         names.sort();

@@ -36,7 +36,7 @@ backend_test! {
                              "geoproximity_location": null, "cidr_routing": null, "multivalue_answer": null,
                              "health_check_id": "hc-1", "traffic_policy_instance_id": null },
                 "first_seen_at": T_CREATE, "observed_at": T_UPDATE, "deleted_at": null,
-                "findings": []
+                "findings": [], "annotation": null, "attribution": null
             })
         );
     }

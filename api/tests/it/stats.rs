@@ -59,7 +59,8 @@ backend_test! {
             items[0],
             json!({"zone_id": Z1, "zone_name": "example.com.", "account_id": ACCOUNT_PROD, "account_name": "production",
                    "private_zone": false, "comment": "public", "vpcs": [],
-                   "record_count": 14, "records": 10, "observed_at": T_SWEEP, "deleted_at": null})
+                   "record_count": 14, "records": 10, "observed_at": T_SWEEP, "deleted_at": null,
+                   "annotation": null})
         );
         assert_eq!(items[1]["vpcs"], json!([{"region": "eu-west-1", "id": "vpc-0abc"}]));
         assert_eq!(items[1]["records"], 4);

@@ -411,8 +411,8 @@ backend_test! {
         assert!(!text.contains("new.travel.example."));
         let deleted = app.get(&format!("/api/records.csv?zone={Z}&as_of={}&include_deleted=true&type=TXT", ts(50))).await.text();
         let row = deleted.lines().nth(1).unwrap();
-        // deleted_at, then findings (none as of a past time).
-        assert!(row.contains("old.travel.example.") && row.ends_with(&format!("{},", ts(30))), "{row}");
+        // deleted_at, then findings and the annotation's columns (none as of a past time).
+        assert!(row.contains("old.travel.example.") && row.ends_with(&format!("{},,,,,", ts(30))), "{row}");
 
         // Zones: those that existed then, with their record sets then.
         let zones = |at: i64| {
