@@ -253,9 +253,11 @@ function matchesOwners(r, f) {
   return true;
 }
 
-/** The limits of the PUT body's members, from the document (the API's own). */
-const INPUT_SCHEMA =
+/** The limits of the PUT body's members, from the document (the API's own): the part of its
+ * `allOf` that lists them. */
+const INPUT_BODY =
   DOCUMENT.paths["/api/records/{id}/annotation"].put.requestBody.content["application/json"].schema;
+const INPUT_SCHEMA = (INPUT_BODY.allOf ?? [INPUT_BODY]).find((part) => part.properties);
 const INPUT_MEMBERS = Object.keys(INPUT_SCHEMA.properties);
 
 // Control characters (Cc) are refused; notes keep tabs and line breaks.
@@ -293,11 +295,8 @@ function annotationInput(text) {
       );
     out[name] = value.trim() || null;
   }
-  if (Object.values(out).every((v) => v === null))
-    throw new BadRequest(
-      "owner: set at least one of owner, team, ticket and notes (DELETE clears an annotation)",
-    );
-  return out;
+  // Nothing set: the caller clears the annotation, as DELETE does.
+  return Object.values(out).every((v) => v === null) ? null : out;
 }
 
 const fieldsOf = (a) =>
@@ -353,17 +352,20 @@ async function annotationRoute(req, res, kind, rawId) {
     if (!zone) return fail(404, `no hosted zone ${rawId}`);
     key = annotationKey(zone.zone_id);
   }
-  if (method === "delete") {
+  let fields = null;
+  if (method !== "delete") {
+    try {
+      fields = annotationInput(text);
+    } catch (e) {
+      if (e instanceof BadRequest) return fail(400, e.message);
+      throw e;
+    }
+  }
+  if (fields === null) {
+    // DELETE, or a PUT with nothing set.
     editAnnotation(key, null);
     res.writeHead(204, { "Cache-Control": "no-store" });
     return res.end();
-  }
-  let fields;
-  try {
-    fields = annotationInput(text);
-  } catch (e) {
-    if (e instanceof BadRequest) return fail(400, e.message);
-    throw e;
   }
   return answer(res, route, 200, editAnnotation(key, fields), method);
 }

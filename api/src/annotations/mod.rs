@@ -110,8 +110,8 @@ impl AnnotationFields {
 
     /// Read a request body: a JSON object with at most these four members, each a string or
     /// `null`, within its limit and free of control characters (notes may hold line breaks
-    /// and tabs). Blank counts as not set; at least one member must be set. Every error
-    /// starts with the member it is about.
+    /// and tabs). Blank counts as not set; none set means clear. Every error starts with
+    /// the member it is about.
     pub fn from_body(body: &[u8]) -> Result<Self, ApiError> {
         let value: serde_json::Value = serde_json::from_slice(body).map_err(|e| {
             ApiError::bad_request(format!(
@@ -138,11 +138,6 @@ impl AnnotationFields {
                 }
             };
             *slot = check_field(&name, value, max, multiline)?;
-        }
-        if out.is_empty() {
-            return Err(ApiError::bad_request(
-                "owner: set at least one of owner, team, ticket and notes (DELETE clears an annotation)",
-            ));
         }
         Ok(out)
     }
@@ -236,8 +231,9 @@ mod tests {
         assert!(err(r#"{"owner":"a\nb"}"#).starts_with("owner: control character U+000A"));
         assert!(err(r#"{"ticket":"a\u0085"}"#).starts_with("ticket: control character U+0085"));
         assert!(err(r#"{"owner":5}"#).starts_with("owner: must be a string or null, got a number"));
-        assert!(err(r#"{"owner":" ","notes":null}"#).starts_with("owner: set at least one"));
-        assert!(err("{}").starts_with("owner: set at least one"));
+        for empty in [r#"{"owner":" ","notes":null}"#, "{}"] {
+            assert!(AnnotationFields::from_body(empty.as_bytes()).unwrap().is_empty());
+        }
         assert!(err("[1]").starts_with("body: must be a JSON object"));
         assert!(err("{").starts_with("body: not JSON"));
     }

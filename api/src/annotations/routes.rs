@@ -21,7 +21,7 @@ use crate::extract::{ApiPath, parse_id};
 use crate::{ApiError, ApiResult, AppState};
 
 /// The body of a `PUT`: the whole annotation. Each member is optional; absent, `null` or
-/// blank means not set, and at least one must be set.
+/// blank means not set; none set clears the annotation.
 pub struct AnnotationInput;
 
 /// Control characters (Cc) are refused; notes may hold tabs and line breaks.
@@ -38,15 +38,9 @@ impl PartialSchema for AnnotationInput {
                 "description": what,
             })
         };
-        let set = |name: &str| {
-            serde_json::json!({
-                "required": [name],
-                "properties": { name: { "type": "string", "pattern": r"\S" } }
-            })
-        };
         let doc = serde_json::json!({
             "type": "object",
-            "description": "The whole annotation: a PUT replaces every member. Absent, null or blank (after trimming) means not set; at least one member must be set (DELETE clears). Unknown members, longer values and control characters are a 400 that names the member.",
+            "description": "The whole annotation: a PUT replaces every member. Absent, null or blank (after trimming) means not set; a PUT with no member set clears the annotation, as DELETE does. Unknown members, longer values and control characters are a 400 that names the member.",
             "additionalProperties": false,
             "properties": {
                 "owner": field(OWNER_MAX, SINGLE_LINE, "Who owns it: a person, an address, a group."),
@@ -54,7 +48,6 @@ impl PartialSchema for AnnotationInput {
                 "ticket": field(TICKET_MAX, SINGLE_LINE, "A ticket or a link, as free text or a URL."),
                 "notes": field(NOTES_MAX, MULTI_LINE, "Why it exists: plain text (tabs and line breaks allowed), never rendered as HTML."),
             },
-            "anyOf": [set("owner"), set("team"), set("ticket"), set("notes")],
         });
         serde_json::from_value(doc).expect("the annotation input schema is a schema")
     }
@@ -99,13 +92,17 @@ async fn put(
     parts: &Parts,
     key: ApiResult<Key>,
     body: &[u8],
-) -> ApiResult<Json<Annotation>> {
+) -> ApiResult<Response> {
     let who = editor(parts, state)?;
     let key = key?;
     let fields = AnnotationFields::from_body(body)?;
+    if fields.is_empty() {
+        // Nothing set: the annotation is cleared, as DELETE does.
+        return delete(state, parts, Ok(key)).await;
+    }
     let saved = store::set(&state.db, &key, &fields, &who).await?;
     tracing::info!(zone = %key.zone_id, name = %key.name, r#type = %key.record_type, set_identifier = %key.set_identifier, version = saved.version, editor = %who, "annotation set");
-    Ok(Json(saved))
+    Ok(Json(saved).into_response())
 }
 
 async fn delete(state: &AppState, parts: &Parts, key: ApiResult<Key>) -> ApiResult<Response> {
@@ -127,6 +124,7 @@ async fn delete(state: &AppState, parts: &Parts, key: ApiResult<Key>) -> ApiResu
     request_body(content = inline(AnnotationInput), content_type = "application/json"),
     responses(
         (status = 200, description = "The annotation as saved (last write wins; every edit is in the record's history)", body = Annotation),
+        (status = 204, description = "No member set: the annotation is cleared (or there was none)"),
         (status = 400, description = "A bad id or body; the message names the member", body = ErrorBody),
         (status = 403, description = "Not an editor", body = ErrorBody),
         (status = 404, description = "No record set has this id", body = ErrorBody),
@@ -138,7 +136,7 @@ pub async fn put_record_annotation(
     parts: Parts,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
-) -> ApiResult<Json<Annotation>> {
+) -> ApiResult<Response> {
     let key = record_key(&state, &id).await;
     put(&state, &parts, key, &body).await
 }
@@ -177,6 +175,7 @@ pub async fn delete_record_annotation(
     request_body(content = inline(AnnotationInput), content_type = "application/json"),
     responses(
         (status = 200, description = "The annotation as saved", body = Annotation),
+        (status = 204, description = "No member set: the annotation is cleared (or there was none)"),
         (status = 400, description = "A bad zone id or body; the message names the member", body = ErrorBody),
         (status = 403, description = "Not an editor", body = ErrorBody),
         (status = 404, description = "No hosted zone has this id", body = ErrorBody),
@@ -188,7 +187,7 @@ pub async fn put_zone_annotation(
     parts: Parts,
     ApiPath(id): ApiPath<String>,
     body: Bytes,
-) -> ApiResult<Json<Annotation>> {
+) -> ApiResult<Response> {
     let key = zone_key(&state, &id).await;
     put(&state, &parts, key, &body).await
 }

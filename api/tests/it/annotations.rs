@@ -237,8 +237,6 @@ backend_test! {
             (json!({"owner": "x", "role": "admin"}).to_string(), "role"),
             (json!({"owner": 42}).to_string(), "owner"),
             (json!({"owner": ["a"]}).to_string(), "owner"),
-            (json!({}).to_string(), "owner"),
-            (json!({"owner": "   "}).to_string(), "owner"),
             ("[]".to_owned(), "body"),
             ("{\"owner\": ".to_owned(), "body"),
             (String::new(), "body"),
@@ -251,6 +249,14 @@ backend_test! {
         }
         assert_eq!(counts(&app).await, before);
         assert_eq!(app.ok(&format!("/api/records/{blue}")).await["annotation"]["owner"], "keep");
+
+        // Nothing set: cleared, as DELETE does (an edit in the history).
+        for empty in [json!({}), json!({"owner": "   ", "notes": null})] {
+            let reply = put(&app, &uri, empty).await;
+            assert_eq!(reply.status, StatusCode::NO_CONTENT, "{}", reply.text());
+            assert_eq!(app.ok(&format!("/api/records/{blue}")).await["annotation"], Value::Null);
+        }
+        assert_eq!(counts(&app).await, (before.0 - 1, before.1 + 1));
 
         // Markup is kept as text, to be shown as text.
         let markup = "<img src=x onerror=alert(1)>";

@@ -1750,6 +1750,13 @@ export interface operations {
                     "application/json": components["schemas"]["Annotation"];
                 };
             };
+            /** @description No member set: the annotation is cleared (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
             /** @description A bad id or body; the message names the member */
             400: {
                 headers: {
@@ -2018,6 +2025,13 @@ export interface operations {
                 content: {
                     "application/json": components["schemas"]["Annotation"];
                 };
+            };
+            /** @description No member set: the annotation is cleared (or there was none) */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
             };
             /** @description A bad zone id or body; the message names the member */
             400: {
