@@ -112,6 +112,10 @@ pub async fn create_indexes(
     indexes: &[IndexSpec],
 ) -> Result<(), DbErr> {
     for (name, table, cols) in indexes {
+        // Checked, not only `IF NOT EXISTS`: MySQL's CREATE INDEX has no such clause.
+        if manager.has_index(*table, *name).await? {
+            continue;
+        }
         let mut idx = Index::create();
         idx.if_not_exists().name(*name).table(Alias::new(*table));
         for col in *cols {

@@ -156,14 +156,17 @@ fn after(z: &ZoneId) -> Vec<Message> {
 }
 
 /// The tests below build an older database by applying messages with today's writer, which
-/// also writes the columns of migration 9 (`via`, `before_unknown`). Add them first: migration
-/// 9 checks what exists, so it runs again in its turn and changes nothing the tests look at.
+/// also writes the columns of migration 9 (`via`, `before_unknown`) and 13 (`comment`). Add
+/// them first: both migrations check what exists, so each runs again in its turn and changes
+/// nothing the tests look at.
 async fn with_todays_writer_columns(conn: &DatabaseConnection) {
-    let m9 = migration::Migrator::migrations()
-        .into_iter()
-        .find(|m| m.name() == "m20261203_000009_backfill")
-        .expect("migration 9");
-    m9.up(&SchemaManager::new(conn)).await.expect("migration 9's columns");
+    for name in ["m20261203_000009_backfill", "m20261204_000013_annotations"] {
+        let m = migration::Migrator::migrations()
+            .into_iter()
+            .find(|m| m.name() == name)
+            .unwrap_or_else(|| panic!("migration {name}"));
+        m.up(&SchemaManager::new(conn)).await.unwrap_or_else(|e| panic!("{name}'s columns: {e}"));
+    }
 }
 
 async fn blobs_become_rows(backend: Backend) {
