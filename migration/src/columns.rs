@@ -111,6 +111,22 @@ pub async fn create_indexes(
     manager: &SchemaManager<'_>,
     indexes: &[IndexSpec],
 ) -> Result<(), DbErr> {
+    create_each(manager, indexes, false).await
+}
+
+/// Create each unique index if it does not exist.
+pub async fn create_unique_indexes(
+    manager: &SchemaManager<'_>,
+    indexes: &[IndexSpec],
+) -> Result<(), DbErr> {
+    create_each(manager, indexes, true).await
+}
+
+async fn create_each(
+    manager: &SchemaManager<'_>,
+    indexes: &[IndexSpec],
+    unique: bool,
+) -> Result<(), DbErr> {
     for (name, table, cols) in indexes {
         // Checked, not only `IF NOT EXISTS`: MySQL's CREATE INDEX has no such clause.
         if manager.has_index(*table, *name).await? {
@@ -118,6 +134,9 @@ pub async fn create_indexes(
         }
         let mut idx = Index::create();
         idx.if_not_exists().name(*name).table(Alias::new(*table));
+        if unique {
+            idx.unique();
+        }
         for col in *cols {
             idx.col(Alias::new(*col));
         }

@@ -19,7 +19,8 @@
 use sea_orm_migration::prelude::*;
 
 use crate::columns::{
-    IndexSpec, account_id, create_indexes, dns_name, drop_indexes, json_text, table, timestamp,
+    IndexSpec, account_id, create_indexes, create_unique_indexes, dns_name, drop_indexes,
+    json_text, table, timestamp,
 };
 
 #[derive(DeriveMigrationName)]
@@ -188,14 +189,7 @@ impl MigrationTrait for Migration {
                 .to_owned(),
         )
         .await?;
-        for (name, tbl, cols) in UNIQUE {
-            let mut idx = Index::create();
-            idx.if_not_exists().unique().name(*name).table(Alias::new(*tbl));
-            for col in *cols {
-                idx.col(Alias::new(*col));
-            }
-            m.create_index(idx.to_owned()).await?;
-        }
+        create_unique_indexes(m, UNIQUE).await?;
         create_indexes(m, INDEXES).await
     }
 

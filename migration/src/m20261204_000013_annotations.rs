@@ -12,7 +12,10 @@
 
 use sea_orm_migration::prelude::*;
 
-use crate::columns::{IndexSpec, alter, create_indexes, dns_name, drop_indexes, table, timestamp};
+use crate::columns::{
+    IndexSpec, alter, create_indexes, create_unique_indexes, dns_name, drop_indexes, table,
+    timestamp,
+};
 
 #[derive(DeriveMigrationName)]
 pub struct Migration;
@@ -97,19 +100,7 @@ impl MigrationTrait for Migration {
             }
         }
 
-        for (name, tbl, cols) in UNIQUE {
-            // Checked first: the migration may run again over its own tables (the writer's
-            // migration tests add today's columns before the older migrations run).
-            if m.has_index(*tbl, *name).await? {
-                continue;
-            }
-            let mut idx = Index::create();
-            idx.if_not_exists().unique().name(*name).table(Alias::new(*tbl));
-            for col in *cols {
-                idx.col(Alias::new(*col));
-            }
-            m.create_index(idx.to_owned()).await?;
-        }
+        create_unique_indexes(m, UNIQUE).await?;
         create_indexes(m, INDEXES).await
     }
 
